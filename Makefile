@@ -1,0 +1,107 @@
+# Makefile - build, test, demo and benchmark mailacd.
+#
+#   make            build programs into build/
+#   make asan       build with AddressSanitizer + UBSan into build-asan/
+#   make test       run the TAP suite under prove (builds first)
+#   make test-asan  run the TAP suite against the sanitizer build
+#   make demo       private Redis + Postfix + milter, sample mail in, decisions out
+#   make bench      throughput/latency: no milter vs no-op milter vs mailacd-milter
+#   make deps       install build and test dependencies (root, Debian 12)
+#   make install    install programs, man pages, example config (PREFIX, DESTDIR)
+#
+# WERROR=0 relaxes -Werror for packagers; CFLAGS/LDFLAGS are honoured.
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+B	?= build
+WERROR	?= 1
+PKG_CONFIG ?= pkg-config
+
+PKGS	= milter hiredis libconfig libcrypto gmime-3.0
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	  -Wformat=2
+ifeq ($(WERROR),1)
+WARN	+= -Werror
+endif
+CFLAGS	?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) \
+	     -Icommon $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+
+COMMON_SRC = $(wildcard common/*.c)
+MILTER_SRC = $(wildcard milter/*.c)
+UNIT_SRC   = $(wildcard t/unit/*.c)
+
+COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
+MILTER_OBJ = $(MILTER_SRC:%.c=$(B)/%.o)
+UNIT_BIN   = $(UNIT_SRC:t/unit/%.c=$(B)/t/%)
+
+PROGS	= $(B)/mailacd-milter $(B)/bench/noop-milter
+VERSION	= $(shell cat VERSION)
+
+all: $(PROGS) $(UNIT_BIN)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DMAILACD_VERSION='"$(VERSION)"' -c -o $@ $<
+
+$(B)/libmailacd_common.a: $(COMMON_OBJ)
+	$(AR) rcs $@ $^
+
+$(B)/mailacd-milter: $(MILTER_OBJ) $(B)/libmailacd_common.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/bench/noop-milter: $(B)/bench/noop-milter.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/t/%: $(B)/t/unit/%.o $(B)/libmailacd_common.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+asan:
+	$(MAKE) B=build-asan CFLAGS='-O1 -g -fno-omit-frame-pointer' \
+	    SANFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all'
+
+deps:
+	sh contrib/install-deps.sh
+
+# t/*.t find the programs through MAILACD_BUILD.
+test: check-deps all
+	MAILACD_BUILD=$(CURDIR)/$(B) prove -v --timer t/
+
+test-asan: check-deps asan
+	MAILACD_BUILD=$(CURDIR)/build-asan \
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 \
+	UBSAN_OPTIONS=print_stacktrace=1 prove -v --timer t/
+
+check-deps:
+	@sh contrib/install-deps.sh --if-missing
+
+demo: check-deps all
+	MAILACD_BUILD=$(CURDIR)/$(B) sh contrib/demo.sh
+
+bench: check-deps all
+	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(SYSCONFDIR)/mailacd
+	install -m 755 $(B)/mailacd-milter $(DESTDIR)$(SBINDIR)/
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
+	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	test -e $(DESTDIR)$(SYSCONFDIR)/mailacd/mailacd.conf || \
+	    install -m 640 conf/mailacd.conf $(DESTDIR)$(SYSCONFDIR)/mailacd/
+
+clean:
+	rm -rf build build-asan bench/out
+
+.PHONY: all asan deps test test-asan check-deps demo bench install clean
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

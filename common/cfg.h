@@ -1,0 +1,149 @@
+/* cfg.h - the mailacd configuration model, its loader and validator.
+ *
+ * One libconfig file describes Redis, the milter, address matching and the
+ * organisations (tenants) with their queues, domains and registered
+ * addresses.  cfg_load() reads and validates the whole file and reports every
+ * problem at once as "file:line: setting: what is wrong".  A loaded
+ * configuration is immutable and reference counted so that a reload can swap
+ * it while connections still use the old one.  No logging here: errors go to
+ * the caller's list. */
+#ifndef MAILACD_CFG_H
+#define MAILACD_CFG_H
+
+#include <stddef.h>
+
+#define CFG_DEFAULT_FILE	"/etc/mailacd/mailacd.conf"
+
+/* Limits shared by validation and by the code that relies on them. */
+#define CFG_ADDR_MAX		254	/* RFC 5321 path minus brackets */
+#define CFG_LOCAL_MAX		64
+#define CFG_DOMAIN_MAX		253
+#define CFG_NAME_MAX		64	/* org ids, queue names, skills */
+#define CFG_PRIORITY_MAX	1000
+
+enum cfg_direction {
+	CFG_DIR_INBOUND = 1,
+	CFG_DIR_OUTBOUND = 2,
+	CFG_DIR_BOTH = 3
+};
+
+enum cfg_on_failure {
+	CFG_FAIL_TEMPFAIL = 0,	/* 451 4.3.0: the MTA keeps and retries */
+	CFG_FAIL_ACCEPT = 1	/* accept unrecorded (logged as such) */
+};
+
+struct cfg_org;
+struct cfg_domain;
+
+/* Where matched mail goes: a queue with its requirements (or, later, a flow). */
+struct cfg_route {
+	const char *queue;	/* never NULL once loaded (flows: not yet) */
+	const char *flow;	/* NULL: flows are not implemented yet */
+	char	**skills;	/* nskills entries, each [A-Za-z0-9._-]+ */
+	size_t	nskills;
+	const char *language;	/* "" when any agent may answer */
+	int	priority;	/* 0..CFG_PRIORITY_MAX */
+};
+
+/* A registered address. */
+struct cfg_address {
+	char	*address;	/* as configured (for messages) */
+	char	*key;		/* normalised lookup key, see addr_key() */
+	struct cfg_route route;
+	char	*display_name;	/* "" if none */
+	char	*reply_to;	/* "" if none */
+	int	direction;	/* enum cfg_direction */
+	int	enabled;
+	int	line;
+	struct cfg_domain *domain;
+	struct cfg_org *org;
+};
+
+struct cfg_domain {
+	char	*name;		/* lower case */
+	struct cfg_address *addresses;
+	size_t	naddresses;
+	struct cfg_route *catch_all;	/* NULL: no catch-all */
+	int	line;
+	struct cfg_org *org;
+};
+
+struct cfg_queue {
+	char	*name;
+	int	line;
+};
+
+struct cfg_org {
+	char	*id;		/* [a-z0-9_-]{1,64}: goes into Redis hash tags */
+	struct cfg_queue *queues;
+	size_t	nqueues;
+	struct cfg_domain *domains;
+	size_t	ndomains;
+	int	line;
+};
+
+struct cfg_redis {
+	char	*host;		/* NULL when socket is used */
+	int	port;
+	char	*socket;	/* unix socket path or NULL */
+	char	*password;	/* NULL: no AUTH */
+	int	database;
+	int	connect_timeout_ms;
+	int	command_timeout_ms;
+};
+
+struct cfg_milter {
+	char	*socket;	/* inet:PORT@HOST, inet6:PORT@HOST, unix:PATH */
+	int	on_redis_failure;	/* enum cfg_on_failure */
+	int	dedup_ttl;	/* seconds a hand-off stays idempotent */
+};
+
+struct cfg {
+	int	refs;
+	char	*file;
+	struct cfg_redis redis;
+	struct cfg_milter milter;
+	int	local_part_case_sensitive;
+	char	*subaddress_separators;	/* "" disables sub-addressing */
+	struct cfg_org *orgs;
+	size_t	norgs;
+	/* lookup index, private to cfg.c */
+	struct cfg_index *index;
+};
+
+/* A list of error lines that the loader fills. */
+struct cfg_errors {
+	char	**msg;
+	size_t	n;
+	size_t	cap;
+};
+
+/* cfg_load - read and validate FILE; NULL (and errors appended) on failure */
+struct cfg *cfg_load(const char *file, struct cfg_errors *errs);
+
+/* cfg_ref - take one more reference on a loaded configuration */
+struct cfg *cfg_ref(struct cfg *cfg);
+
+/* cfg_unref - drop one reference; frees on the last.  Accepts NULL. */
+void	cfg_unref(struct cfg *cfg);
+
+/* cfg_find_address - the registered address with lookup KEY, or NULL */
+const struct cfg_address *cfg_find_address(const struct cfg *cfg,
+		    const char *key);
+
+/* cfg_find_domain - the configured domain NAME (lower case), or NULL */
+const struct cfg_domain *cfg_find_domain(const struct cfg *cfg,
+		    const char *name);
+
+/* cfg_errors_add - append one formatted error line */
+void	cfg_errors_add(struct cfg_errors *errs, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/* cfg_errors_clear - free every line; the list may be reused */
+void	cfg_errors_clear(struct cfg_errors *errs);
+
+/* cfg_schema_each - call FN with the dotted path of every setting the
+ * loader knows ("redis.host", "organizations.domains.addresses.queue"...) */
+void	cfg_schema_each(void (*fn)(const char *path, void *arg), void *arg);
+
+#endif
