@@ -30,7 +30,7 @@ WARN	+= -Werror
 endif
 CFLAGS	?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) \
-	     -Icommon $(PKG_CFLAGS) -MMD -MP
+	     -Icommon -Imilter $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 COMMON_SRC = $(wildcard common/*.c)
@@ -39,6 +39,9 @@ UNIT_SRC   = $(wildcard t/unit/*.c)
 
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 MILTER_OBJ = $(MILTER_SRC:%.c=$(B)/%.o)
+# milter modules without libmilter glue: unit tests link them
+MILTER_LIB_OBJ = $(filter-out $(B)/milter/main.o $(B)/milter/mlfi.o \
+	     $(B)/milter/nodelay.o,$(MILTER_OBJ))
 UNIT_BIN   = $(UNIT_SRC:t/unit/%.c=$(B)/t/%)
 
 PROGS	= $(B)/mailacd-milter $(B)/bench/noop-milter
@@ -56,10 +59,13 @@ $(B)/libmailacd_common.a: $(COMMON_OBJ)
 $(B)/mailacd-milter: $(MILTER_OBJ) $(B)/libmailacd_common.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/bench/noop-milter: $(B)/bench/noop-milter.o
+$(B)/libmailacd_milter.a: $(MILTER_LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(B)/bench/noop-milter: $(B)/bench/noop-milter.o $(B)/milter/nodelay.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/t/%: $(B)/t/unit/%.o $(B)/libmailacd_common.a
+$(B)/t/%: $(B)/t/unit/%.o $(B)/libmailacd_milter.a $(B)/libmailacd_common.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

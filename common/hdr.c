@@ -1,0 +1,161 @@
+/* hdr.c - message header helpers: our header names, auto-reply detection,
+ * RFC 2047 decoding (through GMime) and unfolding.  No I/O. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <gmime/gmime.h>
+
+#include "hdr.h"
+
+/* hdr_is_ours - header names that only mailacd may write */
+int
+hdr_is_ours(const char *name)
+{
+	return (strncasecmp(name, HDR_PREFIX, sizeof(HDR_PREFIX) - 1) == 0);
+}
+
+/* hdr_init - initialise GMime once */
+void
+hdr_init(void)
+{
+	g_mime_init();
+}
+
+/* hdr_utf8_cut - largest length <= MAX that does not split a character */
+static size_t
+hdr_utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return (len);
+	len = max;
+	while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+		len--;
+	return (len);
+}
+
+/* hdr_unfold - remove CR/LF of folded lines, trim, bound the length */
+char *
+hdr_unfold(const char *raw, size_t max, int keep_tail)
+{
+	size_t	len = strlen(raw), i, n = 0, start;
+	char	*out;
+
+	if ((out = malloc(len + 1)) == NULL)
+		return (NULL);
+	for (i = 0; i < len; i++) {
+		if (raw[i] == '\r' || raw[i] == '\n')
+			continue;
+		if (raw[i] == '\t')
+			out[n++] = ' ';
+		else
+			out[n++] = raw[i];
+	}
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+	for (start = 0; out[start] == ' '; start++)
+		;
+	if (n - start > max) {
+		if (keep_tail) {
+			/* keep whole message ids: start after a space */
+			size_t	from = n - max;
+
+			while (from < n && out[from - 1] != ' ')
+				from++;
+			start = from;
+		} else
+			n = start + hdr_utf8_cut(out + start, n - start, max);
+	}
+	memmove(out, out + start, n - start);
+	out[n - start] = '\0';
+	return (out);
+}
+
+/* hdr_decode_text - decode encoded words and 8-bit text into UTF-8 */
+char *
+hdr_decode_text(const char *raw, size_t max)
+{
+	char	*unfolded, *dec, *out;
+	size_t	len;
+
+	if ((unfolded = hdr_unfold(raw, strlen(raw), 0)) == NULL)
+		return (NULL);
+	dec = g_mime_utils_header_decode_text(NULL, unfolded);
+	free(unfolded);
+	if (dec == NULL)
+		return (strdup(""));
+	/* decoded text may carry control characters; the hand-off must not */
+	for (char *p = dec; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	len = hdr_utf8_cut(dec, strlen(dec), max);
+	if ((out = malloc(len + 1)) != NULL) {
+		memcpy(out, dec, len);
+		out[len] = '\0';
+	}
+	g_free(dec);
+	return (out);
+}
+
+/* hdr_word - 1 if VALUE, trimmed, equals WORD in any case */
+static int
+hdr_word(const char *value, const char *word)
+{
+	size_t	wl = strlen(word);
+
+	while (*value == ' ' || *value == '\t')
+		value++;
+	if (strncasecmp(value, word, wl) != 0)
+		return (0);
+	value += wl;
+	while (*value == ' ' || *value == '\t' || *value == '\r' ||
+	    *value == '\n')
+		value++;
+	return (*value == '\0' || *value == ';' || *value == '(');
+}
+
+/* hdr_auto_reason - recognise the usual marks of automatic mail */
+const char *
+hdr_auto_reason(const char *name, const char *value)
+{
+	if (strcasecmp(name, "Auto-Submitted") == 0)
+		return (hdr_word(value, "no") ? NULL : "auto-submitted");
+	if (strcasecmp(name, "Precedence") == 0) {
+		if (hdr_word(value, "bulk") || hdr_word(value, "junk") ||
+		    hdr_word(value, "list"))
+			return ("precedence");
+		return (NULL);
+	}
+	if (strcasecmp(name, "X-Autoreply") == 0 ||
+	    strcasecmp(name, "X-Autorespond") == 0)
+		return ("autoreply-header");
+	if (strcasecmp(name, "Content-Type") == 0) {
+		const char *p = value;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strncasecmp(p, "multipart/report", 16) == 0 &&
+		    strcasestr(p, "delivery-status") != NULL)
+			return ("delivery-status");
+	}
+	return (NULL);
+}
+
+/* hdr_auto_sender - null sender and mailer daemons */
+const char *
+hdr_auto_sender(const char *sender)
+{
+	const char *p = sender;
+	size_t	n;
+
+	while (*p == '<' || *p == ' ')
+		p++;
+	n = strcspn(p, "@>");
+	if (n == 0)
+		return ("null-sender");
+	if ((n == 13 && strncasecmp(p, "mailer-daemon", 13) == 0) ||
+	    (n == 10 && strncasecmp(p, "postmaster", 10) == 0))
+		return ("mailer-daemon");
+	return (NULL);
+}

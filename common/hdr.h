@@ -1,0 +1,44 @@
+/* hdr.h - message header helpers: our header names, auto-reply detection,
+ * RFC 2047 decoding to UTF-8, unfolding.  No I/O. */
+#ifndef MAILACD_HDR_H
+#define MAILACD_HDR_H
+
+#include <stddef.h>
+
+/* Every header that mailacd writes starts with this; any such header that
+ * arrives from outside is removed before ours are added. */
+#define HDR_PREFIX		"X-MailACD-"
+/* One per interaction: "ID; org=..; address=..; queue=..; priority=..;
+ * language=..; skills=a,b" (see mailacd-milter(8)). */
+#define HDR_INTERACTION		"X-MailACD-Interaction"
+
+/* Longest decoded Subject/From kept for the hand-off (bytes of UTF-8). */
+#define HDR_TEXT_MAX		1024
+/* Longest Message-ID / In-Reply-To kept; References keeps its tail. */
+#define HDR_ID_MAX		998
+#define HDR_REFS_MAX		8192
+
+/* hdr_is_ours - 1 if NAME starts with X-MailACD- in any case */
+int	hdr_is_ours(const char *name);
+
+/* hdr_init - prepare the decoder (GMime); call once before threads start */
+void	hdr_init(void);
+
+/* hdr_decode_text - RFC 2047 / 8-bit header text to unfolded UTF-8 of at
+ * most MAX bytes (cut on a character boundary); the caller frees */
+char	*hdr_decode_text(const char *raw, size_t max);
+
+/* hdr_unfold - copy RAW without folding line breaks, trimmed, at most MAX
+ * bytes (the tail when KEEP_TAIL); the caller frees */
+char	*hdr_unfold(const char *raw, size_t max, int keep_tail);
+
+/* hdr_auto_reason - if header NAME: VALUE marks automatic mail (RFC 3834
+ * Auto-Submitted, Precedence bulk/junk/list, X-Autoreply...), a short
+ * reason, else NULL */
+const char *hdr_auto_reason(const char *name, const char *value);
+
+/* hdr_auto_sender - if envelope SENDER marks automatic mail (null sender,
+ * MAILER-DAEMON, postmaster), a short reason, else NULL */
+const char *hdr_auto_sender(const char *sender);
+
+#endif

@@ -1,0 +1,202 @@
+/* rds.c - a thread-safe pool of hiredis connections with bounded timeouts.
+ *
+ * libmilter runs one thread per SMTP connection and a hiredis context is not
+ * thread-safe, so each thread borrows a context for one exchange and gives
+ * it back.  A context that failed is closed, never reused: the next borrower
+ * reconnects, which is how we come back after a Redis restart. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "rds.h"
+
+#define RDS_IDLE_MAX	64	/* idle contexts kept; more are closed */
+
+struct rds_pool {
+	pthread_mutex_t lock;
+	char	*host;
+	int	port;
+	char	*socket;
+	char	*password;
+	int	database;
+	struct timeval connect_tv;
+	struct timeval command_tv;
+	redisContext *idle[RDS_IDLE_MAX];
+	size_t	nidle;
+	char	desc[300];
+};
+
+/* rds_tv - milliseconds to a timeval */
+static struct timeval
+rds_tv(int ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	return (tv);
+}
+
+/* rds_pool_new - copy the connection settings into a new pool */
+struct rds_pool *
+rds_pool_new(const struct cfg_redis *rc)
+{
+	struct rds_pool *pool;
+
+	if ((pool = calloc(1, sizeof(*pool))) == NULL)
+		return (NULL);
+	pthread_mutex_init(&pool->lock, NULL);
+	pool->host = rc->host ? strdup(rc->host) : NULL;
+	pool->socket = rc->socket ? strdup(rc->socket) : NULL;
+	pool->password = rc->password ? strdup(rc->password) : NULL;
+	pool->port = rc->port;
+	pool->database = rc->database;
+	pool->connect_tv = rds_tv(rc->connect_timeout_ms);
+	pool->command_tv = rds_tv(rc->command_timeout_ms);
+	if (pool->socket != NULL)
+		snprintf(pool->desc, sizeof(pool->desc), "%s", pool->socket);
+	else
+		snprintf(pool->desc, sizeof(pool->desc), "%s:%d",
+		    pool->host ? pool->host : "127.0.0.1", pool->port);
+	return (pool);
+}
+
+/* rds_pool_free - close what is idle and free the pool */
+void
+rds_pool_free(struct rds_pool *pool)
+{
+	size_t	i;
+
+	if (pool == NULL)
+		return;
+	for (i = 0; i < pool->nidle; i++)
+		redisFree(pool->idle[i]);
+	pthread_mutex_destroy(&pool->lock);
+	free(pool->host);
+	free(pool->socket);
+	free(pool->password);
+	free(pool);
+}
+
+/* rds_describe - where the pool connects, for log lines */
+const char *
+rds_describe(const struct rds_pool *pool)
+{
+	return (pool->desc);
+}
+
+/* rds_error - text of a context error or an error reply */
+void
+rds_error(redisContext *c, redisReply *r, char *err, size_t errlen)
+{
+	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		snprintf(err, errlen, "%s", r->str);
+	else if (c != NULL && c->err == REDIS_ERR_IO && c->errstr[0] == '\0')
+		snprintf(err, errlen, "%s", strerror(errno));
+	else if (c != NULL && c->err != 0)
+		snprintf(err, errlen, "%s%s", c->errstr,
+		    (c->err == REDIS_ERR_IO && errno == EAGAIN) ?
+		    " (timeout)" : "");
+	else if (r == NULL)
+		snprintf(err, errlen, "no reply");
+	else
+		snprintf(err, errlen, "unexpected reply type %d", r->type);
+}
+
+/* rds_setup - AUTH and SELECT on a new context; 0 or -1 with ERR */
+static int
+rds_setup(struct rds_pool *pool, redisContext *c, char *err, size_t errlen)
+{
+	redisReply *r;
+	char	db[16];
+
+	if (pool->password != NULL) {
+		const char *argv[2] = { "AUTH", pool->password };
+
+		r = redisCommandArgv(c, 2, argv, NULL);
+		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+			rds_error(c, r, err, errlen);
+			if (r != NULL)
+				freeReplyObject(r);
+			return (-1);
+		}
+		freeReplyObject(r);
+	}
+	if (pool->database != 0) {
+		const char *argv[2] = { "SELECT", db };
+
+		snprintf(db, sizeof(db), "%d", pool->database);
+		r = redisCommandArgv(c, 2, argv, NULL);
+		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+			rds_error(c, r, err, errlen);
+			if (r != NULL)
+				freeReplyObject(r);
+			return (-1);
+		}
+		freeReplyObject(r);
+	}
+	return (0);
+}
+
+/* rds_get - an idle context, or a new one connected within the timeout */
+redisContext *
+rds_get(struct rds_pool *pool, int *fresh, char *err, size_t errlen)
+{
+	redisContext *c = NULL;
+
+	pthread_mutex_lock(&pool->lock);
+	if (pool->nidle > 0)
+		c = pool->idle[--pool->nidle];
+	pthread_mutex_unlock(&pool->lock);
+	if (c != NULL) {
+		*fresh = 0;
+		return (c);
+	}
+	*fresh = 1;
+	if (pool->socket != NULL)
+		c = redisConnectUnixWithTimeout(pool->socket, pool->connect_tv);
+	else
+		c = redisConnectWithTimeout(pool->host ? pool->host :
+		    "127.0.0.1", pool->port, pool->connect_tv);
+	if (c == NULL) {
+		snprintf(err, errlen, "connect %s: out of memory", pool->desc);
+		return (NULL);
+	}
+	if (c->err != 0) {
+		char	why[200];
+
+		rds_error(c, NULL, why, sizeof(why));
+		snprintf(err, errlen, "connect %s: %s", pool->desc, why);
+		redisFree(c);
+		return (NULL);
+	}
+	if (redisSetTimeout(c, pool->command_tv) != REDIS_OK ||
+	    rds_setup(pool, c, err, errlen) != 0) {
+		if (c->err != 0 && err[0] == '\0')
+			rds_error(c, NULL, err, errlen);
+		redisFree(c);
+		return (NULL);
+	}
+	return (c);
+}
+
+/* rds_put - keep a healthy context for the next borrower */
+void
+rds_put(struct rds_pool *pool, redisContext *c, int broken)
+{
+	if (c == NULL)
+		return;
+	if (!broken && c->err == 0) {
+		pthread_mutex_lock(&pool->lock);
+		if (pool->nidle < RDS_IDLE_MAX) {
+			pool->idle[pool->nidle++] = c;
+			c = NULL;
+		}
+		pthread_mutex_unlock(&pool->lock);
+	}
+	if (c != NULL)
+		redisFree(c);
+}

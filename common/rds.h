@@ -1,0 +1,44 @@
+/* rds.h - Redis connections for the daemons: a small thread-safe pool of
+ * hiredis contexts with AUTH, SELECT and bounded timeouts.
+ *
+ * Lookups that can fail for a reason outside us answer RDS_OK,
+ * RDS_NOTFOUND or RDS_RETRY; "Redis down" is always RDS_RETRY, never
+ * "not found".  Errors go to the caller's buffer; nothing here logs. */
+#ifndef MAILACD_RDS_H
+#define MAILACD_RDS_H
+
+#include <stddef.h>
+
+#include <hiredis.h>
+
+#include "cfg.h"
+
+#define RDS_OK		0
+#define RDS_NOTFOUND	1
+#define RDS_RETRY	2
+
+struct rds_pool;
+
+/* rds_pool_new - a pool for the Redis described by RC (copied); NULL on
+ * memory shortage.  Connections are made on demand. */
+struct rds_pool *rds_pool_new(const struct cfg_redis *rc);
+
+/* rds_pool_free - close idle connections and free the pool; every borrowed
+ * connection must have been returned.  Accepts NULL. */
+void	rds_pool_free(struct rds_pool *pool);
+
+/* rds_get - borrow a connected context (new or idle); NULL with a reason in
+ * ERR when Redis cannot be reached.  *FRESH tells whether it was just made. */
+redisContext *rds_get(struct rds_pool *pool, int *fresh, char *err,
+		    size_t errlen);
+
+/* rds_put - return a borrowed context; BROKEN ones are closed instead */
+void	rds_put(struct rds_pool *pool, redisContext *c, int broken);
+
+/* rds_describe - "host:port" or the socket path, for log lines */
+const char *rds_describe(const struct rds_pool *pool);
+
+/* rds_error - describe a failed context or error reply into ERR */
+void	rds_error(redisContext *c, redisReply *r, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,248 @@
+/* handoff.c - hand a message's interactions to Redis, idempotently.
+ *
+ * One Lua script per interaction does the whole decision atomically: check
+ * the schema version, return the id already recorded for this (message,
+ * address) if any, else XADD the entry to the organisation's ingest stream
+ * and remember the id.  All of a message's calls are pipelined, so a
+ * message costs one round trip however many registered recipients it has.
+ * The keys of one call share the {org} hash tag, as Redis Cluster requires. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "hdr.h"
+#include "handoff.h"
+#include "keys.h"
+
+/* KEYS: schema, seen, ingest.  ARGV: schema, ttl, id, field, value, ... */
+static const char handoff_lua[] =
+    "local v = redis.call('GET', KEYS[1])\n"
+    "if v and v ~= ARGV[1] then\n"
+    "  return redis.error_reply('MAILACDSCHEMA stored data has schema ' .."
+    " v .. ', this milter writes schema ' .. ARGV[1])\n"
+    "end\n"
+    "if not v then redis.call('SET', KEYS[1], ARGV[1]) end\n"
+    "local seen = redis.call('GET', KEYS[2])\n"
+    "if seen then return {0, seen} end\n"
+    "redis.call('XADD', KEYS[3], '*', unpack(ARGV, 4))\n"
+    "redis.call('SET', KEYS[2], ARGV[3], 'EX', tonumber(ARGV[2]))\n"
+    "return {1, ARGV[3]}\n";
+
+static char handoff_sha[41];
+
+#define HANDOFF_FIELDS	20
+#define HANDOFF_ARGC	(6 + 3 + 2 * HANDOFF_FIELDS)
+
+/* handoff_init - SHA-1 of the script for EVALSHA */
+void
+handoff_init(void)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len, i;
+
+	EVP_Digest(handoff_lua, strlen(handoff_lua), md, &len, EVP_sha1(),
+	    NULL);
+	for (i = 0; i < len && i < 20; i++)
+		sprintf(handoff_sha + 2 * i, "%02x", md[i]);
+}
+
+/* Text decoded from the message for all of its interactions. */
+struct handoff_text {
+	char	*msgid, *irt, *refs, *subject, *from, *sender;
+	char	arrived[24], size[24];
+};
+
+/* handoff_text_free - free decoded header text */
+static void
+handoff_text_free(struct handoff_text *t)
+{
+	free(t->msgid);
+	free(t->irt);
+	free(t->refs);
+	free(t->subject);
+	free(t->from);
+	free(t->sender);
+}
+
+/* handoff_text_make - decode and bound what goes into the stream */
+static int
+handoff_text_make(const struct inb_msg *m, struct handoff_text *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->msgid = hdr_unfold(m->message_id ? m->message_id : "", HDR_ID_MAX, 0);
+	t->irt = hdr_unfold(m->in_reply_to ? m->in_reply_to : "", HDR_ID_MAX, 0);
+	t->refs = hdr_unfold(m->references ? m->references : "",
+	    HDR_REFS_MAX, 1);
+	t->subject = hdr_decode_text(m->subject ? m->subject : "",
+	    HDR_TEXT_MAX);
+	t->from = hdr_decode_text(m->from ? m->from : "", HDR_TEXT_MAX);
+	t->sender = hdr_unfold(m->sender ? m->sender : "", HDR_ID_MAX, 0);
+	snprintf(t->arrived, sizeof(t->arrived), "%lld", m->arrived_ms);
+	snprintf(t->size, sizeof(t->size), "%zu", m->size);
+	if (t->msgid == NULL || t->irt == NULL || t->refs == NULL ||
+	    t->subject == NULL || t->from == NULL || t->sender == NULL) {
+		handoff_text_free(t);
+		return (-1);
+	}
+	return (0);
+}
+
+/* handoff_append - queue one EVALSHA (or EVAL) for interaction R */
+static int
+handoff_append(redisContext *c, const struct inb_msg *m,
+    const struct inb_rcpt *r, const struct handoff_text *t, int dedup_ttl,
+    int use_eval, char *keybuf, size_t keysize)
+{
+	const struct cfg_route *rt = r->route;
+	const char *argv[HANDOFF_ARGC];
+	char	ttl[16], prio[16], *skills, *kschema, *kseen, *kingest;
+	size_t	slen = 1, i;
+	int	n = 0, rc;
+
+	for (i = 0; i < rt->nskills; i++)
+		slen += strlen(rt->skills[i]) + 1;
+	if ((skills = malloc(slen)) == NULL)
+		return (-1);
+	skills[0] = '\0';
+	for (i = 0; i < rt->nskills; i++) {
+		if (i > 0)
+			strcat(skills, ",");
+		strcat(skills, rt->skills[i]);
+	}
+	kschema = keybuf;
+	kseen = keybuf + keysize / 3;
+	kingest = keybuf + 2 * (keysize / 3);
+	if (keys_fmt(kschema, keysize / 3, KEYS_FMT_SCHEMA, r->org->id) ||
+	    keys_fmt(kseen, keysize / 3, KEYS_FMT_SEEN, r->org->id, r->seen) ||
+	    keys_fmt(kingest, keysize / 3, KEYS_FMT_INGEST, r->org->id)) {
+		free(skills);
+		return (-1);
+	}
+	snprintf(ttl, sizeof(ttl), "%d", dedup_ttl);
+	snprintf(prio, sizeof(prio), "%d", rt->priority);
+
+	argv[n++] = use_eval ? "EVAL" : "EVALSHA";
+	argv[n++] = use_eval ? handoff_lua : handoff_sha;
+	argv[n++] = "3";
+	argv[n++] = kschema;
+	argv[n++] = kseen;
+	argv[n++] = kingest;
+	argv[n++] = KEYS_SCHEMA;
+	argv[n++] = ttl;
+	argv[n++] = r->id;
+#define FIELD(k, v)	do { argv[n++] = (k); argv[n++] = (v); } while (0)
+	FIELD(KEYS_F_VERSION, KEYS_SCHEMA);
+	FIELD(KEYS_F_ID, r->id);
+	FIELD(KEYS_F_ORG, r->org->id);
+	FIELD(KEYS_F_QUEUE, rt->queue);
+	FIELD(KEYS_F_SKILLS, skills);
+	FIELD(KEYS_F_LANGUAGE, rt->language);
+	FIELD(KEYS_F_PRIORITY, prio);
+	FIELD(KEYS_F_ARRIVED, t->arrived);
+	FIELD(KEYS_F_SENDER, t->sender);
+	FIELD(KEYS_F_ADDRESS, r->address);
+	FIELD(KEYS_F_RCPT, r->rcpt);
+	FIELD(KEYS_F_MATCH, r->match);
+	FIELD(KEYS_F_MSGID, t->msgid);
+	FIELD(KEYS_F_INREPLYTO, t->irt);
+	FIELD(KEYS_F_REFERENCES, t->refs);
+	FIELD(KEYS_F_SUBJECT, t->subject);
+	FIELD(KEYS_F_FROM, t->from);
+	FIELD(KEYS_F_SIZE, t->size);
+	FIELD(KEYS_F_QID, m->qid);
+	FIELD(KEYS_F_AUTO, m->auto_reason ? m->auto_reason : "");
+#undef FIELD
+	rc = redisAppendCommandArgv(c, n, argv, NULL);
+	free(skills);
+	return (rc == REDIS_OK ? 0 : -1);
+}
+
+/* handoff_round - send all calls, read all replies; 0, 1 (NOSCRIPT: try
+ * again with EVAL) or -1 with ERR */
+static int
+handoff_round(redisContext *c, struct inb_msg *m,
+    const struct handoff_text *t, int dedup_ttl, int use_eval, int *nnew,
+    char *err, size_t errlen)
+{
+	char	keys[3 * 400];
+	size_t	i;
+	int	noscript = 0, failed = 0;
+
+	for (i = 0; i < m->nrcpts; i++)
+		if (handoff_append(c, m, &m->rcpts[i], t, dedup_ttl, use_eval,
+		    keys, sizeof(keys)) != 0) {
+			snprintf(err, errlen, "cannot build the command");
+			return (-1);
+		}
+	*nnew = 0;
+	for (i = 0; i < m->nrcpts; i++) {
+		redisReply *r = NULL;
+
+		if (redisGetReply(c, (void **)&r) != REDIS_OK || r == NULL) {
+			rds_error(c, r, err, errlen);
+			return (-1);
+		}
+		if (r->type == REDIS_REPLY_ERROR &&
+		    strncmp(r->str, "NOSCRIPT", 8) == 0)
+			noscript = 1;
+		else if (r->type == REDIS_REPLY_ERROR) {
+			if (!failed)
+				rds_error(c, r, err, errlen);
+			failed = 1;
+		} else if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+		    r->element[1]->type == REDIS_REPLY_STRING &&
+		    r->element[1]->len == INB_ID_LEN) {
+			memcpy(m->rcpts[i].id, r->element[1]->str, INB_ID_LEN);
+			m->rcpts[i].id[INB_ID_LEN] = '\0';
+			if (r->element[0]->integer == 1)
+				(*nnew)++;
+		} else if (!failed) {
+			snprintf(err, errlen, "unexpected reply from the script");
+			failed = 1;
+		}
+		freeReplyObject(r);
+	}
+	if (failed)
+		return (-1);
+	return (noscript ? 1 : 0);
+}
+
+/* handoff_send - borrow a connection, run the script for every rcpt */
+int
+handoff_send(struct rds_pool *pool, struct inb_msg *m, int dedup_ttl,
+    int *nnew, char *err, size_t errlen)
+{
+	struct handoff_text t;
+	redisContext *c;
+	int	fresh, rc, attempt, broken;
+
+	if (handoff_text_make(m, &t) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return (RDS_RETRY);
+	}
+	for (attempt = 0; attempt < 2; attempt++) {
+		err[0] = '\0';
+		if ((c = rds_get(pool, &fresh, err, errlen)) == NULL)
+			break;
+		rc = handoff_round(c, m, &t, dedup_ttl, 0, nnew, err, errlen);
+		if (rc == 1)	/* script not cached on this server yet */
+			rc = handoff_round(c, m, &t, dedup_ttl, 1, nnew, err,
+			    errlen);
+		if (rc == 0) {
+			rds_put(pool, c, 0);
+			handoff_text_free(&t);
+			return (RDS_OK);
+		}
+		/* a script error (schema) leaves the connection healthy;
+		 * an idle one may have died with a Redis restart: one more
+		 * try on a fresh connection then, never more */
+		broken = c->err != 0;
+		rds_put(pool, c, broken);
+		if (fresh || !broken)
+			break;
+	}
+	handoff_text_free(&t);
+	return (RDS_RETRY);
+}

@@ -1,0 +1,20 @@
+/* handoff.h - hand a message's interactions to Redis, idempotently. */
+#ifndef MAILACD_HANDOFF_H
+#define MAILACD_HANDOFF_H
+
+#include <stddef.h>
+
+#include "inbound.h"
+#include "rds.h"
+
+/* handoff_init - compute the script digest; call once at start-up */
+void	handoff_init(void);
+
+/* handoff_send - record every interaction of M in one round trip.  On
+ * RDS_OK each rcpt's id is the one Redis holds (an earlier attempt's id when
+ * the MTA retried), and *NEW counts the entries actually added.  RDS_RETRY
+ * with a reason in ERR when Redis cannot take it (down, slow, refused). */
+int	handoff_send(struct rds_pool *pool, struct inb_msg *m, int dedup_ttl,
+		    int *nnew, char *err, size_t errlen);
+
+#endif

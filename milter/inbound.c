@@ -1,0 +1,347 @@
+/* inbound.c - decide what one inbound message becomes: an interaction per
+ * registered recipient, with the header facts the router needs.
+ *
+ * The milter callbacks feed this module; it never talks to the MTA or to
+ * Redis.  Idempotency: a message the MTA retries must map to the same
+ * interactions, so each one is keyed on SHA-256(message identity, registered
+ * address); the message identity is its Message-ID, or, without one, a hash
+ * of the envelope sender, the non-trace headers and the body. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "addr.h"
+#include "hdr.h"
+#include "inbound.h"
+
+/* inb_now_ms - wall clock in milliseconds */
+static long long
+inb_now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return ((long long)tv.tv_sec * 1000 + tv.tv_usec / 1000);
+}
+
+/* inb_reset - free per-message state */
+void
+inb_reset(struct inb_msg *m)
+{
+	size_t	i;
+
+	for (i = 0; i < m->nrcpts; i++) {
+		free(m->rcpts[i].address);
+		free(m->rcpts[i].rcpt);
+	}
+	free(m->rcpts);
+	for (i = 0; i < m->nours; i++)
+		free(m->ours[i].name);
+	free(m->ours);
+	free(m->sender);
+	free(m->message_id);
+	free(m->in_reply_to);
+	free(m->references);
+	free(m->subject);
+	free(m->from);
+	if (m->hash != NULL)
+		EVP_MD_CTX_free(m->hash);
+	memset(m, 0, sizeof(*m));
+	strcpy(m->qid, "NOQUEUE");
+}
+
+/* inb_sender - start a message with its envelope sender */
+int
+inb_sender(struct inb_msg *m, const char *sender)
+{
+	free(m->sender);
+	if ((m->sender = strdup(sender ? sender : "")) == NULL)
+		return (-1);
+	m->arrived_ms = inb_now_ms();
+	m->auto_reason = hdr_auto_sender(m->sender);
+	if (m->hash == NULL) {
+		if ((m->hash = EVP_MD_CTX_new()) == NULL ||
+		    EVP_DigestInit_ex(m->hash, EVP_sha256(), NULL) != 1)
+			return (-1);
+	}
+	EVP_DigestUpdate(m->hash, m->sender, strlen(m->sender) + 1);
+	return (0);
+}
+
+/* inb_rcpt - one envelope recipient: registered address, catch-all, or not */
+int
+inb_rcpt(struct inb_msg *m, const struct cfg *cfg, const char *rcpt)
+{
+	struct addr a;
+	char	key[ADDR_MAX + 2], err[128];
+	const struct cfg_address *ca = NULL;
+	const struct cfg_domain *cd;
+	const struct cfg_route *route;
+	const char *match = "address";
+	struct inb_rcpt *r;
+	size_t	i;
+
+	if (addr_parse(rcpt, &a, err, sizeof(err)) != 0)
+		return (0);
+	/* exact first (an address may contain the separator), then untagged */
+	if (addr_key(a.local, a.domain, cfg->local_part_case_sensitive, NULL,
+	    0, key, sizeof(key)) == 0)
+		ca = cfg_find_address(cfg, key);
+	if (ca == NULL && addr_key(a.local, a.domain,
+	    cfg->local_part_case_sensitive, cfg->subaddress_separators, 1,
+	    key, sizeof(key)) == 0)
+		ca = cfg_find_address(cfg, key);
+	if (ca != NULL) {
+		if (!ca->enabled || !(ca->direction & CFG_DIR_INBOUND))
+			return (0);
+		route = &ca->route;
+		cd = ca->domain;
+		snprintf(key, sizeof(key), "%s", ca->key);
+	} else {
+		char	dom[ADDR_MAX + 1];
+
+		for (i = 0; a.domain[i] != '\0'; i++)
+			dom[i] = (char)((a.domain[i] >= 'A' &&
+			    a.domain[i] <= 'Z') ? a.domain[i] + 32 : a.domain[i]);
+		dom[i] = '\0';
+		if ((cd = cfg_find_domain(cfg, dom)) == NULL ||
+		    cd->catch_all == NULL)
+			return (0);
+		route = cd->catch_all;
+		match = "catch-all";
+		/* key already holds the untagged form */
+	}
+	for (i = 0; i < m->nrcpts; i++)
+		if (strcmp(m->rcpts[i].address, key) == 0)
+			return (1);
+	if (m->nrcpts == m->rcpts_cap) {
+		size_t	ncap = m->rcpts_cap ? m->rcpts_cap * 2 : 4;
+		struct inb_rcpt *n = realloc(m->rcpts, ncap * sizeof(*n));
+
+		if (n == NULL)
+			return (-1);
+		m->rcpts = n;
+		m->rcpts_cap = ncap;
+	}
+	r = &m->rcpts[m->nrcpts];
+	memset(r, 0, sizeof(*r));
+	r->org = cd->org;
+	r->route = route;
+	r->match = match;
+	r->address = strdup(key);
+	r->rcpt = strdup(rcpt);
+	if (r->address == NULL || r->rcpt == NULL) {
+		free(r->address);
+		free(r->rcpt);
+		return (-1);
+	}
+	m->nrcpts++;
+	return (1);
+}
+
+/* inb_keep - remember the first value of a header we hand off */
+static int
+inb_keep(char **slot, const char *value)
+{
+	if (*slot != NULL)
+		return (0);
+	return ((*slot = strdup(value)) == NULL ? -1 : 0);
+}
+
+/* inb_is_trace - headers that change when the MTA retries delivery */
+static int
+inb_is_trace(const char *name)
+{
+	return (strcasecmp(name, "Received") == 0 ||
+	    strcasecmp(name, "Return-Path") == 0 ||
+	    strcasecmp(name, "X-Original-To") == 0 ||
+	    strcasecmp(name, "Delivered-To") == 0 || hdr_is_ours(name));
+}
+
+/* inb_header - record what the hand-off needs and which headers to drop */
+int
+inb_header(struct inb_msg *m, const char *name, const char *value)
+{
+	const char *why;
+	size_t	i;
+	int	rc = 0;
+
+	m->size += strlen(name) + strlen(value) + 4;
+	if (hdr_is_ours(name)) {
+		/* Postfix and sendmail find headers by name, ignoring case */
+		for (i = 0; i < m->nours; i++)
+			if (strcasecmp(m->ours[i].name, name) == 0) {
+				m->ours[i].count++;
+				return (0);
+			}
+		struct inb_ours *n = realloc(m->ours,
+		    (m->nours + 1) * sizeof(*n));
+
+		if (n == NULL)
+			return (-1);
+		m->ours = n;
+		if ((n[m->nours].name = strdup(name)) == NULL)
+			return (-1);
+		n[m->nours++].count = 1;
+		return (0);
+	}
+	if (m->hash != NULL && !inb_is_trace(name)) {
+		EVP_DigestUpdate(m->hash, name, strlen(name) + 1);
+		EVP_DigestUpdate(m->hash, value, strlen(value) + 1);
+	}
+	if (strcasecmp(name, "Message-ID") == 0)
+		rc = inb_keep(&m->message_id, value);
+	else if (strcasecmp(name, "In-Reply-To") == 0)
+		rc = inb_keep(&m->in_reply_to, value);
+	else if (strcasecmp(name, "References") == 0)
+		rc = inb_keep(&m->references, value);
+	else if (strcasecmp(name, "Subject") == 0)
+		rc = inb_keep(&m->subject, value);
+	else if (strcasecmp(name, "From") == 0)
+		rc = inb_keep(&m->from, value);
+	if (m->auto_reason == NULL && (why = hdr_auto_reason(name, value)))
+		m->auto_reason = why;
+	return (rc);
+}
+
+/* inb_eoh - without a usable Message-ID the body identifies the message */
+void
+inb_eoh(struct inb_msg *m)
+{
+	m->size += 2;
+	m->hash_body = (m->message_id == NULL ||
+	    strchr(m->message_id, '@') == NULL);
+}
+
+/* inb_body - count (and, without a Message-ID, hash) the body */
+void
+inb_body(struct inb_msg *m, const unsigned char *data, size_t len)
+{
+	m->size += len;
+	if (m->hash_body && m->hash != NULL)
+		EVP_DigestUpdate(m->hash, data, len);
+}
+
+/* inb_hex - lower-case hex of LEN bytes into OUT (2*LEN+1) */
+static void
+inb_hex(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+/* inb_finish - random ids, and the keys that make a retry idempotent */
+int
+inb_finish(struct inb_msg *m, char *err, size_t errlen)
+{
+	unsigned char ident[EVP_MAX_MD_SIZE], seen[EVP_MAX_MD_SIZE];
+	unsigned char rnd[INB_ID_LEN / 2];
+	unsigned int identlen = 0, seenlen;
+	char	*mid = NULL;
+	size_t	i;
+
+	if (!m->hash_body && m->message_id != NULL) {
+		/* the Message-ID alone, however the header was folded */
+		if ((mid = hdr_unfold(m->message_id, HDR_ID_MAX, 0)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return (-1);
+		}
+		if (EVP_Digest(mid, strlen(mid), ident, &identlen,
+		    EVP_sha256(), NULL) != 1)
+			identlen = 0;
+		free(mid);
+	} else if (m->hash != NULL &&
+	    EVP_DigestFinal_ex(m->hash, ident, &identlen) != 1)
+		identlen = 0;
+	if (identlen == 0) {
+		snprintf(err, errlen, "SHA-256 failed");
+		return (-1);
+	}
+	for (i = 0; i < m->nrcpts; i++) {
+		struct inb_rcpt *r = &m->rcpts[i];
+		EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+		if (c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 ||
+		    EVP_DigestUpdate(c, ident, identlen) != 1 ||
+		    EVP_DigestUpdate(c, r->address, strlen(r->address)) != 1 ||
+		    EVP_DigestFinal_ex(c, seen, &seenlen) != 1) {
+			EVP_MD_CTX_free(c);
+			snprintf(err, errlen, "SHA-256 failed");
+			return (-1);
+		}
+		EVP_MD_CTX_free(c);
+		inb_hex(seen, seenlen, r->seen);
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+			snprintf(err, errlen, "OpenSSL RAND_bytes failed");
+			return (-1);
+		}
+		inb_hex(rnd, sizeof(rnd), r->id);
+	}
+	return (0);
+}
+
+/* inb_append - append "; name=value", folding when the line gets long */
+static void
+inb_append(char *buf, size_t size, size_t *len, size_t *col,
+    const char *name, const char *value)
+{
+	size_t	need = strlen(name) + strlen(value) + 3;
+	int	n;
+
+	if (*col + need > 76) {
+		n = snprintf(buf + *len, size - *len, ";\n\t%s=%s", name, value);
+		*col = 8 + need - 2;
+	} else {
+		n = snprintf(buf + *len, size - *len, "; %s=%s", name, value);
+		*col += need;
+	}
+	if (n > 0)
+		*len = (*len + (size_t)n < size) ? *len + (size_t)n : size - 1;
+}
+
+/* inb_stamp - "ID; org=..; address=..; queue=..; priority=..; ..." */
+char *
+inb_stamp(const struct inb_rcpt *r)
+{
+	const struct cfg_route *rt = r->route;
+	size_t	size, len, col, i;
+	char	prio[16], *buf, *skills;
+
+	size = 256 + strlen(r->org->id) + strlen(r->address) +
+	    strlen(rt->queue) + strlen(rt->language);
+	for (i = 0, len = 0; i < rt->nskills; i++)
+		len += strlen(rt->skills[i]) + 1;
+	size += 2 * len;
+	if ((buf = malloc(size)) == NULL || (skills = malloc(len + 1)) == NULL) {
+		free(buf);
+		return (NULL);
+	}
+	skills[0] = '\0';
+	for (i = 0, len = 0; i < rt->nskills; i++)
+		len += (size_t)sprintf(skills + len, "%s%s", i ? "," : "",
+		    rt->skills[i]);
+	len = (size_t)snprintf(buf, size, "%s", r->id);
+	col = sizeof(HDR_INTERACTION) + 1 + len;
+	inb_append(buf, size, &len, &col, "org", r->org->id);
+	inb_append(buf, size, &len, &col, "address", r->address);
+	inb_append(buf, size, &len, &col, "queue", rt->queue);
+	snprintf(prio, sizeof(prio), "%d", rt->priority);
+	inb_append(buf, size, &len, &col, "priority", prio);
+	if (rt->language[0] != '\0')
+		inb_append(buf, size, &len, &col, "language", rt->language);
+	if (rt->nskills > 0)
+		inb_append(buf, size, &len, &col, "skills", skills);
+	free(skills);
+	return (buf);
+}

@@ -1,0 +1,76 @@
+/* inbound.h - the inbound decision for one message: which envelope
+ * recipients are registered, what the headers say, and the routing header
+ * each interaction gets.  No libmilter and no Redis here, so it is testable. */
+#ifndef MAILACD_INBOUND_H
+#define MAILACD_INBOUND_H
+
+#include <stddef.h>
+
+#include "cfg.h"
+
+#define INB_ID_LEN	32	/* hex characters of an interaction id */
+
+/* One interaction to create: a registered recipient of the message. */
+struct inb_rcpt {
+	const struct cfg_org *org;
+	const struct cfg_route *route;
+	char	*address;	/* registered address (catch-all: the rcpt key) */
+	char	*rcpt;		/* the envelope recipient as given */
+	const char *match;	/* "address" or "catch-all" */
+	char	seen[65];	/* hex SHA-256 idempotency key */
+	char	id[INB_ID_LEN + 1];	/* new id, or the one already recorded */
+};
+
+/* A header name that arrived from outside with our prefix, and its count. */
+struct inb_ours {
+	char	*name;
+	int	count;
+};
+
+struct inb_msg {
+	char	qid[64];	/* MTA queue id or "NOQUEUE" */
+	char	*sender;
+	struct inb_rcpt *rcpts;
+	size_t	nrcpts;
+	size_t	rcpts_cap;
+	struct inb_ours *ours;
+	size_t	nours;
+	char	*message_id;	/* raw header values, first occurrence */
+	char	*in_reply_to;
+	char	*references;
+	char	*subject;
+	char	*from;
+	const char *auto_reason;	/* why this looks automatic, or NULL */
+	size_t	size;		/* header + body octets seen */
+	void	*hash;		/* EVP_MD_CTX over headers (and body) */
+	int	hash_body;	/* no Message-ID: the body identifies it */
+	long long arrived_ms;
+};
+
+/* inb_reset - free everything a message holds; ready for the next one */
+void	inb_reset(struct inb_msg *m);
+
+/* inb_sender - remember the envelope sender; 0 or -1 (memory) */
+int	inb_sender(struct inb_msg *m, const char *sender);
+
+/* inb_rcpt - match one envelope recipient against CFG; 1 registered,
+ * 0 not ours, -1 memory.  A recipient matching an address already taken
+ * for this message adds nothing. */
+int	inb_rcpt(struct inb_msg *m, const struct cfg *cfg, const char *rcpt);
+
+/* inb_header - account for one header; 0 or -1 (memory) */
+int	inb_header(struct inb_msg *m, const char *name, const char *value);
+
+/* inb_eoh - end of headers: decide whether the body must be hashed */
+void	inb_eoh(struct inb_msg *m);
+
+/* inb_body - account for one body chunk */
+void	inb_body(struct inb_msg *m, const unsigned char *data, size_t len);
+
+/* inb_finish - fresh random ids and the idempotency keys; 0 or -1 */
+int	inb_finish(struct inb_msg *m, char *err, size_t errlen);
+
+/* inb_stamp - the X-MailACD-Interaction value for R, folded; caller frees */
+char	*inb_stamp(const struct inb_rcpt *r);
+
+#endif

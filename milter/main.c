@@ -1,0 +1,327 @@
+/* main.c - mailacd-milter: options, daemon set-up, reload on SIGHUP.
+ *
+ * Conventions follow OpenDKIM: -c file, -n check only, -f foreground,
+ * -u user[:group], -P pidfile, -p socket, -V version. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <gmime/gmime.h>
+#include <hiredis.h>
+#include <libconfig.h>
+#include <libmilter/mfapi.h>
+#include <openssl/crypto.h>
+
+#include "cfg.h"
+#include "handoff.h"
+#include "hdr.h"
+#include "log.h"
+#include "mlfi.h"
+
+#ifndef MAILACD_VERSION
+#define MAILACD_VERSION "unknown"
+#endif
+
+static const char *main_file = CFG_DEFAULT_FILE;
+static char *main_socket;	/* the socket in use, for reload warnings */
+static int main_socket_from_cli;
+
+/* usage - one line per option, then exit */
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: mailacd-milter [-dfnV] [-c file] [-p socket] [-P pidfile] "
+	    "[-u user[:group]]\n"
+	    "  -c file    configuration (default %s)\n"
+	    "  -d         log debug lines\n"
+	    "  -f         stay in the foreground, log to stderr\n"
+	    "  -n         check the configuration and exit\n"
+	    "  -p socket  listen here (inet:PORT@HOST, inet6:PORT@HOST, "
+	    "unix:PATH), overriding milter.socket\n"
+	    "  -P file    write the process id to file\n"
+	    "  -u user    run as user (and group)\n"
+	    "  -V         print the version and exit\n", CFG_DEFAULT_FILE);
+	exit(EX_USAGE);
+}
+
+/* sigwait - keep SIGHUP away from libmilter's signal thread.
+ *
+ * libmilter's own thread waits for SIGHUP, SIGTERM and SIGINT and stops the
+ * milter on SIGHUP.  We want SIGHUP to reload, as mail daemons do, so this
+ * definition (which the dynamic linker binds libmilter's call to) removes
+ * SIGHUP from the set libmilter waits on; main_reloader() waits for it. */
+int
+sigwait(const sigset_t *set, int *sig)
+{
+	sigset_t mine = *set;
+	int	s;
+
+	sigdelset(&mine, SIGHUP);
+	do
+		s = sigwaitinfo(&mine, NULL);
+	while (s < 0 && errno == EINTR);
+	if (s < 0)
+		return (errno);
+	*sig = s;
+	return (0);
+}
+
+/* main_print_errors - every configuration error, one per line */
+static void
+main_print_errors(const struct cfg_errors *errs, int to_log)
+{
+	size_t	i;
+
+	for (i = 0; i < errs->n; i++) {
+		if (to_log)
+			log_errx("reload refused: %s", errs->msg[i]);
+		else
+			fprintf(stderr, "%s\n", errs->msg[i]);
+	}
+}
+
+/* main_reloader - wait for SIGHUP; load, check and swap the configuration */
+static void *
+main_reloader(void *arg)
+{
+	sigset_t set;
+	int	sig;
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	for (;;) {
+		struct cfg_errors errs = { 0 };
+		struct cfg *cfg;
+
+		if ((sig = sigwaitinfo(&set, NULL)) < 0)
+			continue;
+		log_info("SIGHUP: reloading %s", main_file);
+		if ((cfg = cfg_load(main_file, &errs)) == NULL) {
+			main_print_errors(&errs, 1);
+			log_errx("reload refused: %zu error%s; the previous "
+			    "configuration stays in force", errs.n,
+			    errs.n == 1 ? "" : "s");
+			cfg_errors_clear(&errs);
+			continue;
+		}
+		if (!main_socket_from_cli &&
+		    strcmp(cfg->milter.socket, main_socket) != 0)
+			log_warnx("milter.socket changed to %s: still "
+			    "listening on %s until restarted",
+			    cfg->milter.socket, main_socket);
+		if (mlfi_install(cfg) != 0)
+			log_errx("reload refused: out of memory");
+		else
+			log_info("configuration reloaded from %s", main_file);
+	}
+	return (NULL);
+}
+
+/* main_version - our version and the libraries we run with */
+static void
+main_version(void)
+{
+	unsigned int maj, min, pl;
+
+	smfi_version(&maj, &min, &pl);
+	printf("mailacd-milter %s\n"
+	    "  libmilter %u.%u.%u, hiredis %d.%d.%d, libconfig %d.%d.%d, "
+	    "GMime %u.%u.%u, %s\n", MAILACD_VERSION, maj, min, pl,
+	    HIREDIS_MAJOR, HIREDIS_MINOR, HIREDIS_PATCH, LIBCONFIG_VER_MAJOR,
+	    LIBCONFIG_VER_MINOR, LIBCONFIG_VER_REVISION, gmime_major_version,
+	    gmime_minor_version, gmime_micro_version,
+	    OpenSSL_version(OPENSSL_VERSION));
+}
+
+/* main_user - resolve "user[:group]"; exits on an unknown name */
+static void
+main_user(const char *spec, uid_t *uid, gid_t *gid, char **name)
+{
+	char	*u = strdup(spec), *g;
+	struct passwd *pw;
+	struct group *gr;
+
+	if (u == NULL)
+		log_fatal(EX_OSERR, "out of memory");
+	if ((g = strchr(u, ':')) != NULL)
+		*g++ = '\0';
+	if ((pw = getpwnam(u)) == NULL)
+		log_fatal(EX_NOUSER, "-u %s: no such user", u);
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	if (g != NULL) {
+		if ((gr = getgrnam(g)) == NULL)
+			log_fatal(EX_NOUSER, "-u %s: no such group %s", spec, g);
+		*gid = gr->gr_gid;
+	}
+	*name = u;
+}
+
+/* main_unix_path - the path of a unix:/local: socket spec, or NULL */
+static const char *
+main_unix_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return (spec + 5);
+	if (strncmp(spec, "local:", 6) == 0)
+		return (spec + 6);
+	if (spec[0] == '/')
+		return (spec);
+	return (NULL);
+}
+
+/* main_daemonize - detach from the terminal */
+static void
+main_daemonize(void)
+{
+	pid_t	pid;
+	int	fd;
+
+	if ((pid = fork()) < 0)
+		log_fatal(EX_OSERR, "fork: %s", strerror(errno));
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		log_fatal(EX_OSERR, "setsid: %s", strerror(errno));
+	if (chdir("/") != 0)
+		log_fatal(EX_OSERR, "chdir /: %s", strerror(errno));
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cfg_errors errs = { 0 };
+	struct cfg *cfg;
+	const char *pidfile = NULL, *user = NULL, *upath;
+	int	ch, check = 0, foreground = 0, debug = 0, rc;
+	char	*uname = NULL;
+	uid_t	uid = 0;
+	gid_t	gid = 0;
+	sigset_t hup;
+	pthread_t tid;
+
+	while ((ch = getopt(argc, argv, "c:dfnp:P:u:Vh")) != -1) {
+		switch (ch) {
+		case 'c':
+			main_file = optarg;
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'p':
+			main_socket = optarg;
+			main_socket_from_cli = 1;
+			break;
+		case 'P':
+			pidfile = optarg;
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 'V':
+			main_version();
+			return (0);
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	hdr_init();
+	handoff_init();
+	if ((cfg = cfg_load(main_file, &errs)) == NULL) {
+		main_print_errors(&errs, 0);
+		cfg_errors_clear(&errs);
+		return (EX_CONFIG);
+	}
+	if (check) {
+		printf("configuration OK\n");
+		cfg_unref(cfg);
+		return (0);
+	}
+	if (main_socket == NULL && (main_socket = strdup(cfg->milter.socket))
+	    == NULL)
+		return (EX_OSERR);
+	if (user != NULL)
+		main_user(user, &uid, &gid, &uname);
+
+	log_open("mailacd-milter", foreground);
+	log_set_debug(debug);
+	if (mlfi_install(cfg) != 0)
+		log_fatal(EX_OSERR, "out of memory");
+	if (smfi_setconn(main_socket) != MI_SUCCESS)
+		log_fatal(EX_CONFIG, "invalid socket %s", main_socket);
+	if (mlfi_register() != 0)
+		log_fatal(EX_SOFTWARE, "smfi_register failed");
+	/* listen now, as root, so that errors show before we detach */
+	if (smfi_opensocket(1) != MI_SUCCESS) {
+		if (foreground)
+			log_fatal(EX_OSERR, "cannot listen on %s", main_socket);
+		fprintf(stderr, "mailacd-milter: cannot listen on %s\n",
+		    main_socket);
+		log_fatal(EX_OSERR, "cannot listen on %s", main_socket);
+	}
+	if (user != NULL && (upath = main_unix_path(main_socket)) != NULL &&
+	    chown(upath, uid, gid) != 0)
+		log_fatal(EX_OSERR, "chown %s: %s", upath, strerror(errno));
+	if (!foreground)
+		main_daemonize();
+	if (pidfile != NULL) {
+		FILE	*fp = fopen(pidfile, "w");
+
+		if (fp == NULL)
+			log_fatal(EX_CANTCREAT, "%s: %s", pidfile,
+			    strerror(errno));
+		fprintf(fp, "%ld\n", (long)getpid());
+		fclose(fp);
+	}
+	if (user != NULL) {
+		if (setgid(gid) != 0 || initgroups(uname, gid) != 0 ||
+		    setuid(uid) != 0)
+			log_fatal(EX_OSERR, "cannot become %s: %s", user,
+			    strerror(errno));
+	}
+	/* every thread blocks SIGHUP; only main_reloader waits for it */
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &hup, NULL);
+	if (pthread_create(&tid, NULL, main_reloader, NULL) != 0)
+		log_fatal(EX_OSERR, "cannot start the reload thread");
+	pthread_detach(tid);
+
+	log_info("mailacd-milter %s listening on %s (configuration %s, "
+	    "redis %s)", MAILACD_VERSION, main_socket, main_file,
+	    cfg->redis.socket ? cfg->redis.socket : cfg->redis.host);
+	rc = smfi_main();
+	log_info("mailacd-milter stopping");
+	if (pidfile != NULL)
+		(void)unlink(pidfile);
+	mlfi_shutdown();
+	free(uname);
+	return (rc == MI_SUCCESS ? 0 : EX_SOFTWARE);
+}

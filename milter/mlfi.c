@@ -1,0 +1,371 @@
+/* mlfi.c - libmilter callbacks of mailacd-milter.  Callbacks stay thin: the
+ * decisions live in inbound.c and handoff.c.
+ *
+ * Per-message state is reset in one place (mlfi_reset) from envfrom, eom and
+ * abort; per-connection state is freed in close, which may be the only
+ * callback a connection gets.  A connection keeps the configuration it
+ * started with until it closes, so a reload never changes the rules in the
+ * middle of a message. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libmilter/mfapi.h>
+
+#include "handoff.h"
+#include "hdr.h"
+#include "inbound.h"
+#include "log.h"
+#include "mlfi.h"
+#include "rds.h"
+
+/* The configuration and the Redis pool that goes with it. */
+struct mlfi_conf {
+	int	refs;
+	struct cfg *cfg;
+	struct rds_pool *pool;
+};
+
+struct mlfi_conn {
+	struct mlfi_conf *conf;
+	struct inb_msg msg;
+};
+
+static pthread_mutex_t mlfi_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mlfi_conf *mlfi_current;
+
+#define MLFI_TEMPFAIL_TEXT \
+	"mailacd: cannot record the interaction now, try again later"
+
+/* mlfi_conf_unref - drop one reference; the last frees pool and config */
+static void
+mlfi_conf_unref(struct mlfi_conf *c)
+{
+	if (c == NULL || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	rds_pool_free(c->pool);
+	cfg_unref(c->cfg);
+	free(c);
+}
+
+/* mlfi_conf_get - a reference on the installed configuration */
+static struct mlfi_conf *
+mlfi_conf_get(void)
+{
+	struct mlfi_conf *c;
+
+	pthread_mutex_lock(&mlfi_lock);
+	if ((c = mlfi_current) != NULL)
+		__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_unlock(&mlfi_lock);
+	return (c);
+}
+
+/* mlfi_install - swap in a new configuration with its own Redis pool */
+int
+mlfi_install(struct cfg *cfg)
+{
+	struct mlfi_conf *c, *old;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->pool = rds_pool_new(&cfg->redis)) == NULL) {
+		free(c);
+		cfg_unref(cfg);
+		return (-1);
+	}
+	c->cfg = cfg;
+	c->refs = 1;
+	pthread_mutex_lock(&mlfi_lock);
+	old = mlfi_current;
+	mlfi_current = c;
+	pthread_mutex_unlock(&mlfi_lock);
+	mlfi_conf_unref(old);
+	return (0);
+}
+
+/* mlfi_shutdown - release the installed configuration */
+void
+mlfi_shutdown(void)
+{
+	struct mlfi_conf *old;
+
+	pthread_mutex_lock(&mlfi_lock);
+	old = mlfi_current;
+	mlfi_current = NULL;
+	pthread_mutex_unlock(&mlfi_lock);
+	mlfi_conf_unref(old);
+}
+
+/* mlfi_qid - remember the MTA queue id as soon as the MTA tells it */
+static void
+mlfi_qid(SMFICTX *ctx, struct mlfi_conn *conn)
+{
+	const char *qid;
+
+	if (strcmp(conn->msg.qid, "NOQUEUE") != 0)
+		return;
+	if ((qid = smfi_getsymval(ctx, "i")) != NULL && *qid != '\0')
+		snprintf(conn->msg.qid, sizeof(conn->msg.qid), "%s", qid);
+}
+
+/* mlfi_reset - forget the current message */
+static void
+mlfi_reset(struct mlfi_conn *conn)
+{
+	inb_reset(&conn->msg);
+}
+
+/* mlfi_tempfail - ask the MTA to keep the message and retry */
+static sfsistat
+mlfi_tempfail(SMFICTX *ctx, struct mlfi_conn *conn)
+{
+	smfi_setreply(ctx, "451", "4.3.0", MLFI_TEMPFAIL_TEXT);
+	mlfi_reset(conn);
+	return (SMFIS_TEMPFAIL);
+}
+
+/* mlfi_negotiate - ask only for the steps and actions we use */
+static sfsistat
+mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	(void)ctx;
+	(void)f2;
+	(void)f3;
+	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS);
+	/* no SMFIP_NR_*: over TCP they make Postfix stall */
+	*pf1 = f1 & (SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN);
+	*pf2 = 0;
+	*pf3 = 0;
+	return (SMFIS_CONTINUE);
+}
+
+/* mlfi_envfrom - a new message: state, configuration, sender */
+static sfsistat
+mlfi_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct mlfi_conn *conn = smfi_getpriv(ctx);
+
+	if (conn == NULL) {
+		if ((conn = calloc(1, sizeof(*conn))) == NULL) {
+			log_errx("NOQUEUE: out of memory; tempfail");
+			return (SMFIS_TEMPFAIL);
+		}
+		if ((conn->conf = mlfi_conf_get()) == NULL) {
+			free(conn);
+			return (SMFIS_TEMPFAIL);
+		}
+		inb_reset(&conn->msg);
+		smfi_setpriv(ctx, conn);
+	}
+	mlfi_reset(conn);
+	mlfi_qid(ctx, conn);
+	if (inb_sender(&conn->msg, argv[0]) != 0) {
+		log_errx("%s: out of memory; tempfail", conn->msg.qid);
+		return (mlfi_tempfail(ctx, conn));
+	}
+	return (SMFIS_CONTINUE);
+}
+
+/* mlfi_envrcpt - match one recipient against the registered addresses */
+static sfsistat
+mlfi_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct mlfi_conn *conn = smfi_getpriv(ctx);
+
+	if (conn == NULL)
+		return (SMFIS_CONTINUE);
+	mlfi_qid(ctx, conn);
+	if (inb_rcpt(&conn->msg, conn->conf->cfg, argv[0]) < 0) {
+		log_errx("%s: out of memory; tempfail", conn->msg.qid);
+		return (mlfi_tempfail(ctx, conn));
+	}
+	return (SMFIS_CONTINUE);
+}
+
+/* mlfi_data - mail to no registered address passes untouched, unread */
+static sfsistat
+mlfi_data(SMFICTX *ctx)
+{
+	struct mlfi_conn *conn = smfi_getpriv(ctx);
+
+	if (conn == NULL || conn->msg.nrcpts == 0) {
+		if (conn != NULL)
+			mlfi_reset(conn);
+		return (SMFIS_ACCEPT);
+	}
+	mlfi_qid(ctx, conn);
+	return (SMFIS_CONTINUE);
+}
+
+/* mlfi_header - note the headers the hand-off needs or we must remove */
+static sfsistat
+mlfi_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct mlfi_conn *conn = smfi_getpriv(ctx);
+
+	if (conn == NULL)
+		return (SMFIS_CONTINUE);
+	if (inb_header(&conn->msg, name, value) != 0) {
+		log_errx("%s: out of memory; tempfail", conn->msg.qid);
+		return (mlfi_tempfail(ctx, conn));
+	}
+	return (SMFIS_CONTINUE);
+}
+
+/* mlfi_eoh - end of headers */
+static sfsistat
+mlfi_eoh(SMFICTX *ctx)
+{
+	struct mlfi_conn *conn = smfi_getpriv(ctx);
+
+	if (conn != NULL)
+		inb_eoh(&conn->msg);
+	return (SMFIS_CONTINUE);
+}
+
+/* mlfi_body - body size, and identity when there is no Message-ID */
+static sfsistat
+mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
+{
+	struct mlfi_conn *conn = smfi_getpriv(ctx);
+
+	if (conn != NULL)
+		inb_body(&conn->msg, data, len);
+	return (SMFIS_CONTINUE);
+}
+
+/* mlfi_strip - remove every X-MailACD-* header that came from outside,
+ * highest index first so that the remaining indexes stay valid */
+static int
+mlfi_strip(SMFICTX *ctx, struct inb_msg *m)
+{
+	size_t	i;
+	int	idx;
+
+	for (i = 0; i < m->nours; i++)
+		for (idx = m->ours[i].count; idx >= 1; idx--)
+			if (smfi_chgheader(ctx, m->ours[i].name, idx, NULL) !=
+			    MI_SUCCESS)
+				return (-1);
+	return (0);
+}
+
+/* mlfi_eom - record the interactions, then stamp the message */
+static sfsistat
+mlfi_eom(SMFICTX *ctx)
+{
+	struct mlfi_conn *conn = smfi_getpriv(ctx);
+	struct inb_msg *m;
+	char	err[512];
+	size_t	i;
+	int	nnew = 0;
+
+	if (conn == NULL)
+		return (SMFIS_CONTINUE);
+	m = &conn->msg;
+	mlfi_qid(ctx, conn);
+	if (m->nrcpts == 0) {
+		mlfi_reset(conn);
+		return (SMFIS_CONTINUE);
+	}
+	if (inb_finish(m, err, sizeof(err)) != 0) {
+		log_errx("%s: %s; tempfail", m->qid, err);
+		return (mlfi_tempfail(ctx, conn));
+	}
+	if (handoff_send(conn->conf->pool, m, conn->conf->cfg->milter.dedup_ttl,
+	    &nnew, err, sizeof(err)) != RDS_OK) {
+		if (conn->conf->cfg->milter.on_redis_failure ==
+		    CFG_FAIL_TEMPFAIL) {
+			log_warnx("%s: redis %s: hand-off failed: %s; tempfail",
+			    m->qid, rds_describe(conn->conf->pool), err);
+			return (mlfi_tempfail(ctx, conn));
+		}
+		log_errx("%s: redis %s: hand-off failed: %s; accepted "
+		    "WITHOUT an interaction (on_redis_failure = accept)",
+		    m->qid, rds_describe(conn->conf->pool), err);
+		if (mlfi_strip(ctx, m) != 0)
+			return (mlfi_tempfail(ctx, conn));
+		mlfi_reset(conn);
+		return (SMFIS_CONTINUE);
+	}
+	if (mlfi_strip(ctx, m) != 0) {
+		log_errx("%s: cannot remove X-MailACD headers; tempfail",
+		    m->qid);
+		return (mlfi_tempfail(ctx, conn));
+	}
+	for (i = 0; i < m->nrcpts; i++) {
+		const struct inb_rcpt *r = &m->rcpts[i];
+		char	*stamp = inb_stamp(r);
+
+		if (stamp == NULL ||
+		    smfi_addheader(ctx, HDR_INTERACTION, stamp) != MI_SUCCESS) {
+			free(stamp);
+			log_errx("%s: cannot add %s; tempfail", m->qid,
+			    HDR_INTERACTION);
+			return (mlfi_tempfail(ctx, conn));
+		}
+		free(stamp);
+		log_info("%s: interaction %s org=%s queue=%s address=%s "
+		    "match=%s sender=%s%s%s", m->qid, r->id, r->org->id,
+		    r->route->queue, r->address, r->match, m->sender,
+		    m->auto_reason ? " auto=" : "",
+		    m->auto_reason ? m->auto_reason : "");
+	}
+	if (nnew < (int)m->nrcpts)
+		log_info("%s: %d of %zu interactions were already recorded "
+		    "(MTA retry); ids reused", m->qid, (int)m->nrcpts - nnew,
+		    m->nrcpts);
+	mlfi_reset(conn);
+	return (SMFIS_CONTINUE);
+}
+
+/* mlfi_abort - the message ended early */
+static sfsistat
+mlfi_abort(SMFICTX *ctx)
+{
+	struct mlfi_conn *conn = smfi_getpriv(ctx);
+
+	if (conn != NULL)
+		mlfi_reset(conn);
+	return (SMFIS_CONTINUE);
+}
+
+/* mlfi_close - the connection ended: free everything */
+static sfsistat
+mlfi_close(SMFICTX *ctx)
+{
+	struct mlfi_conn *conn = smfi_getpriv(ctx);
+
+	if (conn != NULL) {
+		inb_reset(&conn->msg);
+		mlfi_conf_unref(conn->conf);
+		free(conn);
+		smfi_setpriv(ctx, NULL);
+	}
+	return (SMFIS_CONTINUE);
+}
+
+static struct smfiDesc mlfi_desc = {
+	.xxfi_name = "mailacd-milter",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+	.xxfi_envfrom = mlfi_envfrom,
+	.xxfi_envrcpt = mlfi_envrcpt,
+	.xxfi_header = mlfi_header,
+	.xxfi_eoh = mlfi_eoh,
+	.xxfi_body = mlfi_body,
+	.xxfi_eom = mlfi_eom,
+	.xxfi_abort = mlfi_abort,
+	.xxfi_close = mlfi_close,
+	.xxfi_data = mlfi_data,
+	.xxfi_negotiate = mlfi_negotiate,
+};
+
+/* mlfi_register - hand the callbacks to libmilter */
+int
+mlfi_register(void)
+{
+	return (smfi_register(mlfi_desc) == MI_SUCCESS ? 0 : -1);
+}

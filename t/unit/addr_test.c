@@ -1,0 +1,101 @@
+/* addr_test.c - unit tests for envelope address parsing and lookup keys. */
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+#include "tap.h"
+
+/* parse_ok - IN parses to LOCAL and DOMAIN */
+static void
+parse_ok(const char *in, const char *local, const char *domain)
+{
+	struct addr a;
+	char	err[128] = "";
+	int	rc = addr_parse(in, &a, err, sizeof(err));
+
+	ok(rc == 0, "parse %s (%s)", in, rc ? err : "ok");
+	if (rc == 0) {
+		is_str(a.local, local, "  local part of %s", in);
+		is_str(a.domain, domain, "  domain of %s", in);
+	}
+}
+
+/* parse_bad - IN is refused with reason WHY */
+static void
+parse_bad(const char *in, const char *why)
+{
+	struct addr a;
+	char	err[128] = "";
+
+	ok(addr_parse(in, &a, err, sizeof(err)) == -1, "refuse '%s'", in);
+	is_str(err, why, "  reason for '%s'", in);
+}
+
+/* key_is - the lookup key of LOCAL@DOMAIN with the given options */
+static void
+key_is(const char *local, const char *domain, int cs, const char *seps,
+    int strip, const char *want)
+{
+	char	key[300];
+
+	ok(addr_key(local, domain, cs, seps, strip, key, sizeof(key)) == 0,
+	    "key of %s@%s fits", local, domain);
+	is_str(key, want, "  key of %s@%s cs=%d seps='%s' strip=%d", local,
+	    domain, cs, seps ? seps : "", strip);
+}
+
+int
+main(void)
+{
+	char	big[400], key[8];
+
+	parse_ok("<support@example.com>", "support", "example.com");
+	parse_ok("support@example.com", "support", "example.com");
+	parse_ok(" <Support+Tag@EXAMPLE.com> ", "Support+Tag", "EXAMPLE.com");
+	parse_ok("<@relay.example,@b.example:user@example.org>", "user",
+	    "example.org");
+	parse_ok("<\"john doe\"@example.com>", "\"john doe\"", "example.com");
+	parse_ok("<\"a@b\"@example.com>", "\"a@b\"", "example.com");
+	parse_ok("<user@[192.0.2.1]>", "user", "[192.0.2.1]");
+	parse_ok("<j\xc3\xbcrgen@example.de>", "j\xc3\xbcrgen", "example.de");
+
+	parse_bad("<>", "null address");
+	parse_bad("", "null address");
+	parse_bad("<postmaster>", "no domain");
+	parse_bad("<user@>", "empty domain");
+	parse_bad("<@example.com>", "malformed source route");
+	parse_bad("<a b@example.com>", "invalid character in local part");
+	parse_bad("<user@example.com", "unbalanced angle brackets");
+	parse_bad("<\"open@example.com>", "unterminated quoted string");
+	parse_bad("<user@exa_mple.com>", "invalid domain");
+	parse_bad("<user@-example.com>", "invalid domain");
+	parse_bad("<user@example..com>", "invalid domain");
+	memset(big, 'a', 65);
+	strcpy(big + 65, "@example.com");
+	parse_bad(big, "local part longer than 64 octets");
+	memset(big, 'a', 300);
+	big[300] = '\0';
+	big[10] = '@';
+	parse_bad(big, "address longer than 254 octets");
+
+	key_is("Support", "EXAMPLE.COM", 0, "+", 1, "support@example.com");
+	key_is("Support+Tag", "Example.com", 0, "+", 1, "support@example.com");
+	key_is("Support+Tag", "Example.com", 0, "+", 0, "support+tag@example.com");
+	key_is("Support+Tag", "Example.com", 1, "+", 1, "Support@example.com");
+	key_is("sales-eu", "example.com", 0, "+-", 1, "sales@example.com");
+	key_is("+weird", "example.com", 0, "+", 1, "+weird@example.com");
+	key_is("a+b+c", "example.com", 0, "+", 1, "a@example.com");
+	key_is("J\xc3\x9cRGEN", "example.de", 0, "", 1, "j\xc3\x9crgen@example.de");
+	ok(addr_key("support", "example.com", 0, "+", 1, key, sizeof(key)) == -1,
+	    "a key that does not fit is refused");
+
+	ok(addr_valid_domain("example.com"), "example.com is a domain");
+	ok(addr_valid_domain("xn--bcher-kva.example"), "A-label domain");
+	ok(!addr_valid_domain("example.com."), "trailing dot refused");
+	ok(!addr_valid_domain("exa mple.com"), "space refused");
+	ok(!addr_valid_domain("example-.com"), "label ending in '-' refused");
+	memset(big, 'a', 64);
+	strcpy(big + 64, ".com");
+	ok(!addr_valid_domain(big), "64-octet label refused");
+	return (done_testing());
+}
