@@ -306,9 +306,12 @@ main(int argc, char **argv)
 			log_fatal(EX_OSERR, "cannot become %s: %s", user,
 			    strerror(errno));
 	}
-	/* every thread blocks SIGHUP; only main_reloader waits for it */
+	/* every thread blocks these: main_reloader waits for SIGHUP,
+	 * libmilter's signal thread for SIGTERM and SIGINT */
 	sigemptyset(&hup);
 	sigaddset(&hup, SIGHUP);
+	sigaddset(&hup, SIGTERM);
+	sigaddset(&hup, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &hup, NULL);
 	if (pthread_create(&tid, NULL, main_reloader, NULL) != 0)
 		log_fatal(EX_OSERR, "cannot start the reload thread");

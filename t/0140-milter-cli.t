@@ -1,0 +1,71 @@
+#!/bin/sh
+# 0140-milter-cli.t - mailacd-milter's command line: -n, -V, usage, bad
+# configuration, a socket that cannot be opened, -P, SIGTERM.
+. "$(dirname "$0")/lib/harness.sh"
+require_build mailacd-milter
+M=$MAILACD_BUILD/mailacd-milter
+
+REDIS_PORT=1	# never connected to in this test
+MILTER_SOCKET=inet:1@127.0.0.1
+milter_conf >"$T_TMP/good.conf"
+
+out=$("$M" -n -c "$T_TMP/good.conf" 2>&1); rc=$?
+is "$out" "configuration OK" "-n on a good file says configuration OK"
+is "$rc" 0 "-n on a good file exits 0"
+
+sed 's/priority = 20;/priority = 2000; colour = "blue";/' "$T_TMP/good.conf" \
+    >"$T_TMP/bad.conf"
+out=$("$M" -n -c "$T_TMP/bad.conf" 2>&1); rc=$?
+is "$rc" 78 "-n on a bad file exits 78 (EX_CONFIG)"
+like "$out" "^$T_TMP/bad.conf:[0-9]+: .*priority.*2000.*between 0 and 1000" \
+    "out-of-range priority named with file:line and bounds"
+like "$out" "^$T_TMP/bad.conf:[0-9]+: .*colour" "unknown key reported too"
+is "$(printf '%s\n' "$out" | grep -c "^$T_TMP/bad.conf:")" 2 \
+    "every error reported, one per line"
+
+out=$("$M" -c "$T_TMP/bad.conf" -f 2>&1); rc=$?
+is "$rc" 78 "starting with a bad file exits 78 before listening"
+
+out=$("$M" -n -c "$T_TMP/missing.conf" 2>&1); rc=$?
+is "$rc" 78 "a missing file exits 78"
+like "$out" "missing.conf" "and names the file"
+
+out=$("$M" -V 2>&1); rc=$?
+is "$rc" 0 "-V exits 0"
+like "$out" "^mailacd-milter [0-9]+\.[0-9]+\.[0-9]+" "-V prints the version"
+like "$out" "libmilter .*hiredis .*libconfig .*GMime .*OpenSSL" \
+    "-V names the libraries"
+
+out=$("$M" -x 2>&1); rc=$?
+is "$rc" 64 "an unknown option exits 64 (EX_USAGE)"
+like "$out" "usage: mailacd-milter" "and prints the usage"
+
+out=$("$M" -u no-such-user-mailacd -c "$T_TMP/good.conf" -f 2>&1); rc=$?
+is "$rc" 67 "an unknown -u user exits 67 (EX_NOUSER)"
+like "$out" "no-such-user-mailacd: no such user" "and says so"
+
+# a port that is already taken
+P=$(free_port)
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(20)' "$P" &
+HOLDER=$!
+T_PIDS="$T_PIDS $HOLDER"
+wait_for 5 port_listening "$P"
+out=$(timeout 20 "$M" -f -c "$T_TMP/good.conf" -p "inet:$P@127.0.0.1" 2>&1); rc=$?
+is "$rc" 71 "a socket in use exits 71 (EX_OSERR)"
+like "$out" "cannot listen on inet:$P@127.0.0.1" "and names the socket"
+kill_pid "$HOLDER"
+
+# -P writes the pid file, SIGTERM stops cleanly and removes it
+P=$(free_port)
+spawn cli "$T_TMP/cli.log" "$M" -f -c "$T_TMP/good.conf" \
+    -p "inet:$P@127.0.0.1" -P "$T_TMP/m.pid"
+wait_for 10 port_listening "$P"
+ok "-P writes the pid file" wait_for 5 test -s "$T_TMP/m.pid"
+is "$(cat "$T_TMP/m.pid" 2>/dev/null)" "$SPAWNED_PID" "with the milter's pid"
+kill -TERM "$SPAWNED_PID"
+ok "SIGTERM stops the milter" wait_for 10 t_not_alive "$SPAWNED_PID"
+ok "and the pid file is removed" wait_for 5 test ! -e "$T_TMP/m.pid"
+done_testing

@@ -1,0 +1,71 @@
+#!/bin/sh
+# 2010-miltertest.t - mailacd-milter driven by miltertest (no MTA): routing
+# header, spoofed headers removed, retries idempotent, unregistered mail
+# skipped at DATA, Redis down -> 451 4.3.0, Redis back -> hand-off again.
+. "$(dirname "$0")/lib/harness.sh"
+require_tools miltertest redis-server redis-cli
+require_build mailacd-milter
+
+LUA=$T_TOP/t/milter
+
+# mt_run SCRIPT: run a miltertest script; its "ok -"/"not ok -" lines
+# become numbered TAP lines here
+mt_run() {
+	_out=$T_TMP/mt-$1.out
+	miltertest -s "$LUA/$1" -D sock="$MILTER_SOCKET" -D dir="$LUA" \
+	    >"$_out" 2>&1
+	_rc=$?
+	while IFS= read -r _l; do
+		case $_l in
+		"ok - "*) pass "${_l#ok - }" ;;
+		"not ok - "*) fail "${_l#not ok - }" ;;
+		"#"*) note "${_l#\# }" ;;
+		*) note "miltertest: $_l" ;;
+		esac
+	done <"$_out"
+	is "$_rc" 0 "miltertest $1 ran to the end"
+}
+
+start_redis
+milter_conf '{ address = "off@example.com"; queue = "support"; enabled = false; },' \
+    >"$T_TMP/mailacd.conf.in"
+t_milter_sockets unix milter
+MILTER_SOCKET=$T_MSOCK
+sed "s|socket = \".*\";|socket = \"$MILTER_SOCKET\";|" "$T_TMP/mailacd.conf.in" \
+    >"$T_TMP/mailacd.conf"
+start_milter unix "$T_TMP/mailacd.conf"
+
+mt_run inbound.lua
+S='mailacd:{acme}:ingest'
+is "$(rcli XLEN "$S")" 3 "three interactions in the stream (retry added none)"
+id=$(sed -n 's/^# ID //p' "$T_TMP/mt-inbound.lua.out")
+is "$(stream_field acme 1 id)" "$id" "first entry carries the stamped id"
+is "$(stream_field acme 1 queue)" support "queue field"
+is "$(stream_field acme 1 address)" support@example.com "address field"
+is "$(stream_field acme 1 rcpt)" "<Support+order42@EXAMPLE.com>" "rcpt field keeps what the client sent"
+is "$(stream_field acme 1 subject)" "Über meine Rechnung" "subject decoded to UTF-8"
+is "$(stream_field acme 1 sender)" "<ana@example.net>" "sender field"
+is "$(stream_field acme 1 queue_id)" QID001 "queue id from the {i} macro"
+is "$(stream_field acme 1 message_id)" "<mt-1@example.net>" "message_id field"
+is "$(stream_field acme 1 v)" 1 "schema version field"
+is "$(rcli GET 'mailacd:{acme}:schema')" 1 "schema key written"
+is "$(stream_field acme 2 queue)$(stream_field acme 3 queue)" supportbilling \
+    "several recipients: one entry per registered address"
+
+stop_redis
+mt_run redis-down.lua
+like "$(cat "$MILTER_LOG")" "QID101: redis 127.0.0.1:$REDIS_PORT: hand-off failed: connect" \
+    "the log says why, starting with the queue id"
+
+restart_redis
+mt_run inbound.lua
+is "$(rcli XLEN "$S")" 3 "Redis back (data kept): retries of known messages add nothing"
+rcli FLUSHALL >/dev/null
+mt_run inbound.lua
+is "$(rcli XLEN "$S")" 3 "Redis back and empty: hand-off works again"
+
+rcli SET 'mailacd:{acme}:schema' 99 >/dev/null
+mt_run redis-down.lua
+like "$(cat "$MILTER_LOG")" "stored data has schema 99, this milter writes schema 1" \
+    "an unknown schema version is refused, not overwritten"
+done_testing

@@ -1,0 +1,926 @@
+# harness.sh - TAP and throw-away server helpers for mailacd's shell tests.
+#
+# Sourced (POSIX sh) by t/*.t, contrib/demo.sh and bench/run.sh:
+#
+#	. "$(dirname "$0")/lib/harness.sh"
+#	require_root; require_tools redis-server postfix ...
+#	start_redis; start_sink; start_milter inet; start_postfix "$MILTER_PF"
+#
+# Everything lives in one temp dir ($T_TMP) and every process is started
+# here and stopped by its pid in the EXIT trap, including the private
+# Postfix instance (own config_directory, queue_directory, data_directory,
+# loopback ports only).  The system's Postfix, its configuration, port 25
+# and the system Redis on 6379 are never touched.  Every wait is bounded,
+# and a watchdog ends a test that runs longer than $MAILACD_TEST_TIMEOUT s.
+#
+# Environment:
+#   MAILACD_BUILD	 build dir with mailacd-milter, bench/noop-milter
+#			 (default: TOP/build)
+#   MAILACD_KEEP=1	 keep the temp dir (and print where it is)
+#   MAILACD_TEST_TIMEOUT seconds before the watchdog ends the test (150;
+#			 0: no watchdog)
+#   MAILACD_TMPDIR	 where to create the temp dir (default /tmp)
+
+# --- where things are ---------------------------------------------------
+
+if [ -z "${T_TOP:-}" ]; then
+	T_TOP=$(cd "$(dirname "$0")/.." && pwd)
+fi
+: "${MAILACD_BUILD:=$T_TOP/build}"
+PATH=$PATH:/usr/sbin:/sbin
+export PATH
+
+T_N=0		# assertions so far
+T_FAILED=0	# failed assertions
+T_PLAN=		# planned count, if plan was called
+T_PIDS=		# background processes to stop, by pid
+T_TMP=
+T_WATCHDOG=
+T_TAP=${T_TAP:-1}	# 0: demo/bench, print no TAP plan at exit
+
+# --- TAP ------------------------------------------------------------------
+
+# plan - announce how many assertions follow
+plan() {
+	T_PLAN=$1
+	echo "1..$1"
+}
+
+# done_testing - print the plan at the end when none was given up front
+done_testing() {
+	if [ -z "$T_PLAN" ]; then
+		T_PLAN=$T_N
+		echo "1..$T_N"
+	fi
+}
+
+# skip_all - the whole test cannot run here: say why and stop
+skip_all() {
+	echo "1..0 # SKIP $*"
+	T_PLAN=0
+	exit 0
+}
+
+# bail_out - stop the whole prove run: the environment is broken
+bail_out() {
+	echo "Bail out! $*"
+	exit 255
+}
+
+# diag - a comment for the human, on stderr (shown even without prove -v)
+diag() {
+	printf '%s\n' "$@" | sed 's/^/# /' >&2
+}
+
+# note - a comment on stdout (shown with prove -v)
+note() {
+	printf '%s\n' "$@" | sed 's/^/# /'
+}
+
+# t_result - print one TAP line; STATUS 0 is a pass
+t_result() {
+	T_N=$((T_N + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $T_N - $2"
+		return 0
+	fi
+	T_FAILED=$((T_FAILED + 1))
+	echo "not ok $T_N - $2"
+	return 1
+}
+
+# pass / fail - an assertion decided by the caller
+pass() { t_result 0 "$1"; }
+fail() { t_result 1 "$1"; }
+
+# ok - DESC CMD...: passes when CMD exits 0
+ok() {
+	_d=$1
+	shift
+	if "$@"; then
+		t_result 0 "$_d"
+	else
+		t_result 1 "$_d"
+		diag "    command failed: $*"
+		return 1
+	fi
+}
+
+# is - GOT WANT DESC: string equality, showing both on failure
+is() {
+	if [ "$1" = "$2" ]; then
+		t_result 0 "$3"
+	else
+		t_result 1 "$3"
+		diag "         got: '$1'" "    expected: '$2'"
+		return 1
+	fi
+}
+
+# isnt - GOT UNWANTED DESC: string inequality
+isnt() {
+	if [ "$1" != "$2" ]; then
+		t_result 0 "$3"
+	else
+		t_result 1 "$3"
+		diag "         got: '$1'" "    expected anything else"
+		return 1
+	fi
+}
+
+# like - GOT ERE DESC: GOT (maybe several lines) matches the extended regex
+like() {
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
+		t_result 0 "$3"
+	else
+		t_result 1 "$3"
+		diag "                  '$1'" "    doesn't match '$2'"
+		return 1
+	fi
+}
+
+# unlike - GOT ERE DESC: no line of GOT matches the extended regex
+unlike() {
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
+		t_result 1 "$3"
+		diag "                  '$1'" "          matches '$2'"
+		return 1
+	fi
+	t_result 0 "$3"
+}
+
+# cmp_ok - GOT OP WANT DESC: integer comparison (-eq -lt -ge ...)
+cmp_ok() {
+	if [ "$1" "$2" "$3" ] 2>/dev/null; then
+		t_result 0 "$4"
+	else
+		t_result 1 "$4"
+		diag "    '$1'" "        $2" "    '$3'"
+		return 1
+	fi
+}
+
+# skip - DESC: an assertion that cannot be checked here
+skip() {
+	T_N=$((T_N + 1))
+	echo "ok $T_N # skip $*"
+}
+
+# --- preconditions ----------------------------------------------------------
+
+# require_root - skip unless root (a private Postfix needs it)
+require_root() {
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root (private Postfix instance)"
+}
+
+# require_tools - skip unless every named program is on PATH
+require_tools() {
+	for _t in "$@"; do
+		command -v "$_t" >/dev/null 2>&1 ||
+		    skip_all "$_t not installed (sh contrib/install-deps.sh)"
+	done
+}
+
+# require_build - skip unless PROG (relative to MAILACD_BUILD) was built
+require_build() {
+	[ -x "$MAILACD_BUILD/$1" ] ||
+	    skip_all "$MAILACD_BUILD/$1 not built (run make)"
+}
+
+# --- temp dir, processes, cleanup --------------------------------------------
+
+# t_alive - PID is running (a zombie does not count)
+t_alive() {
+	[ -r "/proc/$1/stat" ] || return 1
+	_st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -n "$_st" ] && [ "$_st" != Z ] && [ "$_st" != X ]
+}
+
+# t_reap - collect PID's exit status if it is our child, without blocking
+t_reap() {
+	t_alive "$1" || wait "$1" 2>/dev/null
+	return 0
+}
+
+# kill_pid - PID [SECONDS]: SIGTERM, then SIGKILL after SECONDS (5)
+kill_pid() {
+	_p=$1
+	t_alive "$_p" || { t_reap "$_p"; return 0; }
+	kill -TERM "$_p" 2>/dev/null
+	_i=0
+	_lim=$(( ${2:-5} * 10 ))
+	while t_alive "$_p" && [ $_i -lt $_lim ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	if t_alive "$_p"; then
+		kill -KILL "$_p" 2>/dev/null
+		sleep 0.1
+	fi
+	t_reap "$_p"
+}
+
+# t_forget - drop PID from the list the EXIT trap stops
+t_forget() {
+	_new=
+	for _q in $T_PIDS; do
+		[ "$_q" = "$1" ] || _new="$_new $_q"
+	done
+	T_PIDS=$_new
+}
+
+# spawn - NAME LOG CMD...: start CMD in the background, output appended to
+# LOG; sets SPAWNED_PID and remembers it for cleanup
+spawn() {
+	_name=$1
+	_log=$2
+	shift 2
+	"$@" >>"$_log" 2>&1 </dev/null &
+	SPAWNED_PID=$!
+	T_PIDS="$T_PIDS $SPAWNED_PID"
+	echo "$SPAWNED_PID" >"$T_TMP/pids/$_name"
+}
+
+# t_show_logs - print the tail of every log, for a failed test
+t_show_logs() {
+	for _f in "$T_TMP"/milter*.log "$T_TMP"/noop*.log \
+	    "$T_TMP/postfix/maillog" "$T_TMP/redis/redis.log" "$T_TMP/sink.log"; do
+		[ -s "$_f" ] || continue
+		diag "---- last lines of $_f ----"
+		diag "$(tail -n 25 "$_f" | tr -d '\r')"
+	done
+}
+
+# t_cleanup - EXIT trap: stop everything by pid, remove the temp dir
+# (unless T_KEEP_RUNNING=1: the demo leaves its servers up on request)
+t_cleanup() {
+	_rc=$?
+	trap - EXIT INT TERM HUP
+	[ -n "$T_WATCHDOG" ] && kill "$T_WATCHDOG" 2>/dev/null && t_reap "$T_WATCHDOG"
+	[ "${T_KEEP_RUNNING:-0}" = 1 ] && exit "$_rc"
+	if [ -n "$T_TMP" ] && [ "$T_TAP" = 1 ] && [ "$T_FAILED" -gt 0 ]; then
+		t_show_logs
+	fi
+	[ -n "$T_TMP" ] && stop_postfix
+	for _p in $T_PIDS; do
+		kill -TERM "$_p" 2>/dev/null
+	done
+	for _p in $T_PIDS; do
+		kill_pid "$_p" 3
+	done
+	T_PIDS=
+	if [ -n "$T_TMP" ] && [ -d "$T_TMP" ]; then
+		if [ "${MAILACD_KEEP:-0}" = 1 ]; then
+			diag "kept $T_TMP"
+		else
+			rm -rf "$T_TMP"
+		fi
+	fi
+	if [ "$T_TAP" = 1 ] && [ -n "$T_PLAN" ] && [ "$T_PLAN" != 0 ] &&
+	    [ "$T_N" -ne "$T_PLAN" ]; then
+		diag "planned $T_PLAN assertions but ran $T_N"
+		[ "$_rc" -eq 0 ] && _rc=1
+	fi
+	[ "$T_FAILED" -gt 0 ] && [ "$_rc" -eq 0 ] && _rc=1
+	exit "$_rc"
+}
+
+# t_setup - make the temp dir, install the trap and the watchdog
+t_setup() {
+	T_TMP=$(mktemp -d "${MAILACD_TMPDIR:-/tmp}/mailacd-t.XXXXXX") ||
+	    bail_out "cannot make a temp dir"
+	# Postfix and smtp-sink run as "postfix" and must reach their files.
+	chmod 755 "$T_TMP"
+	mkdir -p "$T_TMP/pids"
+	: >"$T_TMP/ports"
+	trap t_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+	# The watchdog ends a hung test: it signals the test shell (whose trap
+	# runs once the current command returns) and then that shell's
+	# children, by pid, so that the current command does return.
+	_to=${MAILACD_TEST_TIMEOUT:-150}
+	[ "$_to" = 0 ] && return 0
+	sh -c '
+		sleep "$1" >/dev/null 2>&1 </dev/null &
+		s=$!
+		trap "kill \$s 2>/dev/null; exit 0" TERM
+		wait $s
+		echo "not ok - watchdog: still running after $1 s, stopping"
+		kill -TERM "$2" 2>/dev/null
+		for p in $(ps -o pid= --ppid "$2"); do
+			[ "$p" = "$$" ] || kill -TERM "$p" 2>/dev/null
+		done
+	' watchdog "$_to" $$ &
+	T_WATCHDOG=$!
+}
+
+# --- waiting ------------------------------------------------------------------
+
+# wait_for - SECONDS CMD...: poll CMD every 0.1 s until it succeeds;
+# returns 1 when SECONDS pass first
+wait_for() {
+	_lim=$(( $1 * 10 ))
+	shift
+	_i=0
+	while ! "$@"; do
+		_i=$((_i + 1))
+		[ $_i -ge $_lim ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# now_ms - wall clock in milliseconds
+now_ms() {
+	date +%s%3N
+}
+
+# --- ports ------------------------------------------------------------------
+
+# port_busy - something listens on or uses TCP port PORT
+port_busy() {
+	[ -n "$(ss -Htan "( sport = :$1 )" 2>/dev/null)" ]
+}
+
+# port_listening - a TCP listener on 127.0.0.1:PORT (or any address)
+port_listening() {
+	[ -n "$(ss -Htln "( sport = :$1 )" 2>/dev/null)" ]
+}
+
+# free_port - print a free loopback TCP port below the ephemeral range,
+# never one handed out before in this test
+free_port() {
+	_lo=10000
+	_hi=$(awk '{print $1 - 1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ -n "$_hi" ] && [ "$_hi" -gt 12000 ] || _hi=32767
+	_i=0
+	while [ $_i -lt 500 ]; do
+		_i=$((_i + 1))
+		_r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+		_p=$(( _lo + _r % (_hi - _lo) ))
+		case " $(cat "$T_TMP/ports") " in
+		*" $_p "*) continue ;;
+		esac
+		port_busy "$_p" && continue
+		echo "$_p" >>"$T_TMP/ports"
+		echo "$_p"
+		return 0
+	done
+	bail_out "no free port found"
+}
+
+# --- Redis ------------------------------------------------------------------
+
+# rcli - redis-cli against the private Redis, raw output
+rcli() {
+	redis-cli -h 127.0.0.1 -p "$REDIS_PORT" --raw "$@"
+}
+
+# redis_up - the private Redis answers PING
+redis_up() {
+	[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]
+}
+
+# t_redis_spawn - start redis-server on REDIS_PORT and wait for PONG
+t_redis_spawn() {
+	spawn redis "$T_TMP/redis/redis.log" redis-server \
+	    --port "$REDIS_PORT" --bind 127.0.0.1 --protected-mode yes \
+	    --dir "$T_TMP/redis" --dbfilename dump.rdb --save '' \
+	    --appendonly no --daemonize no --supervised no \
+	    --pidfile "$T_TMP/redis/redis.pid" --logfile ''
+	REDIS_PID=$SPAWNED_PID
+	if ! wait_for 10 redis_up; then
+		diag "redis-server on port $REDIS_PORT did not answer" \
+		    "$(tail -n 20 "$T_TMP/redis/redis.log")"
+		return 1
+	fi
+}
+
+# start_redis - a throw-away redis-server on a free loopback port
+# (sets REDIS_PORT, REDIS_PID)
+start_redis() {
+	REDIS_PORT=$(free_port)
+	mkdir -p "$T_TMP/redis"
+	t_redis_spawn
+}
+
+# stop_redis - stop the private Redis, saving its data so that a restart
+# on the same port finds it again (an outage, not a wipe)
+stop_redis() {
+	redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown save >/dev/null 2>&1
+	wait_for 10 t_not_alive "$REDIS_PID" || kill_pid "$REDIS_PID"
+	t_reap "$REDIS_PID"
+	t_forget "$REDIS_PID"
+	wait_for 5 t_port_free "$REDIS_PORT"
+}
+
+t_not_alive() { ! t_alive "$1"; }
+t_port_free() { ! port_listening "$1"; }
+
+# restart_redis - start the private Redis again on the same port
+restart_redis() {
+	t_redis_spawn
+}
+
+# stream_key - ORG: the ingest stream's name
+stream_key() {
+	echo "mailacd:{$1}:ingest"
+}
+
+# stream_len - ORG: entries in the organisation's ingest stream
+stream_len() {
+	rcli XLEN "$(stream_key "$1")"
+}
+
+# stream_field - ORG N FIELD: FIELD of the Nth (1-based) stream entry
+stream_field() {
+	rcli EVAL '
+		local r = redis.call("XRANGE", KEYS[1], "-", "+")
+		local e = r[tonumber(ARGV[1])]
+		if not e then return false end
+		local f = e[2]
+		for i = 1, #f, 2 do
+			if f[i] == ARGV[2] then return f[i + 1] end
+		end
+		return false' 1 "$(stream_key "$1")" "$2" "$3"
+}
+
+# stream_find - ORG FIELD VALUE: indexes (1-based) of entries where
+# FIELD = VALUE, one per line
+stream_find() {
+	rcli EVAL '
+		local r = redis.call("XRANGE", KEYS[1], "-", "+")
+		local out = {}
+		for n, e in ipairs(r) do
+			local f = e[2]
+			for i = 1, #f, 2 do
+				if f[i] == ARGV[1] and f[i + 1] == ARGV[2] then
+					out[#out + 1] = n
+				end
+			end
+		end
+		return out' 1 "$(stream_key "$1")" "$2" "$3"
+}
+
+# stream_entry - ORG N: the Nth (1-based) entry, its id then one
+# "field: value" line per field
+stream_entry() {
+	rcli EVAL '
+		local r = redis.call("XRANGE", KEYS[1], "-", "+")
+		local e = r[tonumber(ARGV[1])]
+		if not e then return {} end
+		local out = { "entry " .. e[1] }
+		local f = e[2]
+		for i = 1, #f, 2 do
+			out[#out + 1] = string.format("%-12s %s", f[i] .. ":", f[i + 1])
+		end
+		return out' 1 "$(stream_key "$1")" "$2"
+}
+
+# stream_dump - ORG: every entry, "field=value" lines, for diagnostics
+stream_dump() {
+	rcli EVAL '
+		local r = redis.call("XRANGE", KEYS[1], "-", "+")
+		local out = {}
+		for _, e in ipairs(r) do
+			out[#out + 1] = "entry " .. e[1]
+			local f = e[2]
+			for i = 1, #f, 2 do
+				out[#out + 1] = "  " .. f[i] .. "=" .. f[i + 1]
+			end
+		end
+		return out' 1 "$(stream_key "$1")"
+}
+
+# --- smtp-sink ----------------------------------------------------------------
+
+# start_sink - smtp-sink on a free port, dumping each message into SINK_DIR
+# (sets SINK_PORT, SINK_DIR, SINK_PID)
+start_sink() {
+	SINK_PORT=$(free_port)
+	SINK_DIR=$T_TMP/sink
+	mkdir -p "$SINK_DIR"
+	chown postfix "$SINK_DIR"
+	spawn sink "$T_TMP/sink.log" smtp-sink -u postfix -c \
+	    -d "$SINK_DIR/%H%M%S." "127.0.0.1:$SINK_PORT" 256
+	SINK_PID=$SPAWNED_PID
+	if ! wait_for 10 port_listening "$SINK_PORT"; then
+		diag "smtp-sink did not listen on $SINK_PORT" "$(cat "$T_TMP/sink.log")"
+		return 1
+	fi
+}
+
+# sink_count - messages the sink has received
+sink_count() {
+	find "$SINK_DIR" -type f | wc -l
+}
+
+# t_sink_has - the sink holds at least N messages
+t_sink_has() {
+	[ "$(sink_count)" -ge "$1" ]
+}
+
+# wait_sink - N [SECONDS]: wait until the sink holds N messages and the
+# private Postfix queue is empty; 1 on timeout
+wait_sink() {
+	wait_for "${2:-30}" t_sink_has "$1" || return 1
+	wait_for "${2:-30}" queue_empty
+}
+
+# sink_clear - forget the messages received so far
+sink_clear() {
+	find "$SINK_DIR" -type f -exec rm -f {} +
+}
+
+# sink_files - every dump file, oldest first
+sink_files() {
+	ls -1tr "$SINK_DIR"/* 2>/dev/null
+}
+
+# sink_find - MESSAGE-ID (without <>): the dump files of that message
+sink_find() {
+	for _f in $(sink_files); do
+		if msg_header "$_f" Message-ID | grep -Fqx "<$1>"; then
+			echo "$_f"
+		fi
+	done
+}
+
+# sink_message - FILE: the message as delivered, without smtp-sink's own
+# X-Client-*/X-Helo-Args/X-Mail-Args/X-Rcpt-Args lines at the top and the
+# empty line it appends
+sink_message() {
+	[ -f "${1:-}" ] || return 0
+	awk 'done || !/^X-(Client-Addr|Client-Proto|Helo-Args|Mail-Args|Rcpt-Args): / {
+		if (done) print last
+		done = 1; last = $0 }
+	    END { if (done && last != "") print last }' "$1"
+}
+
+# sink_rcpts - FILE: the envelope recipients smtp-sink recorded, one a line
+sink_rcpts() {
+	[ -f "${1:-}" ] || return 0
+	awk '/^X-(Client-Addr|Client-Proto|Helo-Args|Mail-Args|Rcpt-Args): / {
+		if ($1 == "X-Rcpt-Args:") print $2; next } { exit }' "$1" |
+	    sed 's/^TO://; s/^<//; s/>$//'
+}
+
+# msg_headers - FILE: the header section, unfolded (one header a line,
+# folding whitespace kept as a single space), LF endings
+msg_headers() {
+	sink_message "$1" | tr -d '\r' | awk '
+		/^$/ { exit }
+		/^[ \t]/ { sub(/^[ \t]+/, " "); cur = cur $0; next }
+		{ if (cur != "") print cur; cur = $0 }
+		END { if (cur != "") print cur }'
+}
+
+# msg_header - FILE NAME: the value of every NAME header (any case),
+# unfolded, leading white space removed, one a line
+msg_header() {
+	msg_headers "$1" | awk -v n="$2" '
+		BEGIN { n = tolower(n) ":" }
+		{ i = index($0, ":"); if (i == 0) next
+		  if (tolower(substr($0, 1, i)) != n) next
+		  v = substr($0, i + 1); sub(/^[ \t]+/, "", v); print v }'
+}
+
+# msg_header_names - FILE: every header name, one a line
+msg_header_names() {
+	msg_headers "$1" | sed -n 's/^\([^: ]*\):.*/\1/p'
+}
+
+# msg_body - FILE: the body (after the first empty line), LF endings
+msg_body() {
+	sink_message "$1" | tr -d '\r' | awk 'body { print } /^$/ { body = 1 }'
+}
+
+# hdr_id - VALUE: the interaction id of an X-MailACD-Interaction value
+hdr_id() {
+	printf '%s\n' "$1" | sed 's/[[:space:]]*;.*//; s/^[[:space:]]*//'
+}
+
+# hdr_param - VALUE NAME: one parameter of an X-MailACD-Interaction value
+# ("" when absent); white space around ";" and "=" is ignored
+hdr_param() {
+	printf '%s\n' "$1" | tr '\t' ' ' | tr ';' '\n' | sed 1d |
+	    sed 's/^ *//; s/ *$//; s/ *= */=/' |
+	    awk -v n="$2" -F= 'tolower($1) == n { sub(/^[^=]*=/, ""); print; exit }'
+}
+
+# --- Postfix ------------------------------------------------------------------
+
+# pf - postconf/postfix/postqueue helpers bound to the private instance
+pf_postconf() { postconf -c "$PF_CONF" "$@"; }
+queue_empty() {
+	postqueue -c "$PF_CONF" -p 2>/dev/null | grep -q 'Mail queue is empty'
+}
+queue_listing() { postqueue -c "$PF_CONF" -p 2>&1; }
+
+# start_postfix - [MILTER_SPEC]: a private Postfix relaying everything to
+# the sink; MILTER_SPEC is Postfix syntax (inet:127.0.0.1:PORT, unix:/path)
+# or empty for no milter (sets SMTP_PORT, PF_CONF, PF_QUEUE)
+start_postfix() {
+	SMTP_PORT=$(free_port)
+	PF_BASE=$T_TMP/postfix
+	PF_CONF=$PF_BASE/etc
+	PF_QUEUE=$PF_BASE/queue
+	PF_DATA=$PF_BASE/data
+	mkdir -p "$PF_CONF" "$PF_QUEUE" "$PF_DATA"
+	chown postfix "$PF_DATA"
+	: >"$PF_BASE/maillog"
+	cat >"$PF_CONF/main.cf" <<EOF
+# Private Postfix instance of a mailacd test: loopback only, relays all
+# mail to smtp-sink on 127.0.0.1:$SINK_PORT.
+compatibility_level = 3.6
+queue_directory = $PF_QUEUE
+data_directory = $PF_DATA
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = mx.mailacd.test
+mydomain = mailacd.test
+myorigin = \$myhostname
+mydestination =
+mynetworks = 127.0.0.0/8
+relay_domains =
+local_recipient_maps =
+alias_maps =
+alias_database =
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtp_dns_support_level = disabled
+smtpd_peername_lookup = no
+default_transport = smtp:[127.0.0.1]:$SINK_PORT
+relay_transport = relay:[127.0.0.1]:$SINK_PORT
+maillog_file = $PF_BASE/maillog
+maillog_file_prefixes = $T_TMP
+biff = no
+append_dot_mydomain = no
+smtpd_tls_security_level = none
+smtp_tls_security_level = none
+smtpd_banner = \$myhostname ESMTP private test instance
+# Failed transactions must not slow or cut off the test clients.
+smtpd_error_sleep_time = 0
+smtpd_soft_error_limit = 1000
+smtpd_hard_error_limit = 1000
+smtpd_client_connection_count_limit = 0
+smtpd_client_connection_rate_limit = 0
+# Retry deferred mail quickly, never bounce during a test.
+queue_run_delay = 5s
+minimal_backoff_time = 5s
+maximal_backoff_time = 10s
+delay_warning_time = 0
+smtp_connect_timeout = 5s
+# The milter under test.
+smtpd_milters = ${1:-}
+non_smtpd_milters =
+milter_default_action = tempfail
+milter_protocol = 6
+milter_connect_timeout = 5s
+milter_command_timeout = 10s
+milter_content_timeout = 20s
+EOF
+	if [ -n "${PF_EXTRA_MAIN:-}" ]; then
+		printf '%s\n' "$PF_EXTRA_MAIN" >>"$PF_CONF/main.cf"
+	fi
+	# Debian's service list, chroot off everywhere, smtpd on our port.
+	cat >"$PF_CONF/master.cf" <<EOF
+127.0.0.1:$SMTP_PORT inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+        -o syslog_name=postfix/\$service_name
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+	if ! postfix -c "$PF_CONF" check >"$PF_BASE/check.log" 2>&1; then
+		diag "postfix check failed" "$(cat "$PF_BASE/check.log")"
+		return 1
+	fi
+	if ! timeout 30 postfix -c "$PF_CONF" start >"$PF_BASE/start.log" 2>&1; then
+		diag "postfix start failed" "$(cat "$PF_BASE/start.log")" \
+		    "$(tail -n 20 "$PF_BASE/maillog")"
+		return 1
+	fi
+	PF_MASTER_PID=$(sed 1q "$PF_QUEUE/pid/master.pid" 2>/dev/null | tr -d ' ')
+	if ! wait_for 15 port_listening "$SMTP_PORT"; then
+		diag "postfix smtpd did not listen on $SMTP_PORT" \
+		    "$(tail -n 20 "$PF_BASE/maillog")"
+		return 1
+	fi
+}
+
+# postfix_set_milter - SPEC: point the running instance at another milter
+postfix_set_milter() {
+	pf_postconf -e "smtpd_milters = $1" &&
+	    postfix -c "$PF_CONF" reload >>"$PF_BASE/start.log" 2>&1
+}
+
+# stop_postfix - stop the private instance and every process it started
+stop_postfix() {
+	[ -n "${PF_CONF:-}" ] && [ -f "$PF_CONF/main.cf" ] || return 0
+	_m=$(sed 1q "$PF_QUEUE/pid/master.pid" 2>/dev/null | tr -d ' ')
+	[ -n "$_m" ] || _m=${PF_MASTER_PID:-}
+	if [ -n "$_m" ] && t_alive "$_m"; then
+		timeout 20 postfix -c "$PF_CONF" stop >>"$PF_BASE/start.log" 2>&1
+		wait_for 10 t_not_alive "$_m" || kill -KILL "$_m" 2>/dev/null
+		# The master leads its own process group: whatever is left of
+		# its children goes with it.
+		kill -s KILL -- "-$_m" 2>/dev/null
+	fi
+	PF_CONF=
+}
+
+# --- mail ---------------------------------------------------------------------
+
+T_SWAKS_N=0
+
+# send_mail - FILE FROM TO[,TO...]: send FILE with swaks to the private
+# Postfix; the transcript goes to SWAKS_LOG; returns swaks' status.  The
+# message sent is FILE byte for byte (swaks adds CRLF line ends and the
+# final line break itself: it gets FILE without its last newline).
+send_mail() {
+	# a counter in a file: callers may run in $(...) subshells
+	T_SWAKS_N=$(($(cat "$T_TMP/swaks.n" 2>/dev/null || echo 0) + 1))
+	echo "$T_SWAKS_N" >"$T_TMP/swaks.n"
+	SWAKS_LOG=$T_TMP/swaks.$T_SWAKS_N.log
+	printf '%s' "$(cat "$1")" >"$T_TMP/swaks.$T_SWAKS_N.eml"
+	swaks --server 127.0.0.1 --port "$SMTP_PORT" --helo client.mailacd.test \
+	    --from "$2" --to "$3" --data "@$T_TMP/swaks.$T_SWAKS_N.eml" \
+	    --timeout 40 >"$SWAKS_LOG" 2>&1 </dev/null
+}
+
+# swaks_final_reply - the server's reply to the end of DATA in SWAKS_LOG
+swaks_final_reply() {
+	awk 'seen && /^<[*-]/ { sub(/^<[*-]* */, ""); print; exit }
+	    /^ -> \.$/ { seen = 1 }' "${1:-$SWAKS_LOG}" | tr -d '\r'
+}
+
+# --- milters ------------------------------------------------------------------
+
+# t_milter_sockets - KIND NAME: set T_MSOCK (libmilter syntax) and T_MPF
+# (Postfix syntax) for a fresh unix or inet socket; KIND may also be a
+# socket already chosen: inet:PORT@127.0.0.1 or unix:/path
+t_milter_sockets() {
+	case $1 in
+	inet:*@*)
+		T_MSOCK=$1
+		T_MPORT=${1#inet:}
+		T_MPORT=${T_MPORT%@*}
+		T_MPF=inet:${1#*@}:$T_MPORT
+		;;
+	unix:/*)
+		T_MSOCK=$1
+		T_MPF=$1
+		T_MPORT=
+		;;
+	unix)
+		T_MSOCK=unix:$T_TMP/$2.sock
+		T_MPF=unix:$T_TMP/$2.sock
+		T_MPORT=
+		;;
+	inet)
+		T_MPORT=$(free_port)
+		T_MSOCK=inet:$T_MPORT@127.0.0.1
+		T_MPF=inet:127.0.0.1:$T_MPORT
+		;;
+	*)
+		bail_out "milter socket kind '$1': want unix or inet"
+		;;
+	esac
+}
+
+# t_milter_listening - the socket in T_MSOCK takes connections
+t_milter_listening() {
+	case $T_MSOCK in
+	unix:*) [ -S "${T_MSOCK#unix:}" ] ;;
+	inet:*) port_listening "$T_MPORT" ;;
+	esac
+}
+
+# t_wait_milter - PID LOG: wait until PID listens on T_MSOCK
+t_wait_milter() {
+	_i=0
+	while ! t_milter_listening; do
+		if ! t_alive "$1"; then
+			t_reap "$1"
+			diag "milter exited before listening on $T_MSOCK:" \
+			    "$(tail -n 30 "$2")"
+			return 1
+		fi
+		_i=$((_i + 1))
+		if [ $_i -ge 100 ]; then
+			diag "milter not listening on $T_MSOCK after 10 s:" \
+			    "$(tail -n 30 "$2")"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# milter_conf - [EXTRA_ADDRESSES]: print a mailacd.conf for the private
+# Redis and MILTER_SOCKET; EXTRA_ADDRESSES are more address entries of
+# example.com (libconfig, each ending in a comma)
+milter_conf() {
+	cat <<EOF
+# mailacd.conf written by t/lib/harness.sh
+redis = {
+	host = "127.0.0.1";
+	port = $REDIS_PORT;
+	connect_timeout_ms = 500;
+	command_timeout_ms = 1000;
+};
+milter = {
+	socket = "$MILTER_SOCKET";
+	on_redis_failure = "tempfail";
+};
+organizations = (
+	{
+		id = "acme";
+		queues = ( { name = "support"; }, { name = "billing"; },
+			   { name = "sales"; } );
+		domains = (
+			{
+				name = "example.com";
+				addresses = (
+					${1:-}
+					{ address = "support@example.com"; queue = "support";
+					  skills = [ "general", "email" ]; language = "en";
+					  priority = 10; },
+					{ address = "billing@example.com"; queue = "billing";
+					  priority = 20; }
+				);
+			}
+		);
+	}
+);
+EOF
+}
+
+# start_milter - KIND [CONF]: start mailacd-milter in the foreground on a
+# fresh unix or inet socket; writes CONF (default $T_TMP/mailacd.conf)
+# with milter_conf unless it exists.  Sets MILTER_SOCKET, MILTER_PF (for
+# start_postfix), MILTER_CONF, MILTER_LOG, MILTER_PID.
+start_milter() {
+	t_milter_sockets "$1" milter
+	MILTER_SOCKET=$T_MSOCK
+	MILTER_PF=$T_MPF
+	MILTER_CONF=${2:-$T_TMP/mailacd.conf}
+	MILTER_LOG=$T_TMP/milter.log
+	[ -f "$MILTER_CONF" ] || milter_conf >"$MILTER_CONF"
+	# umask 0: Postfix's smtpd (user postfix) must be able to connect to
+	# a unix socket made by a milter running as root.
+	spawn milter "$MILTER_LOG" sh -c 'umask 0; exec "$@"' milter \
+	    "$MAILACD_BUILD/mailacd-milter" -f -c "$MILTER_CONF" \
+	    -p "$MILTER_SOCKET" ${MILTER_ARGS:-}
+	MILTER_PID=$SPAWNED_PID
+	t_wait_milter "$MILTER_PID" "$MILTER_LOG"
+}
+
+# stop_milter - stop mailacd-milter (SIGTERM, then SIGKILL)
+stop_milter() {
+	kill_pid "$MILTER_PID" 10
+	t_forget "$MILTER_PID"
+}
+
+# start_noop_milter - KIND: the benchmark's no-op milter (sets NOOP_SOCKET,
+# NOOP_PF, NOOP_PID); NOOP_MILTER overrides the program
+start_noop_milter() {
+	t_milter_sockets "$1" noop
+	NOOP_SOCKET=$T_MSOCK
+	NOOP_PF=$T_MPF
+	spawn noop "$T_TMP/noop.log" sh -c 'umask 0; exec "$@"' noop \
+	    "${NOOP_MILTER:-$MAILACD_BUILD/bench/noop-milter}" -p "$NOOP_SOCKET"
+	NOOP_PID=$SPAWNED_PID
+	t_wait_milter "$NOOP_PID" "$T_TMP/noop.log"
+}
+
+# stop_noop_milter - stop the no-op milter
+stop_noop_milter() {
+	kill_pid "$NOOP_PID" 5
+	t_forget "$NOOP_PID"
+}
+
+t_setup

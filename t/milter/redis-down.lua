@@ -1,0 +1,23 @@
+-- redis-down.lua - with Redis stopped, registered mail is tempfailed.
+dofile(dir .. "/tap.lua")
+
+local conn = session()
+envelope(conn, "QID101", "<ana@example.net>", { "<support@example.com>" })
+must(mt.data(conn), "DATA")
+must(mt.header(conn, "Message-ID", "<down-1@example.net>"), "Message-ID")
+must(mt.header(conn, "X-MailACD-Queue", "vip"), "spoof")
+must(mt.eoh(conn), "EOH")
+must(mt.bodystring(conn, "x\r\n"), "body")
+must(mt.eom(conn), "EOM")
+is(mt.getreply(conn), SMFIR_REPLYCODE, "Redis down: a reply code instead of accept")
+-- (the two-argument form of this check is broken in miltertest 1.6.0)
+ok(mt.eom_check(conn, MT_SMTPREPLY, "451", "4.3.0",
+	"mailacd: cannot record the interaction now, try again later"),
+	"the reply is 451 4.3.0 with our text")
+ok(not mt.eom_check(conn, MT_HDRADD), "no header added")
+
+-- unregistered mail does not need Redis
+envelope(conn, "QID102", "<ana@example.net>", { "<someone@elsewhere.test>" })
+must(mt.data(conn), "DATA")
+is(mt.getreply(conn), SMFIR_ACCEPT, "Redis down: unregistered mail still passes")
+mt.disconnect(conn)

@@ -1,0 +1,48 @@
+-- tap.lua - TAP lines from miltertest scripts; the .t wrapper numbers them.
+-- miltertest swallows the text given to error(), so failures print first.
+
+function ok(cond, desc)
+	if cond then
+		print("ok - " .. desc)
+	else
+		print("not ok - " .. desc)
+	end
+	return cond
+end
+
+function is(got, want, desc)
+	local same = (got == want)
+	ok(same, desc)
+	if not same then
+		print("#          got: " .. tostring(got))
+		print("#     expected: " .. tostring(want))
+	end
+	return same
+end
+
+-- must - stop the script (after saying why) when a step fails
+function must(err, what)
+	if err ~= nil then
+		print("not ok - " .. what .. ": " .. tostring(err))
+		error(what)
+	end
+end
+
+-- session - connect and negotiate, or stop
+function session()
+	local conn = mt.connect(sock, 20, 0.25)
+	if conn == nil then
+		print("not ok - connect to " .. sock)
+		error("connect")
+	end
+	return conn
+end
+
+-- envelope - MAIL FROM and RCPT TO with the {i} macro set to QID
+function envelope(conn, qid, from, rcpts)
+	must(mt.macro(conn, SMFIC_MAIL, "i", qid), "macro i")
+	must(mt.mailfrom(conn, from), "MAIL FROM " .. from)
+	for _, r in ipairs(rcpts) do
+		must(mt.rcptto(conn, r), "RCPT TO " .. r)
+	end
+end

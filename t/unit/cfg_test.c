@@ -1,0 +1,961 @@
+/* cfg_test.c - unit tests of the configuration loader (common/cfg.c).
+ *
+ * Usage: cfg_test DIR, where DIR holds the fixtures (t/data/cfg).  Each
+ * broken fixture is loaded and its complete list of errors compared line by
+ * line; a few more cases are written to a temporary directory. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "cfg.h"
+#include "tap.h"
+
+static const char *dir;
+static char tmpdir[256];
+
+/* libconfig 1.5 leaks its string buffer when a syntax error follows a
+ * string; that is not ours to find. */
+const char *__lsan_default_suppressions(void);
+
+/* __lsan_default_suppressions - leaks LeakSanitizer should not report */
+const char *
+__lsan_default_suppressions(void)
+{
+	return ("leak:strbuf_append\n");
+}
+
+/* fixture - the path of fixture NAME */
+static const char *
+fixture(const char *name)
+{
+	static char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return (path);
+}
+
+/* expect_errors_at - load PATH, which must fail with exactly WANT (NULL
+ * terminated; "LINE: msg" or "msg", the file name is prefixed here) */
+static void
+expect_errors_at(const char *path, const char *label, const char *const *want)
+{
+	struct cfg_errors errs = { NULL, 0, 0 };
+	struct cfg *cfg;
+	char	full[2048];
+	size_t	n, i;
+
+	cfg = cfg_load(path, &errs);
+	ok(cfg == NULL, "%s: refused", label);
+	for (n = 0; want[n] != NULL; n++)
+		;
+	is_int(errs.n, n, "%s: %zu errors", label, n);
+	for (i = 0; i < n || i < errs.n; i++) {
+		full[0] = '\0';
+		if (i < n)
+			snprintf(full, sizeof(full), "%s%s%s", path,
+			    want[i][0] >= '0' && want[i][0] <= '9' ? ":" : ": ",
+			    want[i]);
+		is_str(i < errs.n ? errs.msg[i] : NULL, i < n ? full : NULL,
+		    "%s: error %zu", label, i + 1);
+	}
+	cfg_unref(cfg);
+	cfg_errors_clear(&errs);
+}
+
+/* expect_errors - fixture NAME must fail with exactly WANT */
+static void
+expect_errors(const char *name, const char *const *want)
+{
+	expect_errors_at(fixture(name), name, want);
+}
+
+/* load_ok - load PATH, which must succeed */
+static struct cfg *
+load_ok(const char *path, const char *label)
+{
+	struct cfg_errors errs = { NULL, 0, 0 };
+	struct cfg *cfg;
+	size_t	i;
+
+	cfg = cfg_load(path, &errs);
+	ok(cfg != NULL && errs.n == 0, "%s: loads", label);
+	for (i = 0; i < errs.n; i++)
+		printf("#   %s\n", errs.msg[i]);
+	cfg_errors_clear(&errs);
+	return (cfg);
+}
+
+/* write_tmp - write TEXT to NAME in the temporary directory; its path */
+static const char *
+write_tmp(const char *name, const char *text)
+{
+	static char path[512];
+	FILE   *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	if ((fp = fopen(path, "w")) == NULL) {
+		printf("Bail out! cannot write %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	fputs(text, fp);
+	fclose(fp);
+	return (path);
+}
+
+/* remove_tmp - remove NAME from the temporary directory */
+static void
+remove_tmp(const char *name)
+{
+	char	path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	unlink(path);
+}
+
+/* key_of - the lookup key of ADDRESS with the given matching settings */
+static const char *
+key_of(const char *address, int case_sensitive, const char *seps,
+    int strip_tag)
+{
+	static char key[600];
+	struct addr a;
+	char	err[128];
+
+	if (addr_parse(address, &a, err, sizeof(err)) != 0 ||
+	    addr_key(a.local, a.domain, case_sensitive, seps, strip_tag, key,
+	    sizeof(key)) != 0)
+		return ("(no key)");
+	return (key);
+}
+
+/* test_good - a full configuration: every value where it belongs */
+static void
+test_good(void)
+{
+	const struct cfg_address *a;
+	const struct cfg_domain *d;
+	const struct cfg_org *o;
+	struct cfg *cfg;
+
+	if ((cfg = load_ok(fixture("good.conf"), "good.conf")) == NULL)
+		return;
+	is_str(cfg->file, fixture("good.conf"), "file name kept");
+	is_int(cfg->refs, 1, "one reference");
+	is_str(cfg->redis.host, "redis.internal", "redis.host");
+	is_int(cfg->redis.port, 6380, "redis.port");
+	ok(cfg->redis.socket == NULL, "redis.socket unset");
+	is_str(cfg->redis.password, "s3cret", "redis.password");
+	is_int(cfg->redis.database, 2, "redis.database");
+	is_int(cfg->redis.connect_timeout_ms, 250, "redis.connect_timeout_ms");
+	is_int(cfg->redis.command_timeout_ms, 750, "redis.command_timeout_ms");
+	is_str(cfg->milter.socket, "unix:/run/mailacd/milter.sock",
+	    "milter.socket");
+	is_int(cfg->milter.on_redis_failure, CFG_FAIL_ACCEPT,
+	    "milter.on_redis_failure");
+	is_int(cfg->milter.dedup_ttl, 86400, "milter.dedup_ttl");
+	is_int(cfg->local_part_case_sensitive, 0, "local_part_case_sensitive");
+	is_str(cfg->subaddress_separators, "+-", "subaddress_separators");
+
+	is_int(cfg->norgs, 2, "two organizations");
+	o = &cfg->orgs[0];
+	is_str(o->id, "acme", "first org id");
+	is_int(o->line, 20, "org line");
+	is_int(o->nqueues, 3, "acme has three queues");
+	is_str(o->queues[2].name, "sales", "third queue");
+	is_int(o->queues[2].line, 22, "queue line");
+	is_int(o->ndomains, 2, "acme has two domains");
+	d = &o->domains[0];
+	is_str(d->name, "example.com", "domain name stored lower case");
+	ok(d->org == o, "domain points to its org");
+	is_int(d->line, 24, "domain line");
+	ok(d->catch_all != NULL, "catch-all set");
+	if (d->catch_all != NULL) {
+		is_str(d->catch_all->queue, "support", "catch-all queue");
+		ok(d->catch_all->flow == NULL, "catch-all has no flow");
+		is_int(d->catch_all->nskills, 1, "catch-all skills");
+		is_str(d->catch_all->skills[0], "general", "catch-all skill");
+		is_str(d->catch_all->language, "en", "catch-all language");
+		is_int(d->catch_all->priority, 1, "catch-all priority");
+	}
+	is_int(d->naddresses, 3, "three addresses");
+	a = &d->addresses[0];
+	is_str(a->address, "Support@Example.com", "address kept as written");
+	is_str(a->key, "support@example.com", "address key normalised");
+	is_int(a->line, 28, "address line");
+	is_str(a->route.queue, "support", "queue");
+	is_int(a->route.nskills, 2, "two skills");
+	is_str(a->route.skills[1], "en", "second skill");
+	is_str(a->route.language, "en", "language");
+	is_int(a->route.priority, 10, "priority");
+	is_str(a->display_name, "Acme Support", "display_name");
+	is_str(a->reply_to, "support@example.com", "reply_to");
+	is_int(a->direction, CFG_DIR_BOTH, "direction both");
+	is_int(a->enabled, 1, "enabled");
+	ok(a->domain == d && a->org == o, "address points to domain and org");
+	a = &d->addresses[1];
+	is_str(a->display_name, "Acme Facturaci\xc3\xb3n", "UTF-8 display_name");
+	is_str(a->route.language, "en-GB", "language with region");
+	is_int(a->route.priority, 1000, "priority at its maximum");
+	is_int(a->direction, CFG_DIR_INBOUND, "direction inbound");
+	a = &d->addresses[2];
+	is_int(a->direction, CFG_DIR_OUTBOUND, "direction outbound");
+	is_int(a->enabled, 0, "disabled address");
+	is_int(a->route.nskills, 0, "no skills");
+	/* defaults of an address that sets only what it must */
+	a = &o->domains[1].addresses[0];
+	is_str(a->address, "help@example.org", "second domain's address");
+	is_str(a->route.language, "", "language defaults to any");
+	is_int(a->route.priority, 0, "priority defaults to 0");
+	is_str(a->display_name, "", "display_name defaults to empty");
+	is_str(a->reply_to, "", "reply_to defaults to empty");
+	is_int(a->direction, CFG_DIR_BOTH, "direction defaults to both");
+	is_int(a->enabled, 1, "enabled defaults to true");
+	ok(o->domains[1].catch_all == NULL, "no catch-all");
+	o = &cfg->orgs[1];
+	is_str(o->id, "beta-2", "second org id");
+	is_str(o->domains[0].catch_all->queue, "Front.Desk_1",
+	    "catch-all-only domain");
+	is_int(o->domains[0].naddresses, 0, "domain without addresses");
+
+	/* lookups */
+	a = cfg_find_address(cfg, "support@example.com");
+	ok(a == &cfg->orgs[0].domains[0].addresses[0],
+	    "find support@example.com by key");
+	a = cfg_find_address(cfg, key_of("SUPPORT@EXAMPLE.COM", 0, "+-", 0));
+	ok(a != NULL && strcmp(a->address, "Support@Example.com") == 0,
+	    "find by the key of SUPPORT@EXAMPLE.COM");
+	ok(cfg_find_address(cfg, key_of("support+x@example.com", 0, "+-", 0))
+	    == NULL, "a tagged address has its own key");
+	a = cfg_find_address(cfg, key_of("support-x@example.com", 0, "+-", 1));
+	ok(a != NULL && strcmp(a->address, "Support@Example.com") == 0,
+	    "the tag-stripped key finds the address");
+	a = cfg_find_address(cfg, "help@example.org");
+	ok(a != NULL && a->domain == &cfg->orgs[0].domains[1],
+	    "find an address of the second domain");
+	ok(cfg_find_address(cfg, "ventas@example.com") != NULL,
+	    "disabled addresses are indexed too");
+	ok(cfg_find_address(cfg, "nobody@example.com") == NULL,
+	    "unknown address not found");
+	ok(cfg_find_address(cfg, "") == NULL, "empty key not found");
+	d = cfg_find_domain(cfg, "example.com");
+	ok(d == &cfg->orgs[0].domains[0], "find example.com");
+	d = cfg_find_domain(cfg, "beta.example.net");
+	ok(d != NULL && d->org == &cfg->orgs[1], "find beta.example.net");
+	ok(cfg_find_domain(cfg, "example.org") != NULL, "find example.org");
+	ok(cfg_find_domain(cfg, "example.net") == NULL,
+	    "unknown domain not found");
+	ok(cfg_find_domain(cfg, "sub.example.com") == NULL,
+	    "subdomain not found");
+	cfg_unref(cfg);
+}
+
+/* test_minimal - only the required settings: every default */
+static void
+test_minimal(void)
+{
+	struct cfg *cfg;
+
+	if ((cfg = load_ok(fixture("minimal.conf"), "minimal.conf")) == NULL)
+		return;
+	is_str(cfg->redis.host, "127.0.0.1", "default redis.host");
+	is_int(cfg->redis.port, 6379, "default redis.port");
+	ok(cfg->redis.socket == NULL, "default redis.socket: none");
+	ok(cfg->redis.password == NULL, "default redis.password: none");
+	is_int(cfg->redis.database, 0, "default redis.database");
+	is_int(cfg->redis.connect_timeout_ms, 500,
+	    "default redis.connect_timeout_ms");
+	is_int(cfg->redis.command_timeout_ms, 1000,
+	    "default redis.command_timeout_ms");
+	is_str(cfg->milter.socket, "inet:8891@127.0.0.1", "milter.socket");
+	is_int(cfg->milter.on_redis_failure, CFG_FAIL_TEMPFAIL,
+	    "default milter.on_redis_failure");
+	is_int(cfg->milter.dedup_ttl, 604800, "default milter.dedup_ttl");
+	is_int(cfg->local_part_case_sensitive, 0,
+	    "default local_part_case_sensitive");
+	is_str(cfg->subaddress_separators, "+",
+	    "default subaddress_separators");
+	is_int(cfg->norgs, 1, "one org");
+	is_int(cfg->orgs[0].ndomains, 0, "no domains");
+	ok(cfg_find_address(cfg, "a@example.com") == NULL,
+	    "no addresses to find");
+	ok(cfg_find_domain(cfg, "example.com") == NULL, "no domains to find");
+	cfg_unref(cfg);
+}
+
+/* test_variants - case-sensitive keys, a Redis socket, the shipped example */
+static void
+test_variants(void)
+{
+	const struct cfg_address *a;
+	const struct cfg_domain *d;
+	struct cfg *cfg;
+	char	path[1024];
+
+	if ((cfg = load_ok(fixture("case-sensitive.conf"),
+	    "case-sensitive.conf")) != NULL) {
+		is_int(cfg->local_part_case_sensitive, 1,
+		    "local_part_case_sensitive");
+		is_str(cfg->subaddress_separators, "", "sub-addressing off");
+		a = cfg_find_address(cfg, "Support@example.com");
+		ok(a != NULL && strcmp(a->route.queue, "a") == 0,
+		    "Support@ is its own address");
+		a = cfg_find_address(cfg, "support@example.com");
+		ok(a != NULL && strcmp(a->route.queue, "b") == 0,
+		    "support@ is another address, domain lower-cased");
+		ok(cfg_find_address(cfg, "SUPPORT@example.com") == NULL,
+		    "SUPPORT@ is not registered");
+		cfg_unref(cfg);
+	}
+	if ((cfg = load_ok(fixture("redis-socket.conf"),
+	    "redis-socket.conf")) != NULL) {
+		ok(cfg->redis.host == NULL, "no host with a socket");
+		is_str(cfg->redis.socket, "/run/redis/redis-server.sock",
+		    "redis.socket");
+		is_str(cfg->milter.socket, "local:/run/mailacd/milter.sock",
+		    "local: milter socket");
+		cfg_unref(cfg);
+	}
+	snprintf(path, sizeof(path), "%s/../../../conf/mailacd.conf", dir);
+	if ((cfg = load_ok(path, "conf/mailacd.conf")) != NULL) {
+		is_str(cfg->redis.host, "127.0.0.1", "example: redis host");
+		is_int(cfg->redis.port, 6379, "example: redis port");
+		is_str(cfg->milter.socket, "inet:8891@127.0.0.1",
+		    "example: milter socket");
+		is_int(cfg->norgs, 1, "example: one org");
+		is_str(cfg->orgs[0].id, "acme", "example: acme");
+		is_int(cfg->orgs[0].nqueues, 3, "example: three queues");
+		d = cfg_find_domain(cfg, "example.com");
+		ok(d != NULL && d->catch_all != NULL &&
+		    strcmp(d->catch_all->queue, "support") == 0,
+		    "example: example.com has a catch-all to support");
+		a = cfg_find_address(cfg, "ventas@example.com");
+		ok(a != NULL && strcmp(a->route.queue, "sales") == 0 &&
+		    strcmp(a->route.language, "es") == 0,
+		    "example: ventas@ goes to sales in Spanish");
+		a = cfg_find_address(cfg, "billing@example.com");
+		ok(a != NULL && strcmp(a->route.queue, "billing") == 0 &&
+		    strcmp(a->route.language, "en") == 0,
+		    "example: billing@ goes to billing in English");
+		ok(cfg_find_address(cfg, "support@example.com") != NULL,
+		    "example: support@");
+		cfg_unref(cfg);
+	}
+}
+
+/* test_refs - references: the last unref frees, NULL is fine */
+static void
+test_refs(void)
+{
+	struct cfg *cfg, *r;
+
+	if ((cfg = load_ok(fixture("minimal.conf"), "refs")) == NULL)
+		return;
+	r = cfg_ref(cfg);
+	ok(r == cfg, "cfg_ref returns its argument");
+	is_int(cfg->refs, 2, "two references");
+	cfg_ref(cfg);
+	is_int(cfg->refs, 3, "three references");
+	cfg_unref(cfg);
+	cfg_unref(cfg);
+	is_int(cfg->refs, 1, "one reference left");
+	ok(cfg_find_domain(cfg, "x") == NULL, "still usable");
+	cfg_unref(cfg);		/* freed here; the sanitizer build checks */
+	cfg_unref(NULL);
+	ok(cfg_ref(NULL) == NULL, "cfg_ref(NULL) and cfg_unref(NULL) are fine");
+}
+
+/* test_error_files - one fixture per kind of error */
+static void
+test_error_files(void)
+{
+	static const char *const unknown[] = {
+		"2: redis.hots: unknown setting",
+		"4: routing: unknown setting",
+		"7: organizations[acme].queues[support].weight: unknown setting",
+		"10: organizations[acme].domains[example.com].catch_all.prio: "
+		    "unknown setting",
+		"14: organizations[acme].domains[example.com]"
+		    ".addresses[support@example.com].colour: unknown setting",
+		NULL
+	};
+	static const char *const wrong_type[] = {
+		"2: redis.port = \"6379\": must be an integer, not a string",
+		"2: redis.database = 1.5: must be an integer, not a floating "
+		    "point number",
+		"3: milter.socket = 8891: must be a string, not an integer",
+		"4: matching.local_part_case_sensitive = \"no\": must be true or "
+		    "false, not a string",
+		"7: organizations[acme].queues: must be a list of groups, "
+		    "not a group",
+		"9: organizations[acme].domains[#0] = \"example.com\": must be "
+		    "a group, not a string",
+		"11: organizations[acme].domains[example.com].catch_all = "
+		    "\"support\": must be a group, not a string",
+		"15: organizations[acme].domains[example.com]"
+		    ".addresses[support@example.com].skills = \"general\": "
+		    "must be a list of strings, not a string",
+		"16: organizations[acme].domains[example.com]"
+		    ".addresses[support@example.com].priority = \"10\": "
+		    "must be an integer, not a string",
+		"17: organizations[acme].domains[example.com]"
+		    ".addresses[support@example.com].enabled = 1: "
+		    "must be true or false, not an integer",
+		"21: organizations[acme].domains[example.com]"
+		    ".addresses[sales@example.com].skills[#1] = 5: "
+		    "must be a string, not an integer",
+		NULL
+	};
+	static const char *const priority[] = {
+		"8: organizations[acme].domains[example.com].catch_all.priority "
+		    "= -1: must be between 0 and 1000",
+		"12: organizations[acme].domains[example.com]"
+		    ".addresses[support@example.com].priority = 1001: "
+		    "must be between 0 and 1000",
+		NULL
+	};
+	static const char *const bounds[] = {
+		"3: redis.port = 65536: must be between 1 and 65535",
+		"4: redis.database = 4294967296: must be between 0 and 1000000",
+		"5: redis.connect_timeout_ms = 0: must be between 1 and 60000",
+		"6: redis.command_timeout_ms = 60001: must be between 1 and "
+		    "60000",
+		"7: redis.password: must not be empty",
+		"11: milter.dedup_ttl = 59: must be between 60 and 31536000",
+		"14: organizations[an-organization-id-that-is-much-longer-than-"
+		    "sixty-four-characters].id = \"an-organization-id-that-is-"
+		    "much-longer-than-sixty-four-characters\": must be at most "
+		    "64 bytes long",
+		"15: organizations[an-organization-id-that-is-much-longer-than-"
+		    "sixty-four-characters].queues[#0].name = \"\": must not be "
+		    "empty",
+		NULL
+	};
+	static const char *const addr_domain[] = {
+		"10: organizations[acme].domains[example.com]"
+		    ".addresses[support@example.org].address = "
+		    "\"support@example.org\": domain \"example.org\" is not the "
+		    "enclosing domain \"example.com\"",
+		"11: organizations[acme].domains[example.com]"
+		    ".addresses[help@sub.example.com].address = "
+		    "\"help@sub.example.com\": domain \"sub.example.com\" is not "
+		    "the enclosing domain \"example.com\"",
+		NULL
+	};
+	static const char *const dup_addr[] = {
+		"11: organizations[acme].domains[example.com]"
+		    ".addresses[Support@EXAMPLE.com].address = "
+		    "\"Support@EXAMPLE.com\": same address as "
+		    "\"support@example.com\" at line 9",
+		"13: organizations[acme].domains[example.com]"
+		    ".addresses[support@example.com].address = "
+		    "\"support@example.com\": same address as "
+		    "\"support@example.com\" at line 9",
+		NULL
+	};
+	static const char *const dup_addr_orgs[] = {
+		"15: organizations[beta].domains[example.com].name = "
+		    "\"example.com\": already defined at line 7",
+		"16: organizations[beta].domains[example.com]"
+		    ".addresses[SUPPORT@example.com].address = "
+		    "\"SUPPORT@example.com\": same address as "
+		    "\"support@example.com\" at line 8",
+		NULL
+	};
+	static const char *const dup_domain[] = {
+		"9: organizations[acme].domains[example.com].name = "
+		    "\"example.com\": already defined at line 7",
+		"14: organizations[beta].domains[EXAMPLE.com].name = "
+		    "\"EXAMPLE.com\": already defined at line 7",
+		NULL
+	};
+	static const char *const dup_org[] = {
+		"6: organizations[acme].id = \"acme\": already defined at line 4",
+		NULL
+	};
+	static const char *const dup_queue[] = {
+		"8: organizations[acme].queues[support].name = \"support\": "
+		    "already defined at line 6",
+		NULL
+	};
+	static const char *const addr_long[] = {
+		"10: organizations[acme].domains[aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+		    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.cccccccccccccccccccccccc"
+		    "ccccccccccccccccccccccccccccccccccccccc.com].addresses[#1]"
+		    ".address = \"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+		    "yyyyyyyyyyy@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+		    "bbbbbbbbbbbbbbbbbbb.cccccccccccc...\": is 255 octets long, "
+		    "more than 254",
+		NULL
+	};
+	static const char *const local_long[] = {
+		"10: organizations[acme].domains[example.com].addresses[mmmmmmmm"
+		    "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm"
+		    "@example.com].address = \"mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm"
+		    "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm@example.com\": the local part "
+		    "is 65 octets long, more than 64",
+		NULL
+	};
+	static const char *const addr_syntax[] = {
+		"9: organizations[acme].domains[example.com].addresses[support]"
+		    ".address = \"support\": is not a valid address: no domain",
+		"10: organizations[acme].domains[example.com].addresses[#1]"
+		    ".address = \"sup port@example.com\": is not a valid address: "
+		    "invalid character in local part",
+		"11: organizations[acme].domains[example.com]"
+		    ".addresses[<support@example.com>].address = "
+		    "\"<support@example.com>\": is not a valid address: write it "
+		    "without angle brackets",
+		"12: organizations[acme].domains[example.com]"
+		    ".addresses[@example.com].address = \"@example.com\": is not "
+		    "a valid address: source routes are not allowed",
+		"13: organizations[acme].domains[example.com]"
+		    ".addresses[support@exa_mple.com].address = "
+		    "\"support@exa_mple.com\": is not a valid address: invalid "
+		    "domain",
+		"14: organizations[acme].domains[example.com].addresses[#5]"
+		    ".address = \"\\\"un terminated@example.com\": is not a valid "
+		    "address: unterminated quoted string",
+		"15: organizations[acme].domains[example.com].addresses[#6]"
+		    ".address = \"\": must not be empty",
+		NULL
+	};
+	static const char *const no_queue[] = {
+		"8: organizations[acme].domains[example.com].catch_all.queue = "
+		    "\"general\": no such queue in this organization",
+		"11: organizations[acme].domains[example.com]"
+		    ".addresses[sales@example.com].queue = \"desk\": no such "
+		    "queue in this organization",
+		NULL
+	};
+	static const char *const flow[] = {
+		"8: organizations[acme].domains[example.com].catch_all: needs a "
+		    "queue or a flow",
+		"10: organizations[acme].domains[example.com]"
+		    ".addresses[a@example.com].flow: flow \"triage\" is not "
+		    "defined (flows are not supported yet)",
+		"11: organizations[acme].domains[example.com]"
+		    ".addresses[b@example.com]: queue and flow cannot both be set",
+		"11: organizations[acme].domains[example.com]"
+		    ".addresses[b@example.com].flow: flow \"triage\" is not "
+		    "defined (flows are not supported yet)",
+		"12: organizations[acme].domains[example.com]"
+		    ".addresses[c@example.com]: needs a queue or a flow",
+		NULL
+	};
+	static const char *const redis_both[] = {
+		"4: redis.socket: cannot be used together with redis.host",
+		NULL
+	};
+	static const char *const milter_socket[] = {
+		"2: milter.socket = \"tcp:8891@127.0.0.1\": must be "
+		    "inet:PORT@HOST, inet6:PORT@HOST, unix:/PATH or local:/PATH",
+		NULL
+	};
+	static const char *const enums[] = {
+		"2: milter.on_redis_failure = \"reject\": must be \"tempfail\" "
+		    "or \"accept\"",
+		"9: organizations[acme].domains[example.com]"
+		    ".addresses[a@example.com].direction = \"in\": must be "
+		    "\"inbound\", \"outbound\" or \"both\"",
+		"10: organizations[acme].domains[example.com]"
+		    ".addresses[b@example.com].direction = \"Both\": must be "
+		    "\"inbound\", \"outbound\" or \"both\"",
+		NULL
+	};
+	static const char *const missing[] = {
+		"2: milter.socket: required setting is missing",
+		"4: organizations[#0].id: required setting is missing",
+		"6: organizations[beta].queues[#1].name: required setting is "
+		    "missing",
+		"8: organizations[beta].domains[#0].name: required setting is "
+		    "missing",
+		"8: organizations[beta].domains[#0].addresses[#0].address: "
+		    "required setting is missing",
+		"11: organizations[gamma].queues: required setting is missing",
+		NULL
+	};
+	static const char *const no_orgs[] = {
+		"milter.socket: required setting is missing",
+		"organizations: required setting is missing",
+		NULL
+	};
+	static const char *const empty_orgs[] = {
+		"3: organizations: must not be empty",
+		NULL
+	};
+	static const char *const syntax[] = {
+		"3: syntax error",
+		NULL
+	};
+	static const char *const syntax_dup[] = {
+		"4: syntax error: duplicate setting name",
+		NULL
+	};
+	static const char *const names[] = {
+		"2: redis.host = \"redis host\": must be a host name or an IP "
+		    "address",
+		"4: matching.subaddress_separators = \"+#\": may contain only "
+		    "\"+\", \"-\", \"_\", \"=\" and \".\"",
+		"6: organizations[Acme].id = \"Acme\": may contain only a-z, 0-9, "
+		    "\"_\" and \"-\"",
+		"7: organizations[Acme].queues[#0].name = \"first queue\": may "
+		    "contain only A-Z, a-z, 0-9, \".\", \"_\" and \"-\"",
+		"9: organizations[Acme].domains[-bad-.example.com].name = "
+		    "\"-bad-.example.com\": is not a valid domain name",
+		"14: organizations[Acme].domains[example.com]"
+		    ".addresses[a@example.com].skills[#2] = \"en\": listed twice",
+		"14: organizations[Acme].domains[example.com]"
+		    ".addresses[a@example.com].skills[#3] = \"two words\": may "
+		    "contain only A-Z, a-z, 0-9, \".\", \"_\" and \"-\"",
+		"15: organizations[Acme].domains[example.com]"
+		    ".addresses[a@example.com].language = \"en-\": must be a "
+		    "language tag such as \"en\" or \"es-MX\"",
+		"16: organizations[Acme].domains[example.com]"
+		    ".addresses[a@example.com].display_name = \"Bell\\x07\": "
+		    "must not contain control characters",
+		"17: organizations[Acme].domains[example.com]"
+		    ".addresses[a@example.com].reply_to = \"not an address\": is "
+		    "not a valid address: invalid character in local part",
+		"21: organizations[Acme].domains[example.com]"
+		    ".addresses[b@example.com].language = \"en_US\": must be a "
+		    "language tag such as \"en\" or \"es-MX\"",
+		"22: organizations[Acme].domains[example.com]"
+		    ".addresses[b@example.com].display_name = \"Caf\\xe9\": must "
+		    "be valid UTF-8",
+		"23: organizations[Acme].domains[example.com]"
+		    ".addresses[b@example.com].reply_to = \"<b@example.com>\": is "
+		    "not a valid address: write it without angle brackets",
+		NULL
+	};
+	static const char *const nofile[] = {
+		"cannot read: No such file or directory",
+		NULL
+	};
+
+	expect_errors("unknown-key.conf", unknown);
+	expect_errors("wrong-type.conf", wrong_type);
+	expect_errors("priority-range.conf", priority);
+	expect_errors("bounds.conf", bounds);
+	expect_errors("addr-domain.conf", addr_domain);
+	expect_errors("dup-addr.conf", dup_addr);
+	expect_errors("dup-addr-orgs.conf", dup_addr_orgs);
+	expect_errors("dup-domain.conf", dup_domain);
+	expect_errors("dup-org.conf", dup_org);
+	expect_errors("dup-queue.conf", dup_queue);
+	expect_errors("addr-long.conf", addr_long);
+	expect_errors("local-long.conf", local_long);
+	expect_errors("addr-syntax.conf", addr_syntax);
+	expect_errors("no-queue.conf", no_queue);
+	expect_errors("flow.conf", flow);
+	expect_errors("redis-both.conf", redis_both);
+	expect_errors("milter-socket.conf", milter_socket);
+	expect_errors("enums.conf", enums);
+	expect_errors("missing.conf", missing);
+	expect_errors("no-orgs.conf", no_orgs);
+	expect_errors("empty-orgs.conf", empty_orgs);
+	expect_errors("syntax.conf", syntax);
+	expect_errors("syntax-dup.conf", syntax_dup);
+	expect_errors("names.conf", names);
+	expect_errors("does-not-exist.conf", nofile);
+}
+
+/* test_many_errors - one file, many mistakes, all reported in file order */
+static void
+test_many_errors(void)
+{
+	static const char *const want[] = {
+		"4: redis.socket: cannot be used together with redis.host",
+		"5: redis.port = 0: must be between 1 and 65535",
+		"6: redis.timeout: unknown setting",
+		"9: milter.socket = \"inet:8891\": the host is missing (PORT@HOST)",
+		"10: milter.on_redis_failure = \"bounce\": must be \"tempfail\" "
+		    "or \"accept\"",
+		"12: matching.local_part_case_sensitive = \"false\": must be true "
+		    "or false, not a string",
+		"15: organizations[acme].queues[support].name = \"support\": "
+		    "already defined earlier on the same line",
+		"18: organizations[acme].domains[example.com].catch_all.queue = "
+		    "\"nowhere\": no such queue in this organization",
+		"20: organizations[acme].domains[example.com]"
+		    ".addresses[support@example.com].priority = 1001: must be "
+		    "between 0 and 1000",
+		"21: organizations[acme].domains[example.com]"
+		    ".addresses[support@example.net].address = "
+		    "\"support@example.net\": domain \"example.net\" is not the "
+		    "enclosing domain \"example.com\"",
+		"22: organizations[acme].domains[example.com]"
+		    ".addresses[SUPPORT@example.com].flow: flow \"triage\" is not "
+		    "defined (flows are not supported yet)",
+		"22: organizations[acme].domains[example.com]"
+		    ".addresses[SUPPORT@example.com].address = "
+		    "\"SUPPORT@example.com\": same address as "
+		    "\"support@example.com\" at line 20",
+		"23: organizations[acme].domains[example.com]"
+		    ".addresses[x@example.com].direction = \"sideways\": must be "
+		    "\"inbound\", \"outbound\" or \"both\"",
+		"24: organizations[acme].domains[example.com].addresses[#4]"
+		    ".address: required setting is missing",
+		"29: organizations[acme].id = \"acme\": already defined at line 14",
+		"30: organizations[acme].queues: must not be empty",
+		"31: organizations[acme].domains[EXAMPLE.COM].name = "
+		    "\"EXAMPLE.COM\": already defined at line 17",
+		NULL
+	};
+
+	expect_errors("many-errors.conf", want);
+}
+
+/* with_socket - a configuration whose milter.socket is SOCK */
+static const char *
+with_socket(const char *sock)
+{
+	static char text[1024];
+
+	snprintf(text, sizeof(text),
+	    "milter = { socket = \"%s\"; };\n"
+	    "organizations = ( { id = \"a\"; queues = ( { name = \"q\"; } ); } );\n",
+	    sock);
+	return (write_tmp("socket.conf", text));
+}
+
+/* test_milter_sockets - the forms libmilter accepts, and the others */
+static void
+test_milter_sockets(void)
+{
+	static const char *const good[] = {
+		"inet:8891@127.0.0.1", "inet:1@localhost",
+		"inet:65535@mail.example.com", "inet6:8891@::1",
+		"unix:/run/mailacd/milter.sock", "local:/var/run/m.sock", NULL
+	};
+	static const struct {
+		const char *sock, *why;
+	} bad[] = {
+		{ "inet:0@127.0.0.1", "the port must be a number from 1 to 65535" },
+		{ "inet:65536@127.0.0.1",
+		  "the port must be a number from 1 to 65535" },
+		{ "inet:http@127.0.0.1",
+		  "the port must be a number from 1 to 65535" },
+		{ "inet:8891", "the host is missing (PORT@HOST)" },
+		{ "inet6:8891@", "the host is missing (PORT@HOST)" },
+		{ "inet:8891@bad host",
+		  "the host must be a host name or an IP address" },
+		{ "unix:milter.sock", "the socket path must be absolute" },
+		{ "8891", "must be inet:PORT@HOST, inet6:PORT@HOST, unix:/PATH "
+		  "or local:/PATH" },
+		{ "", "must not be empty" },
+		{ NULL, NULL }
+	};
+	struct cfg_errors errs = { NULL, 0, 0 };
+	const char *path, *want[2];
+	char	msg[512], longsock[200];
+	struct cfg *cfg;
+	int	i;
+
+	for (i = 0; good[i] != NULL; i++) {
+		cfg = cfg_load(with_socket(good[i]), &errs);
+		ok(cfg != NULL && errs.n == 0, "milter.socket %s accepted",
+		    good[i]);
+		if (cfg != NULL)
+			is_str(cfg->milter.socket, good[i], "stored as written");
+		cfg_unref(cfg);
+		cfg_errors_clear(&errs);
+	}
+	want[1] = NULL;
+	for (i = 0; bad[i].sock != NULL; i++) {
+		path = with_socket(bad[i].sock);
+		snprintf(msg, sizeof(msg), "1: milter.socket = \"%s\": %s",
+		    bad[i].sock, bad[i].why);
+		want[0] = msg;
+		expect_errors_at(path, bad[i].sock, want);
+	}
+	memset(longsock, 'x', sizeof(longsock));
+	memcpy(longsock, "unix:/", 6);
+	longsock[5 + 108] = '\0';	/* a path of 108 bytes */
+	path = with_socket(longsock);
+	snprintf(msg, sizeof(msg), "1: milter.socket = \"%s\": the socket path "
+	    "is longer than 107 bytes", longsock);
+	want[0] = msg;
+	expect_errors_at(path, "unix: path of 108 bytes", want);
+	longsock[5 + 107] = '\0';
+	cfg = cfg_load(with_socket(longsock), &errs);
+	ok(cfg != NULL, "unix: path of 107 bytes accepted");
+	cfg_unref(cfg);
+	cfg_errors_clear(&errs);
+}
+
+/* test_literals - integers libconfig 1.5 would silently cut to 32 bits */
+static void
+test_literals(void)
+{
+	static const char *const want[] = {
+		"3: milter.dedup_ttl = 4294967396: must be between 60 and "
+		    "31536000",
+		"6: organizations[a].domains[example.com].addresses[x@example.com]"
+		    ".priority = 4294967297: must be between 0 and 1000",
+		NULL
+	};
+	const char *path;
+
+	/* 4294967396 = 2^32 + 100 and 4294967297 = 2^32 + 1: both would
+	 * pass as 100 and 1; the catch-all priority 7 on the same line as
+	 * the address priority must not be confused with it */
+	path = write_tmp("literal.conf",
+	    "milter = { socket = \"inet:8891@127.0.0.1\";\n"
+	    "  on_redis_failure = \"tempfail\";\n"
+	    "  dedup_ttl = 4294967396; };\n"
+	    "organizations = ( { id = \"a\"; queues = ( { name = \"q\"; } );\n"
+	    "  domains = ( { name = \"example.com\";\n"
+	    "  catch_all = { queue = \"q\"; priority = 7; }; addresses = ( "
+	    "{ address = \"x@example.com\"; queue = \"q\"; "
+	    "priority = 4294967297; } ); } ); } );\n");
+	expect_errors_at(path, "32-bit overflow", want);
+}
+
+/* test_large - tens of thousands of addresses load and are all found */
+static void
+test_large(void)
+{
+	enum { NDOM = 200, NADDR = 100 };
+	struct cfg *cfg;
+	const struct cfg_address *a;
+	char	path[512], name[128];
+	FILE   *fp;
+	clock_t	t0;
+	int	i, j, missing = 0;
+
+	snprintf(path, sizeof(path), "%s/large.conf", tmpdir);
+	if ((fp = fopen(path, "w")) == NULL) {
+		ok(0, "cannot write %s", path);
+		return;
+	}
+	fprintf(fp, "milter = { socket = \"inet:8891@127.0.0.1\"; };\n"
+	    "organizations = ( { id = \"big\"; queues = ( { name = \"q\"; } );\n"
+	    "domains = (\n");
+	for (i = 0; i < NDOM; i++) {
+		fprintf(fp, "%s{ name = \"d%d.example\"; addresses = (\n",
+		    i ? "," : "", i);
+		for (j = 0; j < NADDR; j++)
+			fprintf(fp, "%s{ address = \"User%d@D%d.example\"; "
+			    "queue = \"q\"; priority = %d; }\n", j ? "," : "", j,
+			    i, j % 1001);
+		fprintf(fp, "); }\n");
+	}
+	fprintf(fp, "); } );\n");
+	fclose(fp);
+	t0 = clock();
+	cfg = load_ok(path, "20000 addresses");
+	printf("# loaded in %.3f s of CPU\n",
+	    (double)(clock() - t0) / CLOCKS_PER_SEC);
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < NDOM; i++)
+		for (j = 0; j < NADDR; j++) {
+			snprintf(name, sizeof(name), "user%d@d%d.example", j, i);
+			a = cfg_find_address(cfg, name);
+			if (a == NULL || a->route.priority != j % 1001)
+				missing++;
+		}
+	is_int(missing, 0, "every address found by its key");
+	snprintf(name, sizeof(name), "d%d.example", NDOM - 1);
+	ok(cfg_find_domain(cfg, name) != NULL, "last domain found");
+	ok(cfg_find_address(cfg, "user100@d0.example") == NULL,
+	    "an address past the end not found");
+	cfg_unref(cfg);
+}
+
+/* collect - cfg_schema_each callback: count paths, note a few */
+static void
+collect(const char *path, void *arg)
+{
+	int    *seen = arg;
+
+	seen[0]++;
+	if (strcmp(path, "redis.host") == 0)
+		seen[1]++;
+	if (strcmp(path, "milter.socket") == 0)
+		seen[2]++;
+	if (strcmp(path, "organizations.queues.name") == 0)
+		seen[3]++;
+	if (strcmp(path, "organizations.domains.addresses.priority") == 0)
+		seen[4]++;
+	if (strcmp(path, "organizations.domains.catch_all.queue") == 0)
+		seen[5]++;
+	if (strcmp(path, "matching.subaddress_separators") == 0)
+		seen[6]++;
+}
+
+/* test_schema - cfg_schema_each lists every setting once */
+static void
+test_schema(void)
+{
+	int	seen[7] = { 0 }, i;
+
+	cfg_schema_each(collect, seen);
+	is_int(seen[0], 38, "38 settings in the schema");
+	for (i = 1; i < 7; i++)
+		is_int(seen[i], 1, "schema path %d listed once", i);
+}
+
+/* test_errors_api - the error list outside cfg_load */
+static void
+test_errors_api(void)
+{
+	struct cfg_errors errs = { NULL, 0, 0 };
+	int	i;
+
+	for (i = 0; i < 20; i++)
+		cfg_errors_add(&errs, "error %d of %s", i, "many");
+	is_int(errs.n, 20, "twenty lines kept");
+	is_str(errs.msg[19], "error 19 of many", "formatted");
+	cfg_errors_clear(&errs);
+	is_int(errs.n, 0, "cleared");
+	cfg_errors_add(&errs, "again");
+	is_str(errs.msg[0], "again", "reusable after clear");
+	cfg_errors_clear(&errs);
+	ok(cfg_load(fixture("dup-org.conf"), NULL) == NULL,
+	    "a NULL error list is allowed");
+}
+
+/* main - run every test against the fixtures in argv[1] */
+int
+main(int argc, char **argv)
+{
+	const char *t;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: cfg_test FIXTURE-DIR\n");
+		return (2);
+	}
+	dir = argv[1];
+	t = getenv("TMPDIR");
+	snprintf(tmpdir, sizeof(tmpdir), "%s/cfg_test.XXXXXX",
+	    t != NULL && *t != '\0' ? t : "/tmp");
+	if (mkdtemp(tmpdir) == NULL) {
+		printf("Bail out! mkdtemp %s: %s\n", tmpdir, strerror(errno));
+		return (1);
+	}
+
+	test_good();
+	test_minimal();
+	test_variants();
+	test_refs();
+	test_error_files();
+	test_many_errors();
+	test_milter_sockets();
+	test_literals();
+	test_large();
+	test_schema();
+	test_errors_api();
+
+	remove_tmp("socket.conf");
+	remove_tmp("literal.conf");
+	remove_tmp("large.conf");
+	rmdir(tmpdir);
+	return (done_testing());
+}

@@ -1,0 +1,221 @@
+/* inbound_test.c - unit tests for the inbound decision: recipient matching,
+ * header accounting, idempotency keys and the routing header. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "hdr.h"
+#include "inbound.h"
+#include "tap.h"
+
+static const char conf[] =
+    "milter = { socket = \"inet:8891@127.0.0.1\"; };\n"
+    "organizations = (\n"
+    " { id = \"acme\";\n"
+    "   queues = ( { name = \"support\"; }, { name = \"billing\"; },\n"
+    "              { name = \"sales\"; } );\n"
+    "   domains = (\n"
+    "    { name = \"example.com\";\n"
+    "      catch_all = { queue = \"support\"; };\n"
+    "      addresses = (\n"
+    "       { address = \"support@example.com\"; queue = \"support\";\n"
+    "         skills = [ \"general\", \"tier1\" ]; language = \"en\";\n"
+    "         priority = 10; },\n"
+    "       { address = \"Billing@Example.com\"; queue = \"billing\";\n"
+    "         priority = 20; },\n"
+    "       { address = \"sales+eu@example.com\"; queue = \"sales\"; },\n"
+    "       { address = \"off@example.com\"; queue = \"support\";\n"
+    "         enabled = false; },\n"
+    "       { address = \"noreply@example.com\"; queue = \"support\";\n"
+    "         direction = \"outbound\"; }\n"
+    "      ); },\n"
+    "    { name = \"example.org\";\n"
+    "      addresses = ( { address = \"help@example.org\";\n"
+    "                      queue = \"support\"; } ); }\n"
+    "   ); }\n"
+    ");\n";
+
+/* load - write TEXT to a temp file and load it */
+static struct cfg *
+load(const char *text)
+{
+	char	path[] = "/tmp/inbound_test.XXXXXX";
+	struct cfg_errors errs = { 0 };
+	struct cfg *cfg;
+	size_t	i;
+	int	fd = mkstemp(path);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		return (NULL);
+	close(fd);
+	cfg = cfg_load(path, &errs);
+	for (i = 0; i < errs.n; i++)
+		printf("# %s\n", errs.msg[i]);
+	cfg_errors_clear(&errs);
+	unlink(path);
+	return (cfg);
+}
+
+/* match_is - RCPT matches (1) or not (0), and to which address */
+static void
+match_is(const struct cfg *cfg, const char *rcpt, int want, const char *addr,
+    const char *how)
+{
+	struct inb_msg m = { 0 };
+	int	rc;
+
+	inb_reset(&m);
+	inb_sender(&m, "<ana@example.net>");
+	rc = inb_rcpt(&m, cfg, rcpt);
+	is_int(rc, want, "%s %s", rcpt, want ? "is registered" : "is not ours");
+	if (want && rc == 1) {
+		is_str(m.rcpts[0].address, addr, "  %s -> %s", rcpt, addr);
+		is_str(m.rcpts[0].match, how, "  %s matched by %s", rcpt, how);
+	}
+	inb_reset(&m);
+}
+
+/* message - a message to RCPTS with Message-ID MID (or none) */
+static void
+message(struct inb_msg *m, const struct cfg *cfg, const char *mid,
+    const char *body, const char **rcpts)
+{
+	inb_reset(m);
+	inb_sender(m, "<ana@example.net>");
+	for (; *rcpts != NULL; rcpts++)
+		inb_rcpt(m, cfg, *rcpts);
+	inb_header(m, "Received", "from somewhere by here; today");
+	if (mid != NULL)
+		inb_header(m, "Message-ID", mid);
+	inb_header(m, "Subject", "=?UTF-8?Q?caf=C3=A9?=");
+	inb_eoh(m);
+	inb_body(m, (const unsigned char *)body, strlen(body));
+}
+
+int
+main(void)
+{
+	struct cfg *cfg;
+	struct inb_msg m = { 0 }, m2 = { 0 };
+	const char *one[] = { "<support@example.com>", NULL };
+	const char *two[] = { "<support@example.com>", "<billing@example.com>",
+	    "<someone@elsewhere.test>", "<SUPPORT+x@example.com>", NULL };
+	const char *org[] = { "<help@example.org>", NULL };
+	char	err[128], seen1[65], id1[INB_ID_LEN + 1], *stamp;
+
+	hdr_init();
+	if ((cfg = load(conf)) == NULL) {
+		ok(0, "the test configuration loads");
+		return (done_testing());
+	}
+
+	match_is(cfg, "<support@example.com>", 1, "support@example.com",
+	    "address");
+	match_is(cfg, "<SUPPORT@EXAMPLE.COM>", 1, "support@example.com",
+	    "address");
+	match_is(cfg, "<support+order42@example.com>", 1,
+	    "support@example.com", "address");
+	match_is(cfg, "<billing@example.com>", 1, "billing@example.com",
+	    "address");
+	match_is(cfg, "<sales+eu@example.com>", 1, "sales+eu@example.com",
+	    "address");
+	match_is(cfg, "<anything@example.com>", 1, "anything@example.com",
+	    "catch-all");
+	match_is(cfg, "<Anything+tag@Example.COM>", 1, "anything@example.com",
+	    "catch-all");
+	match_is(cfg, "<off@example.com>", 0, NULL, NULL);
+	match_is(cfg, "<noreply@example.com>", 0, NULL, NULL);
+	match_is(cfg, "<other@example.org>", 0, NULL, NULL);
+	match_is(cfg, "<someone@elsewhere.test>", 0, NULL, NULL);
+	match_is(cfg, "<>", 0, NULL, NULL);
+	match_is(cfg, "<no domain>", 0, NULL, NULL);
+	match_is(cfg, "<support@example.com.evil.test>", 0, NULL, NULL);
+
+	/* several recipients: one interaction per registered address */
+	message(&m, cfg, "<m1@example.net>", "hello\r\n", two);
+	is_int(m.nrcpts, 2, "support, billing, a stranger, support+x: two "
+	    "interactions");
+	ok(inb_finish(&m, err, sizeof(err)) == 0, "finish");
+	ok(strcmp(m.rcpts[0].seen, m.rcpts[1].seen) != 0,
+	    "each address has its own idempotency key");
+	ok(strcmp(m.rcpts[0].id, m.rcpts[1].id) != 0,
+	    "each interaction has its own id");
+	is_int(strlen(m.rcpts[0].id), INB_ID_LEN, "id is %d hex digits",
+	    INB_ID_LEN);
+	ok(strspn(m.rcpts[0].id, "0123456789abcdef") == INB_ID_LEN,
+	    "id is lower-case hex");
+
+	/* the same Message-ID again: same key, fresh random id */
+	message(&m, cfg, "<m1@example.net>", "hello\r\n", one);
+	inb_finish(&m, err, sizeof(err));
+	snprintf(seen1, sizeof(seen1), "%s", m.rcpts[0].seen);
+	snprintf(id1, sizeof(id1), "%s", m.rcpts[0].id);
+	message(&m2, cfg, " <m1@example.net>\r\n", "other body\r\n", one);
+	inb_finish(&m2, err, sizeof(err));
+	is_str(m2.rcpts[0].seen, seen1,
+	    "same Message-ID, same address: same key (folding ignored)");
+	ok(strcmp(m2.rcpts[0].id, id1) != 0, "ids are random, not derived");
+	message(&m2, cfg, "<m2@example.net>", "hello\r\n", one);
+	inb_finish(&m2, err, sizeof(err));
+	ok(strcmp(m2.rcpts[0].seen, seen1) != 0,
+	    "another Message-ID: another key");
+
+	/* no Message-ID: the body decides */
+	message(&m, cfg, NULL, "body one\r\n", one);
+	ok(m.hash_body, "no Message-ID: body is hashed");
+	inb_finish(&m, err, sizeof(err));
+	snprintf(seen1, sizeof(seen1), "%s", m.rcpts[0].seen);
+	message(&m2, cfg, NULL, "body one\r\n", one);
+	inb_finish(&m2, err, sizeof(err));
+	is_str(m2.rcpts[0].seen, seen1, "same content without Message-ID: "
+	    "same key");
+	message(&m2, cfg, NULL, "body two\r\n", one);
+	inb_finish(&m2, err, sizeof(err));
+	ok(strcmp(m2.rcpts[0].seen, seen1) != 0,
+	    "other content without Message-ID: other key");
+
+	/* our headers from outside are counted per name, any case */
+	inb_reset(&m);
+	inb_sender(&m, "<ana@example.net>");
+	inb_rcpt(&m, cfg, "<support@example.com>");
+	inb_header(&m, "X-MailACD-Queue", "vip");
+	inb_header(&m, "x-mailacd-queue", "vip2");
+	inb_header(&m, "X-MailACD-Interaction", "forged");
+	inb_header(&m, "X-Mailer", "mutt");
+	inb_header(&m, "Auto-Submitted", "auto-replied");
+	is_int(m.nours, 2, "two distinct X-MailACD names");
+	is_int(m.ours[0].count, 2, "X-MailACD-Queue twice, in any case");
+	is_int(m.ours[1].count, 1, "X-MailACD-Interaction once");
+	is_str(m.auto_reason, "auto-submitted", "auto reply noticed");
+
+	/* the routing header */
+	message(&m, cfg, "<m3@example.net>", "x\r\n", one);
+	inb_finish(&m, err, sizeof(err));
+	stamp = inb_stamp(&m.rcpts[0]);
+	{
+		char	want[512];
+
+		snprintf(want, sizeof(want), "%s; org=acme;\n\t"
+		    "address=support@example.com; queue=support; priority=10; "
+		    "language=en;\n\tskills=general,tier1",
+		    m.rcpts[0].id);
+		is_str(stamp, want, "X-MailACD-Interaction value, folded");
+	}
+	free(stamp);
+	message(&m, cfg, "<m4@example.net>", "x\r\n", org);
+	inb_finish(&m, err, sizeof(err));
+	stamp = inb_stamp(&m.rcpts[0]);
+	ok(stamp != NULL && strstr(stamp, "language") == NULL &&
+	    strstr(stamp, "skills") == NULL,
+	    "no language/skills parameters when the route has none");
+	ok(stamp != NULL && strstr(stamp, "priority=0") != NULL,
+	    "priority defaults to 0");
+	free(stamp);
+
+	inb_reset(&m);
+	inb_reset(&m2);
+	cfg_unref(cfg);
+	return (done_testing());
+}
