@@ -96,10 +96,12 @@ rds_error(redisContext *c, redisReply *r, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", r->str);
 	else if (c != NULL && c->err == REDIS_ERR_IO && c->errstr[0] == '\0')
 		snprintf(err, errlen, "%s", strerror(errno));
+	else if (c != NULL && c->err == REDIS_ERR_IO &&
+	    (errno == EAGAIN || strstr(c->errstr, "temporarily") != NULL))
+		snprintf(err, errlen, "timeout: no answer within "
+		    "redis.command_timeout_ms");
 	else if (c != NULL && c->err != 0)
-		snprintf(err, errlen, "%s%s", c->errstr,
-		    (c->err == REDIS_ERR_IO && errno == EAGAIN) ?
-		    " (timeout)" : "");
+		snprintf(err, errlen, "%s", c->errstr);
 	else if (r == NULL)
 		snprintf(err, errlen, "no reply");
 	else

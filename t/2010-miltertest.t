@@ -52,6 +52,26 @@ is "$(rcli GET 'mailacd:{acme}:schema')" 1 "schema key written"
 is "$(stream_field acme 2 queue)$(stream_field acme 3 queue)" supportbilling \
     "several recipients: one entry per registered address"
 
+# a Redis that hangs (stopped, so connections open but nothing answers)
+kill -STOP "$REDIS_PID"
+t0=$(now_ms)
+mt_run redis-down.lua
+t1=$(now_ms)
+kill -CONT "$REDIS_PID"
+like "$(cat "$MILTER_LOG")" "QID101: redis 127.0.0.1:$REDIS_PORT: hand-off failed: timeout" \
+    "a hanging Redis is a timeout in the log"
+ok "a hanging Redis costs at most two command timeouts (took $((t1 - t0)) ms)" \
+    test $((t1 - t0)) -lt 4000
+# The script was sent before the timeout: Redis runs it when it wakes up.
+# That interaction is in doubt for the MTA, which retries; the retry must
+# get the same id and add nothing.
+ok "the in-doubt hand-off lands once Redis wakes up" \
+    wait_for 5 sh -c "[ \"\$(redis-cli -p $REDIS_PORT XLEN '$S')\" = 4 ]"
+mt_run retry.lua
+rid=$(sed -n 's/^# ID //p' "$T_TMP/mt-retry.lua.out")
+is "$(rcli XLEN "$S")" 4 "the MTA's retry adds no second entry"
+is "$rid" "$(stream_field acme 4 id)" "and is stamped with the recorded id"
+
 stop_redis
 mt_run redis-down.lua
 like "$(cat "$MILTER_LOG")" "QID101: redis 127.0.0.1:$REDIS_PORT: hand-off failed: connect" \
@@ -59,7 +79,7 @@ like "$(cat "$MILTER_LOG")" "QID101: redis 127.0.0.1:$REDIS_PORT: hand-off faile
 
 restart_redis
 mt_run inbound.lua
-is "$(rcli XLEN "$S")" 3 "Redis back (data kept): retries of known messages add nothing"
+is "$(rcli XLEN "$S")" 4 "Redis back (data kept): retries of known messages add nothing"
 rcli FLUSHALL >/dev/null
 mt_run inbound.lua
 is "$(rcli XLEN "$S")" 3 "Redis back and empty: hand-off works again"

@@ -1,0 +1,15 @@
+-- retry.lua - the MTA retries the message redis-down.lua could not hand off.
+dofile(dir .. "/tap.lua")
+
+local conn = session()
+envelope(conn, "QID201", "<ana@example.net>", { "<support@example.com>" })
+must(mt.data(conn), "DATA")
+must(mt.header(conn, "Message-ID", "<down-1@example.net>"), "Message-ID")
+must(mt.header(conn, "X-MailACD-Queue", "vip"), "spoof")
+must(mt.eoh(conn), "EOH")
+must(mt.bodystring(conn, "x\r\n"), "body")
+must(mt.eom(conn), "EOM")
+is(mt.getreply(conn), SMFIR_CONTINUE, "the retry is accepted")
+local v = (mt.getheader(conn, "X-MailACD-Interaction", 0) or ""):gsub("\r?\n[ \t]+", " ")
+print("# ID " .. tostring(v:match("^(%x+); ")))
+mt.disconnect(conn)
