@@ -1,16 +1,17 @@
-/* cfg.c - load and validate the mailacd configuration, and look up
- * registered addresses and domains in a loaded one.
+/* cfg.c - load the mailacd configuration, and look up registered addresses
+ * and domains in a loaded one.
  *
- * Loading makes two passes over the libconfig tree.  The first follows the
- * schema tables below: it rejects unknown settings and wrong types, checks
- * bounds and syntax, applies defaults and fills the model.  The second checks
- * what needs context (an address lies in its domain, a route names a queue
- * of its organisation, nothing is defined twice) and builds the lookup
- * index.  Every problem is collected, sorted by position and handed to the
- * caller as "file:line: setting: message"; nothing is logged here. */
+ * Loading makes two passes over the libconfig tree.  The first, here,
+ * follows the schema tables below: it rejects unknown settings and wrong
+ * types, checks bounds and syntax (the value checks are in cfg_check.c),
+ * applies defaults and fills the model.  The second (cfg_check_model() in
+ * cfg_check.c) checks what needs context (an address lies in its domain, a
+ * route names a queue of its organisation, nothing is defined twice) and
+ * builds the lookup index.  Every problem is collected (cfg_err.c), sorted
+ * by position and handed to the caller as "file:line: setting: message";
+ * nothing is logged here. */
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,111 +19,8 @@
 
 #include <libconfig.h>
 
-#include "addr.h"
 #include "cfg.h"
-
-#define CFG_PATH_MAX	1024	/* longest setting path shown in a message */
-#define CFG_SHOW_MAX	200	/* longest value shown in a message */
-#define CFG_UNIX_MAX	107	/* sizeof(sun_path) - 1 on Linux */
-#define CFG_SEPS	"+-_=."	/* allowed sub-address separators */
-
-/* What a schema entry accepts. */
-enum cfg_type {
-	CFG_T_INT,		/* integer within min..max */
-	CFG_T_BOOL,		/* true or false */
-	CFG_T_STR,		/* string, length within min..max (max 0: any) */
-	CFG_T_ENUM,		/* one of a fixed set of strings */
-	CFG_T_STRS,		/* array or list of strings, no duplicates */
-	CFG_T_GROUP,		/* { ... } with its own table */
-	CFG_T_LIST		/* ( { ... }, ... ) of groups with one table */
-};
-
-#define CFG_K_REQUIRED	0x1	/* absence is an error */
-#define CFG_K_ALLOC	0x2	/* group held through a pointer, NULL if absent */
-#define CFG_K_SECRET	0x4	/* never repeat the value in a message */
-
-/* One allowed value of a CFG_T_ENUM setting. */
-struct cfg_enum {
-	const char *name;
-	int	value;
-};
-
-/* One setting of a group: type, bounds, default and where it is stored. */
-struct cfg_key {
-	const char *name;
-	enum cfg_type type;
-	int	flags;
-	long long min, max;	/* INT: value; STR: bytes; LIST: entries */
-	long long idef;		/* INT, BOOL, ENUM: default */
-	const char *sdef;	/* STR: default (copied); NULL: none */
-	size_t	off;		/* where the value goes in the object */
-	size_t	noff;		/* LIST, STRS: where the entry count goes */
-	size_t	size;		/* LIST, ALLOC group: size of one object */
-	size_t	lineoff;	/* LIST: where an element's line number goes */
-	const char *label;	/* LIST: member that names an element */
-	const struct cfg_key *sub;	/* GROUP, LIST: member table */
-	const struct cfg_enum *names;	/* ENUM: allowed values */
-	/* STR, STRS entries: NULL if VAL is fine, else why not */
-	const char *(*check)(const char *val, char *buf, size_t len);
-};
-
-/* The lookup index: registered addresses by key, domains by name. */
-struct cfg_index {
-	struct cfg_address **addrs;
-	size_t	naddrs;
-	struct cfg_domain **domains;
-	size_t	ndomains;
-};
-
-/* One collected error with its sort position. */
-struct cfg_lerr {
-	char	*msg;
-	int	rank;		/* 0: main file, then includes by appearance */
-	unsigned line;
-	size_t	seq;
-};
-
-/* One name seen in the second pass, for duplicate checks and the index. */
-struct cfg_seen {
-	const char *key;
-	const config_setting_t *where;	/* the setting that holds the name */
-	void	*obj;
-	size_t	seq;
-};
-
-/* A growing array of seen names. */
-struct cfg_seenv {
-	struct cfg_seen *v;
-	size_t	n;
-	size_t	cap;
-};
-
-/* State of one cfg_load() call. */
-struct cfg_load {
-	const char *file;
-	struct cfg *cfg;
-	struct cfg_lerr *err;
-	size_t	nerr;
-	size_t	errcap;
-	int	nomem;
-	const char *files[16];	/* included files, for error ranks */
-	int	nfiles;
-	char	*text;		/* the main file, to read integer literals */
-	size_t	textlen;
-	size_t	*lines;		/* offset of each line in text */
-	size_t	nlines;
-};
-
-static const char *cfg_check_id(const char *, char *, size_t);
-static const char *cfg_check_name(const char *, char *, size_t);
-static const char *cfg_check_host(const char *, char *, size_t);
-static const char *cfg_check_path(const char *, char *, size_t);
-static const char *cfg_check_milter(const char *, char *, size_t);
-static const char *cfg_check_seps(const char *, char *, size_t);
-static const char *cfg_check_domain(const char *, char *, size_t);
-static const char *cfg_check_lang(const char *, char *, size_t);
-static const char *cfg_check_display(const char *, char *, size_t);
-static const char *cfg_check_mailbox(const char *, char *, size_t);
+#include "cfg_int.h"
 
 static const struct cfg_enum cfg_failure_names[] = {
 	{ "tempfail", CFG_FAIL_TEMPFAIL },
@@ -189,7 +87,8 @@ static const struct cfg_key cfg_matching_keys[] = {
 	{ .name = "flow", .type = CFG_T_STR, .min = 1, .max = CFG_NAME_MAX, \
 	  .off = offsetof(T, R flow), .check = cfg_check_name }, \
 	{ .name = "skills", .type = CFG_T_STRS, .min = 1, \
-	  .max = CFG_NAME_MAX, .off = offsetof(T, R skills), \
+	  .max = CFG_NAME_MAX, .nmax = CFG_SKILLS_MAX, \
+	  .off = offsetof(T, R skills), \
 	  .noff = offsetof(T, R nskills), .check = cfg_check_name }, \
 	{ .name = "language", .type = CFG_T_STR, .min = 0, .max = 64, \
 	  .sdef = "", .off = offsetof(T, R language), \
@@ -264,7 +163,7 @@ static const struct cfg_key cfg_org_keys[] = {
 	{ .name = NULL }
 };
 
-static const struct cfg_key cfg_top_keys[] = {
+const struct cfg_key cfg_top_keys[] = {
 	{ .name = "redis", .type = CFG_T_GROUP,
 	  .off = offsetof(struct cfg, redis), .sub = cfg_redis_keys },
 	{ .name = "milter", .type = CFG_T_GROUP,
@@ -321,7 +220,7 @@ cfg_get_size(const void *obj, size_t off)
 }
 
 /* cfg_strdup - copy S, noting a failure in LD */
-static char *
+char *
 cfg_strdup(struct cfg_load *ld, const char *s)
 {
 	char   *p;
@@ -332,7 +231,7 @@ cfg_strdup(struct cfg_load *ld, const char *s)
 }
 
 /* cfg_calloc - zeroed array of N objects of SIZE, noting a failure in LD */
-static void *
+void *
 cfg_calloc(struct cfg_load *ld, size_t n, size_t size)
 {
 	void   *p;
@@ -345,7 +244,7 @@ cfg_calloc(struct cfg_load *ld, size_t n, size_t size)
 }
 
 /* cfg_find_key - the entry NAME of table KEYS, or NULL */
-static const struct cfg_key *
+const struct cfg_key *
 cfg_find_key(const struct cfg_key *keys, const char *name)
 {
 	for (; keys != NULL && keys->name != NULL; keys++)
@@ -355,7 +254,7 @@ cfg_find_key(const struct cfg_key *keys, const char *name)
 }
 
 /* cfg_casecmp - compare ignoring ASCII case only, whatever the locale */
-static int
+int
 cfg_casecmp(const char *a, const char *b)
 {
 	unsigned char x, y;
@@ -369,412 +268,6 @@ cfg_casecmp(const char *a, const char *b)
 			y = (unsigned char)(y - 'A' + 'a');
 	} while (x == y && x != '\0');
 	return ((int)x - (int)y);
-}
-
-/* cfg_append - append S to the path in BUF (of LEN), truncating */
-static void
-cfg_append(char *buf, size_t len, const char *s)
-{
-	size_t	used = strlen(buf);
-
-	if (used + 1 < len)
-		snprintf(buf + used, len - used, "%s", s);
-}
-
-/* cfg_label_ok - 1 if S can name a list element inside brackets */
-static int
-cfg_label_ok(const char *s)
-{
-	size_t	n = 0;
-
-	for (; *s != '\0'; s++, n++)
-		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f ||
-		    *s == '[' || *s == ']')
-			return (0);
-	return (n > 0 && n <= CFG_ADDR_MAX);
-}
-
-/* cfg_path - the readable path of setting S, e.g.
- * "organizations[acme].domains[example.com].addresses[#2].priority":
- * list elements are named by their LABEL member when it is a usable
- * string, else by their position after '#', counted from 0 */
-static void
-cfg_path(const config_setting_t *s, char *buf, size_t len)
-{
-	const config_setting_t *chain[32], *lab;
-	const struct cfg_key *keys = cfg_top_keys, *k = NULL;
-	char	elem[CFG_ADDR_MAX + 8];
-	int	n = 0, i;
-
-	buf[0] = '\0';
-	for (; s != NULL && !config_setting_is_root(s) && n < 32;
-	    s = config_setting_parent(s))
-		chain[n++] = s;
-	for (i = n - 1; i >= 0; i--) {
-		s = chain[i];
-		if (config_setting_name(s) != NULL) {
-			if (buf[0] != '\0')
-				cfg_append(buf, len, ".");
-			cfg_append(buf, len, config_setting_name(s));
-			k = cfg_find_key(keys, config_setting_name(s));
-			keys = k != NULL ? k->sub : NULL;
-			continue;
-		}
-		lab = NULL;
-		if (k != NULL && k->label != NULL &&
-		    config_setting_type(s) == CONFIG_TYPE_GROUP)
-			lab = config_setting_get_member(s, k->label);
-		if (lab != NULL && config_setting_type(lab) == CONFIG_TYPE_STRING &&
-		    cfg_label_ok(config_setting_get_string(lab)))
-			snprintf(elem, sizeof(elem), "[%s]",
-			    config_setting_get_string(lab));
-		else
-			snprintf(elem, sizeof(elem), "[#%d]",
-			    config_setting_index(s));
-		cfg_append(buf, len, elem);
-	}
-}
-
-/* cfg_utf8_len - length of the valid UTF-8 sequence at S, or 0; the code
- * point goes to CP */
-static size_t
-cfg_utf8_len(const unsigned char *s, unsigned long *cp)
-{
-	size_t	n, i;
-	unsigned long c, min;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return (1);
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		c = s[0] & 0x1f;
-		min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		c = s[0] & 0x0f;
-		min = 0x800;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		c = s[0] & 0x07;
-		min = 0x10000;
-	} else
-		return (0);
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return (0);
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return (0);
-	*cp = c;
-	return (n);
-}
-
-/* cfg_show_string - S quoted for a message: control characters and bytes
- * that are not UTF-8 escaped as \xNN, and cut if long */
-static void
-cfg_show_string(const char *s, char *buf, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	unsigned long cp;
-	size_t	o = 0, n;
-
-	if (len < 16) {
-		buf[0] = '\0';
-		return;
-	}
-	buf[o++] = '"';
-	while (*p != '\0') {
-		/* room for the longest step, "..." and the closing quote */
-		if (o + 10 >= len || p - (const unsigned char *)s >= CFG_SHOW_MAX) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		n = cfg_utf8_len(p, &cp);
-		if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", *p);
-			p++;
-		} else if (*p == '"' || *p == '\\') {
-			buf[o++] = '\\';
-			buf[o++] = (char)*p++;
-		} else {
-			memcpy(buf + o, p, n);
-			o += n;
-			p += n;
-		}
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
-}
-
-/* cfg_show - the value of scalar setting S for a message, or NULL */
-static const char *
-cfg_show(const config_setting_t *s, char *buf, size_t len)
-{
-	switch (config_setting_type(s)) {
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64:
-		snprintf(buf, len, "%lld", config_setting_get_int64(s));
-		return (buf);
-	case CONFIG_TYPE_FLOAT:
-		snprintf(buf, len, "%g", config_setting_get_float(s));
-		return (buf);
-	case CONFIG_TYPE_BOOL:
-		snprintf(buf, len, "%s",
-		    config_setting_get_bool(s) ? "true" : "false");
-		return (buf);
-	case CONFIG_TYPE_STRING:
-		cfg_show_string(config_setting_get_string(s), buf, len);
-		return (buf);
-	default:
-		return (NULL);
-	}
-}
-
-/* cfg_rank - the sort rank of errors in FILE: main file first */
-static int
-cfg_rank(struct cfg_load *ld, const char *file)
-{
-	int	i;
-
-	if (file == NULL || strcmp(file, ld->file) == 0)
-		return (0);
-	for (i = 0; i < ld->nfiles; i++)
-		if (strcmp(ld->files[i], file) == 0)
-			return (i + 1);
-	if (ld->nfiles < (int)(sizeof(ld->files) / sizeof(ld->files[0]))) {
-		ld->files[ld->nfiles++] = file;
-		return (ld->nfiles);
-	}
-	return (ld->nfiles + 1);
-}
-
-/* cfg_err_push - keep MSG (owned) for position FILE:LINE */
-static void
-cfg_err_push(struct cfg_load *ld, char *msg, const char *file, unsigned line)
-{
-	struct cfg_lerr *v;
-	size_t	cap;
-
-	if (msg == NULL) {
-		ld->nomem = 1;
-		return;
-	}
-	if (ld->nerr == ld->errcap) {
-		cap = ld->errcap ? ld->errcap * 2 : 16;
-		if ((v = realloc(ld->err, cap * sizeof(*v))) == NULL) {
-			free(msg);
-			ld->nomem = 1;
-			return;
-		}
-		ld->err = v;
-		ld->errcap = cap;
-	}
-	ld->err[ld->nerr].msg = msg;
-	ld->err[ld->nerr].rank = cfg_rank(ld, file);
-	ld->err[ld->nerr].line = line;
-	ld->err[ld->nerr].seq = ld->nerr;
-	ld->nerr++;
-}
-
-/* cfg_vformat - a newly allocated formatted string, or NULL */
-static char *
-cfg_vformat(const char *fmt, va_list ap)
-{
-	va_list	aq;
-	char   *p;
-	int	n;
-
-	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
-	va_end(aq);
-	if (n < 0 || (p = malloc((size_t)n + 1)) == NULL)
-		return (NULL);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
-	return (p);
-}
-
-/* cfg_err - report "FILE:LINE: PATH[.MEMBER][ = SHOW]: message" about
- * setting S (NULL: the file as a whole) */
-static void
-cfg_err(struct cfg_load *ld, const config_setting_t *s, const char *member,
-    const char *show, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-static void
-cfg_err(struct cfg_load *ld, const config_setting_t *s, const char *member,
-    const char *show, const char *fmt, ...)
-{
-	char	path[CFG_PATH_MAX], pos[64];
-	const char *file = ld->file;
-	char   *what, *msg = NULL;
-	unsigned line = 0;
-	va_list	ap;
-	int	n;
-
-	path[0] = '\0';
-	if (s != NULL) {
-		cfg_path(s, path, sizeof(path));
-		if (config_setting_source_file(s) != NULL)
-			file = config_setting_source_file(s);
-		line = config_setting_source_line(s);
-	}
-	if (member != NULL) {
-		if (path[0] != '\0')
-			cfg_append(path, sizeof(path), ".");
-		cfg_append(path, sizeof(path), member);
-	}
-	if (line > 0)
-		snprintf(pos, sizeof(pos), ":%u", line);
-	else
-		pos[0] = '\0';
-	va_start(ap, fmt);
-	what = cfg_vformat(fmt, ap);
-	va_end(ap);
-	if (what == NULL) {
-		ld->nomem = 1;
-		return;
-	}
-	n = snprintf(NULL, 0, "%s%s: %s%s%s: %s", file, pos, path,
-	    show ? " = " : "", show ? show : "", what);
-	if (n >= 0 && (msg = malloc((size_t)n + 1)) != NULL)
-		snprintf(msg, (size_t)n + 1, "%s%s: %s%s%s: %s", file, pos, path,
-		    show ? " = " : "", show ? show : "", what);
-	free(what);
-	cfg_err_push(ld, msg, file, line);
-}
-
-/* cfg_err_file - report "FILE[:LINE]: message" not tied to a setting */
-static void
-cfg_err_file(struct cfg_load *ld, const char *file, unsigned line,
-    const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void
-cfg_err_file(struct cfg_load *ld, const char *file, unsigned line,
-    const char *fmt, ...)
-{
-	char   *what, *msg = NULL;
-	va_list	ap;
-	int	n;
-
-	va_start(ap, fmt);
-	what = cfg_vformat(fmt, ap);
-	va_end(ap);
-	if (what == NULL) {
-		ld->nomem = 1;
-		return;
-	}
-	if (line > 0)
-		n = snprintf(NULL, 0, "%s:%u: %s", file, line, what);
-	else
-		n = snprintf(NULL, 0, "%s: %s", file, what);
-	if (n >= 0 && (msg = malloc((size_t)n + 1)) != NULL) {
-		if (line > 0)
-			snprintf(msg, (size_t)n + 1, "%s:%u: %s", file, line,
-			    what);
-		else
-			snprintf(msg, (size_t)n + 1, "%s: %s", file, what);
-	}
-	free(what);
-	cfg_err_push(ld, msg, file, line);
-}
-
-/* cfg_err_cmp - order errors by file, line, then discovery */
-static int
-cfg_err_cmp(const void *a, const void *b)
-{
-	const struct cfg_lerr *x = a, *y = b;
-
-	if (x->rank != y->rank)
-		return (x->rank < y->rank ? -1 : 1);
-	if (x->line != y->line)
-		return (x->line < y->line ? -1 : 1);
-	return (x->seq < y->seq ? -1 : x->seq > y->seq);
-}
-
-/* cfg_where - where S is, as seen from REF: "at line N", "earlier on the
- * same line", or "at FILE:N" in another file */
-static void
-cfg_where(struct cfg_load *ld, const config_setting_t *s,
-    const config_setting_t *ref, char *buf, size_t len)
-{
-	const char *f = config_setting_source_file(s);
-	const char *rf = config_setting_source_file(ref);
-	unsigned line = config_setting_source_line(s);
-
-	f = f ? f : ld->file;
-	rf = rf ? rf : ld->file;
-	if (strcmp(f, rf) != 0)
-		snprintf(buf, len, "at %s:%u", f, line);
-	else if (line == config_setting_source_line(ref))
-		snprintf(buf, len, "earlier on the same line");
-	else
-		snprintf(buf, len, "at line %u", line);
-}
-
-/* cfg_type_name - how a libconfig type is called in messages */
-static const char *
-cfg_type_name(int type)
-{
-	switch (type) {
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64:
-		return ("an integer");
-	case CONFIG_TYPE_FLOAT:
-		return ("a floating point number");
-	case CONFIG_TYPE_STRING:
-		return ("a string");
-	case CONFIG_TYPE_BOOL:
-		return ("a boolean");
-	case CONFIG_TYPE_GROUP:
-		return ("a group");
-	case CONFIG_TYPE_ARRAY:
-		return ("an array");
-	case CONFIG_TYPE_LIST:
-		return ("a list");
-	default:
-		return ("unknown");
-	}
-}
-
-/* cfg_want_name - how the type a schema entry wants is called */
-static const char *
-cfg_want_name(enum cfg_type type)
-{
-	switch (type) {
-	case CFG_T_INT:
-		return ("an integer");
-	case CFG_T_BOOL:
-		return ("true or false");
-	case CFG_T_STR:
-	case CFG_T_ENUM:
-		return ("a string");
-	case CFG_T_STRS:
-		return ("a list of strings");
-	case CFG_T_GROUP:
-		return ("a group");
-	case CFG_T_LIST:
-		return ("a list of groups");
-	}
-	return ("unknown");
-}
-
-/* cfg_err_type - report that S has the wrong type for K */
-static void
-cfg_err_type(struct cfg_load *ld, const config_setting_t *s,
-    const struct cfg_key *k)
-{
-	char	show[CFG_SHOW_MAX + 16];
-	const char *v = NULL;
-
-	if ((k->flags & CFG_K_SECRET) == 0)
-		v = cfg_show(s, show, sizeof(show));
-	cfg_err(ld, s, NULL, v, "must be %s, not %s", cfg_want_name(k->type),
-	    cfg_type_name(config_setting_type(s)));
 }
 
 /* cfg_index_lines - note where each line of the main file starts */
@@ -904,22 +397,6 @@ cfg_walk_int(struct cfg_load *ld, const struct cfg_key *k,
 	cfg_set_int(obj, k->off, (int)v);
 }
 
-/* cfg_check_str - the length and syntax problem of string V for K, or NULL */
-static const char *
-cfg_check_str(const struct cfg_key *k, const char *v, char *buf, size_t len)
-{
-	size_t	n = strlen(v);
-
-	if ((long long)n < k->min)
-		return (k->min == 1 ? "must not be empty" :
-		    "is too short");
-	if (k->max > 0 && (long long)n > k->max) {
-		snprintf(buf, len, "must be at most %lld bytes long", k->max);
-		return (buf);
-	}
-	return (k->check != NULL ? k->check(v, buf, len) : NULL);
-}
-
 /* cfg_walk_str - check and store string setting S (NULL: default) */
 static void
 cfg_walk_str(struct cfg_load *ld, const struct cfg_key *k,
@@ -998,6 +475,9 @@ cfg_walk_strs(struct cfg_load *ld, const struct cfg_key *k,
 		return;
 	}
 	n = config_setting_length(s);
+	if (k->nmax > 0 && (size_t)n > k->nmax)
+		cfg_err(ld, s, NULL, NULL, "at most %zu %s, not %d", k->nmax,
+		    k->name, n);
 	if ((v = cfg_calloc(ld, (size_t)n, sizeof(*v))) == NULL)
 		return;
 	cfg_set_ptr(obj, k->off, v);
@@ -1167,505 +647,6 @@ cfg_walk_group(struct cfg_load *ld, const config_setting_t *grp,
 	}
 }
 
-/* cfg_is_in - 1 if every byte of S is in SET */
-static int
-cfg_is_in(const char *s, const char *set)
-{
-	return (s[strspn(s, set)] == '\0');
-}
-
-#define CFG_LOWER	"abcdefghijklmnopqrstuvwxyz"
-#define CFG_UPPER	"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-#define CFG_DIGIT	"0123456789"
-
-/* cfg_check_id - organisation ids go into Redis keys: [a-z0-9_-] */
-static const char *
-cfg_check_id(const char *v, char *buf, size_t len)
-{
-	(void)buf;
-	(void)len;
-	if (!cfg_is_in(v, CFG_LOWER CFG_DIGIT "_-"))
-		return ("may contain only a-z, 0-9, \"_\" and \"-\"");
-	return (NULL);
-}
-
-/* cfg_check_name - queue names and skills: [A-Za-z0-9._-] */
-static const char *
-cfg_check_name(const char *v, char *buf, size_t len)
-{
-	(void)buf;
-	(void)len;
-	if (!cfg_is_in(v, CFG_LOWER CFG_UPPER CFG_DIGIT "._-"))
-		return ("may contain only A-Z, a-z, 0-9, \".\", \"_\" and \"-\"");
-	return (NULL);
-}
-
-/* cfg_check_host - a host name or an IPv4 or IPv6 address */
-static const char *
-cfg_check_host(const char *v, char *buf, size_t len)
-{
-	(void)buf;
-	(void)len;
-	if (!cfg_is_in(v, CFG_LOWER CFG_UPPER CFG_DIGIT ".:_-"))
-		return ("must be a host name or an IP address");
-	return (NULL);
-}
-
-/* cfg_check_path - an absolute path */
-static const char *
-cfg_check_path(const char *v, char *buf, size_t len)
-{
-	(void)buf;
-	(void)len;
-	return (v[0] == '/' ? NULL : "must be an absolute path");
-}
-
-/* cfg_check_milter - a libmilter socket: inet:PORT@HOST, inet6:PORT@HOST,
- * unix:/PATH or local:/PATH */
-static const char *
-cfg_check_milter(const char *v, char *buf, size_t len)
-{
-	const char *p;
-	size_t	digits;
-	long	port;
-
-	(void)buf;
-	(void)len;
-	if (strncmp(v, "unix:", 5) == 0 || strncmp(v, "local:", 6) == 0) {
-		p = strchr(v, ':') + 1;
-		if (*p != '/')
-			return ("the socket path must be absolute");
-		if (strlen(p) > CFG_UNIX_MAX)
-			return ("the socket path is longer than 107 bytes");
-		return (NULL);
-	}
-	if (strncmp(v, "inet:", 5) == 0)
-		p = v + 5;
-	else if (strncmp(v, "inet6:", 6) == 0)
-		p = v + 6;
-	else
-		return ("must be inet:PORT@HOST, inet6:PORT@HOST, "
-		    "unix:/PATH or local:/PATH");
-	digits = strspn(p, CFG_DIGIT);
-	port = digits > 0 && digits <= 5 ? strtol(p, NULL, 10) : 0;
-	if (port < 1 || port > 65535 || (p[digits] != '@' && p[digits] != '\0'))
-		return ("the port must be a number from 1 to 65535");
-	if (p[digits] != '@' || p[digits + 1] == '\0')
-		return ("the host is missing (PORT@HOST)");
-	if (!cfg_is_in(p + digits + 1, CFG_LOWER CFG_UPPER CFG_DIGIT ".:_-[]"))
-		return ("the host must be a host name or an IP address");
-	return (NULL);
-}
-
-/* cfg_check_seps - sub-address separators: some of "+-_=." */
-static const char *
-cfg_check_seps(const char *v, char *buf, size_t len)
-{
-	(void)buf;
-	(void)len;
-	if (!cfg_is_in(v, CFG_SEPS))
-		return ("may contain only \"+\", \"-\", \"_\", \"=\" and \".\"");
-	return (NULL);
-}
-
-/* cfg_check_domain - a syntactically valid domain name */
-static const char *
-cfg_check_domain(const char *v, char *buf, size_t len)
-{
-	(void)buf;
-	(void)len;
-	return (addr_valid_domain(v) ? NULL : "is not a valid domain name");
-}
-
-/* cfg_check_lang - "" or a BCP 47 like [A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})* */
-static const char *
-cfg_check_lang(const char *v, char *buf, size_t len)
-{
-	const char *p = v;
-	size_t	n;
-	int	first = 1;
-
-	(void)buf;
-	(void)len;
-	if (*v == '\0')
-		return (NULL);
-	for (;;) {
-		n = strspn(p, first ? CFG_LOWER CFG_UPPER :
-		    CFG_LOWER CFG_UPPER CFG_DIGIT);
-		if (n < 1 || n > 8)
-			break;
-		p += n;
-		if (*p == '\0')
-			return (NULL);
-		if (*p++ != '-')
-			break;
-		first = 0;
-	}
-	return ("must be a language tag such as \"en\" or \"es-MX\"");
-}
-
-/* cfg_check_display - printable UTF-8 text for a header phrase */
-static const char *
-cfg_check_display(const char *v, char *buf, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)v;
-	unsigned long cp;
-	size_t	n;
-
-	(void)buf;
-	(void)len;
-	while (*p != '\0') {
-		if ((n = cfg_utf8_len(p, &cp)) == 0)
-			return ("must be valid UTF-8");
-		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
-			return ("must not contain control characters");
-		p += n;
-	}
-	return (NULL);
-}
-
-/* cfg_plain_problem - why V is not written as a bare local@domain, or NULL */
-static const char *
-cfg_plain_problem(const char *v)
-{
-	size_t	n = strlen(v);
-
-	if (n == 0)
-		return (NULL);
-	if (v[0] == '<' || v[n - 1] == '>')
-		return ("write it without angle brackets");
-	if (v[0] == '@')
-		return ("source routes are not allowed");
-	if (v[0] == ' ' || v[0] == '\t' || v[n - 1] == ' ' || v[n - 1] == '\t')
-		return ("leading or trailing blanks are not allowed");
-	return (NULL);
-}
-
-/* cfg_check_mailbox - "" or a valid address */
-static const char *
-cfg_check_mailbox(const char *v, char *buf, size_t len)
-{
-	struct addr a;
-	const char *why;
-	char	err[256];
-
-	if (*v == '\0')
-		return (NULL);
-	if ((why = cfg_plain_problem(v)) == NULL &&
-	    addr_parse(v, &a, err, sizeof(err)) == 0)
-		return (NULL);
-	snprintf(buf, len, "is not a valid address: %s", why ? why : err);
-	return (buf);
-}
-
-/* cfg_seen_add - remember name KEY held by setting WHERE for object OBJ */
-static void
-cfg_seen_add(struct cfg_load *ld, struct cfg_seenv *sv, const char *key,
-    const config_setting_t *where, void *obj)
-{
-	struct cfg_seen *v;
-	size_t	cap;
-
-	if (sv->n == sv->cap) {
-		cap = sv->cap ? sv->cap * 2 : 16;
-		if ((v = realloc(sv->v, cap * sizeof(*v))) == NULL) {
-			ld->nomem = 1;
-			return;
-		}
-		sv->v = v;
-		sv->cap = cap;
-	}
-	sv->v[sv->n].key = key;
-	sv->v[sv->n].where = where;
-	sv->v[sv->n].obj = obj;
-	sv->v[sv->n].seq = sv->n;
-	sv->n++;
-}
-
-/* cfg_seen_cmp - order names case-sensitively, then by appearance */
-static int
-cfg_seen_cmp(const void *a, const void *b)
-{
-	const struct cfg_seen *x = a, *y = b;
-	int	c;
-
-	if ((c = strcmp(x->key, y->key)) != 0)
-		return (c);
-	return (x->seq < y->seq ? -1 : x->seq > y->seq);
-}
-
-/* cfg_seen_casecmp - order names ignoring ASCII case, then by appearance */
-static int
-cfg_seen_casecmp(const void *a, const void *b)
-{
-	const struct cfg_seen *x = a, *y = b;
-	int	c;
-
-	if ((c = cfg_casecmp(x->key, y->key)) != 0)
-		return (c);
-	return (x->seq < y->seq ? -1 : x->seq > y->seq);
-}
-
-/* cfg_seen_dups - sort SV with CMP and report each later copy of a name;
- * AS_ADDRESS phrases the message for addresses */
-static void
-cfg_seen_dups(struct cfg_load *ld, struct cfg_seenv *sv,
-    int (*cmp)(const void *, const void *), int as_address)
-{
-	char	show[CFG_SHOW_MAX + 16], first[CFG_SHOW_MAX + 16], at[512];
-	size_t	i, f = 0;
-
-	if (sv->n == 0)
-		return;
-	qsort(sv->v, sv->n, sizeof(*sv->v), cmp);
-	for (i = 1; i < sv->n; i++) {
-		if (cmp == cfg_seen_casecmp ?
-		    cfg_casecmp(sv->v[i].key, sv->v[f].key) != 0 :
-		    strcmp(sv->v[i].key, sv->v[f].key) != 0) {
-			f = i;
-			continue;
-		}
-		cfg_where(ld, sv->v[f].where, sv->v[i].where, at, sizeof(at));
-		cfg_show(sv->v[i].where, show, sizeof(show));
-		if (as_address) {
-			cfg_show(sv->v[f].where, first, sizeof(first));
-			cfg_err(ld, sv->v[i].where, NULL, show,
-			    "same address as %s %s", first, at);
-		} else
-			cfg_err(ld, sv->v[i].where, NULL, show,
-			    "already defined %s", at);
-	}
-}
-
-/* cfg_has_queue - 1 if NAME is in the sorted queue names QV */
-static int
-cfg_has_queue(const struct cfg_seenv *qv, const char *name)
-{
-	size_t	lo = 0, hi = qv->n, mid;
-	int	c;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if ((c = strcmp(name, qv->v[mid].key)) == 0)
-			return (1);
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return (0);
-}
-
-/* cfg_check_route - a route names a queue of its organisation (QV sorted;
- * NULL when the queues could not be read) and no flow; RS is its group */
-static void
-cfg_check_route(struct cfg_load *ld, const struct cfg_route *r,
-    const config_setting_t *rs, const struct cfg_seenv *qv)
-{
-	const config_setting_t *qs, *fs;
-	char	show[CFG_SHOW_MAX + 16];
-
-	qs = config_setting_get_member(rs, "queue");
-	fs = config_setting_get_member(rs, "flow");
-	if (qs != NULL && fs != NULL)
-		cfg_err(ld, rs, NULL, NULL,
-		    "queue and flow cannot both be set");
-	if (qs == NULL && fs == NULL)
-		cfg_err(ld, rs, NULL, NULL, "needs a queue or a flow");
-	if (qs != NULL && r->queue != NULL && qv != NULL &&
-	    config_setting_type(qs) == CONFIG_TYPE_STRING &&
-	    !cfg_has_queue(qv, r->queue))
-		cfg_err(ld, qs, NULL, cfg_show(qs, show, sizeof(show)),
-		    "no such queue in this organization");
-	if (fs != NULL && r->flow != NULL &&
-	    config_setting_type(fs) == CONFIG_TYPE_STRING)
-		cfg_err(ld, fs, NULL, NULL,
-		    "flow \"%s\" is not defined (flows are not supported yet)",
-		    r->flow);
-}
-
-/* cfg_check_address - address A of domain D (group AS) is valid, lies in
- * D and has a lookup key; the key goes to AV */
-static void
-cfg_check_address(struct cfg_load *ld, struct cfg_address *a,
-    const struct cfg_domain *d, const config_setting_t *as,
-    struct cfg_seenv *av)
-{
-	const struct cfg *cfg = ld->cfg;
-	const config_setting_t *s;
-	char	show[CFG_SHOW_MAX + 16], err[256], key[CFG_ADDR_MAX * 2 + 8];
-	const char *at, *why;
-	struct addr pa;
-	size_t	n;
-
-	s = config_setting_get_member(as, "address");
-	if (a->address == NULL || s == NULL ||
-	    config_setting_type(s) != CONFIG_TYPE_STRING || a->address[0] == '\0')
-		return;
-	cfg_show(s, show, sizeof(show));
-	if ((n = strlen(a->address)) > CFG_ADDR_MAX) {
-		cfg_err(ld, s, NULL, show, "is %zu octets long, more than %d",
-		    n, CFG_ADDR_MAX);
-		return;
-	}
-	if ((at = strrchr(a->address, '@')) != NULL &&
-	    (size_t)(at - a->address) > CFG_LOCAL_MAX) {
-		cfg_err(ld, s, NULL, show,
-		    "the local part is %zu octets long, more than %d",
-		    (size_t)(at - a->address), CFG_LOCAL_MAX);
-		return;
-	}
-	if ((why = cfg_plain_problem(a->address)) != NULL ||
-	    addr_parse(a->address, &pa, err, sizeof(err)) != 0) {
-		cfg_err(ld, s, NULL, show, "is not a valid address: %s",
-		    why ? why : err);
-		return;
-	}
-	if (d->name != NULL && addr_valid_domain(d->name) &&
-	    cfg_casecmp(pa.domain, d->name) != 0)
-		cfg_err(ld, s, NULL, show,
-		    "domain \"%s\" is not the enclosing domain \"%s\"",
-		    pa.domain, d->name);
-	if (addr_key(pa.local, pa.domain, cfg->local_part_case_sensitive,
-	    cfg->subaddress_separators ? cfg->subaddress_separators : "", 0,
-	    key, sizeof(key)) != 0) {
-		cfg_err(ld, s, NULL, show, "has no lookup key");
-		return;
-	}
-	if ((a->key = cfg_strdup(ld, key)) != NULL)
-		cfg_seen_add(ld, av, a->key, s, a);
-}
-
-/* cfg_lower - lower-case ASCII letters of S in place */
-static void
-cfg_lower(char *s)
-{
-	for (; *s != '\0'; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s - 'A' + 'a');
-}
-
-/* cfg_group_elem - element I of list L if it is a group, else NULL */
-static const config_setting_t *
-cfg_group_elem(const config_setting_t *l, size_t i)
-{
-	const config_setting_t *e;
-
-	if (l == NULL || (e = config_setting_get_elem(l, (unsigned)i)) == NULL ||
-	    config_setting_type(e) != CONFIG_TYPE_GROUP)
-		return (NULL);
-	return (e);
-}
-
-/* cfg_check_org - check organisation O (group OS); its domains go to DV,
- * its addresses to AV */
-static void
-cfg_check_org(struct cfg_load *ld, struct cfg_org *o,
-    const config_setting_t *os, struct cfg_seenv *dv, struct cfg_seenv *av)
-{
-	const config_setting_t *ql, *dl, *al, *e, *de, *ae, *s;
-	struct cfg_seenv qv = { NULL, 0, 0 }, *qvp = NULL;
-	struct cfg_domain *d;
-	struct cfg_address *a;
-	size_t	i, j;
-
-	ql = config_setting_get_member(os, "queues");
-	for (i = 0; i < o->nqueues; i++)
-		if ((e = cfg_group_elem(ql, i)) != NULL &&
-		    o->queues[i].name != NULL &&
-		    (s = config_setting_get_member(e, "name")) != NULL)
-			cfg_seen_add(ld, &qv, o->queues[i].name, s, &o->queues[i]);
-	cfg_seen_dups(ld, &qv, cfg_seen_cmp, 0);
-	/* a queues setting of the wrong type: routes cannot be checked */
-	if (ql != NULL && (config_setting_type(ql) == CONFIG_TYPE_LIST ||
-	    config_setting_type(ql) == CONFIG_TYPE_ARRAY))
-		qvp = &qv;
-
-	dl = config_setting_get_member(os, "domains");
-	for (i = 0; i < o->ndomains; i++) {
-		d = &o->domains[i];
-		d->org = o;
-		if ((de = cfg_group_elem(dl, i)) == NULL)
-			continue;
-		if (d->name != NULL) {
-			cfg_lower(d->name);
-			if ((s = config_setting_get_member(de, "name")) != NULL &&
-			    addr_valid_domain(d->name))
-				cfg_seen_add(ld, dv, d->name, s, d);
-		}
-		if (d->catch_all != NULL &&
-		    (s = config_setting_get_member(de, "catch_all")) != NULL)
-			cfg_check_route(ld, d->catch_all, s, qvp);
-		al = config_setting_get_member(de, "addresses");
-		for (j = 0; j < d->naddresses; j++) {
-			a = &d->addresses[j];
-			a->domain = d;
-			a->org = o;
-			if ((ae = cfg_group_elem(al, j)) == NULL)
-				continue;
-			cfg_check_address(ld, a, d, ae, av);
-			cfg_check_route(ld, &a->route, ae, qvp);
-		}
-	}
-	free(qv.v);
-}
-
-/* cfg_check_model - the second pass: checks that need context, then the
- * lookup index */
-static void
-cfg_check_model(struct cfg_load *ld, const config_t *lc)
-{
-	struct cfg *cfg = ld->cfg;
-	const config_setting_t *rs, *ol, *os, *s;
-	struct cfg_seenv ov = { NULL, 0, 0 }, dv = { NULL, 0, 0 };
-	struct cfg_seenv av = { NULL, 0, 0 };
-	struct cfg_index *ix;
-	size_t	i;
-
-	rs = config_lookup(lc, "redis");
-	if (rs != NULL && config_setting_type(rs) == CONFIG_TYPE_GROUP &&
-	    config_setting_get_member(rs, "host") != NULL &&
-	    (s = config_setting_get_member(rs, "socket")) != NULL)
-		cfg_err(ld, s, NULL, NULL,
-		    "cannot be used together with redis.host");
-	if (cfg->redis.socket != NULL) {
-		free(cfg->redis.host);
-		cfg->redis.host = NULL;
-	}
-
-	ol = config_lookup(lc, "organizations");
-	for (i = 0; i < cfg->norgs; i++) {
-		if ((os = cfg_group_elem(ol, i)) == NULL)
-			continue;
-		if (cfg->orgs[i].id != NULL &&
-		    (s = config_setting_get_member(os, "id")) != NULL)
-			cfg_seen_add(ld, &ov, cfg->orgs[i].id, s, &cfg->orgs[i]);
-		cfg_check_org(ld, &cfg->orgs[i], os, &dv, &av);
-	}
-	cfg_seen_dups(ld, &ov, cfg_seen_cmp, 0);
-	cfg_seen_dups(ld, &dv, cfg_seen_casecmp, 0);
-	cfg_seen_dups(ld, &av, cfg_seen_cmp, 1);
-
-	if ((ix = cfg_calloc(ld, 1, sizeof(*ix))) != NULL) {
-		cfg->index = ix;
-		if (av.n > 0 &&
-		    (ix->addrs = cfg_calloc(ld, av.n, sizeof(*ix->addrs))) != NULL) {
-			for (i = 0; i < av.n; i++)
-				ix->addrs[i] = av.v[i].obj;
-			ix->naddrs = av.n;
-		}
-		if (dv.n > 0 && (ix->domains = cfg_calloc(ld, dv.n,
-		    sizeof(*ix->domains))) != NULL) {
-			for (i = 0; i < dv.n; i++)
-				ix->domains[i] = dv.v[i].obj;
-			ix->ndomains = dv.n;
-		}
-	}
-	free(ov.v);
-	free(dv.v);
-	free(av.v);
-}
-
 /* cfg_free_obj - free what table KEYS stored in OBJ (not OBJ itself) */
 static void
 cfg_free_obj(const struct cfg_key *keys, void *obj)
@@ -1824,7 +805,7 @@ cfg_load(const char *file, struct cfg_errors *errs)
 	if (ld.nomem)
 		cfg_err_file(&ld, file, 0, "out of memory");
 	if (ld.nerr > 0 || ld.nomem) {
-		qsort(ld.err, ld.nerr, sizeof(*ld.err), cfg_err_cmp);
+		cfg_err_sort(&ld);
 		for (i = 0; i < ld.nerr; i++)
 			cfg_errors_add(errs, "%s", ld.err[i].msg);
 		cfg_free(cfg);
@@ -1900,45 +881,6 @@ cfg_find_domain(const struct cfg *cfg, const char *name)
 	d = bsearch(name, cfg->index->domains, cfg->index->ndomains,
 	    sizeof(*cfg->index->domains), cfg_domain_cmp);
 	return (d != NULL ? *d : NULL);
-}
-
-/* cfg_errors_add - append one formatted error line */
-void
-cfg_errors_add(struct cfg_errors *errs, const char *fmt, ...)
-{
-	va_list	ap;
-	char  **v, *msg;
-	size_t	cap;
-
-	va_start(ap, fmt);
-	msg = cfg_vformat(fmt, ap);
-	va_end(ap);
-	if (msg == NULL)
-		return;
-	if (errs->n == errs->cap) {
-		cap = errs->cap ? errs->cap * 2 : 8;
-		if ((v = realloc(errs->msg, cap * sizeof(*v))) == NULL) {
-			free(msg);
-			return;
-		}
-		errs->msg = v;
-		errs->cap = cap;
-	}
-	errs->msg[errs->n++] = msg;
-}
-
-/* cfg_errors_clear - free every line; the list may be reused */
-void
-cfg_errors_clear(struct cfg_errors *errs)
-{
-	size_t	i;
-
-	for (i = 0; i < errs->n; i++)
-		free(errs->msg[i]);
-	free(errs->msg);
-	errs->msg = NULL;
-	errs->n = 0;
-	errs->cap = 0;
 }
 
 /* cfg_schema_walk - call FN for each setting of KEYS and below, PREFIX.name */

@@ -19,6 +19,8 @@
 #define CFG_LOCAL_MAX		64
 #define CFG_DOMAIN_MAX		253
 #define CFG_NAME_MAX		64	/* org ids, queue names, skills */
+#define CFG_SKILLS_MAX		15	/* per route: all go on one header line,
+					   15 x 64 octets fit in 998 */
 #define CFG_PRIORITY_MAX	1000
 
 enum cfg_direction {
@@ -107,7 +109,7 @@ struct cfg {
 	char	*subaddress_separators;	/* "" disables sub-addressing */
 	struct cfg_org *orgs;
 	size_t	norgs;
-	/* lookup index, private to cfg.c */
+	/* lookup index, private to cfg*.c */
 	struct cfg_index *index;
 };
 

@@ -1,4 +1,4 @@
-/* cfg_test.c - unit tests of the configuration loader (common/cfg.c).
+/* cfg_test.c - unit tests of the configuration loader (common/cfg*.c).
  *
  * Usage: cfg_test DIR, where DIR holds the fixtures (t/data/cfg).  Each
  * broken fixture is loaded and its complete list of errors compared line by
@@ -633,6 +633,17 @@ test_error_files(void)
 		    "not a valid address: write it without angle brackets",
 		NULL
 	};
+	static const char *const skills_max[] = {
+		"10: organizations[acme].domains[example.com].catch_all.skills: "
+		    "at most 15 skills, not 16",
+		"21: organizations[acme].domains[example.com]"
+		    ".addresses[support@example.com].skills: at most 15 skills, "
+		    "not 16",
+		"27: organizations[acme].domains[example.com]"
+		    ".addresses[list@example.com].skills: at most 15 skills, "
+		    "not 20",
+		NULL
+	};
 	static const char *const nofile[] = {
 		"cannot read: No such file or directory",
 		NULL
@@ -662,6 +673,7 @@ test_error_files(void)
 	expect_errors("syntax.conf", syntax);
 	expect_errors("syntax-dup.conf", syntax_dup);
 	expect_errors("names.conf", names);
+	expect_errors("skills-max.conf", skills_max);
 	expect_errors("does-not-exist.conf", nofile);
 }
 
@@ -817,6 +829,35 @@ test_literals(void)
 	expect_errors_at(path, "32-bit overflow", want);
 }
 
+/* test_skills_max - a route may have CFG_SKILLS_MAX skills of the longest
+ * length: the milter writes them all into one header field */
+static void
+test_skills_max(void)
+{
+	char	text[4096], skill[CFG_NAME_MAX + 1];
+	size_t	len, i;
+	struct cfg *cfg;
+	const struct cfg_address *a;
+
+	len = (size_t)snprintf(text, sizeof(text),
+	    "milter = { socket = \"inet:8891@127.0.0.1\"; };\n"
+	    "organizations = ( { id = \"a\"; queues = ( { name = \"q\"; } );\n"
+	    "  domains = ( { name = \"example.com\"; addresses = (\n"
+	    "  { address = \"x@example.com\"; queue = \"q\"; skills = [");
+	for (i = 0; i < CFG_SKILLS_MAX; i++) {
+		memset(skill, 'a' + (int)i, CFG_NAME_MAX);
+		skill[CFG_NAME_MAX] = '\0';
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+		    "%s\n    \"%s\"", i ? "," : "", skill);
+	}
+	snprintf(text + len, sizeof(text) - len, " ]; } ); } ); } );\n");
+	cfg = load_ok(write_tmp("skills.conf", text), "15 skills of 64 bytes");
+	a = cfg != NULL ? cfg_find_address(cfg, "x@example.com") : NULL;
+	ok(a != NULL && a->route.nskills == CFG_SKILLS_MAX,
+	    "all %d skills kept", CFG_SKILLS_MAX);
+	cfg_unref(cfg);
+}
+
 /* test_large - tens of thousands of addresses load and are all found */
 static void
 test_large(void)
@@ -949,12 +990,14 @@ main(int argc, char **argv)
 	test_many_errors();
 	test_milter_sockets();
 	test_literals();
+	test_skills_max();
 	test_large();
 	test_schema();
 	test_errors_api();
 
 	remove_tmp("socket.conf");
 	remove_tmp("literal.conf");
+	remove_tmp("skills.conf");
 	remove_tmp("large.conf");
 	rmdir(tmpdir);
 	return (done_testing());

@@ -94,6 +94,66 @@ message(struct inb_msg *m, const struct cfg *cfg, const char *mid,
 	inb_body(m, (const unsigned char *)body, strlen(body));
 }
 
+/* longest_stamp - the largest route the configuration allows still makes
+ * header lines within RFC 5322's 998 octets */
+static void
+longest_stamp(void)
+{
+	static char text[8192];
+	char	name[CFG_NAME_MAX + 1], local[65], dom[190], err[64], *stamp;
+	char	*line;
+	const char *rcpt[2];
+	struct inb_msg m = { 0 };
+	struct cfg *cfg;
+	size_t	len, i, longest = 0;
+
+	memset(name, 'o', CFG_NAME_MAX);
+	name[CFG_NAME_MAX] = '\0';
+	memset(local, 'l', 64);
+	local[64] = '\0';
+	/* 63.63.53 + ".example": 189 octets, the address 254 */
+	memset(dom, 'd', 189);
+	dom[63] = dom[127] = '.';
+	memcpy(dom + 181, ".example", 9);
+	len = (size_t)snprintf(text, sizeof(text),
+	    "milter = { socket = \"inet:8891@127.0.0.1\"; };\n"
+	    "organizations = ( { id = \"%s\"; queues = ( { name = \"%s\"; } );\n"
+	    " domains = ( { name = \"%s\"; addresses = (\n"
+	    "  { address = \"%s@%s\"; queue = \"%s\";\n"
+	    "    language = \"abcdefgh-abcdefgh\"; priority = 1000;\n"
+	    "    skills = [", name, name, dom, local, dom, name);
+	for (i = 0; i < CFG_SKILLS_MAX; i++) {
+		name[0] = (char)('a' + i);
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+		    "%s\"%s\"", i ? ", " : "", name);
+	}
+	snprintf(text + len, sizeof(text) - len, " ]; } ); } ); } );\n");
+	if ((cfg = load(text)) == NULL) {
+		ok(0, "the largest route loads");
+		return;
+	}
+	snprintf(text, sizeof(text), "<%s@%s>", local, dom);
+	rcpt[0] = text;
+	rcpt[1] = NULL;
+	message(&m, cfg, "<big@example.net>", "x\r\n", rcpt);
+	inb_finish(&m, err, sizeof(err));
+	stamp = inb_stamp(&m.rcpts[0]);
+	for (line = stamp; line != NULL && *line != '\0'; ) {
+		len = strcspn(line, "\n");
+		/* the first line also carries "X-MailACD-Interaction: " */
+		if (line == stamp)
+			len += sizeof(HDR_INTERACTION) + 1;
+		if (len > longest)
+			longest = len;
+		line += len + (line[len] == '\n');
+	}
+	ok(stamp != NULL && longest <= 998,
+	    "largest stamp: longest line %zu octets, within 998", longest);
+	free(stamp);
+	inb_reset(&m);
+	cfg_unref(cfg);
+}
+
 int
 main(void)
 {
@@ -217,5 +277,6 @@ main(void)
 	inb_reset(&m);
 	inb_reset(&m2);
 	cfg_unref(cfg);
+	longest_stamp();
 	return (done_testing());
 }

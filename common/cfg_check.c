@@ -1,0 +1,585 @@
+/* cfg_check.c - the configuration loader's checks: the syntax of single
+ * values (names, host names, socket specs, language tags, addresses,
+ * UTF-8), which the schema tables in cfg.c call during the first pass, and
+ * the second pass, which checks what needs context (an address lies in its
+ * domain, a route names a queue of its organisation, nothing is defined
+ * twice) and builds the lookup index.  No I/O. */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "addr.h"
+#include "cfg.h"
+#include "cfg_int.h"
+
+#define CFG_LOWER	"abcdefghijklmnopqrstuvwxyz"
+#define CFG_UPPER	"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#define CFG_DIGIT	"0123456789"
+
+/* cfg_utf8_len - length of the valid UTF-8 sequence at S, or 0; the code
+ * point goes to CP */
+size_t
+cfg_utf8_len(const unsigned char *s, unsigned long *cp)
+{
+	size_t	n, i;
+	unsigned long c, min;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return (1);
+	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		c = s[0] & 0x1f;
+		min = 0x80;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		c = s[0] & 0x0f;
+		min = 0x800;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		c = s[0] & 0x07;
+		min = 0x10000;
+	} else
+		return (0);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return (0);
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return (0);
+	*cp = c;
+	return (n);
+}
+
+/* cfg_check_str - the length and syntax problem of string V for K, or NULL */
+const char *
+cfg_check_str(const struct cfg_key *k, const char *v, char *buf, size_t len)
+{
+	size_t	n = strlen(v);
+
+	if ((long long)n < k->min)
+		return (k->min == 1 ? "must not be empty" :
+		    "is too short");
+	if (k->max > 0 && (long long)n > k->max) {
+		snprintf(buf, len, "must be at most %lld bytes long", k->max);
+		return (buf);
+	}
+	return (k->check != NULL ? k->check(v, buf, len) : NULL);
+}
+
+/* cfg_is_in - 1 if every byte of S is in SET */
+static int
+cfg_is_in(const char *s, const char *set)
+{
+	return (s[strspn(s, set)] == '\0');
+}
+
+/* cfg_check_id - organisation ids go into Redis keys: [a-z0-9_-] */
+const char *
+cfg_check_id(const char *v, char *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	if (!cfg_is_in(v, CFG_LOWER CFG_DIGIT "_-"))
+		return ("may contain only a-z, 0-9, \"_\" and \"-\"");
+	return (NULL);
+}
+
+/* cfg_check_name - queue names and skills: [A-Za-z0-9._-] */
+const char *
+cfg_check_name(const char *v, char *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	if (!cfg_is_in(v, CFG_LOWER CFG_UPPER CFG_DIGIT "._-"))
+		return ("may contain only A-Z, a-z, 0-9, \".\", \"_\" and \"-\"");
+	return (NULL);
+}
+
+/* cfg_check_host - a host name or an IPv4 or IPv6 address */
+const char *
+cfg_check_host(const char *v, char *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	if (!cfg_is_in(v, CFG_LOWER CFG_UPPER CFG_DIGIT ".:_-"))
+		return ("must be a host name or an IP address");
+	return (NULL);
+}
+
+/* cfg_check_path - an absolute path */
+const char *
+cfg_check_path(const char *v, char *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	return (v[0] == '/' ? NULL : "must be an absolute path");
+}
+
+/* cfg_check_milter - a libmilter socket: inet:PORT@HOST, inet6:PORT@HOST,
+ * unix:/PATH or local:/PATH */
+const char *
+cfg_check_milter(const char *v, char *buf, size_t len)
+{
+	const char *p;
+	size_t	digits;
+	long	port;
+
+	(void)buf;
+	(void)len;
+	if (strncmp(v, "unix:", 5) == 0 || strncmp(v, "local:", 6) == 0) {
+		p = strchr(v, ':') + 1;
+		if (*p != '/')
+			return ("the socket path must be absolute");
+		if (strlen(p) > CFG_UNIX_MAX)
+			return ("the socket path is longer than 107 bytes");
+		return (NULL);
+	}
+	if (strncmp(v, "inet:", 5) == 0)
+		p = v + 5;
+	else if (strncmp(v, "inet6:", 6) == 0)
+		p = v + 6;
+	else
+		return ("must be inet:PORT@HOST, inet6:PORT@HOST, "
+		    "unix:/PATH or local:/PATH");
+	digits = strspn(p, CFG_DIGIT);
+	port = digits > 0 && digits <= 5 ? strtol(p, NULL, 10) : 0;
+	if (port < 1 || port > 65535 || (p[digits] != '@' && p[digits] != '\0'))
+		return ("the port must be a number from 1 to 65535");
+	if (p[digits] != '@' || p[digits + 1] == '\0')
+		return ("the host is missing (PORT@HOST)");
+	if (!cfg_is_in(p + digits + 1, CFG_LOWER CFG_UPPER CFG_DIGIT ".:_-[]"))
+		return ("the host must be a host name or an IP address");
+	return (NULL);
+}
+
+/* cfg_check_seps - sub-address separators: some of "+-_=." */
+const char *
+cfg_check_seps(const char *v, char *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	if (!cfg_is_in(v, CFG_SEPS))
+		return ("may contain only \"+\", \"-\", \"_\", \"=\" and \".\"");
+	return (NULL);
+}
+
+/* cfg_check_domain - a syntactically valid domain name */
+const char *
+cfg_check_domain(const char *v, char *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	return (addr_valid_domain(v) ? NULL : "is not a valid domain name");
+}
+
+/* cfg_check_lang - "" or a BCP 47 like [A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})* */
+const char *
+cfg_check_lang(const char *v, char *buf, size_t len)
+{
+	const char *p = v;
+	size_t	n;
+	int	first = 1;
+
+	(void)buf;
+	(void)len;
+	if (*v == '\0')
+		return (NULL);
+	for (;;) {
+		n = strspn(p, first ? CFG_LOWER CFG_UPPER :
+		    CFG_LOWER CFG_UPPER CFG_DIGIT);
+		if (n < 1 || n > 8)
+			break;
+		p += n;
+		if (*p == '\0')
+			return (NULL);
+		if (*p++ != '-')
+			break;
+		first = 0;
+	}
+	return ("must be a language tag such as \"en\" or \"es-MX\"");
+}
+
+/* cfg_check_display - printable UTF-8 text for a header phrase */
+const char *
+cfg_check_display(const char *v, char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)v;
+	unsigned long cp;
+	size_t	n;
+
+	(void)buf;
+	(void)len;
+	while (*p != '\0') {
+		if ((n = cfg_utf8_len(p, &cp)) == 0)
+			return ("must be valid UTF-8");
+		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+			return ("must not contain control characters");
+		p += n;
+	}
+	return (NULL);
+}
+
+/* cfg_plain_problem - why V is not written as a bare local@domain, or NULL */
+static const char *
+cfg_plain_problem(const char *v)
+{
+	size_t	n = strlen(v);
+
+	if (n == 0)
+		return (NULL);
+	if (v[0] == '<' || v[n - 1] == '>')
+		return ("write it without angle brackets");
+	if (v[0] == '@')
+		return ("source routes are not allowed");
+	if (v[0] == ' ' || v[0] == '\t' || v[n - 1] == ' ' || v[n - 1] == '\t')
+		return ("leading or trailing blanks are not allowed");
+	return (NULL);
+}
+
+/* cfg_check_mailbox - "" or a valid address */
+const char *
+cfg_check_mailbox(const char *v, char *buf, size_t len)
+{
+	struct addr a;
+	const char *why;
+	char	err[256];
+
+	if (*v == '\0')
+		return (NULL);
+	if ((why = cfg_plain_problem(v)) == NULL &&
+	    addr_parse(v, &a, err, sizeof(err)) == 0)
+		return (NULL);
+	snprintf(buf, len, "is not a valid address: %s", why ? why : err);
+	return (buf);
+}
+
+/* The second pass: what a value alone cannot tell. */
+
+/* One name seen in the second pass, for duplicate checks and the index. */
+struct cfg_seen {
+	const char *key;
+	const config_setting_t *where;	/* the setting that holds the name */
+	void	*obj;
+	size_t	seq;
+};
+
+/* A growing array of seen names. */
+struct cfg_seenv {
+	struct cfg_seen *v;
+	size_t	n;
+	size_t	cap;
+};
+
+/* cfg_seen_add - remember name KEY held by setting WHERE for object OBJ */
+static void
+cfg_seen_add(struct cfg_load *ld, struct cfg_seenv *sv, const char *key,
+    const config_setting_t *where, void *obj)
+{
+	struct cfg_seen *v;
+	size_t	cap;
+
+	if (sv->n == sv->cap) {
+		cap = sv->cap ? sv->cap * 2 : 16;
+		if ((v = realloc(sv->v, cap * sizeof(*v))) == NULL) {
+			ld->nomem = 1;
+			return;
+		}
+		sv->v = v;
+		sv->cap = cap;
+	}
+	sv->v[sv->n].key = key;
+	sv->v[sv->n].where = where;
+	sv->v[sv->n].obj = obj;
+	sv->v[sv->n].seq = sv->n;
+	sv->n++;
+}
+
+/* cfg_seen_cmp - order names case-sensitively, then by appearance */
+static int
+cfg_seen_cmp(const void *a, const void *b)
+{
+	const struct cfg_seen *x = a, *y = b;
+	int	c;
+
+	if ((c = strcmp(x->key, y->key)) != 0)
+		return (c);
+	return (x->seq < y->seq ? -1 : x->seq > y->seq);
+}
+
+/* cfg_seen_casecmp - order names ignoring ASCII case, then by appearance */
+static int
+cfg_seen_casecmp(const void *a, const void *b)
+{
+	const struct cfg_seen *x = a, *y = b;
+	int	c;
+
+	if ((c = cfg_casecmp(x->key, y->key)) != 0)
+		return (c);
+	return (x->seq < y->seq ? -1 : x->seq > y->seq);
+}
+
+/* cfg_seen_dups - sort SV with CMP and report each later copy of a name;
+ * AS_ADDRESS phrases the message for addresses */
+static void
+cfg_seen_dups(struct cfg_load *ld, struct cfg_seenv *sv,
+    int (*cmp)(const void *, const void *), int as_address)
+{
+	char	show[CFG_SHOW_MAX + 16], first[CFG_SHOW_MAX + 16], at[512];
+	size_t	i, f = 0;
+
+	if (sv->n == 0)
+		return;
+	qsort(sv->v, sv->n, sizeof(*sv->v), cmp);
+	for (i = 1; i < sv->n; i++) {
+		if (cmp == cfg_seen_casecmp ?
+		    cfg_casecmp(sv->v[i].key, sv->v[f].key) != 0 :
+		    strcmp(sv->v[i].key, sv->v[f].key) != 0) {
+			f = i;
+			continue;
+		}
+		cfg_where(ld, sv->v[f].where, sv->v[i].where, at, sizeof(at));
+		cfg_show(sv->v[i].where, show, sizeof(show));
+		if (as_address) {
+			cfg_show(sv->v[f].where, first, sizeof(first));
+			cfg_err(ld, sv->v[i].where, NULL, show,
+			    "same address as %s %s", first, at);
+		} else
+			cfg_err(ld, sv->v[i].where, NULL, show,
+			    "already defined %s", at);
+	}
+}
+
+/* cfg_has_queue - 1 if NAME is in the sorted queue names QV */
+static int
+cfg_has_queue(const struct cfg_seenv *qv, const char *name)
+{
+	size_t	lo = 0, hi = qv->n, mid;
+	int	c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(name, qv->v[mid].key)) == 0)
+			return (1);
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return (0);
+}
+
+/* cfg_check_route - a route names a queue of its organisation (QV sorted;
+ * NULL when the queues could not be read) and no flow; RS is its group */
+static void
+cfg_check_route(struct cfg_load *ld, const struct cfg_route *r,
+    const config_setting_t *rs, const struct cfg_seenv *qv)
+{
+	const config_setting_t *qs, *fs;
+	char	show[CFG_SHOW_MAX + 16];
+
+	qs = config_setting_get_member(rs, "queue");
+	fs = config_setting_get_member(rs, "flow");
+	if (qs != NULL && fs != NULL)
+		cfg_err(ld, rs, NULL, NULL,
+		    "queue and flow cannot both be set");
+	if (qs == NULL && fs == NULL)
+		cfg_err(ld, rs, NULL, NULL, "needs a queue or a flow");
+	if (qs != NULL && r->queue != NULL && qv != NULL &&
+	    config_setting_type(qs) == CONFIG_TYPE_STRING &&
+	    !cfg_has_queue(qv, r->queue))
+		cfg_err(ld, qs, NULL, cfg_show(qs, show, sizeof(show)),
+		    "no such queue in this organization");
+	if (fs != NULL && r->flow != NULL &&
+	    config_setting_type(fs) == CONFIG_TYPE_STRING)
+		cfg_err(ld, fs, NULL, NULL,
+		    "flow \"%s\" is not defined (flows are not supported yet)",
+		    r->flow);
+}
+
+/* cfg_check_address - address A of domain D (group AS) is valid, lies in
+ * D and has a lookup key; the key goes to AV */
+static void
+cfg_check_address(struct cfg_load *ld, struct cfg_address *a,
+    const struct cfg_domain *d, const config_setting_t *as,
+    struct cfg_seenv *av)
+{
+	const struct cfg *cfg = ld->cfg;
+	const config_setting_t *s;
+	char	show[CFG_SHOW_MAX + 16], err[256], key[CFG_ADDR_MAX * 2 + 8];
+	const char *at, *why;
+	struct addr pa;
+	size_t	n;
+
+	s = config_setting_get_member(as, "address");
+	if (a->address == NULL || s == NULL ||
+	    config_setting_type(s) != CONFIG_TYPE_STRING || a->address[0] == '\0')
+		return;
+	cfg_show(s, show, sizeof(show));
+	if ((n = strlen(a->address)) > CFG_ADDR_MAX) {
+		cfg_err(ld, s, NULL, show, "is %zu octets long, more than %d",
+		    n, CFG_ADDR_MAX);
+		return;
+	}
+	if ((at = strrchr(a->address, '@')) != NULL &&
+	    (size_t)(at - a->address) > CFG_LOCAL_MAX) {
+		cfg_err(ld, s, NULL, show,
+		    "the local part is %zu octets long, more than %d",
+		    (size_t)(at - a->address), CFG_LOCAL_MAX);
+		return;
+	}
+	if ((why = cfg_plain_problem(a->address)) != NULL ||
+	    addr_parse(a->address, &pa, err, sizeof(err)) != 0) {
+		cfg_err(ld, s, NULL, show, "is not a valid address: %s",
+		    why ? why : err);
+		return;
+	}
+	if (d->name != NULL && addr_valid_domain(d->name) &&
+	    cfg_casecmp(pa.domain, d->name) != 0)
+		cfg_err(ld, s, NULL, show,
+		    "domain \"%s\" is not the enclosing domain \"%s\"",
+		    pa.domain, d->name);
+	if (addr_key(pa.local, pa.domain, cfg->local_part_case_sensitive,
+	    cfg->subaddress_separators ? cfg->subaddress_separators : "", 0,
+	    key, sizeof(key)) != 0) {
+		cfg_err(ld, s, NULL, show, "has no lookup key");
+		return;
+	}
+	if ((a->key = cfg_strdup(ld, key)) != NULL)
+		cfg_seen_add(ld, av, a->key, s, a);
+}
+
+/* cfg_lower - lower-case ASCII letters of S in place */
+static void
+cfg_lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+/* cfg_group_elem - element I of list L if it is a group, else NULL */
+static const config_setting_t *
+cfg_group_elem(const config_setting_t *l, size_t i)
+{
+	const config_setting_t *e;
+
+	if (l == NULL || (e = config_setting_get_elem(l, (unsigned)i)) == NULL ||
+	    config_setting_type(e) != CONFIG_TYPE_GROUP)
+		return (NULL);
+	return (e);
+}
+
+/* cfg_check_org - check organisation O (group OS); its domains go to DV,
+ * its addresses to AV */
+static void
+cfg_check_org(struct cfg_load *ld, struct cfg_org *o,
+    const config_setting_t *os, struct cfg_seenv *dv, struct cfg_seenv *av)
+{
+	const config_setting_t *ql, *dl, *al, *e, *de, *ae, *s;
+	struct cfg_seenv qv = { NULL, 0, 0 }, *qvp = NULL;
+	struct cfg_domain *d;
+	struct cfg_address *a;
+	size_t	i, j;
+
+	ql = config_setting_get_member(os, "queues");
+	for (i = 0; i < o->nqueues; i++)
+		if ((e = cfg_group_elem(ql, i)) != NULL &&
+		    o->queues[i].name != NULL &&
+		    (s = config_setting_get_member(e, "name")) != NULL)
+			cfg_seen_add(ld, &qv, o->queues[i].name, s, &o->queues[i]);
+	cfg_seen_dups(ld, &qv, cfg_seen_cmp, 0);
+	/* a queues setting of the wrong type: routes cannot be checked */
+	if (ql != NULL && (config_setting_type(ql) == CONFIG_TYPE_LIST ||
+	    config_setting_type(ql) == CONFIG_TYPE_ARRAY))
+		qvp = &qv;
+
+	dl = config_setting_get_member(os, "domains");
+	for (i = 0; i < o->ndomains; i++) {
+		d = &o->domains[i];
+		d->org = o;
+		if ((de = cfg_group_elem(dl, i)) == NULL)
+			continue;
+		if (d->name != NULL) {
+			cfg_lower(d->name);
+			if ((s = config_setting_get_member(de, "name")) != NULL &&
+			    addr_valid_domain(d->name))
+				cfg_seen_add(ld, dv, d->name, s, d);
+		}
+		if (d->catch_all != NULL &&
+		    (s = config_setting_get_member(de, "catch_all")) != NULL)
+			cfg_check_route(ld, d->catch_all, s, qvp);
+		al = config_setting_get_member(de, "addresses");
+		for (j = 0; j < d->naddresses; j++) {
+			a = &d->addresses[j];
+			a->domain = d;
+			a->org = o;
+			if ((ae = cfg_group_elem(al, j)) == NULL)
+				continue;
+			cfg_check_address(ld, a, d, ae, av);
+			cfg_check_route(ld, &a->route, ae, qvp);
+		}
+	}
+	free(qv.v);
+}
+
+/* cfg_check_model - the second pass: checks that need context, then the
+ * lookup index */
+void
+cfg_check_model(struct cfg_load *ld, const config_t *lc)
+{
+	struct cfg *cfg = ld->cfg;
+	const config_setting_t *rs, *ol, *os, *s;
+	struct cfg_seenv ov = { NULL, 0, 0 }, dv = { NULL, 0, 0 };
+	struct cfg_seenv av = { NULL, 0, 0 };
+	struct cfg_index *ix;
+	size_t	i;
+
+	rs = config_lookup(lc, "redis");
+	if (rs != NULL && config_setting_type(rs) == CONFIG_TYPE_GROUP &&
+	    config_setting_get_member(rs, "host") != NULL &&
+	    (s = config_setting_get_member(rs, "socket")) != NULL)
+		cfg_err(ld, s, NULL, NULL,
+		    "cannot be used together with redis.host");
+	if (cfg->redis.socket != NULL) {
+		free(cfg->redis.host);
+		cfg->redis.host = NULL;
+	}
+
+	ol = config_lookup(lc, "organizations");
+	for (i = 0; i < cfg->norgs; i++) {
+		if ((os = cfg_group_elem(ol, i)) == NULL)
+			continue;
+		if (cfg->orgs[i].id != NULL &&
+		    (s = config_setting_get_member(os, "id")) != NULL)
+			cfg_seen_add(ld, &ov, cfg->orgs[i].id, s, &cfg->orgs[i]);
+		cfg_check_org(ld, &cfg->orgs[i], os, &dv, &av);
+	}
+	cfg_seen_dups(ld, &ov, cfg_seen_cmp, 0);
+	cfg_seen_dups(ld, &dv, cfg_seen_casecmp, 0);
+	cfg_seen_dups(ld, &av, cfg_seen_cmp, 1);
+
+	if ((ix = cfg_calloc(ld, 1, sizeof(*ix))) != NULL) {
+		cfg->index = ix;
+		if (av.n > 0 &&
+		    (ix->addrs = cfg_calloc(ld, av.n, sizeof(*ix->addrs))) != NULL) {
+			for (i = 0; i < av.n; i++)
+				ix->addrs[i] = av.v[i].obj;
+			ix->naddrs = av.n;
+		}
+		if (dv.n > 0 && (ix->domains = cfg_calloc(ld, dv.n,
+		    sizeof(*ix->domains))) != NULL) {
+			for (i = 0; i < dv.n; i++)
+				ix->domains[i] = dv.v[i].obj;
+			ix->ndomains = dv.n;
+		}
+	}
+	free(ov.v);
+	free(dv.v);
+	free(av.v);
+}

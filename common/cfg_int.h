@@ -1,0 +1,175 @@
+/* cfg_int.h - what the parts of the configuration loader share: the schema
+ * table types, the state of one cfg_load() call, the lookup index, and the
+ * functions one part calls in another.
+ *
+ * Private to common/cfg.c (schema, first pass, loading, lookups),
+ * common/cfg_check.c (value checks, second pass) and common/cfg_err.c
+ * (error collection and messages); nothing else includes it. */
+#ifndef MAILACD_CFG_INT_H
+#define MAILACD_CFG_INT_H
+
+#include <stddef.h>
+
+#include <libconfig.h>
+
+#include "cfg.h"
+
+#define CFG_PATH_MAX	1024	/* longest setting path shown in a message */
+#define CFG_SHOW_MAX	200	/* longest value shown in a message */
+#define CFG_UNIX_MAX	107	/* sizeof(sun_path) - 1 on Linux */
+#define CFG_SEPS	"+-_=."	/* allowed sub-address separators */
+
+/* What a schema entry accepts. */
+enum cfg_type {
+	CFG_T_INT,		/* integer within min..max */
+	CFG_T_BOOL,		/* true or false */
+	CFG_T_STR,		/* string, length within min..max (max 0: any) */
+	CFG_T_ENUM,		/* one of a fixed set of strings */
+	CFG_T_STRS,		/* array or list of strings, no duplicates */
+	CFG_T_GROUP,		/* { ... } with its own table */
+	CFG_T_LIST		/* ( { ... }, ... ) of groups with one table */
+};
+
+#define CFG_K_REQUIRED	0x1	/* absence is an error */
+#define CFG_K_ALLOC	0x2	/* group held through a pointer, NULL if absent */
+#define CFG_K_SECRET	0x4	/* never repeat the value in a message */
+
+/* One allowed value of a CFG_T_ENUM setting. */
+struct cfg_enum {
+	const char *name;
+	int	value;
+};
+
+/* One setting of a group: type, bounds, default and where it is stored. */
+struct cfg_key {
+	const char *name;
+	enum cfg_type type;
+	int	flags;
+	long long min, max;	/* INT: value; STR, STRS: bytes; LIST: entries */
+	size_t	nmax;		/* STRS: most entries; 0: any number */
+	long long idef;		/* INT, BOOL, ENUM: default */
+	const char *sdef;	/* STR: default (copied); NULL: none */
+	size_t	off;		/* where the value goes in the object */
+	size_t	noff;		/* LIST, STRS: where the entry count goes */
+	size_t	size;		/* LIST, ALLOC group: size of one object */
+	size_t	lineoff;	/* LIST: where an element's line number goes */
+	const char *label;	/* LIST: member that names an element */
+	const struct cfg_key *sub;	/* GROUP, LIST: member table */
+	const struct cfg_enum *names;	/* ENUM: allowed values */
+	/* STR, STRS entries: NULL if VAL is fine, else why not */
+	const char *(*check)(const char *val, char *buf, size_t len);
+};
+
+/* The lookup index: registered addresses by key, domains by name. */
+struct cfg_index {
+	struct cfg_address **addrs;
+	size_t	naddrs;
+	struct cfg_domain **domains;
+	size_t	ndomains;
+};
+
+/* One collected error with its sort position. */
+struct cfg_lerr {
+	char	*msg;
+	int	rank;		/* 0: main file, then includes by appearance */
+	unsigned line;
+	size_t	seq;
+};
+
+/* State of one cfg_load() call. */
+struct cfg_load {
+	const char *file;
+	struct cfg *cfg;
+	struct cfg_lerr *err;
+	size_t	nerr;
+	size_t	errcap;
+	int	nomem;
+	const char *files[16];	/* included files, for error ranks */
+	int	nfiles;
+	char	*text;		/* the main file, to read integer literals */
+	size_t	textlen;
+	size_t	*lines;		/* offset of each line in text */
+	size_t	nlines;
+};
+
+/* cfg.c */
+
+/* The top-level schema table, root of every other. */
+extern const struct cfg_key cfg_top_keys[];
+
+/* cfg_strdup - copy S, noting a failure in LD */
+char	*cfg_strdup(struct cfg_load *ld, const char *s);
+
+/* cfg_calloc - zeroed array of N objects of SIZE, noting a failure in LD */
+void	*cfg_calloc(struct cfg_load *ld, size_t n, size_t size);
+
+/* cfg_find_key - the entry NAME of table KEYS, or NULL */
+const struct cfg_key *cfg_find_key(const struct cfg_key *keys,
+		    const char *name);
+
+/* cfg_casecmp - compare ignoring ASCII case only, whatever the locale */
+int	cfg_casecmp(const char *a, const char *b);
+
+/* cfg_err.c */
+
+/* cfg_append - append S to the path in BUF (of LEN), truncating */
+void	cfg_append(char *buf, size_t len, const char *s);
+
+/* cfg_show - the value of scalar setting S for a message, or NULL */
+const char *cfg_show(const config_setting_t *s, char *buf, size_t len);
+
+/* cfg_err - report "FILE:LINE: PATH[.MEMBER][ = SHOW]: message" about
+ * setting S (NULL: the file as a whole) */
+void	cfg_err(struct cfg_load *ld, const config_setting_t *s,
+		    const char *member, const char *show, const char *fmt, ...)
+		    __attribute__((format(printf, 5, 6)));
+
+/* cfg_err_file - report "FILE[:LINE]: message" not tied to a setting */
+void	cfg_err_file(struct cfg_load *ld, const char *file, unsigned line,
+		    const char *fmt, ...)
+		    __attribute__((format(printf, 4, 5)));
+
+/* cfg_err_sort - put the errors LD collected in order: file, line, then
+ * discovery */
+void	cfg_err_sort(struct cfg_load *ld);
+
+/* cfg_where - where S is, as seen from REF: "at line N", "earlier on the
+ * same line", or "at FILE:N" in another file */
+void	cfg_where(struct cfg_load *ld, const config_setting_t *s,
+		    const config_setting_t *ref, char *buf, size_t len);
+
+/* cfg_type_name - how a libconfig type is called in messages */
+const char *cfg_type_name(int type);
+
+/* cfg_err_type - report that S has the wrong type for K */
+void	cfg_err_type(struct cfg_load *ld, const config_setting_t *s,
+		    const struct cfg_key *k);
+
+/* cfg_check.c */
+
+/* cfg_utf8_len - length of the valid UTF-8 sequence at S, or 0; the code
+ * point goes to CP */
+size_t	cfg_utf8_len(const unsigned char *s, unsigned long *cp);
+
+/* cfg_check_str - the length and syntax problem of string V for K, or NULL */
+const char *cfg_check_str(const struct cfg_key *k, const char *v, char *buf,
+		    size_t len);
+
+/* Value checks for the schema tables: NULL if V is fine, else why not
+ * (possibly written to BUF of LEN). */
+const char *cfg_check_id(const char *v, char *buf, size_t len);
+const char *cfg_check_name(const char *v, char *buf, size_t len);
+const char *cfg_check_host(const char *v, char *buf, size_t len);
+const char *cfg_check_path(const char *v, char *buf, size_t len);
+const char *cfg_check_milter(const char *v, char *buf, size_t len);
+const char *cfg_check_seps(const char *v, char *buf, size_t len);
+const char *cfg_check_domain(const char *v, char *buf, size_t len);
+const char *cfg_check_lang(const char *v, char *buf, size_t len);
+const char *cfg_check_display(const char *v, char *buf, size_t len);
+const char *cfg_check_mailbox(const char *v, char *buf, size_t len);
+
+/* cfg_check_model - the second pass over LC: checks that need context,
+ * then the lookup index */
+void	cfg_check_model(struct cfg_load *ld, const config_t *lc);
+
+#endif
