@@ -13,6 +13,21 @@
 # and the system Redis on 6379 are never touched.  Every wait is bounded,
 # and a watchdog ends a test that runs longer than $MAILACD_TEST_TIMEOUT s.
 #
+# What it offers (each function has a one-line comment below):
+#   TAP        plan done_testing ok is isnt like unlike cmp_ok pass fail skip
+#              skip_all bail_out diag note
+#   guards     require_root require_tools require_build
+#   processes  spawn kill_pid t_alive wait_for now_ms free_port
+#   Redis      start_redis stop_redis restart_redis rcli stream_len
+#              stream_field stream_find stream_entry stream_dump
+#   sink       start_sink sink_count wait_sink sink_clear sink_files sink_find
+#              sink_message sink_rcpts msg_headers msg_header msg_body
+#              hdr_id hdr_param
+#   Postfix    start_postfix postfix_set_milter stop_postfix queue_empty
+#              queue_listing; send_mail swaks_final_reply (swaks)
+#   milters    milter_conf start_milter stop_milter milter_log_clean
+#              start_noop_milter stop_noop_milter
+#
 # Environment:
 #   MAILACD_BUILD	 build dir with mailacd-milter, bench/noop-milter
 #			 (default: TOP/build)
@@ -151,7 +166,7 @@ unlike() {
 
 # cmp_ok - GOT OP WANT DESC: integer comparison (-eq -lt -ge ...)
 cmp_ok() {
-	if [ "$1" "$2" "$3" ] 2>/dev/null; then
+	if test "$1" "$2" "$3" 2>/dev/null; then
 		t_result 0 "$4"
 	else
 		t_result 1 "$4"
@@ -256,6 +271,8 @@ t_show_logs() {
 t_cleanup() {
 	_rc=$?
 	trap - EXIT INT TERM HUP
+	# Whoever read our output may be gone: keep cleaning up regardless.
+	trap '' PIPE
 	[ -n "$T_WATCHDOG" ] && kill "$T_WATCHDOG" 2>/dev/null && t_reap "$T_WATCHDOG"
 	[ "${T_KEEP_RUNNING:-0}" = 1 ] && exit "$_rc"
 	if [ -n "$T_TMP" ] && [ "$T_TAP" = 1 ] && [ "$T_FAILED" -gt 0 ]; then
@@ -297,6 +314,9 @@ t_setup() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	trap 'exit 129' HUP
+	# prove (or "| head") gone: without this the shell dies on the next
+	# write and leaves every server running.
+	trap 'exit 141' PIPE
 	# The watchdog ends a hung test: it signals the test shell (whose trap
 	# runs once the current command returns) and then that shell's
 	# children, by pid, so that the current command does return.
@@ -897,6 +917,14 @@ start_milter() {
 	    -p "$MILTER_SOCKET" ${MILTER_ARGS:-}
 	MILTER_PID=$SPAWNED_PID
 	t_wait_milter "$MILTER_PID" "$MILTER_LOG"
+}
+
+# milter_log_clean - assert that the milter log holds no sanitizer report
+# (make test-asan) and no crash
+milter_log_clean() {
+	_bad=$(grep -E 'AddressSanitizer|LeakSanitizer|runtime error:|SUMMARY: |panic' \
+	    "$MILTER_LOG" 2>/dev/null | sed 5q)
+	is "$_bad" "" "no sanitizer report or panic in the milter log"
 }
 
 # stop_milter - stop mailacd-milter (SIGTERM, then SIGKILL)

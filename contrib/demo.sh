@@ -1,0 +1,202 @@
+#!/bin/sh
+# demo.sh - mailacd in two minutes: a private Redis, Postfix, smtp-sink and
+# mailacd-milter on free loopback ports, a handful of customer mails in,
+# the routing decisions out.
+#
+# Usage: make demo     (or: MAILACD_BUILD=$PWD/build sh contrib/demo.sh)
+#        DEMO_KEEP=1 make demo   leaves everything running and says how to
+#                                poke at it and how to stop it.
+#
+# Runs as root (a private Postfix instance needs it).  Never touches the
+# system's Postfix, its configuration, port 25 or a Redis on 6379: the
+# configuration is conf/mailacd.conf copied to a temp dir with the Redis
+# port and the milter socket changed to free ports.
+
+T_TOP=$(cd "$(dirname "$0")/.." && pwd)
+T_TAP=0
+if [ "${DEMO_KEEP:-0}" = 1 ]; then
+	MAILACD_TEST_TIMEOUT=0
+	T_KEEP_RUNNING=1
+else
+	MAILACD_TEST_TIMEOUT=${MAILACD_TEST_TIMEOUT:-300}
+fi
+. "$T_TOP/t/lib/harness.sh"
+
+# die - say what went wrong and stop (the trap cleans up)
+die() {
+	echo "demo: $*" >&2
+	[ -n "${MILTER_LOG:-}" ] && [ -s "$MILTER_LOG" ] &&
+	    { echo "--- milter log:" >&2; tail -n 20 "$MILTER_LOG" >&2; }
+	T_KEEP_RUNNING=0
+	exit 1
+}
+
+[ "$(id -u)" -eq 0 ] || die "run as root: the private Postfix instance needs it"
+for t in redis-server redis-cli postfix postconf smtp-sink swaks ss; do
+	command -v "$t" >/dev/null 2>&1 ||
+	    die "$t is missing: run 'make deps' (or sh contrib/install-deps.sh)"
+done
+MILTER=$MAILACD_BUILD/mailacd-milter
+[ -x "$MILTER" ] || die "$MILTER not built: run 'make' first"
+
+hr() {
+	echo "------------------------------------------------------------------------"
+}
+
+echo "mailacd demo: private Redis, Postfix, smtp-sink and mailacd-milter"
+hr
+
+# --- servers -----------------------------------------------------------------
+start_redis || die "cannot start redis-server"
+start_sink || die "cannot start smtp-sink"
+
+t_milter_sockets inet milter
+MILTER_CONF=$T_TMP/mailacd.conf
+# conf/mailacd.conf with our Redis port and milter socket.
+awk -v port="$REDIS_PORT" -v sock="$T_MSOCK" '
+	/^redis[ \t]*=/ { inredis = 1 }
+	inredis && /^[ \t]*port[ \t]*=/ { sub(/=[ \t]*[0-9]+/, "= " port); inredis = 0 }
+	/^[ \t]*socket[ \t]*=[ \t]*"inet:/ { sub(/"inet:[^"]*"/, "\"" sock "\"") }
+	{ print }' "$T_TOP/conf/mailacd.conf" >"$MILTER_CONF"
+grep -q "port = $REDIS_PORT;" "$MILTER_CONF" ||
+    die "could not set the Redis port in $MILTER_CONF"
+CHECK=$("$MILTER" -n -c "$MILTER_CONF" 2>&1) ||
+    die "configuration check failed: $CHECK"
+
+start_milter "$T_MSOCK" "$MILTER_CONF" || die "cannot start mailacd-milter"
+start_postfix "$MILTER_PF" || die "cannot start the private Postfix"
+
+echo "Redis          127.0.0.1:$REDIS_PORT"
+echo "Postfix smtpd  127.0.0.1:$SMTP_PORT  (config $PF_CONF)"
+echo "mailacd-milter $MILTER_SOCKET  (config $MILTER_CONF: $CHECK)"
+echo "smtp-sink      127.0.0.1:$SINK_PORT  (every delivered message dumped in $SINK_DIR)"
+hr
+
+# --- mail --------------------------------------------------------------------
+DATE=$(date -R)
+RUN=$$.$(date +%s)
+N=0
+
+# mail - FROM TO SUBJECT BODY [EXTRA-HEADERS]: write and send one message
+mail() {
+	N=$((N + 1))
+	_mid="demo$N.$RUN@customer.example"
+	{
+		echo "From: $1"
+		echo "To: $2"
+		echo "Subject: $3"
+		echo "Date: $DATE"
+		echo "Message-ID: <$_mid>"
+		echo "MIME-Version: 1.0"
+		echo "Content-Type: text/plain; charset=UTF-8"
+		echo "Content-Transfer-Encoding: 8bit"
+		[ -n "${5:-}" ] && printf '%s\n' "$5"
+		echo
+		printf '%s\n' "$4"
+	} >"$T_TMP/demo$N.eml"
+	_env_from=$(printf '%s\n' "$1" | sed 's/.*<\(.*\)>.*/\1/')
+	_env_to=$(printf '%s\n' "$2" | sed 's/.*<\(.*\)>.*/\1/')
+	send_mail "$T_TMP/demo$N.eml" "$_env_from" "$_env_to"
+	_rc=$?
+	printf '[%d] %-26s -> %-24s %s\n' "$N" "$_env_from" "$_env_to" \
+	    "$(swaks_final_reply)"
+	[ "$_rc" -eq 0 ] || die "message $N was not accepted (swaks exit $_rc): $(cat "$SWAKS_LOG")"
+	echo "$N $_mid $_env_to" >>"$T_TMP/sent"
+}
+
+echo "Sending customer mail (swaks -> Postfix -> mailacd-milter -> smtp-sink):"
+mail "Mary Major <mary@customer.example>" "support@example.com" \
+    "My order #1234 has not arrived" \
+    "Hello, I ordered a kettle two weeks ago and it has not arrived yet."
+mail "=?UTF-8?Q?Jos=C3=A9_Garc=C3=ADa?= <jose@cliente.example>" \
+    "ventas@example.com" \
+    "=?UTF-8?Q?Cotizaci=C3=B3n_para_50_licencias?=" \
+    "Buenos días, ¿podrían enviarme una cotización para 50 licencias?"
+mail "Bob Builder <bob@customer.example>" "billing@example.com" \
+    "Invoice INV-2024-001 charged twice" \
+    "My card was charged twice for the same invoice."
+mail "=?UTF-8?Q?Luc=C3=ADa_P=C3=A9rez?= <lucia@cliente.example>" \
+    "ayuda@example.com" \
+    "=?UTF-8?B?$(printf '%s' 'No puedo entrar en mi cuenta' | base64 -w0)?=" \
+    "Hola, olvidé mi contraseña y no puedo entrar."
+mail "Alice <alice@customer.example>" "friend@elsewhere.example" \
+    "Lunch on Friday?" "Not for the contact center at all."
+mail "Mallory <mallory@customer.example>" "billing@example.com" \
+    "Please route me first" "I set my own routing headers." \
+    "X-MailACD-Queue: vip
+X-MailACD-Interaction: 00000000000000000000000000000000; queue=vip;
+	priority=1000"
+# The first message once more, as an MTA would retry it.
+cp "$T_TMP/demo1.eml" "$T_TMP/retry.eml"
+send_mail "$T_TMP/retry.eml" mary@customer.example support@example.com
+printf '[1] again (an MTA retry)     -> %-24s %s\n' support@example.com "$(swaks_final_reply)"
+
+TOTAL=$(( $(wc -l <"$T_TMP/sent") + 1 ))
+wait_sink "$TOTAL" 30 || die "only $(sink_count) of $TOTAL messages reached the sink"
+hr
+
+# --- decisions ---------------------------------------------------------------
+echo "Routing decisions (read back from Redis: XRANGE 'mailacd:{acme}:ingest' - +):"
+echo
+while read -r n mid to; do
+	f=$(sink_find "$mid" | sed 1q)
+	ids=$(msg_header "$f" X-MailACD-Interaction | sed 's/[[:space:]]*;.*//')
+	subj=$(stream_field acme "$(stream_find acme id "$(echo "$ids" | sed 1q)" | sed 1q)" subject)
+	if [ -z "$ids" ]; then
+		printf '[%d] to %s\n    not a registered address: delivered untouched, nothing in Redis\n' \
+		    "$n" "$to"
+		continue
+	fi
+	printf '[%d] to %s  "%s"\n' "$n" "$to" "$subj"
+	for id in $ids; do
+		e=$(stream_find acme id "$id" | sed 1q)
+		if [ -z "$e" ]; then
+			printf '    interaction %s: NOT in the stream\n' "$id"
+			continue
+		fi
+		printf '    interaction %s\n' "$id"
+		sk=$(stream_field acme "$e" skills)
+		la=$(stream_field acme "$e" language)
+		printf '      queue=%s  skills=%s  language=%s  priority=%s  match=%s%s\n' \
+		    "$(stream_field acme "$e" queue)" "${sk:-(none)}" "${la:-(any)}" \
+		    "$(stream_field acme "$e" priority)" \
+		    "$(stream_field acme "$e" match)" \
+		    "$(a=$(stream_field acme "$e" auto); [ -n "$a" ] && echo "  auto=$a")"
+	done
+	if [ "$n" = 1 ]; then
+		again=$(sink_find "$mid" | sed -n 2p)
+		aid=$(msg_header "$again" X-MailACD-Interaction | sed 's/[[:space:]]*;.*//')
+		printf '    retried copy stamped %s: %s\n' "$aid" \
+		    "$([ "$aid" = "$ids" ] && echo "same interaction, no second stream entry" ||
+		    echo "DIFFERENT")"
+	fi
+done <"$T_TMP/sent"
+echo
+echo "Stream length: $(stream_len acme) entries for $(( TOTAL - 1 )) distinct messages."
+hr
+
+# --- one delivered message -----------------------------------------------------
+SPOOF=$(awk '$3 == "billing@example.com" { n = $2 } END { print n }' "$T_TMP/sent")
+f=$(sink_find "$SPOOF" | sed 1q)
+echo "Headers of message [6] as delivered (the sender's X-MailACD-* headers are gone):"
+echo
+msg_headers "$f" | grep -v '^Received:' | sed 's/^/    /'
+echo
+echo "Its stream entry in Redis:"
+e=$(stream_find acme id "$(msg_header "$f" X-MailACD-Interaction | sed 's/[[:space:]]*;.*//')" | sed 1q)
+stream_entry acme "${e:-0}" | sed 's/^/    /'
+hr
+echo "Assignment to agents: not implemented yet (mailacd-router), see README."
+echo "The stream above is what the router will consume."
+hr
+
+if [ "${DEMO_KEEP:-0}" = 1 ]; then
+	cat <<EOF
+DEMO_KEEP=1: everything stays up.
+  send:    swaks --server 127.0.0.1 --port $SMTP_PORT --to support@example.com
+  look:    redis-cli -p $REDIS_PORT XRANGE 'mailacd:{acme}:ingest' - +
+           ls $SINK_DIR;  tail $MILTER_LOG;  tail $T_TMP/postfix/maillog
+  reload:  edit $MILTER_CONF; kill -HUP $MILTER_PID
+  stop:    postfix -c $PF_CONF stop; kill $MILTER_PID $SINK_PID $REDIS_PID; rm -rf $T_TMP
+EOF
+fi
