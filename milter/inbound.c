@@ -12,12 +12,34 @@
 #include <strings.h>
 #include <sys/time.h>
 
+#include <pthread.h>
+
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "addr.h"
 #include "hdr.h"
 #include "inbound.h"
+#include "rnd.h"
+
+/* SHA-256 fetched once: an implicit fetch per digest costs more than the
+ * digest itself in OpenSSL 3 */
+static EVP_MD *inb_sha256;
+static pthread_once_t inb_once = PTHREAD_ONCE_INIT;
+
+/* inb_fetch - look SHA-256 up in the default provider, once */
+static void
+inb_fetch(void)
+{
+	inb_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+/* inb_md - the SHA-256 implementation to use */
+static const EVP_MD *
+inb_md(void)
+{
+	pthread_once(&inb_once, inb_fetch);
+	return (inb_sha256 != NULL ? inb_sha256 : EVP_sha256());
+}
 
 /* inb_now_ms - wall clock in milliseconds */
 static long long
@@ -66,7 +88,7 @@ inb_sender(struct inb_msg *m, const char *sender)
 	m->auto_reason = hdr_auto_sender(m->sender);
 	if (m->hash == NULL) {
 		if ((m->hash = EVP_MD_CTX_new()) == NULL ||
-		    EVP_DigestInit_ex(m->hash, EVP_sha256(), NULL) != 1)
+		    EVP_DigestInit_ex(m->hash, inb_md(), NULL) != 1)
 			return (-1);
 	}
 	EVP_DigestUpdate(m->hash, m->sender, strlen(m->sender) + 1);
@@ -246,7 +268,6 @@ int
 inb_finish(struct inb_msg *m, char *err, size_t errlen)
 {
 	unsigned char ident[EVP_MAX_MD_SIZE], seen[EVP_MAX_MD_SIZE];
-	unsigned char rnd[INB_ID_LEN / 2];
 	unsigned int identlen = 0, seenlen;
 	char	*mid = NULL;
 	size_t	i;
@@ -258,7 +279,7 @@ inb_finish(struct inb_msg *m, char *err, size_t errlen)
 			return (-1);
 		}
 		if (EVP_Digest(mid, strlen(mid), ident, &identlen,
-		    EVP_sha256(), NULL) != 1)
+		    inb_md(), NULL) != 1)
 			identlen = 0;
 		free(mid);
 	} else if (m->hash != NULL &&
@@ -272,7 +293,7 @@ inb_finish(struct inb_msg *m, char *err, size_t errlen)
 		struct inb_rcpt *r = &m->rcpts[i];
 		EVP_MD_CTX *c = EVP_MD_CTX_new();
 
-		if (c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 ||
+		if (c == NULL || EVP_DigestInit_ex(c, inb_md(), NULL) != 1 ||
 		    EVP_DigestUpdate(c, ident, identlen) != 1 ||
 		    EVP_DigestUpdate(c, r->address, strlen(r->address)) != 1 ||
 		    EVP_DigestFinal_ex(c, seen, &seenlen) != 1) {
@@ -282,11 +303,10 @@ inb_finish(struct inb_msg *m, char *err, size_t errlen)
 		}
 		EVP_MD_CTX_free(c);
 		inb_hex(seen, seenlen, r->seen);
-		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		if (rnd_hex(r->id, INB_ID_LEN / 2) != 0) {
 			snprintf(err, errlen, "OpenSSL RAND_bytes failed");
 			return (-1);
 		}
-		inb_hex(rnd, sizeof(rnd), r->id);
 	}
 	return (0);
 }

@@ -29,10 +29,18 @@ struct mlfi_conf {
 struct mlfi_conn {
 	struct mlfi_conf *conf;
 	struct inb_msg msg;
+	unsigned long nr;	/* SMFIP_NR_* steps the MTA expects no reply to */
+	int	failed;		/* a no-reply step failed: tempfail at DATA/EOM */
 };
 
 static pthread_mutex_t mlfi_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mlfi_conf *mlfi_current;
+static int mlfi_noreply;	/* offer SMFIP_NR_* (unix sockets only) */
+
+/* Steps that never change the outcome on their own: with SMFIP_NR_* the
+ * MTA sends them without waiting, which saves a round trip each. */
+#define MLFI_NR_STEPS	(SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR | \
+			 SMFIP_NR_EOH | SMFIP_NR_BODY)
 
 #define MLFI_TEMPFAIL_TEXT \
 	"mailacd: cannot record the interaction now, try again later"
@@ -96,6 +104,46 @@ mlfi_shutdown(void)
 	mlfi_conf_unref(old);
 }
 
+static sfsistat mlfi_tempfail(SMFICTX *, struct mlfi_conn *);
+
+/* mlfi_set_noreply - allow the no-reply steps (see mlfi.h) */
+void
+mlfi_set_noreply(int on)
+{
+	mlfi_noreply = on;
+}
+
+/* mlfi_conn_new - per-connection state with the current configuration */
+static struct mlfi_conn *
+mlfi_conn_new(SMFICTX *ctx)
+{
+	struct mlfi_conn *conn;
+
+	if ((conn = calloc(1, sizeof(*conn))) == NULL)
+		return (NULL);
+	if ((conn->conf = mlfi_conf_get()) == NULL) {
+		free(conn);
+		return (NULL);
+	}
+	inb_reset(&conn->msg);
+	smfi_setpriv(ctx, conn);
+	return (conn);
+}
+
+/* mlfi_step - the answer to a step: no reply where negotiated, otherwise
+ * continue; a failure in a no-reply step is kept for DATA or EOM */
+static sfsistat
+mlfi_step(SMFICTX *ctx, struct mlfi_conn *conn, unsigned long flag, int rc)
+{
+	if (rc < 0) {
+		log_errx("%s: out of memory; tempfail", conn->msg.qid);
+		if (!(conn->nr & flag))
+			return (mlfi_tempfail(ctx, conn));
+		conn->failed = 1;
+	}
+	return ((conn->nr & flag) ? SMFIS_NOREPLY : SMFIS_CONTINUE);
+}
+
 /* mlfi_qid - remember the MTA queue id as soon as the MTA tells it */
 static void
 mlfi_qid(SMFICTX *ctx, struct mlfi_conn *conn)
@@ -113,6 +161,7 @@ static void
 mlfi_reset(struct mlfi_conn *conn)
 {
 	inb_reset(&conn->msg);
+	conn->failed = 0;
 }
 
 /* mlfi_tempfail - ask the MTA to keep the message and retry */
@@ -130,12 +179,24 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-	(void)ctx;
+	struct mlfi_conn *conn;
+
 	(void)f2;
 	(void)f3;
+	if ((conn = smfi_getpriv(ctx)) == NULL &&
+	    (conn = mlfi_conn_new(ctx)) == NULL) {
+		log_errx("NOQUEUE: out of memory; tempfail");
+		return (SMFIS_TEMPFAIL);
+	}
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS);
-	/* no SMFIP_NR_*: over TCP they make Postfix stall */
 	*pf1 = f1 & (SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN);
+	/* Over TCP the no-reply steps make Postfix send several small
+	 * segments in a row, and Nagle on its side waits for our delayed
+	 * ACK: 40 ms a message.  Unix sockets have no such problem. */
+	if (mlfi_noreply) {
+		conn->nr = f1 & MLFI_NR_STEPS;
+		*pf1 |= conn->nr;
+	}
 	*pf2 = 0;
 	*pf3 = 0;
 	return (SMFIS_CONTINUE);
@@ -147,25 +208,15 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct mlfi_conn *conn = smfi_getpriv(ctx);
 
-	if (conn == NULL) {
-		if ((conn = calloc(1, sizeof(*conn))) == NULL) {
-			log_errx("NOQUEUE: out of memory; tempfail");
-			return (SMFIS_TEMPFAIL);
-		}
-		if ((conn->conf = mlfi_conf_get()) == NULL) {
-			free(conn);
-			return (SMFIS_TEMPFAIL);
-		}
-		inb_reset(&conn->msg);
-		smfi_setpriv(ctx, conn);
+	/* without option negotiation (old MTAs) this is the first step */
+	if (conn == NULL && (conn = mlfi_conn_new(ctx)) == NULL) {
+		log_errx("NOQUEUE: out of memory; tempfail");
+		return (SMFIS_TEMPFAIL);
 	}
 	mlfi_reset(conn);
 	mlfi_qid(ctx, conn);
-	if (inb_sender(&conn->msg, argv[0]) != 0) {
-		log_errx("%s: out of memory; tempfail", conn->msg.qid);
-		return (mlfi_tempfail(ctx, conn));
-	}
-	return (SMFIS_CONTINUE);
+	return (mlfi_step(ctx, conn, SMFIP_NR_MAIL,
+	    inb_sender(&conn->msg, argv[0])));
 }
 
 /* mlfi_envrcpt - match one recipient against the registered addresses */
@@ -177,11 +228,8 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 	if (conn == NULL)
 		return (SMFIS_CONTINUE);
 	mlfi_qid(ctx, conn);
-	if (inb_rcpt(&conn->msg, conn->conf->cfg, argv[0]) < 0) {
-		log_errx("%s: out of memory; tempfail", conn->msg.qid);
-		return (mlfi_tempfail(ctx, conn));
-	}
-	return (SMFIS_CONTINUE);
+	return (mlfi_step(ctx, conn, SMFIP_NR_RCPT,
+	    inb_rcpt(&conn->msg, conn->conf->cfg, argv[0]) < 0 ? -1 : 0));
 }
 
 /* mlfi_data - mail to no registered address passes untouched, unread */
@@ -190,6 +238,8 @@ mlfi_data(SMFICTX *ctx)
 {
 	struct mlfi_conn *conn = smfi_getpriv(ctx);
 
+	if (conn != NULL && conn->failed)
+		return (mlfi_tempfail(ctx, conn));
 	if (conn == NULL || conn->msg.nrcpts == 0) {
 		if (conn != NULL)
 			mlfi_reset(conn);
@@ -207,11 +257,8 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 
 	if (conn == NULL)
 		return (SMFIS_CONTINUE);
-	if (inb_header(&conn->msg, name, value) != 0) {
-		log_errx("%s: out of memory; tempfail", conn->msg.qid);
-		return (mlfi_tempfail(ctx, conn));
-	}
-	return (SMFIS_CONTINUE);
+	return (mlfi_step(ctx, conn, SMFIP_NR_HDR,
+	    inb_header(&conn->msg, name, value)));
 }
 
 /* mlfi_eoh - end of headers */
@@ -220,9 +267,10 @@ mlfi_eoh(SMFICTX *ctx)
 {
 	struct mlfi_conn *conn = smfi_getpriv(ctx);
 
-	if (conn != NULL)
-		inb_eoh(&conn->msg);
-	return (SMFIS_CONTINUE);
+	if (conn == NULL)
+		return (SMFIS_CONTINUE);
+	inb_eoh(&conn->msg);
+	return (mlfi_step(ctx, conn, SMFIP_NR_EOH, 0));
 }
 
 /* mlfi_body - body size, and identity when there is no Message-ID */
@@ -231,9 +279,10 @@ mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
 {
 	struct mlfi_conn *conn = smfi_getpriv(ctx);
 
-	if (conn != NULL)
-		inb_body(&conn->msg, data, len);
-	return (SMFIS_CONTINUE);
+	if (conn == NULL)
+		return (SMFIS_CONTINUE);
+	inb_body(&conn->msg, data, len);
+	return (mlfi_step(ctx, conn, SMFIP_NR_BODY, 0));
 }
 
 /* mlfi_strip - remove every X-MailACD-* header that came from outside,
@@ -266,6 +315,8 @@ mlfi_eom(SMFICTX *ctx)
 		return (SMFIS_CONTINUE);
 	m = &conn->msg;
 	mlfi_qid(ctx, conn);
+	if (conn->failed)
+		return (mlfi_tempfail(ctx, conn));
 	if (m->nrcpts == 0) {
 		mlfi_reset(conn);
 		return (SMFIS_CONTINUE);

@@ -84,6 +84,17 @@ rcli FLUSHALL >/dev/null
 mt_run inbound.lua
 is "$(rcli XLEN "$S")" 3 "Redis back and empty: hand-off works again"
 
+# the same conversation over TCP, where no step goes without a reply
+kill_pid "$MILTER_PID"
+t_forget "$MILTER_PID"
+rcli FLUSHALL >/dev/null
+P=$(free_port)
+sed "s|socket = \".*\";|socket = \"inet:$P@127.0.0.1\";|" "$T_TMP/mailacd.conf.in" \
+    >"$T_TMP/mailacd-tcp.conf"
+start_milter "inet:$P@127.0.0.1" "$T_TMP/mailacd-tcp.conf"
+mt_run inbound.lua
+is "$(rcli XLEN "$S")" 3 "over TCP: the same three interactions"
+
 rcli SET 'mailacd:{acme}:schema' 99 >/dev/null
 mt_run redis-down.lua
 like "$(cat "$MILTER_LOG")" "stored data has schema 99, this milter writes schema 1" \

@@ -11,7 +11,14 @@ ok(mt.test_action(conn, SMFIF_CHGHDRS), "asks to change headers")
 ok(not mt.test_action(conn, SMFIF_ADDRCPT), "does not ask to add recipients")
 ok(mt.test_option(conn, SMFIP_NOCONNECT), "skips the connect step (not needed inbound)")
 ok(mt.test_option(conn, SMFIP_NOHELO), "skips HELO")
-ok(not mt.test_option(conn, SMFIP_NR_HDR), "no no-reply flags (Postfix stalls over TCP)")
+if sock:match("^unix:") then
+	ok(mt.test_option(conn, SMFIP_NR_HDR) and mt.test_option(conn, SMFIP_NR_RCPT) and
+	   mt.test_option(conn, SMFIP_NR_BODY), "unix socket: no replies to MAIL, RCPT, headers, body")
+	ok(not mt.test_option(conn, SMFIP_NR_DATA), "but a reply to DATA (unregistered mail is accepted there)")
+else
+	ok(not mt.test_option(conn, SMFIP_NR_HDR), "TCP socket: no no-reply flags (Postfix stalls)")
+	ok(not mt.test_option(conn, SMFIP_NR_RCPT), "TCP socket: RCPT is answered too")
+end
 must(mt.data(conn), "DATA")
 is(mt.getreply(conn), SMFIR_CONTINUE, "registered recipient: DATA continues")
 must(mt.header(conn, "From", "Ana <ana@example.net>"), "From")
