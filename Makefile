@@ -82,7 +82,8 @@ test: check-deps all
 
 test-asan: check-deps asan
 	MAILACD_BUILD=$(CURDIR)/build-asan \
-	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/t/lsan.supp \
 	UBSAN_OPTIONS=print_stacktrace=1 prove -v --timer t/
 
 check-deps:

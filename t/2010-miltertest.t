@@ -99,4 +99,5 @@ rcli SET 'mailacd:{acme}:schema' 99 >/dev/null
 mt_run redis-down.lua
 like "$(cat "$MILTER_LOG")" "stored data has schema 99, this milter writes schema 1" \
     "an unknown schema version is refused, not overwritten"
+milter_log_clean
 done_testing
