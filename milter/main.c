@@ -287,9 +287,11 @@ main(int argc, char **argv)
 		    main_socket);
 		log_fatal(EX_OSERR, "cannot listen on %s", main_socket);
 	}
+	/* the MTA connects as a member of the group: 0660 whatever the umask */
 	if (user != NULL && (upath = main_unix_path(main_socket)) != NULL &&
-	    chown(upath, uid, gid) != 0)
-		log_fatal(EX_OSERR, "chown %s: %s", upath, strerror(errno));
+	    (chown(upath, uid, gid) != 0 || chmod(upath, 0660) != 0))
+		log_fatal(EX_OSERR, "%s: cannot give the socket to %s: %s",
+		    upath, user, strerror(errno));
 	if (!foreground)
 		main_daemonize();
 	if (pidfile != NULL) {

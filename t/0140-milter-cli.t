@@ -68,4 +68,19 @@ is "$(cat "$T_TMP/m.pid" 2>/dev/null)" "$SPAWNED_PID" "with the milter's pid"
 kill -TERM "$SPAWNED_PID"
 ok "SIGTERM stops the milter" wait_for 10 t_not_alive "$SPAWNED_PID"
 ok "and the pid file is removed" wait_for 5 test ! -e "$T_TMP/m.pid"
+# -u: the unix socket goes to the user and group with mode 0660, and the
+# milter runs as that user
+if [ "$(id -u)" -eq 0 ] && id postfix >/dev/null 2>&1; then
+	spawn user "$T_TMP/user.log" sh -c 'umask 022; exec "$@"' m "$M" -f \
+	    -c "$T_TMP/good.conf" -u postfix:postfix -p "unix:$T_TMP/u.sock"
+	UPID=$SPAWNED_PID
+	ok "-u: the milter listens" wait_for 10 test -S "$T_TMP/u.sock"
+	is "$(stat -c '%U:%G %a' "$T_TMP/u.sock" 2>/dev/null)" "postfix:postfix 660" \
+	    "-u postfix:postfix: socket owned by postfix:postfix, mode 0660 despite umask 022"
+	is "$(awk '/^Uid:/ { print $2 }' "/proc/$UPID/status")" "$(id -u postfix)" \
+	    "-u postfix: the milter runs as postfix"
+	kill_pid "$UPID"
+else
+	for _i in 1 2 3; do skip "-u needs root and a postfix user"; done
+fi
 done_testing
