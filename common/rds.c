@@ -108,38 +108,36 @@ rds_error(redisContext *c, redisReply *r, char *err, size_t errlen)
 		snprintf(err, errlen, "unexpected reply type %d", r->type);
 }
 
+/* rds_simple - run one command that must not answer an error; 0 or -1 */
+static int
+rds_simple(redisContext *c, int argc, const char **argv, char *err,
+    size_t errlen)
+{
+	redisReply *r = redisCommandArgv(c, argc, argv, NULL);
+	int	rc = 0;
+
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		rds_error(c, r, err, errlen);
+		rc = -1;
+	}
+	if (r != NULL)
+		freeReplyObject(r);
+	return (rc);
+}
+
 /* rds_setup - AUTH and SELECT on a new context; 0 or -1 with ERR */
 static int
 rds_setup(struct rds_pool *pool, redisContext *c, char *err, size_t errlen)
 {
-	redisReply *r;
 	char	db[16];
+	const char *auth[2] = { "AUTH", pool->password };
+	const char *sel[2] = { "SELECT", db };
 
-	if (pool->password != NULL) {
-		const char *argv[2] = { "AUTH", pool->password };
-
-		r = redisCommandArgv(c, 2, argv, NULL);
-		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-			rds_error(c, r, err, errlen);
-			if (r != NULL)
-				freeReplyObject(r);
-			return (-1);
-		}
-		freeReplyObject(r);
-	}
-	if (pool->database != 0) {
-		const char *argv[2] = { "SELECT", db };
-
-		snprintf(db, sizeof(db), "%d", pool->database);
-		r = redisCommandArgv(c, 2, argv, NULL);
-		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-			rds_error(c, r, err, errlen);
-			if (r != NULL)
-				freeReplyObject(r);
-			return (-1);
-		}
-		freeReplyObject(r);
-	}
+	snprintf(db, sizeof(db), "%d", pool->database);
+	if (pool->password != NULL && rds_simple(c, 2, auth, err, errlen) != 0)
+		return (-1);
+	if (pool->database != 0 && rds_simple(c, 2, sel, err, errlen) != 0)
+		return (-1);
 	return (0);
 }
 
@@ -148,6 +146,7 @@ redisContext *
 rds_get(struct rds_pool *pool, int *fresh, char *err, size_t errlen)
 {
 	redisContext *c = NULL;
+	char	why[200] = "";
 
 	pthread_mutex_lock(&pool->lock);
 	if (pool->nidle > 0)
@@ -168,17 +167,16 @@ rds_get(struct rds_pool *pool, int *fresh, char *err, size_t errlen)
 		return (NULL);
 	}
 	if (c->err != 0) {
-		char	why[200];
-
 		rds_error(c, NULL, why, sizeof(why));
 		snprintf(err, errlen, "connect %s: %s", pool->desc, why);
 		redisFree(c);
 		return (NULL);
 	}
 	if (redisSetTimeout(c, pool->command_tv) != REDIS_OK ||
-	    rds_setup(pool, c, err, errlen) != 0) {
-		if (c->err != 0 && err[0] == '\0')
-			rds_error(c, NULL, err, errlen);
+	    rds_setup(pool, c, why, sizeof(why)) != 0) {
+		if (why[0] == '\0')
+			rds_error(c, NULL, why, sizeof(why));
+		snprintf(err, errlen, "connect %s: %s", pool->desc, why);
 		redisFree(c);
 		return (NULL);
 	}

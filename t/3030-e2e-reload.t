@@ -11,11 +11,7 @@ require_tools redis-server redis-cli postfix postconf postqueue smtp-sink \
     swaks ss perl
 require_build mailacd-milter
 
-start_redis || bail_out "cannot start redis-server"
-start_sink || bail_out "cannot start smtp-sink"
-start_milter inet || bail_out "cannot start mailacd-milter"
-start_postfix "$MILTER_PF" || bail_out "cannot start the private Postfix"
-note "redis :$REDIS_PORT  sink :$SINK_PORT  smtpd :$SMTP_PORT  milter $MILTER_SOCKET"
+start_stack inet
 
 RUN=$$.$(date +%s)
 DATE=$(date -R)

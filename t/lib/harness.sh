@@ -26,6 +26,7 @@
 #   Postfix    start_postfix postfix_set_milter stop_postfix queue_empty
 #              queue_listing; send_mail swaks_final_reply (swaks)
 #   milters    milter_conf start_milter stop_milter milter_log_clean
+#   all        start_stack (Redis + sink + milter + Postfix)
 #              start_noop_milter stop_noop_milter
 #
 # Environment:
@@ -917,6 +918,17 @@ start_milter() {
 	    -p "$MILTER_SOCKET" ${MILTER_ARGS:-}
 	MILTER_PID=$SPAWNED_PID
 	t_wait_milter "$MILTER_PID" "$MILTER_LOG"
+}
+
+# start_stack - KIND: Redis, smtp-sink, mailacd-milter on a KIND (unix or
+# inet) socket and a private Postfix using it, or bail out
+start_stack() {
+	start_redis || bail_out "cannot start redis-server"
+	start_sink || bail_out "cannot start smtp-sink"
+	start_milter "$1" || bail_out "cannot start mailacd-milter"
+	start_postfix "$MILTER_PF" || bail_out "cannot start the private Postfix"
+	note "redis :$REDIS_PORT  sink :$SINK_PORT  smtpd :$SMTP_PORT " \
+	    " milter $MILTER_SOCKET"
 }
 
 # milter_log_clean - stop the milter and assert that its log holds no

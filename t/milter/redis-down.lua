@@ -2,13 +2,7 @@
 dofile(dir .. "/tap.lua")
 
 local conn = session()
-envelope(conn, "QID101", "<ana@example.net>", { "<support@example.com>" })
-must(mt.data(conn), "DATA")
-must(mt.header(conn, "Message-ID", "<down-1@example.net>"), "Message-ID")
-must(mt.header(conn, "X-MailACD-Queue", "vip"), "spoof")
-must(mt.eoh(conn), "EOH")
-must(mt.bodystring(conn, "x\r\n"), "body")
-must(mt.eom(conn), "EOM")
+send_down1(conn, "QID101")
 is(mt.getreply(conn), SMFIR_REPLYCODE, "Redis down: a reply code instead of accept")
 -- (the two-argument form of this check is broken in miltertest 1.6.0)
 ok(mt.eom_check(conn, MT_SMTPREPLY, "451", "4.3.0",

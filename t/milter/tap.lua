@@ -46,3 +46,15 @@ function envelope(conn, qid, from, rcpts)
 		must(mt.rcptto(conn, r), "RCPT TO " .. r)
 	end
 end
+
+-- send_down1 - the message redis-down.lua and retry.lua both send (the
+-- same Message-ID, as an MTA retry would), with a spoofed routing header
+function send_down1(conn, qid)
+	envelope(conn, qid, "<ana@example.net>", { "<support@example.com>" })
+	must(mt.data(conn), "DATA")
+	must(mt.header(conn, "Message-ID", "<down-1@example.net>"), "Message-ID")
+	must(mt.header(conn, "X-MailACD-Queue", "vip"), "spoof")
+	must(mt.eoh(conn), "EOH")
+	must(mt.bodystring(conn, "x\r\n"), "body")
+	must(mt.eom(conn), "EOM")
+end
