@@ -98,6 +98,7 @@ struct cfg_milter {
 	char	*socket;	/* inet:PORT@HOST, inet6:PORT@HOST, unix:PATH */
 	int	on_redis_failure;	/* enum cfg_on_failure */
 	int	dedup_ttl;	/* seconds a hand-off stays idempotent */
+	int	no_reply_steps;	/* offer the MTA SMFIP_NR_* (see mlfi.c) */
 };
 
 struct cfg {

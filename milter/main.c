@@ -276,7 +276,6 @@ main(int argc, char **argv)
 		log_fatal(EX_OSERR, "out of memory");
 	if (smfi_setconn(main_socket) != MI_SUCCESS)
 		log_fatal(EX_CONFIG, "invalid socket %s", main_socket);
-	mlfi_set_noreply(main_unix_path(main_socket) != NULL);
 	if (mlfi_register() != 0)
 		log_fatal(EX_SOFTWARE, "smfi_register failed");
 	/* listen now, as root, so that errors show before we detach */

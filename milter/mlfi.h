@@ -10,11 +10,6 @@
  * when memory is short (CFG is then released). */
 int	mlfi_install(struct cfg *cfg);
 
-/* mlfi_set_noreply - offer the MTA SMFIP_NR_* for the steps that never
- * answer anything but "continue"; right on unix sockets, wrong over TCP
- * (Postfix's Nagle waits for our delayed ACK) */
-void	mlfi_set_noreply(int on);
-
 /* mlfi_register - register the callbacks with libmilter; 0 or -1 */
 int	mlfi_register(void);
 

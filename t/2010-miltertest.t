@@ -12,7 +12,7 @@ LUA=$T_TOP/t/milter
 # become numbered TAP lines here
 mt_run() {
 	_out=$T_TMP/mt-$1.out
-	miltertest -s "$LUA/$1" -D sock="$MILTER_SOCKET" -D dir="$LUA" \
+	miltertest -s "$LUA/$1" -D sock="$MILTER_SOCKET" -D dir="$LUA" -D nr="${NR:-1}" \
 	    >"$_out" 2>&1
 	_rc=$?
 	while IFS= read -r _l; do
@@ -84,16 +84,16 @@ rcli FLUSHALL >/dev/null
 mt_run inbound.lua
 is "$(rcli XLEN "$S")" 3 "Redis back and empty: hand-off works again"
 
-# the same conversation over TCP, where no step goes without a reply
+# the same conversation over TCP with every step answered
 kill_pid "$MILTER_PID"
 t_forget "$MILTER_PID"
 rcli FLUSHALL >/dev/null
 P=$(free_port)
-sed "s|socket = \".*\";|socket = \"inet:$P@127.0.0.1\";|" "$T_TMP/mailacd.conf.in" \
-    >"$T_TMP/mailacd-tcp.conf"
+sed -e "s|socket = \".*\";|socket = \"inet:$P@127.0.0.1\"; no_reply_steps = false;|" \
+    "$T_TMP/mailacd.conf.in" >"$T_TMP/mailacd-tcp.conf"
 start_milter "inet:$P@127.0.0.1" "$T_TMP/mailacd-tcp.conf"
-mt_run inbound.lua
-is "$(rcli XLEN "$S")" 3 "over TCP: the same three interactions"
+NR=0 mt_run inbound.lua
+is "$(rcli XLEN "$S")" 3 "over TCP, every step answered: the same three interactions"
 
 rcli SET 'mailacd:{acme}:schema' 99 >/dev/null
 mt_run redis-down.lua

@@ -157,6 +157,7 @@ test_good(void)
 	is_int(cfg->milter.on_redis_failure, CFG_FAIL_ACCEPT,
 	    "milter.on_redis_failure");
 	is_int(cfg->milter.dedup_ttl, 86400, "milter.dedup_ttl");
+	is_int(cfg->milter.no_reply_steps, 0, "milter.no_reply_steps");
 	is_int(cfg->local_part_case_sensitive, 0, "local_part_case_sensitive");
 	is_str(cfg->subaddress_separators, "+-", "subaddress_separators");
 
@@ -274,6 +275,7 @@ test_minimal(void)
 	is_int(cfg->milter.on_redis_failure, CFG_FAIL_TEMPFAIL,
 	    "default milter.on_redis_failure");
 	is_int(cfg->milter.dedup_ttl, 604800, "default milter.dedup_ttl");
+	is_int(cfg->milter.no_reply_steps, 1, "default milter.no_reply_steps");
 	is_int(cfg->local_part_case_sensitive, 0,
 	    "default local_part_case_sensitive");
 	is_str(cfg->subaddress_separators, "+",
@@ -938,7 +940,7 @@ test_schema(void)
 	int	seen[7] = { 0 }, i;
 
 	cfg_schema_each(collect, seen);
-	is_int(seen[0], 38, "38 settings in the schema");
+	is_int(seen[0], 39, "39 settings in the schema");
 	for (i = 1; i < 7; i++)
 		is_int(seen[i], 1, "schema path %d listed once", i);
 }
