@@ -111,4 +111,7 @@ clean:
 
 .PHONY: all asan deps test test-asan check-deps demo bench install clean
 
+# keep intermediate objects (t/unit/*.o): no "rm" after prove's summary
+.SECONDARY:
+
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
