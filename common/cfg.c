@@ -70,6 +70,20 @@ static const struct cfg_key cfg_milter_keys[] = {
 	{ .name = NULL }
 };
 
+static const struct cfg_key cfg_router_keys[] = {
+	{ .name = "consumer", .type = CFG_T_STR, .min = 1, .max = 200,
+	  .off = offsetof(struct cfg_router, consumer),
+	  .check = cfg_check_name },
+	{ .name = "batch", .type = CFG_T_INT, .min = 1, .max = 10000,
+	  .idef = 100, .off = offsetof(struct cfg_router, batch) },
+	{ .name = "block_ms", .type = CFG_T_INT, .min = 10, .max = 60000,
+	  .idef = 2000, .off = offsetof(struct cfg_router, block_ms) },
+	{ .name = "claim_idle_ms", .type = CFG_T_INT, .min = 1000,
+	  .max = 86400000, .idef = 60000,
+	  .off = offsetof(struct cfg_router, claim_idle_ms) },
+	{ .name = NULL }
+};
+
 /* The matching settings live directly in struct cfg. */
 static const struct cfg_key cfg_matching_keys[] = {
 	{ .name = "local_part_case_sensitive", .type = CFG_T_BOOL, .idef = 0,
@@ -170,6 +184,8 @@ const struct cfg_key cfg_top_keys[] = {
 	  .off = offsetof(struct cfg, redis), .sub = cfg_redis_keys },
 	{ .name = "milter", .type = CFG_T_GROUP,
 	  .off = offsetof(struct cfg, milter), .sub = cfg_milter_keys },
+	{ .name = "router", .type = CFG_T_GROUP,
+	  .off = offsetof(struct cfg, router), .sub = cfg_router_keys },
 	{ .name = "matching", .type = CFG_T_GROUP, .off = 0,
 	  .sub = cfg_matching_keys },
 	{ .name = "organizations", .type = CFG_T_LIST,

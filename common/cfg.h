@@ -101,11 +101,20 @@ struct cfg_milter {
 	int	no_reply_steps;	/* offer the MTA SMFIP_NR_* (see mlfi.c) */
 };
 
+struct cfg_router {
+	char	*consumer;	/* consumer name; NULL: host name + pid */
+	int	batch;		/* stream entries read per call */
+	int	block_ms;	/* how long one read waits for new entries */
+	int	claim_idle_ms;	/* entries idle this long at a dead consumer
+				   are taken over */
+};
+
 struct cfg {
 	int	refs;
 	char	*file;
 	struct cfg_redis redis;
 	struct cfg_milter milter;
+	struct cfg_router router;
 	int	local_part_case_sensitive;
 	char	*subaddress_separators;	/* "" disables sub-addressing */
 	struct cfg_org *orgs;

@@ -276,6 +276,10 @@ test_minimal(void)
 	    "default milter.on_redis_failure");
 	is_int(cfg->milter.dedup_ttl, 604800, "default milter.dedup_ttl");
 	is_int(cfg->milter.no_reply_steps, 1, "default milter.no_reply_steps");
+	ok(cfg->router.consumer == NULL, "default router.consumer: none");
+	is_int(cfg->router.batch, 100, "default router.batch");
+	is_int(cfg->router.block_ms, 2000, "default router.block_ms");
+	is_int(cfg->router.claim_idle_ms, 60000, "default router.claim_idle_ms");
 	is_int(cfg->local_part_case_sensitive, 0,
 	    "default local_part_case_sensitive");
 	is_str(cfg->subaddress_separators, "+",
@@ -940,7 +944,7 @@ test_schema(void)
 	int	seen[7] = { 0 }, i;
 
 	cfg_schema_each(collect, seen);
-	is_int(seen[0], 39, "39 settings in the schema");
+	is_int(seen[0], 44, "44 settings in the schema");
 	for (i = 1; i < 7; i++)
 		is_int(seen[i], 1, "schema path %d listed once", i);
 }
