@@ -30,21 +30,23 @@ WARN	+= -Werror
 endif
 CFLAGS	?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) \
-	     -Icommon -Imilter $(PKG_CFLAGS) -MMD -MP
+	     -Icommon -Imilter -Irouter $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 COMMON_SRC = $(wildcard common/*.c)
 MILTER_SRC = $(wildcard milter/*.c)
+ROUTER_SRC = $(wildcard router/*.c)
 UNIT_SRC   = $(wildcard t/unit/*.c)
 
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 MILTER_OBJ = $(MILTER_SRC:%.c=$(B)/%.o)
+ROUTER_OBJ = $(ROUTER_SRC:%.c=$(B)/%.o)
 # milter modules without libmilter glue: unit tests link them
 MILTER_LIB_OBJ = $(filter-out $(B)/milter/main.o $(B)/milter/mlfi.o \
 	     $(B)/milter/nodelay.o,$(MILTER_OBJ))
 UNIT_BIN   = $(UNIT_SRC:t/unit/%.c=$(B)/t/%)
 
-PROGS	= $(B)/mailacd-milter $(B)/bench/noop-milter
+PROGS	= $(B)/mailacd-milter $(B)/mailacd-router $(B)/bench/noop-milter
 VERSION	= $(shell cat VERSION)
 
 all: $(PROGS) $(UNIT_BIN)
@@ -59,13 +61,21 @@ $(B)/libmailacd_common.a: $(COMMON_OBJ)
 $(B)/mailacd-milter: $(MILTER_OBJ) $(B)/libmailacd_common.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(B)/mailacd-router: $(ROUTER_OBJ) $(B)/libmailacd_common.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(B)/libmailacd_milter.a: $(MILTER_LIB_OBJ)
+	$(AR) rcs $@ $^
+
+# router modules without main(): unit tests link them
+$(B)/libmailacd_router.a: $(filter-out $(B)/router/main.o,$(ROUTER_OBJ))
 	$(AR) rcs $@ $^
 
 $(B)/bench/noop-milter: $(B)/bench/noop-milter.o $(B)/milter/nodelay.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/t/%: $(B)/t/unit/%.o $(B)/libmailacd_milter.a $(B)/libmailacd_common.a
+$(B)/t/%: $(B)/t/unit/%.o $(B)/libmailacd_milter.a $(B)/libmailacd_router.a \
+	    $(B)/libmailacd_common.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -99,7 +109,7 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(SYSCONFDIR)/mailacd
-	install -m 755 $(B)/mailacd-milter $(DESTDIR)$(SBINDIR)/
+	install -m 755 $(B)/mailacd-milter $(B)/mailacd-router $(DESTDIR)$(SBINDIR)/
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/

@@ -20,6 +20,27 @@
  * one (message, registered recipient); makes MTA retries idempotent */
 #define KEYS_FMT_SEEN		"mailacd:{%s}:seen:%s"
 
+/* mailacd:{ORG}:ix:ID - hash, one interaction (stream fields + state,
+ * enqueued, rank, entry) */
+#define KEYS_FMT_IX		"mailacd:{%s}:ix:%s"
+/* mailacd:{ORG}:queue:QUEUE - sorted set of waiting interactions, member
+ * KEYS_FMT_MEMBER, score the rank (enqueued ms - 60000 x priority) */
+#define KEYS_FMT_QUEUE		"mailacd:{%s}:queue:%s"
+#define KEYS_FMT_MEMBER		"%015lld:%s"
+/* mailacd:{ORG}:dead - stream of ingest entries that could not be queued */
+#define KEYS_FMT_DEAD		"mailacd:{%s}:dead"
+/* the consumer group of routers on every ingest stream */
+#define KEYS_GROUP		"routers"
+/* a priority point is worth one minute of waiting */
+#define KEYS_PRIORITY_MS	60000LL
+
+/* Interaction hash fields added by the router. */
+#define KEYS_F_STATE		"state"
+#define KEYS_F_ENQUEUED		"enqueued"
+#define KEYS_F_RANK		"rank"
+#define KEYS_F_ENTRY		"entry"
+#define KEYS_F_REASON		"reason"
+
 /* Stream entry fields of mailacd:{ORG}:ingest, schema 1. */
 #define KEYS_F_VERSION		"v"
 #define KEYS_F_ID		"id"

@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "hdr.h"
 #include "handoff.h"
 #include "keys.h"
@@ -39,13 +37,7 @@ static char handoff_sha[41];
 void
 handoff_init(void)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len, i;
-
-	EVP_Digest(handoff_lua, strlen(handoff_lua), md, &len, EVP_sha1(),
-	    NULL);
-	for (i = 0; i < len && i < 20; i++)
-		sprintf(handoff_sha + 2 * i, "%02x", md[i]);
+	rds_script_sha(handoff_lua, handoff_sha);
 }
 
 /* Text decoded from the message for all of its interactions. */
@@ -87,54 +79,6 @@ handoff_text_make(const struct inb_msg *m, struct handoff_text *t)
 		return (-1);
 	}
 	return (0);
-}
-
-/* handoff_head - write "<TYPE><N>\r\n" at P (printf costs ~700
- * instructions a call here); returns the length */
-static size_t
-handoff_head(char *p, char type, size_t n)
-{
-	char	digits[24];
-	size_t	nd = 0, len = 0;
-
-	do
-		digits[nd++] = (char)('0' + n % 10);
-	while ((n /= 10) > 0);
-	p[len++] = type;
-	while (nd > 0)
-		p[len++] = digits[--nd];
-	p[len++] = '\r';
-	p[len++] = '\n';
-	return (len);
-}
-
-/* handoff_frame - append ARGC arguments to C's output as one RESP array.
- * hiredis's own argv formatter runs a printf-like routine per argument,
- * which cost more than the rest of the hand-off for our ~47 arguments. */
-static int
-handoff_frame(redisContext *c, int argc, const char **argv)
-{
-	size_t	len[HANDOFF_ARGC], total = 16, off;
-	char	*buf;
-	int	i, rc;
-
-	for (i = 0; i < argc; i++) {
-		len[i] = strlen(argv[i]);
-		total += len[i] + 24;
-	}
-	if ((buf = malloc(total)) == NULL)
-		return (-1);
-	off = handoff_head(buf, '*', (size_t)argc);
-	for (i = 0; i < argc; i++) {
-		off += handoff_head(buf + off, '$', len[i]);
-		memcpy(buf + off, argv[i], len[i]);
-		off += len[i];
-		buf[off++] = '\r';
-		buf[off++] = '\n';
-	}
-	rc = redisAppendFormattedCommand(c, buf, off);
-	free(buf);
-	return (rc == REDIS_OK ? 0 : -1);
 }
 
 /* handoff_append - queue one EVALSHA (or EVAL) for interaction R */
@@ -202,7 +146,7 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 	FIELD(KEYS_F_QID, m->qid);
 	FIELD(KEYS_F_AUTO, m->auto_reason ? m->auto_reason : "");
 #undef FIELD
-	rc = handoff_frame(c, n, argv);
+	rc = rds_append(c, n, argv);
 	free(skills);
 	return (rc);
 }

@@ -1,0 +1,472 @@
+/* ingest.c - take the milter's hand-off: read each organisation's ingest
+ * stream through the consumer group "routers" and queue every interaction.
+ *
+ * One script per entry writes the interaction hash, adds it to its queue's
+ * sorted set and acknowledges the entry, atomically: an entry is queued
+ * and acknowledged, or neither, so a router killed at any moment loses
+ * nothing, and a replay (own pending entries, entries claimed from a dead
+ * router) finds the hash and only acknowledges.  Entries that can never be
+ * queued go to the dead-letter stream with the reason, in the same way.
+ * A batch of entries costs one round trip. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "ingest.h"
+#include "keys.h"
+#include "log.h"
+#include "rds.h"
+
+/* KEYS: ix, queue, ingest.  ARGV: group, entry, member, rank, enqueued,
+ * field, value, ... */
+static const char ingest_queue_lua[] =
+    "if redis.call('EXISTS', KEYS[1]) == 1 then\n"
+    "  redis.call('XACK', KEYS[3], ARGV[1], ARGV[2])\n"
+    "  return 0\n"
+    "end\n"
+    "redis.call('HSET', KEYS[1], 'state', 'waiting', 'enqueued', ARGV[5],"
+    " 'rank', ARGV[4], 'entry', ARGV[2], unpack(ARGV, 6))\n"
+    "redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])\n"
+    "redis.call('XACK', KEYS[3], ARGV[1], ARGV[2])\n"
+    "return 1\n";
+
+/* KEYS: dead, ingest.  ARGV: group, entry, reason, field, value, ... */
+static const char ingest_dead_lua[] =
+    "redis.call('XADD', KEYS[1], '*', 'entry', ARGV[2], 'reason', ARGV[3],"
+    " unpack(ARGV, 4))\n"
+    "redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])\n"
+    "return 2\n";
+
+static char ingest_queue_sha[41], ingest_dead_sha[41];
+
+#define INGEST_FIELDS_MAX	64	/* pairs per entry we accept */
+
+/* ingest_init - digests of the two scripts */
+void
+ingest_init(void)
+{
+	rds_script_sha(ingest_queue_lua, ingest_queue_sha);
+	rds_script_sha(ingest_dead_lua, ingest_dead_sha);
+}
+
+/* ingest_rank - enqueued - 60 s x priority: the seed's "minutes waiting +
+ * priority", highest first, is this, lowest first, and never changes */
+long long
+ingest_rank(long long enqueued_ms, long long priority)
+{
+	return (enqueued_ms - KEYS_PRIORITY_MS * priority);
+}
+
+/* ingest_number - a decimal integer in [LO, HI], or -1 with *OK = 0 */
+static long long
+ingest_number(const char *s, long long lo, long long hi, int *okp)
+{
+	char	*end;
+	long long v;
+
+	errno = 0;
+	v = (s != NULL && *s != '\0') ? strtoll(s, &end, 10) : 0;
+	*okp = (s != NULL && *s != '\0' && errno == 0 && *end == '\0' &&
+	    v >= lo && v <= hi);
+	return (*okp ? v : -1);
+}
+
+/* ingest_check - is this an interaction we can queue? */
+void
+ingest_check(const char *org, const char *entry, char **names,
+    char **values, size_t n, struct ingest_entry *e)
+{
+	const char *v = NULL, *eorg = NULL, *prio = NULL, *arrived = NULL;
+	size_t	i;
+	int	good;
+
+	memset(e, 0, sizeof(*e));
+	e->org = org;
+	e->entry = entry;
+	for (i = 0; i < n; i++) {
+		if (strcmp(names[i], KEYS_F_VERSION) == 0)
+			v = values[i];
+		else if (strcmp(names[i], KEYS_F_ID) == 0)
+			e->id = values[i];
+		else if (strcmp(names[i], KEYS_F_ORG) == 0)
+			eorg = values[i];
+		else if (strcmp(names[i], KEYS_F_QUEUE) == 0)
+			e->queue = values[i];
+		else if (strcmp(names[i], KEYS_F_PRIORITY) == 0)
+			prio = values[i];
+		else if (strcmp(names[i], KEYS_F_ARRIVED) == 0)
+			arrived = values[i];
+	}
+	if (n > INGEST_FIELDS_MAX)
+		e->reason = "too many fields";
+	else if (v == NULL || strcmp(v, KEYS_SCHEMA) != 0)
+		e->reason = "unknown schema version (field v)";
+	else if (e->id == NULL || strlen(e->id) != 32 ||
+	    strspn(e->id, "0123456789abcdef") != 32)
+		e->reason = "no valid interaction id (field id)";
+	else if (eorg == NULL || strcmp(eorg, org) != 0)
+		e->reason = "organisation differs from the stream's (field org)";
+	else if (e->queue == NULL || *e->queue == '\0' || strlen(e->queue) >
+	    CFG_NAME_MAX || strspn(e->queue, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(e->queue))
+		e->reason = "no valid queue name (field queue)";
+	if (e->reason != NULL)
+		return;
+	e->priority = ingest_number(prio, 0, CFG_PRIORITY_MAX, &good);
+	if (!good) {
+		e->reason = "priority is not a number from 0 to 1000";
+		return;
+	}
+	/* milliseconds since 1970, up to the year 33658 */
+	e->arrived = ingest_number(arrived, 1, 999999999999999LL, &good);
+	if (!good) {
+		e->reason = "arrived is not a time in milliseconds";
+		return;
+	}
+	snprintf(e->rank, sizeof(e->rank), "%lld",
+	    ingest_rank(e->arrived, e->priority));
+	snprintf(e->member, sizeof(e->member), KEYS_FMT_MEMBER, e->arrived,
+	    e->id);
+}
+
+/* ingest_org - the organisation whose ingest stream is KEY, or NULL */
+static const char *
+ingest_org(const struct cfg *cfg, const char *key)
+{
+	char	k[256];
+	size_t	i;
+
+	for (i = 0; i < cfg->norgs; i++)
+		if (keys_fmt(k, sizeof(k), KEYS_FMT_INGEST,
+		    cfg->orgs[i].id) == 0 && strcmp(k, key) == 0)
+			return (cfg->orgs[i].id);
+	return (NULL);
+}
+
+/* ingest_append - queue the script call for stream entry R; E says what it
+ * became */
+static int
+ingest_append(redisContext *c, const char *org, const char *ingest,
+    redisReply *r, struct ingest_entry *e)
+{
+	const char *argv[16 + 2 * INGEST_FIELDS_MAX];
+	char	*names[INGEST_FIELDS_MAX], *values[INGEST_FIELDS_MAX];
+	char	kix[300], kq[300], kdead[300], enq[24];
+	redisReply *f;
+	size_t	n = 0, i;
+	int	argc = 0;
+
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING)
+		return (-1);
+	f = r->element[1];
+	if (f->type == REDIS_REPLY_ARRAY)
+		for (i = 0; i + 1 < f->elements && n < INGEST_FIELDS_MAX; i += 2) {
+			if (f->element[i]->type != REDIS_REPLY_STRING ||
+			    f->element[i + 1]->type != REDIS_REPLY_STRING)
+				return (-1);
+			names[n] = f->element[i]->str;
+			values[n++] = f->element[i + 1]->str;
+		}
+	ingest_check(org, r->element[0]->str, names, values, n, e);
+	if (f->type != REDIS_REPLY_ARRAY)
+		e->reason = "entry deleted before it was queued";
+	else if (f->elements > 2 * INGEST_FIELDS_MAX)
+		e->reason = "too many fields";
+	argv[argc++] = "EVALSHA";
+	if (e->reason == NULL) {
+		if (keys_fmt(kix, sizeof(kix), KEYS_FMT_IX, org, e->id) ||
+		    keys_fmt(kq, sizeof(kq), KEYS_FMT_QUEUE, org, e->queue))
+			return (-1);
+		snprintf(enq, sizeof(enq), "%lld", e->arrived);
+		argv[argc++] = ingest_queue_sha;
+		argv[argc++] = "3";
+		argv[argc++] = kix;
+		argv[argc++] = kq;
+		argv[argc++] = ingest;
+		argv[argc++] = KEYS_GROUP;
+		argv[argc++] = e->entry;
+		argv[argc++] = e->member;
+		argv[argc++] = e->rank;
+		argv[argc++] = enq;
+	} else {
+		if (keys_fmt(kdead, sizeof(kdead), KEYS_FMT_DEAD, org))
+			return (-1);
+		argv[argc++] = ingest_dead_sha;
+		argv[argc++] = "2";
+		argv[argc++] = kdead;
+		argv[argc++] = ingest;
+		argv[argc++] = KEYS_GROUP;
+		argv[argc++] = e->entry;
+		argv[argc++] = e->reason;
+	}
+	for (i = 0; i < n; i++) {
+		argv[argc++] = names[i];
+		argv[argc++] = values[i];
+	}
+	return (rds_append(c, argc, argv));
+}
+
+/* ingest_entries - queue every entry of stream KEY in ENTRIES, one round
+ * trip; *N counts them; 0 or -1 with ERR */
+static int
+ingest_entries(redisContext *c, const struct cfg *cfg, const char *key,
+    redisReply *entries, int *n, char *err, size_t errlen)
+{
+	struct ingest_entry *e;
+	const char *org;
+	size_t	i, sent = 0;
+	int	rc = 0;
+
+	if ((org = ingest_org(cfg, key)) == NULL) {
+		snprintf(err, errlen, "%s: not a configured organisation", key);
+		return (-1);
+	}
+	if (entries->type != REDIS_REPLY_ARRAY || entries->elements == 0)
+		return (0);
+	if ((e = calloc(entries->elements, sizeof(*e))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	for (i = 0; i < entries->elements; i++) {
+		if (ingest_append(c, org, key, entries->element[i], &e[i]) != 0) {
+			snprintf(err, errlen, "%s: malformed stream reply", key);
+			rc = -1;
+			break;
+		}
+		sent++;
+	}
+	for (i = 0; i < sent; i++) {
+		redisReply *r = NULL;
+
+		if (redisGetReply(c, (void **)&r) != REDIS_OK || r == NULL) {
+			rds_error(c, r, err, errlen);
+			free(e);
+			return (-1);
+		}
+		if (r->type == REDIS_REPLY_ERROR) {
+			if (rc == 0)
+				rds_error(c, r, err, errlen);
+			rc = -1;
+		} else if (r->type == REDIS_REPLY_INTEGER) {
+			(*n)++;
+			if (r->integer == 1)
+				log_info("%s: queued org=%s queue=%s rank=%s "
+				    "entry=%s", e[i].id, org, e[i].queue,
+				    e[i].rank, e[i].entry);
+			else if (r->integer == 0)
+				log_info("%s: already queued; entry %s "
+				    "acknowledged", e[i].id, e[i].entry);
+			else
+				log_warnx("%s: entry %s dead-lettered to "
+				    KEYS_FMT_DEAD ": %s", org, e[i].entry, org,
+				    e[i].reason);
+		}
+		freeReplyObject(r);
+	}
+	free(e);
+	return (rc);
+}
+
+/* ingest_load - SCRIPT LOAD one script; 0 or -1 with ERR */
+static int
+ingest_load(redisContext *c, const char *lua, char *err, size_t errlen)
+{
+	const char *argv[3] = { "SCRIPT", "LOAD", lua };
+	redisReply *r = redisCommandArgv(c, 3, argv, NULL);
+	int	rc = (r != NULL && r->type == REDIS_REPLY_STRING) ? 0 : -1;
+
+	if (rc != 0)
+		rds_error(c, r, err, errlen);
+	if (r != NULL)
+		freeReplyObject(r);
+	return (rc);
+}
+
+/* ingest_setup - scripts loaded, a consumer group on every ingest stream */
+int
+ingest_setup(redisContext *c, const struct cfg *cfg, char *err,
+    size_t errlen)
+{
+	char	key[300];
+	size_t	i;
+
+	if (ingest_load(c, ingest_queue_lua, err, errlen) != 0 ||
+	    ingest_load(c, ingest_dead_lua, err, errlen) != 0)
+		return (-1);
+	for (i = 0; i < cfg->norgs; i++) {
+		const char *argv[6] = { "XGROUP", "CREATE", key, KEYS_GROUP,
+		    "0", "MKSTREAM" };
+		redisReply *r;
+
+		if (keys_fmt(key, sizeof(key), KEYS_FMT_INGEST, cfg->orgs[i].id))
+			return (-1);
+		r = redisCommandArgv(c, 6, argv, NULL);
+		if (r == NULL || (r->type == REDIS_REPLY_ERROR &&
+		    strncmp(r->str, "BUSYGROUP", 9) != 0)) {
+			rds_error(c, r, err, errlen);
+			if (r != NULL)
+				freeReplyObject(r);
+			return (-1);
+		}
+		freeReplyObject(r);
+	}
+	return (0);
+}
+
+/* ingest_group_read - XREADGROUP over every organisation's stream from ID
+ * ("0": own pending entries, ">": new ones); *GOT counts entries */
+static int
+ingest_group_read(redisContext *c, const struct cfg *cfg,
+    const char *consumer, const char *id, int block, int *got, char *err,
+    size_t errlen)
+{
+	const char **argv;
+	char	(*keys)[300], count[16], blockms[16];
+	size_t	i, j, argc = 0;
+	redisReply *r;
+	int	rc = 0;
+
+	*got = 0;
+	argv = calloc(10 + 2 * cfg->norgs, sizeof(*argv));
+	keys = calloc(cfg->norgs, sizeof(*keys));
+	if (argv == NULL || keys == NULL) {
+		free(argv);
+		free(keys);
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	snprintf(count, sizeof(count), "%d", cfg->router.batch);
+	snprintf(blockms, sizeof(blockms), "%d", cfg->router.block_ms);
+	argv[argc++] = "XREADGROUP";
+	argv[argc++] = "GROUP";
+	argv[argc++] = KEYS_GROUP;
+	argv[argc++] = consumer;
+	argv[argc++] = "COUNT";
+	argv[argc++] = count;
+	if (block) {
+		argv[argc++] = "BLOCK";
+		argv[argc++] = blockms;
+	}
+	argv[argc++] = "STREAMS";
+	for (i = 0; i < cfg->norgs; i++) {
+		keys_fmt(keys[i], sizeof(keys[i]), KEYS_FMT_INGEST,
+		    cfg->orgs[i].id);
+		argv[argc++] = keys[i];
+	}
+	for (i = 0; i < cfg->norgs; i++)
+		argv[argc++] = id;
+	r = redisCommandArgv(c, (int)argc, argv, NULL);
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		rds_error(c, r, err, errlen);
+		rc = -1;
+	} else if (r->type == REDIS_REPLY_ARRAY) {
+		for (i = 0; i < r->elements && rc == 0; i++) {
+			redisReply *s = r->element[i];
+
+			if (s->type != REDIS_REPLY_ARRAY || s->elements != 2)
+				continue;
+			j = s->element[1]->elements;
+			*got += (int)j;
+			rc = ingest_entries(c, cfg, s->element[0]->str,
+			    s->element[1], &(int){ 0 }, err, errlen);
+		}
+	}
+	if (r != NULL)
+		freeReplyObject(r);
+	free(argv);
+	free(keys);
+	return (rc);
+}
+
+/* ingest_claim - XAUTOCLAIM idle entries of one stream and queue them */
+static int
+ingest_claim(redisContext *c, const struct cfg *cfg, const char *consumer,
+    const char *key, int *n, char *err, size_t errlen)
+{
+	char	cursor[64] = "0-0", idle[16], count[16];
+	int	rounds;
+
+	snprintf(idle, sizeof(idle), "%d", cfg->router.claim_idle_ms);
+	snprintf(count, sizeof(count), "%d", cfg->router.batch);
+	for (rounds = 0; rounds < 100000; rounds++) {
+		const char *argv[8] = { "XAUTOCLAIM", key, KEYS_GROUP,
+		    consumer, idle, cursor, "COUNT", count };
+		redisReply *r = redisCommandArgv(c, 8, argv, NULL);
+		int	rc;
+
+		if (r == NULL || r->type != REDIS_REPLY_ARRAY ||
+		    r->elements < 2 || r->element[0]->type !=
+		    REDIS_REPLY_STRING) {
+			rds_error(c, r, err, errlen);
+			if (r != NULL)
+				freeReplyObject(r);
+			return (-1);
+		}
+		*n += (int)r->element[1]->elements;
+		rc = ingest_entries(c, cfg, key, r->element[1], &(int){ 0 },
+		    err, errlen);
+		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+		freeReplyObject(r);
+		if (rc != 0)
+			return (-1);
+		if (strcmp(cursor, "0-0") == 0)
+			break;
+	}
+	return (0);
+}
+
+/* ingest_recover - own pending entries first, then other consumers' */
+int
+ingest_recover(redisContext *c, const struct cfg *cfg, const char *consumer,
+    int *n, char *err, size_t errlen)
+{
+	char	key[300];
+	size_t	i;
+	int	got;
+
+	*n = 0;
+	do {
+		if (ingest_group_read(c, cfg, consumer, "0", 0, &got, err,
+		    errlen) != 0)
+			return (-1);
+		*n += got;
+	} while (got > 0);
+	for (i = 0; i < cfg->norgs; i++) {
+		if (keys_fmt(key, sizeof(key), KEYS_FMT_INGEST,
+		    cfg->orgs[i].id) ||
+		    ingest_claim(c, cfg, consumer, key, n, err, errlen) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* ingest_read - new entries, waiting up to router.block_ms for them */
+int
+ingest_read(redisContext *c, const struct cfg *cfg, const char *consumer,
+    int *n, char *err, size_t errlen)
+{
+	struct timeval tv;
+	int	ms, rc;
+
+	/* the read may wait block_ms for entries, then the command timeout
+	 * applies as to any other command */
+	ms = cfg->router.block_ms + cfg->redis.command_timeout_ms;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	if (redisSetTimeout(c, tv) != REDIS_OK) {
+		rds_error(c, NULL, err, errlen);
+		return (-1);
+	}
+	rc = ingest_group_read(c, cfg, consumer, ">", 1, n, err, errlen);
+	ms = cfg->redis.command_timeout_ms;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	if (rc == 0 && redisSetTimeout(c, tv) != REDIS_OK) {
+		rds_error(c, NULL, err, errlen);
+		return (-1);
+	}
+	return (rc);
+}

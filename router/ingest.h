@@ -1,0 +1,50 @@
+/* ingest.h - take the milter's hand-off: read each organisation's ingest
+ * stream through the consumer group and queue every interaction. */
+#ifndef MAILACD_INGEST_H
+#define MAILACD_INGEST_H
+
+#include <stddef.h>
+
+#include <hiredis.h>
+
+#include "cfg.h"
+
+/* What one entry of the ingest stream becomes. */
+struct ingest_entry {
+	const char *org;
+	const char *entry;	/* stream entry id */
+	const char *id, *queue;
+	long long arrived, priority;
+	char	rank[24], member[64];
+	const char *reason;	/* why it cannot be queued, or NULL */
+};
+
+/* ingest_check - validate the fields of one entry (NAMES/VALUES, N pairs)
+ * of organisation ORG into E; E->reason says what is wrong, if anything */
+void	ingest_check(const char *org, const char *entry, char **names,
+		    char **values, size_t n, struct ingest_entry *e);
+
+/* ingest_rank - the queue order key of an interaction: lower is served
+ * first; minutes waiting + priority turned into a constant */
+long long ingest_rank(long long enqueued_ms, long long priority);
+
+/* ingest_init - script digests; once at start-up */
+void	ingest_init(void);
+
+/* ingest_setup - load the scripts and create the consumer groups on a new
+ * connection; 0, or -1 with ERR */
+int	ingest_setup(redisContext *c, const struct cfg *cfg, char *err,
+		    size_t errlen);
+
+/* ingest_recover - queue this consumer's own unacknowledged entries, then
+ * take over entries idle longer than router.claim_idle_ms at other
+ * consumers; *N counts entries handled; 0 or -1 with ERR */
+int	ingest_recover(redisContext *c, const struct cfg *cfg,
+		    const char *consumer, int *n, char *err, size_t errlen);
+
+/* ingest_read - wait up to router.block_ms for new entries and queue them;
+ * 0 or -1 with ERR */
+int	ingest_read(redisContext *c, const struct cfg *cfg,
+		    const char *consumer, int *n, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,296 @@
+/* main.c - mailacd-router: options, daemon set-up, the consume loop.
+ *
+ * This first slice takes the milter's hand-off and queues it (ingest.c);
+ * agents and assignment are not implemented yet.  Conventions follow
+ * mailacd-milter: -c file, -n, -f, -u user[:group], -P pidfile, -V, -d. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hiredis.h>
+
+#include "cfg.h"
+#include "ingest.h"
+#include "log.h"
+#include "rds.h"
+
+#ifndef MAILACD_VERSION
+#define MAILACD_VERSION "unknown"
+#endif
+
+static volatile sig_atomic_t main_stop, main_reload;
+
+/* usage - one line per option, then exit */
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: mailacd-router [-dfnV] [-c file] [-P pidfile] "
+	    "[-u user[:group]]\n"
+	    "  -c file    configuration (default %s)\n"
+	    "  -d         log debug lines\n"
+	    "  -f         stay in the foreground, log to stderr\n"
+	    "  -n         check the configuration and exit\n"
+	    "  -P file    write the process id to file\n"
+	    "  -u user    run as user (and group)\n"
+	    "  -V         print the version and exit\n", CFG_DEFAULT_FILE);
+	exit(EX_USAGE);
+}
+
+/* main_signal - SIGTERM/SIGINT stop, SIGHUP reloads, at the next turn */
+static void
+main_signal(int sig)
+{
+	if (sig == SIGHUP)
+		main_reload = 1;
+	else
+		main_stop = 1;
+}
+
+/* main_now_ms - monotonic milliseconds */
+static long long
+main_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* main_errors - print or log every configuration error */
+static void
+main_errors(const struct cfg_errors *errs, int to_log)
+{
+	size_t	i;
+
+	for (i = 0; i < errs->n; i++) {
+		if (to_log)
+			log_errx("reload refused: %s", errs->msg[i]);
+		else
+			fprintf(stderr, "%s\n", errs->msg[i]);
+	}
+}
+
+/* main_drop - become USER[:GROUP] */
+static void
+main_drop(const char *spec)
+{
+	char	*u = strdup(spec), *g;
+	struct passwd *pw;
+	struct group *gr;
+	gid_t	gid;
+
+	if (u == NULL)
+		log_fatal(EX_OSERR, "out of memory");
+	if ((g = strchr(u, ':')) != NULL)
+		*g++ = '\0';
+	if ((pw = getpwnam(u)) == NULL)
+		log_fatal(EX_NOUSER, "-u %s: no such user", u);
+	gid = pw->pw_gid;
+	if (g != NULL) {
+		if ((gr = getgrnam(g)) == NULL)
+			log_fatal(EX_NOUSER, "-u %s: no such group %s", spec, g);
+		gid = gr->gr_gid;
+	}
+	if (setgid(gid) != 0 || initgroups(u, gid) != 0 ||
+	    setuid(pw->pw_uid) != 0)
+		log_fatal(EX_OSERR, "cannot become %s: %s", spec,
+		    strerror(errno));
+	free(u);
+}
+
+/* main_daemonize - detach from the terminal */
+static void
+main_daemonize(void)
+{
+	pid_t	pid;
+	int	fd;
+
+	if ((pid = fork()) < 0)
+		log_fatal(EX_OSERR, "fork: %s", strerror(errno));
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0 || chdir("/") != 0)
+		log_fatal(EX_OSERR, "setsid/chdir: %s", strerror(errno));
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cfg_errors errs = { 0 };
+	struct cfg *cfg;
+	struct rds_pool *pool;
+	redisContext *c = NULL;
+	const char *file = CFG_DEFAULT_FILE, *pidfile = NULL, *user = NULL;
+	char	consumer[256], err[512], host[200];
+	int	ch, check = 0, foreground = 0, debug = 0, down = 0, n;
+	long long backoff = 250, next_claim = 0;
+	struct sigaction sa;
+
+	while ((ch = getopt(argc, argv, "c:dfnP:u:Vh")) != -1) {
+		switch (ch) {
+		case 'c':
+			file = optarg;
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'P':
+			pidfile = optarg;
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 'V':
+			printf("mailacd-router %s\n  hiredis %d.%d.%d\n",
+			    MAILACD_VERSION, HIREDIS_MAJOR, HIREDIS_MINOR,
+			    HIREDIS_PATCH);
+			return (0);
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if ((cfg = cfg_load(file, &errs)) == NULL) {
+		main_errors(&errs, 0);
+		cfg_errors_clear(&errs);
+		return (EX_CONFIG);
+	}
+	if (check) {
+		printf("configuration OK\n");
+		cfg_unref(cfg);
+		return (0);
+	}
+	log_open("mailacd-router", foreground);
+	log_set_debug(debug);
+	ingest_init();
+	if (!foreground)
+		main_daemonize();
+	if (pidfile != NULL) {
+		FILE	*fp = fopen(pidfile, "w");
+
+		if (fp == NULL)
+			log_fatal(EX_CANTCREAT, "%s: %s", pidfile,
+			    strerror(errno));
+		fprintf(fp, "%ld\n", (long)getpid());
+		fclose(fp);
+	}
+	if (user != NULL)
+		main_drop(user);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = main_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (cfg->router.consumer != NULL)
+		snprintf(consumer, sizeof(consumer), "%s", cfg->router.consumer);
+	else {
+		if (gethostname(host, sizeof(host)) != 0)
+			strcpy(host, "router");
+		host[sizeof(host) - 1] = '\0';
+		snprintf(consumer, sizeof(consumer), "%s-%ld", host,
+		    (long)getpid());
+	}
+	if ((pool = rds_pool_new(&cfg->redis)) == NULL)
+		log_fatal(EX_OSERR, "out of memory");
+	log_info("mailacd-router %s starting: consumer %s, redis %s, "
+	    "configuration %s", MAILACD_VERSION, consumer,
+	    rds_describe(pool), file);
+
+	while (!main_stop) {
+		if (main_reload) {
+			struct cfg *ncfg;
+
+			main_reload = 0;
+			if ((ncfg = cfg_load(file, &errs)) == NULL) {
+				main_errors(&errs, 1);
+				cfg_errors_clear(&errs);
+			} else {
+				struct rds_pool *np = rds_pool_new(&ncfg->redis);
+
+				if (np == NULL) {
+					cfg_unref(ncfg);
+					log_errx("reload refused: out of memory");
+					continue;
+				}
+				rds_put(pool, c, 1);
+				c = NULL;
+				rds_pool_free(pool);
+				pool = np;
+				cfg_unref(cfg);
+				cfg = ncfg;
+				log_info("configuration reloaded from %s", file);
+			}
+		}
+		if (c == NULL) {
+			int	fresh;
+
+			err[0] = '\0';
+			if ((c = rds_get(pool, &fresh, err, sizeof(err))) ==
+			    NULL || ingest_setup(c, cfg, err, sizeof(err)) != 0 ||
+			    ingest_recover(c, cfg, consumer, &n, err,
+			    sizeof(err)) != 0) {
+				if (!down)
+					log_warnx("redis %s: %s; retrying",
+					    rds_describe(pool), err);
+				down = 1;
+				rds_put(pool, c, 1);
+				c = NULL;
+				usleep((useconds_t)backoff * 1000);
+				backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
+				continue;
+			}
+			if (down)
+				log_info("redis %s: back", rds_describe(pool));
+			if (n > 0)
+				log_info("recovered %d unacknowledged entries", n);
+			down = 0;
+			backoff = 250;
+			next_claim = main_now_ms() + cfg->router.claim_idle_ms / 2;
+		}
+		if (main_now_ms() >= next_claim) {
+			if (ingest_recover(c, cfg, consumer, &n, err,
+			    sizeof(err)) != 0)
+				goto broken;
+			next_claim = main_now_ms() + cfg->router.claim_idle_ms / 2;
+		}
+		if (ingest_read(c, cfg, consumer, &n, err, sizeof(err)) == 0)
+			continue;
+broken:
+		log_warnx("redis %s: %s; reconnecting", rds_describe(pool), err);
+		down = 1;
+		rds_put(pool, c, 1);
+		c = NULL;
+	}
+	log_info("mailacd-router stopping");
+	rds_put(pool, c, 1);
+	rds_pool_free(pool);
+	cfg_unref(cfg);
+	if (pidfile != NULL)
+		(void)unlink(pidfile);
+	return (0);
+}
