@@ -8,7 +8,9 @@ make -s -C "$T_TOP" install DESTDIR="$D" PREFIX=/opt/mailacd \
     B="$MAILACD_BUILD" >"$T_TMP/install.log" 2>&1
 is "$?" 0 "make install DESTDIR=... PREFIX=/opt/mailacd succeeds"
 ok "the milter is in PREFIX/sbin" test -x "$D/opt/mailacd/sbin/mailacd-milter"
-for m in man5/mailacd.conf.5 man7/mailacd-keys.7 man8/mailacd-milter.8; do
+ok "the router is in PREFIX/sbin" test -x "$D/opt/mailacd/sbin/mailacd-router"
+for m in man5/mailacd.conf.5 man7/mailacd-keys.7 man8/mailacd-milter.8 \
+    man8/mailacd-router.8; do
 	ok "man page $m installed" test -f "$D/opt/mailacd/share/man/$m"
 done
 ok "the example configuration goes to /etc/mailacd" \
