@@ -65,10 +65,14 @@ CHECK=$("$MILTER" -n -c "$MILTER_CONF" 2>&1) ||
 
 start_milter "$T_MSOCK" "$MILTER_CONF" || die "cannot start mailacd-milter"
 start_postfix "$MILTER_PF" || die "cannot start the private Postfix"
+ROUTER_LOG=$T_TMP/router.log
+spawn router "$ROUTER_LOG" "$MAILACD_BUILD/mailacd-router" -f -c "$MILTER_CONF"
+ROUTER_PID=$SPAWNED_PID
 
 echo "Redis          127.0.0.1:$REDIS_PORT"
 echo "Postfix smtpd  127.0.0.1:$SMTP_PORT  (config $PF_CONF)"
 echo "mailacd-milter $MILTER_SOCKET  (config $MILTER_CONF: $CHECK)"
+echo "mailacd-router pid $ROUTER_PID  (log $ROUTER_LOG)"
 echo "smtp-sink      127.0.0.1:$SINK_PORT  (every delivered message dumped in $SINK_DIR)"
 hr
 
@@ -186,8 +190,29 @@ echo "Its stream entry in Redis:"
 e=$(stream_find acme id "$(msg_header "$f" X-MailACD-Interaction | sed 's/[[:space:]]*;.*//')" | sed 1q)
 stream_entry acme "${e:-0}" | sed 's/^/    /'
 hr
-echo "Assignment to agents: not implemented yet (mailacd-router), see README."
-echo "The stream above is what the router will consume."
+# --- the queues, as mailacd-router ordered them ------------------------------
+# queue_waiting - the router has queued every stream entry
+queue_waiting() {
+	_n=0
+	for _q in support billing sales; do
+		_n=$((_n + $(rcli ZCARD "mailacd:{acme}:queue:$_q")))
+	done
+	[ "$_n" -ge "$(stream_len acme)" ]
+}
+wait_for 15 queue_waiting || echo "(the router has not queued everything yet)"
+echo "Queues, next to be served first (score = minutes waiting + priority):"
+for q in support billing sales; do
+	echo
+	echo "  $q:"
+	for m in $(rcli ZRANGE "mailacd:{acme}:queue:$q" 0 -1); do
+		id=${m#*:}
+		printf '    %s  priority %-3s %s\n' "$id" \
+		    "$(rcli HGET "mailacd:{acme}:ix:$id" priority)" \
+		    "$(rcli HGET "mailacd:{acme}:ix:$id" subject)"
+	done
+done
+echo
+echo "Assignment to agents: not implemented yet (the router queues only), see README."
 hr
 
 if [ "${DEMO_KEEP:-0}" = 1 ]; then
@@ -197,6 +222,7 @@ DEMO_KEEP=1: everything stays up.
   look:    redis-cli -p $REDIS_PORT XRANGE 'mailacd:{acme}:ingest' - +
            ls $SINK_DIR;  tail $MILTER_LOG;  tail $T_TMP/postfix/maillog
   reload:  edit $MILTER_CONF; kill -HUP $MILTER_PID
-  stop:    postfix -c $PF_CONF stop; kill $MILTER_PID $SINK_PID $REDIS_PID; rm -rf $T_TMP
+  queues:  redis-cli -p $REDIS_PORT ZRANGE 'mailacd:{acme}:queue:support' 0 -1
+  stop:    postfix -c $PF_CONF stop; kill $MILTER_PID $ROUTER_PID $SINK_PID $REDIS_PID; rm -rf $T_TMP
 EOF
 fi
