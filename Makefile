@@ -37,9 +37,11 @@ COMMON_SRC = $(wildcard common/*.c)
 MILTER_SRC = $(wildcard milter/*.c)
 ROUTER_SRC = $(wildcard router/*.c)
 UNIT_SRC   = $(wildcard t/unit/*.c)
+CTL_SRC    = $(wildcard ctl/*.c)
 
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 MILTER_OBJ = $(MILTER_SRC:%.c=$(B)/%.o)
+CTL_OBJ    = $(CTL_SRC:%.c=$(B)/%.o)
 ROUTER_OBJ = $(ROUTER_SRC:%.c=$(B)/%.o)
 # milter modules without libmilter glue: unit tests link them
 MILTER_LIB_OBJ = $(filter-out $(B)/milter/main.o $(B)/milter/mlfi.o \
@@ -47,6 +49,7 @@ MILTER_LIB_OBJ = $(filter-out $(B)/milter/main.o $(B)/milter/mlfi.o \
 UNIT_BIN   = $(UNIT_SRC:t/unit/%.c=$(B)/t/%)
 
 PROGS	= $(B)/mailacd-milter $(B)/mailacd-router $(B)/bench/noop-milter
+PROGS	+= $(B)/mailacdctl
 VERSION	= $(shell cat VERSION)
 
 all: $(PROGS) $(UNIT_BIN)
@@ -62,6 +65,9 @@ $(B)/mailacd-milter: $(MILTER_OBJ) $(B)/libmailacd_common.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/mailacd-router: $(ROUTER_OBJ) $(B)/libmailacd_common.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/mailacdctl: $(CTL_OBJ) $(B)/libmailacd_common.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/libmailacd_milter.a: $(MILTER_LIB_OBJ)
@@ -110,6 +116,7 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(SYSCONFDIR)/mailacd
 	install -m 755 $(B)/mailacd-milter $(B)/mailacd-router $(DESTDIR)$(SBINDIR)/
+	install -m 755 $(B)/mailacdctl $(DESTDIR)$(SBINDIR)/
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
