@@ -9,8 +9,9 @@ make -s -C "$T_TOP" install DESTDIR="$D" PREFIX=/opt/mailacd \
 is "$?" 0 "make install DESTDIR=... PREFIX=/opt/mailacd succeeds"
 ok "the milter is in PREFIX/sbin" test -x "$D/opt/mailacd/sbin/mailacd-milter"
 ok "the router is in PREFIX/sbin" test -x "$D/opt/mailacd/sbin/mailacd-router"
+ok "mailacdctl is in PREFIX/sbin" test -x "$D/opt/mailacd/sbin/mailacdctl"
 for m in man5/mailacd.conf.5 man7/mailacd-keys.7 man8/mailacd-milter.8 \
-    man8/mailacd-router.8; do
+    man8/mailacd-router.8 man8/mailacdctl.8; do
 	ok "man page $m installed" test -f "$D/opt/mailacd/share/man/$m"
 done
 ok "the example configuration goes to /etc/mailacd" \
