@@ -22,6 +22,7 @@
 #include <openssl/crypto.h>
 
 #include "cfg.h"
+#include "daemon.h"
 #include "handoff.h"
 #include "hdr.h"
 #include "log.h"
@@ -76,20 +77,6 @@ sigwait(const sigset_t *set, int *sig)
 	return (0);
 }
 
-/* main_print_errors - every configuration error, one per line */
-static void
-main_print_errors(const struct cfg_errors *errs, int to_log)
-{
-	size_t	i;
-
-	for (i = 0; i < errs->n; i++) {
-		if (to_log)
-			log_errx("reload refused: %s", errs->msg[i]);
-		else
-			fprintf(stderr, "%s\n", errs->msg[i]);
-	}
-}
-
 /* main_reloader - wait for SIGHUP; load, check and swap the configuration */
 static void *
 main_reloader(void *arg)
@@ -108,7 +95,7 @@ main_reloader(void *arg)
 			continue;
 		log_info("SIGHUP: reloading %s", main_file);
 		if ((cfg = cfg_load(main_file, &errs)) == NULL) {
-			main_print_errors(&errs, 1);
+			daemon_errors(&errs, 1);
 			log_errx("reload refused: %zu error%s; the previous "
 			    "configuration stays in force", errs.n,
 			    errs.n == 1 ? "" : "s");
@@ -144,30 +131,6 @@ main_version(void)
 	    OpenSSL_version(OPENSSL_VERSION));
 }
 
-/* main_user - resolve "user[:group]"; exits on an unknown name */
-static void
-main_user(const char *spec, uid_t *uid, gid_t *gid, char **name)
-{
-	char	*u = strdup(spec), *g;
-	struct passwd *pw;
-	struct group *gr;
-
-	if (u == NULL)
-		log_fatal(EX_OSERR, "out of memory");
-	if ((g = strchr(u, ':')) != NULL)
-		*g++ = '\0';
-	if ((pw = getpwnam(u)) == NULL)
-		log_fatal(EX_NOUSER, "-u %s: no such user", u);
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
-	if (g != NULL) {
-		if ((gr = getgrnam(g)) == NULL)
-			log_fatal(EX_NOUSER, "-u %s: no such group %s", spec, g);
-		*gid = gr->gr_gid;
-	}
-	*name = u;
-}
-
 /* main_unix_path - the path of a unix:/local: socket spec, or NULL */
 static const char *
 main_unix_path(const char *spec)
@@ -181,30 +144,6 @@ main_unix_path(const char *spec)
 	return (NULL);
 }
 
-/* main_daemonize - detach from the terminal */
-static void
-main_daemonize(void)
-{
-	pid_t	pid;
-	int	fd;
-
-	if ((pid = fork()) < 0)
-		log_fatal(EX_OSERR, "fork: %s", strerror(errno));
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0)
-		log_fatal(EX_OSERR, "setsid: %s", strerror(errno));
-	if (chdir("/") != 0)
-		log_fatal(EX_OSERR, "chdir /: %s", strerror(errno));
-	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-}
-
 int
 main(int argc, char **argv)
 {
@@ -212,9 +151,7 @@ main(int argc, char **argv)
 	struct cfg *cfg;
 	const char *pidfile = NULL, *user = NULL, *upath;
 	int	ch, check = 0, foreground = 0, debug = 0, rc;
-	char	*uname = NULL;
-	uid_t	uid = 0;
-	gid_t	gid = 0;
+	struct daemon_user du = { 0, 0, NULL };
 	sigset_t hup;
 	pthread_t tid;
 
@@ -255,7 +192,7 @@ main(int argc, char **argv)
 	hdr_init();
 	handoff_init();
 	if ((cfg = cfg_load(main_file, &errs)) == NULL) {
-		main_print_errors(&errs, 0);
+		daemon_errors(&errs, 0);
 		cfg_errors_clear(&errs);
 		return (EX_CONFIG);
 	}
@@ -268,7 +205,7 @@ main(int argc, char **argv)
 	    == NULL)
 		return (EX_OSERR);
 	if (user != NULL)
-		main_user(user, &uid, &gid, &uname);
+		daemon_user_parse(user, &du);
 
 	log_open("mailacd-milter", foreground);
 	log_set_debug(debug);
@@ -288,26 +225,15 @@ main(int argc, char **argv)
 	}
 	/* the MTA connects as a member of the group: 0660 whatever the umask */
 	if (user != NULL && (upath = main_unix_path(main_socket)) != NULL &&
-	    (chown(upath, uid, gid) != 0 || chmod(upath, 0660) != 0))
+	    (chown(upath, du.uid, du.gid) != 0 || chmod(upath, 0660) != 0))
 		log_fatal(EX_OSERR, "%s: cannot give the socket to %s: %s",
 		    upath, user, strerror(errno));
 	if (!foreground)
-		main_daemonize();
-	if (pidfile != NULL) {
-		FILE	*fp = fopen(pidfile, "w");
-
-		if (fp == NULL)
-			log_fatal(EX_CANTCREAT, "%s: %s", pidfile,
-			    strerror(errno));
-		fprintf(fp, "%ld\n", (long)getpid());
-		fclose(fp);
-	}
-	if (user != NULL) {
-		if (setgid(gid) != 0 || initgroups(uname, gid) != 0 ||
-		    setuid(uid) != 0)
-			log_fatal(EX_OSERR, "cannot become %s: %s", user,
-			    strerror(errno));
-	}
+		daemon_detach();
+	if (pidfile != NULL)
+		daemon_pidfile(pidfile);
+	if (user != NULL)
+		daemon_become(user, &du);
 	/* every thread blocks these: main_reloader waits for SIGHUP,
 	 * libmilter's signal thread for SIGTERM and SIGINT */
 	sigemptyset(&hup);
@@ -327,6 +253,6 @@ main(int argc, char **argv)
 	if (pidfile != NULL)
 		(void)unlink(pidfile);
 	mlfi_shutdown();
-	free(uname);
+	free(du.name);
 	return (rc == MI_SUCCESS ? 0 : EX_SOFTWARE);
 }

@@ -18,6 +18,7 @@
 #include <hiredis.h>
 
 #include "cfg.h"
+#include "daemon.h"
 #include "ingest.h"
 #include "log.h"
 #include "rds.h"
@@ -65,70 +66,6 @@ main_now_ms(void)
 	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
-/* main_errors - print or log every configuration error */
-static void
-main_errors(const struct cfg_errors *errs, int to_log)
-{
-	size_t	i;
-
-	for (i = 0; i < errs->n; i++) {
-		if (to_log)
-			log_errx("reload refused: %s", errs->msg[i]);
-		else
-			fprintf(stderr, "%s\n", errs->msg[i]);
-	}
-}
-
-/* main_drop - become USER[:GROUP] */
-static void
-main_drop(const char *spec)
-{
-	char	*u = strdup(spec), *g;
-	struct passwd *pw;
-	struct group *gr;
-	gid_t	gid;
-
-	if (u == NULL)
-		log_fatal(EX_OSERR, "out of memory");
-	if ((g = strchr(u, ':')) != NULL)
-		*g++ = '\0';
-	if ((pw = getpwnam(u)) == NULL)
-		log_fatal(EX_NOUSER, "-u %s: no such user", u);
-	gid = pw->pw_gid;
-	if (g != NULL) {
-		if ((gr = getgrnam(g)) == NULL)
-			log_fatal(EX_NOUSER, "-u %s: no such group %s", spec, g);
-		gid = gr->gr_gid;
-	}
-	if (setgid(gid) != 0 || initgroups(u, gid) != 0 ||
-	    setuid(pw->pw_uid) != 0)
-		log_fatal(EX_OSERR, "cannot become %s: %s", spec,
-		    strerror(errno));
-	free(u);
-}
-
-/* main_daemonize - detach from the terminal */
-static void
-main_daemonize(void)
-{
-	pid_t	pid;
-	int	fd;
-
-	if ((pid = fork()) < 0)
-		log_fatal(EX_OSERR, "fork: %s", strerror(errno));
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0 || chdir("/") != 0)
-		log_fatal(EX_OSERR, "setsid/chdir: %s", strerror(errno));
-	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-}
-
 int
 main(int argc, char **argv)
 {
@@ -141,6 +78,7 @@ main(int argc, char **argv)
 	int	ch, check = 0, foreground = 0, debug = 0, down = 0, n;
 	long long backoff = 250, next_claim = 0;
 	struct sigaction sa;
+	struct daemon_user du = { 0, 0, NULL };
 
 	while ((ch = getopt(argc, argv, "c:dfnP:u:Vh")) != -1) {
 		switch (ch) {
@@ -174,7 +112,7 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	if ((cfg = cfg_load(file, &errs)) == NULL) {
-		main_errors(&errs, 0);
+		daemon_errors(&errs, 0);
 		cfg_errors_clear(&errs);
 		return (EX_CONFIG);
 	}
@@ -186,19 +124,14 @@ main(int argc, char **argv)
 	log_open("mailacd-router", foreground);
 	log_set_debug(debug);
 	ingest_init();
-	if (!foreground)
-		main_daemonize();
-	if (pidfile != NULL) {
-		FILE	*fp = fopen(pidfile, "w");
-
-		if (fp == NULL)
-			log_fatal(EX_CANTCREAT, "%s: %s", pidfile,
-			    strerror(errno));
-		fprintf(fp, "%ld\n", (long)getpid());
-		fclose(fp);
-	}
 	if (user != NULL)
-		main_drop(user);
+		daemon_user_parse(user, &du);
+	if (!foreground)
+		daemon_detach();
+	if (pidfile != NULL)
+		daemon_pidfile(pidfile);
+	if (user != NULL)
+		daemon_become(user, &du);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = main_signal;
 	sigaction(SIGTERM, &sa, NULL);
@@ -227,7 +160,7 @@ main(int argc, char **argv)
 
 			main_reload = 0;
 			if ((ncfg = cfg_load(file, &errs)) == NULL) {
-				main_errors(&errs, 1);
+				daemon_errors(&errs, 1);
 				cfg_errors_clear(&errs);
 			} else {
 				struct rds_pool *np = rds_pool_new(&ncfg->redis);
@@ -292,5 +225,6 @@ broken:
 	cfg_unref(cfg);
 	if (pidfile != NULL)
 		(void)unlink(pidfile);
+	free(du.name);
 	return (0);
 }

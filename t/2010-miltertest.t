@@ -6,26 +6,6 @@
 require_tools miltertest redis-server redis-cli
 require_build mailacd-milter
 
-LUA=$T_TOP/t/milter
-
-# mt_run SCRIPT: run a miltertest script; its "ok -"/"not ok -" lines
-# become numbered TAP lines here
-mt_run() {
-	_out=$T_TMP/mt-$1.out
-	miltertest -s "$LUA/$1" -D sock="$MILTER_SOCKET" -D dir="$LUA" -D nr="${NR:-1}" \
-	    >"$_out" 2>&1
-	_rc=$?
-	while IFS= read -r _l; do
-		case $_l in
-		"ok - "*) pass "${_l#ok - }" ;;
-		"not ok - "*) fail "${_l#not ok - }" ;;
-		"#"*) note "${_l#\# }" ;;
-		*) note "miltertest: $_l" ;;
-		esac
-	done <"$_out"
-	is "$_rc" 0 "miltertest $1 ran to the end"
-}
-
 start_redis
 milter_conf '{ address = "off@example.com"; queue = "support"; enabled = false; },' \
     >"$T_TMP/mailacd.conf.in"

@@ -6,7 +6,6 @@
 require_tools miltertest redis-server redis-cli
 require_build mailacd-milter
 
-LUA=$T_TOP/t/milter
 RSOCK=$T_TMP/redis/redis.sock
 mkdir -p "$T_TMP/redis"
 REDIS_PORT=$(free_port)
@@ -27,22 +26,6 @@ redis = {\\
 	connect_timeout_ms = 500;\\
 	command_timeout_ms = 1000;\\
 };"
-}
-
-# mt_run SCRIPT: its "ok -"/"not ok -" lines become numbered TAP lines
-mt_run() {
-	_out=$T_TMP/mt-$1.out
-	miltertest -s "$LUA/$1" -D sock="$MILTER_SOCKET" -D dir="$LUA" \
-	    >"$_out" 2>&1
-	_rc=$?
-	while IFS= read -r _l; do
-		case $_l in
-		"ok - "*) pass "${_l#ok - }" ;;
-		"not ok - "*) fail "${_l#not ok - }" ;;
-		*) note "$_l" ;;
-		esac
-	done <"$_out"
-	is "$_rc" 0 "miltertest $1 ran to the end"
 }
 
 t_milter_sockets unix milter

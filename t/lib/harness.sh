@@ -920,6 +920,25 @@ start_milter() {
 	t_wait_milter "$MILTER_PID" "$MILTER_LOG"
 }
 
+# mt_run SCRIPT - run t/milter/SCRIPT with miltertest against
+# $MILTER_SOCKET; its "ok -"/"not ok -" lines become numbered TAP lines
+# here (NR=0: the milter answers every step)
+mt_run() {
+	_out=$T_TMP/mt-$1.out
+	miltertest -s "$T_TOP/t/milter/$1" -D sock="$MILTER_SOCKET" -D dir="$T_TOP/t/milter" -D nr="${NR:-1}" \
+	    >"$_out" 2>&1
+	_rc=$?
+	while IFS= read -r _l; do
+		case $_l in
+		"ok - "*) pass "${_l#ok - }" ;;
+		"not ok - "*) fail "${_l#not ok - }" ;;
+		"#"*) note "${_l#\# }" ;;
+		*) note "miltertest: $_l" ;;
+		esac
+	done <"$_out"
+	is "$_rc" 0 "miltertest $1 ran to the end"
+}
+
 # start_stack - KIND: Redis, smtp-sink, mailacd-milter on a KIND (unix or
 # inet) socket and a private Postfix using it, or bail out
 start_stack() {

@@ -1,0 +1,35 @@
+/* daemon.h - what every mailacd daemon does to start: detach, write its
+ * pid file, drop privileges, report configuration errors.  For daemons
+ * only: these log and exit on failure. */
+#ifndef MAILACD_DAEMON_H
+#define MAILACD_DAEMON_H
+
+#include <sys/types.h>
+
+#include "cfg.h"
+
+/* The account "-u user[:group]" names. */
+struct daemon_user {
+	uid_t	uid;
+	gid_t	gid;
+	char	*name;		/* the user name, for initgroups() */
+};
+
+/* daemon_user_parse - resolve SPEC ("user[:group]"); exits 67 when unknown */
+void	daemon_user_parse(const char *spec, struct daemon_user *u);
+
+/* daemon_become - switch to U for good; exits 71 on failure */
+void	daemon_become(const char *spec, const struct daemon_user *u);
+
+/* daemon_detach - fork into the background, new session, cwd /, std
+ * descriptors on /dev/null */
+void	daemon_detach(void);
+
+/* daemon_pidfile - write our pid to PATH; exits 73 on failure */
+void	daemon_pidfile(const char *path);
+
+/* daemon_errors - each configuration error on stderr, or logged as a
+ * refused reload when TO_LOG */
+void	daemon_errors(const struct cfg_errors *errs, int to_log);
+
+#endif
