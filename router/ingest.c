@@ -22,7 +22,16 @@
 /* KEYS: ix, queue, ingest.  ARGV: group, entry, member, rank, enqueued,
  * field, value, ... */
 static const char ingest_queue_lua[] =
-    "if redis.call('EXISTS', KEYS[1]) == 1 then\n"
+    /* a script's writes are not undone when a later command fails:
+     * check types first so that it writes all or nothing */
+    "local ti = redis.call('TYPE', KEYS[1]).ok\n"
+    "local tq = redis.call('TYPE', KEYS[2]).ok\n"
+    "if (ti ~= 'none' and ti ~= 'hash') or"
+    " (tq ~= 'none' and tq ~= 'zset') then\n"
+    "  return redis.error_reply('WRONGTYPE ' .. KEYS[1] .. ' is a ' .. ti"
+    " .. ', ' .. KEYS[2] .. ' is a ' .. tq)\n"
+    "end\n"
+    "if ti == 'hash' then\n"
     "  redis.call('XACK', KEYS[3], ARGV[1], ARGV[2])\n"
     "  return 0\n"
     "end\n"
@@ -42,6 +51,8 @@ static const char ingest_dead_lua[] =
 static char ingest_queue_sha[41], ingest_dead_sha[41];
 
 #define INGEST_FIELDS_MAX	64	/* pairs per entry we accept */
+#define INGEST_TRIES		5	/* deliveries before an entry Redis
+					   keeps refusing is dead-lettered */
 
 /* ingest_init - digests of the two scripts */
 void
@@ -145,11 +156,11 @@ ingest_org(const struct cfg *cfg, const char *key)
 	return (NULL);
 }
 
-/* ingest_append - queue the script call for stream entry R; E says what it
- * became */
+/* ingest_append - queue the script call for stream entry R (dead-letter it
+ * with reason FORCE when given); E says what it became */
 static int
 ingest_append(redisContext *c, const char *org, const char *ingest,
-    redisReply *r, struct ingest_entry *e)
+    redisReply *r, struct ingest_entry *e, const char *force)
 {
 	const char *argv[16 + 2 * INGEST_FIELDS_MAX];
 	char	*names[INGEST_FIELDS_MAX], *values[INGEST_FIELDS_MAX];
@@ -175,6 +186,8 @@ ingest_append(redisContext *c, const char *org, const char *ingest,
 		e->reason = "entry deleted before it was queued";
 	else if (f->elements > 2 * INGEST_FIELDS_MAX)
 		e->reason = "too many fields";
+	if (force != NULL)
+		e->reason = force;
 	argv[argc++] = "EVALSHA";
 	if (e->reason == NULL) {
 		if (keys_fmt(kix, sizeof(kix), KEYS_FMT_IX, org, e->id) ||
@@ -209,6 +222,49 @@ ingest_append(redisContext *c, const char *org, const char *ingest,
 	return (rds_append(c, argc, argv));
 }
 
+/* ingest_refused - entry R was refused with E->why: leave it pending for
+ * another attempt, or dead-letter it after INGEST_TRIES deliveries */
+static int
+ingest_refused(redisContext *c, const char *org, const char *key,
+    redisReply *r, struct ingest_entry *e, int *n, char *err, size_t errlen)
+{
+	const char *argv[7] = { "XPENDING", key, KEYS_GROUP, e->entry,
+	    e->entry, "1", NULL };
+	char	reason[300];
+	redisReply *p, *d = NULL;
+	long long tries = 0;
+
+	if ((p = redisCommandArgv(c, 6, argv, NULL)) == NULL) {
+		rds_error(c, NULL, err, errlen);
+		return (-1);
+	}
+	if (p->type == REDIS_REPLY_ARRAY && p->elements == 1 &&
+	    p->element[0]->type == REDIS_REPLY_ARRAY &&
+	    p->element[0]->elements == 4)
+		tries = p->element[0]->element[3]->integer;
+	freeReplyObject(p);
+	if (tries < INGEST_TRIES) {
+		log_warnx("%s: entry %s not queued (attempt %lld of %d): %s",
+		    org, e->entry, tries, INGEST_TRIES, e->why);
+		return (0);
+	}
+	snprintf(reason, sizeof(reason), "refused %lld times: %s", tries,
+	    e->why);
+	if (ingest_append(c, org, key, r, e, reason) != 0 ||
+	    redisGetReply(c, (void **)&d) != REDIS_OK || d == NULL ||
+	    d->type == REDIS_REPLY_ERROR) {
+		rds_error(c, d, err, errlen);
+		if (d != NULL)
+			freeReplyObject(d);
+		return (-1);
+	}
+	freeReplyObject(d);
+	(*n)++;
+	log_warnx("%s: entry %s dead-lettered to " KEYS_FMT_DEAD ": %s", org,
+	    e->entry, org, reason);
+	return (0);
+}
+
 /* ingest_entries - queue every entry of stream KEY in ENTRIES, one round
  * trip; *N counts them; 0 or -1 with ERR */
 static int
@@ -231,7 +287,8 @@ ingest_entries(redisContext *c, const struct cfg *cfg, const char *key,
 		return (-1);
 	}
 	for (i = 0; i < entries->elements; i++) {
-		if (ingest_append(c, org, key, entries->element[i], &e[i]) != 0) {
+		if (ingest_append(c, org, key, entries->element[i], &e[i],
+		    NULL) != 0) {
 			snprintf(err, errlen, "%s: malformed stream reply", key);
 			rc = -1;
 			break;
@@ -246,11 +303,9 @@ ingest_entries(redisContext *c, const struct cfg *cfg, const char *key,
 			free(e);
 			return (-1);
 		}
-		if (r->type == REDIS_REPLY_ERROR) {
-			if (rc == 0)
-				rds_error(c, r, err, errlen);
-			rc = -1;
-		} else if (r->type == REDIS_REPLY_INTEGER) {
+		if (r->type == REDIS_REPLY_ERROR)
+			snprintf(e[i].why, sizeof(e[i].why), "%s", r->str);
+		else if (r->type == REDIS_REPLY_INTEGER) {
 			(*n)++;
 			if (r->integer == 1)
 				log_info("%s: queued org=%s queue=%s rank=%s "
@@ -266,6 +321,12 @@ ingest_entries(redisContext *c, const struct cfg *cfg, const char *key,
 		}
 		freeReplyObject(r);
 	}
+	/* entries Redis refused while the connection is fine: count the
+	 * attempts, give up after INGEST_TRIES */
+	for (i = 0; i < sent && rc == 0; i++)
+		if (e[i].why[0] != '\0')
+			rc = ingest_refused(c, org, key, entries->element[i],
+			    &e[i], n, err, errlen);
 	free(e);
 	return (rc);
 }
@@ -317,11 +378,12 @@ ingest_setup(redisContext *c, const struct cfg *cfg, char *err,
 }
 
 /* ingest_group_read - XREADGROUP over every organisation's stream from ID
- * ("0": own pending entries, ">": new ones); *GOT counts entries */
+ * ("0": own pending entries, ">": new ones); *GOT counts the entries read,
+ * *RESOLVED those queued, acknowledged or dead-lettered */
 static int
 ingest_group_read(redisContext *c, const struct cfg *cfg,
-    const char *consumer, const char *id, int block, int *got, char *err,
-    size_t errlen)
+    const char *consumer, const char *id, int block, int *got,
+    int *resolved, char *err, size_t errlen)
 {
 	const char **argv;
 	char	(*keys)[300], count[16], blockms[16];
@@ -330,6 +392,7 @@ ingest_group_read(redisContext *c, const struct cfg *cfg,
 	int	rc = 0;
 
 	*got = 0;
+	*resolved = 0;
 	argv = calloc(10 + 2 * cfg->norgs, sizeof(*argv));
 	keys = calloc(cfg->norgs, sizeof(*keys));
 	if (argv == NULL || keys == NULL) {
@@ -371,7 +434,7 @@ ingest_group_read(redisContext *c, const struct cfg *cfg,
 			j = s->element[1]->elements;
 			*got += (int)j;
 			rc = ingest_entries(c, cfg, s->element[0]->str,
-			    s->element[1], &(int){ 0 }, err, errlen);
+			    s->element[1], resolved, err, errlen);
 		}
 	}
 	if (r != NULL)
@@ -405,9 +468,8 @@ ingest_claim(redisContext *c, const struct cfg *cfg, const char *consumer,
 				freeReplyObject(r);
 			return (-1);
 		}
-		*n += (int)r->element[1]->elements;
-		rc = ingest_entries(c, cfg, key, r->element[1], &(int){ 0 },
-		    err, errlen);
+		rc = ingest_entries(c, cfg, key, r->element[1], n, err,
+		    errlen);
 		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
 		freeReplyObject(r);
 		if (rc != 0)
@@ -425,15 +487,17 @@ ingest_recover(redisContext *c, const struct cfg *cfg, const char *consumer,
 {
 	char	key[300];
 	size_t	i;
-	int	got;
+	int	got, done;
 
 	*n = 0;
+	/* until nothing is left, or what is left is refused (it stays
+	 * pending and is tried again at the next round) */
 	do {
-		if (ingest_group_read(c, cfg, consumer, "0", 0, &got, err,
-		    errlen) != 0)
+		if (ingest_group_read(c, cfg, consumer, "0", 0, &got, &done,
+		    err, errlen) != 0)
 			return (-1);
-		*n += got;
-	} while (got > 0);
+		*n += done;
+	} while (got > 0 && done > 0);
 	for (i = 0; i < cfg->norgs; i++) {
 		if (keys_fmt(key, sizeof(key), KEYS_FMT_INGEST,
 		    cfg->orgs[i].id) ||
@@ -449,7 +513,7 @@ ingest_read(redisContext *c, const struct cfg *cfg, const char *consumer,
     int *n, char *err, size_t errlen)
 {
 	struct timeval tv;
-	int	ms, rc;
+	int	ms, rc, got;
 
 	/* the read may wait block_ms for entries, then the command timeout
 	 * applies as to any other command */
@@ -460,7 +524,8 @@ ingest_read(redisContext *c, const struct cfg *cfg, const char *consumer,
 		rds_error(c, NULL, err, errlen);
 		return (-1);
 	}
-	rc = ingest_group_read(c, cfg, consumer, ">", 1, n, err, errlen);
+	rc = ingest_group_read(c, cfg, consumer, ">", 1, &got, n, err,
+	    errlen);
 	ms = cfg->redis.command_timeout_ms;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;

@@ -17,6 +17,7 @@ struct ingest_entry {
 	long long arrived, priority;
 	char	rank[24], member[64];
 	const char *reason;	/* why it cannot be queued, or NULL */
+	char	why[200];	/* Redis's error when it refused the entry */
 };
 
 /* ingest_check - validate the fields of one entry (NAMES/VALUES, N pairs)

@@ -109,6 +109,29 @@ kill_pid "$PID_r2"
 t_forget "$PID_r2"
 rcli FLUSHALL >/dev/null
 
+# 3b. an entry Redis keeps refusing (its queue key holds a string): it does
+# not block the others, is tried INGEST_TRIES (5) times, then dead-lettered;
+# nothing is half written
+rcli SET 'mailacd:{acme}:queue:poison' oops >/dev/null
+rcli XADD "$S" '*' v 1 id eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee org acme queue poison \
+    priority 1 arrived 1800000000000 >/dev/null
+burst 5 2000
+router r2 "$T_TMP/r2.conf"
+ok "the entries behind the refused one are queued" wait_for 10 has_queued 5
+dead_has() { [ "$(rcli XLEN 'mailacd:{acme}:dead')" = 1 ]; }
+ok "the refused entry is dead-lettered after 5 attempts" wait_for 20 dead_has
+like "$(rcli XRANGE 'mailacd:{acme}:dead' - + | tr '\n' ' ')" \
+    "reason refused 5 times: WRONGTYPE .* id eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee" \
+    "with the number of attempts and Redis's error"
+is "$(rcli EXISTS 'mailacd:{acme}:ix:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee')" 0 \
+    "no interaction hash was half written"
+is "$(pending)" 0 "nothing left pending"
+n=$(grep -c 'not queued (attempt' "$T_TMP/r2.log")
+ok "each attempt logged once, no busy loop ($n lines)" test "$n" -ge 4 -a "$n" -le 6
+kill_pid "$PID_r2"
+t_forget "$PID_r2"
+rcli FLUSHALL >/dev/null
+
 # 4. two routers on one burst: each interaction queued once
 conf "$T_TMP/a.conf" ra 10 60000
 conf "$T_TMP/b.conf" rb 10 60000
