@@ -39,7 +39,7 @@ ROUTER_SRC = $(wildcard router/*.c)
 UNIT_SRC   = $(wildcard t/unit/*.c)
 CTL_SRC    = $(wildcard ctl/*.c)
 
-COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
+COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o) $(B)/common/mailacd_lua.o
 MILTER_OBJ = $(MILTER_SRC:%.c=$(B)/%.o)
 CTL_OBJ    = $(CTL_SRC:%.c=$(B)/%.o)
 ROUTER_OBJ = $(ROUTER_SRC:%.c=$(B)/%.o)
@@ -57,6 +57,17 @@ all: $(PROGS) $(UNIT_BIN)
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -DMAILACD_VERSION='"$(VERSION)"' -c -o $@ $<
+
+# the Redis function library, compiled in as a string (common/fn.c)
+$(B)/common/mailacd_lua.c: common/mailacd.lua
+	@mkdir -p $(@D)
+	{ echo '/* generated from common/mailacd.lua; do not edit */'; \
+	  echo 'const char mailacd_lua[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } > $@.tmp && mv $@.tmp $@
+
+$(B)/common/mailacd_lua.o: $(B)/common/mailacd_lua.c
+	$(CC) $(ALL_CFLAGS) -Wno-missing-variable-declarations -c -o $@ $<
 
 $(B)/libmailacd_common.a: $(COMMON_OBJ)
 	$(AR) rcs $@ $^

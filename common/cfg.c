@@ -35,6 +35,13 @@ static const struct cfg_enum cfg_direction_names[] = {
 	{ NULL, 0 }
 };
 
+static const struct cfg_enum cfg_strategy_names[] = {
+	{ "longest-idle", CFG_STRAT_LONGEST_IDLE },
+	{ "least-busy", CFG_STRAT_LEAST_BUSY },
+	{ "round-robin", CFG_STRAT_ROUND_ROBIN },
+	{ NULL, 0 }
+};
+
 static const struct cfg_key cfg_redis_keys[] = {
 	{ .name = "host", .type = CFG_T_STR, .min = 1, .max = CFG_DOMAIN_MAX,
 	  .sdef = "127.0.0.1", .off = offsetof(struct cfg_redis, host),
@@ -81,6 +88,9 @@ static const struct cfg_key cfg_router_keys[] = {
 	{ .name = "claim_idle_ms", .type = CFG_T_INT, .min = 1000,
 	  .max = 86400000, .idef = 60000,
 	  .off = offsetof(struct cfg_router, claim_idle_ms) },
+	{ .name = "ingest_retention", .type = CFG_T_INT, .min = 0,
+	  .max = 31536000, .idef = 3600,
+	  .off = offsetof(struct cfg_router, ingest_retention) },
 	{ .name = NULL }
 };
 
@@ -156,6 +166,35 @@ static const struct cfg_key cfg_queue_keys[] = {
 	{ .name = "name", .type = CFG_T_STR, .flags = CFG_K_REQUIRED,
 	  .min = 1, .max = CFG_NAME_MAX, .off = offsetof(struct cfg_queue, name),
 	  .check = cfg_check_name },
+	{ .name = "strategy", .type = CFG_T_ENUM,
+	  .idef = CFG_STRAT_LONGEST_IDLE, .names = cfg_strategy_names,
+	  .off = offsetof(struct cfg_queue, strategy) },
+	{ .name = "service_level", .type = CFG_T_INT, .min = 0,
+	  .max = 2592000, .idef = 0,
+	  .off = offsetof(struct cfg_queue, service_level) },
+	{ .name = NULL }
+};
+
+static const struct cfg_key cfg_agent_keys[] = {
+	{ .name = "id", .type = CFG_T_STR, .flags = CFG_K_REQUIRED,
+	  .min = 1, .max = CFG_NAME_MAX, .off = offsetof(struct cfg_agent, id),
+	  .check = cfg_check_name },
+	{ .name = "address", .type = CFG_T_STR, .flags = CFG_K_REQUIRED,
+	  .min = 1, .max = 0, .off = offsetof(struct cfg_agent, address) },
+	{ .name = "skills", .type = CFG_T_STRS, .min = 1,
+	  .max = CFG_NAME_MAX, .nmax = CFG_AGENT_SKILLS_MAX,
+	  .off = offsetof(struct cfg_agent, skills),
+	  .noff = offsetof(struct cfg_agent, nskills), .check = cfg_check_name },
+	{ .name = "languages", .type = CFG_T_STRS, .min = 1, .max = 64,
+	  .nmax = 32, .off = offsetof(struct cfg_agent, languages),
+	  .noff = offsetof(struct cfg_agent, nlanguages),
+	  .check = cfg_check_lang },
+	{ .name = "capacity", .type = CFG_T_INT, .min = 1,
+	  .max = CFG_CAPACITY_MAX, .idef = 1,
+	  .off = offsetof(struct cfg_agent, capacity) },
+	{ .name = "queues", .type = CFG_T_STRS, .flags = CFG_K_REQUIRED,
+	  .min = 1, .max = CFG_NAME_MAX, .off = offsetof(struct cfg_agent, queues),
+	  .noff = offsetof(struct cfg_agent, nqueues), .check = cfg_check_name },
 	{ .name = NULL }
 };
 
@@ -176,6 +215,12 @@ static const struct cfg_key cfg_org_keys[] = {
 	  .noff = offsetof(struct cfg_org, ndomains),
 	  .lineoff = offsetof(struct cfg_domain, line),
 	  .sub = cfg_domain_keys },
+	{ .name = "agents", .type = CFG_T_LIST, .min = 0,
+	  .size = sizeof(struct cfg_agent), .label = "id",
+	  .off = offsetof(struct cfg_org, agents),
+	  .noff = offsetof(struct cfg_org, nagents),
+	  .lineoff = offsetof(struct cfg_agent, line),
+	  .sub = cfg_agent_keys },
 	{ .name = NULL }
 };
 
@@ -899,6 +944,43 @@ cfg_find_domain(const struct cfg *cfg, const char *name)
 	d = bsearch(name, cfg->index->domains, cfg->index->ndomains,
 	    sizeof(*cfg->index->domains), cfg_domain_cmp);
 	return (d != NULL ? *d : NULL);
+}
+
+/* cfg_find_org - organisation ID, or NULL */
+const struct cfg_org *
+cfg_find_org(const struct cfg *cfg, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; cfg != NULL && i < cfg->norgs; i++)
+		if (cfg->orgs[i].id != NULL && strcmp(cfg->orgs[i].id, id) == 0)
+			return (&cfg->orgs[i]);
+	return (NULL);
+}
+
+/* cfg_find_queue - queue NAME of organisation O, or NULL */
+const struct cfg_queue *
+cfg_find_queue(const struct cfg_org *o, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; o != NULL && i < o->nqueues; i++)
+		if (o->queues[i].name != NULL &&
+		    strcmp(o->queues[i].name, name) == 0)
+			return (&o->queues[i]);
+	return (NULL);
+}
+
+/* cfg_strategy_name - the configuration word for STRATEGY */
+const char *
+cfg_strategy_name(int strategy)
+{
+	const struct cfg_enum *e;
+
+	for (e = cfg_strategy_names; e->name != NULL; e++)
+		if (e->value == strategy)
+			return (e->name);
+	return ("?");
 }
 
 /* cfg_schema_walk - call FN for each setting of KEYS and below, PREFIX.name */

@@ -70,9 +70,37 @@ struct cfg_domain {
 	struct cfg_org *org;
 };
 
+/* How a queue picks among the agents who may take an interaction. */
+enum cfg_strategy {
+	CFG_STRAT_LONGEST_IDLE = 0,	/* longest since the last assignment */
+	CFG_STRAT_LEAST_BUSY = 1,	/* fewest open interactions */
+	CFG_STRAT_ROUND_ROBIN = 2	/* in turn, per queue */
+};
+
 struct cfg_queue {
 	char	*name;
+	int	strategy;	/* enum cfg_strategy */
+	int	service_level;	/* answer within this many seconds; 0: none */
 	int	line;
+};
+
+#define CFG_CAPACITY_MAX	25	/* email interactions at once */
+#define CFG_AGENT_SKILLS_MAX	64
+
+/* An agent of the roster: the static profile.  Presence and load live in
+ * Redis (man/mailacd-keys.7). */
+struct cfg_agent {
+	char	*id;		/* [A-Za-z0-9._-]{1,64}, unique per org */
+	char	*address;	/* workplace address, <= CFG_ADDR_MAX */
+	char	**skills;
+	size_t	nskills;
+	char	**languages;
+	size_t	nlanguages;
+	int	capacity;	/* 1..CFG_CAPACITY_MAX */
+	char	**queues;	/* names of queues of the organisation */
+	size_t	nqueues;
+	int	line;
+	struct cfg_org *org;
 };
 
 struct cfg_org {
@@ -81,6 +109,8 @@ struct cfg_org {
 	size_t	nqueues;
 	struct cfg_domain *domains;
 	size_t	ndomains;
+	struct cfg_agent *agents;
+	size_t	nagents;
 	int	line;
 };
 
@@ -107,6 +137,8 @@ struct cfg_router {
 	int	block_ms;	/* how long one read waits for new entries */
 	int	claim_idle_ms;	/* entries idle this long at a dead consumer
 				   are taken over */
+	int	ingest_retention;	/* seconds handled entries stay in the
+					   ingest stream */
 };
 
 struct cfg {
@@ -146,6 +178,16 @@ const struct cfg_address *cfg_find_address(const struct cfg *cfg,
 /* cfg_find_domain - the configured domain NAME (lower case), or NULL */
 const struct cfg_domain *cfg_find_domain(const struct cfg *cfg,
 		    const char *name);
+
+/* cfg_find_queue - queue NAME of organisation O, or NULL */
+const struct cfg_queue *cfg_find_queue(const struct cfg_org *o,
+		    const char *name);
+
+/* cfg_find_org - organisation ID, or NULL */
+const struct cfg_org *cfg_find_org(const struct cfg *cfg, const char *id);
+
+/* cfg_strategy_name - "longest-idle", "least-busy" or "round-robin" */
+const char *cfg_strategy_name(int strategy);
 
 /* cfg_errors_add - append one formatted error line */
 void	cfg_errors_add(struct cfg_errors *errs, const char *fmt, ...)

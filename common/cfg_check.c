@@ -454,6 +454,46 @@ cfg_check_address(struct cfg_load *ld, struct cfg_address *a,
 		cfg_seen_add(ld, av, a->key, s, a);
 }
 
+/* cfg_check_agent - agent G (group GS) of organisation O: a valid
+ * workplace address (its key goes to WV), at least one queue, each a queue
+ * of O (QV sorted; NULL when the queues could not be read) */
+static void
+cfg_check_agent(struct cfg_load *ld, struct cfg_agent *g,
+    const config_setting_t *gs, const struct cfg_seenv *qv,
+    struct cfg_seenv *wv)
+{
+	const config_setting_t *s, *e;
+	char	show[CFG_SHOW_MAX + 16], err[256];
+	const char *why;
+	struct addr pa;
+	size_t	i, n;
+
+	if ((s = config_setting_get_member(gs, "address")) != NULL &&
+	    g->address != NULL && config_setting_type(s) == CONFIG_TYPE_STRING) {
+		cfg_show(s, show, sizeof(show));
+		if ((n = strlen(g->address)) > CFG_ADDR_MAX)
+			cfg_err(ld, s, NULL, show,
+			    "is %zu octets long, more than %d", n, CFG_ADDR_MAX);
+		else if ((why = cfg_plain_problem(g->address)) != NULL ||
+		    addr_parse(g->address, &pa, err, sizeof(err)) != 0)
+			cfg_err(ld, s, NULL, show, "is not a valid address: %s",
+			    why ? why : err);
+		else
+			cfg_seen_add(ld, wv, g->address, s, g);
+	}
+	if ((s = config_setting_get_member(gs, "queues")) == NULL ||
+	    (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+	    config_setting_type(s) != CONFIG_TYPE_LIST))
+		return;
+	if (g->nqueues == 0)
+		cfg_err(ld, s, NULL, NULL, "needs at least one queue");
+	for (i = 0; qv != NULL && i < g->nqueues; i++)
+		if (g->queues[i] != NULL && !cfg_has_queue(qv, g->queues[i]) &&
+		    (e = config_setting_get_elem(s, (unsigned)i)) != NULL)
+			cfg_err(ld, e, NULL, cfg_show(e, show, sizeof(show)),
+			    "no such queue in this organization");
+}
+
 /* cfg_lower - lower-case ASCII letters of S in place */
 static void
 cfg_lower(char *s)
@@ -479,10 +519,12 @@ cfg_group_elem(const config_setting_t *l, size_t i)
  * its addresses to AV */
 static void
 cfg_check_org(struct cfg_load *ld, struct cfg_org *o,
-    const config_setting_t *os, struct cfg_seenv *dv, struct cfg_seenv *av)
+    const config_setting_t *os, struct cfg_seenv *dv, struct cfg_seenv *av,
+    struct cfg_seenv *wv)
 {
-	const config_setting_t *ql, *dl, *al, *e, *de, *ae, *s;
+	const config_setting_t *ql, *dl, *al, *gl, *e, *de, *ae, *s;
 	struct cfg_seenv qv = { NULL, 0, 0 }, *qvp = NULL;
+	struct cfg_seenv gv = { NULL, 0, 0 };
 	struct cfg_domain *d;
 	struct cfg_address *a;
 	size_t	i, j;
@@ -525,6 +567,19 @@ cfg_check_org(struct cfg_load *ld, struct cfg_org *o,
 			cfg_check_route(ld, &a->route, ae, qvp);
 		}
 	}
+
+	gl = config_setting_get_member(os, "agents");
+	for (i = 0; i < o->nagents; i++) {
+		o->agents[i].org = o;
+		if ((e = cfg_group_elem(gl, i)) == NULL)
+			continue;
+		if (o->agents[i].id != NULL &&
+		    (s = config_setting_get_member(e, "id")) != NULL)
+			cfg_seen_add(ld, &gv, o->agents[i].id, s, &o->agents[i]);
+		cfg_check_agent(ld, &o->agents[i], e, qvp, wv);
+	}
+	cfg_seen_dups(ld, &gv, cfg_seen_cmp, 0);
+	free(gv.v);
 	free(qv.v);
 }
 
@@ -536,7 +591,7 @@ cfg_check_model(struct cfg_load *ld, const config_t *lc)
 	struct cfg *cfg = ld->cfg;
 	const config_setting_t *rs, *ol, *os, *s;
 	struct cfg_seenv ov = { NULL, 0, 0 }, dv = { NULL, 0, 0 };
-	struct cfg_seenv av = { NULL, 0, 0 };
+	struct cfg_seenv av = { NULL, 0, 0 }, wv = { NULL, 0, 0 };
 	struct cfg_index *ix;
 	size_t	i;
 
@@ -558,8 +613,11 @@ cfg_check_model(struct cfg_load *ld, const config_t *lc)
 		if (cfg->orgs[i].id != NULL &&
 		    (s = config_setting_get_member(os, "id")) != NULL)
 			cfg_seen_add(ld, &ov, cfg->orgs[i].id, s, &cfg->orgs[i]);
-		cfg_check_org(ld, &cfg->orgs[i], os, &dv, &av);
+		cfg_check_org(ld, &cfg->orgs[i], os, &dv, &av, &wv);
 	}
+	/* an agent's workplace address identifies them when they send */
+	cfg_seen_dups(ld, &wv, cfg_seen_casecmp, 1);
+	free(wv.v);
 	cfg_seen_dups(ld, &ov, cfg_seen_cmp, 0);
 	cfg_seen_dups(ld, &dv, cfg_seen_casecmp, 0);
 	cfg_seen_dups(ld, &av, cfg_seen_cmp, 1);

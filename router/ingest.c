@@ -14,53 +14,15 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "fn.h"
 #include "ingest.h"
 #include "keys.h"
 #include "log.h"
 #include "rds.h"
 
-/* KEYS: ix, queue, ingest.  ARGV: group, entry, member, rank, enqueued,
- * field, value, ... */
-static const char ingest_queue_lua[] =
-    /* a script's writes are not undone when a later command fails:
-     * check types first so that it writes all or nothing */
-    "local ti = redis.call('TYPE', KEYS[1]).ok\n"
-    "local tq = redis.call('TYPE', KEYS[2]).ok\n"
-    "if (ti ~= 'none' and ti ~= 'hash') or"
-    " (tq ~= 'none' and tq ~= 'zset') then\n"
-    "  return redis.error_reply('WRONGTYPE ' .. KEYS[1] .. ' is a ' .. ti"
-    " .. ', ' .. KEYS[2] .. ' is a ' .. tq)\n"
-    "end\n"
-    "if ti == 'hash' then\n"
-    "  redis.call('XACK', KEYS[3], ARGV[1], ARGV[2])\n"
-    "  return 0\n"
-    "end\n"
-    "redis.call('HSET', KEYS[1], 'state', 'waiting', 'enqueued', ARGV[5],"
-    " 'rank', ARGV[4], 'entry', ARGV[2], unpack(ARGV, 6))\n"
-    "redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])\n"
-    "redis.call('XACK', KEYS[3], ARGV[1], ARGV[2])\n"
-    "return 1\n";
-
-/* KEYS: dead, ingest.  ARGV: group, entry, reason, field, value, ... */
-static const char ingest_dead_lua[] =
-    "redis.call('XADD', KEYS[1], '*', 'entry', ARGV[2], 'reason', ARGV[3],"
-    " unpack(ARGV, 4))\n"
-    "redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])\n"
-    "return 2\n";
-
-static char ingest_queue_sha[41], ingest_dead_sha[41];
-
 #define INGEST_FIELDS_MAX	64	/* pairs per entry we accept */
 #define INGEST_TRIES		5	/* deliveries before an entry Redis
 					   keeps refusing is dead-lettered */
-
-/* ingest_init - digests of the two scripts */
-void
-ingest_init(void)
-{
-	rds_script_sha(ingest_queue_lua, ingest_queue_sha);
-	rds_script_sha(ingest_dead_lua, ingest_dead_sha);
-}
 
 /* ingest_rank - enqueued - 60 s x priority: the seed's "minutes waiting +
  * priority", highest first, is this, lowest first, and never changes */
@@ -162,9 +124,9 @@ static int
 ingest_append(redisContext *c, const char *org, const char *ingest,
     redisReply *r, struct ingest_entry *e, const char *force)
 {
-	const char *argv[16 + 2 * INGEST_FIELDS_MAX];
+	const char *argv[16 + 2 * INGEST_FIELDS_MAX], *keys[4];
 	char	*names[INGEST_FIELDS_MAX], *values[INGEST_FIELDS_MAX];
-	char	kix[300], kq[300], kdead[300], enq[24];
+	char	kix[300], kq[300], kdead[300], ksch[300], enq[24];
 	redisReply *f;
 	size_t	n = 0, i;
 	int	argc = 0;
@@ -188,17 +150,18 @@ ingest_append(redisContext *c, const char *org, const char *ingest,
 		e->reason = "too many fields";
 	if (force != NULL)
 		e->reason = force;
-	argv[argc++] = "EVALSHA";
+	if (keys_fmt(ksch, sizeof(ksch), KEYS_FMT_SCHEMA, org))
+		return (-1);
+	keys[0] = ksch;
 	if (e->reason == NULL) {
 		if (keys_fmt(kix, sizeof(kix), KEYS_FMT_IX, org, e->id) ||
 		    keys_fmt(kq, sizeof(kq), KEYS_FMT_QUEUE, org, e->queue))
 			return (-1);
 		snprintf(enq, sizeof(enq), "%lld", e->arrived);
-		argv[argc++] = ingest_queue_sha;
-		argv[argc++] = "3";
-		argv[argc++] = kix;
-		argv[argc++] = kq;
-		argv[argc++] = ingest;
+		keys[1] = kix;
+		keys[2] = kq;
+		keys[3] = ingest;
+		argc = fn_argv(argv, "mailacd_ingest", 4, keys);
 		argv[argc++] = KEYS_GROUP;
 		argv[argc++] = e->entry;
 		argv[argc++] = e->member;
@@ -207,10 +170,9 @@ ingest_append(redisContext *c, const char *org, const char *ingest,
 	} else {
 		if (keys_fmt(kdead, sizeof(kdead), KEYS_FMT_DEAD, org))
 			return (-1);
-		argv[argc++] = ingest_dead_sha;
-		argv[argc++] = "2";
-		argv[argc++] = kdead;
-		argv[argc++] = ingest;
+		keys[1] = kdead;
+		keys[2] = ingest;
+		argc = fn_argv(argv, "mailacd_dead", 3, keys);
 		argv[argc++] = KEYS_GROUP;
 		argv[argc++] = e->entry;
 		argv[argc++] = e->reason;
@@ -305,13 +267,25 @@ ingest_entries(redisContext *c, const struct cfg *cfg, const char *key,
 		}
 		if (r->type == REDIS_REPLY_ERROR)
 			snprintf(e[i].why, sizeof(e[i].why), "%s", r->str);
-		else if (r->type == REDIS_REPLY_INTEGER) {
+		else if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+		    r->element[0]->type == REDIS_REPLY_INTEGER &&
+		    r->element[1]->type == REDIS_REPLY_STRING) {
+			const char *agent = r->element[1]->str;
+
 			(*n)++;
-			if (r->integer == 1)
+			if (r->element[0]->integer == 1 && *agent != '\0')
 				log_info("%s: queued org=%s queue=%s rank=%s "
-				    "entry=%s", e[i].id, org, e[i].queue,
-				    e[i].rank, e[i].entry);
-			else if (r->integer == 0)
+				    "entry=%s; assigned to %s", e[i].id, org,
+				    e[i].queue, e[i].rank, e[i].entry, agent);
+			else if (r->element[0]->integer == 1)
+				log_info("%s: queued org=%s queue=%s rank=%s "
+				    "entry=%s; waiting", e[i].id, org,
+				    e[i].queue, e[i].rank, e[i].entry);
+			else if (r->element[0]->integer == 3)
+				log_info("%s: follow-up in entry %s%s%s",
+				    e[i].id, e[i].entry, *agent ?
+				    "; assigned to " : "", agent);
+			else if (r->element[0]->integer == 0)
 				log_info("%s: already queued; entry %s "
 				    "acknowledged", e[i].id, e[i].entry);
 			else
@@ -331,21 +305,6 @@ ingest_entries(redisContext *c, const struct cfg *cfg, const char *key,
 	return (rc);
 }
 
-/* ingest_load - SCRIPT LOAD one script; 0 or -1 with ERR */
-static int
-ingest_load(redisContext *c, const char *lua, char *err, size_t errlen)
-{
-	const char *argv[3] = { "SCRIPT", "LOAD", lua };
-	redisReply *r = redisCommandArgv(c, 3, argv, NULL);
-	int	rc = (r != NULL && r->type == REDIS_REPLY_STRING) ? 0 : -1;
-
-	if (rc != 0)
-		rds_error(c, r, err, errlen);
-	if (r != NULL)
-		freeReplyObject(r);
-	return (rc);
-}
-
 /* ingest_setup - scripts loaded, a consumer group on every ingest stream */
 int
 ingest_setup(redisContext *c, const struct cfg *cfg, char *err,
@@ -354,8 +313,7 @@ ingest_setup(redisContext *c, const struct cfg *cfg, char *err,
 	char	key[300];
 	size_t	i;
 
-	if (ingest_load(c, ingest_queue_lua, err, errlen) != 0 ||
-	    ingest_load(c, ingest_dead_lua, err, errlen) != 0)
+	if (fn_load(c, err, errlen) != 0)
 		return (-1);
 	for (i = 0; i < cfg->norgs; i++) {
 		const char *argv[6] = { "XGROUP", "CREATE", key, KEYS_GROUP,
@@ -534,4 +492,99 @@ ingest_read(redisContext *c, const struct cfg *cfg, const char *consumer,
 		return (-1);
 	}
 	return (rc);
+}
+
+/* ingest_cmp_id - compare stream ids "MS-SEQ" */
+static int
+ingest_cmp_id(const char *a, const char *b)
+{
+	unsigned long long am = 0, as = 0, bm = 0, bs = 0;
+
+	sscanf(a, "%llu-%llu", &am, &as);
+	sscanf(b, "%llu-%llu", &bm, &bs);
+	if (am != bm)
+		return (am < bm ? -1 : 1);
+	return (as < bs ? -1 : as > bs);
+}
+
+/* ingest_trim_one - trim stream KEY below the oldest entry still needed */
+static int
+ingest_trim_one(redisContext *c, const struct cfg *cfg, const char *key,
+    char *err, size_t errlen)
+{
+	const char *xinfo[4] = { "XINFO", "GROUPS", key, NULL };
+	const char *xpend[4] = { "XPENDING", key, KEYS_GROUP, NULL };
+	const char *xtrim[5] = { "XTRIM", key, "MINID", NULL, NULL };
+	char	cut[64] = "", id[64];
+	struct timeval tv;
+	redisReply *r;
+	size_t	i, j;
+
+	/* everything after what the group has read is still to come */
+	if ((r = redisCommandArgv(c, 3, xinfo, NULL)) == NULL) {
+		rds_error(c, NULL, err, errlen);
+		return (-1);
+	}
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		redisReply *g = r->element[i];
+		int	ours = 0;
+
+		for (j = 0; g->type == REDIS_REPLY_ARRAY && j + 1 < g->elements;
+		    j += 2) {
+			redisReply *k = g->element[j], *v = g->element[j + 1];
+
+			if (k->type != REDIS_REPLY_STRING ||
+			    v->type != REDIS_REPLY_STRING)
+				continue;
+			if (strcmp(k->str, "name") == 0)
+				ours = strcmp(v->str, KEYS_GROUP) == 0;
+			else if (strcmp(k->str, "last-delivered-id") == 0 && ours)
+				snprintf(cut, sizeof(cut), "%s", v->str);
+		}
+	}
+	freeReplyObject(r);
+	if (cut[0] == '\0')
+		return (0);	/* no group: nothing is known to be handled */
+	/* nor anything delivered and not yet acknowledged */
+	if ((r = redisCommandArgv(c, 3, xpend, NULL)) == NULL) {
+		rds_error(c, NULL, err, errlen);
+		return (-1);
+	}
+	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
+	    r->element[1]->type == REDIS_REPLY_STRING &&
+	    ingest_cmp_id(r->element[1]->str, cut) < 0)
+		snprintf(cut, sizeof(cut), "%s", r->element[1]->str);
+	freeReplyObject(r);
+	gettimeofday(&tv, NULL);
+	snprintf(id, sizeof(id), "%lld-0", (long long)tv.tv_sec * 1000 +
+	    tv.tv_usec / 1000 - (long long)cfg->router.ingest_retention * 1000);
+	if (ingest_cmp_id(id, cut) < 0)
+		snprintf(cut, sizeof(cut), "%s", id);
+	xtrim[3] = cut;
+	if ((r = redisCommandArgv(c, 4, xtrim, NULL)) == NULL ||
+	    r->type == REDIS_REPLY_ERROR) {
+		rds_error(c, r, err, errlen);
+		if (r != NULL)
+			freeReplyObject(r);
+		return (-1);
+	}
+	if (r->integer > 0)
+		log_debug("%s: trimmed %lld handled entries", key, r->integer);
+	freeReplyObject(r);
+	return (0);
+}
+
+/* ingest_trim - every organisation's ingest stream */
+int
+ingest_trim(redisContext *c, const struct cfg *cfg, char *err, size_t errlen)
+{
+	char	key[300];
+	size_t	i;
+
+	for (i = 0; i < cfg->norgs; i++)
+		if (keys_fmt(key, sizeof(key), KEYS_FMT_INGEST,
+		    cfg->orgs[i].id) != 0 ||
+		    ingest_trim_one(c, cfg, key, err, errlen) != 0)
+			return (-1);
+	return (0);
 }

@@ -29,9 +29,6 @@ void	ingest_check(const char *org, const char *entry, char **names,
  * first; minutes waiting + priority turned into a constant */
 long long ingest_rank(long long enqueued_ms, long long priority);
 
-/* ingest_init - script digests; once at start-up */
-void	ingest_init(void);
-
 /* ingest_setup - load the scripts and create the consumer groups on a new
  * connection; 0, or -1 with ERR */
 int	ingest_setup(redisContext *c, const struct cfg *cfg, char *err,
@@ -42,6 +39,11 @@ int	ingest_setup(redisContext *c, const struct cfg *cfg, char *err,
  * consumers; *N counts entries handled; 0 or -1 with ERR */
 int	ingest_recover(redisContext *c, const struct cfg *cfg,
 		    const char *consumer, int *n, char *err, size_t errlen);
+
+/* ingest_trim - delete from each ingest stream the entries every router
+ * has handled that are older than router.ingest_retention; 0 or -1 */
+int	ingest_trim(redisContext *c, const struct cfg *cfg, char *err,
+		    size_t errlen);
 
 /* ingest_read - wait up to router.block_ms for new entries and queue them;
  * 0 or -1 with ERR */

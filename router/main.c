@@ -1,7 +1,9 @@
 /* main.c - mailacd-router: options, daemon set-up, the consume loop.
  *
- * This first slice takes the milter's hand-off and queues it (ingest.c);
- * agents and assignment are not implemented yet.  Conventions follow
+ * The router writes the roster to Redis (roster.c), takes the milter's
+ * hand-off and queues or assigns each interaction (ingest.c); assignment
+ * itself is the function library in Redis (common/mailacd.lua), which
+ * mailacdctl calls too.  Conventions follow
  * mailacd-milter: -c file, -n, -f, -u user[:group], -P pidfile, -V, -d. */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +24,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "rds.h"
+#include "roster.h"
 
 #ifndef MAILACD_VERSION
 #define MAILACD_VERSION "unknown"
@@ -123,7 +126,6 @@ main(int argc, char **argv)
 	}
 	log_open("mailacd-router", foreground);
 	log_set_debug(debug);
-	ingest_init();
 	if (user != NULL)
 		daemon_user_parse(user, &du);
 	if (!foreground)
@@ -185,6 +187,7 @@ main(int argc, char **argv)
 			err[0] = '\0';
 			if ((c = rds_get(pool, &fresh, err, sizeof(err))) ==
 			    NULL || ingest_setup(c, cfg, err, sizeof(err)) != 0 ||
+			    roster_sync(c, cfg, &n, err, sizeof(err)) != 0 ||
 			    ingest_recover(c, cfg, consumer, &n, err,
 			    sizeof(err)) != 0) {
 				if (!down)
@@ -207,7 +210,8 @@ main(int argc, char **argv)
 		}
 		if (main_now_ms() >= next_claim) {
 			if (ingest_recover(c, cfg, consumer, &n, err,
-			    sizeof(err)) != 0)
+			    sizeof(err)) != 0 ||
+			    ingest_trim(c, cfg, err, sizeof(err)) != 0)
 				goto broken;
 			next_claim = main_now_ms() + cfg->router.claim_idle_ms / 2;
 		}

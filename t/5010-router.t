@@ -73,7 +73,10 @@ is "$(rcli XLEN 'mailacd:{acme}:dead')" 1 "the malformed entry is dead-lettered"
 like "$(rcli XRANGE 'mailacd:{acme}:dead' - + | tr '\n' ' ')" \
     "reason no valid interaction id .* id nonsense" "with its reason and its fields"
 is "$(pending)" 0 "every entry acknowledged"
-like "$(cat "$T_TMP/r1.log")" "already queued" "the repeated entry was only acknowledged"
+like "$(cat "$T_TMP/r1.log")" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: follow-up in entry" \
+    "a second entry with the same id is a follow-up of the interaction"
+is "$(rcli HGET 'mailacd:{acme}:ix:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' followups)" 1 \
+    "counted on the interaction, which keeps its place in the queue"
 kill_pid "$PID_r1"
 t_forget "$PID_r1"
 rcli FLUSHALL >/dev/null

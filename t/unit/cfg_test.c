@@ -221,6 +221,34 @@ test_good(void)
 	is_str(o->domains[0].catch_all->queue, "Front.Desk_1",
 	    "catch-all-only domain");
 	is_int(o->domains[0].naddresses, 0, "domain without addresses");
+	is_int(o->queues[0].strategy, CFG_STRAT_ROUND_ROBIN, "queue strategy");
+	is_int(o->queues[0].service_level, 3600, "queue service_level");
+	is_int(o->queues[1].strategy, CFG_STRAT_LONGEST_IDLE,
+	    "strategy defaults to longest-idle");
+	is_int(o->queues[1].service_level, 0, "no service level by default");
+	is_str(cfg_strategy_name(o->queues[0].strategy), "round-robin",
+	    "strategy name");
+	ok(cfg_find_queue(o, "q2") == &o->queues[1], "cfg_find_queue");
+	ok(cfg_find_queue(o, "Q2") == NULL, "queue names are case-sensitive");
+	ok(cfg_find_org(cfg, "beta-2") == o, "cfg_find_org");
+	is_int(o->nagents, 2, "two agents");
+	if (o->nagents == 2) {
+		struct cfg_agent *g = &o->agents[0];
+
+		is_str(g->id, "ann.lee", "agent id");
+		is_str(g->address, "Ann.Lee@beta.example.net",
+		    "agent address kept as written");
+		is_int(g->nskills, 2, "agent skills");
+		is_str(g->skills[1], "VIP", "agent skill");
+		is_int(g->nlanguages, 2, "agent languages");
+		is_str(g->languages[1], "pt-BR", "agent language");
+		is_int(g->capacity, 25, "capacity at its maximum");
+		is_int(g->nqueues, 2, "agent queues");
+		ok(g->org == o, "agent points to its org");
+		g = &o->agents[1];
+		is_int(g->capacity, 1, "capacity defaults to 1");
+		is_int(g->nskills + g->nlanguages, 0, "no skills, no languages");
+	}
 
 	/* lookups */
 	a = cfg_find_address(cfg, "support@example.com");
@@ -348,6 +376,9 @@ test_variants(void)
 		    "example: billing@ goes to billing in English");
 		ok(cfg_find_address(cfg, "support@example.com") != NULL,
 		    "example: support@");
+		is_int(cfg->orgs[0].nagents, 3, "example: three agents");
+		is_int(cfg->orgs[0].queues[1].strategy, CFG_STRAT_LEAST_BUSY,
+		    "example: billing is least-busy");
 		cfg_unref(cfg);
 	}
 }
@@ -558,7 +589,30 @@ test_error_files(void)
 		"4: redis.socket: cannot be used together with redis.host",
 		NULL
 	};
-	static const char *const milter_socket[] = {
+	static const char *const agents[] = {
+	"5: organizations[acme].queues[support].strategy = \"random\": "
+	    "must be \"longest-idle\", \"least-busy\" or \"round-robin\"",
+	"5: organizations[acme].queues[support].service_level = -1: must be "
+	    "between 0 and 2592000",
+	"8: organizations[acme].agents[alice].id = \"alice\": already "
+	    "defined at line 7",
+	"8: organizations[acme].agents[alice].address = \"Alice@Example.com\": "
+	    "same address as \"alice@example.com\" at line 7",
+	"9: organizations[acme].agents[bob].address = \"not an address\": is "
+	    "not a valid address: invalid character in local part",
+	"9: organizations[acme].agents[bob].queues[#0] = \"sales\": no such "
+	    "queue in this organization",
+	"10: organizations[acme].agents[bob].languages[#0] = \"english!\": "
+	    "must be a language tag such as \"en\" or \"es-MX\"",
+	"10: organizations[acme].agents[bob].capacity = 26: must be between 1 "
+	    "and 25",
+	"11: organizations[acme].agents[carol].queues: needs at least one queue",
+	"12: organizations[acme].agents[#4].id: required setting is missing",
+	"12: organizations[acme].agents[#4].skills[#1] = \"a\": listed twice",
+	NULL
+};
+
+static const char *const milter_socket[] = {
 		"2: milter.socket = \"tcp:8891@127.0.0.1\": must be "
 		    "inet:PORT@HOST, inet6:PORT@HOST, unix:/PATH or local:/PATH",
 		NULL
@@ -672,6 +726,7 @@ test_error_files(void)
 	expect_errors("flow.conf", flow);
 	expect_errors("redis-both.conf", redis_both);
 	expect_errors("milter-socket.conf", milter_socket);
+	expect_errors("agents.conf", agents);
 	expect_errors("enums.conf", enums);
 	expect_errors("missing.conf", missing);
 	expect_errors("no-orgs.conf", no_orgs);
@@ -944,7 +999,7 @@ test_schema(void)
 	int	seen[7] = { 0 }, i;
 
 	cfg_schema_each(collect, seen);
-	is_int(seen[0], 44, "44 settings in the schema");
+	is_int(seen[0], 54, "54 settings in the schema");
 	for (i = 1; i < 7; i++)
 		is_int(seen[i], 1, "schema path %d listed once", i);
 }

@@ -1,0 +1,653 @@
+#!lua name=mailacd
+--[[
+mailacd.lua - the assignment library, loaded into Redis with FUNCTION LOAD.
+
+Every change to waiting interactions, agents and assignments is one call of
+one function here, so it is atomic: two routers, mailacdctl and any other
+program can act at once without assigning an interaction twice or taking an
+agent over capacity.  mailacd-router loads the library at start-up (and
+mailacdctl when it finds it missing); man/mailacd-keys.7 documents every key
+and every function for operators and other programs.
+
+Calling convention: KEYS[1] is always the organisation's schema key
+"mailacd:{ORG}:schema"; every other key shares its hash tag and is derived
+from it.  Errors are replies whose first word is a code (NOAGENT, NOIX,
+NOQUEUE, BADARG, BADSTATE, SCHEMA, WRONGTYPE) followed by a sentence.
+
+Ordering: an interaction's rank is enqueued ms - 60000 x priority; the lower
+the rank, the higher its score (minutes waiting + priority).  Waiting
+interactions sit in two sorted sets by rank: the queue ("queue:Q", the
+operator's view) and a bucket per requirement set ("bucket:Q:REQ", same
+skills and language), listed in "buckets:Q".  An agent who frees up takes
+the lowest rank among the heads of the buckets they are eligible for, so a
+decision costs O(buckets x log N), not O(N).  Agents ready for work sit in
+"ready:Q", scored by the queue's strategy, lowest first.
+--]]
+
+local SCHEMA = '1'
+local LIBRARY = '1'		-- bump when a function changes behaviour
+local INBOX_MAX = 1000		-- assignments kept on an agent's list
+local ASSIGNMENTS_MAX = 100000	-- entries kept (about) in the stream
+local STATS_TTL = 90 * 86400	-- daily statistics kept this long
+local PRESENCES = { available = true, away = true, offline = true }
+
+local function fail(code, msg)
+	error({ err = code .. ' ' .. msg })
+end
+
+local function now_ms()
+	local t = redis.call('TIME')
+	return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function split(s)
+	local t = {}
+	if s == nil or s == false or s == '' then return t end
+	for w in string.gmatch(s, '[^,]+') do t[#t + 1] = w end
+	return t
+end
+
+local function lowerset(list)
+	local t = {}
+	for _, w in ipairs(list) do t[string.lower(w)] = true end
+	return t
+end
+
+-- The context of one call: key prefix, clock, caches, what was assigned.
+local function context(keys)
+	local k = keys[1] or ''
+	local p = string.match(k, '^(mailacd:{[^}]+}:)schema$')
+	if p == nil then
+		fail('BADARG', 'KEYS[1] must be mailacd:{ORG}:schema, not "' ..
+		    k .. '"')
+	end
+	local v = redis.call('GET', k)
+	if v and v ~= SCHEMA then
+		fail('SCHEMA', k .. ' is "' .. tostring(v) ..
+		    '"; this library knows schema ' .. SCHEMA)
+	end
+	return { P = p, now = now_ms(), qcache = {}, rcache = {},
+	    assigned = {}, schema = k }
+end
+
+-- UTC calendar date of MS, for the daily statistics keys.
+local function day(ms)
+	local z = math.floor(ms / 86400000) + 719468
+	local era = math.floor(z / 146097)
+	local doe = z - era * 146097
+	local yoe = math.floor((doe - math.floor(doe / 1460) +
+	    math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+	local doy = doe - (365 * yoe + math.floor(yoe / 4) -
+	    math.floor(yoe / 100))
+	local mp = math.floor((5 * doy + 2) / 153)
+	local d = doy - math.floor((153 * mp + 2) / 5) + 1
+	local m = mp < 10 and mp + 3 or mp - 9
+	local y = yoe + era * 400
+	if m <= 2 then y = y + 1 end
+	return string.format('%04d-%02d-%02d', y, m, d)
+end
+
+-- Requirement set of an interaction: its bucket id and description
+-- "language|skill,skill" (lower case, skills sorted, no duplicates).
+local function requirement(skills, language)
+	local s, seen = {}, {}
+	for _, w in ipairs(split(skills)) do
+		w = string.lower(w)
+		if not seen[w] then
+			seen[w] = true
+			s[#s + 1] = w
+		end
+	end
+	table.sort(s)
+	local desc = string.lower(language or '') .. '|' .. table.concat(s, ',')
+	return string.sub(redis.sha1hex(desc), 1, 16), desc
+end
+
+local function parse_req(ctx, desc)
+	local r = ctx.rcache[desc]
+	if r == nil then
+		local lang, skills = string.match(desc, '^([^|]*)|(.*)$')
+		r = { lang = lang or '', skills = split(skills) }
+		ctx.rcache[desc] = r
+	end
+	return r
+end
+
+local function qcfg(ctx, q)
+	local c = ctx.qcache[q]
+	if c == nil then
+		local h = redis.call('HMGET', ctx.P .. 'queuecfg:' .. q,
+		    'strategy', 'service_level')
+		c = { strategy = h[1] or 'longest-idle',
+		    sl = tonumber(h[2]) or 0, exists = h[1] ~= false }
+		ctx.qcache[q] = c
+	end
+	return c
+end
+
+local function agent_get(ctx, id)
+	local h = redis.call('HMGET', ctx.P .. 'agent:' .. id, 'presence',
+	    'capacity', 'skills', 'languages', 'queues', 'since', 'roster')
+	if not h[2] then return nil end
+	local a = { id = id, presence = h[1] or 'offline',
+	    capacity = tonumber(h[2]) or 1, skills = lowerset(split(h[3])),
+	    languages = lowerset(split(h[4])), queues = split(h[5]),
+	    since = tonumber(h[6]) or 0, roster = h[7] ~= '0' }
+	a.load = redis.call('SCARD', ctx.P .. 'agent:' .. id .. ':ix')
+	a.inq = lowerset({})
+	for _, q in ipairs(a.queues) do a.inq[q] = true end
+	return a
+end
+
+-- May agent A take work of requirement R?  (presence and capacity apart)
+local function eligible(a, r)
+	if r.lang ~= '' and not a.languages[r.lang] then return false end
+	for _, s in ipairs(r.skills) do
+		if not a.skills[s] then return false end
+	end
+	return true
+end
+
+local function ready(a)
+	return a.roster and a.presence == 'available' and a.load < a.capacity
+end
+
+-- The agent's place in queue Q's ready set: lowest is chosen first.
+local function ready_score(ctx, a, q)
+	local st = qcfg(ctx, q).strategy
+	if st == 'least-busy' then
+		return a.load * 4398046511104 + a.since	-- load, then idle
+	elseif st == 'round-robin' then
+		return tonumber(redis.call('HGET', ctx.P .. 'rr:' .. q, a.id) or
+		    '0')
+	end
+	return a.since
+end
+
+local function ready_update(ctx, a)
+	for _, q in ipairs(a.queues) do
+		if ready(a) then
+			redis.call('ZADD', ctx.P .. 'ready:' .. q,
+			    ready_score(ctx, a, q), a.id)
+		else
+			redis.call('ZREM', ctx.P .. 'ready:' .. q, a.id)
+		end
+	end
+end
+
+local function member_of(enqueued, id)
+	return string.format('%015d:%s', enqueued, id)
+end
+
+local function wait_add(ctx, q, ix)
+	local P = ctx.P
+	redis.call('ZADD', P .. 'queue:' .. q, ix.rank, ix.member)
+	redis.call('ZADD', P .. 'bucket:' .. q .. ':' .. ix.req, ix.rank,
+	    ix.member)
+	redis.call('HSET', P .. 'buckets:' .. q, ix.req, ix.desc)
+end
+
+local function wait_del(ctx, q, req, member)
+	local P = ctx.P
+	local b = P .. 'bucket:' .. q .. ':' .. req
+	redis.call('ZREM', P .. 'queue:' .. q, member)
+	redis.call('ZREM', b, member)
+	if redis.call('EXISTS', b) == 0 then
+		redis.call('HDEL', P .. 'buckets:' .. q, req)
+	end
+end
+
+local function ix_get(ctx, id)
+	local h = redis.call('HMGET', ctx.P .. 'ix:' .. id, 'state', 'queue',
+	    'rank', 'enqueued', 'req', 'agent', 'skills', 'language')
+	if not h[1] then return nil end
+	local ix = { id = id, state = h[1], queue = h[2],
+	    rank = tonumber(h[3]) or 0, enqueued = tonumber(h[4]) or 0,
+	    agent = h[6] or nil }
+	ix.req, ix.desc = requirement(h[7], h[8])
+	ix.member = member_of(ix.enqueued, id)
+	return ix
+end
+
+local function publish(ctx, agent, event)
+	local msg = cjson.encode(event)
+	local inbox = ctx.P .. 'agent:' .. agent .. ':inbox'
+	redis.call('LPUSH', inbox, msg)
+	redis.call('LTRIM', inbox, 0, INBOX_MAX - 1)
+	redis.call('PUBLISH', ctx.P .. 'assignments', msg)
+end
+
+-- Give interaction IX (no longer waiting) to agent A from queue Q.
+local function assign(ctx, ix, a, q, how)
+	local P, now = ctx.P, ctx.now
+	local key = P .. 'ix:' .. ix.id
+	local wait = now - ix.enqueued
+	if wait < 0 then wait = 0 end
+	local score = string.format('%.2f', (now - ix.rank) / 60000)
+	redis.call('HSET', key, 'state', 'assigned', 'agent', a.id,
+	    'assigned', now, 'wait', wait, 'score', score, 'queue', q)
+	local nth = redis.call('HINCRBY', key, 'assignments', 1)
+	redis.call('SADD', P .. 'agent:' .. a.id .. ':ix', ix.id)
+	redis.call('SADD', P .. 'assigned:' .. q, ix.id)
+	a.load = a.load + 1
+	a.since = now
+	redis.call('HSET', P .. 'agent:' .. a.id, 'since', now, 'last', ix.id)
+	local c = qcfg(ctx, q)
+	if c.strategy == 'round-robin' then
+		redis.call('HSET', P .. 'rr:' .. q, a.id,
+		    redis.call('INCR', P .. 'rrseq:' .. q))
+	end
+	ready_update(ctx, a)
+	local sk = P .. 'stats:' .. q .. ':' .. day(now)
+	redis.call('HINCRBY', sk, 'assigned', 1)
+	if nth == 1 then
+		-- the first answer is what a service level measures
+		redis.call('HINCRBY', sk, 'answered', 1)
+		redis.call('HINCRBY', sk, 'wait_ms', wait)
+		if c.sl > 0 and wait <= c.sl * 1000 then
+			redis.call('HINCRBY', sk, 'within', 1)
+		end
+	end
+	redis.call('EXPIRE', sk, STATS_TTL)
+	redis.call('XADD', P .. 'assignments', 'MAXLEN', '~', ASSIGNMENTS_MAX,
+	    '*', 'id', ix.id, 'agent', a.id, 'queue', q, 'wait', wait,
+	    'score', score, 'how', how, 'at', now)
+	publish(ctx, a.id, { event = 'assigned', id = ix.id, agent = a.id,
+	    queue = q, wait_ms = wait, score = score, how = how, at = now })
+	ctx.assigned[#ctx.assigned + 1] = { id = ix.id, agent = a.id,
+	    queue = q, wait_ms = wait, score = score, how = how }
+end
+
+-- The ready agent of queue Q who should take IX, by the queue's strategy.
+local function offer(ctx, ix, q, exclude)
+	local r = parse_req(ctx, ix.desc)
+	local ids = redis.call('ZRANGE', ctx.P .. 'ready:' .. q, 0, -1)
+	for _, id in ipairs(ids) do
+		if id ~= exclude then
+			local a = agent_get(ctx, id)
+			if a == nil or not a.inq[q] then
+				redis.call('ZREM', ctx.P .. 'ready:' .. q, id)
+			elseif not ready(a) then
+				ready_update(ctx, a)
+			elseif eligible(a, r) then
+				return a
+			end
+		end
+	end
+	return nil
+end
+
+-- The waiting interaction agent A should take next: the lowest rank among
+-- the heads of the buckets A is eligible for, over A's queues.
+local function best_for(ctx, a, exclude)
+	local best
+	for _, q in ipairs(a.queues) do
+		local bl = redis.call('HGETALL', ctx.P .. 'buckets:' .. q)
+		for i = 1, #bl, 2 do
+			if eligible(a, parse_req(ctx, bl[i + 1])) then
+				local h = redis.call('ZRANGE', ctx.P .. 'bucket:' ..
+				    q .. ':' .. bl[i], 0, 1, 'WITHSCORES')
+				local j = 1
+				if h[1] and exclude and
+				    string.sub(h[1], 17) == exclude then
+					j = 3
+				end
+				if h[j] then
+					local rank = tonumber(h[j + 1])
+					if best == nil or rank < best.rank or
+					    (rank == best.rank and
+					    h[j] < best.member) then
+						best = { rank = rank,
+						    member = h[j], q = q,
+						    req = bl[i] }
+					end
+				end
+			end
+		end
+	end
+	return best
+end
+
+-- Agent A takes waiting work while ready.
+local function fill(ctx, a, exclude)
+	local guard = 0
+	while ready(a) and guard < 100 do
+		guard = guard + 1
+		local b = best_for(ctx, a, exclude)
+		if b == nil then break end
+		wait_del(ctx, b.q, b.req, b.member)
+		local ix = ix_get(ctx, string.sub(b.member, 17))
+		if ix ~= nil and ix.state == 'waiting' then
+			assign(ctx, ix, a, b.q, 'queue')
+		end
+	end
+	ready_update(ctx, a)
+end
+
+-- A new waiting interaction: a ready agent takes it, or it waits.
+local function arrive(ctx, ix, q, exclude, how)
+	local a = offer(ctx, ix, q, exclude)
+	if a ~= nil then
+		redis.call('HSET', ctx.P .. 'ix:' .. ix.id, 'state', 'waiting')
+		assign(ctx, ix, a, q, how)
+		return a.id
+	end
+	redis.call('HSET', ctx.P .. 'ix:' .. ix.id, 'state', 'waiting',
+	    'queue', q)
+	wait_add(ctx, q, ix)
+	return nil
+end
+
+-- Take interaction IX away from its agent (close, transfer).
+local function release(ctx, ix)
+	if ix.state ~= 'assigned' or ix.agent == nil then return nil end
+	local P = ctx.P
+	redis.call('SREM', P .. 'agent:' .. ix.agent .. ':ix', ix.id)
+	redis.call('SREM', P .. 'assigned:' .. ix.queue, ix.id)
+	local a = agent_get(ctx, ix.agent)
+	if a ~= nil then
+		a.since = ctx.now
+		redis.call('HSET', P .. 'agent:' .. a.id, 'since', ctx.now)
+	end
+	return a
+end
+
+local function result(ctx, t)
+	t.assigned = ctx.assigned
+	if #ctx.assigned == 0 then t.assigned = nil end
+	return cjson.encode(t)
+end
+
+local function stream_after(a, b)
+	local am, as = string.match(a, '^(%d+)-(%d+)$')
+	local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+	if am == nil or bm == nil then return a ~= b end
+	am, bm = tonumber(am), tonumber(bm)
+	if am ~= bm then return am > bm end
+	return tonumber(as) > tonumber(bs)
+end
+
+local function keytype(k)
+	return redis.call('TYPE', k).ok
+end
+
+--[[ mailacd_ingest: queue (and if possible assign) one ingest entry.
+KEYS: schema, ix, queue, ingest.  ARGV: group, entry, member, rank,
+enqueued, field, value, ...  Returns 1 queued, 0 already handled (a replay:
+acknowledged only), 3 a follow-up of an existing interaction, with the
+agent it was assigned to ("" if none): { code, agent }. ]]
+local function followup(ctx, keys, args)
+	return 0
+end
+
+local function ingest(keys, args)
+	local ctx = context(keys)
+	local tix, tq = keytype(keys[2]), keytype(keys[3])
+	local f = {}
+	for i = 6, #args - 1, 2 do f[args[i]] = args[i + 1] end
+	local req, desc = requirement(f.skills, f.language)
+	local q = f.queue or ''
+	local tb = keytype(ctx.P .. 'bucket:' .. q .. ':' .. req)
+	-- writes are not undone when a later command fails: check first
+	if (tix ~= 'none' and tix ~= 'hash') or
+	    (tq ~= 'none' and tq ~= 'zset') or
+	    (tb ~= 'none' and tb ~= 'zset') then
+		fail('WRONGTYPE', keys[2] .. ' is a ' .. tix .. ', ' ..
+		    keys[3] .. ' is a ' .. tq .. ', bucket is a ' .. tb)
+	end
+	if tix == 'hash' then
+		local e = redis.call('HGET', keys[2], 'entry')
+		if not e or not stream_after(args[2], e) then
+			redis.call('XACK', keys[4], args[1], args[2])
+			return { 0, '' }
+		end
+		return followup(ctx, keys, args)
+	end
+	local ix = { id = f.id, rank = tonumber(args[4]),
+	    enqueued = tonumber(args[5]), member = args[3], req = req,
+	    desc = desc }
+	redis.call('HSET', keys[2], 'state', 'waiting', 'enqueued', args[5],
+	    'rank', args[4], 'entry', args[2], 'req', req,
+	    unpack(args, 6))
+	local agent = arrive(ctx, ix, q, nil, 'arrival')
+	redis.call('XACK', keys[4], args[1], args[2])
+	return { 1, agent or '' }
+end
+
+-- A message for an interaction that exists: back to its last agent if
+-- they can take it, else to its queue with its original rank.
+followup = function(ctx, keys, args)
+	local key = keys[2]
+	local ix = ix_get(ctx, string.match(key, ':ix:(.*)$'))
+	local upd = { 'entry', args[2] }
+	for i = 6, #args - 1, 2 do
+		local n = args[i]
+		if n == 'message_id' or n == 'in_reply_to' or
+		    n == 'references' or n == 'subject' or n == 'size' or
+		    n == 'queue_id' or n == 'auto' or n == 'arrived' then
+			upd[#upd + 1] = 'last_' .. n
+			upd[#upd + 1] = args[i + 1]
+		end
+	end
+	redis.call('HSET', key, unpack(upd))
+	redis.call('HINCRBY', key, 'followups', 1)
+	if ix.state == 'assigned' then
+		publish(ctx, ix.agent, { event = 'followup', id = ix.id,
+		    agent = ix.agent, queue = ix.queue, at = ctx.now })
+	elseif ix.state == 'closed' then
+		local a = ix.agent and agent_get(ctx, ix.agent)
+		if a ~= nil and ready(a) then
+			redis.call('HSET', key, 'state', 'waiting')
+			assign(ctx, ix, a, ix.queue, 'reply')
+		else
+			arrive(ctx, ix, ix.queue, nil, 'reopened')
+		end
+	end
+	redis.call('XACK', keys[4], args[1], args[2])
+	local a = ctx.assigned[1]
+	return { 3, a and a.agent or '' }
+end
+
+--[[ mailacd_dead: move one ingest entry to the dead-letter stream.
+KEYS: schema, dead, ingest.  ARGV: group, entry, reason, field, value... ]]
+local function dead(keys, args)
+	redis.call('XADD', keys[2], '*', 'entry', args[2], 'reason', args[3],
+	    unpack(args, 4))
+	redis.call('XACK', keys[3], args[1], args[2])
+	return { 2, '' }
+end
+
+--[[ mailacd_sync: write the roster and queue settings of the
+configuration, keep presence and load, and let ready agents take work.
+ARGV: nqueues, (name, strategy, service_level) x nqueues, nagents,
+(id, address, skills, languages, capacity, queues) x nagents. ]]
+local function sync(keys, args)
+	local ctx = context(keys)
+	local P = ctx.P
+	redis.call('SET', ctx.schema, SCHEMA, 'NX')
+	local i = 1
+	local nq = tonumber(args[i]); i = i + 1
+	local queues = {}
+	for _ = 1, nq do
+		local q = args[i]
+		queues[q] = true
+		redis.call('HSET', P .. 'queuecfg:' .. q, 'strategy',
+		    args[i + 1], 'service_level', args[i + 2])
+		redis.call('SADD', P .. 'queues', q)
+		i = i + 3
+	end
+	for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
+		if not queues[q] then
+			redis.call('SREM', P .. 'queues', q)
+			redis.call('DEL', P .. 'queuecfg:' .. q)
+		end
+	end
+	local na = tonumber(args[i]); i = i + 1
+	local agents, order = {}, {}
+	for _ = 1, na do
+		local id = args[i]
+		local key = P .. 'agent:' .. id
+		agents[id] = true
+		order[#order + 1] = id
+		for _, q in ipairs(split(redis.call('HGET', key, 'queues'))) do
+			redis.call('ZREM', P .. 'ready:' .. q, id)
+		end
+		redis.call('HSET', key, 'id', id, 'address', args[i + 1],
+		    'skills', args[i + 2], 'languages', args[i + 3],
+		    'capacity', args[i + 4], 'queues', args[i + 5],
+		    'roster', '1')
+		redis.call('HSETNX', key, 'presence', 'offline')
+		redis.call('HSETNX', key, 'since', ctx.now)
+		redis.call('SADD', P .. 'agents', id)
+		i = i + 6
+	end
+	for _, id in ipairs(redis.call('SMEMBERS', P .. 'agents')) do
+		if not agents[id] then
+			local key = P .. 'agent:' .. id
+			for _, q in ipairs(split(redis.call('HGET', key,
+			    'queues'))) do
+				redis.call('ZREM', P .. 'ready:' .. q, id)
+			end
+			redis.call('HSET', key, 'roster', '0', 'presence',
+			    'offline')
+			redis.call('SREM', P .. 'agents', id)
+		end
+	end
+	for _, id in ipairs(order) do
+		local a = agent_get(ctx, id)
+		ready_update(ctx, a)
+		fill(ctx, a, nil)
+	end
+	return result(ctx, { agents = na, queues = nq })
+end
+
+local function need_agent(ctx, id)
+	local a = agent_get(ctx, id or '')
+	if a == nil then
+		fail('NOAGENT', 'no agent "' .. tostring(id) .. '"')
+	end
+	if not a.roster then
+		fail('NOAGENT', 'agent "' .. id .. '" is no longer in the roster')
+	end
+	return a
+end
+
+local function need_ix(ctx, id)
+	local ix = ix_get(ctx, id or '')
+	if ix == nil then
+		fail('NOIX', 'no interaction ' .. tostring(id))
+	end
+	return ix
+end
+
+--[[ mailacd_presence: ARGV agent, presence (available, away, offline).
+An available agent takes waiting work at once. ]]
+local function presence(keys, args)
+	local ctx = context(keys)
+	local p = args[2]
+	if not PRESENCES[p or ''] then
+		fail('BADARG', 'presence must be available, away or offline, ' ..
+		    'not "' .. tostring(p) .. '"')
+	end
+	local a = need_agent(ctx, args[1])
+	local before = a.presence
+	if p == 'available' and before ~= 'available' then
+		a.since = ctx.now
+		redis.call('HSET', ctx.P .. 'agent:' .. a.id, 'since', ctx.now)
+	end
+	a.presence = p
+	redis.call('HSET', ctx.P .. 'agent:' .. a.id, 'presence', p,
+	    'presence_at', ctx.now)
+	ready_update(ctx, a)
+	fill(ctx, a, nil)
+	return result(ctx, { agent = a.id, presence = p, was = before,
+	    load = a.load, capacity = a.capacity })
+end
+
+--[[ mailacd_fill: ARGV agent.  The agent takes waiting work if ready
+(for programs that changed an agent's hash themselves). ]]
+local function f_fill(keys, args)
+	local ctx = context(keys)
+	local a = need_agent(ctx, args[1])
+	fill(ctx, a, nil)
+	return result(ctx, { agent = a.id, load = a.load,
+	    capacity = a.capacity })
+end
+
+--[[ mailacd_close: ARGV id, by.  Closes an interaction; its agent is free
+for the next one at once.  Closing a closed interaction changes nothing. ]]
+local function close(keys, args)
+	local ctx = context(keys)
+	local ix = need_ix(ctx, args[1])
+	local key = ctx.P .. 'ix:' .. ix.id
+	if ix.state == 'closed' then
+		return result(ctx, { id = ix.id, state = 'closed',
+		    already = true, agent = ix.agent })
+	end
+	if ix.state == 'waiting' then
+		wait_del(ctx, ix.queue, ix.req, ix.member)
+	end
+	local a = release(ctx, ix)
+	redis.call('HSET', key, 'state', 'closed', 'closed', ctx.now,
+	    'closed_by', args[2] or 'operator')
+	local sk = ctx.P .. 'stats:' .. ix.queue .. ':' .. day(ctx.now)
+	redis.call('HINCRBY', sk, 'closed', 1)
+	redis.call('EXPIRE', sk, STATS_TTL)
+	if a ~= nil then
+		publish(ctx, a.id, { event = 'closed', id = ix.id,
+		    agent = a.id, queue = ix.queue, at = ctx.now })
+		ready_update(ctx, a)
+		fill(ctx, a, nil)
+	end
+	return result(ctx, { id = ix.id, state = 'closed', was = ix.state,
+	    agent = ix.agent })
+end
+
+--[[ mailacd_transfer: ARGV id, queue, by.  Back to a queue (its own or
+another) with its id and original rank; the agent who had it does not get
+it back from this transfer and takes other work. ]]
+local function transfer(keys, args)
+	local ctx = context(keys)
+	local ix = need_ix(ctx, args[1])
+	local q = args[2] or ''
+	if not qcfg(ctx, q).exists then
+		fail('NOQUEUE', 'no queue "' .. q .. '"')
+	end
+	if ix.state == 'closed' then
+		fail('BADSTATE', 'interaction ' .. ix.id .. ' is closed')
+	end
+	local from = ix.queue
+	if ix.state == 'waiting' then
+		wait_del(ctx, ix.queue, ix.req, ix.member)
+	end
+	local prev = release(ctx, ix)
+	local key = ctx.P .. 'ix:' .. ix.id
+	redis.call('HSET', key, 'queue', q, 'transferred', ctx.now,
+	    'transferred_by', args[3] or 'operator')
+	redis.call('HINCRBY', key, 'transfers', 1)
+	if prev ~= nil then
+		publish(ctx, prev.id, { event = 'transferred', id = ix.id,
+		    agent = prev.id, queue = q, from = from, at = ctx.now })
+	end
+	arrive(ctx, ix, q, prev and prev.id, 'transfer')
+	if prev ~= nil then
+		ready_update(ctx, prev)
+		fill(ctx, prev, ix.id)
+	end
+	return result(ctx, { id = ix.id, from = from, queue = q,
+	    was = ix.state })
+end
+
+local function version()
+	return LIBRARY
+end
+
+redis.register_function('mailacd_ingest', ingest)
+redis.register_function('mailacd_dead', dead)
+redis.register_function('mailacd_sync', sync)
+redis.register_function('mailacd_presence', presence)
+redis.register_function('mailacd_fill', f_fill)
+redis.register_function('mailacd_close', close)
+redis.register_function('mailacd_transfer', transfer)
+redis.register_function{ function_name = 'mailacd_version',
+    callback = version, flags = { 'no-writes' } }
