@@ -861,9 +861,12 @@ t_wait_milter() {
 	done
 }
 
-# milter_conf - [EXTRA_ADDRESSES]: print a mailacd.conf for the private
-# Redis and MILTER_SOCKET; EXTRA_ADDRESSES are more address entries of
-# example.com (libconfig, each ending in a comma)
+# milter_conf - [EXTRA_ADDRESSES [AGENTS [QUEUE_SETTINGS]]]: print a
+# mailacd.conf for the private Redis and MILTER_SOCKET; EXTRA_ADDRESSES are
+# more address entries of example.com (libconfig, each ending in a comma),
+# AGENTS the elements of acme's agents list (libconfig groups separated by
+# commas), QUEUE_SETTINGS more settings for every queue (e.g.
+# 'strategy = "least-busy";')
 milter_conf() {
 	cat <<EOF
 # mailacd.conf written by t/lib/harness.sh
@@ -880,8 +883,9 @@ milter = {
 organizations = (
 	{
 		id = "acme";
-		queues = ( { name = "support"; }, { name = "billing"; },
-			   { name = "sales"; } );
+		queues = ( { name = "support"; ${3:-} }, { name = "billing"; ${3:-} },
+			   { name = "sales"; ${3:-} } );
+		agents = ( ${2:-} );
 		domains = (
 			{
 				name = "example.com";
