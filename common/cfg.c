@@ -72,6 +72,9 @@ static const struct cfg_key cfg_milter_keys[] = {
 	  .off = offsetof(struct cfg_milter, on_redis_failure) },
 	{ .name = "dedup_ttl", .type = CFG_T_INT, .min = 60, .max = 31536000,
 	  .idef = 604800, .off = offsetof(struct cfg_milter, dedup_ttl) },
+	{ .name = "thread_ttl", .type = CFG_T_INT, .min = 3600,
+	  .max = 315360000, .idef = 7776000,
+	  .off = offsetof(struct cfg_milter, thread_ttl) },
 	{ .name = "no_reply_steps", .type = CFG_T_BOOL, .idef = 1,
 	  .off = offsetof(struct cfg_milter, no_reply_steps) },
 	{ .name = NULL }

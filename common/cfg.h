@@ -128,6 +128,7 @@ struct cfg_milter {
 	char	*socket;	/* inet:PORT@HOST, inet6:PORT@HOST, unix:PATH */
 	int	on_redis_failure;	/* enum cfg_on_failure */
 	int	dedup_ttl;	/* seconds a hand-off stays idempotent */
+	int	thread_ttl;	/* seconds a message id keeps its interaction */
 	int	no_reply_steps;	/* offer the MTA SMFIP_NR_* (see mlfi.c) */
 };
 

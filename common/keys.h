@@ -19,6 +19,10 @@
 /* mailacd:{ORG}:seen:HEX - string holding the interaction id handed off for
  * one (message, registered recipient); makes MTA retries idempotent */
 #define KEYS_FMT_SEEN		"mailacd:{%s}:seen:%s"
+/* mailacd:{ORG}:thread:HEX - string holding the interaction id of a
+ * message; HEX is SHA-256 of "<message-id>\n" + registered address.  A
+ * message whose In-Reply-To/References name it joins that interaction. */
+#define KEYS_FMT_THREAD		"mailacd:{%s}:thread:%s"
 
 /* mailacd:{ORG}:ix:ID - hash, one interaction (stream fields + state,
  * enqueued, rank, entry) */

@@ -2,8 +2,9 @@
  *
  * One Lua script per interaction does the whole decision atomically: check
  * the schema version, return the id already recorded for this (message,
- * address) if any, else XADD the entry to the organisation's ingest stream
- * and remember the id.  All of a message's calls are pipelined, so a
+ * address) if any, else take the id of the interaction the message answers
+ * (thread keys) or the new one, XADD the entry to the organisation's ingest
+ * stream and remember the id.  All of a message's calls are pipelined, so a
  * message costs one round trip however many registered recipients it has.
  * The keys of one call share the {org} hash tag, as Redis Cluster requires. */
 #include <stdio.h>
@@ -14,7 +15,12 @@
 #include "handoff.h"
 #include "keys.h"
 
-/* KEYS: schema, seen, ingest.  ARGV: schema, ttl, id, field, value, ... */
+/* KEYS: schema, seen, ingest, [own thread key], referenced thread keys...
+ * ARGV: schema, ttl, id, thread ttl, own (1: KEYS[4] is the message's own
+ * thread key), field, value, ...  A message that answers a message of an
+ * interaction (its In-Reply-To or References name one we recorded for the
+ * same registered address) carries that interaction's id: the router then
+ * treats it as a follow-up. */
 static const char handoff_lua[] =
     "local v = redis.call('GET', KEYS[1])\n"
     "if v and v ~= ARGV[1] then\n"
@@ -24,14 +30,30 @@ static const char handoff_lua[] =
     "if not v then redis.call('SET', KEYS[1], ARGV[1]) end\n"
     "local seen = redis.call('GET', KEYS[2])\n"
     "if seen then return {0, seen} end\n"
-    "redis.call('XADD', KEYS[3], '*', unpack(ARGV, 4))\n"
-    "redis.call('SET', KEYS[2], ARGV[3], 'EX', tonumber(ARGV[2]))\n"
-    "return {1, ARGV[3]}\n";
+    "local id, code = ARGV[3], 1\n"
+    "local first = ARGV[5] == '1' and 5 or 4\n"
+    "for i = first, #KEYS do\n"
+    "  local t = redis.call('GET', KEYS[i])\n"
+    "  if t then id = t; code = 3; break end\n"
+    "end\n"
+    "local f = {}\n"
+    "for i = 6, #ARGV - 1, 2 do\n"
+    "  f[#f + 1] = ARGV[i]\n"
+    "  f[#f + 1] = (ARGV[i] == 'id') and id or ARGV[i + 1]\n"
+    "end\n"
+    "redis.call('XADD', KEYS[3], '*', unpack(f))\n"
+    "redis.call('SET', KEYS[2], id, 'EX', tonumber(ARGV[2]))\n"
+    "if first == 5 then\n"
+    "  redis.call('SET', KEYS[4], id, 'EX', tonumber(ARGV[4]))\n"
+    "end\n"
+    "return {code, id}\n";
 
 static char handoff_sha[41];
 
 #define HANDOFF_FIELDS	20
-#define HANDOFF_ARGC	(6 + 3 + 2 * HANDOFF_FIELDS)
+#define HANDOFF_KEYS	(4 + INB_THREAD_REFS)
+#define HANDOFF_ARGC	(3 + HANDOFF_KEYS + 5 + 2 * HANDOFF_FIELDS)
+#define HANDOFF_KEYLEN	400
 
 /* handoff_init - SHA-1 of the script for EVALSHA */
 void
@@ -85,12 +107,14 @@ handoff_text_make(const struct inb_msg *m, struct handoff_text *t)
 static int
 handoff_append(redisContext *c, const struct inb_msg *m,
     const struct inb_rcpt *r, const struct handoff_text *t, int dedup_ttl,
-    int use_eval, char *keybuf, size_t keysize)
+    int thread_ttl, int use_eval)
 {
 	const struct cfg_route *rt = r->route;
 	const char *argv[HANDOFF_ARGC];
-	char	ttl[16], prio[16], *skills, *kschema, *kseen, *kingest;
-	size_t	slen = 1, i;
+	char	ttl[16], tttl[16], prio[16], nkeys[24], *skills;
+	char	keys[HANDOFF_KEYS][HANDOFF_KEYLEN];
+	struct inb_threads th;
+	size_t	slen = 1, i, nk = 0;
 	int	n = 0, rc;
 
 	for (i = 0; i < rt->nskills; i++)
@@ -103,27 +127,37 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 			strcat(skills, ",");
 		strcat(skills, rt->skills[i]);
 	}
-	kschema = keybuf;
-	kseen = keybuf + keysize / 3;
-	kingest = keybuf + 2 * (keysize / 3);
-	if (keys_fmt(kschema, keysize / 3, KEYS_FMT_SCHEMA, r->org->id) ||
-	    keys_fmt(kseen, keysize / 3, KEYS_FMT_SEEN, r->org->id, r->seen) ||
-	    keys_fmt(kingest, keysize / 3, KEYS_FMT_INGEST, r->org->id)) {
+	if (inb_threads(m, r, &th) != 0 ||
+	    keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_SCHEMA, r->org->id) ||
+	    keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_SEEN, r->org->id,
+	    r->seen) ||
+	    keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_INGEST, r->org->id) ||
+	    (th.own[0] != '\0' && keys_fmt(keys[nk++], HANDOFF_KEYLEN,
+	    KEYS_FMT_THREAD, r->org->id, th.own))) {
 		free(skills);
 		return (-1);
 	}
+	for (i = 0; i < th.nrefs; i++)
+		if (keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_THREAD,
+		    r->org->id, th.refs[i])) {
+			free(skills);
+			return (-1);
+		}
 	snprintf(ttl, sizeof(ttl), "%d", dedup_ttl);
+	snprintf(tttl, sizeof(tttl), "%d", thread_ttl);
 	snprintf(prio, sizeof(prio), "%d", rt->priority);
+	snprintf(nkeys, sizeof(nkeys), "%zu", nk);
 
 	argv[n++] = use_eval ? "EVAL" : "EVALSHA";
 	argv[n++] = use_eval ? handoff_lua : handoff_sha;
-	argv[n++] = "3";
-	argv[n++] = kschema;
-	argv[n++] = kseen;
-	argv[n++] = kingest;
+	argv[n++] = nkeys;
+	for (i = 0; i < nk; i++)
+		argv[n++] = keys[i];
 	argv[n++] = KEYS_SCHEMA;
 	argv[n++] = ttl;
 	argv[n++] = r->id;
+	argv[n++] = tttl;
+	argv[n++] = th.own[0] != '\0' ? "1" : "0";
 #define FIELD(k, v)	do { argv[n++] = (k); argv[n++] = (v); } while (0)
 	FIELD(KEYS_F_VERSION, KEYS_SCHEMA);
 	FIELD(KEYS_F_ID, r->id);
@@ -155,16 +189,15 @@ handoff_append(redisContext *c, const struct inb_msg *m,
  * again with EVAL) or -1 with ERR */
 static int
 handoff_round(redisContext *c, struct inb_msg *m,
-    const struct handoff_text *t, int dedup_ttl, int use_eval, int *nnew,
-    char *err, size_t errlen)
+    const struct handoff_text *t, int dedup_ttl, int thread_ttl, int use_eval,
+    int *nnew, char *err, size_t errlen)
 {
-	char	keys[3 * 400];
 	size_t	i;
 	int	noscript = 0, failed = 0;
 
 	for (i = 0; i < m->nrcpts; i++)
-		if (handoff_append(c, m, &m->rcpts[i], t, dedup_ttl, use_eval,
-		    keys, sizeof(keys)) != 0) {
+		if (handoff_append(c, m, &m->rcpts[i], t, dedup_ttl,
+		    thread_ttl, use_eval) != 0) {
 			snprintf(err, errlen, "cannot build the command");
 			return (-1);
 		}
@@ -188,8 +221,9 @@ handoff_round(redisContext *c, struct inb_msg *m,
 		    r->element[1]->len == INB_ID_LEN) {
 			memcpy(m->rcpts[i].id, r->element[1]->str, INB_ID_LEN);
 			m->rcpts[i].id[INB_ID_LEN] = '\0';
-			if (r->element[0]->integer == 1)
+			if (r->element[0]->integer != 0)
 				(*nnew)++;
+			m->rcpts[i].reply = r->element[0]->integer == 3;
 		} else if (!failed) {
 			snprintf(err, errlen, "unexpected reply from the script");
 			failed = 1;
@@ -204,7 +238,7 @@ handoff_round(redisContext *c, struct inb_msg *m,
 /* handoff_send - borrow a connection, run the script for every rcpt */
 int
 handoff_send(struct rds_pool *pool, struct inb_msg *m, int dedup_ttl,
-    int *nnew, char *err, size_t errlen)
+    int thread_ttl, int *nnew, char *err, size_t errlen)
 {
 	struct handoff_text t;
 	redisContext *c;
@@ -218,10 +252,11 @@ handoff_send(struct rds_pool *pool, struct inb_msg *m, int dedup_ttl,
 		err[0] = '\0';
 		if ((c = rds_get(pool, &fresh, err, errlen)) == NULL)
 			break;
-		rc = handoff_round(c, m, &t, dedup_ttl, 0, nnew, err, errlen);
+		rc = handoff_round(c, m, &t, dedup_ttl, thread_ttl, 0, nnew,
+		    err, errlen);
 		if (rc == 1)	/* script not cached on this server yet */
-			rc = handoff_round(c, m, &t, dedup_ttl, 1, nnew, err,
-			    errlen);
+			rc = handoff_round(c, m, &t, dedup_ttl, thread_ttl, 1,
+			    nnew, err, errlen);
 		if (rc == 0) {
 			rds_put(pool, c, 0);
 			handoff_text_free(&t);

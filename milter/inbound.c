@@ -311,6 +311,120 @@ inb_finish(struct inb_msg *m, char *err, size_t errlen)
 	return (0);
 }
 
+/* inb_thread_key - hex SHA-256 of message id ID (LEN octets) and ADDR */
+static int
+inb_thread_key(const char *id, size_t len, const char *addr, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	int	rc = -1;
+
+	if (c != NULL && EVP_DigestInit_ex(c, inb_md(), NULL) == 1 &&
+	    EVP_DigestUpdate(c, id, len) == 1 &&
+	    EVP_DigestUpdate(c, "\n", 1) == 1 &&
+	    EVP_DigestUpdate(c, addr, strlen(addr)) == 1 &&
+	    EVP_DigestFinal_ex(c, md, &mdlen) == 1 && mdlen == 32) {
+		inb_hex(md, mdlen, out);
+		rc = 0;
+	}
+	EVP_MD_CTX_free(c);
+	return (rc);
+}
+
+/* inb_msgids - call FN for each <msg-id> of header value V, last first
+ * when BACKWARDS; stops when FN returns nonzero */
+static void
+inb_msgids(const char *v, int backwards,
+    int (*fn)(const char *, size_t, void *), void *arg)
+{
+	const char *p, *e;
+
+	if (v == NULL)
+		return;
+	if (!backwards) {
+		for (p = v; (p = strchr(p, '<')) != NULL; p = e + 1) {
+			if ((e = strchr(p, '>')) == NULL)
+				return;
+			if (fn(p, (size_t)(e - p + 1), arg))
+				return;
+		}
+		return;
+	}
+	for (e = v + strlen(v); e > v; ) {
+		for (e--; e > v && *e != '>'; e--)
+			;
+		if (*e != '>')
+			return;
+		for (p = e; p > v && *p != '<'; p--)
+			;
+		if (*p != '<')
+			return;
+		if (fn(p, (size_t)(e - p + 1), arg))
+			return;
+		e = p;
+	}
+}
+
+/* What inb_threads' callback fills. */
+struct inb_tctx {
+	struct inb_threads *t;
+	const char *addr;
+	const char *own;
+	size_t	ownlen;
+	int	err;
+};
+
+/* inb_thread_ref - add one referenced id (not the message's own, once) */
+static int
+inb_thread_ref(const char *id, size_t len, void *arg)
+{
+	struct inb_tctx *x = arg;
+	char	key[65];
+	size_t	i;
+
+	if (x->t->nrefs >= INB_THREAD_REFS)
+		return (1);
+	if (x->own != NULL && len == x->ownlen && memcmp(id, x->own, len) == 0)
+		return (0);
+	if (inb_thread_key(id, len, x->addr, key) != 0) {
+		x->err = 1;
+		return (1);
+	}
+	for (i = 0; i < x->t->nrefs; i++)
+		if (strcmp(x->t->refs[i], key) == 0)
+			return (0);
+	memcpy(x->t->refs[x->t->nrefs++], key, sizeof(key));
+	return (0);
+}
+
+/* inb_thread_own - the message's own id (the first <...>) */
+static int
+inb_thread_own(const char *id, size_t len, void *arg)
+{
+	struct inb_tctx *x = arg;
+
+	x->own = id;
+	x->ownlen = len;
+	if (inb_thread_key(id, len, x->addr, x->t->own) != 0)
+		x->err = 1;
+	return (1);
+}
+
+/* inb_threads - the thread keys of M for R */
+int
+inb_threads(const struct inb_msg *m, const struct inb_rcpt *r,
+    struct inb_threads *t)
+{
+	struct inb_tctx x = { t, r->address, NULL, 0, 0 };
+
+	memset(t, 0, sizeof(*t));
+	inb_msgids(m->message_id, 0, inb_thread_own, &x);
+	inb_msgids(m->in_reply_to, 0, inb_thread_ref, &x);
+	inb_msgids(m->references, 1, inb_thread_ref, &x);
+	return (x.err ? -1 : 0);
+}
+
 /* inb_append - append "; name=value", folding when the line gets long */
 static void
 inb_append(char *buf, size_t size, size_t *len, size_t *col,

@@ -19,6 +19,7 @@ struct inb_rcpt {
 	const char *match;	/* "address" or "catch-all" */
 	char	seen[65];	/* hex SHA-256 idempotency key */
 	char	id[INB_ID_LEN + 1];	/* new id, or the one already recorded */
+	int	reply;		/* the message answers interaction id */
 };
 
 /* A header name that arrived from outside with our prefix, and its count. */
@@ -46,6 +47,21 @@ struct inb_msg {
 	int	hash_body;	/* no Message-ID: the body identifies it */
 	long long arrived_ms;
 };
+
+#define INB_THREAD_REFS	10	/* referenced Message-IDs looked up */
+
+/* The thread keys of one interaction: its own Message-ID and the ones it
+ * answers, each hashed with the registered address (hex SHA-256). */
+struct inb_threads {
+	char	own[65];	/* "" when the message has no Message-ID */
+	char	refs[INB_THREAD_REFS][65];	/* In-Reply-To, then References
+						   from the latest back */
+	size_t	nrefs;
+};
+
+/* inb_threads - the thread keys of M for registered address R; 0 or -1 */
+int	inb_threads(const struct inb_msg *m, const struct inb_rcpt *r,
+		    struct inb_threads *t);
 
 /* inb_reset - free everything a message holds; ready for the next one */
 void	inb_reset(struct inb_msg *m);

@@ -318,6 +318,7 @@ mlfi_eom(SMFICTX *ctx)
 		return (mlfi_tempfail(ctx, conn));
 	}
 	if (handoff_send(conn->conf->pool, m, conn->conf->cfg->milter.dedup_ttl,
+	    conn->conf->cfg->milter.thread_ttl,
 	    &nnew, err, sizeof(err)) != RDS_OK) {
 		if (conn->conf->cfg->milter.on_redis_failure ==
 		    CFG_FAIL_TEMPFAIL) {
@@ -350,8 +351,9 @@ mlfi_eom(SMFICTX *ctx)
 			return (mlfi_tempfail(ctx, conn));
 		}
 		free(stamp);
-		log_info("%s: interaction %s org=%s queue=%s address=%s "
-		    "match=%s sender=%s%s%s", m->qid, r->id, r->org->id,
+		log_info("%s: interaction %s%s org=%s queue=%s address=%s "
+		    "match=%s sender=%s%s%s", m->qid, r->id,
+		    r->reply ? " (reply)" : "", r->org->id,
 		    r->route->queue, r->address, r->match, m->sender,
 		    m->auto_reason ? " auto=" : "",
 		    m->auto_reason ? m->auto_reason : "");
