@@ -33,6 +33,21 @@
 #define KEYS_FMT_MEMBER		"%015lld:%s"
 /* mailacd:{ORG}:dead - stream of ingest entries that could not be queued */
 #define KEYS_FMT_DEAD		"mailacd:{%s}:dead"
+/* Written by the function library common/mailacd.lua (the Lua spells them
+ * too; man/mailacd-keys.7 describes each). */
+#define KEYS_FMT_BUCKET		"mailacd:{%s}:bucket:%s:%s"
+#define KEYS_FMT_BUCKETS	"mailacd:{%s}:buckets:%s"
+#define KEYS_FMT_QUEUES		"mailacd:{%s}:queues"
+#define KEYS_FMT_QUEUECFG	"mailacd:{%s}:queuecfg:%s"
+#define KEYS_FMT_AGENTS		"mailacd:{%s}:agents"
+#define KEYS_FMT_AGENT		"mailacd:{%s}:agent:%s"
+#define KEYS_FMT_AGENT_IX	"mailacd:{%s}:agent:%s:ix"
+#define KEYS_FMT_AGENT_INBOX	"mailacd:{%s}:agent:%s:inbox"
+#define KEYS_FMT_READY		"mailacd:{%s}:ready:%s"
+#define KEYS_FMT_ASSIGNED	"mailacd:{%s}:assigned:%s"
+#define KEYS_FMT_ASSIGNMENTS	"mailacd:{%s}:assignments"
+#define KEYS_FMT_STATS		"mailacd:{%s}:stats:%s:%s"
+
 /* the consumer group of routers on every ingest stream */
 #define KEYS_GROUP		"routers"
 /* a priority point is worth one minute of waiting */
