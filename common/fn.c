@@ -14,13 +14,16 @@
 
 extern const char mailacd_lua[];
 
-/* fn_load - install the library unless this version is there */
+/* fn_load - install the library unless this version or a newer one is
+ * there: during a rolling upgrade an older program must not put its older
+ * library back over a newer one */
 int
 fn_load(redisContext *c, char *err, size_t errlen)
 {
 	const char *vargv[3] = { "FCALL", "mailacd_version", "0" };
 	const char *largv[4] = { "FUNCTION", "LOAD", "REPLACE", mailacd_lua };
 	redisReply *r;
+	long	have = 0;
 	int	rc;
 
 	r = redisCommandArgv(c, 3, vargv, NULL);
@@ -28,9 +31,10 @@ fn_load(redisContext *c, char *err, size_t errlen)
 		rds_error(c, NULL, err, errlen);
 		return (-1);
 	}
-	rc = (r->type == REDIS_REPLY_STRING && strcmp(r->str, FN_LIBRARY) == 0);
+	if (r->type == REDIS_REPLY_STRING)
+		have = strtol(r->str, NULL, 10);
 	freeReplyObject(r);
-	if (rc)
+	if (have >= strtol(FN_LIBRARY, NULL, 10))
 		return (0);
 	r = redisCommandArgv(c, 4, largv, NULL);
 	rc = (r != NULL && r->type == REDIS_REPLY_STRING) ? 0 : -1;

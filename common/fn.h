@@ -15,8 +15,8 @@
 /* The library version fn_load() installs (LIBRARY in mailacd.lua). */
 #define FN_LIBRARY	"1"
 
-/* fn_load - install the library unless Redis has this version already;
- * 0, or -1 with ERR */
+/* fn_load - install the library unless Redis has this version or a newer
+ * one already; 0, or -1 with ERR */
 int	fn_load(redisContext *c, char *err, size_t errlen);
 
 /* fn_call - FCALL function NAME of the library for organisation ORG

@@ -236,7 +236,7 @@ ingest_entries(redisContext *c, const struct cfg *cfg, const char *key,
 	struct ingest_entry *e;
 	const char *org;
 	size_t	i, sent = 0;
-	int	rc = 0;
+	int	rc = 0, missing = 0;
 
 	if ((org = ingest_org(cfg, key)) == NULL) {
 		snprintf(err, errlen, "%s: not a configured organisation", key);
@@ -265,7 +265,11 @@ ingest_entries(redisContext *c, const struct cfg *cfg, const char *key,
 			free(e);
 			return (-1);
 		}
-		if (r->type == REDIS_REPLY_ERROR)
+		if (r->type == REDIS_REPLY_ERROR &&
+		    strstr(r->str, "Function not found") != NULL)
+			missing = 1;	/* FUNCTION FLUSH, a Redis without
+					   persistence restarted... */
+		else if (r->type == REDIS_REPLY_ERROR)
 			snprintf(e[i].why, sizeof(e[i].why), "%s", r->str);
 		else if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
 		    r->element[0]->type == REDIS_REPLY_INTEGER &&
@@ -294,6 +298,15 @@ ingest_entries(redisContext *c, const struct cfg *cfg, const char *key,
 				    e[i].reason);
 		}
 		freeReplyObject(r);
+	}
+	if (missing) {
+		/* not the entries' fault: load the library again (the caller
+		 * reconnects and re-reads the pending entries at once) */
+		free(e);
+		if (fn_load(c, err, errlen) == 0)
+			snprintf(err, errlen, "the function library was "
+			    "missing in Redis; loaded it again");
+		return (-1);
 	}
 	/* entries Redis refused while the connection is fine: count the
 	 * attempts, give up after INGEST_TRIES */

@@ -155,6 +155,15 @@ restart_redis
 burst 10 9000
 ok "after a Redis restart new entries are queued again" wait_for 30 has_queued 1010
 like "$(cat "$T_TMP/ra.log" "$T_TMP/rb.log")" "back" "the routers logged the outage and the return"
+
+# 6. the function library flushed from Redis: loaded again, nothing
+# dead-lettered
+rcli FUNCTION FLUSH >/dev/null
+burst 10 9500
+ok "after FUNCTION FLUSH new entries are queued again" wait_for 30 has_queued 1020
+like "$(cat "$T_TMP/ra.log" "$T_TMP/rb.log")" "function library was missing in Redis; loaded it again" \
+    "the router says why it reloaded"
+is "$(rcli XLEN 'mailacd:{acme}:dead')" 0 "no entry dead-lettered for it"
 kill_pid "$PID_ra"
 kill_pid "$PID_rb"
 t_forget "$PID_ra"
