@@ -21,7 +21,7 @@ set -eu
 
 PKGS="build-essential make pkg-config
 libmilter-dev libopendkim-dev libhiredis-dev libconfig-dev libssl-dev
-libgmime-3.0-dev
+libgmime-3.0-dev libjansson-dev
 redis-server redis-tools postfix swaks miltertest
 python3-dkim opendkim opendkim-tools
 perl procps iproute2 coreutils findutils sed grep mawk debconf"

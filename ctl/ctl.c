@@ -10,18 +10,77 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "fn.h"
+#include "json.h"
+#include "tbl.h"
+
+static FILE *ctl_errfp;		/* NULL: stderr */
+
+/* The library's error codes and what they mean for the exit status. */
+static const struct {
+	const char *code;
+	int	status;
+	int	hint;		/* the caller's hint applies */
+} ctl_codes[] = {
+	{ "NOAGENT", CTL_EX_NOTFOUND, 1 },
+	{ "NOQUEUE", CTL_EX_NOTFOUND, 1 },
+	{ "NOIX", CTL_EX_NOTFOUND, 0 },
+	{ "BADSTATE", CTL_EX_STATE, 0 },
+	{ "BADARG", EX_USAGE, 0 },
+	{ "SCHEMA", EX_DATAERR, 0 },
+	{ "WRONGTYPE", EX_DATAERR, 0 },
+	{ NULL, 0, 0 }
+};
 
 /* ctl_errx - one error line on stderr */
 void
 ctl_errx(const char *fmt, ...)
 {
+	FILE	*fp = ctl_errfp != NULL ? ctl_errfp : stderr;
 	va_list	ap;
 
-	fputs("mailacdctl: ", stderr);
+	fputs("mailacdctl: ", fp);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(fp, fmt, ap);
 	va_end(ap);
-	putc('\n', stderr);
+	putc('\n', fp);
+}
+
+/* ctl_errto - where error lines go from now on */
+FILE *
+ctl_errto(FILE *fp)
+{
+	FILE	*old = ctl_errfp;
+
+	ctl_errfp = fp;
+	return (old);
+}
+
+/* ctl_org_on - no -o, or -o named O */
+int
+ctl_org_on(const struct ctl *ctl, const struct cfg_org *o)
+{
+	return (ctl->org == NULL || ctl->org == o);
+}
+
+/* ctl_now - CLOCK_REALTIME in milliseconds */
+int64_t
+ctl_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* ctl_drop - a connection that failed is closed, never reused */
+void
+ctl_drop(struct ctl *ctl)
+{
+	if (ctl->rc == NULL)
+		return;
+	rds_put(ctl->pool, ctl->rc, 1);
+	ctl->rc = NULL;
 }
 
 /* ctl_redis - borrow the one connection this run uses */
@@ -188,4 +247,157 @@ ctl_time(int64_t ms, char *buf, size_t size)
 	    strftime(buf, size, "%Y-%m-%d %H:%M:%S %z", &tm) == 0)
 		snprintf(buf, size, "%" PRId64 " ms", ms);
 	return (buf);
+}
+
+/* ctl_fcall_error - report the library's error reply MSG; the status */
+static int
+ctl_fcall_error(struct ctl *ctl, const char *org, const char *name,
+    const char *msg, const char *hint)
+{
+	char	text[512], *p;
+	size_t	i, n;
+
+	/* Redis adds " script: NAME, on @user_function:LINE." */
+	snprintf(text, sizeof(text), "%s", msg);
+	if ((p = strstr(text, " script: ")) != NULL)
+		*p = '\0';
+	for (i = 0; ctl_codes[i].code != NULL; i++) {
+		n = strlen(ctl_codes[i].code);
+		if (strncmp(text, ctl_codes[i].code, n) != 0 ||
+		    text[n] != ' ')
+			continue;
+		if (!ctl_codes[i].hint)
+			ctl_errx("%s", text + n + 1);
+		else
+			ctl_errx("%s%s%s%s%s", text + n + 1,
+			    ctl->cfg->norgs > 1 ? " (organisation " : "",
+			    ctl->cfg->norgs > 1 ? org : "",
+			    ctl->cfg->norgs > 1 ? ")" : "",
+			    hint != NULL ? hint : "");
+		return (ctl_codes[i].status);
+	}
+	ctl_errx("redis %s: FCALL %s: %s", rds_describe(ctl->pool), name,
+	    text);
+	return (EX_UNAVAILABLE);
+}
+
+/* ctl_fcall - one call of the library, loading it when Redis lacks it */
+int
+ctl_fcall(struct ctl *ctl, const char *org, const char *name, int argc,
+    const char **argv, const char *hint, json_t **j)
+{
+	char	err[512];
+	redisReply *r;
+	int	st;
+
+	*j = NULL;
+	if ((st = ctl_redis(ctl)) != 0)
+		return (st);
+	if (fn_call(ctl->rc, name, org, argc, argv, &r, err,
+	    sizeof(err)) != 0) {
+		ctl_errx("redis %s: FCALL %s: %s", rds_describe(ctl->pool),
+		    name, err);
+		return (EX_UNAVAILABLE);
+	}
+	if (r->type == REDIS_REPLY_ERROR)
+		st = ctl_fcall_error(ctl, org, name, r->str, hint);
+	else if (r->type != REDIS_REPLY_STRING ||
+	    (*j = json_loadb(r->str, r->len, 0, NULL)) == NULL ||
+	    !json_is_object(*j)) {
+		ctl_errx("redis %s: FCALL %s: the answer is not a JSON object",
+		    rds_describe(ctl->pool), name);
+		json_decref(*j);
+		*j = NULL;
+		st = EX_PROTOCOL;
+	}
+	freeReplyObject(r);
+	return (st);
+}
+
+/* ctl_assigned - "assigned ID to AGENT from QUEUE (...)" per assignment */
+void
+ctl_assigned(struct ctl *ctl, struct jw *j, const json_t *a)
+{
+	const json_t *list = json_object_get(a, "assigned"), *e;
+	const char *id, *agent, *queue, *score, *how;
+	char	w[32];
+	int64_t	wait;
+	size_t	i, n;
+
+	/* 0 when absent (the library leaves an empty list out) or no array */
+	n = json_array_size(list);
+	if (j != NULL)
+		jw_open(j, "assigned", '[');
+	for (i = 0; i < n; i++) {
+		e = json_array_get(list, i);
+		if (ctl_jint(e, "wait_ms", &wait) != 0)
+			wait = -1;
+		id = json_string_value(json_object_get(e, "id"));
+		agent = json_string_value(json_object_get(e, "agent"));
+		queue = json_string_value(json_object_get(e, "queue"));
+		score = json_string_value(json_object_get(e, "score"));
+		how = json_string_value(json_object_get(e, "how"));
+		if (j != NULL) {
+			jw_open(j, NULL, '{');
+			jw_string(j, "id", id);
+			jw_string(j, "agent", agent);
+			jw_string(j, "queue", queue);
+			if (wait >= 0)
+				jw_int(j, "wait_ms", wait);
+			else
+				jw_null(j, "wait_ms");
+			if (score != NULL)
+				jw_double(j, "score", strtod(score, NULL));
+			else
+				jw_null(j, "score");
+			jw_string(j, "how", how);
+			jw_close(j, '}');
+			continue;
+		}
+		fputs("assigned ", ctl->out);
+		tbl_text(ctl->out, id ? id : "?");
+		fputs(" to ", ctl->out);
+		tbl_text(ctl->out, agent ? agent : "?");
+		fputs(" from ", ctl->out);
+		tbl_text(ctl->out, queue ? queue : "?");
+		fprintf(ctl->out, " (waited %s, score ", wait >= 0 ?
+		    ctl_wait(wait, w, sizeof(w)) : "?");
+		tbl_text(ctl->out, score ? score : "?");
+		fputs(", how ", ctl->out);
+		tbl_text(ctl->out, how ? how : "?");
+		fputs(")\n", ctl->out);
+	}
+	if (j != NULL)
+		jw_close(j, ']');
+}
+
+/* ctl_jint - an integer, or a real without a fraction within int64_t */
+int
+ctl_jint(const json_t *v, const char *name, int64_t *n)
+{
+	const json_t *m = json_object_get(v, name);
+	double	d;
+
+	if (json_is_integer(m)) {
+		*n = json_integer_value(m);
+		return (0);
+	}
+	if (!json_is_real(m))
+		return (-1);
+	d = json_real_value(m);
+	if (!(d > -9e18 && d < 9e18) || (double)(int64_t)d != d)
+		return (-1);
+	*n = (int64_t)d;
+	return (0);
+}
+
+/* ctl_name_ok - the character set and length of ids and queue names */
+int
+ctl_name_ok(const char *name)
+{
+	size_t	n = strlen(name);
+
+	return (n > 0 && n <= CFG_NAME_MAX && strspn(name,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-") == n);
 }

@@ -1,8 +1,10 @@
 /* ctl.h - what the mailacdctl modules share: the run context, exit codes,
  * the Redis keys it reads, and the commands.
  *
- * mailacdctl only reads Redis.  Every command answers with an exit status
- * from <sysexits.h> and writes its own errors to stderr as one line each,
+ * mailacdctl reads Redis with plain commands and changes it only through
+ * the mailacd function library (FCALL, one atomic call per change), like
+ * every other program.  Every command answers with an exit status from
+ * <sysexits.h> and writes its own errors to stderr as one line each,
  * "mailacdctl: ...". */
 #ifndef MAILACD_CTL_H
 #define MAILACD_CTL_H
@@ -11,6 +13,7 @@
 #include <stdio.h>
 
 #include <hiredis.h>
+#include <jansson.h>
 
 #include "cfg.h"
 #include "keys.h"
@@ -20,8 +23,10 @@
 #define CTL_ENQ_LEN	15	/* zero-padded enqueue time in a member */
 #define CTL_KEY_MAX	512
 
-/* Exit statuses beyond <sysexits.h>: 1 is "not found". */
+/* Exit statuses beyond <sysexits.h>: 1 is "not found" (interaction,
+ * agent, queue), 2 "refused in this state" (a closed interaction). */
 #define CTL_EX_NOTFOUND	1
+#define CTL_EX_STATE	2
 
 /* One run of mailacdctl. */
 struct ctl {
@@ -32,7 +37,16 @@ struct ctl {
 	redisContext *rc;	/* NULL until ctl_redis() connects */
 	int64_t	now_ms;		/* one clock reading for the whole run */
 	FILE	*out;		/* output, copied to stdout only on success */
+	const struct cfg_org *org;	/* -o: that organisation; NULL: all */
+	double	interval;	/* watch -i: seconds between refreshes */
+	long	count;		/* watch --count: refreshes; 0: no limit */
 };
+
+/* ctl_org_on - organisation O is one this run looks at (-o) */
+int	ctl_org_on(const struct ctl *ctl, const struct cfg_org *o);
+
+/* ctl_now - the wall clock in Unix milliseconds */
+int64_t	ctl_now(void);
 
 /* ctl_redis - connect (once) to the configured Redis; 0, or an exit status
  * with the reason on stderr */
@@ -59,8 +73,43 @@ int	ctl_int(struct ctl *ctl, redisReply *r, const char *verb,
  * or an exit status */
 int	ctl_schema(struct ctl *ctl, const char *org);
 
-/* ctl_errx - print "mailacdctl: MESSAGE" on stderr */
+/* ctl_errx - print "mailacdctl: MESSAGE" on stderr (or where ctl_errto
+ * says) */
 void	ctl_errx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ctl_errto - send the lines of ctl_errx to FP (NULL: stderr); the
+ * previous stream */
+FILE	*ctl_errto(FILE *fp);
+
+/* ctl_drop - close the connection after an error, so that the next
+ * command connects again */
+void	ctl_drop(struct ctl *ctl);
+
+/* ctl_fcall - FCALL the library function NAME for organisation ORG with
+ * ARGC arguments ARGV: 0 with its JSON object answer in *J (json_decref
+ * it), or an exit status after one line on stderr.  The library's error
+ * codes become exit statuses: NOAGENT, NOIX, NOQUEUE 1; BADSTATE 2; BADARG
+ * 64; SCHEMA, WRONGTYPE 65; anything else 69.  HINT, unless NULL, is added
+ * to a NOAGENT or NOQUEUE line. */
+int	ctl_fcall(struct ctl *ctl, const char *org, const char *name,
+		    int argc, const char **argv, const char *hint,
+		    json_t **j);
+
+struct jw;
+
+/* ctl_assigned - the assignments listed in the library's answer A: one
+ * line each on ctl->out, or (J not NULL) the JSON array "assigned" */
+void	ctl_assigned(struct ctl *ctl, struct jw *j, const json_t *a);
+
+/* ctl_jint - the whole-number member NAME of the library's answer V as
+ * *N; 0, or -1 when it is missing or not a whole number.  cjson writes
+ * 1795383124421 as it is, which Jansson reads as an integer, but numbers
+ * of more than 14 digits as 1.795383124421e+14, a real: both are taken. */
+int	ctl_jint(const json_t *v, const char *name, int64_t *n);
+
+/* ctl_name_ok - NAME is an agent id or queue name: 1 to 64 of
+ * A-Z a-z 0-9 . _ - */
+int	ctl_name_ok(const char *name);
 
 /* ctl_wait - milliseconds as "45s", "4m05s", "2h03m", "3d04h" into BUF */
 const char *ctl_wait(int64_t ms, char *buf, size_t size);

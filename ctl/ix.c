@@ -1,10 +1,13 @@
-/* ix.c - "mailacdctl interaction show ID": find the interaction hash
- * mailacd:{org}:ix:ID in the configured organisations and print it.
+/* ix.c - "mailacdctl interaction show|close|transfer": find the
+ * interaction hash mailacd:{org}:ix:ID in the configured organisations,
+ * print it, or change it through the function library.
  *
- * The fields people ask about come first, in a fixed order, with the
- * enqueue time shown as local time and the wait so far; every other field
- * of the hash follows in name order, so that nothing the router wrote is
- * hidden. */
+ * The fields people ask about come first, in a fixed order, with times
+ * shown as local time and durations in their two largest units; every
+ * other field of the hash follows in name order, so that nothing the
+ * router wrote is hidden.  Closing and transferring are one FCALL each:
+ * the agent who is freed takes their next interaction in the same call,
+ * and the command prints what was assigned. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,21 +17,29 @@
 #include "json.h"
 #include "tbl.h"
 
-/* The fields shown first, in this order. */
+/* The fields shown first, in this order ("id" and "org" come from the
+ * key and are not repeated). */
 static const char *const ix_first[] = {
 	"subject", "from", "sender", "queue", "priority", "language",
-	"skills", "state", "enqueued", "address", "message_id", "queue_id",
-	NULL
+	"skills", "state", "enqueued", "wait", "agent", "assigned", "score",
+	"assignments", "transfers", "transferred", "transferred_by",
+	"followups", "closed", "closed_by", "address", "message_id",
+	"queue_id", NULL
 };
 
-/* ix_is_first - NAME is one of ix_first */
+/* Fields that hold a Unix time in milliseconds. */
+static const char *const ix_times[] = {
+	"assigned", "transferred", "closed", NULL
+};
+
+/* ix_listed - NAME is in LIST */
 static int
-ix_is_first(const char *name)
+ix_listed(const char *const *list, const char *name)
 {
 	size_t	i;
 
-	for (i = 0; ix_first[i] != NULL; i++)
-		if (strcmp(ix_first[i], name) == 0)
+	for (i = 0; list[i] != NULL; i++)
+		if (strcmp(list[i], name) == 0)
 			return (1);
 	return (0);
 }
@@ -86,7 +97,9 @@ ix_rest(const redisReply *h, size_t *n)
 	for (i = 0; i + 1 < h->elements; i += 2)
 		if (h->element[i]->type == REDIS_REPLY_STRING &&
 		    h->element[i + 1]->type == REDIS_REPLY_STRING &&
-		    !ix_is_first(h->element[i]->str))
+		    !ix_listed(ix_first, h->element[i]->str) &&
+		    strcmp(h->element[i]->str, "id") != 0 &&
+		    strcmp(h->element[i]->str, "org") != 0)
 			v[(*n)++] = h->element[i];
 	qsort(v, *n, sizeof(*v), ix_name_cmp);
 	return (v);
@@ -96,9 +109,18 @@ ix_rest(const redisReply *h, size_t *n)
 static void
 ix_line(FILE *fp, const char *name, const char *value)
 {
-	fprintf(fp, "%-12s ", name);
+	fprintf(fp, "%-14s ", name);
 	tbl_text(fp, value);
 	putc('\n', fp);
+}
+
+/* ix_state - the state field, or "" */
+static const char *
+ix_state(const redisReply *h)
+{
+	const redisReply *v = ix_get(h, "state");
+
+	return (v != NULL && v->type == REDIS_REPLY_STRING ? v->str : "");
 }
 
 /* ix_text - the readable form */
@@ -106,24 +128,39 @@ static void
 ix_text(struct ctl *ctl, const char *org, const char *id, const redisReply *h)
 {
 	const redisReply *v, **rest;
+	const char *name;
 	char	buf[128], t[64], w[32];
-	int64_t	enq;
+	int64_t	ms;
 	size_t	i, n;
 
 	ix_line(ctl->out, "id", id);
 	ix_line(ctl->out, "org", org);
 	for (i = 0; ix_first[i] != NULL; i++) {
-		v = ix_get(h, ix_first[i]);
+		name = ix_first[i];
+		v = ix_get(h, name);
 		if (v == NULL || v->type != REDIS_REPLY_STRING)
 			continue;
-		if (strcmp(ix_first[i], "enqueued") == 0 &&
-		    ix_ms(v, &enq) == 0) {
-			snprintf(buf, sizeof(buf), "%s (waiting %s)",
-			    ctl_time(enq, t, sizeof(t)),
-			    ctl_wait(ctl->now_ms - enq, w, sizeof(w)));
-			ix_line(ctl->out, "enqueued", buf);
+		if (strcmp(name, "enqueued") == 0 && ix_ms(v, &ms) == 0) {
+			if (strcmp(ix_state(h), "waiting") == 0)
+				snprintf(buf, sizeof(buf), "%s (waiting %s)",
+				    ctl_time(ms, t, sizeof(t)),
+				    ctl_wait(ctl->now_ms - ms, w, sizeof(w)));
+			else
+				snprintf(buf, sizeof(buf), "%s (%s ago)",
+				    ctl_time(ms, t, sizeof(t)),
+				    ctl_wait(ctl->now_ms - ms, w, sizeof(w)));
+			ix_line(ctl->out, name, buf);
+		} else if (ix_listed(ix_times, name) && ix_ms(v, &ms) == 0) {
+			snprintf(buf, sizeof(buf), "%s (%s ago)",
+			    ctl_time(ms, t, sizeof(t)),
+			    ctl_wait(ctl->now_ms - ms, w, sizeof(w)));
+			ix_line(ctl->out, name, buf);
+		} else if (strcmp(name, "wait") == 0 && ix_ms(v, &ms) == 0) {
+			snprintf(buf, sizeof(buf), "%s (before the last "
+			    "assignment)", ctl_wait(ms, w, sizeof(w)));
+			ix_line(ctl->out, name, buf);
 		} else
-			ix_line(ctl->out, ix_first[i], v->str);
+			ix_line(ctl->out, name, v->str);
 	}
 	rest = ix_rest(h, &n);
 	for (i = 0; i < n; i++)
@@ -131,26 +168,45 @@ ix_text(struct ctl *ctl, const char *org, const char *id, const redisReply *h)
 	free(rest);
 }
 
-/* ix_json - {"id","org","enqueued_ms","wait_ms","fields":{...}} */
+/* ix_json_ms - field NAME of H as KEY in milliseconds, or null */
+static void
+ix_json_ms(struct jw *j, const char *key, const redisReply *h,
+    const char *name)
+{
+	int64_t	ms;
+
+	if (ix_ms(ix_get(h, name), &ms) == 0)
+		jw_int(j, key, ms);
+	else
+		jw_null(j, key);
+}
+
+/* ix_json - {"id","org","state","enqueued_ms","wait_ms","assigned_ms",
+ * "transferred_ms","closed_ms","fields":{...}} */
 static void
 ix_json(struct ctl *ctl, const char *org, const char *id, const redisReply *h)
 {
-	struct json j;
+	struct jw j;
 	int64_t	enq;
 	size_t	i;
 
-	json_init(&j, ctl->out);
-	json_open(&j, NULL, '{');
-	json_string(&j, "id", id);
-	json_string(&j, "org", org);
-	if (ix_ms(ix_get(h, "enqueued"), &enq) == 0) {
-		json_int(&j, "enqueued_ms", enq);
-		json_int(&j, "wait_ms", ctl->now_ms - enq);
-	} else {
-		json_null(&j, "enqueued_ms");
-		json_null(&j, "wait_ms");
-	}
-	json_open(&j, "fields", '{');
+	jw_init(&j, ctl->out);
+	jw_open(&j, NULL, '{');
+	jw_string(&j, "id", id);
+	jw_string(&j, "org", org);
+	jw_string(&j, "state", ix_state(h));
+	ix_json_ms(&j, "enqueued_ms", h, "enqueued");
+	/* waiting: the wait so far; otherwise the wait before the last
+	 * assignment, if it was ever assigned */
+	if (strcmp(ix_state(h), "waiting") == 0 &&
+	    ix_ms(ix_get(h, "enqueued"), &enq) == 0)
+		jw_int(&j, "wait_ms", ctl->now_ms - enq);
+	else
+		ix_json_ms(&j, "wait_ms", h, "wait");
+	ix_json_ms(&j, "assigned_ms", h, "assigned");
+	ix_json_ms(&j, "transferred_ms", h, "transferred");
+	ix_json_ms(&j, "closed_ms", h, "closed");
+	jw_open(&j, "fields", '{');
 	for (i = 0; i + 1 < h->elements; i += 2) {
 		const redisReply *k = h->element[i], *v = h->element[i + 1];
 
@@ -158,16 +214,19 @@ ix_json(struct ctl *ctl, const char *org, const char *id, const redisReply *h)
 		if (k->type != REDIS_REPLY_STRING ||
 		    v->type != REDIS_REPLY_STRING || strlen(k->str) != k->len)
 			continue;
-		json_stringn(&j, k->str, v->str, v->len);
+		jw_stringn(&j, k->str, v->str, v->len);
 	}
-	json_close(&j, '}');
-	json_close(&j, '}');
-	json_end(&j);
+	jw_close(&j, '}');
+	jw_close(&j, '}');
+	jw_end(&j);
 }
 
-/* ix_show - HGETALL in each organisation until the id is found */
+/* ix_find - the organisation holding interaction ID and its hash (the
+ * caller frees *H); 0, or an exit status with the reason on stderr: 1
+ * when no organisation (of -o) has it */
 static int
-ix_show(struct ctl *ctl, const char *id)
+ix_find(struct ctl *ctl, const char *id, const struct cfg_org **o,
+    redisReply **h)
 {
 	char	key[CTL_KEY_MAX];
 	redisReply *r;
@@ -177,6 +236,8 @@ ix_show(struct ctl *ctl, const char *id)
 	for (i = 0; i < ctl->cfg->norgs; i++) {
 		const char *org = ctl->cfg->orgs[i].id;
 
+		if (!ctl_org_on(ctl, &ctl->cfg->orgs[i]))
+			continue;
 		if (keys_fmt(key, sizeof(key), KEYS_FMT_IX, org, id) != 0) {
 			ctl_errx("organisation %s: key too long", org);
 			return (EX_SOFTWARE);
@@ -194,46 +255,208 @@ ix_show(struct ctl *ctl, const char *id)
 			freeReplyObject(r);
 			continue;
 		}
-		if ((st = ctl_schema(ctl, org)) == 0) {
-			if (ctl->json)
-				ix_json(ctl, org, id, r);
-			else
-				ix_text(ctl, org, id, r);
-		}
-		freeReplyObject(r);
-		return (st);
+		*o = &ctl->cfg->orgs[i];
+		*h = r;
+		return (0);
 	}
-	ctl_errx("interaction %s: not found in any configured organisation",
-	    id);
+	if (ctl->org != NULL)
+		ctl_errx("interaction %s: not found in organisation %s", id,
+		    ctl->org->id);
+	else
+		ctl_errx("interaction %s: not found in any configured "
+		    "organisation", id);
 	return (CTL_EX_NOTFOUND);
 }
 
-/* ix_cmd - the "interaction" subcommands: "show ID" for now */
+/* ix_show - the hash of the organisation that has it */
+static int
+ix_show(struct ctl *ctl, const char *id)
+{
+	const struct cfg_org *o;
+	redisReply *r;
+	int	st;
+
+	if ((st = ix_find(ctl, id, &o, &r)) != 0)
+		return (st);
+	if ((st = ctl_schema(ctl, o->id)) == 0) {
+		if (ctl->json)
+			ix_json(ctl, o->id, id, r);
+		else
+			ix_text(ctl, o->id, id, r);
+	}
+	freeReplyObject(r);
+	return (st);
+}
+
+/* ix_close - mailacd_close; what the freed agent took */
+static int
+ix_close(struct ctl *ctl, const char *id)
+{
+	const struct cfg_org *o;
+	const char *args[2] = { id, "operator" }, *was, *agent;
+	struct jw js;
+	redisReply *h;
+	json_t	*a;
+	int	st, already;
+
+	if ((st = ix_find(ctl, id, &o, &h)) != 0)
+		return (st);
+	freeReplyObject(h);
+	if ((st = ctl_fcall(ctl, o->id, "mailacd_close", 2, args, NULL,
+	    &a)) != 0)
+		return (st);
+	was = json_string_value(json_object_get(a, "was"));
+	agent = json_string_value(json_object_get(a, "agent"));
+	already = json_is_true(json_object_get(a, "already"));
+	if (ctl->json) {
+		jw_init(&js, ctl->out);
+		jw_open(&js, NULL, '{');
+		jw_string(&js, "org", o->id);
+		jw_string(&js, "id", id);
+		jw_string(&js, "state",
+		    json_string_value(json_object_get(a, "state")));
+		jw_string(&js, "was", already ? "closed" : was);
+		jw_bool(&js, "already", already);
+		jw_string(&js, "agent", agent);
+		ctl_assigned(ctl, &js, a);
+		jw_close(&js, '}');
+		jw_end(&js);
+	} else if (already) {
+		fprintf(ctl->out, "interaction %s was already closed\n", id);
+	} else {
+		fprintf(ctl->out, "interaction %s closed (was ", id);
+		tbl_text(ctl->out, was ? was : "?");
+		if (was != NULL && strcmp(was, "assigned") == 0 &&
+		    agent != NULL) {
+			fputs(" to ", ctl->out);
+			tbl_text(ctl->out, agent);
+		}
+		fputs(")\n", ctl->out);
+		ctl_assigned(ctl, NULL, a);
+	}
+	json_decref(a);
+	return (0);
+}
+
+/* ix_reassigned - the library's answer A assigned interaction ID */
+static int
+ix_reassigned(const json_t *a, const char *id)
+{
+	const json_t *l = json_object_get(a, "assigned");
+	const char *s;
+	size_t	i;
+
+	for (i = 0; i < json_array_size(l); i++)
+		if ((s = json_string_value(json_object_get(
+		    json_array_get(l, i), "id"))) != NULL &&
+		    strcmp(s, id) == 0)
+			return (1);
+	return (0);
+}
+
+/* ix_transfer - mailacd_transfer into QUEUE of the interaction's
+ * organisation */
+static int
+ix_transfer(struct ctl *ctl, const char *id, const char *queue)
+{
+	const struct cfg_org *o;
+	const char *args[3] = { id, queue, "operator" }, *from, *was;
+	struct jw js;
+	redisReply *h;
+	json_t	*a;
+	int	st;
+
+	if ((st = ix_find(ctl, id, &o, &h)) != 0)
+		return (st);
+	freeReplyObject(h);
+	if (cfg_find_queue(o, queue) == NULL) {
+		ctl_errx("queue %s: not a queue of organisation %s", queue,
+		    o->id);
+		return (CTL_EX_NOTFOUND);
+	}
+	if ((st = ctl_fcall(ctl, o->id, "mailacd_transfer", 3, args,
+	    "; the configuration has it: has mailacd-router written the "
+	    "queues yet?", &a)) != 0)
+		return (st);
+	from = json_string_value(json_object_get(a, "from"));
+	was = json_string_value(json_object_get(a, "was"));
+	if (ctl->json) {
+		jw_init(&js, ctl->out);
+		jw_open(&js, NULL, '{');
+		jw_string(&js, "org", o->id);
+		jw_string(&js, "id", id);
+		jw_string(&js, "from", from);
+		jw_string(&js, "queue", queue);
+		jw_string(&js, "was", was);
+		jw_string(&js, "state", ix_reassigned(a, id) ? "assigned" :
+		    "waiting");
+		ctl_assigned(ctl, &js, a);
+		jw_close(&js, '}');
+		jw_end(&js);
+	} else {
+		fprintf(ctl->out, "interaction %s transferred from ", id);
+		tbl_text(ctl->out, from ? from : "?");
+		fputs(" to ", ctl->out);
+		tbl_text(ctl->out, queue);
+		fputs(" (was ", ctl->out);
+		tbl_text(ctl->out, was ? was : "?");
+		fputs(")\n", ctl->out);
+		ctl_assigned(ctl, NULL, a);
+		if (!ix_reassigned(a, id)) {
+			fprintf(ctl->out, "interaction %s waits in ", id);
+			tbl_text(ctl->out, queue);
+			putc('\n', ctl->out);
+		}
+	}
+	json_decref(a);
+	return (0);
+}
+
+/* ix_cmd - the "interaction" subcommands */
 int
 ix_cmd(struct ctl *ctl, int argc, char **argv)
 {
+	static const struct {
+		const char *name;
+		int	argc;
+		const char *usage;
+	} sub[] = {
+		{ "show", 3, "interaction show ID" },
+		{ "close", 3, "interaction close ID" },
+		{ "transfer", 4, "interaction transfer ID QUEUE" },
+		{ NULL, 0, NULL }
+	};
+	size_t	i;
+
 	if (argc < 2) {
-		ctl_errx("interaction: missing subcommand (show ID)");
+		ctl_errx("interaction: missing subcommand (show, close or "
+		    "transfer)");
 		return (EX_USAGE);
 	}
-	if (strcmp(argv[1], "show") != 0) {
-		if (strcmp(argv[1], "close") == 0 ||
-		    strcmp(argv[1], "transfer") == 0) {
-			ctl_errx("interaction %s: not implemented yet",
-			    argv[1]);
-			return (EX_USAGE);
-		}
+	for (i = 0; sub[i].name != NULL; i++)
+		if (strcmp(argv[1], sub[i].name) == 0)
+			break;
+	if (sub[i].name == NULL) {
 		ctl_errx("interaction: unknown subcommand %s", argv[1]);
 		return (EX_USAGE);
 	}
-	if (argc != 3) {
-		ctl_errx("usage: interaction show ID");
+	if (argc != sub[i].argc) {
+		ctl_errx("usage: %s", sub[i].usage);
 		return (EX_USAGE);
 	}
 	if (!ctl_id_ok(argv[2])) {
-		ctl_errx("interaction show: %s is not an interaction id "
-		    "(32 lower-case hex digits)", argv[2]);
+		ctl_errx("interaction %s: %s is not an interaction id "
+		    "(32 lower-case hex digits)", argv[1], argv[2]);
 		return (EX_USAGE);
 	}
-	return (ix_show(ctl, argv[2]));
+	if (i == 0)
+		return (ix_show(ctl, argv[2]));
+	if (i == 1)
+		return (ix_close(ctl, argv[2]));
+	if (!ctl_name_ok(argv[3])) {
+		ctl_errx("interaction transfer: %s is not a queue name "
+		    "(1 to 64 of A-Z a-z 0-9 . _ -)", argv[3]);
+		return (EX_USAGE);
+	}
+	return (ix_transfer(ctl, argv[2], argv[3]));
 }

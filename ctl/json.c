@@ -6,18 +6,18 @@
 
 #include "json.h"
 
-/* json_init - an empty document writing to FP */
+/* jw_init - an empty document writing to FP */
 void
-json_init(struct json *j, FILE *fp)
+jw_init(struct jw *j, FILE *fp)
 {
 	memset(j, 0, sizeof(*j));
 	j->fp = fp;
 }
 
-/* json_utf8 - length of the valid UTF-8 sequence at S (at most LEN
+/* jw_utf8 - length of the valid UTF-8 sequence at S (at most LEN
  * octets), or 0 when it is not one (overlong, surrogate, > U+10FFFF) */
 static size_t
-json_utf8(const unsigned char *s, size_t len)
+jw_utf8(const unsigned char *s, size_t len)
 {
 	size_t	n, i;
 	uint32_t cp;
@@ -48,9 +48,9 @@ json_utf8(const unsigned char *s, size_t len)
 	return (n);
 }
 
-/* json_str - S as a JSON string: escapes, UTF-8 through, bad octets U+FFFD */
+/* jw_str - S as a JSON string: escapes, UTF-8 through, bad octets U+FFFD */
 void
-json_str(FILE *fp, const char *s, size_t len)
+jw_str(FILE *fp, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t	i = 0, n;
@@ -86,7 +86,7 @@ json_str(FILE *fp, const char *s, size_t len)
 				fprintf(fp, "\\u%04x", c);
 				break;
 			}
-			if ((n = json_utf8(p + i, len - i)) == 0) {
+			if ((n = jw_utf8(p + i, len - i)) == 0) {
 				fputs("\\ufffd", fp);
 				break;
 			}
@@ -99,86 +99,98 @@ json_str(FILE *fp, const char *s, size_t len)
 	putc('"', fp);
 }
 
-/* json_key - the comma before a value and, inside an object, its key */
+/* jw_key - the comma before a value and, inside an object, its key */
 static void
-json_key(struct json *j, const char *key)
+jw_key(struct jw *j, const char *key)
 {
 	if (j->count[j->depth]++ > 0)
 		putc(',', j->fp);
 	if (key != NULL) {
-		json_str(j->fp, key, strlen(key));
+		jw_str(j->fp, key, strlen(key));
 		putc(':', j->fp);
 	}
 }
 
-/* json_open - start an object or array */
+/* jw_open - start an object or array */
 void
-json_open(struct json *j, const char *key, int bracket)
+jw_open(struct jw *j, const char *key, int bracket)
 {
 	if (j->depth > 0 || j->count[0] > 0)
-		json_key(j, key);
+		jw_key(j, key);
 	else
 		j->count[0]++;
 	putc(bracket, j->fp);
-	if (j->depth < JSON_DEPTH - 1)
+	if (j->depth < JW_DEPTH - 1)
 		j->count[++j->depth] = 0;
 }
 
-/* json_close - end the innermost object or array */
+/* jw_close - end the innermost object or array */
 void
-json_close(struct json *j, int bracket)
+jw_close(struct jw *j, int bracket)
 {
 	putc(bracket, j->fp);
 	if (j->depth > 0)
 		j->depth--;
 }
 
-/* json_string - "key":"value", or null for NULL */
+/* jw_string - "key":"value", or null for NULL */
 void
-json_string(struct json *j, const char *key, const char *s)
+jw_string(struct jw *j, const char *key, const char *s)
 {
 	if (s == NULL) {
-		json_null(j, key);
+		jw_null(j, key);
 		return;
 	}
-	json_stringn(j, key, s, strlen(s));
+	jw_stringn(j, key, s, strlen(s));
 }
 
-/* json_stringn - "key":"value" from a counted string */
+/* jw_stringn - "key":"value" from a counted string */
 void
-json_stringn(struct json *j, const char *key, const char *s, size_t len)
+jw_stringn(struct jw *j, const char *key, const char *s, size_t len)
 {
-	json_key(j, key);
-	json_str(j->fp, s, len);
+	jw_key(j, key);
+	jw_str(j->fp, s, len);
 }
 
-/* json_int - "key":123 */
+/* jw_int - "key":123 */
 void
-json_int(struct json *j, const char *key, int64_t v)
+jw_int(struct jw *j, const char *key, int64_t v)
 {
-	json_key(j, key);
+	jw_key(j, key);
 	fprintf(j->fp, "%" PRId64, v);
 }
 
-/* json_bool - "key":true */
+/* jw_double - "key":0.666667; JSON has no NaN or infinity */
 void
-json_bool(struct json *j, const char *key, int v)
+jw_double(struct jw *j, const char *key, double v)
 {
-	json_key(j, key);
+	if (!(v > -1e300 && v < 1e300)) {
+		jw_null(j, key);
+		return;
+	}
+	jw_key(j, key);
+	fprintf(j->fp, "%.6g", v);
+}
+
+/* jw_bool - "key":true */
+void
+jw_bool(struct jw *j, const char *key, int v)
+{
+	jw_key(j, key);
 	fputs(v ? "true" : "false", j->fp);
 }
 
-/* json_null - "key":null */
+/* jw_null - "key":null */
 void
-json_null(struct json *j, const char *key)
+jw_null(struct jw *j, const char *key)
 {
-	json_key(j, key);
+	jw_key(j, key);
 	fputs("null", j->fp);
 }
 
-/* json_end - the newline that ends the document */
+/* jw_end - the newline that ends the document */
 void
-json_end(struct json *j)
+jw_end(struct jw *j)
 {
 	putc('\n', j->fp);
 }

@@ -5,18 +5,21 @@
  * command succeeded, so that a failure half way never leaves a partial
  * table or a truncated JSON document behind: stdout is complete or empty,
  * and stderr says why. */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 
+#include "agent.h"
 #include "ctl.h"
 #include "ix.h"
 #include "json.h"
 #include "queue.h"
 #include "status.h"
+#include "watch.h"
 
 #ifndef MAILACD_VERSION
 #define MAILACD_VERSION "unknown"
@@ -31,43 +34,90 @@ struct main_cmd {
 static const struct main_cmd main_cmds[] = {
 	{ "queues", queue_cmd },
 	{ "status", status_cmd },
+	{ "agents", agents_cmd },
+	{ "agent", agent_cmd },
 	{ "interaction", ix_cmd },
+	{ "watch", watch_cmd },
 	{ NULL, NULL }
 };
 
-/* commands that are planned but not written yet */
-static const char *const main_planned[] = { "agents", "agent", "watch",
-	NULL };
+#define MAIN_INTERVAL	2.0	/* watch: default seconds between refreshes */
+#define MAIN_INTERVAL_MIN 0.1
+#define MAIN_INTERVAL_MAX 86400.0
 
 /* usage - the synopsis and the commands, then exit 64 */
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: mailacdctl [-hV] [-c file] [--json] command [argument ...]\n"
+	    "usage: mailacdctl [-hV] [-c file] [-o org] [--json] command "
+	    "[argument ...]\n"
+	    "       mailacdctl [-c file] [-o org] [-i seconds] [--count n] "
+	    "[--json] watch\n"
 	    "       mailacdctl [-c file] -n\n"
-	    "  -c file    configuration (default %s)\n"
-	    "  --json     machine-readable JSON on stdout\n"
-	    "  -n         check the configuration and exit (same as \"check\")\n"
-	    "  -V         print the version and exit\n"
+	    "  -c file      configuration (default %s)\n"
+	    "  -o org       this organisation only\n"
+	    "  -i seconds   watch: seconds between refreshes (default 2)\n"
+	    "  --count n    watch: stop after n refreshes\n"
+	    "  --json       machine-readable JSON on stdout\n"
+	    "  -n           check the configuration and exit (same as "
+	    "\"check\")\n"
+	    "  -V           print the version and exit\n"
 	    "commands:\n"
-	    "  check                    check the configuration\n"
-	    "  queues                   every queue: waiting, oldest, next\n"
-	    "  status                   per organisation: waiting, "
+	    "  check                           check the configuration\n"
+	    "  queues                          every queue: waiting, oldest, "
+	    "next\n"
+	    "  status                          per organisation and queue: "
+	    "waiting, assigned,\n"
+	    "                                  agents, service level, "
 	    "dead-lettered, ingest\n"
-	    "  interaction show ID      one interaction's record\n",
+	    "  agents                          every agent: presence, load, "
+	    "queues, skills, idle\n"
+	    "  agent ID available|away|offline set an agent's presence\n"
+	    "  interaction show ID             one interaction's record\n"
+	    "  interaction close ID            close it; its agent takes the "
+	    "next one\n"
+	    "  interaction transfer ID QUEUE   put it into QUEUE with its id "
+	    "and rank\n"
+	    "  watch                           the status, redrawn every -i "
+	    "seconds\n",
 	    CFG_DEFAULT_FILE);
 	exit(EX_USAGE);
 }
 
-/* main_now - the wall clock in Unix milliseconds */
-static int64_t
-main_now(void)
+/* main_interval - the argument of -i: seconds, fractions allowed */
+static double
+main_interval(const char *s)
 {
-	struct timespec ts;
+	char	*end;
+	double	v;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno != 0 ||
+	    !(v >= MAIN_INTERVAL_MIN && v <= MAIN_INTERVAL_MAX)) {
+		ctl_errx("-i %s: want seconds from %g to %g", s,
+		    MAIN_INTERVAL_MIN, MAIN_INTERVAL_MAX);
+		usage();
+	}
+	return (v);
+}
+
+/* main_count - the argument of --count: a positive whole number */
+static long
+main_count(const char *s)
+{
+	char	*end;
+	long	v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || errno != 0 || v < 1) {
+		ctl_errx("--count %s: want a whole number from 1 to %ld", s,
+		    LONG_MAX);
+		usage();
+	}
+	return (v);
 }
 
 /* main_load - load and validate the configuration; 0 or EX_CONFIG after
@@ -76,7 +126,7 @@ static int
 main_load(struct ctl *ctl, int json_errs)
 {
 	struct cfg_errors errs = { 0 };
-	struct json j;
+	struct jw j;
 	size_t	i;
 
 	if ((ctl->cfg = cfg_load(ctl->file, &errs)) != NULL)
@@ -84,15 +134,15 @@ main_load(struct ctl *ctl, int json_errs)
 	for (i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.msg[i]);
 	if (json_errs) {
-		json_init(&j, stdout);
-		json_open(&j, NULL, '{');
-		json_bool(&j, "ok", 0);
-		json_open(&j, "errors", '[');
+		jw_init(&j, stdout);
+		jw_open(&j, NULL, '{');
+		jw_bool(&j, "ok", 0);
+		jw_open(&j, "errors", '[');
 		for (i = 0; i < errs.n; i++)
-			json_string(&j, NULL, errs.msg[i]);
-		json_close(&j, ']');
-		json_close(&j, '}');
-		json_end(&j);
+			jw_string(&j, NULL, errs.msg[i]);
+		jw_close(&j, ']');
+		jw_close(&j, '}');
+		jw_end(&j);
 	}
 	cfg_errors_clear(&errs);
 	return (EX_CONFIG);
@@ -104,11 +154,6 @@ main_run(struct ctl *ctl, int argc, char **argv)
 {
 	size_t	i;
 
-	for (i = 0; main_planned[i] != NULL; i++)
-		if (strcmp(argv[0], main_planned[i]) == 0) {
-			ctl_errx("%s: not implemented yet", argv[0]);
-			return (EX_USAGE);
-		}
 	for (i = 0; main_cmds[i].name != NULL; i++)
 		if (strcmp(argv[0], main_cmds[i].name) == 0)
 			return (main_cmds[i].run(ctl, argc, argv));
@@ -123,22 +168,37 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "count", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ctl ctl;
+	const char *org = NULL;
 	char	*buf = NULL;
 	size_t	len = 0;
-	int	ch, check = 0, st;
+	int	ch, check = 0, watch_opts = 0, st;
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.file = CFG_DEFAULT_FILE;
-	while ((ch = getopt_long(argc, argv, "c:hnV", longopts, NULL)) != -1) {
+	ctl.interval = MAIN_INTERVAL;
+	while ((ch = getopt_long(argc, argv, "c:hi:no:V", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			ctl.file = optarg;
 			break;
+		case 'C':
+			ctl.count = main_count(optarg);
+			watch_opts = 1;
+			break;
+		case 'i':
+			ctl.interval = main_interval(optarg);
+			watch_opts = 1;
+			break;
 		case 'j':
 			ctl.json = 1;
+			break;
+		case 'o':
+			org = optarg;
 			break;
 		case 'n':
 			check = 1;
@@ -161,9 +221,19 @@ main(int argc, char **argv)
 	}
 	if (check ? argc != 0 : argc == 0)
 		usage();
+	if (watch_opts && (check || strcmp(argv[0], "watch") != 0)) {
+		ctl_errx("-i and --count are options of watch only");
+		return (EX_USAGE);
+	}
 
 	if ((st = main_load(&ctl, check && ctl.json)) != 0)
 		return (st);
+	if (org != NULL && !check &&
+	    (ctl.org = cfg_find_org(ctl.cfg, org)) == NULL) {
+		ctl_errx("-o %s: no such organisation in %s", org, ctl.file);
+		cfg_unref(ctl.cfg);
+		return (EX_USAGE);
+	}
 	if (check) {
 		if (ctl.json)
 			printf("{\"ok\":true,\"errors\":[]}\n");
@@ -177,7 +247,7 @@ main(int argc, char **argv)
 		cfg_unref(ctl.cfg);
 		return (EX_OSERR);
 	}
-	ctl.now_ms = main_now();
+	ctl.now_ms = ctl_now();
 	st = main_run(&ctl, argc, argv);
 	if (fclose(ctl.out) != 0 && st == 0) {
 		ctl_errx("out of memory");

@@ -193,36 +193,50 @@ queue_info(struct ctl *ctl, const char *org, const char *name, int oldest,
 
 /* queue_json_next - {"id","enqueued_ms","wait_ms","rank","priority"} */
 void
-queue_json_next(struct ctl *ctl, struct json *j, const char *key,
+queue_json_next(struct ctl *ctl, struct jw *j, const char *key,
     const struct queue_info *qi)
 {
 	if (!qi->has_next) {
-		json_null(j, key);
+		jw_null(j, key);
 		return;
 	}
-	json_open(j, key, '{');
-	json_string(j, "id", qi->next_id);
-	json_int(j, "enqueued_ms", qi->next_enqueued);
-	json_int(j, "wait_ms", ctl->now_ms - qi->next_enqueued);
-	json_int(j, "rank", qi->next_rank);
-	json_int(j, "priority", qi->next_priority);
-	json_close(j, '}');
+	jw_open(j, key, '{');
+	jw_string(j, "id", qi->next_id);
+	jw_int(j, "enqueued_ms", qi->next_enqueued);
+	jw_int(j, "wait_ms", ctl->now_ms - qi->next_enqueued);
+	jw_int(j, "rank", qi->next_rank);
+	jw_int(j, "priority", qi->next_priority);
+	jw_close(j, '}');
 }
 
 /* queue_json_oldest - {"id","enqueued_ms","wait_ms","exact"} or null */
-static void
-queue_json_oldest(struct ctl *ctl, struct json *j, const struct queue_info *qi)
+void
+queue_json_oldest(struct ctl *ctl, struct jw *j, const struct queue_info *qi)
 {
 	if (!qi->has_oldest) {
-		json_null(j, "oldest");
+		jw_null(j, "oldest");
 		return;
 	}
-	json_open(j, "oldest", '{');
-	json_string(j, "id", qi->oldest_id);
-	json_int(j, "enqueued_ms", qi->oldest_enqueued);
-	json_int(j, "wait_ms", ctl->now_ms - qi->oldest_enqueued);
-	json_bool(j, "exact", qi->oldest_exact);
-	json_close(j, '}');
+	jw_open(j, "oldest", '{');
+	jw_string(j, "id", qi->oldest_id);
+	jw_int(j, "enqueued_ms", qi->oldest_enqueued);
+	jw_int(j, "wait_ms", ctl->now_ms - qi->oldest_enqueued);
+	jw_bool(j, "exact", qi->oldest_exact);
+	jw_close(j, '}');
+}
+
+/* queue_oldest_text - "4m05s", or ">=4m05s" for a lower bound */
+const char *
+queue_oldest_text(struct ctl *ctl, const struct queue_info *qi, char *buf,
+    size_t size)
+{
+	char	w[32];
+
+	if (!qi->has_oldest)
+		return (NULL);
+	snprintf(buf, size, "%s%s", qi->oldest_exact ? "" : ">=",
+	    ctl_wait(ctl->now_ms - qi->oldest_enqueued, w, sizeof(w)));
+	return (buf);
 }
 
 /* queue_configured - ORG and its QUEUE as the configuration names them */
@@ -359,38 +373,33 @@ queue_scan(struct ctl *ctl, struct queue_extra **ex, size_t *n)
 
 /* queue_row - one queue as a table row or a JSON object */
 static int
-queue_row(struct ctl *ctl, struct tbl *t, struct json *j, const char *org,
+queue_row(struct ctl *ctl, struct tbl *t, struct jw *j, const char *org,
     const char *name, const char *note)
 {
 	struct queue_info qi;
-	char	waiting[32], oldest[40], next[32], ow[32];
+	char	waiting[32], oldest[40], next[32];
 	const char *cells[7];
 	int	st;
 
 	if ((st = queue_info(ctl, org, name, 1, &qi)) != 0)
 		return (st);
 	if (j != NULL) {
-		json_open(j, NULL, '{');
-		json_string(j, "org", org);
-		json_string(j, "queue", name);
-		json_bool(j, "configured", note[0] == '\0');
-		json_int(j, "waiting", qi.waiting);
+		jw_open(j, NULL, '{');
+		jw_string(j, "org", org);
+		jw_string(j, "queue", name);
+		jw_bool(j, "configured", note[0] == '\0');
+		jw_int(j, "waiting", qi.waiting);
 		queue_json_oldest(ctl, j, &qi);
 		queue_json_next(ctl, j, "next", &qi);
-		json_close(j, '}');
+		jw_close(j, '}');
 		return (0);
 	}
 	snprintf(waiting, sizeof(waiting), "%lld", qi.waiting);
 	cells[0] = org;
 	cells[1] = name;
 	cells[2] = waiting;
-	cells[3] = cells[4] = cells[5] = NULL;
-	if (qi.has_oldest) {
-		snprintf(oldest, sizeof(oldest), "%s%s",
-		    qi.oldest_exact ? "" : ">=", ctl_wait(ctl->now_ms -
-		    qi.oldest_enqueued, ow, sizeof(ow)));
-		cells[3] = oldest;
-	}
+	cells[3] = queue_oldest_text(ctl, &qi, oldest, sizeof(oldest));
+	cells[4] = cells[5] = NULL;
 	if (qi.has_next) {
 		cells[4] = ctl_wait(ctl->now_ms - qi.next_enqueued, next,
 		    sizeof(next));
@@ -404,9 +413,9 @@ queue_row(struct ctl *ctl, struct tbl *t, struct json *j, const char *org,
 	return (0);
 }
 
-/* queue_cmd - the configured queues of every organisation, each followed
- * by that organisation's queues found only in Redis, then queues of
- * organisations the configuration does not know */
+/* queue_cmd - the configured queues of every organisation (or of -o),
+ * each followed by that organisation's queues found only in Redis, then
+ * (without -o) queues of organisations the configuration does not know */
 int
 queue_cmd(struct ctl *ctl, int argc, char **argv)
 {
@@ -414,7 +423,7 @@ queue_cmd(struct ctl *ctl, int argc, char **argv)
 	    "OLDEST_WAIT", "NEXT_WAIT", "NEXT_ID", "NOTE" };
 	struct queue_extra *ex = NULL;
 	struct tbl *t = NULL;
-	struct json js, *j = NULL;
+	struct jw js, *j = NULL;
 	size_t	nex = 0, i, k;
 	int	st;
 
@@ -424,16 +433,17 @@ queue_cmd(struct ctl *ctl, int argc, char **argv)
 		return (EX_USAGE);
 	}
 	for (i = 0; i < ctl->cfg->norgs; i++)
-		if ((st = ctl_schema(ctl, ctl->cfg->orgs[i].id)) != 0)
+		if (ctl_org_on(ctl, &ctl->cfg->orgs[i]) &&
+		    (st = ctl_schema(ctl, ctl->cfg->orgs[i].id)) != 0)
 			return (st);
 	if ((st = queue_scan(ctl, &ex, &nex)) != 0)
 		goto out;
 	if (ctl->json) {
 		j = &js;
-		json_init(j, ctl->out);
-		json_open(j, NULL, '{');
-		json_int(j, "now_ms", ctl->now_ms);
-		json_open(j, "queues", '[');
+		jw_init(j, ctl->out);
+		jw_open(j, NULL, '{');
+		jw_int(j, "now_ms", ctl->now_ms);
+		jw_open(j, "queues", '[');
 	} else if ((t = tbl_new(7, head)) == NULL) {
 		ctl_errx("out of memory");
 		st = EX_OSERR;
@@ -442,6 +452,8 @@ queue_cmd(struct ctl *ctl, int argc, char **argv)
 	for (i = 0; i < ctl->cfg->norgs; i++) {
 		const struct cfg_org *o = &ctl->cfg->orgs[i];
 
+		if (!ctl_org_on(ctl, o))
+			continue;
 		for (k = 0; k < o->nqueues; k++)
 			if ((st = queue_row(ctl, t, j, o->id,
 			    o->queues[k].name, "")) != 0)
@@ -452,14 +464,14 @@ queue_cmd(struct ctl *ctl, int argc, char **argv)
 			    ex[k].queue, "not configured")) != 0)
 				goto out;
 	}
-	for (k = 0; k < nex; k++)
+	for (k = 0; k < nex && ctl->org == NULL; k++)
 		if (!ex[k].org_known && (st = queue_row(ctl, t, j, ex[k].org,
 		    ex[k].queue, "organisation not configured")) != 0)
 			goto out;
 	if (j != NULL) {
-		json_close(j, ']');
-		json_close(j, '}');
-		json_end(j);
+		jw_close(j, ']');
+		jw_close(j, '}');
+		jw_end(j);
 	} else
 		tbl_print(t, ctl->out);
 out:

@@ -31,8 +31,18 @@ int	queue_info(struct ctl *ctl, const char *org, const char *name,
 		    int oldest, struct queue_info *qi);
 
 /* queue_json_next - QI's next member as object KEY (null when empty) */
-void	queue_json_next(struct ctl *ctl, struct json *j, const char *key,
+void	queue_json_next(struct ctl *ctl, struct jw *j, const char *key,
 		    const struct queue_info *qi);
+
+/* queue_json_oldest - QI's oldest member as object "oldest" (null when it
+ * was not looked for or the queue is empty) */
+void	queue_json_oldest(struct ctl *ctl, struct jw *j,
+		    const struct queue_info *qi);
+
+/* queue_oldest_text - QI's oldest wait as "4m05s", or ">=2h03m" when the
+ * search stopped early, into BUF; NULL when there is none */
+const char *queue_oldest_text(struct ctl *ctl, const struct queue_info *qi,
+		    char *buf, size_t size);
 
 /* queue_cmd - "mailacdctl queues": every queue, configured or found */
 int	queue_cmd(struct ctl *ctl, int argc, char **argv);

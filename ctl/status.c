@@ -1,29 +1,67 @@
 /* status.c - "mailacdctl status": per organisation, the schema version,
- * how many interactions wait (in total and per queue, with the wait of the
- * one served next), how many ingest entries were dead-lettered, and the
+ * how many interactions wait and how many are assigned, the agents of the
+ * roster by presence, how many ingest entries were dead-lettered, and the
  * ingest backlog: the stream's length and what the "routers" consumer
- * group has read but not acknowledged.  Agents do not exist yet and are
- * shown as such, never as invented numbers. */
+ * group has read but not acknowledged.  Then a table with one row per
+ * queue: waiting, the oldest wait and the next one's, assigned, the
+ * roster agents serving it (available / all), and today's service level:
+ * of the interactions answered (assigned for the first time) today, the
+ * share answered within the queue's target.  "Today" is the UTC day, as
+ * in the statistics keys mailacd:{org}:stats:QUEUE:YYYY-MM-DD. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
+#include "agent.h"
 #include "json.h"
 #include "queue.h"
 #include "status.h"
 #include "tbl.h"
 
+/* One queue's numbers. */
+struct status_queue {
+	struct queue_info qi;
+	long long assigned;		/* SCARD assigned:QUEUE */
+	long long agents;		/* roster agents serving it */
+	long long available;		/* of them, available */
+	long long ready;		/* of them, available with room */
+	long long t_assigned;		/* today's statistics */
+	long long t_answered;
+	long long t_within;
+	long long t_closed;
+	long long t_wait_ms;
+};
+
 /* One organisation's summary. */
 struct status_org {
 	const struct cfg_org *org;
 	char	*schema;		/* NULL: nothing written yet */
-	struct queue_info *qi;		/* one per configured queue */
+	struct status_queue *q;		/* one per configured queue */
 	long long waiting;
+	long long assigned;
+	long long roster;		/* agents in Redis' roster */
+	long long available, away, offline;
+	long long unwritten;		/* configured, not in Redis' roster */
+	long long unconfigured;		/* in Redis' roster, not configured */
 	long long dead;
 	long long ingest;
 	int	has_group;		/* the "routers" group exists */
 	long long pending;		/* read by a router, not acknowledged */
 };
+
+/* status_day - the UTC date of the run's clock, YYYY-MM-DD */
+static void
+status_day(struct ctl *ctl, char day[16])
+{
+	time_t	t = (time_t)(ctl->now_ms / 1000);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(day, 16, "%Y-%m-%d", &tm) == 0)
+		strcpy(day, "1970-01-01");
+}
 
 /* status_xlen - XLEN of KEY */
 static int
@@ -76,11 +114,121 @@ status_pending(struct ctl *ctl, struct status_org *so)
 	return (st);
 }
 
+/* status_stat - one counter of a statistics hash: 0 when missing */
+static long long
+status_stat(const redisReply *h, const char *name)
+{
+	char	*end;
+	long long v;
+	size_t	i;
+
+	for (i = 0; i + 1 < h->elements; i += 2) {
+		if (h->element[i]->type != REDIS_REPLY_STRING ||
+		    h->element[i + 1]->type != REDIS_REPLY_STRING ||
+		    strcmp(h->element[i]->str, name) != 0)
+			continue;
+		errno = 0;
+		v = strtoll(h->element[i + 1]->str, &end, 10);
+		return (*end != '\0' || errno != 0 || v < 0 ? 0 : v);
+	}
+	return (0);
+}
+
+/* status_queue - assigned and today's statistics of queue NAME */
+static int
+status_queue(struct ctl *ctl, const char *org, const char *name,
+    const char *day, struct status_queue *q)
+{
+	char	key[CTL_KEY_MAX];
+	redisReply *r;
+	int	st;
+
+	if (keys_fmt(key, sizeof(key), KEYS_FMT_ASSIGNED, org, name) != 0) {
+		ctl_errx("queue %s of %s: key too long", name, org);
+		return (EX_SOFTWARE);
+	}
+	if ((r = ctl_command(ctl, &st, "SCARD", key, "SCARD %s", key)) == NULL)
+		return (st);
+	st = ctl_int(ctl, r, "SCARD", key, &q->assigned);
+	freeReplyObject(r);
+	if (st != 0)
+		return (st);
+	if (keys_fmt(key, sizeof(key), KEYS_FMT_STATS, org, name, day) != 0) {
+		ctl_errx("queue %s of %s: key too long", name, org);
+		return (EX_SOFTWARE);
+	}
+	if ((r = ctl_command(ctl, &st, "HGETALL", key, "HGETALL %s",
+	    key)) == NULL)
+		return (st);
+	if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) {
+		freeReplyObject(r);
+		ctl_errx("redis %s: HGETALL %s: unexpected reply",
+		    rds_describe(ctl->pool), key);
+		return (EX_PROTOCOL);
+	}
+	q->t_assigned = status_stat(r, "assigned");
+	q->t_answered = status_stat(r, "answered");
+	q->t_within = status_stat(r, "within");
+	q->t_closed = status_stat(r, "closed");
+	q->t_wait_ms = status_stat(r, "wait_ms");
+	freeReplyObject(r);
+	return (0);
+}
+
+/* status_agents - count the roster by presence, and per queue */
+static int
+status_agents(struct ctl *ctl, struct status_org *so)
+{
+	struct agent_list l;
+	size_t	i, k;
+	int	st;
+
+	if ((st = agent_read(ctl, so->org, 0, &l)) != 0) {
+		agent_list_free(&l);
+		return (st);
+	}
+	for (i = 0; i < l.n; i++) {
+		const struct agent_info *a = &l.v[i];
+		int	avail;
+
+		if (!a->in_redis || !a->roster) {
+			if (a->cfg != NULL)
+				so->unwritten++;
+			continue;
+		}
+		if (a->cfg == NULL)
+			so->unconfigured++;
+		so->roster++;
+		avail = a->presence != NULL &&
+		    strcmp(a->presence, "available") == 0;
+		if (avail)
+			so->available++;
+		else if (a->presence != NULL &&
+		    strcmp(a->presence, "away") == 0)
+			so->away++;
+		else
+			so->offline++;
+		for (k = 0; k < so->org->nqueues; k++) {
+			struct status_queue *q = &so->q[k];
+
+			if (!agent_serves(a, so->org->queues[k].name))
+				continue;
+			q->agents++;
+			if (avail)
+				q->available++;
+			if (avail && (long long)a->nix < a->capacity)
+				q->ready++;
+		}
+	}
+	agent_list_free(&l);
+	return (0);
+}
+
 /* status_read - everything about one organisation */
 static int
 status_read(struct ctl *ctl, struct status_org *so)
 {
-	char	key[CTL_KEY_MAX];
+	char	key[CTL_KEY_MAX], day[16];
 	redisReply *r;
 	size_t	k;
 	int	st;
@@ -98,14 +246,22 @@ status_read(struct ctl *ctl, struct status_org *so)
 	freeReplyObject(r);
 	if (st != 0)
 		return (st);
-	if ((so->qi = calloc(so->org->nqueues + 1, sizeof(*so->qi))) == NULL)
+	if ((so->q = calloc(so->org->nqueues + 1, sizeof(*so->q))) == NULL)
 		return (EX_OSERR);
+	status_day(ctl, day);
 	for (k = 0; k < so->org->nqueues; k++) {
-		if ((st = queue_info(ctl, so->org->id,
-		    so->org->queues[k].name, 0, &so->qi[k])) != 0)
+		const char *name = so->org->queues[k].name;
+
+		if ((st = queue_info(ctl, so->org->id, name, 1,
+		    &so->q[k].qi)) != 0 ||
+		    (st = status_queue(ctl, so->org->id, name, day,
+		    &so->q[k])) != 0)
 			return (st);
-		so->waiting += so->qi[k].waiting;
+		so->waiting += so->q[k].qi.waiting;
+		so->assigned += so->q[k].assigned;
 	}
+	if ((st = status_agents(ctl, so)) != 0)
+		return (st);
 	if (keys_fmt(key, sizeof(key), KEYS_FMT_DEAD, so->org->id) != 0 ||
 	    (st = status_xlen(ctl, key, &so->dead)) != 0)
 		return (st ? st : EX_SOFTWARE);
@@ -115,77 +271,175 @@ status_read(struct ctl *ctl, struct status_org *so)
 	return (status_pending(ctl, so));
 }
 
+/* status_json_queue - one queue as a JSON object */
+static void
+status_json_queue(struct ctl *ctl, struct jw *j, const struct cfg_queue *cq,
+    const struct status_queue *q)
+{
+	char	day[16];
+
+	jw_open(j, NULL, '{');
+	jw_string(j, "queue", cq->name);
+	jw_int(j, "waiting", q->qi.waiting);
+	queue_json_oldest(ctl, j, &q->qi);
+	queue_json_next(ctl, j, "next", &q->qi);
+	jw_int(j, "assigned", q->assigned);
+	jw_open(j, "agents", '{');
+	jw_int(j, "total", q->agents);
+	jw_int(j, "available", q->available);
+	jw_int(j, "ready", q->ready);
+	jw_close(j, '}');
+	jw_open(j, "service_level", '{');
+	if (cq->service_level > 0) {
+		jw_int(j, "target_s", cq->service_level);
+		if (q->t_answered > 0)
+			jw_double(j, "achieved", (double)q->t_within /
+			    (double)q->t_answered);
+		else
+			jw_null(j, "achieved");
+	} else {
+		jw_null(j, "target_s");
+		jw_null(j, "achieved");
+	}
+	jw_close(j, '}');
+	status_day(ctl, day);
+	jw_open(j, "today", '{');
+	jw_string(j, "date", day);
+	jw_int(j, "assigned", q->t_assigned);
+	jw_int(j, "answered", q->t_answered);
+	jw_int(j, "within", q->t_within);
+	jw_int(j, "closed", q->t_closed);
+	jw_int(j, "wait_ms", q->t_wait_ms);
+	jw_close(j, '}');
+	jw_close(j, '}');
+}
+
 /* status_json - one organisation as a JSON object */
 static void
-status_json(struct ctl *ctl, struct json *j, const struct status_org *so)
+status_json(struct ctl *ctl, struct jw *j, const struct status_org *so)
 {
 	size_t	k;
 
-	json_open(j, NULL, '{');
-	json_string(j, "org", so->org->id);
-	json_string(j, "schema", so->schema);
-	json_int(j, "waiting", so->waiting);
-	json_open(j, "queues", '[');
-	for (k = 0; k < so->org->nqueues; k++) {
-		json_open(j, NULL, '{');
-		json_string(j, "queue", so->org->queues[k].name);
-		json_int(j, "waiting", so->qi[k].waiting);
-		queue_json_next(ctl, j, "next", &so->qi[k]);
-		json_close(j, '}');
-	}
-	json_close(j, ']');
-	json_int(j, "dead", so->dead);
-	json_open(j, "ingest", '{');
-	json_int(j, "length", so->ingest);
+	jw_open(j, NULL, '{');
+	jw_string(j, "org", so->org->id);
+	jw_string(j, "schema", so->schema);
+	jw_int(j, "waiting", so->waiting);
+	jw_int(j, "assigned", so->assigned);
+	jw_open(j, "agents", '{');
+	jw_int(j, "roster", so->roster);
+	jw_int(j, "available", so->available);
+	jw_int(j, "away", so->away);
+	jw_int(j, "offline", so->offline);
+	jw_int(j, "configured", (int64_t)so->org->nagents);
+	jw_int(j, "not_in_redis", so->unwritten);
+	jw_int(j, "not_configured", so->unconfigured);
+	jw_close(j, '}');
+	jw_open(j, "queues", '[');
+	for (k = 0; k < so->org->nqueues; k++)
+		status_json_queue(ctl, j, &so->org->queues[k], &so->q[k]);
+	jw_close(j, ']');
+	jw_int(j, "dead", so->dead);
+	jw_open(j, "ingest", '{');
+	jw_int(j, "length", so->ingest);
 	if (so->has_group) {
-		json_open(j, "group", '{');
-		json_string(j, "name", KEYS_GROUP);
-		json_int(j, "pending", so->pending);
-		json_close(j, '}');
+		jw_open(j, "group", '{');
+		jw_string(j, "name", KEYS_GROUP);
+		jw_int(j, "pending", so->pending);
+		jw_close(j, '}');
 	} else
-		json_null(j, "group");
-	json_close(j, '}');
-	json_null(j, "agents");
-	json_close(j, '}');
+		jw_null(j, "group");
+	jw_close(j, '}');
+	jw_close(j, '}');
+}
+
+/* status_sl - "66% (2/3 in 1m00s)", "- (0/0 in 1m00s)", or NULL (shown
+ * as "-") without a target */
+static const char *
+status_sl(const struct cfg_queue *cq, const struct status_queue *q,
+    char *buf, size_t size)
+{
+	char	pct[16], w[32];
+
+	if (cq->service_level <= 0)
+		return (NULL);
+	if (q->t_answered > 0)
+		snprintf(pct, sizeof(pct), "%lld%%",
+		    q->t_within * 100 / q->t_answered);
+	else
+		snprintf(pct, sizeof(pct), "-");
+	snprintf(buf, size, "%s (%lld/%lld in %s)", pct, q->t_within,
+	    q->t_answered, ctl_wait((int64_t)cq->service_level * 1000, w,
+	    sizeof(w)));
+	return (buf);
+}
+
+/* status_agents_line - the roster by presence, and what differs from the
+ * configuration */
+static void
+status_agents_line(FILE *fp, const struct status_org *so)
+{
+	fputs("  agents         ", fp);
+	if (so->roster == 0)
+		fputs("none in the roster", fp);
+	else
+		fprintf(fp, "%lld in the roster: %lld available, %lld away, "
+		    "%lld offline", so->roster, so->available, so->away,
+		    so->offline);
+	if (so->unwritten > 0)
+		fprintf(fp, "; %lld configured but not in Redis yet",
+		    so->unwritten);
+	if (so->unconfigured > 0)
+		fprintf(fp, "; %lld in Redis but not configured",
+		    so->unconfigured);
+	putc('\n', fp);
 }
 
 /* status_text - one organisation as lines and a queue table */
 static int
 status_text(struct ctl *ctl, const struct status_org *so)
 {
-	static const char *const head[] = { "QUEUE", "WAITING", "NEXT_WAIT",
-	    "NEXT_ID" };
+	static const char *const head[] = { "QUEUE", "WAITING",
+	    "OLDEST_WAIT", "NEXT_WAIT", "ASSIGNED", "AGENTS",
+	    "SERVICE_LEVEL", "NEXT_ID" };
 	FILE	*fp = ctl->out;
 	struct tbl *t;
-	char	n[32], w[32];
-	const char *cells[4];
+	char	n[32], o[40], w[32], a[32], ag[48], sl[96];
+	const char *cells[8];
 	size_t	k;
 
 	fputs("organisation ", fp);
 	tbl_text(fp, so->org->id);
-	fprintf(fp, "\n  schema         %s\n", so->schema ? so->schema :
+	fputs("\n  schema         ", fp);
+	tbl_text(fp, so->schema ? so->schema :
 	    "none yet (nothing handed off)");
-	fprintf(fp, "  waiting        %lld\n", so->waiting);
+	fprintf(fp, "\n  waiting        %lld\n", so->waiting);
+	fprintf(fp, "  assigned       %lld\n", so->assigned);
+	status_agents_line(fp, so);
 	fprintf(fp, "  dead-lettered  %lld\n", so->dead);
 	fprintf(fp, "  ingest         %lld entr%s; ", so->ingest,
 	    so->ingest == 1 ? "y" : "ies");
 	if (so->has_group)
-		fprintf(fp, "group %s: %lld pending\n", KEYS_GROUP,
+		fprintf(fp, "group %s: %lld pending\n\n", KEYS_GROUP,
 		    so->pending);
 	else
-		fputs("no router has read yet\n", fp);
-	fputs("  agents         not implemented yet\n\n", fp);
-	if ((t = tbl_new(4, head)) == NULL)
+		fputs("no router has read yet\n\n", fp);
+	if ((t = tbl_new(8, head)) == NULL)
 		return (EX_OSERR);
 	for (k = 0; k < so->org->nqueues; k++) {
-		const struct queue_info *qi = &so->qi[k];
+		const struct status_queue *q = &so->q[k];
 
-		snprintf(n, sizeof(n), "%lld", qi->waiting);
+		snprintf(n, sizeof(n), "%lld", q->qi.waiting);
+		snprintf(a, sizeof(a), "%lld", q->assigned);
+		snprintf(ag, sizeof(ag), "%lld/%lld", q->available, q->agents);
 		cells[0] = so->org->queues[k].name;
 		cells[1] = n;
-		cells[2] = qi->has_next ? ctl_wait(ctl->now_ms -
-		    qi->next_enqueued, w, sizeof(w)) : NULL;
-		cells[3] = qi->has_next ? qi->next_id : NULL;
+		cells[2] = queue_oldest_text(ctl, &q->qi, o, sizeof(o));
+		cells[3] = q->qi.has_next ? ctl_wait(ctl->now_ms -
+		    q->qi.next_enqueued, w, sizeof(w)) : NULL;
+		cells[4] = a;
+		cells[5] = ag;
+		cells[6] = status_sl(&so->org->queues[k], q, sl, sizeof(sl));
+		cells[7] = q->qi.has_next ? q->qi.next_id : NULL;
 		if (tbl_add(t, cells) != 0) {
 			tbl_free(t);
 			return (EX_OSERR);
@@ -196,40 +450,38 @@ status_text(struct ctl *ctl, const struct status_org *so)
 	return (0);
 }
 
-/* status_cmd - read every organisation, then print them all */
+/* status_show - read every organisation (or the one of -o), then print
+ * them all on ctl->out */
 int
-status_cmd(struct ctl *ctl, int argc, char **argv)
+status_show(struct ctl *ctl)
 {
 	struct status_org *so;
-	struct json j;
-	size_t	i, norgs = ctl->cfg->norgs;
+	struct jw j;
+	size_t	i, n = 0, norgs = ctl->cfg->norgs;
 	int	st = 0;
 
-	(void)argv;
-	if (argc != 1) {
-		ctl_errx("status takes no arguments");
-		return (EX_USAGE);
-	}
 	if ((so = calloc(norgs + 1, sizeof(*so))) == NULL) {
 		ctl_errx("out of memory");
 		return (EX_OSERR);
 	}
 	for (i = 0; i < norgs && st == 0; i++) {
-		so[i].org = &ctl->cfg->orgs[i];
-		st = status_read(ctl, &so[i]);
+		if (!ctl_org_on(ctl, &ctl->cfg->orgs[i]))
+			continue;
+		so[n].org = &ctl->cfg->orgs[i];
+		st = status_read(ctl, &so[n++]);
 	}
 	if (st == 0 && ctl->json) {
-		json_init(&j, ctl->out);
-		json_open(&j, NULL, '{');
-		json_int(&j, "now_ms", ctl->now_ms);
-		json_open(&j, "organizations", '[');
-		for (i = 0; i < norgs; i++)
+		jw_init(&j, ctl->out);
+		jw_open(&j, NULL, '{');
+		jw_int(&j, "now_ms", ctl->now_ms);
+		jw_open(&j, "organizations", '[');
+		for (i = 0; i < n; i++)
 			status_json(ctl, &j, &so[i]);
-		json_close(&j, ']');
-		json_close(&j, '}');
-		json_end(&j);
+		jw_close(&j, ']');
+		jw_close(&j, '}');
+		jw_end(&j);
 	} else {
-		for (i = 0; i < norgs && st == 0; i++) {
+		for (i = 0; i < n && st == 0; i++) {
 			if (i > 0)
 				putc('\n', ctl->out);
 			st = status_text(ctl, &so[i]);
@@ -237,10 +489,22 @@ status_cmd(struct ctl *ctl, int argc, char **argv)
 	}
 	if (st == EX_OSERR)
 		ctl_errx("out of memory");
-	for (i = 0; i < norgs; i++) {
+	for (i = 0; i < n; i++) {
 		free(so[i].schema);
-		free(so[i].qi);
+		free(so[i].q);
 	}
 	free(so);
 	return (st);
+}
+
+/* status_cmd - "status" takes no arguments */
+int
+status_cmd(struct ctl *ctl, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1) {
+		ctl_errx("status takes no arguments");
+		return (EX_USAGE);
+	}
+	return (status_show(ctl));
 }

@@ -1,8 +1,9 @@
 #!/bin/sh
-# 4010-ctl.t - mailacdctl: -n/check, queues, status and interaction show,
-# as tables and as JSON, against a throw-away Redis filled the way
-# mailacd-keys(7) says the router fills it; the errors: unknown and
-# malformed ids, unknown commands, a foreign schema, Redis down.
+# 4010-ctl.t - mailacdctl: -n/check, queues, status, agents and
+# interaction show, as tables and as JSON, against a throw-away Redis
+# filled the way mailacd-keys(7) says the router fills it; the errors:
+# unknown and malformed ids, unknown commands and organisations, a foreign
+# schema, Redis down.  Agents and assignment: 4020-ctl-agents.t.
 . "$(dirname "$0")/lib/harness.sh"
 require_tools redis-server redis-cli python3
 require_build mailacdctl
@@ -74,9 +75,11 @@ like "$ERR" "unknown command frobnicate" "and names it"
 like "$ERR" "^usage: mailacdctl" "and prints the usage"
 run
 is "$RC" 64 "no command exits 64"
-run agents
-is "$RC" 64 "a planned command exits 64"
-like "$ERR" "agents: not implemented yet" "and says it is not implemented yet"
+run agents extra
+is "$RC" 64 "a command given arguments it does not take exits 64"
+run -o nosuch queues
+is "$RC" 64 "-o with an organisation the configuration lacks exits 64"
+like "$ERR" "^mailacdctl: -o nosuch: no such organisation" "and says so"
 
 # --- empty Redis -------------------------------------------------------------
 run queues
@@ -141,6 +144,10 @@ like "$OUT" "^other +inbox +1 .*organisation not configured$" \
 is "$(printf '%s\n' "$OUT" | awk 'NR > 1 { print $1 "/" $2 }' | tr '\n' ' ')" \
     "acme/support acme/billing acme/sales acme/legacy other/inbox " \
     "configured order, then what only Redis has"
+run -o acme queues
+is "$(printf '%s\n' "$OUT" | awk 'NR > 1 { print $1 "/" $2 }' | tr '\n' ' ')" \
+    "acme/support acme/billing acme/sales acme/legacy " \
+    "-o acme: that organisation's queues only"
 
 run --json queues
 is "$RC" 0 "queues --json exits 0"
@@ -165,9 +172,11 @@ like "$OUT" "^  waiting +5$" "waiting total of the configured queues"
 like "$OUT" "^  dead-lettered +1$" "dead-lettered count"
 like "$OUT" "^  ingest +2 entries; no router has read yet$" \
     "ingest backlog without a consumer group"
-like "$OUT" "^  agents +not implemented yet$" "agents: not implemented yet"
-like "$OUT" "^support +3 +4m0[0-9]s +$A$" "per queue: waiting and the next one's wait"
-like "$OUT" "^sales +0 +- +-$" "an empty queue in status"
+like "$OUT" "^  agents +none in the roster$" "agents: none in the roster"
+like "$OUT" "^  assigned +0$" "nothing assigned"
+like "$OUT" "^support +3 +6m0[0-9]s +4m0[0-9]s +0 +0/0 +- +$A$" \
+    "per queue: waiting, the oldest and the next one's wait, no agents"
+like "$OUT" "^sales +0 +- +- +0 +0/0 +- +-$" "an empty queue in status"
 rcli XGROUP CREATE 'mailacd:{acme}:ingest' routers 0 >/dev/null
 rcli XREADGROUP GROUP routers r1 COUNT 1 STREAMS 'mailacd:{acme}:ingest' '>' >/dev/null
 run status
@@ -180,7 +189,11 @@ is "$(jq 'd["organizations"][0]["ingest"]')" \
 is "$(jq 'd["organizations"][0]["dead"]')" 1 "JSON: dead"
 is "$(jq 'd["organizations"][0]["waiting"]')" 5 "JSON: waiting"
 is "$(jq 'd["organizations"][0]["queues"][1]["next"]["id"]')" "$D" "JSON: per queue next"
-is "$(jq 'd["organizations"][0]["agents"]')" None "JSON: agents null"
+is "$(jq 'd["organizations"][0]["agents"]["roster"]')" 0 "JSON: no agents"
+is "$(jq 'd["organizations"][0]["queues"][0]["oldest"]["id"]')" "$B" \
+    "JSON: per queue oldest"
+is "$(jq 'd["organizations"][0]["queues"][0]["service_level"]')" \
+    "{'target_s': None, 'achieved': None}" "JSON: no service-level target"
 is "$(jq 'd["organizations"][0]["schema"]')" 1 "JSON: schema"
 
 # --- interaction show ------------------------------------------------------------
@@ -221,6 +234,19 @@ run interaction show "${A}0"
 is "$RC" 64 "a long id is a usage error"
 run interaction frob "$A"
 is "$RC" 64 "an unknown interaction subcommand exits 64"
+run -o acme interaction show 99999999999999999999999999999999
+is "$ERR" "mailacdctl: interaction 99999999999999999999999999999999: not found in organisation acme" \
+    "-o: not found in that organisation"
+
+# --- agents without a roster ------------------------------------------------------
+run agents
+is "$RC/$OUT" "0/organisation acme
+  no agents" "agents: an organisation without agents"
+run --json agents
+is "$(jq 'd["organizations"]')" "[{'org': 'acme', 'agents': []}]" "agents --json: none"
+run agent alice available
+is "$RC/$ERR" "1/mailacdctl: agent alice: not in the roster of any configured organisation" \
+    "agent: an id the configuration does not have exits 1"
 
 # --- a schema we do not know --------------------------------------------------
 rcli SET 'mailacd:{acme}:schema' 2 >/dev/null
@@ -268,7 +294,8 @@ fi
 
 # --- Redis down -------------------------------------------------------------------
 stop_redis
-for cmd in queues status "interaction show $A"; do
+for cmd in queues status agents "interaction show $A" "interaction close $A" \
+    "-o acme agent alice away"; do
 	# shellcheck disable=SC2086
 	run $cmd
 	is "$RC" 69 "$cmd with Redis down exits 69"
