@@ -1,7 +1,8 @@
 #!/bin/sh
-# demo.sh - mailacd in two minutes: a private Redis, Postfix, smtp-sink and
-# mailacd-milter on free loopback ports, a handful of customer mails in,
-# the routing decisions out.
+# demo.sh - mailacd in two minutes: a private Redis, Postfix, smtp-sink,
+# mailacd-milter and mailacd-router on free loopback ports, a handful of
+# customer mails in, the routing decisions out, three agents logging in and
+# getting their work, a close and a customer's reply.
 #
 # Usage: make demo     (or: MAILACD_BUILD=$PWD/build sh contrib/demo.sh)
 #        DEMO_KEEP=1 make demo   leaves everything running and says how to
@@ -191,16 +192,17 @@ e=$(stream_find acme id "$(msg_header "$f" X-MailACD-Interaction | sed 's/[[:spa
 stream_entry acme "${e:-0}" | sed 's/^/    /'
 hr
 # --- the queues, as mailacd-router ordered them ------------------------------
-# queue_waiting - the router has queued every stream entry
-queue_waiting() {
-	_n=0
-	for _q in support billing sales; do
-		_n=$((_n + $(rcli ZCARD "mailacd:{acme}:queue:$_q")))
+CTL="$MAILACD_BUILD/mailacdctl -c $MILTER_CONF"
+# all_handled - the router has an interaction hash for every stream entry
+all_handled() {
+	for _id in $(rcli XRANGE 'mailacd:{acme}:ingest' - + |
+	    awk 'p { print; p = 0 } $0 == "id" { p = 1 }'); do
+		[ "$(rcli EXISTS "mailacd:{acme}:ix:$_id")" = 1 ] || return 1
 	done
-	[ "$_n" -ge "$(stream_len acme)" ]
 }
-wait_for 15 queue_waiting || echo "(the router has not queued everything yet)"
-echo "Queues, next to be served first (score = minutes waiting + priority):"
+wait_for 15 all_handled || echo "(the router has not queued everything yet)"
+echo "Nobody is logged in yet: everything waits.  Queues, next to be served first"
+echo "(score = minutes waiting + priority):"
 for q in support billing sales; do
 	echo
 	echo "  $q:"
@@ -211,8 +213,64 @@ for q in support billing sales; do
 		    "$(rcli HGET "mailacd:{acme}:ix:$id" subject)"
 	done
 done
+hr
+
+# --- agents log in -------------------------------------------------------------
+# subj ID - the subject of interaction ID
+subj() { rcli HGET "mailacd:{acme}:ix:$1" subject; }
+# show_assignments - every assignment so far, oldest first
+show_assignments() {
+	rcli XRANGE 'mailacd:{acme}:assignments' - + | awk '
+	    /^[0-9]+-[0-9]+$/ { if (id != "") print id, agent, queue, wait, score, how; id = "" ; next }
+	    { if (k == "") { k = $0; next } v[k] = $0; if (k == "id") id = $0; else if (k == "agent") agent = $0;
+	      else if (k == "queue") queue = $0; else if (k == "wait") wait = $0;
+	      else if (k == "score") score = $0; else if (k == "how") how = $0; k = "" }
+	    END { if (id != "") print id, agent, queue, wait, score, how }' |
+	while read -r id agent queue wait score how; do
+		printf '  %-6s <- %s  %-8s score %-6s waited %3ss  (%s)  "%s"\n' \
+		    "$agent" "$id" "$queue" "$score" "$((wait / 1000))" "$how" "$(subj "$id")"
+	done
+}
+echo "Three agents log in (roster from $MILTER_CONF):"
+echo "  alice: support + billing, English, capacity 3"
+echo "  bruno: support + sales, Spanish and English, capacity 1"
+echo "  chen:  billing only, English, capacity 2"
 echo
-echo "Assignment to agents: not implemented yet (the router queues only), see README."
+for a in alice bruno chen; do
+	echo "\$ mailacdctl agent $a available"
+	$CTL agent "$a" available | sed 's/^/  /'
+done
+echo
+echo "Assignments (XRANGE 'mailacd:{acme}:assignments'), in the order made:"
+show_assignments
+echo
+echo "\$ mailacdctl agents"
+$CTL agents | sed 's/^/  /'
+hr
+
+# --- closing, and a customer's reply ---------------------------------------------
+MARY=$(msg_header "$(sink_find "demo1.$RUN@customer.example" | sed 1q)" X-MailACD-Interaction | sed 's/[[:space:]]*;.*//')
+echo "alice answers Mary and closes it; she takes the next waiting interaction at once:"
+echo "\$ mailacdctl interaction close $MARY"
+$CTL interaction close "$MARY" | sed 's/^/  /'
+echo
+echo "Mary replies to the thread (In-Reply-To: <demo1.$RUN@customer.example>):"
+mail "Mary Major <mary@customer.example>" "support@example.com" \
+    "Re: My order #1234 has not arrived" "Thanks! It arrived today." \
+    "In-Reply-To: <demo1.$RUN@customer.example>
+References: <demo1.$RUN@customer.example>"
+reply_seen() { [ "$(rcli HGET "mailacd:{acme}:ix:$MARY" followups)" = 1 ]; }
+wait_for 15 reply_seen || echo "(the router has not seen the reply yet)"
+st=$(rcli HGET "mailacd:{acme}:ix:$MARY" state)
+if [ "$st" = assigned ]; then
+	echo "  same interaction $MARY, back with $(rcli HGET "mailacd:{acme}:ix:$MARY" agent)"
+else
+	echo "  same interaction $MARY; alice is at capacity, so it waits in support"
+	echo "  with its original score and goes to the next agent who frees up"
+fi
+echo
+echo "\$ mailacdctl status"
+$CTL status | sed 's/^/  /'
 hr
 
 if [ "${DEMO_KEEP:-0}" = 1 ]; then
@@ -223,6 +281,8 @@ DEMO_KEEP=1: everything stays up.
            ls $SINK_DIR;  tail $MILTER_LOG;  tail $T_TMP/postfix/maillog
   reload:  edit $MILTER_CONF; kill -HUP $MILTER_PID
   queues:  redis-cli -p $REDIS_PORT ZRANGE 'mailacd:{acme}:queue:support' 0 -1
+  operate: $CTL status | agents | watch
+           $CTL agent alice away;  $CTL interaction close ID
   stop:    postfix -c $PF_CONF stop; kill $MILTER_PID $ROUTER_PID $SINK_PID $REDIS_PID; rm -rf $T_TMP
 EOF
 fi
