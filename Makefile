@@ -49,7 +49,7 @@ MILTER_LIB_OBJ = $(filter-out $(B)/milter/main.o $(B)/milter/mlfi.o \
 UNIT_BIN   = $(UNIT_SRC:t/unit/%.c=$(B)/t/%)
 
 PROGS	= $(B)/mailacd-milter $(B)/mailacd-router $(B)/bench/noop-milter
-PROGS	+= $(B)/mailacdctl
+PROGS	+= $(B)/mailacdctl $(B)/bench/router-bench
 VERSION	= $(shell cat VERSION)
 
 all: $(PROGS) $(UNIT_BIN)
@@ -91,6 +91,9 @@ $(B)/libmailacd_router.a: $(filter-out $(B)/router/main.o,$(ROUTER_OBJ))
 $(B)/bench/noop-milter: $(B)/bench/noop-milter.o $(B)/milter/nodelay.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(B)/bench/router-bench: $(B)/bench/router-bench.o $(B)/libmailacd_common.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(B)/t/%: $(B)/t/unit/%.o $(B)/libmailacd_milter.a $(B)/libmailacd_router.a \
 	    $(B)/libmailacd_common.a
 	@mkdir -p $(@D)
@@ -121,6 +124,7 @@ demo: check-deps all
 
 bench: check-deps all
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/run.sh
+	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/router.sh
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
