@@ -274,6 +274,45 @@ main(void)
 	    "priority defaults to 0");
 	free(stamp);
 
+	/* thread keys: own id, In-Reply-To, then References newest first */
+	{
+		struct inb_threads t, t2;
+		char	refs[2048];
+		int	i, n;
+
+		message(&m, cfg, "<own@x>", "b\r\n", one);
+		inb_header(&m, "In-Reply-To", "<a@x>");
+		inb_header(&m, "References", "<r1@x> <r2@x>\r\n\t<a@x> <own@x>");
+		ok(inb_threads(&m, &m.rcpts[0], &t) == 0, "thread keys");
+		is_int(strlen(t.own), 64, "own key: hex SHA-256");
+		is_int((long)t.nrefs, 3, "a, r2, r1: the own id and a repeat "
+		    "left out");
+		message(&m2, cfg, "<a@x>", "b\r\n", one);
+		inb_threads(&m2, &m2.rcpts[0], &t2);
+		is_str(t.refs[0], t2.own, "In-Reply-To first: its key is the "
+		    "key the answered message recorded");
+		message(&m2, cfg, "<r2@x>", "b\r\n", one);
+		inb_threads(&m2, &m2.rcpts[0], &t2);
+		is_str(t.refs[1], t2.own, "then the newest reference");
+		message(&m2, cfg, "<a@x>", "b\r\n", org);
+		inb_threads(&m2, &m2.rcpts[0], &t2);
+		ok(strcmp(t.refs[0], t2.own) != 0,
+		    "another registered address has its own keys");
+		message(&m2, cfg, NULL, "b\r\n", one);
+		inb_header(&m2, "References", "broken <unterminated");
+		ok(inb_threads(&m2, &m2.rcpts[0], &t2) == 0 &&
+		    t2.own[0] == '\0' && t2.nrefs == 0,
+		    "no Message-ID, broken References: no keys");
+		for (i = 0, n = 0; i < 40; i++)
+			n += snprintf(refs + n, sizeof(refs) - (size_t)n,
+			    "<ref%d@x> ", i);
+		message(&m2, cfg, "<m@x>", "b\r\n", one);
+		inb_header(&m2, "References", refs);
+		inb_threads(&m2, &m2.rcpts[0], &t2);
+		is_int((long)t2.nrefs, INB_THREAD_REFS,
+		    "at most INB_THREAD_REFS references looked up");
+	}
+
 	inb_reset(&m);
 	inb_reset(&m2);
 	cfg_unref(cfg);
