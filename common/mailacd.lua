@@ -436,7 +436,8 @@ followup = function(ctx, keys, args)
 		    agent = ix.agent, queue = ix.queue, at = ctx.now })
 	elseif ix.state == 'closed' then
 		local a = ix.agent and agent_get(ctx, ix.agent)
-		if a ~= nil and ready(a) then
+		if a ~= nil and ready(a) and a.inq[ix.queue] and
+		    eligible(a, parse_req(ctx, ix.desc)) then
 			redis.call('HSET', key, 'state', 'waiting')
 			assign(ctx, ix, a, ix.queue, 'reply')
 		else
