@@ -25,7 +25,7 @@ decision costs O(buckets x log N), not O(N).  Agents ready for work sit in
 --]]
 
 local SCHEMA = '1'
-local LIBRARY = '1'		-- bump when a function changes behaviour
+local LIBRARY = '2'		-- bump when a function changes behaviour
 local INBOX_MAX = 1000		-- assignments kept on an agent's list
 local ASSIGNMENTS_MAX = 100000	-- entries kept (about) in the stream
 local STATS_TTL = 90 * 86400	-- daily statistics kept this long
@@ -217,8 +217,9 @@ local function publish(ctx, agent, event)
 	redis.call('PUBLISH', ctx.P .. 'assignments', msg)
 end
 
--- Give interaction IX (no longer waiting) to agent A from queue Q.
-local function assign(ctx, ix, a, q, how)
+-- Give interaction IX (no longer waiting) to agent A from queue Q.  DEFER:
+-- the caller updates A's ready sets itself afterwards (fill).
+local function assign(ctx, ix, a, q, how, defer)
 	local P, now = ctx.P, ctx.now
 	local key = P .. 'ix:' .. ix.id
 	local wait = now - ix.enqueued
@@ -237,7 +238,7 @@ local function assign(ctx, ix, a, q, how)
 		redis.call('HSET', P .. 'rr:' .. q, a.id,
 		    redis.call('INCR', P .. 'rrseq:' .. q))
 	end
-	ready_update(ctx, a)
+	if not defer then ready_update(ctx, a) end
 	local sk = P .. 'stats:' .. q .. ':' .. day(now)
 	redis.call('HINCRBY', sk, 'assigned', 1)
 	if nth == 1 then
@@ -318,7 +319,7 @@ local function fill(ctx, a, exclude)
 		wait_del(ctx, b.q, b.req, b.member)
 		local ix = ix_get(ctx, string.sub(b.member, 17))
 		if ix ~= nil and ix.state == 'waiting' then
-			assign(ctx, ix, a, b.q, 'queue')
+			assign(ctx, ix, a, b.q, 'queue', true)
 		end
 	end
 	ready_update(ctx, a)
@@ -376,7 +377,7 @@ KEYS: schema, ix, queue, ingest.  ARGV: group, entry, member, rank,
 enqueued, field, value, ...  Returns 1 queued, 0 already handled (a replay:
 acknowledged only), 3 a follow-up of an existing interaction, with the
 agent it was assigned to ("" if none): { code, agent }. ]]
-local function followup(ctx, keys, args)
+local function followup(ctx, keys, args, f, last)
 	return 0
 end
 
@@ -396,44 +397,58 @@ local function ingest(keys, args)
 		    keys[3] .. ' is a ' .. tq .. ', bucket is a ' .. tb)
 	end
 	if tix == 'hash' then
-		local e = redis.call('HGET', keys[2], 'entry')
-		if not e or not stream_after(args[2], e) then
+		-- a replay (own pending entry, one claimed from a dead router,
+		-- a group reset) is an entry the interaction has taken already
+		local h = redis.call('HMGET', keys[2], 'entries', 'entry')
+		local seen = h[1] or (',' .. (h[2] or '') .. ',')
+		if string.find(seen, ',' .. args[2] .. ',', 1, true) then
 			redis.call('XACK', keys[4], args[1], args[2])
 			return { 0, '' }
 		end
-		return followup(ctx, keys, args)
+		redis.call('HSET', keys[2], 'entries', seen .. args[2] .. ',')
+		return followup(ctx, keys, args, f, h[2])
 	end
 	local ix = { id = f.id, rank = tonumber(args[4]),
 	    enqueued = tonumber(args[5]), member = args[3], req = req,
 	    desc = desc }
 	redis.call('HSET', keys[2], 'state', 'waiting', 'enqueued', args[5],
-	    'rank', args[4], 'entry', args[2], 'req', req,
-	    unpack(args, 6))
+	    'rank', args[4], 'entry', args[2], 'entries', ',' .. args[2] .. ',',
+	    'req', req, unpack(args, 6))
 	local agent = arrive(ctx, ix, q, nil, 'arrival')
 	redis.call('XACK', keys[4], args[1], args[2])
 	return { 1, agent or '' }
 end
 
 -- A message for an interaction that exists: back to its last agent if
--- they can take it, else to its queue with its original rank.
-followup = function(ctx, keys, args)
+-- they can take it, else to its queue with its original rank.  F: the
+-- entry's fields; LAST: the latest entry taken before.  Automatic mail
+-- (auto-replies, bounces) is recorded but never reopens a closed
+-- interaction by itself.
+followup = function(ctx, keys, args, f, last)
 	local key = keys[2]
 	local ix = ix_get(ctx, string.match(key, ':ix:(.*)$'))
-	local upd = { 'entry', args[2] }
-	for i = 6, #args - 1, 2 do
-		local n = args[i]
-		if n == 'message_id' or n == 'in_reply_to' or
-		    n == 'references' or n == 'subject' or n == 'size' or
-		    n == 'queue_id' or n == 'auto' or n == 'arrived' then
-			upd[#upd + 1] = 'last_' .. n
-			upd[#upd + 1] = args[i + 1]
+	-- an older entry that arrives late (taken over from a dead router)
+	-- counts, but does not replace what the newest message said
+	if last == nil or stream_after(args[2], last) then
+		local upd = { 'entry', args[2] }
+		for i = 6, #args - 1, 2 do
+			local n = args[i]
+			if n == 'message_id' or n == 'in_reply_to' or
+			    n == 'references' or n == 'subject' or
+			    n == 'size' or n == 'queue_id' or n == 'auto' or
+			    n == 'arrived' then
+				upd[#upd + 1] = 'last_' .. n
+				upd[#upd + 1] = args[i + 1]
+			end
 		end
+		redis.call('HSET', key, unpack(upd))
 	end
-	redis.call('HSET', key, unpack(upd))
 	redis.call('HINCRBY', key, 'followups', 1)
 	if ix.state == 'assigned' then
 		publish(ctx, ix.agent, { event = 'followup', id = ix.id,
 		    agent = ix.agent, queue = ix.queue, at = ctx.now })
+	elseif ix.state == 'closed' and (f.auto or '') ~= '' then
+		redis.call('HINCRBY', key, 'auto_followups', 1)
 	elseif ix.state == 'closed' then
 		local a = ix.agent and agent_get(ctx, ix.agent)
 		if a ~= nil and ready(a) and a.inq[ix.queue] and
@@ -557,9 +572,10 @@ local function presence(keys, args)
 		redis.call('HSET', ctx.P .. 'agent:' .. a.id, 'since', ctx.now)
 	end
 	a.presence = p
-	redis.call('HSET', ctx.P .. 'agent:' .. a.id, 'presence', p,
-	    'presence_at', ctx.now)
-	ready_update(ctx, a)
+	if p ~= before then
+		redis.call('HSET', ctx.P .. 'agent:' .. a.id, 'presence', p,
+		    'presence_at', ctx.now)
+	end
 	fill(ctx, a, nil)
 	return result(ctx, { agent = a.id, presence = p, was = before,
 	    load = a.load, capacity = a.capacity })
@@ -597,8 +613,7 @@ local function close(keys, args)
 	if a ~= nil then
 		publish(ctx, a.id, { event = 'closed', id = ix.id,
 		    agent = a.id, queue = ix.queue, at = ctx.now })
-		ready_update(ctx, a)
-		fill(ctx, a, nil)
+		fill(ctx, a, nil)	-- updates a's ready sets at its end
 	end
 	return result(ctx, { id = ix.id, state = 'closed', was = ix.state,
 	    agent = ix.agent })
@@ -632,7 +647,6 @@ local function transfer(keys, args)
 	end
 	arrive(ctx, ix, q, prev and prev.id, 'transfer')
 	if prev ~= nil then
-		ready_update(ctx, prev)
 		fill(ctx, prev, ix.id)
 	end
 	return result(ctx, { id = ix.id, from = from, queue = q,
@@ -643,12 +657,23 @@ local function version()
 	return LIBRARY
 end
 
-redis.register_function('mailacd_ingest', ingest)
-redis.register_function('mailacd_dead', dead)
-redis.register_function('mailacd_sync', sync)
-redis.register_function('mailacd_presence', presence)
-redis.register_function('mailacd_fill', f_fill)
-redis.register_function('mailacd_close', close)
-redis.register_function('mailacd_transfer', transfer)
+-- Our errors as plain error replies: without this Redis appends
+-- "script: NAME, on @user_function:LINE." to every message.
+local function api(fn)
+	return function(keys, args)
+		local ok, r = pcall(fn, keys, args)
+		if ok then return r end
+		if type(r) == 'table' and r.err then r = r.err end
+		return redis.error_reply(tostring(r))
+	end
+end
+
+redis.register_function('mailacd_ingest', api(ingest))
+redis.register_function('mailacd_dead', api(dead))
+redis.register_function('mailacd_sync', api(sync))
+redis.register_function('mailacd_presence', api(presence))
+redis.register_function('mailacd_fill', api(f_fill))
+redis.register_function('mailacd_close', api(close))
+redis.register_function('mailacd_transfer', api(transfer))
 redis.register_function{ function_name = 'mailacd_version',
     callback = version, flags = { 'no-writes' } }

@@ -848,9 +848,25 @@ is "$REP" "0/" "replaying the first entry: 0"
 is "$(rcli XPENDING "${P}ingest" routers | sed -n 1p)" 0 "both acknowledged"
 is "$(ix "$R1" followups)/$(ix "$R1" state)/$(ix "$R1" entry)/$(nassigned)/$(held u1)" \
     "1/assigned/$E2/$n/$R1" "and nothing else changed"
+# an older entry arriving after a newer one (taken over late from a dead
+# router) is a follow-up, not a replay, and does not overwrite the newest
+OLD=$(rcli XADD "${P}ingest" '*' v 1 id "$R1" org acme queue support \
+    priority 5 arrived "$A1" subject "late")
+NEW=$(rcli XADD "${P}ingest" '*' v 1 id "$R1" org acme queue support \
+    priority 5 arrived "$A1" subject "newest")
+ingest_entry "$NEW" "$R1" support 5 "$A1" '' '' subject "newest"
+ingest_entry "$OLD" "$R1" support 5 "$A1" '' '' subject "late"
+is "$REP" "3/" "an older entry taken late is counted as a follow-up"
+is "$(ix "$R1" followups)/$(ix "$R1" last_subject)/$(ix "$R1" entry)" \
+    "3/newest/$NEW" "without replacing what the newest message said"
+ingest_entry "$OLD" "$R1" support 5 "$A1" '' '' subject "late"
+is "$REP/$(ix "$R1" followups)" "0//3" "replaying it again: acknowledged only"
+like "$(rcli FCALL mailacd_close 1 "$S" 0000000000000000000000000000dead x 2>&1)" \
+    '^(ERR )?NOIX no interaction 0000000000000000000000000000dead$' \
+    "an error reply is one line with its code, no script trailer"
 followup "$R1" support 5 "$A1"
 is "$REP/$(ix "$R1" state)/$(ix "$R1" agent)/$(ix "$R1" followups)/$(nassigned)" \
-    "3//assigned/u1/2/$n" "a follow-up of an assigned interaction stays with u1"
+    "3//assigned/u1/4/$n" "a follow-up of an assigned interaction stays with u1"
 like "$(rcli LINDEX "${P}agent:u1:inbox" 0)" '"event":"followup"' \
     "u1's inbox gets a followup event"
 fc mailacd_close "$R1" u1 >/dev/null
@@ -861,7 +877,7 @@ is "$REP/$(ix "$R1" state)" "3//waiting" \
 is "$(rcli ZSCORE "${P}queue:support" "$(member "$R1")")/$(ix "$R1" rank)" "$RK/$RK" \
     "in queue:support with its original rank (same score)"
 followup "$R1" support 5 "$A1"
-is "$REP/$(ix "$R1" state)/$(waiting support)/$(ix "$R1" followups)" "3//waiting/$R1/4" \
+is "$REP/$(ix "$R1" state)/$(waiting support)/$(ix "$R1" followups)" "3//waiting/$R1/6" \
     "another follow-up while it waits: it keeps its place"
 is "$(given "$(fc mailacd_presence u1 available)")" "$R1:u1:queue" \
     "u1 available again takes it"
@@ -882,6 +898,17 @@ fc mailacd_sync 2 support longest-idle 0 other longest-idle 0 2 \
 followup "$R1" support 5 "$A1"
 is "$REP/$(ix "$R1" state)/$(held u2)/$(waiting support)" "3//waiting//$R1" \
     "u2, now only in queue other, does not get R1's follow-up: R1 waits in support"
+# automatic mail (an auto-reply, a bounce) to a closed interaction is
+# recorded but does not reopen it
+fc mailacd_presence u1 available >/dev/null
+fc mailacd_close "$R1" operator >/dev/null
+n=$(nassigned)
+AU=$(rcli XADD "${P}ingest" '*' v 1 id "$R1" org acme queue support \
+    priority 5 arrived "$A1" auto auto-submitted)
+ingest_entry "$AU" "$R1" support 5 "$A1" '' '' auto auto-submitted
+is "$REP/$(ix "$R1" state)/$(ix "$R1" auto_followups)/$(ix "$R1" last_auto)/$(nassigned)" \
+    "3//closed/1/auto-submitted/$n" \
+    "an auto-submitted follow-up is recorded; R1 stays closed, nobody assigned"
 
 # --- 8. publication and statistics -----------------------------------------
 reset
