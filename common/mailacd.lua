@@ -653,6 +653,33 @@ local function transfer(keys, args)
 	    was = ix.state })
 end
 
+--[[ mailacd_priority: ARGV id, priority (0..1000), by.  A new priority is
+a new rank, enqueued - 60000 x priority, and for a waiting interaction one
+re-insert into its queue and bucket; nothing else moves.  Who may take it
+does not change, so no agent is asked. ]]
+local function priority(keys, args)
+	local ctx = context(keys)
+	local ix = need_ix(ctx, args[1])
+	local p = tonumber(args[2] or '')
+	if p == nil or p ~= math.floor(p) or p < 0 or p > 1000 then
+		fail('BADARG', 'priority must be a whole number from 0 to 1000, ' ..
+		    'not "' .. tostring(args[2]) .. '"')
+	end
+	local key = ctx.P .. 'ix:' .. ix.id
+	local was = redis.call('HGET', key, 'priority')
+	local rank = ix.enqueued - 60000 * p
+	redis.call('HSET', key, 'priority', p, 'rank', rank, 'reprioritized',
+	    ctx.now, 'reprioritized_by', args[3] or 'operator')
+	if ix.state == 'waiting' then
+		redis.call('ZADD', ctx.P .. 'queue:' .. ix.queue, 'XX', rank,
+		    ix.member)
+		redis.call('ZADD', ctx.P .. 'bucket:' .. ix.queue .. ':' ..
+		    ix.req, 'XX', rank, ix.member)
+	end
+	return result(ctx, { id = ix.id, state = ix.state, queue = ix.queue,
+	    priority = p, was = tonumber(was) or 0, rank = rank })
+end
+
 local function version()
 	return LIBRARY
 end
@@ -675,5 +702,6 @@ redis.register_function('mailacd_presence', api(presence))
 redis.register_function('mailacd_fill', api(f_fill))
 redis.register_function('mailacd_close', api(close))
 redis.register_function('mailacd_transfer', api(transfer))
+redis.register_function('mailacd_priority', api(priority))
 redis.register_function{ function_name = 'mailacd_version',
     callback = version, flags = { 'no-writes' } }

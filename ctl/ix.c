@@ -1,4 +1,4 @@
-/* ix.c - "mailacdctl interaction show|close|transfer": find the
+/* ix.c - "mailacdctl interaction show|close|transfer|priority": find the
  * interaction hash mailacd:{org}:ix:ID in the configured organisations,
  * print it, or change it through the function library.
  *
@@ -412,6 +412,56 @@ ix_transfer(struct ctl *ctl, const char *id, const char *queue)
 	return (0);
 }
 
+/* ix_priority - mailacd_priority: a new priority, one re-insert */
+static int
+ix_priority(struct ctl *ctl, const char *id, const char *prio)
+{
+	const struct cfg_org *o;
+	const char *args[3] = { id, prio, "operator" }, *state, *queue;
+	struct jw js;
+	redisReply *h;
+	json_t	*a;
+	int64_t	was = 0, now = 0, rank = 0;
+	int	st;
+
+	if ((st = ix_find(ctl, id, &o, &h)) != 0)
+		return (st);
+	freeReplyObject(h);
+	if ((st = ctl_fcall(ctl, o->id, "mailacd_priority", 3, args, NULL,
+	    &a)) != 0)
+		return (st);
+	state = json_string_value(json_object_get(a, "state"));
+	queue = json_string_value(json_object_get(a, "queue"));
+	ctl_jint(a, "was", &was);
+	ctl_jint(a, "priority", &now);
+	ctl_jint(a, "rank", &rank);
+	if (ctl->json) {
+		jw_init(&js, ctl->out);
+		jw_open(&js, NULL, '{');
+		jw_string(&js, "org", o->id);
+		jw_string(&js, "id", id);
+		jw_string(&js, "state", state);
+		jw_string(&js, "queue", queue);
+		jw_int(&js, "priority", now);
+		jw_int(&js, "was", was);
+		jw_int(&js, "rank", rank);
+		jw_close(&js, '}');
+		jw_end(&js);
+	} else {
+		fprintf(ctl->out, "interaction %s: priority %lld -> %lld (",
+		    id, (long long)was, (long long)now);
+		tbl_text(ctl->out, state ? state : "?");
+		if (state != NULL && strcmp(state, "waiting") == 0) {
+			fputs(" in ", ctl->out);
+			tbl_text(ctl->out, queue ? queue : "?");
+			fputs(", re-ranked", ctl->out);
+		}
+		fputs(")\n", ctl->out);
+	}
+	json_decref(a);
+	return (0);
+}
+
 /* ix_cmd - the "interaction" subcommands */
 int
 ix_cmd(struct ctl *ctl, int argc, char **argv)
@@ -424,13 +474,14 @@ ix_cmd(struct ctl *ctl, int argc, char **argv)
 		{ "show", 3, "interaction show ID" },
 		{ "close", 3, "interaction close ID" },
 		{ "transfer", 4, "interaction transfer ID QUEUE" },
+		{ "priority", 4, "interaction priority ID 0..1000" },
 		{ NULL, 0, NULL }
 	};
 	size_t	i;
 
 	if (argc < 2) {
-		ctl_errx("interaction: missing subcommand (show, close or "
-		    "transfer)");
+		ctl_errx("interaction: missing subcommand (show, close, "
+		    "transfer or priority)");
 		return (EX_USAGE);
 	}
 	for (i = 0; sub[i].name != NULL; i++)
@@ -453,6 +504,17 @@ ix_cmd(struct ctl *ctl, int argc, char **argv)
 		return (ix_show(ctl, argv[2]));
 	if (i == 1)
 		return (ix_close(ctl, argv[2]));
+	if (i == 3) {
+		char	*end;
+		long	p = strtol(argv[3], &end, 10);
+
+		if (*argv[3] == '\0' || *end != '\0' || p < 0 || p > 1000) {
+			ctl_errx("interaction priority: %s is not a priority "
+			    "(a whole number from 0 to 1000)", argv[3]);
+			return (EX_USAGE);
+		}
+		return (ix_priority(ctl, argv[2], argv[3]));
+	}
 	if (!ctl_name_ok(argv[3])) {
 		ctl_errx("interaction transfer: %s is not a queue name "
 		    "(1 to 64 of A-Z a-z 0-9 . _ -)", argv[3]);

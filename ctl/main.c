@@ -79,6 +79,8 @@ usage(void)
 	    "next one\n"
 	    "  interaction transfer ID QUEUE   put it into QUEUE with its id "
 	    "and rank\n"
+	    "  interaction priority ID N       a new priority (0..1000), one "
+	    "re-insert\n"
 	    "  watch                           the status, redrawn every -i "
 	    "seconds\n",
 	    CFG_DEFAULT_FILE);

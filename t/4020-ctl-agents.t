@@ -303,6 +303,20 @@ is "$(jq '[(a["id"], a["agent"], a["queue"], a["how"]) for a in d["assigned"]]')
     "JSON: bruno, ready in support, took it; never the agent it came from"
 is "$(hget "$S2" agent)/$(hget "$S2" transfers)/$(hget "$S2" assignments)" bruno/2/3 \
     "Redis: bruno has it, after two transfers and three assignments"
+p0=$(hget "$S2" priority)
+run interaction priority "$S2" 40
+is "$RC/$OUT" "0/interaction $S2: priority $p0 -> 40 (assigned)" \
+    "interaction priority: old and new priority, and the state"
+is "$(hget "$S2" priority)/$(hget "$S2" rank)" \
+    "40/$(( $(hget "$S2" enqueued) - 40 * 60000 ))" \
+    "Redis: the new priority and its rank, enqueued - 60000 x priority"
+run interaction priority "$S2" 1001
+is "$RC" 64 "priority 1001: usage error"
+like "$ERR" "1001 is not a priority" "with a clear line"
+run --json interaction priority "$S2" 7
+json_ok "interaction priority --json is JSON"
+is "$(jq '(d["priority"], d["was"], d["state"])')" "(7, 40, 'assigned')" \
+    "JSON: priority, was, state"
 
 run interaction transfer "$S1" billing
 is "$RC" 2 "transferring a closed interaction exits 2"

@@ -517,9 +517,13 @@ ingest "$E" support 0 300000
 ingest "$F" support 0 60000
 is "$(waiting support)" "$E $C $F" "before the change: E (score 5), C (3), F (1)"
 FR=$(( $(ix "$F" enqueued) - 10 * 60000 ))
-rcli HSET "${P}ix:$F" priority 10 rank "$FR" >/dev/null
-rcli ZADD "${P}queue:support" XX "$FR" "$(member "$F")" >/dev/null
-rcli ZADD "${P}bucket:support:$(ix "$F" req)" XX "$FR" "$(member "$F")" >/dev/null
+like "$(fc mailacd_priority "$F" 10 operator)" '"priority":10' \
+    "mailacd_priority: F from priority 0 to 10"
+is "$(ix "$F" rank)/$(rcli ZSCORE "${P}queue:support" "$(member "$F")")/$(rcli ZSCORE "${P}bucket:support:$(ix "$F" req)" "$(member "$F")")" \
+    "$FR/$FR/$FR" "one re-insert: the hash, the queue and the bucket carry the new rank"
+like "$(fc mailacd_priority "$F" 1001 operator)" '^(ERR )?BADARG priority must be' \
+    "priority 1001 refused"
+like "$(fc mailacd_priority "$F" 2.5 operator)" '^(ERR )?BADARG ' "priority 2.5 refused"
 is "$(waiting support)" "$F $E $C" "F at priority 10 (score 11) now first"
 OUT=$(fc mailacd_close "$D" a1)
 is "$(given "$OUT")" "$F:a1:queue" "the re-ranked F is given next"
