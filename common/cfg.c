@@ -974,6 +974,24 @@ cfg_find_queue(const struct cfg_org *o, const char *name)
 	return (NULL);
 }
 
+/* cfg_join - the N strings of V with commas between them */
+char *
+cfg_join(char *const *v, size_t n)
+{
+	size_t	len = 1, i, off = 0;
+	char	*s;
+
+	for (i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	if ((s = malloc(len)) == NULL)
+		return (NULL);
+	s[0] = '\0';
+	for (i = 0; i < n; i++)
+		off += (size_t)snprintf(s + off, len - off, "%s%s",
+		    i > 0 ? "," : "", v[i]);
+	return (s);
+}
+
 /* cfg_strategy_name - the configuration word for STRATEGY */
 const char *
 cfg_strategy_name(int strategy)

@@ -187,6 +187,10 @@ const struct cfg_queue *cfg_find_queue(const struct cfg_org *o,
 /* cfg_find_org - organisation ID, or NULL */
 const struct cfg_org *cfg_find_org(const struct cfg *cfg, const char *id);
 
+/* cfg_join - the N strings of V joined with commas (skills, languages,
+ * queues as Redis keeps them), malloc'd; NULL when memory is short */
+char	*cfg_join(char *const *v, size_t n);
+
 /* cfg_strategy_name - "longest-idle", "least-busy" or "round-robin" */
 const char *cfg_strategy_name(int strategy);
 

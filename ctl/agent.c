@@ -236,15 +236,8 @@ agent_fill(struct ctl *ctl, const char *org, struct agent_info *a)
 		ctl_errx("agent %s of %s: key too long", a->id, org);
 		return (EX_SOFTWARE);
 	}
-	if ((r = ctl_command(ctl, &st, "HGETALL", key, "HGETALL %s",
-	    key)) == NULL)
+	if ((r = ctl_hgetall(ctl, &st, key)) == NULL)
 		return (st);
-	if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) {
-		freeReplyObject(r);
-		ctl_errx("redis %s: HGETALL %s: unexpected reply",
-		    rds_describe(ctl->pool), key);
-		return (EX_PROTOCOL);
-	}
 	if (r->elements > 0) {
 		a->in_redis = 1;
 		roster = agent_field(r, "roster");
@@ -348,26 +341,6 @@ agent_serves(const struct agent_info *a, const char *queue)
 	return (0);
 }
 
-/* agent_join - the N strings of V with commas, or NULL */
-static char *
-agent_join(char *const *v, size_t n)
-{
-	size_t	len = 1, i;
-	char	*s;
-
-	for (i = 0; i < n; i++)
-		len += strlen(v[i]) + 1;
-	if ((s = malloc(len)) == NULL)
-		return (NULL);
-	s[0] = '\0';
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			strcat(s, ",");
-		strcat(s, v[i]);
-	}
-	return (s);
-}
-
 /* agent_profile - skills, languages and queues as Redis has them, or as
  * the file has them before the router wrote them; NULL when short of
  * memory (*OWN: the caller frees the three) */
@@ -382,9 +355,9 @@ agent_profile(const struct agent_info *a, char *p[3], int *own)
 		return (0);
 	}
 	*own = 1;
-	p[0] = agent_join(a->cfg->skills, a->cfg->nskills);
-	p[1] = agent_join(a->cfg->languages, a->cfg->nlanguages);
-	p[2] = agent_join(a->cfg->queues, a->cfg->nqueues);
+	p[0] = cfg_join(a->cfg->skills, a->cfg->nskills);
+	p[1] = cfg_join(a->cfg->languages, a->cfg->nlanguages);
+	p[2] = cfg_join(a->cfg->queues, a->cfg->nqueues);
 	return (p[0] && p[1] && p[2] ? 0 : -1);
 }
 

@@ -401,3 +401,22 @@ ctl_name_ok(const char *name)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789._-") == n);
 }
+
+/* ctl_hgetall - HGETALL KEY, checked to be pairs */
+redisReply *
+ctl_hgetall(struct ctl *ctl, int *status, const char *key)
+{
+	redisReply *r;
+
+	if ((r = ctl_command(ctl, status, "HGETALL", key, "HGETALL %s",
+	    key)) == NULL)
+		return (NULL);
+	if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) {
+		freeReplyObject(r);
+		ctl_errx("redis %s: HGETALL %s: unexpected reply",
+		    rds_describe(ctl->pool), key);
+		*status = EX_PROTOCOL;
+		return (NULL);
+	}
+	return (r);
+}

@@ -58,6 +58,10 @@ int	ctl_redis(struct ctl *ctl);
 redisReply *ctl_command(struct ctl *ctl, int *status, const char *verb,
 		    const char *key, const char *fmt, ...);
 
+/* ctl_hgetall - HGETALL KEY: the reply (an array of name, value pairs;
+ * caller frees), or NULL with the reason on stderr and *STATUS set */
+redisReply *ctl_hgetall(struct ctl *ctl, int *status, const char *key);
+
 /* ctl_failed - report that VERB KEY failed (R: its error reply or NULL);
  * the exit status: 69 when Redis is unreachable or refuses, 65 for data
  * that does not follow mailacd-keys(7) */

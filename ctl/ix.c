@@ -242,15 +242,8 @@ ix_find(struct ctl *ctl, const char *id, const struct cfg_org **o,
 			ctl_errx("organisation %s: key too long", org);
 			return (EX_SOFTWARE);
 		}
-		if ((r = ctl_command(ctl, &st, "HGETALL", key, "HGETALL %s",
-		    key)) == NULL)
+		if ((r = ctl_hgetall(ctl, &st, key)) == NULL)
 			return (st);
-		if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) {
-			freeReplyObject(r);
-			ctl_errx("redis %s: HGETALL %s: unexpected reply",
-			    rds_describe(ctl->pool), key);
-			return (EX_PROTOCOL);
-		}
 		if (r->elements == 0) {
 			freeReplyObject(r);
 			continue;

@@ -157,15 +157,8 @@ status_queue(struct ctl *ctl, const char *org, const char *name,
 		ctl_errx("queue %s of %s: key too long", name, org);
 		return (EX_SOFTWARE);
 	}
-	if ((r = ctl_command(ctl, &st, "HGETALL", key, "HGETALL %s",
-	    key)) == NULL)
+	if ((r = ctl_hgetall(ctl, &st, key)) == NULL)
 		return (st);
-	if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) {
-		freeReplyObject(r);
-		ctl_errx("redis %s: HGETALL %s: unexpected reply",
-		    rds_describe(ctl->pool), key);
-		return (EX_PROTOCOL);
-	}
 	q->t_assigned = status_stat(r, "assigned");
 	q->t_answered = status_stat(r, "answered");
 	q->t_within = status_stat(r, "within");

@@ -114,19 +114,11 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 	char	ttl[16], tttl[16], prio[16], nkeys[24], *skills;
 	char	keys[HANDOFF_KEYS][HANDOFF_KEYLEN];
 	struct inb_threads th;
-	size_t	slen = 1, i, nk = 0;
+	size_t	i, nk = 0;
 	int	n = 0, rc;
 
-	for (i = 0; i < rt->nskills; i++)
-		slen += strlen(rt->skills[i]) + 1;
-	if ((skills = malloc(slen)) == NULL)
+	if ((skills = cfg_join(rt->skills, rt->nskills)) == NULL)
 		return (-1);
-	skills[0] = '\0';
-	for (i = 0; i < rt->nskills; i++) {
-		if (i > 0)
-			strcat(skills, ",");
-		strcat(skills, rt->skills[i]);
-	}
 	if (inb_threads(m, r, &th) != 0 ||
 	    keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_SCHEMA, r->org->id) ||
 	    keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_SEEN, r->org->id,

@@ -15,26 +15,6 @@
 #include "rds.h"
 #include "roster.h"
 
-/* roster_join - the N strings of V joined with commas, or NULL */
-static char *
-roster_join(char **v, size_t n)
-{
-	size_t	len = 1, i;
-	char	*s;
-
-	for (i = 0; i < n; i++)
-		len += strlen(v[i]) + 1;
-	if ((s = malloc(len)) == NULL)
-		return (NULL);
-	s[0] = '\0';
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			strcat(s, ",");
-		strcat(s, v[i]);
-	}
-	return (s);
-}
-
 /* roster_org - one organisation's mailacd_sync call */
 static int
 roster_org(redisContext *c, const struct cfg_org *o, int *n, char *err,
@@ -69,10 +49,10 @@ roster_org(redisContext *c, const struct cfg_org *o, int *n, char *err,
 		char	*num = nums[2 + o->nqueues + i];
 
 		snprintf(num, sizeof(nums[0]), "%d", g->capacity);
-		if ((own[nown++] = roster_join(g->skills, g->nskills)) == NULL ||
-		    (own[nown++] = roster_join(g->languages,
+		if ((own[nown++] = cfg_join(g->skills, g->nskills)) == NULL ||
+		    (own[nown++] = cfg_join(g->languages,
 		    g->nlanguages)) == NULL ||
-		    (own[nown++] = roster_join(g->queues, g->nqueues)) == NULL) {
+		    (own[nown++] = cfg_join(g->queues, g->nqueues)) == NULL) {
 			snprintf(err, errlen, "out of memory");
 			goto out;
 		}

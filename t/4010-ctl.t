@@ -23,26 +23,6 @@ run() {
 	ERR=$(cat "$T_TMP/err")
 }
 
-# json_ok DESC: OUT is one valid JSON document
-json_ok() {
-	if printf '%s\n' "$OUT" | /usr/bin/python3 -c 'import json,sys; json.load(sys.stdin)' \
-	    2>"$T_TMP/json.err"; then
-		pass "$1"
-	else
-		fail "$1"
-		diag "$(cat "$T_TMP/json.err")" "$OUT"
-	fi
-}
-
-# jq EXPR: evaluate a Python expression over the JSON in OUT (as "d")
-jq() {
-	printf '%s\n' "$OUT" | /usr/bin/python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-v = eval(sys.argv[1])
-print(v if not isinstance(v, bool) else str(v).lower())' "$1"
-}
-
 # row QUEUE: the queues table row of acme's QUEUE
 row() {
 	printf '%s\n' "$OUT" | awk -v q="$1" '$1 == "acme" && $2 == q'

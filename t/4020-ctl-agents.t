@@ -54,26 +54,6 @@ run() {
 	cat "$T_TMP/err" >>"$T_TMP/all.err"
 }
 
-# json_ok DESC: OUT is one valid JSON document
-json_ok() {
-	if printf '%s\n' "$OUT" | /usr/bin/python3 -c 'import json,sys; json.load(sys.stdin)' \
-	    2>"$T_TMP/json.err"; then
-		pass "$1"
-	else
-		fail "$1"
-		diag "$(cat "$T_TMP/json.err")" "$OUT"
-	fi
-}
-
-# jq EXPR: evaluate a Python expression over the JSON in OUT (as "d")
-jq() {
-	printf '%s\n' "$OUT" | /usr/bin/python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-v = eval(sys.argv[1])
-print(v if not isinstance(v, bool) else str(v).lower())' "$1"
-}
-
 # line N: line N of OUT
 line() { printf '%s\n' "$OUT" | sed -n "$1p"; }
 # nlines: how many lines OUT has
@@ -470,7 +450,6 @@ kill_pid "$WPID"
 t_forget "$WPID"
 is "$(cat "$T_TMP/w3.err")" "" "watch wrote nothing on stderr meanwhile"
 
-_bad=$(grep -hE 'AddressSanitizer|LeakSanitizer|runtime error:' "$T_TMP/router.log" \
-    "$T_TMP"/w*.err "$T_TMP/all.err" | sed 5q)
-is "$_bad" "" "no sanitizer report from mailacdctl or the router"
+logs_clean "no sanitizer report from mailacdctl or the router" \
+    "$T_TMP/router.log" "$T_TMP"/w*.err "$T_TMP/all.err"
 done_testing

@@ -26,6 +26,7 @@
 #   Postfix    start_postfix postfix_set_milter stop_postfix queue_empty
 #              queue_listing; send_mail swaks_final_reply (swaks)
 #   milters    milter_conf start_milter stop_milter milter_log_clean
+#   checks     logs_clean json_ok jq
 #   all        start_stack (Redis + sink + milter + Postfix)
 #              start_noop_milter stop_noop_milter
 #
@@ -959,9 +960,37 @@ start_stack() {
 milter_log_clean() {
 	# LeakSanitizer reports at exit: stop the milter first
 	t_alive "$MILTER_PID" && stop_milter
-	_bad=$(grep -E 'AddressSanitizer|LeakSanitizer|runtime error:|SUMMARY: |panic' \
-	    "$MILTER_LOG" 2>/dev/null | sed 5q)
-	is "$_bad" "" "no sanitizer report or panic in the milter log"
+	logs_clean "no sanitizer report or panic in the milter log" "$MILTER_LOG"
+}
+
+# logs_clean DESC FILE...: assert that no FILE holds a sanitizer report
+# (make test-asan) or a panic; stop the processes that wrote them first
+logs_clean() {
+	_desc=$1
+	shift
+	_bad=$(grep -hE 'AddressSanitizer|LeakSanitizer|runtime error:|SUMMARY: |panic' \
+	    "$@" 2>/dev/null | sed 5q)
+	is "$_bad" "" "$_desc"
+}
+
+# json_ok DESC: $OUT is one valid JSON document
+json_ok() {
+	if printf '%s\n' "$OUT" | /usr/bin/python3 -c 'import json,sys; json.load(sys.stdin)' \
+	    2>"$T_TMP/json.err"; then
+		pass "$1"
+	else
+		fail "$1"
+		diag "$(cat "$T_TMP/json.err")" "$OUT"
+	fi
+}
+
+# jq EXPR: evaluate a Python expression over the JSON in $OUT (as "d")
+jq() {
+	printf '%s\n' "$OUT" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+v = eval(sys.argv[1])
+print(v if not isinstance(v, bool) else str(v).lower())' "$1"
 }
 
 # stop_milter - stop mailacd-milter (SIGTERM, then SIGKILL)
