@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <libconfig.h>
+#include <openssl/crypto.h>
 
 #include "cfg.h"
 #include "cfg_int.h"
@@ -97,6 +98,31 @@ static const struct cfg_key cfg_router_keys[] = {
 	{ .name = NULL }
 };
 
+static const struct cfg_key cfg_outbound_keys[] = {
+	{ .name = "trusted_networks", .type = CFG_T_STRS, .min = 1, .max = 64,
+	  .off = offsetof(struct cfg_outbound, trusted_networks),
+	  .noff = offsetof(struct cfg_outbound, ntrusted_networks),
+	  .check = cfg_check_cidr },
+	{ .name = "trust_authenticated", .type = CFG_T_BOOL, .idef = 1,
+	  .off = offsetof(struct cfg_outbound, trust_authenticated) },
+	{ .name = "trusted_daemons", .type = CFG_T_STRS, .min = 1,
+	  .max = CFG_NAME_MAX,
+	  .off = offsetof(struct cfg_outbound, trusted_daemons),
+	  .noff = offsetof(struct cfg_outbound, ntrusted_daemons),
+	  .check = cfg_check_name },
+	{ .name = NULL }
+};
+
+static const struct cfg_key cfg_dkim_keys[] = {
+	{ .name = "selector", .type = CFG_T_STR, .flags = CFG_K_REQUIRED,
+	  .min = 1, .max = 253, .off = offsetof(struct cfg_dkim, selector),
+	  .check = cfg_check_selector },
+	{ .name = "key_file", .type = CFG_T_STR, .flags = CFG_K_REQUIRED,
+	  .min = 1, .max = 4096, .off = offsetof(struct cfg_dkim, key_file),
+	  .check = cfg_check_path },
+	{ .name = NULL }
+};
+
 /* The matching settings live directly in struct cfg. */
 static const struct cfg_key cfg_matching_keys[] = {
 	{ .name = "local_part_case_sensitive", .type = CFG_T_BOOL, .idef = 0,
@@ -156,6 +182,9 @@ static const struct cfg_key cfg_domain_keys[] = {
 	  .size = sizeof(struct cfg_route),
 	  .off = offsetof(struct cfg_domain, catch_all),
 	  .sub = cfg_catch_all_keys },
+	{ .name = "dkim", .type = CFG_T_GROUP, .flags = CFG_K_ALLOC,
+	  .size = sizeof(struct cfg_dkim),
+	  .off = offsetof(struct cfg_domain, dkim), .sub = cfg_dkim_keys },
 	{ .name = "addresses", .type = CFG_T_LIST, .min = 0,
 	  .size = sizeof(struct cfg_address), .label = "address",
 	  .off = offsetof(struct cfg_domain, addresses),
@@ -236,6 +265,8 @@ const struct cfg_key cfg_top_keys[] = {
 	  .off = offsetof(struct cfg, router), .sub = cfg_router_keys },
 	{ .name = "matching", .type = CFG_T_GROUP, .off = 0,
 	  .sub = cfg_matching_keys },
+	{ .name = "outbound", .type = CFG_T_GROUP,
+	  .off = offsetof(struct cfg, outbound), .sub = cfg_outbound_keys },
 	{ .name = "organizations", .type = CFG_T_LIST,
 	  .flags = CFG_K_REQUIRED, .min = 1, .size = sizeof(struct cfg_org),
 	  .label = "id", .off = offsetof(struct cfg, orgs),
@@ -763,12 +794,21 @@ cfg_free(struct cfg *cfg)
 
 	if (cfg == NULL)
 		return;
-	/* the lookup keys are the only fields the schema does not own */
+	/* the lookup keys, DKIM keys and parsed networks are the only
+	 * fields the schema does not own */
 	for (i = 0; i < cfg->norgs && cfg->orgs != NULL; i++)
 		for (j = 0; j < cfg->orgs[i].ndomains &&
-		    cfg->orgs[i].domains != NULL; j++)
+		    cfg->orgs[i].domains != NULL; j++) {
+			struct cfg_dkim *dk = cfg->orgs[i].domains[j].dkim;
+
 			for (k = 0; k < cfg->orgs[i].domains[j].naddresses; k++)
 				free(cfg->orgs[i].domains[j].addresses[k].key);
+			if (dk != NULL && dk->key != NULL) {
+				OPENSSL_cleanse(dk->key, strlen(dk->key));
+				free(dk->key);
+			}
+		}
+	free(cfg->outbound.nets);
 	cfg_free_obj(cfg_top_keys, cfg);
 	if (cfg->index != NULL) {
 		free(cfg->index->addrs);
@@ -972,6 +1012,32 @@ cfg_find_queue(const struct cfg_org *o, const char *name)
 		    strcmp(o->queues[i].name, name) == 0)
 			return (&o->queues[i]);
 	return (NULL);
+}
+
+/* cfg_net_match - ADDR in one of the trusted networks */
+int
+cfg_net_match(const struct cfg *cfg, int family, const unsigned char *addr)
+{
+	const struct cfg_net *n;
+	size_t	i;
+	int	b, full, rest;
+
+	for (i = 0; i < cfg->outbound.ntrusted_networks &&
+	    cfg->outbound.nets != NULL; i++) {
+		n = &cfg->outbound.nets[i];
+		if (n->family != family)
+			continue;
+		b = n->bits;
+		full = b / 8;
+		rest = b % 8;
+		if (memcmp(n->addr, addr, (size_t)full) != 0)
+			continue;
+		if (rest != 0 && ((n->addr[full] ^ addr[full]) &
+		    (0xff << (8 - rest)) & 0xff) != 0)
+			continue;
+		return (1);
+	}
+	return (0);
 }
 
 /* cfg_join - the N strings of V with commas between them */

@@ -61,8 +61,18 @@ struct cfg_address {
 	struct cfg_org *org;
 };
 
+/* A domain's DKIM signing key (outbound mail from its addresses). */
+struct cfg_dkim {
+	char	*selector;
+	char	*key_file;	/* absolute path, mode 0600 or stricter */
+	char	*key;		/* the PEM text, read at load; secret */
+	int	ed25519;	/* else RSA */
+	int	bits;		/* RSA key size */
+};
+
 struct cfg_domain {
 	char	*name;		/* lower case */
+	struct cfg_dkim *dkim;	/* NULL: mail from it is not signed */
 	struct cfg_address *addresses;
 	size_t	naddresses;
 	struct cfg_route *catch_all;	/* NULL: no catch-all */
@@ -142,12 +152,30 @@ struct cfg_router {
 					   ingest stream */
 };
 
+/* One trusted network, parsed from "ADDRESS/BITS". */
+struct cfg_net {
+	int	family;		/* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	int	bits;
+};
+
+/* Which clients may send as our addresses (the outbound path). */
+struct cfg_outbound {
+	char	**trusted_networks;	/* as configured */
+	size_t	ntrusted_networks;
+	struct cfg_net *nets;		/* parsed, same order */
+	int	trust_authenticated;	/* SASL-authenticated clients */
+	char	**trusted_daemons;	/* MTA service names ({daemon_name}) */
+	size_t	ntrusted_daemons;
+};
+
 struct cfg {
 	int	refs;
 	char	*file;
 	struct cfg_redis redis;
 	struct cfg_milter milter;
 	struct cfg_router router;
+	struct cfg_outbound outbound;
 	int	local_part_case_sensitive;
 	char	*subaddress_separators;	/* "" disables sub-addressing */
 	struct cfg_org *orgs;
@@ -186,6 +214,11 @@ const struct cfg_queue *cfg_find_queue(const struct cfg_org *o,
 
 /* cfg_find_org - organisation ID, or NULL */
 const struct cfg_org *cfg_find_org(const struct cfg *cfg, const char *id);
+
+/* cfg_net_match - 1 if address ADDR of FAMILY (4 or 16 octets) lies in
+ * one of the trusted networks of CFG */
+int	cfg_net_match(const struct cfg *cfg, int family,
+		    const unsigned char *addr);
 
 /* cfg_join - the N strings of V joined with commas (skills, languages,
  * queues as Redis keeps them), malloc'd; NULL when memory is short */

@@ -4,12 +4,24 @@
  * the second pass, which checks what needs context (an address lies in its
  * domain, a route names a queue of its organisation, nothing is defined
  * twice) and builds the lookup index.  No I/O. */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libconfig.h>
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "addr.h"
 #include "cfg.h"
@@ -119,6 +131,64 @@ cfg_check_path(const char *v, char *buf, size_t len)
 	(void)buf;
 	(void)len;
 	return (v[0] == '/' ? NULL : "must be an absolute path");
+}
+
+/* cfg_parse_cidr - "ADDRESS/BITS" or a bare address into N */
+int
+cfg_parse_cidr(const char *v, struct cfg_net *n)
+{
+	char	buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	long	bits;
+	int	max;
+
+	if (strlen(v) >= sizeof(buf))
+		return (-1);
+	strcpy(buf, v);
+	if ((slash = strchr(buf, '/')) != NULL)
+		*slash++ = '\0';
+	memset(n, 0, sizeof(*n));
+	if (inet_pton(AF_INET, buf, n->addr) == 1) {
+		n->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, buf, n->addr) == 1) {
+		n->family = AF_INET6;
+		max = 128;
+	} else
+		return (-1);
+	bits = max;
+	if (slash != NULL) {
+		bits = strtol(slash, &end, 10);
+		if (*slash == '\0' || *end != '\0' || bits < 0 || bits > max)
+			return (-1);
+	}
+	n->bits = (int)bits;
+	return (0);
+}
+
+/* cfg_check_cidr - a network: 192.0.2.0/24, 2001:db8::/32, 127.0.0.1 */
+const char *
+cfg_check_cidr(const char *v, char *buf, size_t len)
+{
+	struct cfg_net n;
+
+	(void)buf;
+	(void)len;
+	if (cfg_parse_cidr(v, &n) != 0)
+		return ("must be an address or ADDRESS/BITS, such as "
+		    "\"10.0.0.0/8\" or \"2001:db8::/32\"");
+	return (NULL);
+}
+
+/* cfg_check_selector - a DKIM selector: DNS labels joined by dots */
+const char *
+cfg_check_selector(const char *v, char *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	if (!addr_valid_domain(v))
+		return ("must be DNS labels (letters, digits, hyphens) joined "
+		    "by dots, such as \"mail\" or \"2026.eu\"");
+	return (NULL);
 }
 
 /* cfg_check_milter - a libmilter socket: inet:PORT@HOST, inet6:PORT@HOST,
@@ -454,6 +524,86 @@ cfg_check_address(struct cfg_load *ld, struct cfg_address *a,
 		cfg_seen_add(ld, av, a->key, s, a);
 }
 
+#define CFG_KEY_MAX	65536	/* a PEM private key is far smaller */
+
+/* cfg_check_dkim - domain D's key file (group DS) exists, is ours alone
+ * to read, and holds an RSA (>= 1024 bits) or Ed25519 private key, which
+ * is kept */
+static void
+cfg_check_dkim(struct cfg_load *ld, struct cfg_dkim *k,
+    const config_setting_t *ds)
+{
+	const config_setting_t *s;
+	char	show[CFG_SHOW_MAX + 16];
+	struct stat st;
+	EVP_PKEY *pk = NULL;
+	BIO	*bio = NULL;
+	char	*text = NULL;
+	ssize_t	n;
+	int	fd;
+
+	if (k->key_file == NULL || k->key_file[0] != '/' ||
+	    (s = config_setting_get_member(ds, "key_file")) == NULL)
+		return;
+	cfg_show(s, show, sizeof(show));
+	if ((fd = open(k->key_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		cfg_err(ld, s, NULL, show, "cannot be read: %s",
+		    strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		cfg_err(ld, s, NULL, show, "is not a regular file");
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		cfg_err(ld, s, NULL, show, "can be read by group or others "
+		    "(mode %04o): a private key must be mode 0600 or 0400",
+		    (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	if (st.st_size <= 0 || st.st_size > CFG_KEY_MAX ||
+	    (text = calloc(1, (size_t)st.st_size + 1)) == NULL) {
+		cfg_err(ld, s, NULL, show, "is empty or too large for a key");
+		goto out;
+	}
+	if ((n = read(fd, text, (size_t)st.st_size)) != st.st_size) {
+		cfg_err(ld, s, NULL, show, "cannot be read: %s",
+		    n < 0 ? strerror(errno) : "short read");
+		goto out;
+	}
+	if ((bio = BIO_new_mem_buf(text, (int)n)) == NULL ||
+	    (pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) == NULL) {
+		cfg_err(ld, s, NULL, show, "does not hold a PEM private key "
+		    "(make one with \"mailacdctl dkim genkey\")");
+		goto out;
+	}
+	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED25519)
+		k->ed25519 = 1;
+	else if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA) {
+		k->bits = EVP_PKEY_get_bits(pk);
+		if (k->bits < 1024) {
+			cfg_err(ld, s, NULL, show, "holds a %d-bit RSA key; "
+			    "DKIM verifiers want at least 1024 (2048 is usual)",
+			    k->bits);
+			goto out;
+		}
+	} else {
+		cfg_err(ld, s, NULL, show, "holds a key of a type DKIM does "
+		    "not use (want RSA or Ed25519)");
+		goto out;
+	}
+	k->key = text;
+	text = NULL;
+out:
+	if (text != NULL) {
+		OPENSSL_cleanse(text, (size_t)st.st_size);
+		free(text);
+	}
+	EVP_PKEY_free(pk);
+	BIO_free(bio);
+	close(fd);
+}
+
 /* cfg_check_agent - agent G (group GS) of organisation O: a valid
  * workplace address (its key goes to WV), at least one queue, each a queue
  * of O (QV sorted; NULL when the queues could not be read) */
@@ -556,6 +706,9 @@ cfg_check_org(struct cfg_load *ld, struct cfg_org *o,
 		if (d->catch_all != NULL &&
 		    (s = config_setting_get_member(de, "catch_all")) != NULL)
 			cfg_check_route(ld, d->catch_all, s, qvp);
+		if (d->dkim != NULL &&
+		    (s = config_setting_get_member(de, "dkim")) != NULL)
+			cfg_check_dkim(ld, d->dkim, s);
 		al = config_setting_get_member(de, "addresses");
 		for (j = 0; j < d->naddresses; j++) {
 			a = &d->addresses[j];
@@ -605,6 +758,15 @@ cfg_check_model(struct cfg_load *ld, const config_t *lc)
 		free(cfg->redis.host);
 		cfg->redis.host = NULL;
 	}
+	if (cfg->outbound.ntrusted_networks > 0 &&
+	    (cfg->outbound.nets = cfg_calloc(ld,
+	    cfg->outbound.ntrusted_networks, sizeof(*cfg->outbound.nets))) !=
+	    NULL)
+		for (i = 0; i < cfg->outbound.ntrusted_networks; i++)
+			if (cfg->outbound.trusted_networks[i] != NULL)
+				(void)cfg_parse_cidr(
+				    cfg->outbound.trusted_networks[i],
+				    &cfg->outbound.nets[i]);
 
 	ol = config_lookup(lc, "organizations");
 	for (i = 0; i < cfg->norgs; i++) {

@@ -4,6 +4,7 @@
  * broken fixture is loaded and its complete list of errors compared line by
  * line; a few more cases are written to a temporary directory. */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +232,35 @@ test_good(void)
 	ok(cfg_find_queue(o, "q2") == &o->queues[1], "cfg_find_queue");
 	ok(cfg_find_queue(o, "Q2") == NULL, "queue names are case-sensitive");
 	ok(cfg_find_org(cfg, "beta-2") == o, "cfg_find_org");
+	{
+		unsigned char a4[4], a6[16];
+		struct {
+			const char *addr;
+			int	want;
+		} nets[] = {
+			{ "10.255.1.2", 1 }, { "11.0.0.1", 0 },
+			{ "192.0.2.7", 1 }, { "192.0.2.8", 0 },
+			{ "198.51.100.127", 1 }, { "198.51.100.128", 0 },
+			{ "2001:db8:1:ffff::1", 1 }, { "2001:db8:2::1", 0 },
+			{ "::ffff:10.0.0.1", 0 }
+		};
+		size_t	n;
+
+		is_int(cfg->outbound.trust_authenticated, 0,
+		    "outbound.trust_authenticated");
+		is_int((long)cfg->outbound.ntrusted_daemons, 2,
+		    "outbound.trusted_daemons");
+		for (n = 0; n < sizeof(nets) / sizeof(nets[0]); n++) {
+			if (inet_pton(AF_INET, nets[n].addr, a4) == 1)
+				is_int(cfg_net_match(cfg, AF_INET, a4),
+				    nets[n].want, "trusted network: %s",
+				    nets[n].addr);
+			else if (inet_pton(AF_INET6, nets[n].addr, a6) == 1)
+				is_int(cfg_net_match(cfg, AF_INET6, a6),
+				    nets[n].want, "trusted network: %s",
+				    nets[n].addr);
+		}
+	}
 	is_int(o->nagents, 2, "two agents");
 	if (o->nagents == 2) {
 		struct cfg_agent *g = &o->agents[0];
@@ -589,7 +619,34 @@ test_error_files(void)
 		"4: redis.socket: cannot be used together with redis.host",
 		NULL
 	};
-	static const char *const agents[] = {
+	static const char *const outbound[] = {
+	"3: outbound.trusted_networks[#1] = \"10.1.2.3/33\": must be an "
+	    "address or ADDRESS/BITS, such as \"10.0.0.0/8\" or "
+	    "\"2001:db8::/32\"",
+	"3: outbound.trusted_networks[#2] = \"not-a-net\": must be an "
+	    "address or ADDRESS/BITS, such as \"10.0.0.0/8\" or "
+	    "\"2001:db8::/32\"",
+	"4: outbound.trusted_daemons[#1] = \"bad name\": may contain only "
+	    "A-Z, a-z, 0-9, \".\", \"_\" and \"-\"",
+	"7: organizations[acme].domains[a.example].dkim.key_file = "
+	    "\"/nonexistent/mailacd.key\": cannot be read: No such file or "
+	    "directory",
+	"8: organizations[acme].domains[b.example].dkim.selector = \"-bad-\": "
+	    "must be DNS labels (letters, digits, hyphens) joined by dots, such "
+	    "as \"mail\" or \"2026.eu\"",
+	"8: organizations[acme].domains[b.example].dkim.key_file = "
+	    "\"/etc/passwd\": can be read by group or others (mode 0644): a "
+	    "private key must be mode 0600 or 0400",
+	"9: organizations[acme].domains[c.example].dkim.key_file = "
+	    "\"relative.key\": must be an absolute path",
+	"10: organizations[acme].domains[d.example].dkim.selector: required "
+	    "setting is missing",
+	"10: organizations[acme].domains[d.example].dkim.key_file = \"/etc\": "
+	    "is not a regular file",
+	NULL
+};
+
+static const char *const agents[] = {
 	"5: organizations[acme].queues[support].strategy = \"random\": "
 	    "must be \"longest-idle\", \"least-busy\" or \"round-robin\"",
 	"5: organizations[acme].queues[support].service_level = -1: must be "
@@ -727,6 +784,7 @@ static const char *const milter_socket[] = {
 	expect_errors("redis-both.conf", redis_both);
 	expect_errors("milter-socket.conf", milter_socket);
 	expect_errors("agents.conf", agents);
+	expect_errors("outbound.conf", outbound);
 	expect_errors("enums.conf", enums);
 	expect_errors("missing.conf", missing);
 	expect_errors("no-orgs.conf", no_orgs);
@@ -999,7 +1057,7 @@ test_schema(void)
 	int	seen[7] = { 0 }, i;
 
 	cfg_schema_each(collect, seen);
-	is_int(seen[0], 55, "55 settings in the schema");
+	is_int(seen[0], 62, "62 settings in the schema");
 	for (i = 1; i < 7; i++)
 		is_int(seen[i], 1, "schema path %d listed once", i);
 }
