@@ -27,6 +27,7 @@
 #include "hdr.h"
 #include "log.h"
 #include "mlfi.h"
+#include "outbound.h"
 
 #ifndef MAILACD_VERSION
 #define MAILACD_VERSION "unknown"
@@ -191,6 +192,8 @@ main(int argc, char **argv)
 
 	hdr_init();
 	handoff_init();
+	if (out_init() != 0)
+		log_fatal(EX_SOFTWARE, "cannot initialise libopendkim");
 	if ((cfg = cfg_load(main_file, &errs)) == NULL) {
 		daemon_errors(&errs, 0);
 		cfg_errors_clear(&errs);
@@ -253,6 +256,7 @@ main(int argc, char **argv)
 	if (pidfile != NULL)
 		(void)unlink(pidfile);
 	mlfi_shutdown();
+	out_shutdown();
 	free(du.name);
 	return (rc == MI_SUCCESS ? 0 : EX_SOFTWARE);
 }

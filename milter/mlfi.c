@@ -6,9 +6,13 @@
  * callback a connection gets.  A connection keeps the configuration it
  * started with until it closes, so a reload never changes the rules in the
  * middle of a message. */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libmilter/mfapi.h>
 
@@ -17,6 +21,7 @@
 #include "inbound.h"
 #include "log.h"
 #include "mlfi.h"
+#include "outbound.h"
 #include "rds.h"
 
 /* The configuration and the Redis pool that goes with it. */
@@ -29,9 +34,22 @@ struct mlfi_conf {
 struct mlfi_conn {
 	struct mlfi_conf *conf;
 	struct inb_msg msg;
+	struct out_msg out;	/* outbound: out.from is set */
+	struct out_client client;
+	const struct cfg_address *untrusted;	/* our sender, client not
+						   trusted */
 	unsigned long nr;	/* SMFIP_NR_* steps the MTA expects no reply to */
 	int	failed;		/* a no-reply step failed: tempfail at DATA/EOM */
 };
+
+/* mlfi_needs_connect - the trust rules need the connect step (client
+ * address, {daemon_name} sent with it) */
+#define mlfi_needs_connect(cfg) \
+	((cfg)->outbound.ntrusted_networks > 0 || \
+	 (cfg)->outbound.ntrusted_daemons > 0)
+
+#define MLFI_SIGN_TEXT \
+	"mailacd: cannot sign the message now, try again later"
 
 static pthread_mutex_t mlfi_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mlfi_conf *mlfi_current;
@@ -153,6 +171,8 @@ static void
 mlfi_reset(struct mlfi_conn *conn)
 {
 	inb_reset(&conn->msg);
+	out_reset(&conn->out);
+	conn->untrusted = NULL;
 	conn->failed = 0;
 }
 
@@ -181,17 +201,79 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		return (SMFIS_TEMPFAIL);
 	}
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS);
-	*pf1 = f1 & (SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN);
+	*pf1 = f1 & (SMFIP_NOHELO | SMFIP_NOUNKNOWN);
+	if (!mlfi_needs_connect(conn->conf->cfg))
+		*pf1 |= f1 & SMFIP_NOCONNECT;
 	/* Measured with Postfix 3.7 over unix and TCP sockets (TCP_NODELAY
 	 * on our side, see nodelay.c), new and reused connections: no
 	 * stall, and about 1 ms less per message. */
 	if (conn->conf->cfg->milter.no_reply_steps) {
-		conn->nr = f1 & MLFI_NR_STEPS;
+		conn->nr = f1 & (MLFI_NR_STEPS | SMFIP_NR_CONN);
 		*pf1 |= conn->nr;
 	}
 	*pf2 = 0;
 	*pf3 = 0;
 	return (SMFIS_CONTINUE);
+}
+
+/* mlfi_connect - the client's address, for outbound.trusted_networks */
+static sfsistat
+mlfi_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
+{
+	struct mlfi_conn *conn = smfi_getpriv(ctx);
+
+	(void)host;
+	if (conn == NULL && (conn = mlfi_conn_new(ctx)) == NULL) {
+		log_errx("NOQUEUE: out of memory; tempfail");
+		return (SMFIS_TEMPFAIL);
+	}
+	memset(&conn->client, 0, sizeof(conn->client));
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		conn->client.family = AF_INET;
+		memcpy(conn->client.addr,
+		    &((struct sockaddr_in *)(void *)sa)->sin_addr, 4);
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		conn->client.family = AF_INET6;
+		memcpy(conn->client.addr,
+		    &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, 16);
+	}
+	return ((conn->nr & SMFIP_NR_CONN) ? SMFIS_NOREPLY : SMFIS_CONTINUE);
+}
+
+/* mlfi_outbound - is this message from one of our addresses, from a
+ * client allowed to send as it? */
+static int
+mlfi_outbound(SMFICTX *ctx, struct mlfi_conn *conn, const char *sender)
+{
+	static int warned;
+	const struct cfg *cfg = conn->conf->cfg;
+	const struct cfg_address *a;
+	char	buf[128];
+	const char *why;
+
+	if ((a = out_sender(cfg, sender)) == NULL)
+		return (0);
+	conn->client.auth = smfi_getsymval(ctx, "{auth_authen}");
+	conn->client.daemon = smfi_getsymval(ctx, "{daemon_name}");
+	if (cfg->outbound.ntrusted_daemons > 0 && conn->client.daemon == NULL &&
+	    !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+		log_warnx("outbound.trusted_daemons is set but the MTA does "
+		    "not send the {daemon_name} macro: add it to "
+		    "milter_connect_macros (Postfix) or "
+		    "confMILTER_MACROS_CONNECT (Sendmail)");
+	if ((why = out_trusted(cfg, &conn->client, buf, sizeof(buf))) == NULL) {
+		conn->untrusted = a;
+		return (0);
+	}
+	if (out_begin(&conn->out, a, conn->msg.qid) != 0) {
+		log_errx("%s: %s", conn->msg.qid, conn->out.err);
+		conn->out.from = a;
+		conn->out.failed = 1;
+	}
+	/* WHY may be BUF: keep only the static strings, name the daemon
+	 * again when logging */
+	conn->out.why = strncmp(why, "daemon ", 7) == 0 ? "daemon" : why;
+	return (1);
 }
 
 /* mlfi_envfrom - a new message: state, configuration, sender */
@@ -207,6 +289,7 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	}
 	mlfi_reset(conn);
 	mlfi_qid(ctx, conn);
+	mlfi_outbound(ctx, conn, argv[0]);
 	return (mlfi_step(ctx, conn, SMFIP_NR_MAIL,
 	    inb_sender(&conn->msg, argv[0])));
 }
@@ -220,6 +303,9 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 	if (conn == NULL)
 		return (SMFIS_CONTINUE);
 	mlfi_qid(ctx, conn);
+	/* our own outbound mail is not an interaction, whoever it goes to */
+	if (conn->out.from != NULL)
+		return (mlfi_step(ctx, conn, SMFIP_NR_RCPT, 0));
 	return (mlfi_step(ctx, conn, SMFIP_NR_RCPT,
 	    inb_rcpt(&conn->msg, conn->conf->cfg, argv[0]) < 0 ? -1 : 0));
 }
@@ -232,6 +318,18 @@ mlfi_data(SMFICTX *ctx)
 
 	if (conn != NULL && conn->failed)
 		return (mlfi_tempfail(ctx, conn));
+	if (conn != NULL && conn->untrusted != NULL) {
+		mlfi_qid(ctx, conn);
+		log_warnx("%s: sender %s is %s but the client is not trusted "
+		    "(outbound.*): not signed, not changed", conn->msg.qid,
+		    conn->msg.sender ? conn->msg.sender : "?",
+		    conn->untrusted->address);
+		conn->untrusted = NULL;
+	}
+	if (conn != NULL && conn->out.from != NULL) {
+		mlfi_qid(ctx, conn);
+		return (SMFIS_CONTINUE);
+	}
 	if (conn == NULL || conn->msg.nrcpts == 0) {
 		if (conn != NULL)
 			mlfi_reset(conn);
@@ -249,6 +347,10 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 
 	if (conn == NULL)
 		return (SMFIS_CONTINUE);
+	/* the signer sees the headers as they leave: ours are removed */
+	if (conn->out.from != NULL && strncasecmp(name, "X-MailACD-", 10) != 0 &&
+	    out_header(&conn->out, name, value) != 0 && !conn->out.failed)
+		return (mlfi_step(ctx, conn, SMFIP_NR_HDR, -1));
 	return (mlfi_step(ctx, conn, SMFIP_NR_HDR,
 	    inb_header(&conn->msg, name, value)));
 }
@@ -262,6 +364,8 @@ mlfi_eoh(SMFICTX *ctx)
 	if (conn == NULL)
 		return (SMFIS_CONTINUE);
 	inb_eoh(&conn->msg);
+	if (conn->out.from != NULL)
+		(void)out_eoh(&conn->out);
 	return (mlfi_step(ctx, conn, SMFIP_NR_EOH, 0));
 }
 
@@ -273,6 +377,10 @@ mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
 
 	if (conn == NULL)
 		return (SMFIS_CONTINUE);
+	if (conn->out.from != NULL) {
+		(void)out_body(&conn->out, data, len);
+		return (mlfi_step(ctx, conn, SMFIP_NR_BODY, 0));
+	}
 	inb_body(&conn->msg, data, len);
 	return (mlfi_step(ctx, conn, SMFIP_NR_BODY, 0));
 }
@@ -293,6 +401,52 @@ mlfi_strip(SMFICTX *ctx, struct inb_msg *m)
 	return (0);
 }
 
+/* mlfi_eom_outbound - our headers removed, then the DKIM signature as
+ * the very last change */
+static sfsistat
+mlfi_eom_outbound(SMFICTX *ctx, struct mlfi_conn *conn)
+{
+	struct out_msg *o = &conn->out;
+	const struct cfg_address *a = o->from;
+	char	*sig;
+	int	nokey;
+
+	if (mlfi_strip(ctx, &conn->msg) != 0) {
+		log_errx("%s: cannot remove X-MailACD headers; tempfail",
+		    conn->msg.qid);
+		return (mlfi_tempfail(ctx, conn));
+	}
+	sig = out_signature(o, &nokey);
+	if (sig == NULL && nokey) {
+		log_info("%s: outbound from %s (trusted: %s%s%s): domain %s "
+		    "has no dkim key, not signed", conn->msg.qid, a->address,
+		    o->why, conn->client.daemon && !strcmp(o->why, "daemon") ?
+		    " " : "", conn->client.daemon && !strcmp(o->why,
+		    "daemon") ? conn->client.daemon : "", a->domain->name);
+		mlfi_reset(conn);
+		return (SMFIS_CONTINUE);
+	}
+	if (sig == NULL || smfi_insheader(ctx, 0, "DKIM-Signature", sig) !=
+	    MI_SUCCESS) {
+		log_errx("%s: outbound from %s: %s; tempfail", conn->msg.qid,
+		    a->address, sig == NULL ? o->err :
+		    "cannot add DKIM-Signature");
+		free(sig);
+		smfi_setreply(ctx, "451", "4.3.0", MLFI_SIGN_TEXT);
+		mlfi_reset(conn);
+		return (SMFIS_TEMPFAIL);
+	}
+	free(sig);
+	log_info("%s: outbound from %s (trusted: %s%s%s) signed d=%s s=%s",
+	    conn->msg.qid, a->address, o->why,
+	    conn->client.daemon && !strcmp(o->why, "daemon") ? " " : "",
+	    conn->client.daemon && !strcmp(o->why, "daemon") ?
+	    conn->client.daemon : "", a->domain->name,
+	    a->domain->dkim->selector);
+	mlfi_reset(conn);
+	return (SMFIS_CONTINUE);
+}
+
 /* mlfi_eom - record the interactions, then stamp the message */
 static sfsistat
 mlfi_eom(SMFICTX *ctx)
@@ -309,6 +463,8 @@ mlfi_eom(SMFICTX *ctx)
 	mlfi_qid(ctx, conn);
 	if (conn->failed)
 		return (mlfi_tempfail(ctx, conn));
+	if (conn->out.from != NULL)
+		return (mlfi_eom_outbound(ctx, conn));
 	if (m->nrcpts == 0) {
 		mlfi_reset(conn);
 		return (SMFIS_CONTINUE);
@@ -385,6 +541,7 @@ mlfi_close(SMFICTX *ctx)
 
 	if (conn != NULL) {
 		inb_reset(&conn->msg);
+		out_reset(&conn->out);
 		mlfi_conf_unref(conn->conf);
 		free(conn);
 		smfi_setpriv(ctx, NULL);
@@ -396,6 +553,7 @@ static struct smfiDesc mlfi_desc = {
 	.xxfi_name = "mailacd-milter",
 	.xxfi_version = SMFI_VERSION,
 	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+	.xxfi_connect = mlfi_connect,
 	.xxfi_envfrom = mlfi_envfrom,
 	.xxfi_envrcpt = mlfi_envrcpt,
 	.xxfi_header = mlfi_header,

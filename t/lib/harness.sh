@@ -862,12 +862,14 @@ t_wait_milter() {
 	done
 }
 
-# milter_conf - [EXTRA_ADDRESSES [AGENTS [QUEUE_SETTINGS]]]: print a
-# mailacd.conf for the private Redis and MILTER_SOCKET; EXTRA_ADDRESSES are
-# more address entries of example.com (libconfig, each ending in a comma),
-# AGENTS the elements of acme's agents list (libconfig groups separated by
-# commas), QUEUE_SETTINGS more settings for every queue (e.g.
-# 'strategy = "least-busy";')
+# milter_conf - [EXTRA_ADDRESSES [AGENTS [QUEUE_SETTINGS [DOMAIN_SETTINGS
+# [TOP_SETTINGS]]]]]: print a mailacd.conf for the private Redis and
+# MILTER_SOCKET; EXTRA_ADDRESSES are more address entries of example.com
+# (libconfig, each ending in a comma), AGENTS the elements of acme's agents
+# list (libconfig groups separated by commas), QUEUE_SETTINGS more settings
+# for every queue (e.g. 'strategy = "least-busy";'), DOMAIN_SETTINGS more
+# settings of example.com (e.g. its dkim group), TOP_SETTINGS more
+# top-level groups (e.g. outbound)
 milter_conf() {
 	cat <<EOF
 # mailacd.conf written by t/lib/harness.sh
@@ -881,6 +883,7 @@ milter = {
 	socket = "$MILTER_SOCKET";
 	on_redis_failure = "tempfail";
 };
+${5:-}
 organizations = (
 	{
 		id = "acme";
@@ -890,6 +893,7 @@ organizations = (
 		domains = (
 			{
 				name = "example.com";
+				${4:-}
 				addresses = (
 					${1:-}
 					{ address = "support@example.com"; queue = "support";

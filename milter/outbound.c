@@ -1,0 +1,226 @@
+/* outbound.c - mail the registered addresses send.
+ *
+ * A message is outbound when its envelope sender is a registered address
+ * that may send (enabled, direction outbound or both) and its client is
+ * trusted (outbound.* in mailacd.conf): from a trusted network, SMTP-AUTH
+ * authenticated, or through a trusted MTA service.  Outbound mail is
+ * signed with its domain's DKIM key by libopendkim, relaxed/relaxed, over
+ * the headers as they leave (our X-MailACD-* headers are removed first)
+ * and the whole body; the signature is the last change made.  The same
+ * sender from an untrusted client gets nothing: no signature, no change. */
+#include <sys/socket.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dkim.h>
+
+#include "addr.h"
+#include "outbound.h"
+
+/* The header fields signed, when present (RFC 6376 5.4.1), From also
+ * over-signed so that no From can be added after us. */
+static const char *out_sign_hdrs[] = {
+	"from", "reply-to", "sender", "subject", "date", "to", "cc",
+	"message-id", "in-reply-to", "references", "mime-version",
+	"content-type", "content-transfer-encoding", "auto-submitted",
+	"list-unsubscribe", NULL
+};
+static const char *out_oversign_hdrs[] = { "from", NULL };
+
+static DKIM_LIB *out_lib;
+
+/* out_init - the DKIM library with our header lists (libopendkim wants
+ * the size of the pointer, not of the array, for list options) */
+int
+out_init(void)
+{
+	if ((out_lib = dkim_init(NULL, NULL)) == NULL)
+		return (-1);
+	if (dkim_options(out_lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS,
+	    out_sign_hdrs, sizeof(char **)) != DKIM_STAT_OK ||
+	    dkim_options(out_lib, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS,
+	    out_oversign_hdrs, sizeof(char **)) != DKIM_STAT_OK) {
+		dkim_close(out_lib);
+		out_lib = NULL;
+		return (-1);
+	}
+	return (0);
+}
+
+/* out_shutdown - free the DKIM library */
+void
+out_shutdown(void)
+{
+	if (out_lib != NULL)
+		dkim_close(out_lib);
+	out_lib = NULL;
+}
+
+/* out_sender - the registered address SENDER is, if it may send */
+const struct cfg_address *
+out_sender(const struct cfg *cfg, const char *sender)
+{
+	const struct cfg_address *ca = NULL;
+	struct addr a;
+	char	key[ADDR_MAX + 2], err[128];
+
+	if (sender == NULL || addr_parse(sender, &a, err, sizeof(err)) != 0)
+		return (NULL);
+	if (addr_key(a.local, a.domain, cfg->local_part_case_sensitive, NULL,
+	    0, key, sizeof(key)) == 0)
+		ca = cfg_find_address(cfg, key);
+	if (ca == NULL && addr_key(a.local, a.domain,
+	    cfg->local_part_case_sensitive, cfg->subaddress_separators, 1,
+	    key, sizeof(key)) == 0)
+		ca = cfg_find_address(cfg, key);
+	if (ca == NULL || !ca->enabled || !(ca->direction & CFG_DIR_OUTBOUND))
+		return (NULL);
+	return (ca);
+}
+
+/* out_trusted - why the client may send as our addresses, or NULL */
+const char *
+out_trusted(const struct cfg *cfg, const struct out_client *c, char *buf,
+    size_t len)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0xff, 0xff };
+	size_t	i;
+
+	if (c->family == AF_INET6 && memcmp(c->addr, mapped, 12) == 0 &&
+	    cfg_net_match(cfg, AF_INET, c->addr + 12))
+		return ("network");
+	if (c->family != 0 && cfg_net_match(cfg, c->family, c->addr))
+		return ("network");
+	if (cfg->outbound.trust_authenticated && c->auth != NULL &&
+	    *c->auth != '\0')
+		return ("authenticated");
+	for (i = 0; c->daemon != NULL && i < cfg->outbound.ntrusted_daemons;
+	    i++)
+		if (strcmp(c->daemon, cfg->outbound.trusted_daemons[i]) == 0) {
+			snprintf(buf, len, "daemon %s", c->daemon);
+			return (buf);
+		}
+	return (NULL);
+}
+
+/* out_begin - prepare to sign M with A's domain key */
+int
+out_begin(struct out_msg *m, const struct cfg_address *a, const char *jobid)
+{
+	const struct cfg_dkim *k = a->domain->dkim;
+	DKIM_STAT st = DKIM_STAT_OK;
+
+	out_reset(m);
+	m->from = a;
+	if (k == NULL || k->key == NULL || out_lib == NULL)
+		return (0);
+	m->dkim = dkim_sign(out_lib, (const unsigned char *)jobid, NULL,
+	    (dkim_sigkey_t)k->key, (const unsigned char *)k->selector,
+	    (const unsigned char *)a->domain->name, DKIM_CANON_RELAXED,
+	    DKIM_CANON_RELAXED, k->ed25519 ? DKIM_SIGN_ED25519SHA256 :
+	    DKIM_SIGN_RSASHA256, -1, &st);
+	if (m->dkim == NULL) {
+		snprintf(m->err, sizeof(m->err), "DKIM signer for %s: %s",
+		    a->domain->name, dkim_getresultstr(st));
+		return (-1);
+	}
+	return (0);
+}
+
+/* out_fail - note the signer's complaint about STEP */
+static int
+out_fail(struct out_msg *m, const char *step, DKIM_STAT st)
+{
+	if (!m->failed)
+		snprintf(m->err, sizeof(m->err), "DKIM %s: %s", step,
+		    dkim_getresultstr(st));
+	m->failed = 1;
+	return (-1);
+}
+
+/* out_header - "Name: value" to the signer */
+int
+out_header(struct out_msg *m, const char *name, const char *value)
+{
+	size_t	nl = strlen(name), vl = strlen(value);
+	char	*h;
+	DKIM_STAT st;
+
+	if (m->dkim == NULL || m->failed)
+		return (0);
+	if ((h = malloc(nl + vl + 3)) == NULL)
+		return (-1);
+	memcpy(h, name, nl);
+	memcpy(h + nl, ": ", 2);
+	memcpy(h + nl + 2, value, vl + 1);
+	st = dkim_header(m->dkim, (unsigned char *)h, nl + vl + 2);
+	free(h);
+	return (st == DKIM_STAT_OK ? 0 : out_fail(m, "header", st));
+}
+
+/* out_eoh - end of headers */
+int
+out_eoh(struct out_msg *m)
+{
+	DKIM_STAT st;
+
+	if (m->dkim == NULL || m->failed)
+		return (0);
+	st = dkim_eoh(m->dkim);
+	return (st == DKIM_STAT_OK ? 0 : out_fail(m, "end of headers", st));
+}
+
+/* out_body - a piece of the body */
+int
+out_body(struct out_msg *m, const unsigned char *data, size_t len)
+{
+	DKIM_STAT st;
+
+	if (m->dkim == NULL || m->failed || len == 0)
+		return (0);
+	st = dkim_body(m->dkim, (unsigned char *)data, len);
+	return (st == DKIM_STAT_OK ? 0 : out_fail(m, "body", st));
+}
+
+/* out_signature - the DKIM-Signature value */
+char *
+out_signature(struct out_msg *m, int *unsigned_)
+{
+	unsigned char *buf = NULL;
+	size_t	len = 0;
+	char	*sig;
+	DKIM_STAT st;
+
+	*unsigned_ = (m->dkim == NULL && !m->failed && m->err[0] == '\0');
+	if (m->dkim == NULL || m->failed) {
+		if (m->err[0] == '\0' && !*unsigned_)
+			snprintf(m->err, sizeof(m->err), "no DKIM signer");
+		return (NULL);
+	}
+	if ((st = dkim_eom(m->dkim, NULL)) != DKIM_STAT_OK) {
+		out_fail(m, "end of message", st);
+		return (NULL);
+	}
+	if ((st = dkim_getsighdr_d(m->dkim, sizeof("DKIM-Signature: ") - 1,
+	    &buf, &len)) != DKIM_STAT_OK || buf == NULL) {
+		out_fail(m, "signature", st);
+		return (NULL);
+	}
+	if ((sig = malloc(len + 1)) == NULL)
+		return (NULL);
+	memcpy(sig, buf, len);
+	sig[len] = '\0';
+	return (sig);
+}
+
+/* out_reset - forget the message */
+void
+out_reset(struct out_msg *m)
+{
+	if (m->dkim != NULL)
+		dkim_free(m->dkim);
+	memset(m, 0, sizeof(*m));
+}

@@ -1,0 +1,66 @@
+/* outbound.h - mail the registered addresses send: is the client trusted,
+ * and the DKIM signature (libopendkim) made over the final message. */
+#ifndef MAILACD_OUTBOUND_H
+#define MAILACD_OUTBOUND_H
+
+#include <stddef.h>
+
+#include "cfg.h"
+
+/* What the MTA told about the client, for the trust decision. */
+struct out_client {
+	int	family;		/* AF_INET, AF_INET6, or 0: unknown */
+	unsigned char addr[16];
+	const char *auth;	/* {auth_authen}, or NULL */
+	const char *daemon;	/* {daemon_name}, or NULL */
+};
+
+/* One outbound message. */
+struct out_msg {
+	const struct cfg_address *from;	/* the registered sender; NULL: the
+					   message is not outbound */
+	const char *why;	/* how the client was trusted */
+	void	*dkim;		/* DKIM handle while signing, or NULL */
+	int	failed;		/* the signer refused some input */
+	char	err[160];
+};
+
+/* out_init - the DKIM library, once at start-up; 0 or -1 */
+int	out_init(void);
+
+/* out_shutdown - free the DKIM library */
+void	out_shutdown(void);
+
+/* out_sender - is SENDER (an envelope path) one of CFG's registered
+ * addresses that may send?  The address, or NULL */
+const struct cfg_address *out_sender(const struct cfg *cfg,
+		    const char *sender);
+
+/* out_trusted - why client C may send as our addresses ("network",
+ * "authenticated", "daemon NAME" in BUF), or NULL when it may not */
+const char *out_trusted(const struct cfg *cfg, const struct out_client *c,
+		    char *buf, size_t len);
+
+/* out_begin - M is outbound from A: prepare to sign it with A's domain key
+ * (no key: the message is outbound but not signed); JOBID names it in
+ * libopendkim's messages.  0, or -1 with M->err */
+int	out_begin(struct out_msg *m, const struct cfg_address *a,
+		    const char *jobid);
+
+/* out_header - one header as it will leave (X-MailACD-* must not be
+ * given); 0 or -1 */
+int	out_header(struct out_msg *m, const char *name, const char *value);
+
+/* out_eoh, out_body - end of headers; a piece of the body */
+int	out_eoh(struct out_msg *m);
+int	out_body(struct out_msg *m, const unsigned char *data, size_t len);
+
+/* out_signature - the DKIM-Signature value for the message (caller frees),
+ * NULL with M->err on failure; *UNSIGNED is set when the domain has no
+ * key (then NULL is not a failure) */
+char	*out_signature(struct out_msg *m, int *unsigned_);
+
+/* out_reset - forget the message */
+void	out_reset(struct out_msg *m);
+
+#endif
