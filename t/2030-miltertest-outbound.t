@@ -1,0 +1,30 @@
+#!/bin/sh
+# 2030-miltertest-outbound.t - the outbound trust rules through miltertest:
+# a trusted network, SMTP AUTH, a trusted MTA service name, and an
+# untrusted client (not signed), with and without no_reply_steps.
+. "$(dirname "$0")/lib/harness.sh"
+require_tools miltertest redis-server redis-cli openssl
+require_build mailacd-milter
+
+start_redis
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+    -out "$T_TMP/dkim.key" 2>/dev/null
+chmod 600 "$T_TMP/dkim.key"
+t_milter_sockets unix milter
+MILTER_SOCKET=$T_MSOCK
+milter_conf '{ address = "in@example.com"; queue = "support"; direction = "inbound"; },' \
+    "" "" "dkim = { selector = \"s1\"; key_file = \"$T_TMP/dkim.key\"; };" \
+    'outbound = { trusted_networks = [ "10.9.0.0/16" ]; trusted_daemons = [ "ORIGINATING" ]; };' \
+    >"$T_TMP/mailacd.conf"
+start_milter unix "$T_TMP/mailacd.conf"
+mt_run outbound.lua
+like "$(cat "$MILTER_LOG")" "QO2: outbound from support@example.com \\(trusted: authenticated\\) signed" \
+    "logged: trusted because authenticated"
+like "$(cat "$MILTER_LOG")" "QO3: outbound from support@example.com \\(trusted: daemon ORIGINATING\\) signed" \
+    "logged: trusted because of the service name"
+like "$(cat "$MILTER_LOG")" "QO4: sender <support@example.com> is support@example.com but the client is not trusted" \
+    "logged: the untrusted client"
+NR=0 mt_run outbound.lua
+is "$(rcli XLEN 'mailacd:{acme}:ingest')" 0 "outbound mail made no interaction"
+milter_log_clean
+done_testing

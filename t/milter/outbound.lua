@@ -1,0 +1,82 @@
+-- outbound.lua - who may send as our addresses: a trusted network, SMTP
+-- AUTH, a trusted MTA service; anyone else gets no signature.
+-- Globals from -D: sock, dir, nr.
+dofile(dir .. "/tap.lua")
+
+-- signed CONN: the milter inserted a DKIM-Signature at EOM
+function signed(conn)
+	return mt.eom_check(conn, MT_HDRINSERT, "DKIM-Signature")
+end
+
+-- message CONN QID FROM [AUTH]: headers and body of an outbound reply (the
+-- MAIL macros go in one call: a second one replaces the first)
+function message(conn, qid, from, auth)
+	if auth then
+		must(mt.macro(conn, SMFIC_MAIL, "i", qid, "{auth_authen}", auth),
+		    "macros i, auth_authen")
+	else
+		must(mt.macro(conn, SMFIC_MAIL, "i", qid), "macro i")
+	end
+	must(mt.mailfrom(conn, from), "MAIL FROM " .. from)
+	must(mt.rcptto(conn, "<ana@customer.test>"), "RCPT TO")
+	must(mt.data(conn), "DATA")
+	must(mt.header(conn, "From", "Acme <" .. string.sub(from, 2)), "From")
+	must(mt.header(conn, "To", "ana@customer.test"), "To")
+	must(mt.header(conn, "Subject", "Re: order"), "Subject")
+	must(mt.header(conn, "X-MailACD-Queue", "vip"), "ours")
+	must(mt.eoh(conn), "EOH")
+	must(mt.bodystring(conn, "Hello Ana.\r\n"), "body")
+	must(mt.eom(conn), "EOM")
+end
+
+-- 1. a trusted network
+local conn = session()
+ok(not mt.test_option(conn, SMFIP_NOCONNECT),
+   "outbound trust configured: the connect step is not skipped")
+must(mt.conninfo(conn, "relay.corp.test", "10.9.1.2"), "connect from 10.9.1.2")
+message(conn, "QO1", "<support@example.com>")
+ok(signed(conn), "from 10.9.0.0/16: signed")
+ok(mt.eom_check(conn, MT_HDRCHANGE, "X-MailACD-Queue"), "and our X-MailACD-Queue removed")
+is(mt.getreply(conn), SMFIR_CONTINUE, "and accepted")
+mt.disconnect(conn)
+
+-- 2. SMTP AUTH from anywhere
+conn = session()
+must(mt.conninfo(conn, "home.example", "192.0.2.1"), "connect from 192.0.2.1")
+message(conn, "QO2", "<support@example.com>", "agent7")
+ok(signed(conn), "authenticated (trust_authenticated = true): signed")
+mt.disconnect(conn)
+
+-- 3. through a trusted MTA service
+conn = session()
+must(mt.macro(conn, SMFIC_CONNECT, "{daemon_name}", "ORIGINATING"), "macro daemon_name")
+must(mt.conninfo(conn, "home.example", "192.0.2.1"), "connect via ORIGINATING")
+message(conn, "QO3", "<support@example.com>")
+ok(signed(conn), "through service ORIGINATING: signed")
+mt.disconnect(conn)
+
+-- 4. nobody we trust: the message is not ours to sign or change at all
+conn = session()
+must(mt.macro(conn, SMFIC_CONNECT, "{daemon_name}", "smtpd"), "macro daemon_name")
+must(mt.conninfo(conn, "home.example", "192.0.2.1"), "connect from 192.0.2.1")
+envelope(conn, "QO4", "<support@example.com>", { "<ana@customer.test>" })
+must(mt.data(conn), "DATA")
+is(mt.getreply(conn), SMFIR_ACCEPT,
+   "untrusted client sending as support@: accepted at DATA untouched (not signed)")
+mt.disconnect(conn)
+
+-- 5. a trusted client, a sender that is not ours: nothing to sign
+conn = session()
+must(mt.conninfo(conn, "relay.corp.test", "10.9.1.2"), "connect from 10.9.1.2")
+envelope(conn, "QO5", "<someone@elsewhere.test>", { "<ana@customer.test>" })
+must(mt.data(conn), "DATA")
+is(mt.getreply(conn), SMFIR_ACCEPT, "not our sender, not our recipient: accepted at DATA, body unread")
+mt.disconnect(conn)
+
+-- 6. an inbound-only address cannot send
+conn = session()
+must(mt.conninfo(conn, "relay.corp.test", "10.9.1.2"), "connect from 10.9.1.2")
+envelope(conn, "QO6", "<in@example.com>", { "<ana@customer.test>" })
+must(mt.data(conn), "DATA")
+is(mt.getreply(conn), SMFIR_ACCEPT, "an inbound-only address is not signed for")
+mt.disconnect(conn)
