@@ -15,6 +15,7 @@
 
 #include "agent.h"
 #include "ctl.h"
+#include "dkim.h"
 #include "ix.h"
 #include "json.h"
 #include "queue.h"
@@ -25,20 +26,24 @@
 #define MAILACD_VERSION "unknown"
 #endif
 
-/* One command: its name and the function that runs it. */
+/* One command: its name and the function that runs it.  A command that
+ * stands alone reads no configuration and parses its own options: those
+ * after its name are its own, not mailacdctl's. */
 struct main_cmd {
 	const char *name;
 	int	(*run)(struct ctl *, int, char **);
+	int	alone;
 };
 
 static const struct main_cmd main_cmds[] = {
-	{ "queues", queue_cmd },
-	{ "status", status_cmd },
-	{ "agents", agents_cmd },
-	{ "agent", agent_cmd },
-	{ "interaction", ix_cmd },
-	{ "watch", watch_cmd },
-	{ NULL, NULL }
+	{ "queues", queue_cmd, 0 },
+	{ "status", status_cmd, 0 },
+	{ "agents", agents_cmd, 0 },
+	{ "agent", agent_cmd, 0 },
+	{ "interaction", ix_cmd, 0 },
+	{ "watch", watch_cmd, 0 },
+	{ "dkim", dkim_cmd, 1 },
+	{ NULL, NULL, 0 }
 };
 
 #define MAIN_INTERVAL	2.0	/* watch: default seconds between refreshes */
@@ -55,6 +60,9 @@ usage(void)
 	    "       mailacdctl [-c file] [-o org] [-i seconds] [--count n] "
 	    "[--json] watch\n"
 	    "       mailacdctl [-c file] -n\n"
+	    "       mailacdctl [--json] dkim genkey [-f] [-b bits] [-d dir] "
+	    "[-t rsa|ed25519]\n"
+	    "                  domain selector\n"
 	    "  -c file      configuration (default %s)\n"
 	    "  -o org       this organisation only\n"
 	    "  -i seconds   watch: seconds between refreshes (default 2)\n"
@@ -82,8 +90,13 @@ usage(void)
 	    "  interaction priority ID N       a new priority (0..1000), one "
 	    "re-insert\n"
 	    "  watch                           the status, redrawn every -i "
-	    "seconds\n",
-	    CFG_DEFAULT_FILE);
+	    "seconds\n"
+	    "  dkim genkey DOMAIN SELECTOR     make a DKIM key in -d dir "
+	    "(default\n"
+	    "                                  %s), print its DNS record; "
+	    "no\n"
+	    "                                  configuration needed\n",
+	    CFG_DEFAULT_FILE, DKIM_DIR);
 	exit(EX_USAGE);
 }
 
@@ -150,15 +163,61 @@ main_load(struct ctl *ctl, int json_errs)
 	return (EX_CONFIG);
 }
 
-/* main_run - find and run the command ARGV[0] */
-static int
-main_run(struct ctl *ctl, int argc, char **argv)
+/* main_find - the command NAME, or NULL */
+static const struct main_cmd *
+main_find(const char *name)
 {
 	size_t	i;
 
 	for (i = 0; main_cmds[i].name != NULL; i++)
-		if (strcmp(argv[0], main_cmds[i].name) == 0)
-			return (main_cmds[i].run(ctl, argc, argv));
+		if (strcmp(name, main_cmds[i].name) == 0)
+			return (&main_cmds[i]);
+	return (NULL);
+}
+
+/* main_word - the first operand of ARGV, the command, found before
+ * getopt_long() runs by skipping options and their arguments as it would;
+ * NULL when there is none */
+static const char *
+main_word(int argc, char **argv)
+{
+	const char *p;
+	size_t	len;
+	int	i;
+
+	for (i = 1; i < argc; i++) {
+		p = argv[i];
+		if (strcmp(p, "--") == 0)
+			return (i + 1 < argc ? argv[i + 1] : NULL);
+		if (p[0] != '-' || p[1] == '\0')
+			return (p);
+		if (p[1] == '-') {
+			/* --count N, or an abbreviation of it */
+			len = strlen(p);
+			if (len >= 3 && strchr(p, '=') == NULL &&
+			    strncmp(p, "--count", len) == 0)
+				i++;
+			continue;
+		}
+		/* -n, -nc FILE, -cFILE: -c, -i and -o take an argument */
+		for (p++; *p != '\0'; p++)
+			if (strchr("cio", *p) != NULL) {
+				if (p[1] == '\0')
+					i++;
+				break;
+			}
+	}
+	return (NULL);
+}
+
+/* main_run - find and run the command ARGV[0] */
+static int
+main_run(struct ctl *ctl, int argc, char **argv)
+{
+	const struct main_cmd *c;
+
+	if ((c = main_find(argv[0])) != NULL)
+		return (c->run(ctl, argc, argv));
 	ctl_errx("unknown command %s", argv[0]);
 	usage();
 }
@@ -174,16 +233,21 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ctl ctl;
-	const char *org = NULL;
+	const struct main_cmd *cmd;
+	const char *org = NULL, *word;
 	char	*buf = NULL;
 	size_t	len = 0;
-	int	ch, check = 0, watch_opts = 0, st;
+	int	ch, check = 0, watch_opts = 0, alone, st;
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.file = CFG_DEFAULT_FILE;
 	ctl.interval = MAIN_INTERVAL;
-	while ((ch = getopt_long(argc, argv, "c:hi:no:V", longopts,
-	    NULL)) != -1) {
+	/* A command that stands alone gets every argument after its name:
+	 * "+" stops getopt_long() there instead of permuting. */
+	alone = (word = main_word(argc, argv)) != NULL &&
+	    (cmd = main_find(word)) != NULL && cmd->alone;
+	while ((ch = getopt_long(argc, argv, alone ? "+c:hi:no:V" :
+	    "c:hi:no:V", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			ctl.file = optarg;
@@ -228,7 +292,14 @@ main(int argc, char **argv)
 		return (EX_USAGE);
 	}
 
-	if ((st = main_load(&ctl, check && ctl.json)) != 0)
+	if (alone) {
+		/* no configuration: -c is not read */
+		if (org != NULL) {
+			ctl_errx("-o is not an option of %s: it reads no "
+			    "configuration", argv[0]);
+			return (EX_USAGE);
+		}
+	} else if ((st = main_load(&ctl, check && ctl.json)) != 0)
 		return (st);
 	if (org != NULL && !check &&
 	    (ctl.org = cfg_find_org(ctl.cfg, org)) == NULL) {
