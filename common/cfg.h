@@ -54,6 +54,9 @@ struct cfg_address {
 	struct cfg_route route;
 	char	*display_name;	/* "" if none */
 	char	*reply_to;	/* "" if none */
+	char	*copy_to;	/* envelope-only copy of outbound mail, "" */
+	int	rewrite_from;	/* a From that is not ours is rewritten, not
+				   refused */
 	int	direction;	/* enum cfg_direction */
 	int	enabled;
 	int	line;
@@ -73,6 +76,8 @@ struct cfg_dkim {
 struct cfg_domain {
 	char	*name;		/* lower case */
 	struct cfg_dkim *dkim;	/* NULL: mail from it is not signed */
+	char	*bounce_domain;	/* envelope sender domain of outbound mail,
+				   NULL: unchanged */
 	struct cfg_address *addresses;
 	size_t	naddresses;
 	struct cfg_route *catch_all;	/* NULL: no catch-all */

@@ -1,5 +1,6 @@
 /* hdr.c - message header helpers: our header names, auto-reply detection,
  * RFC 2047 decoding (through GMime) and unfolding.  No I/O. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -158,4 +159,48 @@ hdr_auto_sender(const char *sender)
 	    (n == 10 && strncasecmp(p, "postmaster", 10) == 0))
 		return ("mailer-daemon");
 	return (NULL);
+}
+
+/* hdr_mailbox - the single mailbox of a From/Reply-To value */
+int
+hdr_mailbox(const char *raw, char *out, size_t outlen)
+{
+	InternetAddressList *l;
+	InternetAddress *ia;
+	const char *a;
+	int	rc = -1;
+
+	if ((l = internet_address_list_parse(NULL, raw)) == NULL)
+		return (-1);
+	if (internet_address_list_length(l) == 1 &&
+	    (ia = internet_address_list_get_address(l, 0)) != NULL &&
+	    INTERNET_ADDRESS_IS_MAILBOX(ia) &&
+	    (a = internet_address_mailbox_get_addr(
+	    INTERNET_ADDRESS_MAILBOX(ia))) != NULL && strlen(a) < outlen &&
+	    strchr(a, '@') != NULL) {
+		strcpy(out, a);
+		rc = 0;
+	}
+	g_object_unref(l);
+	return (rc);
+}
+
+/* hdr_format_mailbox - "Name <addr>" as a header value, the name a
+ * quoted or RFC 2047 (UTF-8) encoded phrase as GMime sees fit */
+char *
+hdr_format_mailbox(const char *name, const char *addr)
+{
+	char	*p, *out;
+	size_t	len;
+
+	if (name == NULL || *name == '\0')
+		return (strdup(addr));
+	if ((p = g_mime_utils_header_encode_phrase(NULL, name, "UTF-8")) ==
+	    NULL)
+		return (NULL);
+	len = strlen(p) + strlen(addr) + 4;
+	if ((out = malloc(len)) != NULL)
+		snprintf(out, len, "%s <%s>", p, addr);
+	g_free(p);
+	return (out);
 }

@@ -32,6 +32,16 @@ char	*hdr_decode_text(const char *raw, size_t max);
  * bytes (the tail when KEEP_TAIL); the caller frees */
 char	*hdr_unfold(const char *raw, size_t max, int keep_tail);
 
+/* hdr_mailbox - the address of the only mailbox in header value RAW (a
+ * From or Reply-To field, RFC 2047 and groups understood by GMime), into
+ * OUT; 0, or -1 when there is not exactly one mailbox or it does not fit */
+int	hdr_mailbox(const char *raw, char *out, size_t outlen);
+
+/* hdr_format_mailbox - a header value "Display Name <ADDR>" (the name
+ * RFC 2047-encoded and quoted as needed; just ADDR when NAME is empty);
+ * the caller frees */
+char	*hdr_format_mailbox(const char *name, const char *addr);
+
 /* hdr_auto_reason - if header NAME: VALUE marks automatic mail (RFC 3834
  * Auto-Submitted, Precedence bulk/junk/list, X-Autoreply...), a short
  * reason, else NULL */

@@ -29,6 +29,7 @@ struct mlfi_conf {
 	int	refs;
 	struct cfg *cfg;
 	struct rds_pool *pool;
+	unsigned long actions;	/* SMFIF_* this configuration needs */
 };
 
 struct mlfi_conn {
@@ -86,6 +87,28 @@ mlfi_conf_get(void)
 	return (c);
 }
 
+/* mlfi_actions - what we may ask the MTA to do under CFG: headers always;
+ * recipients and the envelope sender only when the outbound settings use
+ * them (copy_to, bounce_domain) */
+static unsigned long
+mlfi_actions(const struct cfg *cfg)
+{
+	unsigned long a = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
+	size_t	i, j, k;
+
+	for (i = 0; i < cfg->norgs; i++)
+		for (j = 0; j < cfg->orgs[i].ndomains; j++) {
+			const struct cfg_domain *d = &cfg->orgs[i].domains[j];
+
+			if (d->bounce_domain != NULL)
+				a |= SMFIF_CHGFROM;
+			for (k = 0; k < d->naddresses; k++)
+				if (d->addresses[k].copy_to[0] != '\0')
+					a |= SMFIF_ADDRCPT;
+		}
+	return (a);
+}
+
 /* mlfi_install - swap in a new configuration with its own Redis pool */
 int
 mlfi_install(struct cfg *cfg)
@@ -100,6 +123,7 @@ mlfi_install(struct cfg *cfg)
 	}
 	c->cfg = cfg;
 	c->refs = 1;
+	c->actions = mlfi_actions(cfg);
 	pthread_mutex_lock(&mlfi_lock);
 	old = mlfi_current;
 	mlfi_current = c;
@@ -200,7 +224,7 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		log_errx("NOQUEUE: out of memory; tempfail");
 		return (SMFIS_TEMPFAIL);
 	}
-	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS);
+	*pf0 = f0 & conn->conf->actions;
 	*pf1 = f1 & (SMFIP_NOHELO | SMFIP_NOUNKNOWN);
 	if (!mlfi_needs_connect(conn->conf->cfg))
 		*pf1 |= f1 & SMFIP_NOCONNECT;
@@ -364,8 +388,9 @@ mlfi_eoh(SMFICTX *ctx)
 	if (conn == NULL)
 		return (SMFIS_CONTINUE);
 	inb_eoh(&conn->msg);
-	if (conn->out.from != NULL)
-		(void)out_eoh(&conn->out);
+	if (conn->out.from != NULL &&
+	    out_eoh(&conn->out, conn->conf->cfg) != 0)
+		return (mlfi_step(ctx, conn, SMFIP_NR_EOH, -1));
 	return (mlfi_step(ctx, conn, SMFIP_NR_EOH, 0));
 }
 
@@ -401,28 +426,78 @@ mlfi_strip(SMFICTX *ctx, struct inb_msg *m)
 	return (0);
 }
 
-/* mlfi_eom_outbound - our headers removed, then the DKIM signature as
- * the very last change */
+/* mlfi_apply - the changes out_eoh decided: From, Reply-To, the copy
+ * recipient, the envelope sender; 0 or -1 naming the step in *WHAT */
+static int
+mlfi_apply(SMFICTX *ctx, struct mlfi_conn *conn, const char **what)
+{
+	struct out_msg *o = &conn->out;
+	const struct cfg_address *a = o->from;
+	char	buf[2 * CFG_ADDR_MAX + 8];
+	const char *bounce;
+	int	i;
+
+	if (o->new_from != NULL && !o->add_from &&
+	    smfi_chgheader(ctx, "From", 1, o->new_from) != MI_SUCCESS)
+		return (*what = "change From", -1);
+	if (o->new_from != NULL && !o->add_from)
+		for (i = o->nfrom; i >= 2; i--)
+			if (smfi_chgheader(ctx, "From", i, NULL) != MI_SUCCESS)
+				return (*what = "remove a second From", -1);
+	if (o->add_from &&
+	    smfi_addheader(ctx, "From", o->new_from) != MI_SUCCESS)
+		return (*what = "add From", -1);
+	for (i = o->nreply_to; i >= 1; i--)
+		if (smfi_chgheader(ctx, "Reply-To", i, NULL) != MI_SUCCESS)
+			return (*what = "remove Reply-To", -1);
+	if (o->reply_to != NULL &&
+	    smfi_addheader(ctx, "Reply-To", (char *)o->reply_to) != MI_SUCCESS)
+		return (*what = "add Reply-To", -1);
+	if (a->copy_to[0] != '\0') {
+		snprintf(buf, sizeof(buf), "<%s>", a->copy_to);
+		if (smfi_addrcpt(ctx, buf) != MI_SUCCESS)
+			return (*what = "add the copy recipient", -1);
+	}
+	if ((bounce = out_bounce(o, buf, sizeof(buf))) != NULL &&
+	    smfi_chgfrom(ctx, (char *)bounce, NULL) != MI_SUCCESS)
+		return (*what = "change the envelope sender", -1);
+	return (0);
+}
+
+/* mlfi_eom_outbound - refuse a From that is not ours; else our headers
+ * removed, the decided changes made, and the DKIM signature last */
 static sfsistat
 mlfi_eom_outbound(SMFICTX *ctx, struct mlfi_conn *conn)
 {
 	struct out_msg *o = &conn->out;
 	const struct cfg_address *a = o->from;
+	const char *what = NULL, *dn;
 	char	*sig;
 	int	nokey;
 
-	if (mlfi_strip(ctx, &conn->msg) != 0) {
-		log_errx("%s: cannot remove X-MailACD headers; tempfail",
-		    conn->msg.qid);
+	dn = conn->client.daemon && !strcmp(o->why, "daemon") ?
+	    conn->client.daemon : "";
+	if (o->refuse != NULL) {
+		log_warnx("%s: outbound from %s refused: %s", conn->msg.qid,
+		    a->address, o->refuse);
+		smfi_setreply(ctx, "550", "5.7.1", o->refuse);
+		mlfi_reset(conn);
+		return (SMFIS_REJECT);
+	}
+	if (mlfi_strip(ctx, &conn->msg) != 0)
+		what = "remove X-MailACD headers";
+	else
+		(void)mlfi_apply(ctx, conn, &what);
+	if (what != NULL) {
+		log_errx("%s: outbound from %s: cannot %s; tempfail",
+		    conn->msg.qid, a->address, what);
 		return (mlfi_tempfail(ctx, conn));
 	}
 	sig = out_signature(o, &nokey);
 	if (sig == NULL && nokey) {
 		log_info("%s: outbound from %s (trusted: %s%s%s): domain %s "
 		    "has no dkim key, not signed", conn->msg.qid, a->address,
-		    o->why, conn->client.daemon && !strcmp(o->why, "daemon") ?
-		    " " : "", conn->client.daemon && !strcmp(o->why,
-		    "daemon") ? conn->client.daemon : "", a->domain->name);
+		    o->why, *dn ? " " : "", dn, a->domain->name);
 		mlfi_reset(conn);
 		return (SMFIS_CONTINUE);
 	}
@@ -437,12 +512,11 @@ mlfi_eom_outbound(SMFICTX *ctx, struct mlfi_conn *conn)
 		return (SMFIS_TEMPFAIL);
 	}
 	free(sig);
-	log_info("%s: outbound from %s (trusted: %s%s%s) signed d=%s s=%s",
-	    conn->msg.qid, a->address, o->why,
-	    conn->client.daemon && !strcmp(o->why, "daemon") ? " " : "",
-	    conn->client.daemon && !strcmp(o->why, "daemon") ?
-	    conn->client.daemon : "", a->domain->name,
-	    a->domain->dkim->selector);
+	log_info("%s: outbound from %s (trusted: %s%s%s) signed d=%s s=%s%s%s%s%s",
+	    conn->msg.qid, a->address, o->why, *dn ? " " : "", dn,
+	    a->domain->name, a->domain->dkim->selector,
+	    o->reply_to ? " reply-to=" : "", o->reply_to ? o->reply_to : "",
+	    a->copy_to[0] ? " copy=" : "", a->copy_to);
 	mlfi_reset(conn);
 	return (SMFIS_CONTINUE);
 }
@@ -552,7 +626,8 @@ mlfi_close(SMFICTX *ctx)
 static struct smfiDesc mlfi_desc = {
 	.xxfi_name = "mailacd-milter",
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT |
+	    SMFIF_CHGFROM,
 	.xxfi_connect = mlfi_connect,
 	.xxfi_envfrom = mlfi_envfrom,
 	.xxfi_envrcpt = mlfi_envrcpt,

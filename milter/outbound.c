@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <dkim.h>
 
 #include "addr.h"
+#include "hdr.h"
 #include "outbound.h"
 
 /* The header fields signed, when present (RFC 6376 5.4.1), From also
@@ -141,9 +143,34 @@ out_fail(struct out_msg *m, const char *step, DKIM_STAT st)
 	return (-1);
 }
 
-/* out_header - "Name: value" to the signer */
+/* out_header - keep one header until the end of headers */
 int
 out_header(struct out_msg *m, const char *name, const char *value)
+{
+	struct out_hdr *h;
+	size_t	cap;
+
+	if (m->nhdrs == m->hdrcap) {
+		cap = m->hdrcap ? m->hdrcap * 2 : 16;
+		if ((h = realloc(m->hdrs, cap * sizeof(*h))) == NULL)
+			return (-1);
+		m->hdrs = h;
+		m->hdrcap = cap;
+	}
+	h = &m->hdrs[m->nhdrs];
+	if ((h->name = strdup(name)) == NULL)
+		return (-1);
+	if ((h->value = strdup(value)) == NULL) {
+		free(h->name);
+		return (-1);
+	}
+	m->nhdrs++;
+	return (0);
+}
+
+/* out_sign_header - "Name: value" to the signer */
+static int
+out_sign_header(struct out_msg *m, const char *name, const char *value)
 {
 	size_t	nl = strlen(name), vl = strlen(value);
 	char	*h;
@@ -161,16 +188,116 @@ out_header(struct out_msg *m, const char *name, const char *value)
 	return (st == DKIM_STAT_OK ? 0 : out_fail(m, "header", st));
 }
 
-/* out_eoh - end of headers */
-int
-out_eoh(struct out_msg *m)
+/* out_same - do addresses X and Y name the same mailbox under CFG's
+ * matching rules? */
+static int
+out_same(const struct cfg *cfg, const char *x, const char *y)
 {
+	struct addr ax, ay;
+	char	kx[ADDR_MAX + 2], ky[ADDR_MAX + 2], err[128];
+
+	return (addr_parse(x, &ax, err, sizeof(err)) == 0 &&
+	    addr_parse(y, &ay, err, sizeof(err)) == 0 &&
+	    addr_key(ax.local, ax.domain, cfg->local_part_case_sensitive, NULL,
+	    0, kx, sizeof(kx)) == 0 &&
+	    addr_key(ay.local, ay.domain, cfg->local_part_case_sensitive, NULL,
+	    0, ky, sizeof(ky)) == 0 && strcmp(kx, ky) == 0);
+}
+
+/* out_refuse - the 5.7.1 text for a From that is not A's */
+static int
+out_refuse(struct out_msg *m, const char *from, int nfrom)
+{
+	const struct cfg_address *a = m->from;
+	char	mbox[ADDR_MAX + 1], text[512];
+
+	if (from == NULL)
+		snprintf(text, sizeof(text), "mailacd: mail from %s needs a "
+		    "From header naming %s", a->address, a->address);
+	else if (nfrom > 1)
+		snprintf(text, sizeof(text), "mailacd: mail from %s must have "
+		    "one From header, not %d", a->address, nfrom);
+	else
+		snprintf(text, sizeof(text), "mailacd: the From header must "
+		    "be %s (the sending address), not %.200s", a->address,
+		    hdr_mailbox(from, mbox, sizeof(mbox)) == 0 ? mbox :
+		    "an address list");
+	return ((m->refuse = strdup(text)) == NULL ? -1 : 0);
+}
+
+/* out_eoh - decide the header changes, then sign the headers as they
+ * will leave: ours removed, From and Reply-To as decided, added headers
+ * last (where the MTA appends them) */
+int
+out_eoh(struct out_msg *m, const struct cfg *cfg)
+{
+	const struct cfg_address *a = m->from;
+	const char *from = NULL, *name, *value;
+	char	mbox[ADDR_MAX + 1];
+	size_t	i;
+	int	nfrom = 0, from_done = 0, ours;
 	DKIM_STAT st;
 
+	for (i = 0; i < m->nhdrs; i++) {
+		if (strcasecmp(m->hdrs[i].name, "From") == 0 && nfrom++ == 0)
+			from = m->hdrs[i].value;
+		else if (strcasecmp(m->hdrs[i].name, "Reply-To") == 0)
+			m->nreply_to++;
+	}
+	m->nfrom = nfrom;
+	ours = (from != NULL && nfrom == 1 &&
+	    hdr_mailbox(from, mbox, sizeof(mbox)) == 0 &&
+	    out_same(cfg, mbox, a->address));
+	if (!ours && !a->rewrite_from)
+		return (out_refuse(m, from, nfrom));
+	if (!ours || a->display_name[0] != '\0') {
+		if ((m->new_from = hdr_format_mailbox(a->display_name,
+		    a->address)) == NULL)
+			return (-1);
+		m->add_from = (from == NULL);
+	}
+	if (a->reply_to[0] != '\0')
+		m->reply_to = a->reply_to;
+	else
+		m->nreply_to = 0;
+	for (i = 0; i < m->nhdrs && m->dkim != NULL && !m->failed; i++) {
+		name = m->hdrs[i].name;
+		value = m->hdrs[i].value;
+		if (hdr_is_ours(name) || (m->reply_to != NULL &&
+		    strcasecmp(name, "Reply-To") == 0))
+			continue;
+		if (strcasecmp(name, "From") == 0 && m->new_from != NULL) {
+			if (from_done++ > 0)
+				continue;	/* rewrite_from drops the rest */
+			value = m->new_from;
+		}
+		if (out_sign_header(m, name, value) != 0 && !m->failed)
+			return (-1);
+	}
+	if (m->add_from && out_sign_header(m, "From", m->new_from) != 0 &&
+	    !m->failed)
+		return (-1);
+	if (m->reply_to != NULL &&
+	    out_sign_header(m, "Reply-To", m->reply_to) != 0 && !m->failed)
+		return (-1);
 	if (m->dkim == NULL || m->failed)
 		return (0);
 	st = dkim_eoh(m->dkim);
 	return (st == DKIM_STAT_OK ? 0 : out_fail(m, "end of headers", st));
+}
+
+/* out_bounce - the envelope sender on the bounce domain */
+const char *
+out_bounce(const struct out_msg *m, char *buf, size_t len)
+{
+	const char *at;
+
+	if (m->from == NULL || m->from->domain->bounce_domain == NULL ||
+	    (at = strrchr(m->from->address, '@')) == NULL)
+		return (NULL);
+	snprintf(buf, len, "<%.*s@%s>", (int)(at - m->from->address),
+	    m->from->address, m->from->domain->bounce_domain);
+	return (buf);
 }
 
 /* out_body - a piece of the body */
@@ -220,7 +347,16 @@ out_signature(struct out_msg *m, int *unsigned_)
 void
 out_reset(struct out_msg *m)
 {
+	size_t	i;
+
 	if (m->dkim != NULL)
 		dkim_free(m->dkim);
+	for (i = 0; i < m->nhdrs; i++) {
+		free(m->hdrs[i].name);
+		free(m->hdrs[i].value);
+	}
+	free(m->hdrs);
+	free(m->refuse);
+	free(m->new_from);
 	memset(m, 0, sizeof(*m));
 }

@@ -15,6 +15,12 @@ struct out_client {
 	const char *daemon;	/* {daemon_name}, or NULL */
 };
 
+/* One header as it arrived. */
+struct out_hdr {
+	char	*name;
+	char	*value;
+};
+
 /* One outbound message. */
 struct out_msg {
 	const struct cfg_address *from;	/* the registered sender; NULL: the
@@ -23,6 +29,15 @@ struct out_msg {
 	void	*dkim;		/* DKIM handle while signing, or NULL */
 	int	failed;		/* the signer refused some input */
 	char	err[160];
+	struct out_hdr *hdrs;	/* headers until the end of headers */
+	size_t	nhdrs, hdrcap;
+	/* what the end of headers decided, applied at the end of message */
+	char	*refuse;	/* 5.7.1 text: the From is not ours */
+	char	*new_from;	/* From value to write, or NULL */
+	int	add_from;	/* there was no From: add one */
+	int	nfrom;		/* From headers that arrived */
+	int	nreply_to;	/* Reply-To headers to remove */
+	const char *reply_to;	/* Reply-To to add, or NULL */
 };
 
 /* out_init - the DKIM library, once at start-up; 0 or -1 */
@@ -47,18 +62,26 @@ const char *out_trusted(const struct cfg *cfg, const struct out_client *c,
 int	out_begin(struct out_msg *m, const struct cfg_address *a,
 		    const char *jobid);
 
-/* out_header - one header as it will leave (X-MailACD-* must not be
- * given); 0 or -1 */
+/* out_header - one header as it arrived; 0 or -1 (memory) */
 int	out_header(struct out_msg *m, const char *name, const char *value);
 
-/* out_eoh, out_body - end of headers; a piece of the body */
-int	out_eoh(struct out_msg *m);
+/* out_eoh - end of headers: the identity rule (the From header must be the
+ * sending address: else M->refuse, or M->new_from with rewrite_from), the
+ * display name, Reply-To; then the headers as they will leave go to the
+ * signer.  0 or -1 (memory) */
+int	out_eoh(struct out_msg *m, const struct cfg *cfg);
+
+/* out_body - a piece of the body */
 int	out_body(struct out_msg *m, const unsigned char *data, size_t len);
 
 /* out_signature - the DKIM-Signature value for the message (caller frees),
  * NULL with M->err on failure; *UNSIGNED is set when the domain has no
  * key (then NULL is not a failure) */
 char	*out_signature(struct out_msg *m, int *unsigned_);
+
+/* out_bounce - the envelope sender on the domain's bounce domain
+ * ("<local@bounce_domain>") into BUF, or NULL when there is none */
+const char *out_bounce(const struct out_msg *m, char *buf, size_t len);
 
 /* out_reset - forget the message */
 void	out_reset(struct out_msg *m);

@@ -31,8 +31,12 @@ key() {
 key rsa "$KEYS/example.com.s1.key"
 key ed25519 "$KEYS/example.net.ed.key"
 
-EXTRA='{ address = "noreply@example.com"; queue = "support"; direction = "outbound"; },'
-DKIM="dkim = { selector = \"s1\"; key_file = \"$KEYS/example.com.s1.key\"; };"
+EXTRA='{ address = "noreply@example.com"; queue = "support"; direction = "outbound"; },
+	{ address = "desk@example.com"; queue = "support"; display_name = "Acme Help Desk";
+	  reply_to = "support@example.com"; copy_to = "archive@corp.test"; },
+	{ address = "rw@example.com"; queue = "support"; rewrite_from = true; },'
+DKIM="dkim = { selector = \"s1\"; key_file = \"$KEYS/example.com.s1.key\"; };
+	bounce_domain = \"bounce.example.com\";"
 TOP='outbound = { trusted_networks = [ "127.0.0.0/8" ]; };'
 start_redis || bail_out "cannot start redis-server"
 start_sink || bail_out "cannot start smtp-sink"
@@ -124,6 +128,48 @@ like "$(msg_header "$f" DKIM-Signature | tr -d ' \t\n' | tr 'A-Z' 'a-z')" \
     'h=[^;]*references' "References is signed"
 like "$(cat "$MILTER_LOG")" "outbound from support@example.com \\(trusted: network\\) signed d=example.com s=s1" \
     "the milter logs what it signed and why it trusted the client"
+
+# the forwarding model: display name, Reply-To replaced, an envelope-only
+# copy, the envelope sender on the bounce domain; all of it signed
+ok "a reply from desk@ with its own Reply-To is accepted" out 8 desk@example.com \
+    "Hello from the desk.
+" "Reply-To: someone@else.test"
+wait_for 20 has 8
+f=$(file 8)
+is "$(msg_header "$f" From)" "Acme Help Desk <desk@example.com>" \
+    "From carries the configured display name"
+is "$(msg_header "$f" Reply-To)" "support@example.com" \
+    "Reply-To is the configured one, the sender's replaced"
+is "$(sink_message "$f" | grep -ci '^Reply-To:')" 1 "exactly one Reply-To"
+is "$(sink_message "$f" | grep -ci '^Bcc:')" 0 "no Bcc header"
+is "$(sink_rcpts "$f" | sort | tr '\n' ' ')" "ana@customer.test archive@corp.test " \
+    "the copy address is an envelope recipient"
+like "$(sed -n 's/^X-Mail-Args: //p' "$f")" "^<desk@bounce.example.com>" \
+    "MAIL FROM moved to the bounce domain, local part kept"
+is "$(verify "$f")" True "python3-dkim verifies it after all those changes"
+like "$(msg_header "$f" DKIM-Signature | tr -d ' \t\n' | tr 'A-Z' 'a-z')" \
+    'h=[^;]*reply-to' "Reply-To is signed"
+
+# the identity rule
+{
+	printf 'From: Mallory <mallory@evil.test>\nTo: ana@customer.test\n'
+	printf 'Subject: pay here\nMessage-ID: <out-9.%s@example.com>\n\nHi.\n' "$RUN"
+} >"$T_TMP/o9.eml"
+send_mail "$T_TMP/o9.eml" desk@example.com ana@customer.test
+like "$(swaks_final_reply)" "^5.. 5\.7\.1 mailacd: the From header must be desk@example.com \(the sending address\), not mallory@evil\.test" \
+    "a From that is not the sending address: 5.7.1 saying what was expected"
+sleep 1
+is "$(sink_find "out-9.$RUN@example.com")" "" "and nothing was delivered"
+{
+	printf 'From: Someone <other@elsewhere.test>\nTo: ana@customer.test\n'
+	printf 'Subject: rw\nMessage-ID: <out-10.%s@example.com>\n\nHello rw.\n' "$RUN"
+} >"$T_TMP/o10.eml"
+ok "rw@ (rewrite_from) with another From is accepted" \
+    send_mail "$T_TMP/o10.eml" rw@example.com ana@customer.test
+wait_for 20 has 10
+f=$(file 10)
+is "$(msg_header "$f" From)" "rw@example.com" "its From is rewritten to the sending address"
+is "$(verify "$f")" True "and the rewritten message verifies"
 
 # mail from a sender that is not ours, and inbound mail, is not signed
 {
