@@ -125,6 +125,7 @@ demo: check-deps all
 bench: check-deps all
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/run.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/router.sh
+	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/outbound.sh
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
