@@ -36,6 +36,13 @@ static const struct cfg_enum cfg_direction_names[] = {
 	{ NULL, 0 }
 };
 
+static const struct cfg_enum cfg_auto_names[] = {
+	{ "no", CFG_AUTO_NO },
+	{ "auto-generated", CFG_AUTO_GENERATED },
+	{ "auto-replied", CFG_AUTO_REPLIED },
+	{ NULL, 0 }
+};
+
 static const struct cfg_enum cfg_strategy_names[] = {
 	{ "longest-idle", CFG_STRAT_LONGEST_IDLE },
 	{ "least-busy", CFG_STRAT_LEAST_BUSY },
@@ -171,6 +178,9 @@ static const struct cfg_key cfg_address_keys[] = {
 	  .check = cfg_check_mailbox },
 	{ .name = "rewrite_from", .type = CFG_T_BOOL, .idef = 0,
 	  .off = offsetof(struct cfg_address, rewrite_from) },
+	{ .name = "auto_submitted", .type = CFG_T_ENUM, .idef = CFG_AUTO_NO,
+	  .names = cfg_auto_names,
+	  .off = offsetof(struct cfg_address, auto_submitted) },
 	{ .name = "direction", .type = CFG_T_ENUM, .idef = CFG_DIR_BOTH,
 	  .names = cfg_direction_names,
 	  .off = offsetof(struct cfg_address, direction) },

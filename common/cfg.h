@@ -29,6 +29,13 @@ enum cfg_direction {
 	CFG_DIR_BOTH = 3
 };
 
+/* The RFC 3834 mark of mail an address sends automatically. */
+enum cfg_auto {
+	CFG_AUTO_NO = 0,		/* written by people: no mark */
+	CFG_AUTO_GENERATED = 1,		/* notifications */
+	CFG_AUTO_REPLIED = 2		/* acknowledgements, auto-replies */
+};
+
 enum cfg_on_failure {
 	CFG_FAIL_TEMPFAIL = 0,	/* 451 4.3.0: the MTA keeps and retries */
 	CFG_FAIL_ACCEPT = 1	/* accept unrecorded (logged as such) */
@@ -57,6 +64,7 @@ struct cfg_address {
 	char	*copy_to;	/* envelope-only copy of outbound mail, "" */
 	int	rewrite_from;	/* a From that is not ours is rewritten, not
 				   refused */
+	int	auto_submitted;	/* enum cfg_auto: RFC 3834 mark it sends */
 	int	direction;	/* enum cfg_direction */
 	int	enabled;
 	int	line;

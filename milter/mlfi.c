@@ -453,6 +453,12 @@ mlfi_apply(SMFICTX *ctx, struct mlfi_conn *conn, const char **what)
 	if (o->reply_to != NULL &&
 	    smfi_addheader(ctx, "Reply-To", (char *)o->reply_to) != MI_SUCCESS)
 		return (*what = "add Reply-To", -1);
+	if (o->new_msgid != NULL &&
+	    smfi_addheader(ctx, "Message-ID", o->new_msgid) != MI_SUCCESS)
+		return (*what = "add Message-ID", -1);
+	if (o->auto_submitted != NULL && smfi_addheader(ctx, "Auto-Submitted",
+	    (char *)o->auto_submitted) != MI_SUCCESS)
+		return (*what = "add Auto-Submitted", -1);
 	if (a->copy_to[0] != '\0') {
 		snprintf(buf, sizeof(buf), "<%s>", a->copy_to);
 		if (smfi_addrcpt(ctx, buf) != MI_SUCCESS)

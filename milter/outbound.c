@@ -20,6 +20,7 @@
 #include "addr.h"
 #include "hdr.h"
 #include "outbound.h"
+#include "rnd.h"
 
 /* The header fields signed, when present (RFC 6376 5.4.1), From also
  * over-signed so that no From can be added after us. */
@@ -231,11 +232,13 @@ out_refuse(struct out_msg *m, const char *from, int nfrom)
 int
 out_eoh(struct out_msg *m, const struct cfg *cfg)
 {
+	static const char *const marks[] = { NULL, "auto-generated",
+	    "auto-replied" };
 	const struct cfg_address *a = m->from;
 	const char *from = NULL, *name, *value;
-	char	mbox[ADDR_MAX + 1];
-	size_t	i;
-	int	nfrom = 0, from_done = 0, ours;
+	char	mbox[ADDR_MAX + 1], rnd[33];
+	size_t	i, len;
+	int	nfrom = 0, from_done = 0, ours, msgid = 0, autosub = 0;
 	DKIM_STAT st;
 
 	for (i = 0; i < m->nhdrs; i++) {
@@ -243,6 +246,10 @@ out_eoh(struct out_msg *m, const struct cfg *cfg)
 			from = m->hdrs[i].value;
 		else if (strcasecmp(m->hdrs[i].name, "Reply-To") == 0)
 			m->nreply_to++;
+		else if (strcasecmp(m->hdrs[i].name, "Message-ID") == 0)
+			msgid = 1;
+		else if (strcasecmp(m->hdrs[i].name, "Auto-Submitted") == 0)
+			autosub = 1;
 	}
 	m->nfrom = nfrom;
 	ours = (from != NULL && nfrom == 1 &&
@@ -260,6 +267,16 @@ out_eoh(struct out_msg *m, const struct cfg *cfg)
 		m->reply_to = a->reply_to;
 	else
 		m->nreply_to = 0;
+	/* RFC 5322 3.6.4: every message should have one; threading needs it */
+	if (!msgid) {
+		len = strlen(a->domain->name) + 40;
+		if (rnd_hex(rnd, 16) != 0 || (m->new_msgid = malloc(len)) == NULL)
+			return (-1);
+		snprintf(m->new_msgid, len, "<%s@%s>", rnd, a->domain->name);
+	}
+	/* RFC 3834 5: automatic mail says so, unless the sender already did */
+	if (!autosub && a->auto_submitted != CFG_AUTO_NO)
+		m->auto_submitted = marks[a->auto_submitted];
 	for (i = 0; i < m->nhdrs && m->dkim != NULL && !m->failed; i++) {
 		name = m->hdrs[i].name;
 		value = m->hdrs[i].value;
@@ -279,6 +296,12 @@ out_eoh(struct out_msg *m, const struct cfg *cfg)
 		return (-1);
 	if (m->reply_to != NULL &&
 	    out_sign_header(m, "Reply-To", m->reply_to) != 0 && !m->failed)
+		return (-1);
+	if (m->new_msgid != NULL &&
+	    out_sign_header(m, "Message-ID", m->new_msgid) != 0 && !m->failed)
+		return (-1);
+	if (m->auto_submitted != NULL && out_sign_header(m, "Auto-Submitted",
+	    m->auto_submitted) != 0 && !m->failed)
 		return (-1);
 	if (m->dkim == NULL || m->failed)
 		return (0);
@@ -358,5 +381,6 @@ out_reset(struct out_msg *m)
 	free(m->hdrs);
 	free(m->refuse);
 	free(m->new_from);
+	free(m->new_msgid);
 	memset(m, 0, sizeof(*m));
 }

@@ -36,6 +36,8 @@ struct out_msg {
 	char	*new_from;	/* From value to write, or NULL */
 	int	add_from;	/* there was no From: add one */
 	int	nfrom;		/* From headers that arrived */
+	char	*new_msgid;	/* Message-ID to add (there was none) */
+	const char *auto_submitted;	/* Auto-Submitted to add, or NULL */
 	int	nreply_to;	/* Reply-To headers to remove */
 	const char *reply_to;	/* Reply-To to add, or NULL */
 };

@@ -32,7 +32,8 @@ key rsa "$KEYS/example.com.s1.key" 2048
 key rsa "$KEYS/example.net.ed.key" 1024
 key ed25519 "$KEYS/ed25519.key"
 
-EXTRA='{ address = "noreply@example.com"; queue = "support"; direction = "outbound"; },
+EXTRA='{ address = "noreply@example.com"; queue = "support"; direction = "outbound";
+	  auto_submitted = "auto-generated"; },
 	{ address = "desk@example.com"; queue = "support"; display_name = "Acme Help Desk";
 	  reply_to = "support@example.com"; copy_to = "archive@corp.test"; },
 	{ address = "rw@example.com"; queue = "support"; rewrite_from = true; },'
@@ -171,6 +172,26 @@ wait_for 20 has 10
 f=$(file 10)
 is "$(msg_header "$f" From)" "rw@example.com" "its From is rewritten to the sending address"
 is "$(verify "$f")" True "and the rewritten message verifies"
+
+# a notification without a Message-ID: it gets one, and the RFC 3834 mark
+{
+	printf 'From: noreply@example.com\nTo: ana@customer.test\n'
+	printf 'Subject: Your ticket %s was updated\n\nNothing to answer.\n' "$RUN"
+} >"$T_TMP/o11.eml"
+ok "a notification without Message-ID from noreply@ is accepted" \
+    send_mail "$T_TMP/o11.eml" noreply@example.com ana@customer.test
+subj_has() { grep -l "^Subject: Your ticket $RUN" "$SINK_DIR"/* 2>/dev/null | sed 1q; }
+wait_for 20 subj_has
+f=$(subj_has)
+is "$(sink_message "$f" | grep -ci '^Message-ID:')" 1 "exactly one Message-ID"
+like "$(msg_header "$f" Message-ID)" '^<[^@]+@[^>]+>$' "a well-formed one"
+is "$(msg_header "$f" Auto-Submitted)" auto-generated \
+    "Auto-Submitted: auto-generated (RFC 3834) from an automatic address"
+like "$(msg_header "$f" DKIM-Signature | tr -d ' \t\n' | tr 'A-Z' 'a-z')" \
+    'h=[^;]*auto-submitted' "Auto-Submitted is signed"
+is "$(verify "$f")" True "and the notification verifies"
+f=$(file 8)
+is "$(msg_header "$f" Auto-Submitted)" "" "mail from a person's address gets no Auto-Submitted"
 
 # mail from a sender that is not ours, and inbound mail, is not signed
 {

@@ -37,6 +37,8 @@ must(mt.conninfo(conn, "relay.corp.test", "10.9.1.2"), "connect from 10.9.1.2")
 message(conn, "QO1", "<support@example.com>")
 ok(signed(conn), "from 10.9.0.0/16: signed")
 ok(mt.eom_check(conn, MT_HDRCHANGE, "X-MailACD-Queue"), "and our X-MailACD-Queue removed")
+ok(mt.eom_check(conn, MT_HDRADD, "Message-ID"), "a Message-ID added (there was none)")
+ok(not mt.eom_check(conn, MT_HDRADD, "Auto-Submitted"), "no Auto-Submitted for a person's address")
 is(mt.getreply(conn), SMFIR_CONTINUE, "and accepted")
 mt.disconnect(conn)
 
