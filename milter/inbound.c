@@ -312,7 +312,7 @@ inb_finish(struct inb_msg *m, char *err, size_t errlen)
 }
 
 /* inb_thread_key - hex SHA-256 of message id ID (LEN octets) and ADDR */
-static int
+int
 inb_thread_key(const char *id, size_t len, const char *addr, char out[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -334,7 +334,7 @@ inb_thread_key(const char *id, size_t len, const char *addr, char out[65])
 
 /* inb_msgids - call FN for each <msg-id> of header value V, last first
  * when BACKWARDS; stops when FN returns nonzero */
-static void
+void
 inb_msgids(const char *v, int backwards,
     int (*fn)(const char *, size_t, void *), void *arg)
 {

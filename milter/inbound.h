@@ -59,6 +59,16 @@ struct inb_threads {
 	size_t	nrefs;
 };
 
+/* inb_thread_key - the thread key of message id ID (LEN octets, with its
+ * angle brackets) for registered address ADDR: hex SHA-256 into OUT */
+int	inb_thread_key(const char *id, size_t len, const char *addr,
+		    char out[65]);
+
+/* inb_msgids - call FN(id, len, ARG) for each <msg-id> of header value V,
+ * the last first when BACKWARDS, until FN returns nonzero */
+void	inb_msgids(const char *v, int backwards,
+		    int (*fn)(const char *, size_t, void *), void *arg);
+
 /* inb_threads - the thread keys of M for registered address R; 0 or -1 */
 int	inb_threads(const struct inb_msg *m, const struct inb_rcpt *r,
 		    struct inb_threads *t);

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "mlfi.h"
 #include "outbound.h"
+#include "reply.h"
 #include "rds.h"
 
 /* The configuration and the Redis pool that goes with it. */
@@ -388,9 +389,23 @@ mlfi_eoh(SMFICTX *ctx)
 	if (conn == NULL)
 		return (SMFIS_CONTINUE);
 	inb_eoh(&conn->msg);
-	if (conn->out.from != NULL &&
-	    out_eoh(&conn->out, conn->conf->cfg) != 0)
-		return (mlfi_step(ctx, conn, SMFIP_NR_EOH, -1));
+	if (conn->out.from != NULL) {
+		struct out_msg *o = &conn->out;
+		char	err[512];
+
+		mlfi_qid(ctx, conn);
+		if (reply_find(conn->conf->pool, o->from,
+		    out_value(o, HDR_INTERACTION), out_value(o, "In-Reply-To"),
+		    out_value(o, "References"), &o->reply, err,
+		    sizeof(err)) != RDS_OK) {
+			log_warnx("%s: redis %s: cannot look up the interaction "
+			    "answered: %s; tempfail", conn->msg.qid,
+			    rds_describe(conn->conf->pool), err);
+			conn->failed = 1;
+		}
+		if (out_eoh(o, conn->conf->cfg) != 0)
+			return (mlfi_step(ctx, conn, SMFIP_NR_EOH, -1));
+	}
 	return (mlfi_step(ctx, conn, SMFIP_NR_EOH, 0));
 }
 
@@ -453,6 +468,12 @@ mlfi_apply(SMFICTX *ctx, struct mlfi_conn *conn, const char **what)
 	if (o->reply_to != NULL &&
 	    smfi_addheader(ctx, "Reply-To", (char *)o->reply_to) != MI_SUCCESS)
 		return (*what = "add Reply-To", -1);
+	if (o->reply.irt != NULL &&
+	    smfi_addheader(ctx, "In-Reply-To", o->reply.irt) != MI_SUCCESS)
+		return (*what = "add In-Reply-To", -1);
+	if (o->reply.refs != NULL &&
+	    smfi_addheader(ctx, "References", o->reply.refs) != MI_SUCCESS)
+		return (*what = "add References", -1);
 	if (o->new_msgid != NULL &&
 	    smfi_addheader(ctx, "Message-ID", o->new_msgid) != MI_SUCCESS)
 		return (*what = "add Message-ID", -1);
@@ -498,6 +519,27 @@ mlfi_eom_outbound(SMFICTX *ctx, struct mlfi_conn *conn)
 		log_errx("%s: outbound from %s: cannot %s; tempfail",
 		    conn->msg.qid, a->address, what);
 		return (mlfi_tempfail(ctx, conn));
+	}
+	if (o->reply.id[0] != '\0') {
+		char	err[512], *mid = NULL;
+		const char *by = conn->client.auth && *conn->client.auth ?
+		    conn->client.auth : a->address;
+
+		if (out_msgid(o) != NULL)
+			mid = hdr_unfold(out_msgid(o), HDR_ID_MAX, 0);
+		if (reply_record(conn->conf->pool, a, &o->reply, mid, by,
+		    conn->conf->cfg->milter.thread_ttl, err, sizeof(err)) !=
+		    RDS_OK) {
+			free(mid);
+			log_warnx("%s: redis %s: cannot record the reply to "
+			    "interaction %s: %s; tempfail", conn->msg.qid,
+			    rds_describe(conn->conf->pool), o->reply.id, err);
+			return (mlfi_tempfail(ctx, conn));
+		}
+		log_info("%s: reply to interaction %s from %s by %s "
+		    "message-id=%s%s", conn->msg.qid, o->reply.id, a->address,
+		    by, mid ? mid : "-", o->reply.irt ? " (threaded)" : "");
+		free(mid);
 	}
 	sig = out_signature(o, &nokey);
 	if (sig == NULL && nokey) {

@@ -297,6 +297,12 @@ out_eoh(struct out_msg *m, const struct cfg *cfg)
 	if (m->reply_to != NULL &&
 	    out_sign_header(m, "Reply-To", m->reply_to) != 0 && !m->failed)
 		return (-1);
+	if (m->reply.irt != NULL &&
+	    out_sign_header(m, "In-Reply-To", m->reply.irt) != 0 && !m->failed)
+		return (-1);
+	if (m->reply.refs != NULL &&
+	    out_sign_header(m, "References", m->reply.refs) != 0 && !m->failed)
+		return (-1);
 	if (m->new_msgid != NULL &&
 	    out_sign_header(m, "Message-ID", m->new_msgid) != 0 && !m->failed)
 		return (-1);
@@ -307,6 +313,26 @@ out_eoh(struct out_msg *m, const struct cfg *cfg)
 		return (0);
 	st = dkim_eoh(m->dkim);
 	return (st == DKIM_STAT_OK ? 0 : out_fail(m, "end of headers", st));
+}
+
+/* out_value - the first header NAME */
+const char *
+out_value(const struct out_msg *m, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < m->nhdrs; i++)
+		if (strcasecmp(m->hdrs[i].name, name) == 0)
+			return (m->hdrs[i].value);
+	return (NULL);
+}
+
+/* out_msgid - the Message-ID the message leaves with */
+const char *
+out_msgid(const struct out_msg *m)
+{
+	return (m->new_msgid != NULL ? m->new_msgid :
+	    out_value(m, "Message-ID"));
 }
 
 /* out_bounce - the envelope sender on the bounce domain */
@@ -382,5 +408,6 @@ out_reset(struct out_msg *m)
 	free(m->refuse);
 	free(m->new_from);
 	free(m->new_msgid);
+	reply_reset(&m->reply);
 	memset(m, 0, sizeof(*m));
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "cfg.h"
+#include "reply.h"
 
 /* What the MTA told about the client, for the trust decision. */
 struct out_client {
@@ -37,6 +38,7 @@ struct out_msg {
 	int	add_from;	/* there was no From: add one */
 	int	nfrom;		/* From headers that arrived */
 	char	*new_msgid;	/* Message-ID to add (there was none) */
+	struct reply reply;	/* the interaction it answers, threading */
 	const char *auto_submitted;	/* Auto-Submitted to add, or NULL */
 	int	nreply_to;	/* Reply-To headers to remove */
 	const char *reply_to;	/* Reply-To to add, or NULL */
@@ -72,6 +74,12 @@ int	out_header(struct out_msg *m, const char *name, const char *value);
  * display name, Reply-To; then the headers as they will leave go to the
  * signer.  0 or -1 (memory) */
 int	out_eoh(struct out_msg *m, const struct cfg *cfg);
+
+/* out_value - the first header NAME that arrived, or NULL */
+const char *out_value(const struct out_msg *m, const char *name);
+
+/* out_msgid - the Message-ID the message leaves with */
+const char *out_msgid(const struct out_msg *m);
 
 /* out_body - a piece of the body */
 int	out_body(struct out_msg *m, const unsigned char *data, size_t len);

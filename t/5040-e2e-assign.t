@@ -26,7 +26,8 @@ start_sink || bail_out "cannot start smtp-sink"
 # known, with the agents
 t_milter_sockets unix milter
 MILTER_SOCKET=$T_MSOCK
-milter_conf "$EXTRA" "$AGENTS" >"$T_TMP/mailacd.conf"
+milter_conf "$EXTRA" "$AGENTS" "" "" \
+    'outbound = { trusted_networks = [ "127.0.0.0/8" ]; };' >"$T_TMP/mailacd.conf"
 start_milter unix "$T_TMP/mailacd.conf" || bail_out "cannot start mailacd-milter"
 start_postfix "$MILTER_PF" || bail_out "cannot start the private Postfix"
 spawn router "$T_TMP/router.log" "$MAILACD_BUILD/mailacd-router" -f \
@@ -122,6 +123,36 @@ is "$(rcli ZSCORE 'mailacd:{acme}:queue:sales' "$(rcli ZRANGE 'mailacd:{acme}:qu
     "$rank4" "with its original rank"
 presence bruno available
 ok "bruno back: he gets it" assigned_to "$id4" bruno
+
+# --- the agent answers through the relay; the customer answers that -------
+{
+	printf 'From: Acme <support@example.com>\nTo: cust3@customer.test\n'
+	printf 'Subject: Re: third\nMessage-ID: <agent-3.%s@example.com>\n' "$RUN"
+	printf 'In-Reply-To: <e2e-3.%s@customer.test>\n\nHere you go.\n' "$RUN"
+} >"$T_TMP/a3.eml"
+ok "alice's answer to m3 goes out through the relay" \
+    send_mail "$T_TMP/a3.eml" support@example.com cust3@customer.test
+replied() { [ "$(ix "$id3" replies)" = 1 ]; }
+ok "the reply is recorded on m3's interaction" wait_for 20 replied
+is "$(ix "$id3" last_reply_message_id)/$(ix "$id3" last_reply_by)" \
+    "<agent-3.$RUN@example.com>/support@example.com" "with its Message-ID and sender"
+agent_out() { [ -n "$(sink_find "agent-3.$RUN@example.com")" ]; }
+wait_for 20 agent_out
+f=$(sink_find "agent-3.$RUN@example.com" | sed 1q)
+is "$(msg_header "$f" References)" "<e2e-3.$RUN@customer.test>" \
+    "References added, pointing at the customer's message"
+is "$(msg_header "$f" X-MailACD-Interaction)" "" "no X-MailACD header leaves"
+like "$(cat "$MILTER_LOG")" "reply to interaction $id3 from support@example.com" \
+    "the milter logs the reply"
+{
+	printf 'From: Customer <cust3@customer.test>\nTo: support@example.com\n'
+	printf 'Subject: Re: Re: third\nMessage-ID: <e2e-7.%s@customer.test>\n' "$RUN"
+	printf 'In-Reply-To: <agent-3.%s@example.com>\n\nThanks!\n' "$RUN"
+} >"$T_TMP/m7.eml"
+ok "the customer answers the agent's message" \
+    send_mail "$T_TMP/m7.eml" cust3@customer.test support@example.com
+is "$(idof 7)" "$id3" \
+    "recognised by the agent's Message-ID alone: the same interaction"
 
 # --- nobody over capacity, nothing lost ------------------------------------
 is "$(rcli SCARD 'mailacd:{acme}:agent:alice:ix')" 2 "alice at capacity 2"
