@@ -20,6 +20,7 @@
 #include <libconfig.h>
 #include <openssl/crypto.h>
 
+#include "addr.h"
 #include "cfg.h"
 #include "cfg_int.h"
 
@@ -1005,6 +1006,22 @@ cfg_find_domain(const struct cfg *cfg, const char *name)
 	d = bsearch(name, cfg->index->domains, cfg->index->ndomains,
 	    sizeof(*cfg->index->domains), cfg_domain_cmp);
 	return (d != NULL ? *d : NULL);
+}
+
+/* cfg_match_address - exact, then untagged */
+const struct cfg_address *
+cfg_match_address(const struct cfg *cfg, const char *local,
+    const char *domain, char *key, size_t keylen)
+{
+	const struct cfg_address *ca = NULL;
+
+	if (addr_key(local, domain, cfg->local_part_case_sensitive, NULL, 0,
+	    key, keylen) == 0)
+		ca = cfg_find_address(cfg, key);
+	if (addr_key(local, domain, cfg->local_part_case_sensitive,
+	    cfg->subaddress_separators, 1, key, keylen) == 0 && ca == NULL)
+		ca = cfg_find_address(cfg, key);
+	return (ca);
 }
 
 /* cfg_find_org - organisation ID, or NULL */

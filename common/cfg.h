@@ -217,6 +217,14 @@ void	cfg_unref(struct cfg *cfg);
 const struct cfg_address *cfg_find_address(const struct cfg *cfg,
 		    const char *key);
 
+/* cfg_match_address - the registered address LOCAL@DOMAIN is, trying the
+ * exact form first (an address may contain a separator), then without its
+ * sub-address tag; KEY (of KEYLEN) is left holding the untagged key.  NULL
+ * when neither is registered */
+const struct cfg_address *cfg_match_address(const struct cfg *cfg,
+		    const char *local, const char *domain, char *key,
+		    size_t keylen);
+
 /* cfg_find_domain - the configured domain NAME (lower case), or NULL */
 const struct cfg_domain *cfg_find_domain(const struct cfg *cfg,
 		    const char *name);

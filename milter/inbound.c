@@ -110,14 +110,9 @@ inb_rcpt(struct inb_msg *m, const struct cfg *cfg, const char *rcpt)
 
 	if (addr_parse(rcpt, &a, err, sizeof(err)) != 0)
 		return (0);
-	/* exact first (an address may contain the separator), then untagged */
-	if (addr_key(a.local, a.domain, cfg->local_part_case_sensitive, NULL,
-	    0, key, sizeof(key)) == 0)
-		ca = cfg_find_address(cfg, key);
-	if (ca == NULL && addr_key(a.local, a.domain,
-	    cfg->local_part_case_sensitive, cfg->subaddress_separators, 1,
-	    key, sizeof(key)) == 0)
-		ca = cfg_find_address(cfg, key);
+	/* exact first (an address may contain the separator), then untagged;
+	 * KEY is left untagged for a catch-all */
+	ca = cfg_match_address(cfg, a.local, a.domain, key, sizeof(key));
 	if (ca != NULL) {
 		if (!ca->enabled || !(ca->direction & CFG_DIR_INBOUND))
 			return (0);

@@ -71,13 +71,7 @@ out_sender(const struct cfg *cfg, const char *sender)
 
 	if (sender == NULL || addr_parse(sender, &a, err, sizeof(err)) != 0)
 		return (NULL);
-	if (addr_key(a.local, a.domain, cfg->local_part_case_sensitive, NULL,
-	    0, key, sizeof(key)) == 0)
-		ca = cfg_find_address(cfg, key);
-	if (ca == NULL && addr_key(a.local, a.domain,
-	    cfg->local_part_case_sensitive, cfg->subaddress_separators, 1,
-	    key, sizeof(key)) == 0)
-		ca = cfg_find_address(cfg, key);
+	ca = cfg_match_address(cfg, a.local, a.domain, key, sizeof(key));
 	if (ca == NULL || !ca->enabled || !(ca->direction & CFG_DIR_OUTBOUND))
 		return (NULL);
 	return (ca);
