@@ -26,5 +26,9 @@ like "$(cat "$MILTER_LOG")" "QO4: sender <support@example.com> is support@exampl
     "logged: the untrusted client"
 NR=0 mt_run outbound.lua
 is "$(rcli XLEN 'mailacd:{acme}:ingest')" 0 "outbound mail made no interaction"
+stop_redis
+MT_REDIS=down mt_run outbound.lua
+like "$(cat "$MILTER_LOG")" "QO7: redis .*: cannot look up the interaction answered: .*; tempfail" \
+    "the milter says why it tempfailed the reply"
 milter_log_clean
 done_testing

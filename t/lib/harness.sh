@@ -935,6 +935,7 @@ start_milter() {
 mt_run() {
 	_out=$T_TMP/mt-$1.out
 	miltertest -s "$T_TOP/t/milter/$1" -D sock="$MILTER_SOCKET" -D dir="$T_TOP/t/milter" -D nr="${NR:-1}" \
+	    -D redis="${MT_REDIS:-up}" \
 	    >"$_out" 2>&1
 	_rc=$?
 	while IFS= read -r _l; do

@@ -82,3 +82,28 @@ envelope(conn, "QO6", "<in@example.com>", { "<ana@customer.test>" })
 must(mt.data(conn), "DATA")
 is(mt.getreply(conn), SMFIR_ACCEPT, "an inbound-only address is not signed for")
 mt.disconnect(conn)
+
+-- 7. (run with Redis stopped, -D redis=down) a reply needs Redis to find
+-- its interaction: 451 so the MTA keeps it; a message that answers
+-- nothing is signed without Redis
+if redis == "down" then
+	conn = session()
+	must(mt.conninfo(conn, "relay.corp.test", "10.9.1.2"), "connect from 10.9.1.2")
+	must(mt.macro(conn, SMFIC_MAIL, "i", "QO7"), "macro i")
+	must(mt.mailfrom(conn, "<support@example.com>"), "MAIL FROM")
+	must(mt.rcptto(conn, "<ana@customer.test>"), "RCPT TO")
+	must(mt.data(conn), "DATA")
+	must(mt.header(conn, "From", "support@example.com"), "From")
+	must(mt.header(conn, "In-Reply-To", "<cust-1@customer.test>"), "In-Reply-To")
+	must(mt.eoh(conn), "EOH")
+	must(mt.bodystring(conn, "Answer.\r\n"), "body")
+	must(mt.eom(conn), "EOM")
+	is(mt.getreply(conn), SMFIR_REPLYCODE, "Redis down, a reply: tempfailed (451), not sent unrecorded")
+	mt.disconnect(conn)
+	conn = session()
+	must(mt.conninfo(conn, "relay.corp.test", "10.9.1.2"), "connect from 10.9.1.2")
+	message(conn, "QO8", "<support@example.com>")
+	ok(signed(conn), "Redis down, a message that answers nothing: still signed")
+	is(mt.getreply(conn), SMFIR_CONTINUE, "and accepted")
+	mt.disconnect(conn)
+end
