@@ -118,6 +118,9 @@ static const struct cfg_key cfg_outbound_keys[] = {
 	  .off = offsetof(struct cfg_outbound, trusted_daemons),
 	  .noff = offsetof(struct cfg_outbound, ntrusted_daemons),
 	  .check = cfg_check_name },
+	{ .name = "token_secret", .type = CFG_T_STR, .flags = CFG_K_SECRET,
+	  .min = 16, .max = 1024,
+	  .off = offsetof(struct cfg_outbound, token_secret) },
 	{ .name = NULL }
 };
 

@@ -180,6 +180,7 @@ struct cfg_outbound {
 	int	trust_authenticated;	/* SASL-authenticated clients */
 	char	**trusted_daemons;	/* MTA service names ({daemon_name}) */
 	size_t	ntrusted_daemons;
+	char	*token_secret;	/* HMAC key of reply tokens; NULL: none */
 };
 
 struct cfg {

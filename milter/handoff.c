@@ -17,10 +17,11 @@
 
 /* KEYS: schema, seen, ingest, [own thread key], referenced thread keys...
  * ARGV: schema, ttl, id, thread ttl, own (1: KEYS[4] is the message's own
- * thread key), field, value, ...  A message that answers a message of an
- * interaction (its In-Reply-To or References name one we recorded for the
- * same registered address) carries that interaction's id: the router then
- * treats it as a follow-up. */
+ * thread key), token id ("" or the interaction a valid reply token in the
+ * recipient names), field, value, ...  A message that answers a message of
+ * an interaction (a reply token, or its In-Reply-To or References naming
+ * one we recorded for the same registered address) carries that
+ * interaction's id: the router then treats it as a follow-up. */
 static const char handoff_lua[] =
     "local v = redis.call('GET', KEYS[1])\n"
     "if v and v ~= ARGV[1] then\n"
@@ -32,12 +33,16 @@ static const char handoff_lua[] =
     "if seen then return {0, seen} end\n"
     "local id, code = ARGV[3], 1\n"
     "local first = ARGV[5] == '1' and 5 or 4\n"
-    "for i = first, #KEYS do\n"
-    "  local t = redis.call('GET', KEYS[i])\n"
-    "  if t then id = t; code = 3; break end\n"
+    "if ARGV[6] ~= '' then\n"
+    "  id = ARGV[6]; code = 3\n"
+    "else\n"
+    "  for i = first, #KEYS do\n"
+    "    local t = redis.call('GET', KEYS[i])\n"
+    "    if t then id = t; code = 3; break end\n"
+    "  end\n"
     "end\n"
     "local f = {}\n"
-    "for i = 6, #ARGV - 1, 2 do\n"
+    "for i = 7, #ARGV - 1, 2 do\n"
     "  f[#f + 1] = ARGV[i]\n"
     "  f[#f + 1] = (ARGV[i] == 'id') and id or ARGV[i + 1]\n"
     "end\n"
@@ -52,7 +57,7 @@ static char handoff_sha[41];
 
 #define HANDOFF_FIELDS	20
 #define HANDOFF_KEYS	(4 + INB_THREAD_REFS)
-#define HANDOFF_ARGC	(3 + HANDOFF_KEYS + 5 + 2 * HANDOFF_FIELDS)
+#define HANDOFF_ARGC	(3 + HANDOFF_KEYS + 6 + 2 * HANDOFF_FIELDS)
 #define HANDOFF_KEYLEN	400
 
 /* handoff_init - SHA-1 of the script for EVALSHA */
@@ -150,6 +155,7 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 	argv[n++] = r->id;
 	argv[n++] = tttl;
 	argv[n++] = th.own[0] != '\0' ? "1" : "0";
+	argv[n++] = r->token_id;
 #define FIELD(k, v)	do { argv[n++] = (k); argv[n++] = (v); } while (0)
 	FIELD(KEYS_F_VERSION, KEYS_SCHEMA);
 	FIELD(KEYS_F_ID, r->id);

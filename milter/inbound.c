@@ -19,6 +19,7 @@
 #include "addr.h"
 #include "hdr.h"
 #include "inbound.h"
+#include "token.h"
 #include "rnd.h"
 
 /* SHA-256 fetched once: an implicit fetch per digest costs more than the
@@ -95,6 +96,22 @@ inb_sender(struct inb_msg *m, const char *sender)
 	return (0);
 }
 
+/* inb_token - a reply token in the recipient's tag (support+TOKEN@...) */
+static void
+inb_token(const struct cfg *cfg, const struct addr *a, struct inb_rcpt *r)
+{
+	const char *seps = cfg->subaddress_separators, *tag;
+
+	if (cfg->outbound.token_secret == NULL || seps == NULL || *seps == '\0' ||
+	    (tag = strpbrk(a->local, seps)) == NULL)
+		return;
+	tag++;
+	r->token = token_check(cfg->outbound.token_secret, r->org->id, tag,
+	    strlen(tag), r->token_id);
+	if (r->token != 1)
+		r->token_id[0] = '\0';
+}
+
 /* inb_rcpt - one envelope recipient: registered address, catch-all, or not */
 int
 inb_rcpt(struct inb_msg *m, const struct cfg *cfg, const char *rcpt)
@@ -157,6 +174,7 @@ inb_rcpt(struct inb_msg *m, const struct cfg *cfg, const char *rcpt)
 		free(r->rcpt);
 		return (-1);
 	}
+	inb_token(cfg, &a, r);
 	m->nrcpts++;
 	return (1);
 }

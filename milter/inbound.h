@@ -20,6 +20,8 @@ struct inb_rcpt {
 	char	seen[65];	/* hex SHA-256 idempotency key */
 	char	id[INB_ID_LEN + 1];	/* new id, or the one already recorded */
 	int	reply;		/* the message answers interaction id */
+	char	token_id[33];	/* a valid reply token's interaction, "" */
+	int	token;		/* 1 valid, 0 none or forged, -1 expired */
 };
 
 /* A header name that arrived from outside with our prefix, and its count. */

@@ -629,9 +629,13 @@ mlfi_eom(SMFICTX *ctx)
 			return (mlfi_tempfail(ctx, conn));
 		}
 		free(stamp);
+		if (r->token == -1)
+			log_warnx("%s: %s carries an expired reply token: a "
+			    "new interaction", m->qid, r->rcpt);
 		log_info("%s: interaction %s%s org=%s queue=%s address=%s "
 		    "match=%s sender=%s%s%s", m->qid, r->id,
-		    r->reply ? " (reply)" : "", r->org->id,
+		    r->reply ? (r->token_id[0] ? " (reply, token)" :
+		    " (reply)") : "", r->org->id,
 		    r->route->queue, r->address, r->match, m->sender,
 		    m->auto_reason ? " auto=" : "",
 		    m->auto_reason ? m->auto_reason : "");

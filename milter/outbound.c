@@ -21,6 +21,7 @@
 #include "hdr.h"
 #include "outbound.h"
 #include "rnd.h"
+#include "token.h"
 
 /* The header fields signed, when present (RFC 6376 5.4.1), From also
  * over-signed so that no From can be added after us. */
@@ -220,6 +221,34 @@ out_refuse(struct out_msg *m, const char *from, int nfrom)
 	return ((m->refuse = strdup(text)) == NULL ? -1 : 0);
 }
 
+/* out_tokenize - an answer to an interaction gets a Reply-To that names
+ * it: local+TOKEN@domain (when a token secret is configured and the local
+ * part stays within 64 octets); 0 or -1 (memory) */
+static int
+out_tokenize(struct out_msg *m, const struct cfg *cfg)
+{
+	const char *at, *seps = cfg->subaddress_separators;
+	char	tok[TOKEN_LEN + 1];
+	size_t	len;
+	long	days = cfg->milter.thread_ttl / 86400;
+
+	if (m->reply.id[0] == '\0' || cfg->outbound.token_secret == NULL ||
+	    seps == NULL || *seps == '\0' ||
+	    (at = strrchr(m->reply_to, '@')) == NULL ||
+	    (size_t)(at - m->reply_to) + 1 + TOKEN_LEN > ADDR_LOCAL_MAX)
+		return (0);
+	if (token_make(cfg->outbound.token_secret, m->from->org->id,
+	    m->reply.id, days > 0 ? days : 1, tok) != 0)
+		return (0);
+	len = strlen(m->reply_to) + TOKEN_LEN + 2;
+	if ((m->reply_to_own = malloc(len)) == NULL)
+		return (-1);
+	snprintf(m->reply_to_own, len, "%.*s%c%s%s",
+	    (int)(at - m->reply_to), m->reply_to, seps[0], tok, at);
+	m->reply_to = m->reply_to_own;
+	return (0);
+}
+
 /* out_eoh - decide the header changes, then sign the headers as they
  * will leave: ours removed, From and Reply-To as decided, added headers
  * last (where the MTA appends them) */
@@ -261,6 +290,8 @@ out_eoh(struct out_msg *m, const struct cfg *cfg)
 		m->reply_to = a->reply_to;
 	else
 		m->nreply_to = 0;
+	if (m->reply_to != NULL && out_tokenize(m, cfg) != 0)
+		return (-1);
 	/* RFC 5322 3.6.4: every message should have one; threading needs it */
 	if (!msgid) {
 		len = strlen(a->domain->name) + 40;
@@ -402,6 +433,7 @@ out_reset(struct out_msg *m)
 	free(m->refuse);
 	free(m->new_from);
 	free(m->new_msgid);
+	free(m->reply_to_own);
 	reply_reset(&m->reply);
 	memset(m, 0, sizeof(*m));
 }

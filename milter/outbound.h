@@ -42,6 +42,7 @@ struct out_msg {
 	const char *auto_submitted;	/* Auto-Submitted to add, or NULL */
 	int	nreply_to;	/* Reply-To headers to remove */
 	const char *reply_to;	/* Reply-To to add, or NULL */
+	char	*reply_to_own;	/* ... when it carries a reply token */
 };
 
 /* out_init - the DKIM library, once at start-up; 0 or -1 */

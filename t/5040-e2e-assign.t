@@ -19,7 +19,8 @@ AGENTS='{ id = "alice"; address = "alice@corp.test"; skills = [ "general", "emai
 	{ id = "chen"; address = "chen@corp.test"; skills = [ "general", "email" ];
 	  languages = [ "en" ]; queues = [ "billing" ]; }'
 EXTRA='{ address = "ventas@example.com"; queue = "sales"; skills = [ "sales" ];
-	  language = "es"; priority = 5; },'
+	  language = "es"; priority = 5; },
+	{ address = "help@example.com"; queue = "support"; reply_to = "help@example.com"; },'
 start_redis || bail_out "cannot start redis-server"
 start_sink || bail_out "cannot start smtp-sink"
 # the configuration names the milter socket: write it once the socket is
@@ -27,7 +28,8 @@ start_sink || bail_out "cannot start smtp-sink"
 t_milter_sockets unix milter
 MILTER_SOCKET=$T_MSOCK
 milter_conf "$EXTRA" "$AGENTS" "" "" \
-    'outbound = { trusted_networks = [ "127.0.0.0/8" ]; };' >"$T_TMP/mailacd.conf"
+    'outbound = { trusted_networks = [ "127.0.0.0/8" ];
+	token_secret = "a test secret of enough length"; };' >"$T_TMP/mailacd.conf"
 start_milter unix "$T_TMP/mailacd.conf" || bail_out "cannot start mailacd-milter"
 start_postfix "$MILTER_PF" || bail_out "cannot start the private Postfix"
 spawn router "$T_TMP/router.log" "$MAILACD_BUILD/mailacd-router" -f \
@@ -153,6 +155,34 @@ ok "the customer answers the agent's message" \
     send_mail "$T_TMP/m7.eml" cust3@customer.test support@example.com
 is "$(idof 7)" "$id3" \
     "recognised by the agent's Message-ID alone: the same interaction"
+
+# --- a reply token survives a provider that rewrites Message-IDs ----------
+ok "m8 to help@ accepted" mail 8 help@example.com "token please"
+id8=$(idof 8)
+has_ix8() { [ -n "$(ix "$id8" state)" ]; }
+wait_for 20 has_ix8
+{
+	printf 'From: help@example.com\nTo: cust8@customer.test\n'
+	printf 'Subject: Re: token please\nMessage-ID: <agent-8.%s@example.com>\n' "$RUN"
+	printf 'In-Reply-To: <e2e-8.%s@customer.test>\n\nDone.\n' "$RUN"
+} >"$T_TMP/a8.eml"
+ok "the agent's answer from help@ goes out" send_mail "$T_TMP/a8.eml" help@example.com cust8@customer.test
+agent8() { [ -n "$(sink_find "agent-8.$RUN@example.com")" ]; }
+wait_for 20 agent8
+rt=$(msg_header "$(sink_find "agent-8.$RUN@example.com" | sed 1q)" Reply-To)
+like "$rt" "^help\+${id8}[0-9a-f]{22}@example\.com$" \
+    "its Reply-To carries a reply token naming m8's interaction"
+ok "the customer answers the token address, all Message-IDs rewritten" \
+    mail 9 "$rt" "Re: token please"
+is "$(idof 9)" "$id8" "the token alone makes it the same interaction"
+like "$(cat "$MILTER_LOG")" "interaction $id8 \(reply, token\)" "logged as a reply by token"
+# the same token with its last digit changed
+case $rt in
+*0@*) forged=$(printf '%s' "$rt" | sed 's/0@/1@/') ;;
+*) forged=$(printf '%s' "$rt" | sed 's/[0-9a-f]@/0@/') ;;
+esac
+ok "an answer to a forged token is accepted" mail 10 "$forged" "forged"
+isnt "$(idof 10)" "$id8" "a forged token is not recognised: a new interaction"
 
 # --- nobody over capacity, nothing lost ------------------------------------
 is "$(rcli SCARD 'mailacd:{acme}:agent:alice:ix')" 2 "alice at capacity 2"
