@@ -36,10 +36,10 @@ struct mlfi_conf {
 struct mlfi_conn {
 	struct mlfi_conf *conf;
 	struct inb_msg msg;
-	struct out_msg out;	/* outbound: out.from is set */
+	struct out_msg out;	/* outbound: out.active is set */
 	struct out_client client;
-	const struct cfg_address *untrusted;	/* our sender, client not
-						   trusted */
+	const char *untrusted;	/* our sending address or agent, client not
+				   trusted */
 	unsigned long nr;	/* SMFIP_NR_* steps the MTA expects no reply to */
 	int	failed;		/* a no-reply step failed: tempfail at DATA/EOM */
 };
@@ -273,10 +273,12 @@ mlfi_outbound(SMFICTX *ctx, struct mlfi_conn *conn, const char *sender)
 	static int warned;
 	const struct cfg *cfg = conn->conf->cfg;
 	const struct cfg_address *a;
+	const struct cfg_agent *g = NULL;
 	char	buf[128];
 	const char *why;
 
-	if ((a = out_sender(cfg, sender)) == NULL)
+	if ((a = out_sender(cfg, sender)) == NULL &&
+	    (g = out_agent(cfg, sender)) == NULL)
 		return (0);
 	conn->client.auth = smfi_getsymval(ctx, "{auth_authen}");
 	conn->client.daemon = smfi_getsymval(ctx, "{daemon_name}");
@@ -287,12 +289,11 @@ mlfi_outbound(SMFICTX *ctx, struct mlfi_conn *conn, const char *sender)
 		    "milter_connect_macros (Postfix) or "
 		    "confMILTER_MACROS_CONNECT (Sendmail)");
 	if ((why = out_trusted(cfg, &conn->client, buf, sizeof(buf))) == NULL) {
-		conn->untrusted = a;
+		conn->untrusted = a != NULL ? a->address : g->address;
 		return (0);
 	}
-	if (out_begin(&conn->out, a, conn->msg.qid) != 0) {
+	if (out_begin(&conn->out, a, g, conn->msg.qid) != 0) {
 		log_errx("%s: %s", conn->msg.qid, conn->out.err);
-		conn->out.from = a;
 		conn->out.failed = 1;
 	}
 	/* WHY may be BUF: keep only the static strings, name the daemon
@@ -329,7 +330,7 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 		return (SMFIS_CONTINUE);
 	mlfi_qid(ctx, conn);
 	/* our own outbound mail is not an interaction, whoever it goes to */
-	if (conn->out.from != NULL)
+	if (conn->out.active)
 		return (mlfi_step(ctx, conn, SMFIP_NR_RCPT, 0));
 	return (mlfi_step(ctx, conn, SMFIP_NR_RCPT,
 	    inb_rcpt(&conn->msg, conn->conf->cfg, argv[0]) < 0 ? -1 : 0));
@@ -348,10 +349,10 @@ mlfi_data(SMFICTX *ctx)
 		log_warnx("%s: sender %s is %s but the client is not trusted "
 		    "(outbound.*): not signed, not changed", conn->msg.qid,
 		    conn->msg.sender ? conn->msg.sender : "?",
-		    conn->untrusted->address);
+		    conn->untrusted);
 		conn->untrusted = NULL;
 	}
-	if (conn != NULL && conn->out.from != NULL) {
+	if (conn != NULL && conn->out.active) {
 		mlfi_qid(ctx, conn);
 		return (SMFIS_CONTINUE);
 	}
@@ -373,7 +374,7 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 	if (conn == NULL)
 		return (SMFIS_CONTINUE);
 	/* the signer sees the headers as they leave: ours are removed */
-	if (conn->out.from != NULL && strncasecmp(name, "X-MailACD-", 10) != 0 &&
+	if (conn->out.active && strncasecmp(name, "X-MailACD-", 10) != 0 &&
 	    out_header(&conn->out, name, value) != 0 && !conn->out.failed)
 		return (mlfi_step(ctx, conn, SMFIP_NR_HDR, -1));
 	return (mlfi_step(ctx, conn, SMFIP_NR_HDR,
@@ -389,12 +390,15 @@ mlfi_eoh(SMFICTX *ctx)
 	if (conn == NULL)
 		return (SMFIS_CONTINUE);
 	inb_eoh(&conn->msg);
-	if (conn->out.from != NULL) {
+	if (conn->out.active) {
 		struct out_msg *o = &conn->out;
 		char	err[512];
 
 		mlfi_qid(ctx, conn);
-		if (reply_find(conn->conf->pool, o->from,
+		if (out_resolve(o, conn->conf->cfg) != 0)
+			return (mlfi_step(ctx, conn, SMFIP_NR_EOH, -1));
+		if (o->from != NULL && o->refuse == NULL &&
+		    reply_find(conn->conf->pool, o->from,
 		    out_value(o, HDR_INTERACTION), out_value(o, "In-Reply-To"),
 		    out_value(o, "References"), &o->reply, err,
 		    sizeof(err)) != RDS_OK) {
@@ -417,7 +421,7 @@ mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
 
 	if (conn == NULL)
 		return (SMFIS_CONTINUE);
-	if (conn->out.from != NULL) {
+	if (conn->out.active) {
 		(void)out_body(&conn->out, data, len);
 		return (mlfi_step(ctx, conn, SMFIP_NR_BODY, 0));
 	}
@@ -506,10 +510,19 @@ mlfi_eom_outbound(SMFICTX *ctx, struct mlfi_conn *conn)
 	    conn->client.daemon : "";
 	if (o->refuse != NULL) {
 		log_warnx("%s: outbound from %s refused: %s", conn->msg.qid,
-		    a->address, o->refuse);
+		    out_label(o), o->refuse);
 		smfi_setreply(ctx, "550", "5.7.1", o->refuse);
 		mlfi_reset(conn);
 		return (SMFIS_REJECT);
+	}
+	if (o->own || a == NULL) {
+		if (mlfi_strip(ctx, &conn->msg) != 0)
+			return (mlfi_tempfail(ctx, conn));
+		log_info("%s: agent %s writes as %s: no channel rules, not "
+		    "signed", conn->msg.qid, o->agent ? o->agent->id : "?",
+		    out_label(o));
+		mlfi_reset(conn);
+		return (SMFIS_CONTINUE);
 	}
 	if (mlfi_strip(ctx, &conn->msg) != 0)
 		what = "remove X-MailACD headers";
@@ -523,7 +536,8 @@ mlfi_eom_outbound(SMFICTX *ctx, struct mlfi_conn *conn)
 	if (o->reply.id[0] != '\0') {
 		char	err[512], *mid = NULL;
 		const char *by = conn->client.auth && *conn->client.auth ?
-		    conn->client.auth : a->address;
+		    conn->client.auth : o->agent != NULL ? o->agent->id :
+		    a->address;
 
 		if (out_msgid(o) != NULL)
 			mid = hdr_unfold(out_msgid(o), HDR_ID_MAX, 0);
@@ -585,7 +599,7 @@ mlfi_eom(SMFICTX *ctx)
 	mlfi_qid(ctx, conn);
 	if (conn->failed)
 		return (mlfi_tempfail(ctx, conn));
-	if (conn->out.from != NULL)
+	if (conn->out.active)
 		return (mlfi_eom_outbound(ctx, conn));
 	if (m->nrcpts == 0) {
 		mlfi_reset(conn);

@@ -104,18 +104,17 @@ out_trusted(const struct cfg *cfg, const struct out_client *c, char *buf,
 	return (NULL);
 }
 
-/* out_begin - prepare to sign M with A's domain key */
-int
-out_begin(struct out_msg *m, const struct cfg_address *a, const char *jobid)
+/* out_signer - the DKIM signer for M's address, when its domain has a key */
+static int
+out_signer(struct out_msg *m)
 {
+	const struct cfg_address *a = m->from;
 	const struct cfg_dkim *k = a->domain->dkim;
 	DKIM_STAT st = DKIM_STAT_OK;
 
-	out_reset(m);
-	m->from = a;
 	if (k == NULL || k->key == NULL || out_lib == NULL)
 		return (0);
-	m->dkim = dkim_sign(out_lib, (const unsigned char *)jobid, NULL,
+	m->dkim = dkim_sign(out_lib, (const unsigned char *)m->jobid, NULL,
 	    (dkim_sigkey_t)k->key, (const unsigned char *)k->selector,
 	    (const unsigned char *)a->domain->name, DKIM_CANON_RELAXED,
 	    DKIM_CANON_RELAXED, k->ed25519 ? DKIM_SIGN_ED25519SHA256 :
@@ -126,6 +125,52 @@ out_begin(struct out_msg *m, const struct cfg_address *a, const char *jobid)
 		return (-1);
 	}
 	return (0);
+}
+
+/* out_agent - the agent whose workplace address SENDER is */
+const struct cfg_agent *
+out_agent(const struct cfg *cfg, const char *sender)
+{
+	char	buf[ADDR_MAX + 3];
+	size_t	i, j, n;
+
+	if (sender == NULL || (n = strlen(sender)) < 3 || n > ADDR_MAX + 2)
+		return (NULL);
+	if (sender[0] == '<' && sender[n - 1] == '>') {
+		memcpy(buf, sender + 1, n - 2);
+		buf[n - 2] = '\0';
+	} else
+		snprintf(buf, sizeof(buf), "%s", sender);
+	for (i = 0; i < cfg->norgs; i++)
+		for (j = 0; j < cfg->orgs[i].nagents; j++)
+			if (cfg->orgs[i].agents[j].address != NULL &&
+			    strcasecmp(cfg->orgs[i].agents[j].address, buf) == 0)
+				return (&cfg->orgs[i].agents[j]);
+	return (NULL);
+}
+
+/* out_begin - an outbound message from A or agent G */
+int
+out_begin(struct out_msg *m, const struct cfg_address *a,
+    const struct cfg_agent *g, const char *jobid)
+{
+	out_reset(m);
+	m->active = 1;
+	m->from = a;
+	m->agent = g;
+	snprintf(m->jobid, sizeof(m->jobid), "%s", jobid);
+	return (a != NULL ? out_signer(m) : 0);
+}
+
+/* out_label - the sending address or agent */
+const char *
+out_label(const struct out_msg *m)
+{
+	if (m->from != NULL)
+		return (m->from->address);
+	if (m->agent != NULL)
+		return (m->agent->address);
+	return ("?");
 }
 
 /* out_fail - note the signer's complaint about STEP */
@@ -221,6 +266,59 @@ out_refuse(struct out_msg *m, const char *from, int nfrom)
 	return ((m->refuse = strdup(text)) == NULL ? -1 : 0);
 }
 
+/* out_may_send_as - may agent G send as channel address CA? */
+static int
+out_may_send_as(const struct cfg_agent *g, const struct cfg_address *ca)
+{
+	size_t	i;
+
+	if (ca == NULL || !ca->enabled || !(ca->direction & CFG_DIR_OUTBOUND) ||
+	    ca->org != g->org || ca->route.queue == NULL)
+		return (0);
+	for (i = 0; i < g->nqueues; i++)
+		if (strcmp(g->queues[i], ca->route.queue) == 0)
+			return (1);
+	return (0);
+}
+
+/* out_resolve - which address an agent sends as */
+int
+out_resolve(struct out_msg *m, const struct cfg *cfg)
+{
+	const struct cfg_agent *g = m->agent;
+	const struct cfg_address *ca;
+	const char *from = NULL;
+	char	mbox[ADDR_MAX + 1], key[ADDR_MAX + 2], text[512], err[128];
+	struct addr pa;
+	size_t	i;
+	int	nfrom = 0;
+
+	if (g == NULL || m->from != NULL)
+		return (0);
+	for (i = 0; i < m->nhdrs; i++)
+		if (strcasecmp(m->hdrs[i].name, "From") == 0 && nfrom++ == 0)
+			from = m->hdrs[i].value;
+	if (from != NULL && nfrom == 1 &&
+	    hdr_mailbox(from, mbox, sizeof(mbox)) == 0) {
+		if (strcasecmp(mbox, g->address) == 0) {
+			m->own = 1;
+			return (0);
+		}
+		if (addr_parse(mbox, &pa, err, sizeof(err)) == 0 &&
+		    (ca = cfg_match_address(cfg, pa.local, pa.domain, key,
+		    sizeof(key))) != NULL && out_may_send_as(g, ca)) {
+			m->from = ca;
+			return (out_signer(m) != 0 && m->dkim == NULL &&
+			    m->err[0] != '\0' ? (m->failed = 1, 0) : 0);
+		}
+	}
+	snprintf(text, sizeof(text), "mailacd: agent %s may send as %s or as "
+	    "an address of the queues %s serves, not %.200s", g->id,
+	    g->address, g->id, from == NULL ? "without a From header" :
+	    hdr_mailbox(from, mbox, sizeof(mbox)) == 0 ? mbox : "that From");
+	return ((m->refuse = strdup(text)) == NULL ? -1 : 0);
+}
+
 /* out_tokenize - an answer to an interaction gets a Reply-To that names
  * it: local+TOKEN@domain (when a token secret is configured and the local
  * part stays within 64 octets); 0 or -1 (memory) */
@@ -249,11 +347,11 @@ out_tokenize(struct out_msg *m, const struct cfg *cfg)
 	return (0);
 }
 
-/* out_eoh - decide the header changes, then sign the headers as they
+/* out_decide - decide the header changes, then sign the headers as they
  * will leave: ours removed, From and Reply-To as decided, added headers
  * last (where the MTA appends them) */
-int
-out_eoh(struct out_msg *m, const struct cfg *cfg)
+static int
+out_decide(struct out_msg *m, const struct cfg *cfg)
 {
 	static const char *const marks[] = { NULL, "auto-generated",
 	    "auto-replied" };
@@ -338,6 +436,17 @@ out_eoh(struct out_msg *m, const struct cfg *cfg)
 		return (0);
 	st = dkim_eoh(m->dkim);
 	return (st == DKIM_STAT_OK ? 0 : out_fail(m, "end of headers", st));
+}
+
+/* out_eoh - the end of headers of an outbound message sent as a
+ * registered address (an agent's own address is passed untouched, a
+ * refused message needs nothing more) */
+int
+out_eoh(struct out_msg *m, const struct cfg *cfg)
+{
+	if (m->refuse != NULL || m->own || m->from == NULL)
+		return (0);
+	return (out_decide(m, cfg));
 }
 
 /* out_value - the first header NAME */

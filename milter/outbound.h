@@ -24,8 +24,14 @@ struct out_hdr {
 
 /* One outbound message. */
 struct out_msg {
-	const struct cfg_address *from;	/* the registered sender; NULL: the
-					   message is not outbound */
+	int	active;		/* the message is outbound */
+	const struct cfg_address *from;	/* the registered address it is
+					   sent as (an agent's: once the From
+					   header is known) */
+	const struct cfg_agent *agent;	/* the agent who sends, or NULL */
+	int	own;		/* an agent as their workplace address:
+				   passed untouched */
+	char	jobid[64];
 	const char *why;	/* how the client was trusted */
 	void	*dkim;		/* DKIM handle while signing, or NULL */
 	int	failed;		/* the signer refused some input */
@@ -61,11 +67,22 @@ const struct cfg_address *out_sender(const struct cfg *cfg,
 const char *out_trusted(const struct cfg *cfg, const struct out_client *c,
 		    char *buf, size_t len);
 
-/* out_begin - M is outbound from A: prepare to sign it with A's domain key
- * (no key: the message is outbound but not signed); JOBID names it in
+/* out_agent - the roster agent whose workplace address SENDER is, or NULL */
+const struct cfg_agent *out_agent(const struct cfg *cfg, const char *sender);
+
+/* out_begin - M is outbound, sent as registered address A or by agent G
+ * (then the From header decides the address); JOBID names it in
  * libopendkim's messages.  0, or -1 with M->err */
 int	out_begin(struct out_msg *m, const struct cfg_address *a,
-		    const char *jobid);
+		    const struct cfg_agent *g, const char *jobid);
+
+/* out_resolve - an agent's message: the From header names the agent's own
+ * address (M->own: passed untouched) or a channel address of one of the
+ * agent's queues (M->from, and its signer), else M->refuse.  0 or -1 */
+int	out_resolve(struct out_msg *m, const struct cfg *cfg);
+
+/* out_label - who sends M, for log lines */
+const char *out_label(const struct out_msg *m);
 
 /* out_header - one header as it arrived; 0 or -1 (memory) */
 int	out_header(struct out_msg *m, const char *name, const char *value);

@@ -184,6 +184,34 @@ esac
 ok "an answer to a forged token is accepted" mail 10 "$forged" "forged"
 isnt "$(idof 10)" "$id8" "a forged token is not recognised: a new interaction"
 
+# --- agents send from their workplace address ----------------------------
+# agentmail N ENVELOPE-FROM FROM-HEADER [IN-REPLY-TO]
+agentmail() {
+	{
+		printf 'From: %s\nTo: cust1@customer.test\nSubject: from an agent\n' "$3"
+		printf 'Message-ID: <agent-m%s.%s@corp.test>\n' "$1" "$RUN"
+		[ -n "${4:-}" ] && printf 'In-Reply-To: %s\n' "$4"
+		printf 'X-MailACD-Queue: internal\n\nHello.\n'
+	} >"$T_TMP/g$1.eml"
+	send_mail "$T_TMP/g$1.eml" "$2" cust1@customer.test
+}
+ok "alice sends as support@ (a channel of her queue)" \
+    agentmail 1 alice@corp.test "Acme <support@example.com>" "<e2e-1.$RUN@customer.test>"
+alice_replied() { [ "$(ix "$id1" last_reply_by)" = alice ]; }
+ok "the reply is recorded on m1's interaction as alice's" wait_for 20 alice_replied
+like "$(cat "$MILTER_LOG")" "outbound from support@example.com \(trusted: network\)" \
+    "handled as mail from the channel address"
+agentmail 2 alice@corp.test "ventas@example.com"
+like "$(swaks_final_reply)" "^5.. 5\.7\.1 mailacd: agent alice may send as alice@corp.test or as an address of the queues alice serves, not ventas@example\.com" \
+    "alice may not send as ventas@ (sales is not her queue): 5.7.1"
+ok "alice writes as herself" agentmail 3 alice@corp.test "Alice <alice@corp.test>"
+own() { [ -n "$(sink_find "agent-m3.$RUN@corp.test")" ]; }
+wait_for 20 own
+is "$(msg_header "$(sink_find "agent-m3.$RUN@corp.test" | sed 1q)" X-MailACD-Queue)" "" \
+    "delivered without our X-MailACD header"
+like "$(cat "$MILTER_LOG")" "agent alice writes as alice@corp.test: no channel rules" \
+    "logged as the agent's own mail"
+
 # --- nobody over capacity, nothing lost ------------------------------------
 is "$(rcli SCARD 'mailacd:{acme}:agent:alice:ix')" 2 "alice at capacity 2"
 is "$(rcli SCARD 'mailacd:{acme}:agent:bruno:ix')" 1 "bruno at capacity 1"
