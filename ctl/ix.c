@@ -23,13 +23,14 @@ static const char *const ix_first[] = {
 	"subject", "from", "sender", "queue", "priority", "language",
 	"skills", "state", "enqueued", "wait", "agent", "assigned", "score",
 	"assignments", "transfers", "transferred", "transferred_by",
-	"followups", "closed", "closed_by", "address", "message_id",
-	"queue_id", NULL
+	"followups", "replies", "last_reply_at", "last_reply_by",
+	"last_reply_message_id", "closed", "closed_by", "address",
+	"message_id", "queue_id", NULL
 };
 
 /* Fields that hold a Unix time in milliseconds. */
 static const char *const ix_times[] = {
-	"assigned", "transferred", "closed", NULL
+	"assigned", "transferred", "closed", "last_reply_at", NULL
 };
 
 /* ix_listed - NAME is in LIST */

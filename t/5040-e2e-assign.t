@@ -10,6 +10,7 @@ require_root
 require_tools redis-server redis-cli postfix smtp-sink swaks ss
 require_build mailacd-milter
 require_build mailacd-router
+require_build mailacdctl
 
 S='mailacd:{acme}:schema'
 AGENTS='{ id = "alice"; address = "alice@corp.test"; skills = [ "general", "email" ];
@@ -146,6 +147,9 @@ is "$(msg_header "$f" References)" "<e2e-3.$RUN@customer.test>" \
 is "$(msg_header "$f" X-MailACD-Interaction)" "" "no X-MailACD header leaves"
 like "$(cat "$MILTER_LOG")" "reply to interaction $id3 from support@example.com" \
     "the milter logs the reply"
+like "$("$MAILACD_BUILD/mailacdctl" -c "$MILTER_CONF" interaction show "$id3" | tr '\n' ' ')" \
+    "replies +1 .*last_reply_by +support@example.com" \
+    "mailacdctl interaction show lists the reply for operators"
 {
 	printf 'From: Customer <cust3@customer.test>\nTo: support@example.com\n'
 	printf 'Subject: Re: Re: third\nMessage-ID: <e2e-7.%s@customer.test>\n' "$RUN"
