@@ -835,6 +835,7 @@ cfg_free(struct cfg *cfg)
 	if (cfg->index != NULL) {
 		free(cfg->index->addrs);
 		free(cfg->index->domains);
+		free(cfg->index->agents);
 		free(cfg->index);
 	}
 	free(cfg->file);
@@ -983,6 +984,28 @@ cfg_domain_cmp(const void *key, const void *elem)
 	const struct cfg_domain *const *d = elem;
 
 	return (cfg_casecmp(key, (*d)->name));
+}
+
+/* cfg_agent_cmp - bsearch: an address against an indexed agent's */
+static int
+cfg_agent_cmp(const void *key, const void *elem)
+{
+	const struct cfg_agent *const *g = elem;
+
+	return (cfg_casecmp(key, (*g)->address));
+}
+
+/* cfg_find_agent - the agent whose workplace address is ADDR */
+const struct cfg_agent *
+cfg_find_agent(const struct cfg *cfg, const char *addr)
+{
+	struct cfg_agent **g;
+
+	if (cfg == NULL || cfg->index == NULL || cfg->index->nagents == 0)
+		return (NULL);
+	g = bsearch(addr, cfg->index->agents, cfg->index->nagents,
+	    sizeof(*cfg->index->agents), cfg_agent_cmp);
+	return (g != NULL ? *g : NULL);
 }
 
 /* cfg_find_address - the registered address with lookup KEY, or NULL */

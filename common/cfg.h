@@ -226,6 +226,11 @@ const struct cfg_address *cfg_match_address(const struct cfg *cfg,
 		    const char *local, const char *domain, char *key,
 		    size_t keylen);
 
+/* cfg_find_agent - the roster agent whose workplace address is ADDR (case
+ * ignored), or NULL */
+const struct cfg_agent *cfg_find_agent(const struct cfg *cfg,
+		    const char *addr);
+
 /* cfg_find_domain - the configured domain NAME (lower case), or NULL */
 const struct cfg_domain *cfg_find_domain(const struct cfg *cfg,
 		    const char *name);

@@ -784,7 +784,6 @@ cfg_check_model(struct cfg_load *ld, const config_t *lc)
 	}
 	/* an agent's workplace address identifies them when they send */
 	cfg_seen_dups(ld, &wv, cfg_seen_casecmp, 1);
-	free(wv.v);
 	cfg_seen_dups(ld, &ov, cfg_seen_cmp, 0);
 	cfg_seen_dups(ld, &dv, cfg_seen_casecmp, 0);
 	cfg_seen_dups(ld, &av, cfg_seen_cmp, 1);
@@ -803,7 +802,15 @@ cfg_check_model(struct cfg_load *ld, const config_t *lc)
 				ix->domains[i] = dv.v[i].obj;
 			ix->ndomains = dv.n;
 		}
+		/* sorted by cfg_seen_dups, case ignored */
+		if (wv.n > 0 && (ix->agents = cfg_calloc(ld, wv.n,
+		    sizeof(*ix->agents))) != NULL) {
+			for (i = 0; i < wv.n; i++)
+				ix->agents[i] = wv.v[i].obj;
+			ix->nagents = wv.n;
+		}
 	}
+	free(wv.v);
 	free(ov.v);
 	free(dv.v);
 	free(av.v);

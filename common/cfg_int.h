@@ -66,6 +66,8 @@ struct cfg_index {
 	size_t	naddrs;
 	struct cfg_domain **domains;
 	size_t	ndomains;
+	struct cfg_agent **agents;	/* by workplace address, case ignored */
+	size_t	nagents;
 };
 
 /* One collected error with its sort position. */

@@ -127,12 +127,13 @@ out_signer(struct out_msg *m)
 	return (0);
 }
 
-/* out_agent - the agent whose workplace address SENDER is */
+/* out_agent - the agent whose workplace address SENDER is: one lookup in
+ * the configuration's index (this runs for every message's sender) */
 const struct cfg_agent *
 out_agent(const struct cfg *cfg, const char *sender)
 {
 	char	buf[ADDR_MAX + 3];
-	size_t	i, j, n;
+	size_t	n;
 
 	if (sender == NULL || (n = strlen(sender)) < 3 || n > ADDR_MAX + 2)
 		return (NULL);
@@ -141,12 +142,7 @@ out_agent(const struct cfg *cfg, const char *sender)
 		buf[n - 2] = '\0';
 	} else
 		snprintf(buf, sizeof(buf), "%s", sender);
-	for (i = 0; i < cfg->norgs; i++)
-		for (j = 0; j < cfg->orgs[i].nagents; j++)
-			if (cfg->orgs[i].agents[j].address != NULL &&
-			    strcasecmp(cfg->orgs[i].agents[j].address, buf) == 0)
-				return (&cfg->orgs[i].agents[j]);
-	return (NULL);
+	return (cfg_find_agent(cfg, buf));
 }
 
 /* out_begin - an outbound message from A or agent G */

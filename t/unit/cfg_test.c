@@ -278,6 +278,12 @@ test_good(void)
 		g = &o->agents[1];
 		is_int(g->capacity, 1, "capacity defaults to 1");
 		is_int(g->nskills + g->nlanguages, 0, "no skills, no languages");
+		ok(cfg_find_agent(cfg, "ann.lee@BETA.example.net") ==
+		    &o->agents[0], "cfg_find_agent: by address, case ignored");
+		ok(cfg_find_agent(cfg, "bo@beta.example.net") == &o->agents[1],
+		    "cfg_find_agent: the second agent");
+		ok(cfg_find_agent(cfg, "nobody@beta.example.net") == NULL,
+		    "cfg_find_agent: not an agent");
 	}
 
 	/* lookups */
