@@ -157,60 +157,51 @@ agent_roster(struct ctl *ctl, const char *org, struct agent_list *l)
 	return (st);
 }
 
+/* What agent_scan's callback collects. */
+struct agent_scan_arg {
+	size_t	plen;		/* length of "mailacd:{ORG}:agent:" */
+	char	**ids;
+	size_t	n;
+};
+
+/* agent_scan_key - keep the id of agent hash KEY (not agent:ID:ix...) */
+static int
+agent_scan_key(const char *key, void *arg)
+{
+	struct agent_scan_arg *a = arg;
+	const char *id;
+	char	**nv;
+
+	if (strlen(key) <= a->plen || !ctl_name_ok(id = key + a->plen))
+		return (0);
+	if ((nv = reallocarray(a->ids, a->n + 1, sizeof(*nv))) == NULL)
+		return (-1);
+	a->ids = nv;
+	if ((nv[a->n] = strdup(id)) == NULL)
+		return (-1);
+	a->n++;
+	return (0);
+}
+
 /* agent_scan - every other agent hash of ORG, in id order */
 static int
 agent_scan(struct ctl *ctl, const char *org, struct agent_list *l)
 {
-	char	pat[CTL_KEY_MAX], cursor[64] = "0", **ids = NULL, **nv;
-	size_t	plen, n = 0, i;
-	redisReply *r;
-	int	st = 0;
+	struct agent_scan_arg sa = { 0, NULL, 0 };
+	char	pat[CTL_KEY_MAX], **ids;
+	size_t	n, i;
+	int	st;
 
 	if (keys_fmt(pat, sizeof(pat), KEYS_FMT_AGENT, org, "*") != 0) {
 		ctl_errx("organisation %s: key too long", org);
 		return (EX_SOFTWARE);
 	}
-	plen = strlen(pat) - 1;
-	do {
-		if ((r = ctl_command(ctl, &st, "SCAN", pat,
-		    "SCAN %s MATCH %s COUNT 1000 TYPE hash", cursor,
-		    pat)) == NULL)
-			goto out;
-		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-		    r->element[0]->type != REDIS_REPLY_STRING ||
-		    r->element[0]->len >= sizeof(cursor) ||
-		    r->element[1]->type != REDIS_REPLY_ARRAY) {
-			freeReplyObject(r);
-			ctl_errx("redis %s: SCAN: unexpected reply",
-			    rds_describe(ctl->pool));
-			st = EX_PROTOCOL;
-			goto out;
-		}
-		memcpy(cursor, r->element[0]->str, r->element[0]->len + 1);
-		for (i = 0; i < r->element[1]->elements; i++) {
-			const redisReply *k = r->element[1]->element[i];
-			const char *id;
-
-			if (k->type != REDIS_REPLY_STRING || k->len <= plen ||
-			    strlen(k->str) != k->len)
-				continue;
-			id = k->str + plen;
-			if (!ctl_name_ok(id))
-				continue;	/* agent:ID:ix and the like */
-			if ((nv = reallocarray(ids, n + 1,
-			    sizeof(*ids))) == NULL ||
-			    (nv[n] = strdup(id)) == NULL) {
-				if (nv != NULL)
-					ids = nv;
-				freeReplyObject(r);
-				st = EX_OSERR;
-				goto out;
-			}
-			ids = nv;
-			n++;
-		}
-		freeReplyObject(r);
-	} while (strcmp(cursor, "0") != 0);
+	sa.plen = strlen(pat) - 1;
+	st = ctl_scan(ctl, pat, "hash", agent_scan_key, &sa);
+	ids = sa.ids;
+	n = sa.n;
+	if (st != 0)
+		goto out;
 	if (n > 1)
 		qsort(ids, n, sizeof(*ids), agent_str_cmp);
 	for (i = 0; i < n && st == 0; i++)

@@ -420,3 +420,48 @@ ctl_hgetall(struct ctl *ctl, int *status, const char *key)
 	}
 	return (r);
 }
+
+/* ctl_scan - SCAN PAT to the end, FN for each key */
+int
+ctl_scan(struct ctl *ctl, const char *pat, const char *type,
+    int (*fn)(const char *, void *), void *arg)
+{
+	char	cursor[64] = "0";
+	redisReply *r;
+	size_t	i;
+	int	st = 0;
+
+	do {
+		if (type != NULL)
+			r = ctl_command(ctl, &st, "SCAN", pat,
+			    "SCAN %s MATCH %s COUNT 1000 TYPE %s", cursor, pat,
+			    type);
+		else
+			r = ctl_command(ctl, &st, "SCAN", pat,
+			    "SCAN %s MATCH %s COUNT 1000", cursor, pat);
+		if (r == NULL)
+			return (st);
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+		    r->element[0]->type != REDIS_REPLY_STRING ||
+		    r->element[0]->len >= sizeof(cursor) ||
+		    r->element[1]->type != REDIS_REPLY_ARRAY) {
+			freeReplyObject(r);
+			ctl_errx("redis %s: SCAN: unexpected reply",
+			    rds_describe(ctl->pool));
+			return (EX_PROTOCOL);
+		}
+		memcpy(cursor, r->element[0]->str, r->element[0]->len + 1);
+		for (i = 0; i < r->element[1]->elements; i++) {
+			const redisReply *k = r->element[1]->element[i];
+
+			if (k->type == REDIS_REPLY_STRING &&
+			    strlen(k->str) == k->len && fn(k->str, arg) != 0) {
+				freeReplyObject(r);
+				ctl_errx("out of memory");
+				return (EX_OSERR);
+			}
+		}
+		freeReplyObject(r);
+	} while (strcmp(cursor, "0") != 0);
+	return (0);
+}

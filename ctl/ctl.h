@@ -62,6 +62,12 @@ redisReply *ctl_command(struct ctl *ctl, int *status, const char *verb,
  * caller frees), or NULL with the reason on stderr and *STATUS set */
 redisReply *ctl_hgetall(struct ctl *ctl, int *status, const char *key);
 
+/* ctl_scan - SCAN every key matching PAT (of TYPE, or any when NULL) and
+ * call FN(key, ARG) for each (a key may come twice); FN returns 0, or -1
+ * when memory is short.  0, or an exit status with the reason on stderr */
+int	ctl_scan(struct ctl *ctl, const char *pat, const char *type,
+		    int (*fn)(const char *, void *), void *arg);
+
 /* ctl_failed - report that VERB KEY failed (R: its error reply or NULL);
  * the exit status: 69 when Redis is unreachable or refuses, 65 for data
  * that does not follow mailacd-keys(7) */

@@ -318,43 +318,33 @@ queue_extra_add(struct ctl *ctl, const char *key, struct queue_extra **ex,
 	return (0);
 }
 
+/* What queue_scan's callback fills. */
+struct queue_scan_arg {
+	struct ctl *ctl;
+	struct queue_extra **ex;
+	size_t	*n;
+};
+
+/* queue_scan_key - one key SCAN found */
+static int
+queue_scan_key(const char *key, void *arg)
+{
+	struct queue_scan_arg *a = arg;
+
+	return (queue_extra_add(a->ctl, key, a->ex, a->n));
+}
+
 /* queue_scan - every mailacd:{*}:queue:* key not in the configuration */
 static int
 queue_scan(struct ctl *ctl, struct queue_extra **ex, size_t *n)
 {
-	const char *pat = "mailacd:{*}:queue:*";
-	char	cursor[64] = "0";
-	redisReply *r;
+	struct queue_scan_arg a = { ctl, ex, n };
 	size_t	i;
 	int	st;
 
-	do {
-		if ((r = ctl_command(ctl, &st, "SCAN", pat,
-		    "SCAN %s MATCH %s COUNT 1000", cursor, pat)) == NULL)
-			return (st);
-		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-		    r->element[0]->type != REDIS_REPLY_STRING ||
-		    r->element[0]->len >= sizeof(cursor) ||
-		    r->element[1]->type != REDIS_REPLY_ARRAY) {
-			freeReplyObject(r);
-			ctl_errx("redis %s: SCAN: unexpected reply",
-			    rds_describe(ctl->pool));
-			return (EX_PROTOCOL);
-		}
-		memcpy(cursor, r->element[0]->str, r->element[0]->len + 1);
-		for (i = 0; i < r->element[1]->elements; i++) {
-			const redisReply *k = r->element[1]->element[i];
-
-			if (k->type == REDIS_REPLY_STRING &&
-			    strlen(k->str) == k->len &&
-			    queue_extra_add(ctl, k->str, ex, n) != 0) {
-				freeReplyObject(r);
-				ctl_errx("out of memory");
-				return (EX_OSERR);
-			}
-		}
-		freeReplyObject(r);
-	} while (strcmp(cursor, "0") != 0);
+	if ((st = ctl_scan(ctl, "mailacd:{*}:queue:*", NULL, queue_scan_key,
+	    &a)) != 0)
+		return (st);
 	/* SCAN may return a key twice */
 	if (*n > 1)
 		qsort(*ex, *n, sizeof(**ex), queue_extra_cmp);
