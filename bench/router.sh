@@ -66,15 +66,7 @@ die() {
 for t in redis-server redis-cli ss; do
 	command -v "$t" >/dev/null 2>&1 || die "$t missing: make deps"
 done
-for p in mailacd-router bench/router-bench; do
-	[ -x "$MAILACD_BUILD/$p" ] || die "$MAILACD_BUILD/$p not built: make"
-done
-
-# Private copies: a rebuild during the run must not swap the programs.
-mkdir -p "$T_TMP/build/bench"
-cp "$MAILACD_BUILD/mailacd-router" "$T_TMP/build/"
-cp "$MAILACD_BUILD/bench/router-bench" "$T_TMP/build/bench/"
-MAILACD_BUILD=$T_TMP/build
+bench_programs mailacd-router bench/router-bench
 RB=$MAILACD_BUILD/bench/router-bench
 
 # bench_redis - N: a private redis-server of its own for N (sets

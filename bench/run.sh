@@ -43,15 +43,7 @@ die() {
 for t in redis-server redis-cli postfix smtp-source smtp-sink ss; do
 	command -v "$t" >/dev/null 2>&1 || die "$t missing: make deps"
 done
-for p in mailacd-milter bench/noop-milter; do
-	[ -x "$MAILACD_BUILD/$p" ] || die "$MAILACD_BUILD/$p not built: make"
-done
-
-# Private copies: a rebuild during the run must not swap the programs.
-mkdir -p "$T_TMP/build/bench"
-cp "$MAILACD_BUILD/mailacd-milter" "$T_TMP/build/"
-cp "$MAILACD_BUILD/bench/noop-milter" "$T_TMP/build/bench/"
-MAILACD_BUILD=$T_TMP/build
+bench_programs mailacd-milter bench/noop-milter
 
 start_redis || die "cannot start redis-server"
 start_sink || die "cannot start smtp-sink"

@@ -968,6 +968,23 @@ milter_log_clean() {
 	logs_clean "no sanitizer report or panic in the milter log" "$MILTER_LOG"
 }
 
+# bench_programs PROG...: each of $MAILACD_BUILD/PROG must be built; they
+# are copied into the temp dir and MAILACD_BUILD points there, so that a
+# rebuild during a benchmark cannot swap the programs under it
+bench_programs() {
+	for _p in "$@"; do
+		[ -x "$MAILACD_BUILD/$_p" ] || {
+			echo "bench: $MAILACD_BUILD/$_p not built: make" >&2
+			exit 1
+		}
+	done
+	mkdir -p "$T_TMP/build/bench"
+	for _p in "$@"; do
+		cp "$MAILACD_BUILD/$_p" "$T_TMP/build/$_p"
+	done
+	MAILACD_BUILD=$T_TMP/build
+}
+
 # logs_clean DESC FILE...: assert that no FILE holds a sanitizer report
 # (make test-asan) or a panic; stop the processes that wrote them first
 logs_clean() {
