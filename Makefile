@@ -19,7 +19,8 @@ B	?= build
 WERROR	?= 1
 PKG_CONFIG ?= pkg-config
 
-PKGS	= milter hiredis libconfig libcrypto gmime-3.0 jansson opendkim
+PKGS	= milter hiredis libconfig libcrypto gmime-3.0 jansson opendkim libcurl \
+	  ldns libpsl
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 

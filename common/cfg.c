@@ -51,6 +51,26 @@ static const struct cfg_enum cfg_strategy_names[] = {
 	{ NULL, 0 }
 };
 
+/* the queue's "inherit" (CFG_DELIVERY_INHERIT) is its absence */
+static const struct cfg_enum cfg_delivery_names[] = {
+	{ "notify", CFG_DELIVERY_NOTIFY },
+	{ "forward", CFG_DELIVERY_FORWARD },
+	{ NULL, 0 }
+};
+
+static const struct cfg_enum cfg_new_thread_names[] = {
+	{ "new", CFG_THREAD_NEW },
+	{ "merge", CFG_THREAD_MERGE },
+	{ NULL, 0 }
+};
+
+static const struct cfg_enum cfg_starttls_names[] = {
+	{ "no", CFG_TLS_NO },
+	{ "try", CFG_TLS_TRY },
+	{ "require", CFG_TLS_REQUIRE },
+	{ NULL, 0 }
+};
+
 static const struct cfg_key cfg_redis_keys[] = {
 	{ .name = "host", .type = CFG_T_STR, .min = 1, .max = CFG_DOMAIN_MAX,
 	  .sdef = "127.0.0.1", .off = offsetof(struct cfg_redis, host),
@@ -86,6 +106,9 @@ static const struct cfg_key cfg_milter_keys[] = {
 	  .off = offsetof(struct cfg_milter, thread_ttl) },
 	{ .name = "no_reply_steps", .type = CFG_T_BOOL, .idef = 1,
 	  .off = offsetof(struct cfg_milter, no_reply_steps) },
+	{ .name = "sender_rate_limit", .type = CFG_T_INT, .min = 0,
+	  .max = 1000000, .idef = 60,
+	  .off = offsetof(struct cfg_milter, sender_rate_limit) },
 	{ .name = NULL }
 };
 
@@ -121,6 +144,44 @@ static const struct cfg_key cfg_outbound_keys[] = {
 	{ .name = "token_secret", .type = CFG_T_STR, .flags = CFG_K_SECRET,
 	  .min = 16, .max = 1024,
 	  .off = offsetof(struct cfg_outbound, token_secret) },
+	{ .name = NULL }
+};
+
+static const struct cfg_key cfg_delivery_keys[] = {
+	{ .name = "relay", .type = CFG_T_STR, .min = 1, .max = 1024,
+	  .sdef = "smtp://127.0.0.1:25",
+	  .off = offsetof(struct cfg_delivery, relay),
+	  .check = cfg_check_relay },
+	{ .name = "starttls", .type = CFG_T_ENUM, .idef = CFG_TLS_NO,
+	  .names = cfg_starttls_names,
+	  .off = offsetof(struct cfg_delivery, starttls) },
+	{ .name = "tls_verify", .type = CFG_T_BOOL, .idef = 1,
+	  .off = offsetof(struct cfg_delivery, tls_verify) },
+	{ .name = "ca_file", .type = CFG_T_STR, .min = 1, .max = 4096,
+	  .off = offsetof(struct cfg_delivery, ca_file),
+	  .check = cfg_check_path },
+	{ .name = "username", .type = CFG_T_STR, .min = 1, .max = 256,
+	  .off = offsetof(struct cfg_delivery, username) },
+	{ .name = "password", .type = CFG_T_STR, .flags = CFG_K_SECRET,
+	  .min = 1, .max = 1024,
+	  .off = offsetof(struct cfg_delivery, password) },
+	{ .name = "sender", .type = CFG_T_STR, .min = 0, .max = 0, .sdef = "",
+	  .off = offsetof(struct cfg_delivery, sender),
+	  .check = cfg_check_mailbox },
+	{ .name = "timeout", .type = CFG_T_INT, .min = 5, .max = 3600,
+	  .idef = 60, .off = offsetof(struct cfg_delivery, timeout) },
+	{ .name = "retry_min", .type = CFG_T_INT, .min = 1, .max = 86400,
+	  .idef = 60, .off = offsetof(struct cfg_delivery, retry_min) },
+	{ .name = "retry_max", .type = CFG_T_INT, .min = 1, .max = 86400,
+	  .idef = 3600, .off = offsetof(struct cfg_delivery, retry_max) },
+	{ .name = "max_attempts", .type = CFG_T_INT, .min = 1, .max = 1000,
+	  .idef = 10, .off = offsetof(struct cfg_delivery, max_attempts) },
+	{ .name = "retention", .type = CFG_T_INT, .min = 3600,
+	  .max = 31536000, .idef = 1209600,
+	  .off = offsetof(struct cfg_delivery, retention) },
+	{ .name = "max_size", .type = CFG_T_INT, .min = 65536,
+	  .max = 536870912, .idef = 41943040,
+	  .off = offsetof(struct cfg_delivery, max_size) },
 	{ .name = NULL }
 };
 
@@ -226,6 +287,12 @@ static const struct cfg_key cfg_queue_keys[] = {
 	{ .name = "service_level", .type = CFG_T_INT, .min = 0,
 	  .max = 2592000, .idef = 0,
 	  .off = offsetof(struct cfg_queue, service_level) },
+	{ .name = "delivery", .type = CFG_T_ENUM,
+	  .idef = CFG_DELIVERY_INHERIT, .names = cfg_delivery_names,
+	  .off = offsetof(struct cfg_queue, delivery) },
+	{ .name = "new_thread", .type = CFG_T_ENUM, .idef = CFG_THREAD_NEW,
+	  .names = cfg_new_thread_names,
+	  .off = offsetof(struct cfg_queue, new_thread) },
 	{ .name = NULL }
 };
 
@@ -257,6 +324,9 @@ static const struct cfg_key cfg_org_keys[] = {
 	{ .name = "id", .type = CFG_T_STR, .flags = CFG_K_REQUIRED,
 	  .min = 1, .max = CFG_NAME_MAX, .off = offsetof(struct cfg_org, id),
 	  .check = cfg_check_id },
+	{ .name = "delivery", .type = CFG_T_ENUM, .idef = CFG_DELIVERY_NOTIFY,
+	  .names = cfg_delivery_names,
+	  .off = offsetof(struct cfg_org, delivery) },
 	{ .name = "queues", .type = CFG_T_LIST, .flags = CFG_K_REQUIRED,
 	  .min = 1, .size = sizeof(struct cfg_queue), .label = "name",
 	  .off = offsetof(struct cfg_org, queues),
@@ -289,6 +359,8 @@ const struct cfg_key cfg_top_keys[] = {
 	  .sub = cfg_matching_keys },
 	{ .name = "outbound", .type = CFG_T_GROUP,
 	  .off = offsetof(struct cfg, outbound), .sub = cfg_outbound_keys },
+	{ .name = "delivery", .type = CFG_T_GROUP,
+	  .off = offsetof(struct cfg, delivery), .sub = cfg_delivery_keys },
 	{ .name = "organizations", .type = CFG_T_LIST,
 	  .flags = CFG_K_REQUIRED, .min = 1, .size = sizeof(struct cfg_org),
 	  .label = "id", .off = offsetof(struct cfg, orgs),

@@ -100,11 +100,31 @@ enum cfg_strategy {
 	CFG_STRAT_ROUND_ROBIN = 2	/* in turn, per queue */
 };
 
+/* What the router does with an assignment (per queue, default per
+ * organisation). */
+enum cfg_delivery_mode {
+	CFG_DELIVERY_INHERIT = 0,	/* queue: the organisation's mode */
+	CFG_DELIVERY_NOTIFY = 1,	/* published in Redis only */
+	CFG_DELIVERY_FORWARD = 2	/* the customer's message is resent to
+					   the agent's workplace address */
+};
+
+/* A customer's new thread while one of theirs is open (per queue). */
+enum cfg_new_thread {
+	CFG_THREAD_NEW = 0,		/* a new interaction */
+	CFG_THREAD_MERGE = 1		/* joins the open interaction of the
+					   same sender and address */
+};
+
 struct cfg_queue {
 	char	*name;
 	int	strategy;	/* enum cfg_strategy */
 	int	service_level;	/* answer within this many seconds; 0: none */
+	int	delivery;	/* enum cfg_delivery_mode, never INHERIT once
+				   loaded */
+	int	new_thread;	/* enum cfg_new_thread */
 	int	line;
+	struct cfg_org *org;
 };
 
 #define CFG_CAPACITY_MAX	25	/* email interactions at once */
@@ -134,6 +154,7 @@ struct cfg_org {
 	size_t	ndomains;
 	struct cfg_agent *agents;
 	size_t	nagents;
+	int	delivery;	/* enum cfg_delivery_mode: its queues' default */
 	int	line;
 };
 
@@ -153,6 +174,9 @@ struct cfg_milter {
 	int	dedup_ttl;	/* seconds a hand-off stays idempotent */
 	int	thread_ttl;	/* seconds a message id keeps its interaction */
 	int	no_reply_steps;	/* offer the MTA SMFIP_NR_* (see mlfi.c) */
+	int	sender_rate_limit;	/* messages one sender may start or add
+					   per organisation and hour before
+					   they stop being routed; 0: none */
 };
 
 struct cfg_router {
@@ -183,6 +207,31 @@ struct cfg_outbound {
 	char	*token_secret;	/* HMAC key of reply tokens; NULL: none */
 };
 
+enum cfg_starttls {
+	CFG_TLS_NO = 0,
+	CFG_TLS_TRY = 1,	/* STARTTLS when the relay offers it */
+	CFG_TLS_REQUIRE = 2	/* no submission without it */
+};
+
+/* How the router submits resent copies (forward mode) and how long and
+ * how large the milter keeps the copies it stores for that. */
+struct cfg_delivery {
+	char	*relay;		/* smtp://HOST[:PORT] or smtps://HOST[:PORT] */
+	int	starttls;	/* enum cfg_starttls */
+	int	tls_verify;	/* check the relay's certificate and name */
+	char	*ca_file;	/* NULL: the system's CA store */
+	char	*username;	/* SMTP AUTH; NULL: none */
+	char	*password;	/* secret */
+	char	*sender;	/* envelope sender; "": the null sender <> */
+	int	timeout;	/* seconds one submission may take */
+	int	retry_min;	/* seconds before the first retry, doubling */
+	int	retry_max;	/* longest wait between two tries */
+	int	max_attempts;	/* then the interaction goes back to its queue */
+	int	retention;	/* seconds a stored copy is kept at most */
+	int	max_size;	/* bytes: a larger message is not stored, the
+				   agent gets a notice */
+};
+
 struct cfg {
 	int	refs;
 	char	*file;
@@ -190,6 +239,7 @@ struct cfg {
 	struct cfg_milter milter;
 	struct cfg_router router;
 	struct cfg_outbound outbound;
+	struct cfg_delivery delivery;
 	int	local_part_case_sensitive;
 	char	*subaddress_separators;	/* "" disables sub-addressing */
 	struct cfg_org *orgs;

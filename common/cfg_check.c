@@ -124,6 +124,49 @@ cfg_check_host(const char *v, char *buf, size_t len)
 	return (NULL);
 }
 
+/* cfg_check_relay - smtp://HOST[:PORT] or smtps://HOST[:PORT] (IPv6
+ * literals in brackets), nothing after */
+const char *
+cfg_check_relay(const char *v, char *buf, size_t len)
+{
+	const char *h, *e;
+	char	*end;
+	long	port;
+
+	(void)buf;
+	(void)len;
+	if (strncmp(v, "smtp://", 7) == 0)
+		h = v + 7;
+	else if (strncmp(v, "smtps://", 8) == 0)
+		h = v + 8;
+	else
+		return ("must be smtp://HOST[:PORT] or smtps://HOST[:PORT]");
+	if (*h == '[') {
+		if ((e = strchr(h, ']')) == NULL || e == h + 1 ||
+		    strspn(h + 1, "0123456789abcdefABCDEF:.") !=
+		    (size_t)(e - h - 1))
+			return ("has a malformed [IPv6] host");
+		e++;
+	} else {
+		e = h + strspn(h, CFG_LOWER CFG_UPPER CFG_DIGIT ".-_");
+		if (e == h)
+			return ("must name a host: smtp://HOST[:PORT]");
+	}
+	if (*e == ':') {
+		errno = 0;
+		port = strtol(e + 1, &end, 10);
+		if (end == e + 1 || errno != 0 || port < 1 || port > 65535)
+			return ("has a port that is not 1..65535");
+		e = end;
+	}
+	if (*e == '/' && e[1] == '\0')
+		e++;
+	if (*e != '\0')
+		return ("must be smtp://HOST[:PORT] or smtps://HOST[:PORT] "
+		    "with nothing after");
+	return (NULL);
+}
+
 /* cfg_check_path - an absolute path */
 const char *
 cfg_check_path(const char *v, char *buf, size_t len)
@@ -685,6 +728,11 @@ cfg_check_org(struct cfg_load *ld, struct cfg_org *o,
 	size_t	i, j;
 
 	ql = config_setting_get_member(os, "queues");
+	for (i = 0; i < o->nqueues; i++) {
+		o->queues[i].org = o;
+		if (o->queues[i].delivery == CFG_DELIVERY_INHERIT)
+			o->queues[i].delivery = o->delivery;
+	}
 	for (i = 0; i < o->nqueues; i++)
 		if ((e = cfg_group_elem(ql, i)) != NULL &&
 		    o->queues[i].name != NULL &&
@@ -741,6 +789,31 @@ cfg_check_org(struct cfg_load *ld, struct cfg_org *o,
 	free(qv.v);
 }
 
+/* cfg_check_sender - the envelope sender of resent copies must not be one
+ * the milter takes for outbound mail (its From rule would refuse them) */
+static void
+cfg_check_sender(struct cfg_load *ld, const config_t *lc)
+{
+	const struct cfg *cfg = ld->cfg;
+	const config_setting_t *s;
+	struct addr a;
+	char	key[CFG_ADDR_MAX + 1], err[256], show[CFG_SHOW_MAX + 8];
+
+	if (cfg->index == NULL || cfg->delivery.sender == NULL ||
+	    *cfg->delivery.sender == '\0' ||
+	    addr_parse(cfg->delivery.sender, &a, err, sizeof(err)) != 0 ||
+	    (s = config_lookup(lc, "delivery.sender")) == NULL)
+		return;
+	if (cfg_match_address(cfg, a.local, a.domain, key, sizeof(key)) != NULL)
+		cfg_err(ld, s, NULL, cfg_show(s, show, sizeof(show)),
+		    "is a registered "
+		    "address: the copies would be taken for its outbound mail");
+	else if (cfg_find_agent(cfg, cfg->delivery.sender) != NULL)
+		cfg_err(ld, s, NULL, cfg_show(s, show, sizeof(show)),
+		    "is an agent's "
+		    "address: the copies would be taken for the agent's mail");
+}
+
 /* cfg_check_model - the second pass: checks that need context, then the
  * lookup index */
 void
@@ -763,6 +836,14 @@ cfg_check_model(struct cfg_load *ld, const config_t *lc)
 		free(cfg->redis.host);
 		cfg->redis.host = NULL;
 	}
+	if (cfg->delivery.retry_max < cfg->delivery.retry_min &&
+	    (s = config_lookup(lc, "delivery.retry_max")) != NULL)
+		cfg_err(ld, s, NULL, NULL, "is %d seconds, shorter than "
+		    "delivery.retry_min (%d)", cfg->delivery.retry_max,
+		    cfg->delivery.retry_min);
+	if (cfg->delivery.password != NULL && cfg->delivery.username == NULL &&
+	    (s = config_lookup(lc, "delivery.password")) != NULL)
+		cfg_err(ld, s, NULL, NULL, "needs delivery.username");
 	if (cfg->outbound.ntrusted_networks > 0 &&
 	    (cfg->outbound.nets = cfg_calloc(ld,
 	    cfg->outbound.ntrusted_networks, sizeof(*cfg->outbound.nets))) !=
@@ -814,4 +895,5 @@ cfg_check_model(struct cfg_load *ld, const config_t *lc)
 	free(ov.v);
 	free(dv.v);
 	free(av.v);
+	cfg_check_sender(ld, lc);
 }

@@ -171,6 +171,7 @@ const char *cfg_check_display(const char *v, char *buf, size_t len);
 const char *cfg_check_mailbox(const char *v, char *buf, size_t len);
 const char *cfg_check_cidr(const char *v, char *buf, size_t len);
 const char *cfg_check_selector(const char *v, char *buf, size_t len);
+const char *cfg_check_relay(const char *v, char *buf, size_t len);
 
 /* cfg_parse_cidr - "ADDRESS/BITS" (or a bare address) into N; 0 or -1 */
 int	cfg_parse_cidr(const char *v, struct cfg_net *n);

@@ -48,6 +48,58 @@
 #define KEYS_FMT_ASSIGNMENTS	"mailacd:{%s}:assignments"
 #define KEYS_FMT_STATS		"mailacd:{%s}:stats:%s:%s"
 
+/* mailacd:{ORG}:msg:HEX - hash, the stored copy of one inbound message for
+ * one registered address (HEX as in KEYS_FMT_SEEN), written by the milter
+ * for queues in forward mode, expiring after delivery.retention:
+ *   data      the message as received: header lines (CRLF), blank line,
+ *             body; foreign X-MailACD-* headers left out except
+ *             X-MailACD-Loop; only the header section when incomplete
+ *   size      the message's size in bytes as received
+ *   complete  "1": data holds the whole message; "0": larger than
+ *             delivery.max_size, data holds the header section only */
+#define KEYS_FMT_MSG		"mailacd:{%s}:msg:%s"
+#define KEYS_F_MSG_DATA		"data"
+#define KEYS_F_MSG_SIZE		"size"
+#define KEYS_F_MSG_COMPLETE	"complete"
+/* mailacd:{ORG}:ix:ID:msgs - list of the HEX of the interaction's stored
+ * copies in arrival order (the library appends, mailacd_close deletes
+ * them with the copies) */
+#define KEYS_FMT_IX_MSGS	"mailacd:{%s}:ix:%s:msgs"
+/* mailacd:{ORG}:deliver - stream of delivery jobs written by the library
+ * when an interaction of a forward-mode queue is assigned or gets a
+ * follow-up while assigned: fields id, agent, queue, how, at.  A job
+ * means "resend to AGENT every stored copy of ID it has not had". */
+#define KEYS_FMT_DELIVER	"mailacd:{%s}:deliver"
+/* mailacd:{ORG}:retrying - set of interaction ids whose delivery failed
+ * and is being retried */
+#define KEYS_FMT_RETRYING	"mailacd:{%s}:retrying"
+/* mailacd:{ORG}:open:HEX - string, the interaction id last handed off for
+ * one customer at one registered address (HEX = SHA-256 of the customer's
+ * address + "\n" + registered address), for new_thread = "merge" */
+#define KEYS_FMT_OPEN		"mailacd:{%s}:open:%s"
+/* mailacd:{ORG}:rate:HEX:HOUR - counter of the messages of one sender
+ * (HEX = SHA-256 of the sender) in one hour since the epoch, for
+ * milter.sender_rate_limit; expires after two hours */
+#define KEYS_FMT_RATE		"mailacd:{%s}:rate:%s:%lld"
+
+/* Interaction hash fields of delivery (forward mode), written by the
+ * router: "sent:AGENT" how many of ix:ID:msgs AGENT has had; delivered,
+ * delivered_at, delivery_attempts, delivery_error, delivery_next. */
+#define KEYS_F_SENT_PREFIX	"sent:"
+#define KEYS_F_DELIVERED	"delivered"
+#define KEYS_F_DELIVERED_AT	"delivered_at"
+#define KEYS_F_DLV_ATTEMPTS	"delivery_attempts"
+#define KEYS_F_DLV_ERROR	"delivery_error"
+#define KEYS_F_DLV_NEXT		"delivery_next"
+
+/* Headers of resent copies.  X-MailACD-Delivery (with X-MailACD-Interaction
+ * and the Resent-* block) marks a copy the router submitted: from a
+ * trusted client it passes the milter untouched.  X-MailACD-Loop is kept
+ * in stored copies and added at each resend, so mail that has gone round
+ * through mailacd twice carries it twice and is not routed again. */
+#define KEYS_H_DELIVERY		"X-MailACD-Delivery"
+#define KEYS_H_LOOP		"X-MailACD-Loop"
+
 /* the consumer group of routers on every ingest stream */
 #define KEYS_GROUP		"routers"
 /* a priority point is worth one minute of waiting */
@@ -81,6 +133,8 @@
 #define KEYS_F_SIZE		"size"
 #define KEYS_F_QID		"queue_id"
 #define KEYS_F_AUTO		"auto"
+#define KEYS_F_MSG		"msg"	/* HEX of the stored copy, if any */
+#define KEYS_F_MERGED		"merged"	/* "1": new thread merged */
 
 /* keys_fmt - write one key into BUF; returns -1 if it did not fit */
 #define keys_fmt(buf, size, ...) \

@@ -232,6 +232,25 @@ test_good(void)
 	ok(cfg_find_queue(o, "q2") == &o->queues[1], "cfg_find_queue");
 	ok(cfg_find_queue(o, "Q2") == NULL, "queue names are case-sensitive");
 	ok(cfg_find_org(cfg, "beta-2") == o, "cfg_find_org");
+	is_int(o->queues[0].delivery, CFG_DELIVERY_FORWARD,
+	    "queue delivery inherited from the organization");
+	is_int(o->queues[1].delivery, CFG_DELIVERY_NOTIFY,
+	    "queue delivery set on the queue");
+	is_int(o->queues[0].new_thread, CFG_THREAD_MERGE, "new_thread merge");
+	is_int(o->queues[1].new_thread, CFG_THREAD_NEW, "new_thread default");
+	ok(o->queues[0].org == o, "queue knows its organization");
+	is_int(cfg->orgs[0].queues[0].delivery, CFG_DELIVERY_NOTIFY,
+	    "delivery defaults to notify");
+	is_str(cfg->delivery.relay, "smtps://[2001:db8::25]:465",
+	    "delivery.relay");
+	is_int(cfg->delivery.starttls, CFG_TLS_REQUIRE, "delivery.starttls");
+	is_int(cfg->delivery.tls_verify, 0, "delivery.tls_verify");
+	is_str(cfg->delivery.sender, "ops@example.com", "delivery.sender");
+	is_int(cfg->delivery.max_attempts, 4, "delivery.max_attempts");
+	is_int(cfg->delivery.max_size, 1048576, "delivery.max_size");
+	is_int(cfg->delivery.retention, 1209600, "delivery.retention default");
+	is_int(cfg->milter.sender_rate_limit, 60,
+	    "milter.sender_rate_limit default");
 	{
 		unsigned char a4[4], a6[16];
 		struct {
@@ -675,6 +694,27 @@ static const char *const agents[] = {
 	NULL
 };
 
+static const char *const delivery[] = {
+	"2: milter.sender_rate_limit = -1: must be between 0 and 1000000",
+	"3: delivery.relay = \"http://relay.example:25\": must be "
+	    "smtp://HOST[:PORT] or smtps://HOST[:PORT]",
+	"3: delivery.starttls = \"always\": must be \"no\", \"try\" or "
+	    "\"require\"",
+	"3: delivery.sender = \"Support@ACME.example\": is a registered "
+	    "address: the copies would be taken for its outbound mail",
+	"4: delivery.max_size = 1000: must be between 65536 and 536870912",
+	"4: delivery.retry_max: is 60 seconds, shorter than "
+	    "delivery.retry_min (600)",
+	"4: delivery.password: needs delivery.username",
+	"5: organizations[acme].delivery = \"email\": must be \"notify\" or "
+	    "\"forward\"",
+	"6: organizations[acme].queues[support].delivery = \"Forward\": must "
+	    "be \"notify\" or \"forward\"",
+	"6: organizations[acme].queues[support].new_thread = \"join\": must "
+	    "be \"new\" or \"merge\"",
+	NULL
+};
+
 static const char *const milter_socket[] = {
 		"2: milter.socket = \"tcp:8891@127.0.0.1\": must be "
 		    "inet:PORT@HOST, inet6:PORT@HOST, unix:/PATH or local:/PATH",
@@ -791,6 +831,7 @@ static const char *const milter_socket[] = {
 	expect_errors("milter-socket.conf", milter_socket);
 	expect_errors("agents.conf", agents);
 	expect_errors("outbound.conf", outbound);
+	expect_errors("delivery.conf", delivery);
 	expect_errors("enums.conf", enums);
 	expect_errors("missing.conf", missing);
 	expect_errors("no-orgs.conf", no_orgs);
@@ -1063,7 +1104,7 @@ test_schema(void)
 	int	seen[7] = { 0 }, i;
 
 	cfg_schema_each(collect, seen);
-	is_int(seen[0], 67, "67 settings in the schema");
+	is_int(seen[0], 85, "85 settings in the schema");
 	for (i = 1; i < 7; i++)
 		is_int(seen[i], 1, "schema path %d listed once", i);
 }
