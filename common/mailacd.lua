@@ -25,7 +25,7 @@ decision costs O(buckets x log N), not O(N).  Agents ready for work sit in
 --]]
 
 local SCHEMA = '1'
-local LIBRARY = '2'		-- bump when a function changes behaviour
+local LIBRARY = '3'		-- bump when a function changes behaviour
 local INBOX_MAX = 1000		-- assignments kept on an agent's list
 local ASSIGNMENTS_MAX = 100000	-- entries kept (about) in the stream
 local STATS_TTL = 90 * 86400	-- daily statistics kept this long
@@ -117,9 +117,10 @@ local function qcfg(ctx, q)
 	local c = ctx.qcache[q]
 	if c == nil then
 		local h = redis.call('HMGET', ctx.P .. 'queuecfg:' .. q,
-		    'strategy', 'service_level')
+		    'strategy', 'service_level', 'delivery')
 		c = { strategy = h[1] or 'longest-idle',
-		    sl = tonumber(h[2]) or 0, exists = h[1] ~= false }
+		    sl = tonumber(h[2]) or 0, exists = h[1] ~= false,
+		    forward = h[3] == 'forward' }
 		ctx.qcache[q] = c
 	end
 	return c
@@ -209,6 +210,32 @@ local function ix_get(ctx, id)
 	return ix
 end
 
+-- A delivery job for the router (forward mode): resend to AGENT every
+-- stored copy of interaction ID it has not had yet.
+local function deliver(ctx, id, agent, q, how)
+	if not qcfg(ctx, q).forward then return end
+	redis.call('XADD', ctx.P .. 'deliver', '*', 'id', id, 'agent', agent,
+	    'queue', q, 'how', how, 'at', ctx.now)
+end
+
+-- Stored copies of interaction ID (milter, forward mode) go when it is
+-- closed: nothing will be resent any more.
+local function drop_copies(ctx, id)
+	local l = ctx.P .. 'ix:' .. id .. ':msgs'
+	for _, h in ipairs(redis.call('LRANGE', l, 0, -1)) do
+		redis.call('DEL', ctx.P .. 'msg:' .. h)
+	end
+	redis.call('DEL', l)
+	redis.call('SREM', ctx.P .. 'retrying', id)
+	-- a later follow-up starts a new list: nobody has had any of it
+	local key = ctx.P .. 'ix:' .. id
+	for _, f in ipairs(redis.call('HKEYS', key)) do
+		if string.sub(f, 1, 5) == 'sent:' then
+			redis.call('HDEL', key, f)
+		end
+	end
+end
+
 local function publish(ctx, agent, event)
 	local msg = cjson.encode(event)
 	local inbox = ctx.P .. 'agent:' .. agent .. ':inbox'
@@ -255,6 +282,7 @@ local function assign(ctx, ix, a, q, how, defer)
 	    'score', score, 'how', how, 'at', now)
 	publish(ctx, a.id, { event = 'assigned', id = ix.id, agent = a.id,
 	    queue = q, wait_ms = wait, score = score, how = how, at = now })
+	deliver(ctx, ix.id, a.id, q, how)
 	ctx.assigned[#ctx.assigned + 1] = { id = ix.id, agent = a.id,
 	    queue = q, wait_ms = wait, score = score, how = how }
 end
@@ -414,6 +442,9 @@ local function ingest(keys, args)
 	redis.call('HSET', keys[2], 'state', 'waiting', 'enqueued', args[5],
 	    'rank', args[4], 'entry', args[2], 'entries', ',' .. args[2] .. ',',
 	    'req', req, unpack(args, 6))
+	if (f.msg or '') ~= '' then
+		redis.call('RPUSH', keys[2] .. ':msgs', f.msg)
+	end
 	local agent = arrive(ctx, ix, q, nil, 'arrival')
 	redis.call('XACK', keys[4], args[1], args[2])
 	return { 1, agent or '' }
@@ -444,10 +475,23 @@ followup = function(ctx, keys, args, f, last)
 		redis.call('HSET', key, unpack(upd))
 	end
 	redis.call('HINCRBY', key, 'followups', 1)
+	if (f.merged or '') ~= '' then
+		redis.call('HINCRBY', key, 'merged', 1)
+	end
+	local closed_auto = ix.state == 'closed' and (f.auto or '') ~= ''
+	if (f.msg or '') ~= '' then
+		if closed_auto then
+			-- nobody will be sent it: not kept
+			redis.call('DEL', ctx.P .. 'msg:' .. f.msg)
+		else
+			redis.call('RPUSH', key .. ':msgs', f.msg)
+		end
+	end
 	if ix.state == 'assigned' then
 		publish(ctx, ix.agent, { event = 'followup', id = ix.id,
 		    agent = ix.agent, queue = ix.queue, at = ctx.now })
-	elseif ix.state == 'closed' and (f.auto or '') ~= '' then
+		deliver(ctx, ix.id, ix.agent, ix.queue, 'followup')
+	elseif closed_auto then
 		redis.call('HINCRBY', key, 'auto_followups', 1)
 	elseif ix.state == 'closed' then
 		local a = ix.agent and agent_get(ctx, ix.agent)
@@ -475,22 +519,34 @@ end
 
 --[[ mailacd_sync: write the roster and queue settings of the
 configuration, keep presence and load, and let ready agents take work.
-ARGV: nqueues, (name, strategy, service_level) x nqueues, nagents,
-(id, address, skills, languages, capacity, queues) x nagents. ]]
+ARGV: "NQUEUES:4", (name, strategy, service_level, delivery) x NQUEUES,
+nagents, (id, address, skills, languages, capacity, queues) x nagents.
+A plain NQUEUES (routers before library 3) means three values per queue
+and leaves the delivery mode as it was. ]]
 local function sync(keys, args)
 	local ctx = context(keys)
 	local P = ctx.P
 	redis.call('SET', ctx.schema, SCHEMA, 'NX')
 	local i = 1
-	local nq = tonumber(args[i]); i = i + 1
+	local nq, width = string.match(args[i] or '', '^(%d+):(%d+)$')
+	nq, width = tonumber(nq or args[i]), tonumber(width or 3)
+	if nq == nil or width < 3 then
+		fail('BADARG', 'ARGV[1] must be NQUEUES:WIDTH, not "' ..
+		    tostring(args[i]) .. '"')
+	end
+	i = i + 1
 	local queues = {}
 	for _ = 1, nq do
 		local q = args[i]
 		queues[q] = true
 		redis.call('HSET', P .. 'queuecfg:' .. q, 'strategy',
 		    args[i + 1], 'service_level', args[i + 2])
+		if width >= 4 then
+			redis.call('HSET', P .. 'queuecfg:' .. q, 'delivery',
+			    args[i + 3])
+		end
 		redis.call('SADD', P .. 'queues', q)
-		i = i + 3
+		i = i + width
 	end
 	for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
 		if not queues[q] then
@@ -607,6 +663,8 @@ local function close(keys, args)
 	local a = release(ctx, ix)
 	redis.call('HSET', key, 'state', 'closed', 'closed', ctx.now,
 	    'closed_by', args[2] or 'operator')
+	redis.call('HDEL', key, 'delivery_attempts', 'delivery_next')
+	drop_copies(ctx, ix.id)
 	local sk = ctx.P .. 'stats:' .. ix.queue .. ':' .. day(ctx.now)
 	redis.call('HINCRBY', sk, 'closed', 1)
 	redis.call('EXPIRE', sk, STATS_TTL)
@@ -680,6 +738,43 @@ local function priority(keys, args)
 	    priority = p, was = tonumber(was) or 0, rank = rank })
 end
 
+--[[ mailacd_undeliverable: ARGV id, agent, error.  The router gave up
+resending interaction ID to AGENT (forward mode): it goes back to its
+queue with its rank, not to AGENT in this call, and AGENT's capacity is
+freed.  BADSTATE when ID is no longer assigned to AGENT. ]]
+local function undeliverable(keys, args)
+	local ctx = context(keys)
+	local ix = need_ix(ctx, args[1])
+	if ix.state ~= 'assigned' or ix.agent ~= args[2] then
+		fail('BADSTATE', 'interaction ' .. ix.id .. ' is ' .. ix.state ..
+		    (ix.agent and (' (agent ' .. ix.agent .. ')') or '') ..
+		    ', not assigned to ' .. tostring(args[2]))
+	end
+	local key = ctx.P .. 'ix:' .. ix.id
+	local prev = release(ctx, ix)
+	redis.call('HSET', key, 'last_delivery_failure', ctx.now,
+	    'last_delivery_error', args[3] or '', 'last_delivery_agent',
+	    args[2])
+	redis.call('HINCRBY', key, 'delivery_failures', 1)
+	redis.call('HDEL', key, 'delivery_attempts', 'delivery_next',
+	    'delivery_error')
+	redis.call('SREM', ctx.P .. 'retrying', ix.id)
+	local sk = ctx.P .. 'stats:' .. ix.queue .. ':' .. day(ctx.now)
+	redis.call('HINCRBY', sk, 'delivery_failed', 1)
+	redis.call('EXPIRE', sk, STATS_TTL)
+	if prev ~= nil then
+		publish(ctx, prev.id, { event = 'undeliverable', id = ix.id,
+		    agent = prev.id, queue = ix.queue, error = args[3] or '',
+		    at = ctx.now })
+	end
+	arrive(ctx, ix, ix.queue, prev and prev.id, 'redelivery')
+	if prev ~= nil then
+		fill(ctx, prev, ix.id)
+	end
+	return result(ctx, { id = ix.id, queue = ix.queue, was = ix.state,
+	    agent = args[2] })
+end
+
 local function version()
 	return LIBRARY
 end
@@ -703,5 +798,6 @@ redis.register_function('mailacd_fill', api(f_fill))
 redis.register_function('mailacd_close', api(close))
 redis.register_function('mailacd_transfer', api(transfer))
 redis.register_function('mailacd_priority', api(priority))
+redis.register_function('mailacd_undeliverable', api(undeliverable))
 redis.register_function{ function_name = 'mailacd_version',
     callback = version, flags = { 'no-writes' } }

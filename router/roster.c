@@ -26,14 +26,15 @@ roster_org(redisContext *c, const struct cfg_org *o, int *n, char *err,
 	redisReply *r = NULL;
 	int	rc = -1;
 
-	argv = calloc(2 + 3 * o->nqueues + 6 * o->nagents, sizeof(*argv));
+	argv = calloc(2 + 4 * o->nqueues + 6 * o->nagents, sizeof(*argv));
 	own = calloc(3 * o->nagents + 1, sizeof(*own));
 	nums = calloc(2 + o->nqueues + o->nagents, sizeof(*nums));
 	if (argv == NULL || own == NULL || nums == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	snprintf(nums[0], sizeof(nums[0]), "%zu", o->nqueues);
+	/* four values per queue (library 3) */
+	snprintf(nums[0], sizeof(nums[0]), "%zu:4", o->nqueues);
 	argv[argc++] = nums[0];
 	for (i = 0; i < o->nqueues; i++) {
 		snprintf(nums[2 + i], sizeof(nums[0]), "%d",
@@ -41,6 +42,8 @@ roster_org(redisContext *c, const struct cfg_org *o, int *n, char *err,
 		argv[argc++] = o->queues[i].name;
 		argv[argc++] = cfg_strategy_name(o->queues[i].strategy);
 		argv[argc++] = nums[2 + i];
+		argv[argc++] = o->queues[i].delivery == CFG_DELIVERY_FORWARD ?
+		    "forward" : "notify";
 	}
 	snprintf(nums[1], sizeof(nums[0]), "%zu", o->nagents);
 	argv[argc++] = nums[1];
