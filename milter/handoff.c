@@ -11,17 +11,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
+#include "addr.h"
 #include "hdr.h"
 #include "handoff.h"
 #include "keys.h"
 
-/* KEYS: schema, seen, ingest, [own thread key], referenced thread keys...
- * ARGV: schema, ttl, id, thread ttl, own (1: KEYS[4] is the message's own
+/* KEYS: schema, seen, ingest, msg (the stored copy), open (the customer's
+ * last interaction at this address), rate (the customer's hourly count),
+ * [own thread key], referenced thread keys...
+ * ARGV: schema, ttl, id, thread ttl, own (1: KEYS[7] is the message's own
  * thread key), token id ("" or the interaction a valid reply token in the
- * recipient names), field, value, ...  A message that answers a message of
- * an interaction (a reply token, or its In-Reply-To or References naming
- * one we recorded for the same registered address) carries that
- * interaction's id: the router then treats it as a follow-up. */
+ * recipient names), rate limit (0: none), count (1: this call counts the
+ * message against the limit, once per organisation), merge (1: the queue
+ * merges a customer's new thread into their open interaction), stored (1:
+ * KEYS[4] holds the copy), auto ("" for mail from a person), field,
+ * value, ...
+ * A message that answers a message of an interaction (a reply token, or its
+ * In-Reply-To or References naming one we recorded for the same registered
+ * address) carries that interaction's id: the router then treats it as a
+ * follow-up.  Returns {code, id}: 0 already handed off (MTA retry), 1 new,
+ * 3 reply, 5 merged into the open interaction, or {4, count}: the customer
+ * is over the hourly limit, nothing is handed off. */
 static const char handoff_lua[] =
     "local v = redis.call('GET', KEYS[1])\n"
     "if v and v ~= ARGV[1] then\n"
@@ -31,8 +43,22 @@ static const char handoff_lua[] =
     "if not v then redis.call('SET', KEYS[1], ARGV[1]) end\n"
     "local seen = redis.call('GET', KEYS[2])\n"
     "if seen then return {0, seen} end\n"
+    "local limit = tonumber(ARGV[7])\n"
+    "if limit > 0 then\n"
+    "  local n\n"
+    "  if ARGV[8] == '1' then\n"
+    "    n = redis.call('INCR', KEYS[6])\n"
+    "    if n == 1 then redis.call('EXPIRE', KEYS[6], 7200) end\n"
+    "  else\n"
+    "    n = tonumber(redis.call('GET', KEYS[6]) or '0')\n"
+    "  end\n"
+    "  if n > limit then\n"
+    "    redis.call('DEL', KEYS[4])\n"
+    "    return {4, tostring(n)}\n"
+    "  end\n"
+    "end\n"
     "local id, code = ARGV[3], 1\n"
-    "local first = ARGV[5] == '1' and 5 or 4\n"
+    "local first = ARGV[5] == '1' and 8 or 7\n"
     "if ARGV[6] ~= '' then\n"
     "  id = ARGV[6]; code = 3\n"
     "else\n"
@@ -41,23 +67,69 @@ static const char handoff_lua[] =
     "    if t then id = t; code = 3; break end\n"
     "  end\n"
     "end\n"
+    "if code == 1 and ARGV[9] == '1' then\n"
+    "  local o = redis.call('GET', KEYS[5])\n"
+    "  if o then\n"
+    "    local ix = string.gsub(KEYS[1], 'schema$', 'ix:' .. o)\n"
+    "    if redis.call('HGET', ix, 'state') ~= 'closed' then\n"
+    "      id = o; code = 5\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
     "local f = {}\n"
-    "for i = 7, #ARGV - 1, 2 do\n"
+    "for i = 12, #ARGV - 1, 2 do\n"
     "  f[#f + 1] = ARGV[i]\n"
     "  f[#f + 1] = (ARGV[i] == 'id') and id or ARGV[i + 1]\n"
     "end\n"
+    "if ARGV[10] == '1' then\n"
+    "  f[#f + 1] = 'msg'\n"
+    "  f[#f + 1] = string.match(KEYS[4], ':msg:(.*)$')\n"
+    "end\n"
+    "if code == 5 then\n"
+    "  f[#f + 1] = 'merged'\n"
+    "  f[#f + 1] = '1'\n"
+    "end\n"
     "redis.call('XADD', KEYS[3], '*', unpack(f))\n"
     "redis.call('SET', KEYS[2], id, 'EX', tonumber(ARGV[2]))\n"
-    "if first == 5 then\n"
-    "  redis.call('SET', KEYS[4], id, 'EX', tonumber(ARGV[4]))\n"
+    "if first == 8 then\n"
+    "  redis.call('SET', KEYS[7], id, 'EX', tonumber(ARGV[4]))\n"
+    "end\n"
+    "if ARGV[11] == '' then\n"
+    "  redis.call('SET', KEYS[5], id, 'EX', tonumber(ARGV[4]))\n"
     "end\n"
     "return {code, id}\n";
 
 static char handoff_sha[41];
 
-#define HANDOFF_FIELDS	20
-#define HANDOFF_KEYS	(4 + INB_THREAD_REFS)
-#define HANDOFF_ARGC	(3 + HANDOFF_KEYS + 6 + 2 * HANDOFF_FIELDS)
+/* handoff_sha256 - hex SHA-256 of A, and "\n" + B when B is not "" */
+static void
+handoff_sha256(const char *a, const char *b, char out[65])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+	EVP_MD_CTX *ctx;
+
+	out[0] = '\0';
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return;
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, a, strlen(a)) == 1 &&
+	    (*b == '\0' || (EVP_DigestUpdate(ctx, "\n", 1) == 1 &&
+	    EVP_DigestUpdate(ctx, b, strlen(b)) == 1)) &&
+	    EVP_DigestFinal_ex(ctx, md, &n) == 1 && n == 32) {
+		for (i = 0; i < n; i++) {
+			out[2 * i] = digits[md[i] >> 4];
+			out[2 * i + 1] = digits[md[i] & 15];
+		}
+		out[64] = '\0';
+	}
+	EVP_MD_CTX_free(ctx);
+}
+
+#define HANDOFF_FIELDS	22
+#define HANDOFF_KEYS	(7 + INB_THREAD_REFS)
+#define HANDOFF_ARGC	(3 + HANDOFF_KEYS + 11 + 2 * HANDOFF_FIELDS)
 #define HANDOFF_KEYLEN	400
 
 /* handoff_init - SHA-1 of the script for EVALSHA */
@@ -71,6 +143,9 @@ handoff_init(void)
 struct handoff_text {
 	char	*msgid, *irt, *refs, *subject, *from, *sender;
 	char	arrived[24], size[24];
+	char	customer[ADDR_MAX + 1];	/* "" if unknown */
+	char	rate[65];	/* hex SHA-256 of the customer */
+	long long hour;		/* hours since the epoch */
 };
 
 /* handoff_text_free - free decoded header text */
@@ -100,6 +175,10 @@ handoff_text_make(const struct inb_msg *m, struct handoff_text *t)
 	t->sender = hdr_unfold(m->sender ? m->sender : "", HDR_ID_MAX, 0);
 	snprintf(t->arrived, sizeof(t->arrived), "%lld", m->arrived_ms);
 	snprintf(t->size, sizeof(t->size), "%zu", m->size);
+	if (inb_customer(m, t->customer, sizeof(t->customer)) != 0)
+		t->customer[0] = '\0';
+	handoff_sha256(t->customer, "", t->rate);
+	t->hour = m->arrived_ms / 3600000;
 	if (t->msgid == NULL || t->irt == NULL || t->refs == NULL ||
 	    t->subject == NULL || t->from == NULL || t->sender == NULL) {
 		handoff_text_free(t);
@@ -108,27 +187,73 @@ handoff_text_make(const struct inb_msg *m, struct handoff_text *t)
 	return (0);
 }
 
-/* handoff_append - queue one EVALSHA (or EVAL) for interaction R */
+/* handoff_stores - does R get a stored copy? */
+#define handoff_stores(m, r)	((r)->forward && (m)->capture)
+
+/* handoff_copy - queue HSET + EXPIRE of the stored copy under KEY */
+static int
+handoff_copy(redisContext *c, const struct inb_msg *m, const char *key,
+    int retention)
+{
+	const char *argv[8];
+	size_t	len[8];
+	char	size[24], ttl[16];
+	int	i;
+
+	snprintf(size, sizeof(size), "%zu", m->size);
+	snprintf(ttl, sizeof(ttl), "%d", retention);
+	argv[0] = "HSET";
+	argv[1] = key;
+	argv[2] = KEYS_F_MSG_DATA;
+	argv[3] = m->copy != NULL ? m->copy : "";
+	argv[4] = KEYS_F_MSG_SIZE;
+	argv[5] = size;
+	argv[6] = KEYS_F_MSG_COMPLETE;
+	argv[7] = m->copy_complete ? "1" : "0";
+	for (i = 0; i < 8; i++)
+		len[i] = strlen(argv[i]);
+	len[3] = m->copy_complete ? m->copy_len : m->copy_hdr;
+	if (redisAppendCommandArgv(c, 8, argv, len) != REDIS_OK)
+		return (-1);
+	argv[0] = "EXPIRE";
+	argv[2] = ttl;
+	for (i = 0; i < 3; i++)
+		len[i] = strlen(argv[i]);
+	return (redisAppendCommandArgv(c, 3, argv, len) == REDIS_OK ? 0 : -1);
+}
+
+/* handoff_append - queue one EVALSHA (or EVAL) for interaction R (the
+ * COUNT-th of its organisation in this message counts against the limit
+ * when 1), after its stored copy if it gets one */
 static int
 handoff_append(redisContext *c, const struct inb_msg *m,
-    const struct inb_rcpt *r, const struct handoff_text *t, int dedup_ttl,
-    int thread_ttl, int use_eval)
+    const struct inb_rcpt *r, const struct handoff_text *t,
+    const struct cfg *cfg, int count, int use_eval)
 {
 	const struct cfg_route *rt = r->route;
 	const char *argv[HANDOFF_ARGC];
-	char	ttl[16], tttl[16], prio[16], nkeys[24], *skills;
-	char	keys[HANDOFF_KEYS][HANDOFF_KEYLEN];
+	char	ttl[16], tttl[16], prio[16], nkeys[24], limit[16], *skills;
+	char	keys[HANDOFF_KEYS][HANDOFF_KEYLEN], open[65];
 	struct inb_threads th;
 	size_t	i, nk = 0;
 	int	n = 0, rc;
 
 	if ((skills = cfg_join(rt->skills, rt->nskills)) == NULL)
 		return (-1);
+	handoff_sha256(t->customer, r->address, open);
 	if (inb_threads(m, r, &th) != 0 ||
 	    keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_SCHEMA, r->org->id) ||
 	    keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_SEEN, r->org->id,
 	    r->seen) ||
 	    keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_INGEST, r->org->id) ||
+	    keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_MSG, r->org->id,
+	    r->seen) ||
+	    keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_OPEN, r->org->id,
+	    open) ||
+	    keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_RATE, r->org->id,
+	    t->rate, t->hour) ||
+	    (handoff_stores(m, r) && handoff_copy(c, m, keys[3],
+	    cfg->delivery.retention) != 0) ||
 	    (th.own[0] != '\0' && keys_fmt(keys[nk++], HANDOFF_KEYLEN,
 	    KEYS_FMT_THREAD, r->org->id, th.own))) {
 		free(skills);
@@ -140,8 +265,11 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 			free(skills);
 			return (-1);
 		}
-	snprintf(ttl, sizeof(ttl), "%d", dedup_ttl);
-	snprintf(tttl, sizeof(tttl), "%d", thread_ttl);
+	snprintf(ttl, sizeof(ttl), "%d", cfg->milter.dedup_ttl);
+	snprintf(tttl, sizeof(tttl), "%d", cfg->milter.thread_ttl);
+	/* without a customer address there is nobody to count or merge */
+	snprintf(limit, sizeof(limit), "%d",
+	    t->customer[0] != '\0' ? cfg->milter.sender_rate_limit : 0);
 	snprintf(prio, sizeof(prio), "%d", rt->priority);
 	snprintf(nkeys, sizeof(nkeys), "%zu", nk);
 
@@ -156,6 +284,11 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 	argv[n++] = tttl;
 	argv[n++] = th.own[0] != '\0' ? "1" : "0";
 	argv[n++] = r->token_id;
+	argv[n++] = limit;
+	argv[n++] = count ? "1" : "0";
+	argv[n++] = r->merge && t->customer[0] != '\0' ? "1" : "0";
+	argv[n++] = handoff_stores(m, r) ? "1" : "0";
+	argv[n++] = m->auto_reason ? m->auto_reason : "";
 #define FIELD(k, v)	do { argv[n++] = (k); argv[n++] = (v); } while (0)
 	FIELD(KEYS_F_VERSION, KEYS_SCHEMA);
 	FIELD(KEYS_F_ID, r->id);
@@ -187,26 +320,43 @@ handoff_append(redisContext *c, const struct inb_msg *m,
  * again with EVAL) or -1 with ERR */
 static int
 handoff_round(redisContext *c, struct inb_msg *m,
-    const struct handoff_text *t, int dedup_ttl, int thread_ttl, int use_eval,
+    const struct handoff_text *t, const struct cfg *cfg, int use_eval,
     int *nnew, char *err, size_t errlen)
 {
-	size_t	i;
-	int	noscript = 0, failed = 0;
+	size_t	i, j;
+	int	noscript = 0, failed = 0, k, count;
 
-	for (i = 0; i < m->nrcpts; i++)
-		if (handoff_append(c, m, &m->rcpts[i], t, dedup_ttl,
-		    thread_ttl, use_eval) != 0) {
+	for (i = 0; i < m->nrcpts; i++) {
+		/* the first recipient of each organisation counts */
+		for (count = 1, j = 0; j < i && count; j++)
+			if (m->rcpts[j].org == m->rcpts[i].org)
+				count = 0;
+		if (handoff_append(c, m, &m->rcpts[i], t, cfg, count,
+		    use_eval) != 0) {
 			snprintf(err, errlen, "cannot build the command");
 			return (-1);
 		}
+	}
 	*nnew = 0;
 	for (i = 0; i < m->nrcpts; i++) {
 		redisReply *r = NULL;
 
-		if (redisGetReply(c, (void **)&r) != REDIS_OK || r == NULL) {
-			rds_error(c, r, err, errlen);
-			return (-1);
+		/* HSET and EXPIRE of the stored copy come first */
+		for (k = handoff_stores(m, &m->rcpts[i]) ? 0 : 2; k < 3; k++) {
+			if (redisGetReply(c, (void **)&r) != REDIS_OK ||
+			    r == NULL) {
+				rds_error(c, r, err, errlen);
+				return (-1);
+			}
+			if (k == 2)
+				break;
+			if (r->type == REDIS_REPLY_ERROR && !failed) {
+				rds_error(c, r, err, errlen);
+				failed = 1;
+			}
+			freeReplyObject(r);
 		}
+		m->rcpts[i].limited = 0;
 		if (r->type == REDIS_REPLY_ERROR &&
 		    strncmp(r->str, "NOSCRIPT", 8) == 0)
 			noscript = 1;
@@ -222,6 +372,11 @@ handoff_round(redisContext *c, struct inb_msg *m,
 			if (r->element[0]->integer != 0)
 				(*nnew)++;
 			m->rcpts[i].reply = r->element[0]->integer == 3;
+			m->rcpts[i].merged = r->element[0]->integer == 5;
+		} else if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+		    r->element[0]->type == REDIS_REPLY_INTEGER &&
+		    r->element[0]->integer == 4) {
+			m->rcpts[i].limited = 1;
 		} else if (!failed) {
 			snprintf(err, errlen, "unexpected reply from the script");
 			failed = 1;
@@ -235,8 +390,8 @@ handoff_round(redisContext *c, struct inb_msg *m,
 
 /* handoff_send - borrow a connection, run the script for every rcpt */
 int
-handoff_send(struct rds_pool *pool, struct inb_msg *m, int dedup_ttl,
-    int thread_ttl, int *nnew, char *err, size_t errlen)
+handoff_send(struct rds_pool *pool, struct inb_msg *m, const struct cfg *cfg,
+    int *nnew, char *err, size_t errlen)
 {
 	struct handoff_text t;
 	redisContext *c;
@@ -250,11 +405,9 @@ handoff_send(struct rds_pool *pool, struct inb_msg *m, int dedup_ttl,
 		err[0] = '\0';
 		if ((c = rds_get(pool, &fresh, err, errlen)) == NULL)
 			break;
-		rc = handoff_round(c, m, &t, dedup_ttl, thread_ttl, 0, nnew,
-		    err, errlen);
+		rc = handoff_round(c, m, &t, cfg, 0, nnew, err, errlen);
 		if (rc == 1)	/* script not cached on this server yet */
-			rc = handoff_round(c, m, &t, dedup_ttl, thread_ttl, 1,
-			    nnew, err, errlen);
+			rc = handoff_round(c, m, &t, cfg, 1, nnew, err, errlen);
 		if (rc == 0) {
 			rds_put(pool, c, 0);
 			handoff_text_free(&t);

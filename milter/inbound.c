@@ -19,6 +19,7 @@
 #include "addr.h"
 #include "hdr.h"
 #include "inbound.h"
+#include "keys.h"
 #include "token.h"
 #include "rnd.h"
 
@@ -72,6 +73,7 @@ inb_reset(struct inb_msg *m)
 	free(m->references);
 	free(m->subject);
 	free(m->from);
+	free(m->copy);
 	if (m->hash != NULL)
 		EVP_MD_CTX_free(m->hash);
 	memset(m, 0, sizeof(*m));
@@ -167,6 +169,13 @@ inb_rcpt(struct inb_msg *m, const struct cfg *cfg, const char *rcpt)
 	r->org = cd->org;
 	r->route = route;
 	r->match = match;
+	{
+		const struct cfg_queue *q = route->queue != NULL ?
+		    cfg_find_queue(cd->org, route->queue) : NULL;
+
+		r->forward = q != NULL && q->delivery == CFG_DELIVERY_FORWARD;
+		r->merge = q != NULL && q->new_thread == CFG_THREAD_MERGE;
+	}
 	r->address = strdup(key);
 	r->rcpt = strdup(rcpt);
 	if (r->address == NULL || r->rcpt == NULL) {
@@ -198,6 +207,100 @@ inb_is_trace(const char *name)
 	    strcasecmp(name, "Delivered-To") == 0 || hdr_is_ours(name));
 }
 
+/* inb_copy_add - append LEN octets to the stored copy; once it would
+ * exceed the limit only the header section is kept */
+static int
+inb_copy_add(struct inb_msg *m, const char *data, size_t len)
+{
+	size_t	ncap;
+	char	*n;
+
+	if (!m->capture || !m->copy_complete)
+		return (0);
+	if (m->copy_len + len > m->copy_max) {
+		m->copy_complete = 0;
+		if (m->copy_hdr > 0)
+			m->copy_len = m->copy_hdr;
+		return (0);
+	}
+	if (m->copy_len + len > m->copy_cap) {
+		ncap = m->copy_cap ? m->copy_cap : 8192;
+		while (ncap < m->copy_len + len)
+			ncap *= 2;
+		if (ncap > m->copy_max)
+			ncap = m->copy_max;
+		if ((n = realloc(m->copy, ncap)) == NULL)
+			return (-1);
+		m->copy = n;
+		m->copy_cap = ncap;
+	}
+	memcpy(m->copy + m->copy_len, data, len);
+	m->copy_len += len;
+	return (0);
+}
+
+/* inb_copy_header - "Name: value" with CRLF line ends (the MTA folds with
+ * a bare LF) into the copy */
+static int
+inb_copy_header(struct inb_msg *m, const char *name, const char *value)
+{
+	const char *p, *nl;
+
+	if (inb_copy_add(m, name, strlen(name)) != 0 ||
+	    inb_copy_add(m, ": ", 2) != 0)
+		return (-1);
+	for (p = value; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		size_t	n = (size_t)(nl - p);
+
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (inb_copy_add(m, p, n) != 0 || inb_copy_add(m, "\r\n", 2))
+			return (-1);
+	}
+	return (inb_copy_add(m, p, strlen(p)) != 0 ||
+	    inb_copy_add(m, "\r\n", 2) != 0 ? -1 : 0);
+}
+
+/* inb_capture - keep a copy if a recipient's queue forwards */
+void
+inb_capture(struct inb_msg *m, size_t max)
+{
+	size_t	i;
+
+	if (m->capture)
+		return;
+	for (i = 0; i < m->nrcpts; i++)
+		if (m->rcpts[i].forward) {
+			m->capture = 1;
+			m->copy_complete = 1;
+			m->copy_max = max;
+			return;
+		}
+}
+
+/* inb_customer - the From mailbox, else the envelope sender */
+int
+inb_customer(const struct inb_msg *m, char *out, size_t outlen)
+{
+	const char *s;
+	size_t	i, n;
+
+	if (m->from == NULL || hdr_mailbox(m->from, out, outlen) != 0) {
+		s = m->sender != NULL ? m->sender : "";
+		while (*s == '<' || *s == ' ')
+			s++;
+		n = strcspn(s, ">");
+		if (n == 0 || n >= outlen)
+			return (-1);
+		memcpy(out, s, n);
+		out[n] = '\0';
+	}
+	for (i = 0; out[i] != '\0'; i++)
+		if (out[i] >= 'A' && out[i] <= 'Z')
+			out[i] = (char)(out[i] + 32);
+	return (0);
+}
+
 /* inb_header - record what the hand-off needs and which headers to drop */
 int
 inb_header(struct inb_msg *m, const char *name, const char *value)
@@ -207,6 +310,15 @@ inb_header(struct inb_msg *m, const char *name, const char *value)
 	int	rc = 0;
 
 	m->size += strlen(name) + strlen(value) + 4;
+	if (strcasecmp(name, KEYS_H_LOOP) == 0)
+		m->loops++;
+	else if (strcasecmp(name, KEYS_H_DELIVERY) == 0)
+		m->delivery++;
+	/* the loop marker stays in the copy: a copy that comes round again
+	 * carries one more */
+	if ((!hdr_is_ours(name) || strcasecmp(name, KEYS_H_LOOP) == 0) &&
+	    inb_copy_header(m, name, value) != 0)
+		return (-1);
 	if (hdr_is_ours(name)) {
 		/* Postfix and sendmail find headers by name, ignoring case */
 		for (i = 0; i < m->nours; i++)
@@ -245,21 +357,26 @@ inb_header(struct inb_msg *m, const char *name, const char *value)
 }
 
 /* inb_eoh - without a usable Message-ID the body identifies the message */
-void
+int
 inb_eoh(struct inb_msg *m)
 {
 	m->size += 2;
 	m->hash_body = (m->message_id == NULL ||
 	    strchr(m->message_id, '@') == NULL);
+	if (m->capture && inb_copy_add(m, "\r\n", 2) != 0)
+		return (-1);
+	m->copy_hdr = m->copy_len;
+	return (0);
 }
 
-/* inb_body - count (and, without a Message-ID, hash) the body */
-void
+/* inb_body - count (and, without a Message-ID, hash) the body; the copy */
+int
 inb_body(struct inb_msg *m, const unsigned char *data, size_t len)
 {
 	m->size += len;
 	if (m->hash_body && m->hash != NULL)
 		EVP_DigestUpdate(m->hash, data, len);
+	return (inb_copy_add(m, (const char *)data, len));
 }
 
 /* inb_hex - lower-case hex of LEN bytes into OUT (2*LEN+1) */

@@ -22,6 +22,10 @@ struct inb_rcpt {
 	int	reply;		/* the message answers interaction id */
 	char	token_id[33];	/* a valid reply token's interaction, "" */
 	int	token;		/* 1 valid, 0 none or forged, -1 expired */
+	int	forward;	/* its queue resends to agents: store a copy */
+	int	merge;		/* its queue merges a customer's new threads */
+	int	merged;		/* the hand-off merged it into an open one */
+	int	limited;	/* over milter.sender_rate_limit: not routed */
 };
 
 /* A header name that arrived from outside with our prefix, and its count. */
@@ -45,6 +49,17 @@ struct inb_msg {
 	char	*from;
 	const char *auto_reason;	/* why this looks automatic, or NULL */
 	size_t	size;		/* header + body octets seen */
+	/* the copy stored for forward delivery (capture set at the first
+	 * header when a recipient's queue forwards): header lines with CRLF,
+	 * blank line, body; only the header section once over max */
+	int	capture;
+	size_t	copy_max;	/* delivery.max_size */
+	char	*copy;
+	size_t	copy_len, copy_cap, copy_hdr;	/* copy_hdr: header section
+						   length, set at EOH */
+	int	copy_complete;
+	int	loops;		/* X-MailACD-Loop headers it came with */
+	int	delivery;	/* X-MailACD-Delivery headers it came with */
 	void	*hash;		/* EVP_MD_CTX over headers (and body) */
 	int	hash_body;	/* no Message-ID: the body identifies it */
 	long long arrived_ms;
@@ -89,11 +104,20 @@ int	inb_rcpt(struct inb_msg *m, const struct cfg *cfg, const char *rcpt);
 /* inb_header - account for one header; 0 or -1 (memory) */
 int	inb_header(struct inb_msg *m, const char *name, const char *value);
 
-/* inb_eoh - end of headers: decide whether the body must be hashed */
-void	inb_eoh(struct inb_msg *m);
+/* inb_capture - start keeping a copy (up to MAX octets) if a recipient's
+ * queue forwards to agents; call before the first header */
+void	inb_capture(struct inb_msg *m, size_t max);
 
-/* inb_body - account for one body chunk */
-void	inb_body(struct inb_msg *m, const unsigned char *data, size_t len);
+/* inb_customer - the customer's address (the From mailbox, else the
+ * envelope sender), lower case, into OUT; 0 or -1 when there is none */
+int	inb_customer(const struct inb_msg *m, char *out, size_t outlen);
+
+/* inb_eoh - end of headers: decide whether the body must be hashed;
+ * 0 or -1 (memory) */
+int	inb_eoh(struct inb_msg *m);
+
+/* inb_body - account for one body chunk; 0 or -1 (memory) */
+int	inb_body(struct inb_msg *m, const unsigned char *data, size_t len);
 
 /* inb_finish - fresh random ids and the idempotency keys; 0 or -1 */
 int	inb_finish(struct inb_msg *m, char *err, size_t errlen);

@@ -19,6 +19,7 @@
 #include "handoff.h"
 #include "hdr.h"
 #include "inbound.h"
+#include "keys.h"
 #include "log.h"
 #include "mlfi.h"
 #include "outbound.h"
@@ -277,11 +278,12 @@ mlfi_outbound(SMFICTX *ctx, struct mlfi_conn *conn, const char *sender)
 	char	buf[128];
 	const char *why;
 
+	/* also for the router's resent copies, whoever they come from */
+	conn->client.auth = smfi_getsymval(ctx, "{auth_authen}");
+	conn->client.daemon = smfi_getsymval(ctx, "{daemon_name}");
 	if ((a = out_sender(cfg, sender)) == NULL &&
 	    (g = out_agent(cfg, sender)) == NULL)
 		return (0);
-	conn->client.auth = smfi_getsymval(ctx, "{auth_authen}");
-	conn->client.daemon = smfi_getsymval(ctx, "{daemon_name}");
 	if (cfg->outbound.ntrusted_daemons > 0 && conn->client.daemon == NULL &&
 	    !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
 		log_warnx("outbound.trusted_daemons is set but the MTA does "
@@ -362,6 +364,8 @@ mlfi_data(SMFICTX *ctx)
 		return (SMFIS_ACCEPT);
 	}
 	mlfi_qid(ctx, conn);
+	/* a recipient's queue resends to agents: keep a copy */
+	inb_capture(&conn->msg, (size_t)conn->conf->cfg->delivery.max_size);
 	return (SMFIS_CONTINUE);
 }
 
@@ -381,6 +385,40 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 	    inb_header(&conn->msg, name, value)));
 }
 
+/* mlfi_adopt - an agent who writes as themselves to answer a customer of
+ * one of their queues: the answer goes out as that channel's mail (From,
+ * Reply-To, signature, recorded on the interaction) so that the customer's
+ * next message comes back through mailacd.  0, or -1 (memory); a Redis
+ * failure tempfails at the end. */
+static int
+mlfi_adopt(struct mlfi_conn *conn)
+{
+	struct out_msg *o = &conn->out;
+	const struct cfg *cfg = conn->conf->cfg;
+	const struct cfg_address *ca;
+	const char *irt, *refs;
+	char	err[512];
+	size_t	it = 0;
+
+	irt = out_value(o, "In-Reply-To");
+	refs = out_value(o, "References");
+	if (irt == NULL && refs == NULL)
+		return (0);
+	while ((ca = out_channel(o, cfg, &it)) != NULL) {
+		if (reply_find(conn->conf->pool, ca, NULL, irt, refs, &o->reply,
+		    err, sizeof(err)) != RDS_OK) {
+			log_warnx("%s: redis %s: cannot look up the interaction "
+			    "agent %s answers: %s; tempfail", conn->msg.qid,
+			    rds_describe(conn->conf->pool), o->agent->id, err);
+			conn->failed = 1;
+			return (0);
+		}
+		if (o->reply.id[0] != '\0')
+			return (out_adopt(o, ca));
+	}
+	return (0);
+}
+
 /* mlfi_eoh - end of headers */
 static sfsistat
 mlfi_eoh(SMFICTX *ctx)
@@ -389,7 +427,8 @@ mlfi_eoh(SMFICTX *ctx)
 
 	if (conn == NULL)
 		return (SMFIS_CONTINUE);
-	inb_eoh(&conn->msg);
+	if (inb_eoh(&conn->msg) != 0)
+		return (mlfi_step(ctx, conn, SMFIP_NR_EOH, -1));
 	if (conn->out.active) {
 		struct out_msg *o = &conn->out;
 		char	err[512];
@@ -397,7 +436,9 @@ mlfi_eoh(SMFICTX *ctx)
 		mlfi_qid(ctx, conn);
 		if (out_resolve(o, conn->conf->cfg) != 0)
 			return (mlfi_step(ctx, conn, SMFIP_NR_EOH, -1));
-		if (o->from != NULL && o->refuse == NULL &&
+		if (o->own && mlfi_adopt(conn) != 0)
+			return (mlfi_step(ctx, conn, SMFIP_NR_EOH, -1));
+		if (o->from != NULL && o->refuse == NULL && !o->adopted &&
 		    reply_find(conn->conf->pool, o->from,
 		    out_value(o, HDR_INTERACTION), out_value(o, "In-Reply-To"),
 		    out_value(o, "References"), &o->reply, err,
@@ -425,8 +466,8 @@ mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
 		(void)out_body(&conn->out, data, len);
 		return (mlfi_step(ctx, conn, SMFIP_NR_BODY, 0));
 	}
-	inb_body(&conn->msg, data, len);
-	return (mlfi_step(ctx, conn, SMFIP_NR_BODY, 0));
+	return (mlfi_step(ctx, conn, SMFIP_NR_BODY,
+	    inb_body(&conn->msg, data, len)));
 }
 
 /* mlfi_strip - remove every X-MailACD-* header that came from outside,
@@ -605,12 +646,29 @@ mlfi_eom(SMFICTX *ctx)
 		mlfi_reset(conn);
 		return (SMFIS_CONTINUE);
 	}
+	if (m->delivery > 0 && out_trusted(conn->conf->cfg, &conn->client, err,
+	    sizeof(err)) != NULL) {
+		/* the router's resent copy to an agent: ours, untouched */
+		log_info("%s: resent copy for an agent (%s) from a trusted "
+		    "client: passed untouched", m->qid, KEYS_H_DELIVERY);
+		mlfi_reset(conn);
+		return (SMFIS_CONTINUE);
+	}
+	if (m->loops >= 2) {
+		log_warnx("%s: mail loop: the message carries %s %d times "
+		    "(it went round through mailacd and a mailbox); not "
+		    "routed again, sender=%s", m->qid, KEYS_H_LOOP, m->loops,
+		    m->sender);
+		if (mlfi_strip(ctx, m) != 0)
+			return (mlfi_tempfail(ctx, conn));
+		mlfi_reset(conn);
+		return (SMFIS_CONTINUE);
+	}
 	if (inb_finish(m, err, sizeof(err)) != 0) {
 		log_errx("%s: %s; tempfail", m->qid, err);
 		return (mlfi_tempfail(ctx, conn));
 	}
-	if (handoff_send(conn->conf->pool, m, conn->conf->cfg->milter.dedup_ttl,
-	    conn->conf->cfg->milter.thread_ttl,
+	if (handoff_send(conn->conf->pool, m, conn->conf->cfg,
 	    &nnew, err, sizeof(err)) != RDS_OK) {
 		if (conn->conf->cfg->milter.on_redis_failure ==
 		    CFG_FAIL_TEMPFAIL) {
@@ -633,7 +691,17 @@ mlfi_eom(SMFICTX *ctx)
 	}
 	for (i = 0; i < m->nrcpts; i++) {
 		const struct inb_rcpt *r = &m->rcpts[i];
-		char	*stamp = inb_stamp(r);
+		char	*stamp;
+
+		if (r->limited) {
+			log_warnx("%s: %s sent more than %d messages this hour "
+			    "(milter.sender_rate_limit): not routed, address=%s",
+			    m->qid, m->sender,
+			    conn->conf->cfg->milter.sender_rate_limit,
+			    r->address);
+			continue;
+		}
+		stamp = inb_stamp(r);
 
 		if (stamp == NULL ||
 		    smfi_addheader(ctx, HDR_INTERACTION, stamp) != MI_SUCCESS) {
@@ -649,7 +717,8 @@ mlfi_eom(SMFICTX *ctx)
 		log_info("%s: interaction %s%s org=%s queue=%s address=%s "
 		    "match=%s sender=%s%s%s", m->qid, r->id,
 		    r->reply ? (r->token_id[0] ? " (reply, token)" :
-		    " (reply)") : "", r->org->id,
+		    " (reply)") : r->merged ? " (merged: new thread)" : "",
+		    r->org->id,
 		    r->route->queue, r->address, r->match, m->sender,
 		    m->auto_reason ? " auto=" : "",
 		    m->auto_reason ? m->auto_reason : "");

@@ -277,6 +277,40 @@ out_may_send_as(const struct cfg_agent *g, const struct cfg_address *ca)
 	return (0);
 }
 
+/* out_channel - the next channel address the agent may send as: the
+ * enabled outbound addresses of its organisation whose queue it serves */
+const struct cfg_address *
+out_channel(const struct out_msg *m, const struct cfg *cfg, size_t *it)
+{
+	const struct cfg_org *o;
+	size_t	i, j, n = 0;
+
+	(void)cfg;
+	if (m->agent == NULL || (o = m->agent->org) == NULL)
+		return (NULL);
+	for (i = 0; i < o->ndomains; i++)
+		for (j = 0; j < o->domains[i].naddresses; j++)
+			if (n++ == *it) {
+				(*it)++;
+				if (out_may_send_as(m->agent,
+				    &o->domains[i].addresses[j]))
+					return (&o->domains[i].addresses[j]);
+			}
+	return (NULL);
+}
+
+/* out_adopt - the agent's own mail leaves as channel address CA */
+int
+out_adopt(struct out_msg *m, const struct cfg_address *ca)
+{
+	m->own = 0;
+	m->adopted = 1;
+	m->from = ca;
+	if (out_signer(m) != 0 && m->dkim == NULL && m->err[0] != '\0')
+		m->failed = 1;
+	return (0);
+}
+
 /* out_resolve - which address an agent sends as */
 int
 out_resolve(struct out_msg *m, const struct cfg *cfg)
@@ -372,7 +406,7 @@ out_decide(struct out_msg *m, const struct cfg *cfg)
 	ours = (from != NULL && nfrom == 1 &&
 	    hdr_mailbox(from, mbox, sizeof(mbox)) == 0 &&
 	    out_same(cfg, mbox, a->address));
-	if (!ours && !a->rewrite_from)
+	if (!ours && !a->rewrite_from && !m->adopted)
 		return (out_refuse(m, from, nfrom));
 	if (!ours || a->display_name[0] != '\0') {
 		if ((m->new_from = hdr_format_mailbox(a->display_name,

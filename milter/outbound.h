@@ -29,6 +29,9 @@ struct out_msg {
 					   sent as (an agent's: once the From
 					   header is known) */
 	const struct cfg_agent *agent;	/* the agent who sends, or NULL */
+	int	adopted;	/* an agent's own mail that answers one of
+				   their queues' interactions: sent as the
+				   channel address (From rewritten) */
 	int	own;		/* an agent as their workplace address:
 				   passed untouched */
 	char	jobid[64];
@@ -53,6 +56,15 @@ struct out_msg {
 
 /* out_init - the DKIM library, once at start-up; 0 or -1 */
 int	out_init(void);
+
+/* out_channel - the next channel address (*IT starts at 0) agent
+ * M->agent may send as, or NULL */
+const struct cfg_address *out_channel(const struct out_msg *m,
+		    const struct cfg *cfg, size_t *it);
+
+/* out_adopt - send M, an agent's own mail that answers an interaction of
+ * channel address CA, as CA's mail; 0 or -1 */
+int	out_adopt(struct out_msg *m, const struct cfg_address *ca);
 
 /* out_shutdown - free the DKIM library */
 void	out_shutdown(void);
