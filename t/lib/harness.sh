@@ -1040,3 +1040,49 @@ stop_noop_milter() {
 }
 
 t_setup
+
+# --- DNS ------------------------------------------------------------------------
+
+# start_dns - ARGS...: a private dnsmasq answering on 127.0.0.1, UDP and
+# TCP, from its command line only (ARGS: --txt-record=, --mx-host=,
+# --cname=, --host-record=, --local=/zone/, --server=/zone/ADDR#PORT ...),
+# as the user running the test; no resolv.conf, hosts file, DHCP or
+# configuration file.  Sets DNS_PORT, DNS_SERVER (ADDR@PORT, as dns.h
+# wants it), DNS_PID and DNS_LOG (every query is logged there)
+start_dns() {
+	mkdir -p "$T_TMP/dns"
+	DNS_LOG=$T_TMP/dns/dnsmasq.log
+	# free_port knows TCP only: a busy UDP port makes dnsmasq exit, and
+	# another port is tried
+	for _try in 1 2 3 4 5; do
+		DNS_PORT=$(free_port)
+		spawn dns "$DNS_LOG" dnsmasq --keep-in-foreground \
+		    --conf-file=/dev/null --user="$(id -un)" \
+		    --port="$DNS_PORT" --listen-address=127.0.0.1 \
+		    --bind-interfaces --no-resolv --no-hosts --no-poll \
+		    --pid-file="$T_TMP/dns/dnsmasq.pid" --log-facility=- \
+		    --log-queries "$@"
+		DNS_PID=$SPAWNED_PID
+		DNS_SERVER=127.0.0.1@$DNS_PORT
+		# every socket is bound before the first is served, and
+		# queries wait in their buffers: TCP listening means ready
+		wait_for 10 t_dns_up "$DNS_PID" "$DNS_PORT"
+		if t_alive "$DNS_PID"; then
+			port_listening "$DNS_PORT" && return 0
+			break
+		fi
+		t_reap "$DNS_PID"
+		t_forget "$DNS_PID"
+	done
+	diag "dnsmasq did not listen on 127.0.0.1:$DNS_PORT" \
+	    "$(tail -n 20 "$DNS_LOG")"
+	return 1
+}
+
+# t_dns_up - PID PORT: dnsmasq PID listens on PORT, or died (start_dns
+# tells which)
+t_dns_up() {
+	t_alive "$1" || return 0
+	port_listening "$2" && return 0
+	return 1
+}
