@@ -32,6 +32,7 @@ struct status_queue {
 	long long t_within;
 	long long t_closed;
 	long long t_wait_ms;
+	long long t_failed;		/* resends given up (forward mode) */
 };
 
 /* One organisation's summary. */
@@ -49,6 +50,9 @@ struct status_org {
 	long long ingest;
 	int	has_group;		/* the "routers" group exists */
 	long long pending;		/* read by a router, not acknowledged */
+	int	forward;		/* some queue resends to agents */
+	long long retrying;		/* SCARD retrying */
+	long long failed;		/* resends given up today */
 };
 
 /* status_day - the UTC date of the run's clock, YYYY-MM-DD */
@@ -164,6 +168,7 @@ status_queue(struct ctl *ctl, const char *org, const char *name,
 	q->t_within = status_stat(r, "within");
 	q->t_closed = status_stat(r, "closed");
 	q->t_wait_ms = status_stat(r, "wait_ms");
+	q->t_failed = status_stat(r, "delivery_failed");
 	freeReplyObject(r);
 	return (0);
 }
@@ -252,7 +257,18 @@ status_read(struct ctl *ctl, struct status_org *so)
 			return (st);
 		so->waiting += so->q[k].qi.waiting;
 		so->assigned += so->q[k].assigned;
+		so->failed += so->q[k].t_failed;
+		if (so->org->queues[k].delivery == CFG_DELIVERY_FORWARD)
+			so->forward = 1;
 	}
+	if (keys_fmt(key, sizeof(key), KEYS_FMT_RETRYING, so->org->id) != 0)
+		return (EX_SOFTWARE);
+	if ((r = ctl_command(ctl, &st, "SCARD", key, "SCARD %s", key)) == NULL)
+		return (st);
+	st = ctl_int(ctl, r, "SCARD", key, &so->retrying);
+	freeReplyObject(r);
+	if (st != 0)
+		return (st);
 	if ((st = status_agents(ctl, so)) != 0)
 		return (st);
 	if (keys_fmt(key, sizeof(key), KEYS_FMT_DEAD, so->org->id) != 0 ||
@@ -303,7 +319,10 @@ status_json_queue(struct ctl *ctl, struct jw *j, const struct cfg_queue *cq,
 	jw_int(j, "within", q->t_within);
 	jw_int(j, "closed", q->t_closed);
 	jw_int(j, "wait_ms", q->t_wait_ms);
+	jw_int(j, "delivery_failed", q->t_failed);
 	jw_close(j, '}');
+	jw_string(j, "delivery", cq->delivery == CFG_DELIVERY_FORWARD ?
+	    "forward" : "notify");
 	jw_close(j, '}');
 }
 
@@ -332,6 +351,10 @@ status_json(struct ctl *ctl, struct jw *j, const struct status_org *so)
 		status_json_queue(ctl, j, &so->org->queues[k], &so->q[k]);
 	jw_close(j, ']');
 	jw_int(j, "dead", so->dead);
+	jw_open(j, "deliveries", '{');
+	jw_int(j, "retrying", so->retrying);
+	jw_int(j, "failed_today", so->failed);
+	jw_close(j, '}');
 	jw_open(j, "ingest", '{');
 	jw_int(j, "length", so->ingest);
 	if (so->has_group) {
@@ -409,6 +432,9 @@ status_text(struct ctl *ctl, const struct status_org *so)
 	fprintf(fp, "  assigned       %lld\n", so->assigned);
 	status_agents_line(fp, so);
 	fprintf(fp, "  dead-lettered  %lld\n", so->dead);
+	if (so->forward || so->retrying > 0 || so->failed > 0)
+		fprintf(fp, "  deliveries     %lld retrying, %lld failed today "
+		    "(back to their queue)\n", so->retrying, so->failed);
 	fprintf(fp, "  ingest         %lld entr%s; ", so->ingest,
 	    so->ingest == 1 ? "y" : "ies");
 	if (so->has_group)
