@@ -15,7 +15,8 @@ static const char conf[] =
     "organizations = (\n"
     " { id = \"acme\";\n"
     "   queues = ( { name = \"support\"; }, { name = \"billing\"; },\n"
-    "              { name = \"sales\"; } );\n"
+    "              { name = \"sales\"; delivery = \"forward\";\n"
+    "                new_thread = \"merge\"; } );\n"
     "   domains = (\n"
     "    { name = \"example.com\";\n"
     "      catch_all = { queue = \"support\"; };\n"
@@ -92,6 +93,74 @@ message(struct inb_msg *m, const struct cfg *cfg, const char *mid,
 	inb_header(m, "Subject", "=?UTF-8?Q?caf=C3=A9?=");
 	inb_eoh(m);
 	inb_body(m, (const unsigned char *)body, strlen(body));
+}
+
+/* copies - the copy kept for forward queues: CRLF, foreign X-MailACD-*
+ * headers out but the loop marker in, the body byte for byte; only the
+ * header section past the limit; nothing for other queues */
+static void
+copies(const struct cfg *cfg)
+{
+	static const char want[] =
+	    "From: Ana <ana@example.net>\r\n"
+	    "Subject: a folded\r\n\tsubject\r\n"
+	    "X-MailACD-Loop: acme\r\n"
+	    "\r\n"
+	    "body \xc3\xa9\r\nno final newline";
+	struct inb_msg m = { 0 };
+	char	cust[256];
+
+	inb_reset(&m);
+	inb_sender(&m, "<bounce@example.net>");
+	inb_rcpt(&m, cfg, "<sales+eu@example.com>");
+	ok(m.rcpts[0].forward && m.rcpts[0].merge,
+	    "sales: forward mode, merging new threads");
+	inb_capture(&m, 1000);
+	ok(m.capture, "a copy is kept for a forward queue");
+	inb_header(&m, "From", "Ana <ana@example.net>");
+	inb_header(&m, "X-MailACD-Interaction", "forged");
+	inb_header(&m, "Subject", "a folded\n\tsubject");
+	inb_header(&m, "X-MailACD-Loop", "acme");
+	inb_header(&m, "x-mailacd-delivery", "forged");
+	ok(inb_eoh(&m) == 0, "end of headers");
+	inb_body(&m, (const unsigned char *)"body \xc3\xa9\r\n", 9);
+	inb_body(&m, (const unsigned char *)"no final newline", 16);
+	is_int((long)m.loops, 1, "one loop marker counted");
+	is_int((long)m.delivery, 1, "X-MailACD-Delivery counted, any case");
+	ok(m.copy_complete, "the copy is complete");
+	is_int((long)m.copy_len, (long)sizeof(want) - 1, "copy length");
+	ok(m.copy != NULL && memcmp(m.copy, want, sizeof(want) - 1) == 0,
+	    "CRLF header lines (folding kept), our headers out but the loop "
+	    "marker, the body byte for byte");
+	ok(inb_customer(&m, cust, sizeof(cust)) == 0 &&
+	    strcmp(cust, "ana@example.net") == 0,
+	    "the customer is the From address");
+	inb_body(&m, (const unsigned char *)"x", 1);
+	{
+		char	big[1000];
+
+		memset(big, 'x', sizeof(big));
+		inb_body(&m, (const unsigned char *)big, sizeof(big));
+	}
+	ok(!m.copy_complete, "past the limit the copy is incomplete");
+	is_int((long)m.copy_len, (long)m.copy_hdr,
+	    "... and holds the header section only");
+	is_int((long)m.copy_hdr, 82, "the header section ends after the "
+	    "blank line");
+	inb_reset(&m);
+
+	inb_sender(&m, "<Bounce@Example.NET>");
+	inb_rcpt(&m, cfg, "<support@example.com>");
+	inb_capture(&m, 1000);
+	ok(!m.capture, "no copy for a notify queue");
+	ok(inb_customer(&m, cust, sizeof(cust)) == 0 &&
+	    strcmp(cust, "bounce@example.net") == 0,
+	    "without From the customer is the envelope sender, lower case");
+	inb_reset(&m);
+	inb_sender(&m, "<>");
+	ok(inb_customer(&m, cust, sizeof(cust)) != 0,
+	    "the null sender without From is nobody");
+	inb_reset(&m);
 }
 
 /* longest_stamp - the largest route the configuration allows still makes
@@ -171,6 +240,7 @@ main(void)
 		return (done_testing());
 	}
 
+	copies(cfg);
 	match_is(cfg, "<support@example.com>", 1, "support@example.com",
 	    "address");
 	match_is(cfg, "<SUPPORT@EXAMPLE.COM>", 1, "support@example.com",
