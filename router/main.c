@@ -3,7 +3,8 @@
  * The router writes the roster to Redis (roster.c), takes the milter's
  * hand-off and queues or assigns each interaction (ingest.c); assignment
  * itself is the function library in Redis (common/mailacd.lua), which
- * mailacdctl calls too.  Conventions follow
+ * mailacdctl calls too.  For queues in forward mode a thread resends the
+ * customers' messages to the agents (deliver.c).  Conventions follow
  * mailacd-milter: -c file, -n, -f, -u user[:group], -P pidfile, -V, -d. */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,10 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <hiredis.h>
 
 #include "cfg.h"
 #include "daemon.h"
+#include "deliver.h"
 #include "ingest.h"
 #include "log.h"
 #include "rds.h"
@@ -79,6 +82,7 @@ main(int argc, char **argv)
 	const char *file = CFG_DEFAULT_FILE, *pidfile = NULL, *user = NULL;
 	char	consumer[256], err[512], host[200];
 	int	ch, check = 0, foreground = 0, debug = 0, down = 0, n;
+	int	delivering = 0;
 	long long backoff = 250, next_claim = 0;
 	struct sigaction sa;
 	struct daemon_user du = { 0, 0, NULL };
@@ -140,6 +144,9 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* before any thread: the delivery thread submits with libcurl */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		log_fatal(EX_OSERR, "libcurl: initialisation failed");
 
 	if (cfg->router.consumer != NULL)
 		snprintf(consumer, sizeof(consumer), "%s", cfg->router.consumer);
@@ -172,6 +179,10 @@ main(int argc, char **argv)
 					log_errx("reload refused: out of memory");
 					continue;
 				}
+				/* it starts again with the new configuration
+				 * after the next set-up */
+				deliver_stop();
+				delivering = 0;
 				rds_put(pool, c, 1);
 				c = NULL;
 				rds_pool_free(pool);
@@ -207,6 +218,10 @@ main(int argc, char **argv)
 			down = 0;
 			backoff = 250;
 			next_claim = main_now_ms() + cfg->router.claim_idle_ms / 2;
+			if (!delivering) {
+				(void)deliver_start(cfg, consumer);
+				delivering = 1;
+			}
 		}
 		if (main_now_ms() >= next_claim) {
 			if (ingest_recover(c, cfg, consumer, &n, err,
@@ -224,11 +239,13 @@ broken:
 		c = NULL;
 	}
 	log_info("mailacd-router stopping");
+	deliver_stop();
 	rds_put(pool, c, 1);
 	rds_pool_free(pool);
 	cfg_unref(cfg);
 	if (pidfile != NULL)
 		(void)unlink(pidfile);
 	free(du.name);
+	curl_global_cleanup();
 	return (0);
 }
