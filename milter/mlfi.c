@@ -723,6 +723,9 @@ mlfi_eom(SMFICTX *ctx)
 		    m->auto_reason ? " auto=" : "",
 		    m->auto_reason ? m->auto_reason : "");
 	}
+	for (i = 0; i < m->nrcpts; i++)
+		if (m->rcpts[i].limited)
+			nnew++;		/* not recorded, not a retry either */
 	if (nnew < (int)m->nrcpts)
 		log_info("%s: %d of %zu interactions were already recorded "
 		    "(MTA retry); ids reused", m->qid, (int)m->nrcpts - nnew,
