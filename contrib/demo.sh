@@ -2,7 +2,9 @@
 # demo.sh - mailacd in two minutes: a private Redis, Postfix, smtp-sink,
 # mailacd-milter and mailacd-router on free loopback ports, a handful of
 # customer mails in, the routing decisions out, three agents logging in and
-# getting their work, a close and a customer's reply.
+# finding their work in their own Maildirs (forward mode), an agent's reply
+# from their mail client going out as the channel, the customer's answer
+# landing with the same agent, a close.
 #
 # Usage: make demo     (or: MAILACD_BUILD=$PWD/build sh contrib/demo.sh)
 #        DEMO_KEEP=1 make demo   leaves everything running and says how to
@@ -61,11 +63,30 @@ awk -v port="$REDIS_PORT" -v sock="$T_MSOCK" '
 	{ print }' "$T_TOP/conf/mailacd.conf" >"$MILTER_CONF"
 grep -q "port = $REDIS_PORT;" "$MILTER_CONF" ||
     die "could not set the Redis port in $MILTER_CONF"
+# forward mode: every queue of acme resends customers' mail to the agents
+sed -i 's/^\([[:space:]]*id = "acme";.*\)$/\1\n    delivery = "forward";/' "$MILTER_CONF"
+grep -q 'delivery = "forward";' "$MILTER_CONF" ||
+    die "could not set forward mode in $MILTER_CONF"
 CHECK=$("$MILTER" -n -c "$MILTER_CONF" 2>&1) ||
     die "configuration check failed: $CHECK"
 
 start_milter "$T_MSOCK" "$MILTER_CONF" || die "cannot start mailacd-milter"
+# the agents' mailboxes: Maildirs under $MAILDIRS (Postfix virtual delivery)
+MAILDIRS=$T_TMP/maildirs
+mkdir -p "$MAILDIRS"
+chown postfix "$MAILDIRS"
+PF_EXTRA_MAIN="virtual_mailbox_domains = corp.example.com
+virtual_mailbox_base = $MAILDIRS
+virtual_mailbox_maps = inline:{ alice@corp.example.com=alice/, bruno@corp.example.com=bruno/, chen@corp.example.com=chen/ }
+virtual_uid_maps = static:$(id -u postfix)
+virtual_gid_maps = static:$(id -g postfix)"
 start_postfix "$MILTER_PF" || die "cannot start the private Postfix"
+# the router resends through this Postfix (a trusted network in the file)
+printf '\ndelivery = { relay = "smtp://127.0.0.1:%s"; retry_min = 1; retry_max = 5; };\n' \
+    "$SMTP_PORT" >>"$MILTER_CONF"
+CHECK=$("$MILTER" -n -c "$MILTER_CONF" 2>&1) ||
+    die "configuration check failed: $CHECK"
+kill -HUP "$MILTER_PID"
 ROUTER_LOG=$T_TMP/router.log
 spawn router "$ROUTER_LOG" "$MAILACD_BUILD/mailacd-router" -f -c "$MILTER_CONF"
 ROUTER_PID=$SPAWNED_PID
@@ -75,6 +96,7 @@ echo "Postfix smtpd  127.0.0.1:$SMTP_PORT  (config $PF_CONF)"
 echo "mailacd-milter $MILTER_SOCKET  (config $MILTER_CONF: $CHECK)"
 echo "mailacd-router pid $ROUTER_PID  (log $ROUTER_LOG)"
 echo "smtp-sink      127.0.0.1:$SINK_PORT  (every delivered message dumped in $SINK_DIR)"
+echo "agents' Maildirs $MAILDIRS/{alice,bruno,chen}  (mutt -f $MAILDIRS/alice)"
 hr
 
 # --- mail --------------------------------------------------------------------
@@ -248,26 +270,83 @@ echo "\$ mailacdctl agents"
 $CTL agents | sed 's/^/  /'
 hr
 
-# --- closing, and a customer's reply ---------------------------------------------
+# --- the agents' mailboxes ------------------------------------------------------
+# nbox AGENT - messages in the agent's Maildir
+nbox() { ls "$MAILDIRS/$1/new" 2>/dev/null | grep -c .; }
+boxes_filled() {
+	_want=$(rcli EVAL 'local n = 0
+	    for _, a in ipairs({"alice", "bruno", "chen"}) do
+	      n = n + redis.call("SCARD", KEYS[1] .. a .. ":ix") end
+	    return n' 1 'mailacd:{acme}:agent:')
+	[ $(($(nbox alice) + $(nbox bruno) + $(nbox chen))) -ge "$_want" ]
+}
+wait_for 20 boxes_filled || echo "(not every resent copy has arrived yet)"
+echo "Forward mode: each agent finds the customers' messages in their own Maildir,"
+echo "as sent (From, Subject, Message-ID, body intact) behind a Resent-* block:"
+for a in alice bruno chen; do
+	echo
+	echo "  $MAILDIRS/$a/new:"
+	for f in $(ls -1tr "$MAILDIRS/$a/new" 2>/dev/null); do
+		_id=$(msg_header "$MAILDIRS/$a/new/$f" X-MailACD-Interaction | sed 's/[[:space:]]*;.*//')
+		printf '    %-40s From: %s\n' "$(subj "$_id" | cut -c1-40)" \
+		    "$(rcli HGET "mailacd:{acme}:ix:$_id" from)"
+	done
+done
 MARY=$(msg_header "$(sink_find "demo1.$RUN@customer.example" | sed 1q)" X-MailACD-Interaction | sed 's/[[:space:]]*;.*//')
-echo "alice answers Mary and closes it; she takes the next waiting interaction at once:"
+MAGENT=$(rcli HGET "mailacd:{acme}:ix:$MARY" agent)
+MFILE=$(grep -l "^Message-ID: <demo1.$RUN@customer.example>" "$MAILDIRS"/*/new/* 2>/dev/null | sed 1q)
+if [ -n "$MFILE" ]; then
+	echo
+	echo "Mary's message in $MAGENT's Maildir, its first headers:"
+	msg_headers "$MFILE" | sed -n '1,14p' | grep -v '^Received:' | cut -c1-100 | sed 's/^/    /'
+fi
+hr
+
+# --- an agent answers from their mail client --------------------------------------
+AADDR=$(rcli HGET "mailacd:{acme}:agent:$MAGENT" address)
+echo "$MAGENT answers Mary from their mail client (From: $AADDR,"
+echo "In-Reply-To: Mary's Message-ID), through the relay:"
+{
+	echo "From: $MAGENT <$AADDR>"
+	echo "To: Mary Major <mary@customer.example>"
+	echo "Subject: Re: My order #1234 has not arrived"
+	echo "Date: $(date -R)"
+	echo "Message-ID: <answer1.$RUN@corp.example.com>"
+	echo "In-Reply-To: <demo1.$RUN@customer.example>"
+	echo "References: <demo1.$RUN@customer.example>"
+	echo
+	echo "Sorry about that, Mary: it left our warehouse today."
+} >"$T_TMP/answer1.eml"
+send_mail "$T_TMP/answer1.eml" "$AADDR" mary@customer.example
+printf '  %s\n' "$(swaks_final_reply)"
+answered() { [ -n "$(sink_find "answer1.$RUN@corp.example.com")" ]; }
+wait_for 15 answered || echo "(the answer has not reached the sink yet)"
+A1=$(sink_find "answer1.$RUN@corp.example.com" | sed 1q)
+echo "What Mary receives (the milter sent it as the channel and recorded it):"
+for h in From Reply-To To Subject In-Reply-To; do
+	printf '    %s: %s\n' "$h" "$(msg_header "$A1" "$h")"
+done
+echo "  interaction $MARY: replies=$(rcli HGET "mailacd:{acme}:ix:$MARY" replies)" \
+    "last_reply_by=$(rcli HGET "mailacd:{acme}:ix:$MARY" last_reply_by)"
+echo
+echo "Mary answers that reply; it lands in $MAGENT's Maildir as the same interaction:"
+NB=$(nbox "$MAGENT")
+mail "Mary Major <mary@customer.example>" "$(msg_header "$A1" Reply-To)" \
+    "Re: Re: My order #1234 has not arrived" "Great, thank you!" \
+    "In-Reply-To: <answer1.$RUN@corp.example.com>
+References: <demo1.$RUN@customer.example> <answer1.$RUN@corp.example.com>"
+more_mail() { [ "$(nbox "$MAGENT")" -gt "$NB" ]; }
+if wait_for 20 more_mail; then
+	F=$(ls -1tr "$MAILDIRS/$MAGENT/new" | tail -n 1)
+	printf '    %s  %s\n' "$(msg_header "$MAILDIRS/$MAGENT/new/$F" Subject)" \
+	    "$(msg_header "$MAILDIRS/$MAGENT/new/$F" X-MailACD-Interaction | cut -c1-60)"
+else
+	echo "    (not delivered yet: see $ROUTER_LOG)"
+fi
+echo
+echo "$MAGENT closes it and takes the next waiting interaction at once:"
 echo "\$ mailacdctl interaction close $MARY"
 $CTL interaction close "$MARY" | sed 's/^/  /'
-echo
-echo "Mary replies to the thread (In-Reply-To: <demo1.$RUN@customer.example>):"
-mail "Mary Major <mary@customer.example>" "support@example.com" \
-    "Re: My order #1234 has not arrived" "Thanks! It arrived today." \
-    "In-Reply-To: <demo1.$RUN@customer.example>
-References: <demo1.$RUN@customer.example>"
-reply_seen() { [ "$(rcli HGET "mailacd:{acme}:ix:$MARY" followups)" = 1 ]; }
-wait_for 15 reply_seen || echo "(the router has not seen the reply yet)"
-st=$(rcli HGET "mailacd:{acme}:ix:$MARY" state)
-if [ "$st" = assigned ]; then
-	echo "  same interaction $MARY, back with $(rcli HGET "mailacd:{acme}:ix:$MARY" agent)"
-else
-	echo "  same interaction $MARY; alice is at capacity, so it waits in support"
-	echo "  with its original score and goes to the next agent who frees up"
-fi
 echo
 echo "\$ mailacdctl status"
 $CTL status | sed 's/^/  /'
@@ -279,6 +358,7 @@ DEMO_KEEP=1: everything stays up.
   send:    swaks --server 127.0.0.1 --port $SMTP_PORT --to support@example.com
   look:    redis-cli -p $REDIS_PORT XRANGE 'mailacd:{acme}:ingest' - +
            ls $SINK_DIR;  tail $MILTER_LOG;  tail $T_TMP/postfix/maillog
+  agents:  mutt -f $MAILDIRS/alice   (bruno, chen)
   reload:  edit $MILTER_CONF; kill -HUP $MILTER_PID
   queues:  redis-cli -p $REDIS_PORT ZRANGE 'mailacd:{acme}:queue:support' 0 -1
   operate: $CTL status | agents | watch
