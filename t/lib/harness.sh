@@ -882,6 +882,7 @@ redis = {
 milter = {
 	socket = "$MILTER_SOCKET";
 	on_redis_failure = "tempfail";
+	sender_rate_limit = ${MILTER_SENDER_RATE_LIMIT:-60};
 };
 ${5:-}
 organizations = (
