@@ -71,6 +71,21 @@ static const struct cfg_enum cfg_starttls_names[] = {
 	{ NULL, 0 }
 };
 
+static const struct cfg_enum cfg_kind_names[] = {
+	{ "contact-center", CFG_KIND_CONTACT_CENTER },
+	{ "campaign", CFG_KIND_CAMPAIGN },
+	{ "notification", CFG_KIND_NOTIFICATION },
+	{ NULL, 0 }
+};
+
+static const struct cfg_enum cfg_inbound_names[] = {
+	{ "mx", CFG_INBOUND_MX },
+	{ "redirect", CFG_INBOUND_REDIRECT },
+	{ "hosted", CFG_INBOUND_HOSTED },
+	{ "hosted-redirect", CFG_INBOUND_HOSTED_REDIRECT },
+	{ NULL, 0 }
+};
+
 static const struct cfg_key cfg_redis_keys[] = {
 	{ .name = "host", .type = CFG_T_STR, .min = 1, .max = CFG_DOMAIN_MAX,
 	  .sdef = "127.0.0.1", .off = offsetof(struct cfg_redis, host),
@@ -185,6 +200,37 @@ static const struct cfg_key cfg_delivery_keys[] = {
 	{ .name = NULL }
 };
 
+static const struct cfg_key cfg_dns_keys[] = {
+	{ .name = "verification_secret", .type = CFG_T_STR,
+	  .flags = CFG_K_SECRET, .min = 16, .max = 1024,
+	  .off = offsetof(struct cfg_dns, verification_secret) },
+	{ .name = "server", .type = CFG_T_STR, .min = 1, .max = 64,
+	  .off = offsetof(struct cfg_dns, server),
+	  .check = cfg_check_dns_server },
+	{ .name = "timeout_ms", .type = CFG_T_INT, .min = 100, .max = 30000,
+	  .idef = 2000, .off = offsetof(struct cfg_dns, timeout_ms) },
+	{ .name = "mx_hosts", .type = CFG_T_STRS, .min = 1,
+	  .max = CFG_DOMAIN_MAX, .nmax = 16,
+	  .off = offsetof(struct cfg_dns, mx_hosts),
+	  .noff = offsetof(struct cfg_dns, nmx_hosts),
+	  .check = cfg_check_domain },
+	{ .name = "spf", .type = CFG_T_STR, .min = 1, .max = 2048,
+	  .off = offsetof(struct cfg_dns, spf), .check = cfg_check_spf },
+	{ .name = "bounce_target", .type = CFG_T_STR, .min = 1,
+	  .max = CFG_DOMAIN_MAX, .off = offsetof(struct cfg_dns, bounce_target),
+	  .check = cfg_check_domain },
+	{ .name = "hosted_domain", .type = CFG_T_STR, .min = 1,
+	  .max = CFG_DOMAIN_MAX, .off = offsetof(struct cfg_dns, hosted_domain),
+	  .check = cfg_check_domain },
+	{ .name = "recheck_interval", .type = CFG_T_INT, .flags = CFG_K_ZERO,
+	  .min = 300, .max = 2592000, .idef = 86400,
+	  .off = offsetof(struct cfg_dns, recheck_interval) },
+	{ .name = "activation_period", .type = CFG_T_INT, .min = 0,
+	  .max = 2592000, .idef = 7200,
+	  .off = offsetof(struct cfg_dns, activation_period) },
+	{ .name = NULL }
+};
+
 static const struct cfg_key cfg_dkim_keys[] = {
 	{ .name = "selector", .type = CFG_T_STR, .flags = CFG_K_REQUIRED,
 	  .min = 1, .max = 253, .off = offsetof(struct cfg_dkim, selector),
@@ -268,6 +314,16 @@ static const struct cfg_key cfg_domain_keys[] = {
 	{ .name = "bounce_domain", .type = CFG_T_STR, .min = 1,
 	  .max = CFG_DOMAIN_MAX, .off = offsetof(struct cfg_domain, bounce_domain),
 	  .check = cfg_check_domain },
+	{ .name = "kind", .type = CFG_T_ENUM, .idef = CFG_KIND_CONTACT_CENTER,
+	  .names = cfg_kind_names, .off = offsetof(struct cfg_domain, kind) },
+	{ .name = "inbound", .type = CFG_T_ENUM, .idef = CFG_INBOUND_MX,
+	  .names = cfg_inbound_names,
+	  .off = offsetof(struct cfg_domain, inbound) },
+	{ .name = "require_verification", .type = CFG_T_BOOL, .idef = 1,
+	  .off = offsetof(struct cfg_domain, require_verification) },
+	/* -1 (absent) is resolved from the kind in the second pass */
+	{ .name = "rate_limit", .type = CFG_T_INT, .min = 0, .max = 1000000,
+	  .idef = -1, .off = offsetof(struct cfg_domain, rate_limit) },
 	{ .name = "addresses", .type = CFG_T_LIST, .min = 0,
 	  .size = sizeof(struct cfg_address), .label = "address",
 	  .off = offsetof(struct cfg_domain, addresses),
@@ -327,6 +383,11 @@ static const struct cfg_key cfg_org_keys[] = {
 	{ .name = "delivery", .type = CFG_T_ENUM, .idef = CFG_DELIVERY_NOTIFY,
 	  .names = cfg_delivery_names,
 	  .off = offsetof(struct cfg_org, delivery) },
+	{ .name = "max_domains", .type = CFG_T_INT, .min = 0, .max = 1000000,
+	  .idef = 0, .off = offsetof(struct cfg_org, max_domains) },
+	{ .name = "max_addresses_per_domain", .type = CFG_T_INT, .min = 0,
+	  .max = 1000000, .idef = 0,
+	  .off = offsetof(struct cfg_org, max_addresses_per_domain) },
 	{ .name = "queues", .type = CFG_T_LIST, .flags = CFG_K_REQUIRED,
 	  .min = 1, .size = sizeof(struct cfg_queue), .label = "name",
 	  .off = offsetof(struct cfg_org, queues),
@@ -361,6 +422,8 @@ const struct cfg_key cfg_top_keys[] = {
 	  .off = offsetof(struct cfg, outbound), .sub = cfg_outbound_keys },
 	{ .name = "delivery", .type = CFG_T_GROUP,
 	  .off = offsetof(struct cfg, delivery), .sub = cfg_delivery_keys },
+	{ .name = "dns", .type = CFG_T_GROUP,
+	  .off = offsetof(struct cfg, dns), .sub = cfg_dns_keys },
 	{ .name = "organizations", .type = CFG_T_LIST,
 	  .flags = CFG_K_REQUIRED, .min = 1, .size = sizeof(struct cfg_org),
 	  .label = "id", .off = offsetof(struct cfg, orgs),
@@ -580,9 +643,11 @@ cfg_walk_int(struct cfg_load *ld, const struct cfg_key *k,
 	if (config_setting_type(s) != CONFIG_TYPE_INT ||
 	    !cfg_literal(ld, s, v, &v, txt, sizeof(txt)))
 		snprintf(txt, sizeof(txt), "%lld", v);
-	if (v < k->min || v > k->max) {
-		cfg_err(ld, s, NULL, txt, "must be between %lld and %lld",
-		    k->min, k->max);
+	if ((k->flags & CFG_K_ZERO) && v == 0)
+		;
+	else if (v < k->min || v > k->max) {
+		cfg_err(ld, s, NULL, txt, "must be %sbetween %lld and %lld",
+		    (k->flags & CFG_K_ZERO) ? "0 or " : "", k->min, k->max);
 		return;
 	}
 	cfg_set_int(obj, k->off, (int)v);
@@ -1201,6 +1266,32 @@ cfg_strategy_name(int strategy)
 		if (e->value == strategy)
 			return (e->name);
 	return ("?");
+}
+
+/* cfg_enum_name - the configuration word for VALUE in NAMES, or "?" */
+static const char *
+cfg_enum_name(const struct cfg_enum *names, int value)
+{
+	const struct cfg_enum *e;
+
+	for (e = names; e->name != NULL; e++)
+		if (e->value == value)
+			return (e->name);
+	return ("?");
+}
+
+/* cfg_kind_name - the configuration word for a domain's KIND */
+const char *
+cfg_kind_name(int kind)
+{
+	return (cfg_enum_name(cfg_kind_names, kind));
+}
+
+/* cfg_inbound_name - the configuration word for a domain's INBOUND */
+const char *
+cfg_inbound_name(int inbound)
+{
+	return (cfg_enum_name(cfg_inbound_names, inbound));
 }
 
 /* cfg_schema_walk - call FN for each setting of KEYS and below, PREFIX.name */

@@ -81,8 +81,40 @@ struct cfg_dkim {
 	int	bits;		/* RSA key size */
 };
 
+/* What a domain is for (seed 002: campaign and notification mail goes
+ * out from its own subdomain, never from the contact center's domain). */
+enum cfg_kind {
+	CFG_KIND_CONTACT_CENTER = 0,	/* agents and customers, both ways */
+	CFG_KIND_CAMPAIGN = 1,		/* outbound campaigns */
+	CFG_KIND_NOTIFICATION = 2	/* agentless notifications */
+};
+
+/* How inbound mail for a domain reaches the relay (seed 001, the four
+ * scenarios). */
+enum cfg_inbound {
+	CFG_INBOUND_MX = 0,		/* 1: the domain's MX is the relay */
+	CFG_INBOUND_REDIRECT = 1,	/* 2: the company's server keeps a copy
+					   and redirects to the relay */
+	CFG_INBOUND_HOSTED = 2,		/* 3: a subdomain of dns.hosted_domain,
+					   MX to the relay */
+	CFG_INBOUND_HOSTED_REDIRECT = 3	/* 4: 3, with the company's server
+					   keeping copies and redirecting */
+};
+
+/* Default sending rates (messages a minute) by kind, as the hosted
+ * products have them; 0: no limit. */
+#define CFG_RATE_CONTACT_CENTER	0
+#define CFG_RATE_NOTIFICATION	300
+#define CFG_RATE_CAMPAIGN	1200
+
 struct cfg_domain {
 	char	*name;		/* lower case */
+	int	kind;		/* enum cfg_kind */
+	int	inbound;	/* enum cfg_inbound */
+	int	require_verification;	/* outbound mail waits for the
+					   ownership record to be verified */
+	int	rate_limit;	/* outbound messages a minute, 0: none;
+				   resolved from the kind when not set */
 	struct cfg_dkim *dkim;	/* NULL: mail from it is not signed */
 	char	*bounce_domain;	/* envelope sender domain of outbound mail,
 				   NULL: unchanged */
@@ -155,6 +187,9 @@ struct cfg_org {
 	struct cfg_agent *agents;
 	size_t	nagents;
 	int	delivery;	/* enum cfg_delivery_mode: its queues' default */
+	int	max_domains;	/* quota: most domains, 0: unlimited */
+	int	max_addresses_per_domain;	/* quota: most addresses of one
+						   domain, 0: unlimited */
 	int	line;
 };
 
@@ -232,6 +267,28 @@ struct cfg_delivery {
 				   agent gets a notice */
 };
 
+/* The DNS side of domains: what "mailacdctl domain records" prints and
+ * "domain check" (and the router's re-check) asks for. */
+struct cfg_dns {
+	char	*verification_secret;	/* HMAC key of the ownership tokens
+					   (dtoken.h); secret; NULL: none */
+	char	*server;	/* "ADDR[@PORT]"; NULL: /etc/resolv.conf */
+	int	timeout_ms;	/* one try at one server */
+	char	**mx_hosts;	/* the relay's MX targets, lower case */
+	size_t	nmx_hosts;
+	char	*spf;		/* SPF record of bounce domains, "v=spf1 ..."
+				   NULL: none configured */
+	char	*bounce_target;	/* where campaign bounce CNAMEs point, lower
+				   case; NULL: none configured */
+	char	*hosted_domain;	/* the operator's domain of hosted
+				   subdomains, lower case; NULL: none */
+	int	recheck_interval;	/* seconds between the router's
+					   re-checks of verified domains;
+					   0: never */
+	int	activation_period;	/* seconds campaign mail is held after
+					   a domain first verifies */
+};
+
 struct cfg {
 	int	refs;
 	char	*file;
@@ -240,6 +297,7 @@ struct cfg {
 	struct cfg_router router;
 	struct cfg_outbound outbound;
 	struct cfg_delivery delivery;
+	struct cfg_dns dns;
 	int	local_part_case_sensitive;
 	char	*subaddress_separators;	/* "" disables sub-addressing */
 	struct cfg_org *orgs;
@@ -303,6 +361,12 @@ char	*cfg_join(char *const *v, size_t n);
 
 /* cfg_strategy_name - "longest-idle", "least-busy" or "round-robin" */
 const char *cfg_strategy_name(int strategy);
+
+/* cfg_kind_name - "contact-center", "campaign" or "notification" */
+const char *cfg_kind_name(int kind);
+
+/* cfg_inbound_name - "mx", "redirect", "hosted" or "hosted-redirect" */
+const char *cfg_inbound_name(int inbound);
 
 /* cfg_errors_add - append one formatted error line */
 void	cfg_errors_add(struct cfg_errors *errs, const char *fmt, ...)

@@ -3,7 +3,9 @@
  * UTF-8), which the schema tables in cfg.c call during the first pass, and
  * the second pass, which checks what needs context (an address lies in its
  * domain, a route names a queue of its organisation, nothing is defined
- * twice) and builds the lookup index.  No I/O. */
+ * twice, a campaign domain is a subdomain, quotas hold) and builds the
+ * lookup index.  The only I/O: DKIM key files, and the Public Suffix List
+ * (dpsl.c, loaded once). */
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -26,6 +28,7 @@
 #include "addr.h"
 #include "cfg.h"
 #include "cfg_int.h"
+#include "dpsl.h"
 
 #define CFG_LOWER	"abcdefghijklmnopqrstuvwxyz"
 #define CFG_UPPER	"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -74,9 +77,12 @@ cfg_check_str(const struct cfg_key *k, const char *v, char *buf, size_t len)
 {
 	size_t	n = strlen(v);
 
-	if ((long long)n < k->min)
-		return (k->min == 1 ? "must not be empty" :
-		    "is too short");
+	if ((long long)n < k->min) {
+		if (k->min == 1)
+			return ("must not be empty");
+		snprintf(buf, len, "must be at least %lld bytes long", k->min);
+		return (buf);
+	}
 	if (k->max > 0 && (long long)n > k->max) {
 		snprintf(buf, len, "must be at most %lld bytes long", k->max);
 		return (buf);
@@ -164,6 +170,58 @@ cfg_check_relay(const char *v, char *buf, size_t len)
 	if (*e != '\0')
 		return ("must be smtp://HOST[:PORT] or smtps://HOST[:PORT] "
 		    "with nothing after");
+	return (NULL);
+}
+
+/* cfg_check_dns_server - a DNS server as dns_new() takes it: an IPv4 or
+ * IPv6 address (no brackets), optionally "@PORT" */
+const char *
+cfg_check_dns_server(const char *v, char *buf, size_t len)
+{
+	char	host[INET6_ADDRSTRLEN + 1], *end;
+	unsigned char bin[16];
+	const char *at;
+	size_t	hl;
+	long	port;
+
+	(void)buf;
+	(void)len;
+	at = strrchr(v, '@');
+	hl = at != NULL ? (size_t)(at - v) : strlen(v);
+	if (hl == 0 || hl >= sizeof(host))
+		goto bad;
+	memcpy(host, v, hl);
+	host[hl] = '\0';
+	if (inet_pton(AF_INET, host, bin) != 1 &&
+	    inet_pton(AF_INET6, host, bin) != 1)
+		goto bad;
+	if (at != NULL) {
+		errno = 0;
+		port = strtol(at + 1, &end, 10);
+		if (at[1] < '0' || at[1] > '9' || *end != '\0' || errno != 0 ||
+		    port < 1 || port > 65535)
+			return ("has a port that is not 1..65535");
+	}
+	return (NULL);
+bad:
+	return ("must be an IP address with an optional port after \"@\", "
+	    "such as \"192.0.2.53\" or \"127.0.0.1@5353\"");
+}
+
+/* cfg_check_spf - an SPF record: "v=spf1 " and printable ASCII */
+const char *
+cfg_check_spf(const char *v, char *buf, size_t len)
+{
+	const char *p;
+
+	(void)buf;
+	(void)len;
+	if (strncmp(v, "v=spf1 ", 7) != 0)
+		return ("must begin with \"v=spf1 \", such as \"v=spf1 "
+		    "a:mx.relay.example -all\"");
+	for (p = v; *p != '\0'; p++)
+		if (*p < ' ' || *p > '~')
+			return ("may contain only printable ASCII characters");
 	return (NULL);
 }
 
@@ -713,6 +771,69 @@ cfg_group_elem(const config_setting_t *l, size_t i)
 	return (e);
 }
 
+/* cfg_under - 1 if domain name A lies strictly under domain name B (both
+ * lower case) */
+static int
+cfg_under(const char *a, const char *b)
+{
+	size_t	la = strlen(a), lb = strlen(b);
+
+	return (la > lb + 1 && a[la - lb - 1] == '.' &&
+	    strcmp(a + la - lb, b) == 0);
+}
+
+/* cfg_check_domain_dns - the settings of domain D (group DE) about its
+ * DNS and its sending: the rate limit resolved from the kind, a hosted
+ * domain under dns.hosted_domain, a campaign or notification domain a
+ * subdomain by the Public Suffix List, the ownership secret, the address
+ * quota MAXADDR (0: none) */
+static void
+cfg_check_domain_dns(struct cfg_load *ld, struct cfg_domain *d,
+    const config_setting_t *de, int maxaddr)
+{
+	const struct cfg *cfg = ld->cfg;
+	const char *hd = cfg->dns.hosted_domain;
+	const config_setting_t *s;
+	char	show[CFG_SHOW_MAX + 16], why[512];
+	int	named;
+
+	if (d->rate_limit < 0)
+		d->rate_limit = d->kind == CFG_KIND_CAMPAIGN ?
+		    CFG_RATE_CAMPAIGN : d->kind == CFG_KIND_NOTIFICATION ?
+		    CFG_RATE_NOTIFICATION : CFG_RATE_CONTACT_CENTER;
+	named = d->name != NULL && addr_valid_domain(d->name);
+	if (named && (d->inbound == CFG_INBOUND_HOSTED ||
+	    d->inbound == CFG_INBOUND_HOSTED_REDIRECT) &&
+	    (s = config_setting_get_member(de, "inbound")) != NULL) {
+		if (hd == NULL)
+			cfg_err(ld, s, NULL, cfg_show(s, show, sizeof(show)),
+			    "needs dns.hosted_domain, the operator's domain "
+			    "that hosted subdomains live under");
+		else if (addr_valid_domain(hd) && !cfg_under(d->name, hd))
+			cfg_err(ld, s, NULL, cfg_show(s, show, sizeof(show)),
+			    "%s is not a subdomain of dns.hosted_domain (%s)",
+			    d->name, hd);
+	}
+	if (named && d->kind != CFG_KIND_CONTACT_CENTER &&
+	    (s = config_setting_get_member(de, "kind")) != NULL &&
+	    dpsl_check_subdomain(d->name, why, sizeof(why)) != 0)
+		cfg_err(ld, s, NULL, cfg_show(s, show, sizeof(show)), "%s", why);
+	/* verification is on once the operator has a secret for the
+	 * tokens: without one only an explicit "true" is a mistake */
+	if (d->require_verification && cfg->dns.verification_secret == NULL) {
+		if ((s = config_setting_get_member(de,
+		    "require_verification")) != NULL)
+			cfg_err(ld, s, NULL, "true", "needs "
+			    "dns.verification_secret (the key of the ownership "
+			    "tokens)");
+		d->require_verification = 0;
+	}
+	if (maxaddr > 0 && d->naddresses > (size_t)maxaddr &&
+	    (s = config_setting_get_member(de, "addresses")) != NULL)
+		cfg_err(ld, s, NULL, NULL, "%zu addresses, more than "
+		    "max_addresses_per_domain (%d)", d->naddresses, maxaddr);
+}
+
 /* cfg_check_org - check organisation O (group OS); its domains go to DV,
  * its addresses to AV */
 static void
@@ -772,7 +893,12 @@ cfg_check_org(struct cfg_load *ld, struct cfg_org *o,
 			cfg_check_address(ld, a, d, ae, av);
 			cfg_check_route(ld, &a->route, ae, qvp);
 		}
+		cfg_check_domain_dns(ld, d, de, o->max_addresses_per_domain);
 	}
+	if (o->max_domains > 0 && o->ndomains > (size_t)o->max_domains &&
+	    dl != NULL)
+		cfg_err(ld, dl, NULL, NULL, "%zu domains, more than "
+		    "max_domains (%d)", o->ndomains, o->max_domains);
 
 	gl = config_setting_get_member(os, "agents");
 	for (i = 0; i < o->nagents; i++) {
@@ -826,6 +952,13 @@ cfg_check_model(struct cfg_load *ld, const config_t *lc)
 	struct cfg_index *ix;
 	size_t	i;
 
+	for (i = 0; i < cfg->dns.nmx_hosts; i++)
+		if (cfg->dns.mx_hosts[i] != NULL)
+			cfg_lower(cfg->dns.mx_hosts[i]);
+	if (cfg->dns.bounce_target != NULL)
+		cfg_lower(cfg->dns.bounce_target);
+	if (cfg->dns.hosted_domain != NULL)
+		cfg_lower(cfg->dns.hosted_domain);
 	rs = config_lookup(lc, "redis");
 	if (rs != NULL && config_setting_type(rs) == CONFIG_TYPE_GROUP &&
 	    config_setting_get_member(rs, "host") != NULL &&

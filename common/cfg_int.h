@@ -33,6 +33,7 @@ enum cfg_type {
 #define CFG_K_REQUIRED	0x1	/* absence is an error */
 #define CFG_K_ALLOC	0x2	/* group held through a pointer, NULL if absent */
 #define CFG_K_SECRET	0x4	/* never repeat the value in a message */
+#define CFG_K_ZERO	0x8	/* INT: 0 (off) is allowed besides min..max */
 
 /* One allowed value of a CFG_T_ENUM setting. */
 struct cfg_enum {
@@ -172,6 +173,8 @@ const char *cfg_check_mailbox(const char *v, char *buf, size_t len);
 const char *cfg_check_cidr(const char *v, char *buf, size_t len);
 const char *cfg_check_selector(const char *v, char *buf, size_t len);
 const char *cfg_check_relay(const char *v, char *buf, size_t len);
+const char *cfg_check_dns_server(const char *v, char *buf, size_t len);
+const char *cfg_check_spf(const char *v, char *buf, size_t len);
 
 /* cfg_parse_cidr - "ADDRESS/BITS" (or a bare address) into N; 0 or -1 */
 int	cfg_parse_cidr(const char *v, struct cfg_net *n);

@@ -376,6 +376,11 @@ dns_query(struct dns *dns, const ldns_rdf *name, int type, ldns_pkt **pkt,
 	int	ok;
 
 	*pkt = NULL;
+	/* ldns marks a server that did not answer once as unreachable for
+	 * the life of the resolver: every lookup gives each its chance */
+	for (size_t i = 0; i < ldns_resolver_nameserver_count(dns->res); i++)
+		ldns_resolver_set_nameserver_rtt(dns->res, i,
+		    LDNS_RESOLV_RTT_MIN);
 	st = ldns_resolver_prepare_query_pkt(&q, dns->res, name,
 	    (ldns_rr_type)type, LDNS_RR_CLASS_IN, LDNS_RD);
 	if (st != LDNS_STATUS_OK)

@@ -140,4 +140,18 @@
 #define keys_fmt(buf, size, ...) \
 	(snprintf((buf), (size), __VA_ARGS__) >= (int)(size) ? -1 : 0)
 
+/* mailacd:{ORG}:domain:NAME - hash, the last DNS check of a configured
+ * domain (mailacdctl domain check; the router's re-check): status passed,
+ * failed or unchecked; checked_at (Unix ms); verified_at, when its
+ * ownership record first passed (HSETNX: kept); ownership ok, missing,
+ * wrong, unchecked or not-required; records "ownership=ok mx=missing ...";
+ * failed_records, the ids missing or wrong, space-separated */
+#define KEYS_FMT_DOMAIN		"mailacd:{%s}:domain:%s"
+#define KEYS_F_DOM_STATUS	"status"
+#define KEYS_F_DOM_CHECKED_AT	"checked_at"
+#define KEYS_F_DOM_VERIFIED_AT	"verified_at"
+#define KEYS_F_DOM_OWNERSHIP	"ownership"
+#define KEYS_F_DOM_RECORDS	"records"
+#define KEYS_F_DOM_FAILED	"failed_records"
+
 #endif

@@ -134,4 +134,14 @@ int	ctl_id_ok(const char *id);
 /* ctl_time - Unix milliseconds as local "YYYY-MM-DD HH:MM:SS +ZZZZ" */
 const char *ctl_time(int64_t ms, char *buf, size_t size);
 
+/* Exit status of "domain check" when nothing was missing or wrong but
+ * something could not be checked (EX_TEMPFAIL: try again later). */
+#define CTL_EX_UNCHECKED 75
+
+/* domain_cmd - "domain records [--json] [-o ORG] DOMAIN" and "domain check
+ * [--json] [-o ORG] [-s ADDR[@PORT]] DOMAIN | --all" (ctl/domain.c): main()
+ * loads the configuration and hands it every argument after "domain",
+ * options included; the exit status */
+int	domain_cmd(struct ctl *ctl, int argc, char **argv);
+
 #endif

@@ -28,22 +28,25 @@
 
 /* One command: its name and the function that runs it.  A command that
  * stands alone reads no configuration and parses its own options: those
- * after its name are its own, not mailacdctl's. */
+ * after its name are its own, not mailacdctl's.  So are those of a
+ * command with options of its own, which reads the configuration. */
 struct main_cmd {
 	const char *name;
 	int	(*run)(struct ctl *, int, char **);
 	int	alone;
+	int	own_opts;
 };
 
 static const struct main_cmd main_cmds[] = {
-	{ "queues", queue_cmd, 0 },
-	{ "status", status_cmd, 0 },
-	{ "agents", agents_cmd, 0 },
-	{ "agent", agent_cmd, 0 },
-	{ "interaction", ix_cmd, 0 },
-	{ "watch", watch_cmd, 0 },
-	{ "dkim", dkim_cmd, 1 },
-	{ NULL, NULL, 0 }
+	{ "queues", queue_cmd, 0, 0 },
+	{ "status", status_cmd, 0, 0 },
+	{ "agents", agents_cmd, 0, 0 },
+	{ "agent", agent_cmd, 0, 0 },
+	{ "interaction", ix_cmd, 0, 0 },
+	{ "watch", watch_cmd, 0, 0 },
+	{ "dkim", dkim_cmd, 1, 1 },
+	{ "domain", domain_cmd, 0, 1 },
+	{ NULL, NULL, 0, 0 }
 };
 
 #define MAIN_INTERVAL	2.0	/* watch: default seconds between refreshes */
@@ -63,6 +66,11 @@ usage(void)
 	    "       mailacdctl [--json] dkim genkey [-f] [-b bits] [-d dir] "
 	    "[-t rsa|ed25519]\n"
 	    "                  domain selector\n"
+	    "       mailacdctl [-c file] [--json] domain records [-o org] "
+	    "domain\n"
+	    "       mailacdctl [-c file] [--json] domain check [-o org] "
+	    "[-s addr[@port]]\n"
+	    "                  domain | --all\n"
 	    "  -c file      configuration (default %s)\n"
 	    "  -o org       this organisation only\n"
 	    "  -i seconds   watch: seconds between refreshes (default 2)\n"
@@ -95,7 +103,12 @@ usage(void)
 	    "(default\n"
 	    "                                  %s), print its DNS record; "
 	    "no\n"
-	    "                                  configuration needed\n",
+	    "                                  configuration needed\n"
+	    "  domain records DOMAIN           the DNS records DOMAIN must "
+	    "publish\n"
+	    "  domain check [-s addr[@port]] DOMAIN | --all\n"
+	    "                                  ask the DNS for them: ok, "
+	    "missing, wrong\n",
 	    CFG_DEFAULT_FILE, DKIM_DIR);
 	exit(EX_USAGE);
 }
@@ -244,10 +257,10 @@ main(int argc, char **argv)
 	ctl.interval = MAIN_INTERVAL;
 	/* A command that stands alone gets every argument after its name:
 	 * "+" stops getopt_long() there instead of permuting. */
-	alone = (word = main_word(argc, argv)) != NULL &&
-	    (cmd = main_find(word)) != NULL && cmd->alone;
-	while ((ch = getopt_long(argc, argv, alone ? "+c:hi:no:V" :
-	    "c:hi:no:V", longopts, NULL)) != -1) {
+	cmd = (word = main_word(argc, argv)) != NULL ? main_find(word) : NULL;
+	alone = cmd != NULL && cmd->alone;
+	while ((ch = getopt_long(argc, argv, cmd != NULL && cmd->own_opts ?
+	    "+c:hi:no:V" : "c:hi:no:V", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			ctl.file = optarg;

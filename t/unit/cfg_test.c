@@ -15,6 +15,11 @@
 #include "cfg.h"
 #include "tap.h"
 
+/* the last line of a written configuration with domains: they need the
+ * key of the ownership tokens */
+#define DNS_SECRET \
+	"dns = { verification_secret = \"test-secret-0123456789\"; };\n"
+
 static const char *dir;
 static char tmpdir[256];
 
@@ -162,7 +167,7 @@ test_good(void)
 	is_int(cfg->local_part_case_sensitive, 0, "local_part_case_sensitive");
 	is_str(cfg->subaddress_separators, "+-", "subaddress_separators");
 
-	is_int(cfg->norgs, 2, "two organizations");
+	is_int(cfg->norgs, 3, "three organizations");
 	o = &cfg->orgs[0];
 	is_str(o->id, "acme", "first org id");
 	is_int(o->line, 20, "org line");
@@ -305,6 +310,64 @@ test_good(void)
 		    "cfg_find_agent: not an agent");
 	}
 
+	/* domains: kinds, inbound scenarios, verification, rates, quotas */
+	d = &cfg->orgs[0].domains[0];
+	is_int(d->kind, CFG_KIND_CONTACT_CENTER, "kind defaults to contact-center");
+	is_int(d->inbound, CFG_INBOUND_MX, "inbound defaults to mx");
+	is_int(d->require_verification, 1, "require_verification defaults to true");
+	is_int(d->rate_limit, CFG_RATE_CONTACT_CENTER,
+	    "a contact-center domain has no rate limit by default");
+	is_int(cfg->orgs[0].max_domains, 0, "max_domains defaults to unlimited");
+	is_int(cfg->orgs[0].max_addresses_per_domain, 0,
+	    "max_addresses_per_domain defaults to unlimited");
+	o = &cfg->orgs[2];
+	is_str(o->id, "gamma", "third org");
+	is_int(o->max_domains, 5, "max_domains");
+	is_int(o->max_addresses_per_domain, 2,
+	    "max_addresses_per_domain: exactly at the limit loads");
+	is_int(o->ndomains, 5, "gamma has five domains");
+	if (o->ndomains == 5) {
+		d = &o->domains[1];
+		is_int(d->kind, CFG_KIND_CAMPAIGN, "kind campaign");
+		is_int(d->rate_limit, CFG_RATE_CAMPAIGN,
+		    "a campaign domain: 1200 a minute by default");
+		is_int(d->naddresses, 0, "a campaign domain needs no addresses");
+		d = &o->domains[2];
+		is_int(d->kind, CFG_KIND_NOTIFICATION, "kind notification");
+		is_int(d->inbound, CFG_INBOUND_REDIRECT, "inbound redirect");
+		is_int(d->require_verification, 0, "require_verification false");
+		is_int(d->rate_limit, 50, "rate_limit as set");
+		d = &o->domains[3];
+		is_int(d->inbound, CFG_INBOUND_HOSTED, "inbound hosted");
+		d = &o->domains[4];
+		is_str(d->name, "gamma2.mail.operator.example",
+		    "a hosted name in lower case");
+		is_int(d->inbound, CFG_INBOUND_HOSTED_REDIRECT,
+		    "inbound hosted-redirect");
+		is_int(d->rate_limit, 0, "rate_limit 0 set on a campaign domain");
+		is_str(cfg_kind_name(o->domains[2].kind), "notification",
+		    "cfg_kind_name");
+		is_str(cfg_inbound_name(d->inbound), "hosted-redirect",
+		    "cfg_inbound_name");
+		ok(cfg_find_domain(cfg, "news.gamma-mail.example") ==
+		    &o->domains[1], "a campaign domain is indexed");
+	}
+	is_str(cfg->dns.verification_secret, "good-secret-0123456789",
+	    "dns.verification_secret");
+	is_str(cfg->dns.server, "2001:db8::53@5353", "dns.server");
+	is_int(cfg->dns.timeout_ms, 500, "dns.timeout_ms");
+	is_int(cfg->dns.nmx_hosts, 2, "dns.mx_hosts: two");
+	if (cfg->dns.nmx_hosts == 2)
+		is_str(cfg->dns.mx_hosts[0], "mx1.relay.example",
+		    "dns.mx_hosts in lower case");
+	is_str(cfg->dns.spf, "v=spf1 a:mx1.relay.example -all", "dns.spf");
+	is_str(cfg->dns.bounce_target, "bounce.relay.example",
+	    "dns.bounce_target in lower case");
+	is_str(cfg->dns.hosted_domain, "mail.operator.example",
+	    "dns.hosted_domain in lower case");
+	is_int(cfg->dns.recheck_interval, 0, "dns.recheck_interval 0: never");
+	is_int(cfg->dns.activation_period, 60, "dns.activation_period");
+
 	/* lookups */
 	a = cfg_find_address(cfg, "support@example.com");
 	ok(a == &cfg->orgs[0].domains[0].addresses[0],
@@ -367,6 +430,17 @@ test_minimal(void)
 	    "default local_part_case_sensitive");
 	is_str(cfg->subaddress_separators, "+",
 	    "default subaddress_separators");
+	ok(cfg->dns.verification_secret == NULL,
+	    "default dns.verification_secret: none");
+	ok(cfg->dns.server == NULL, "default dns.server: resolv.conf");
+	is_int(cfg->dns.timeout_ms, 2000, "default dns.timeout_ms");
+	is_int(cfg->dns.nmx_hosts, 0, "default dns.mx_hosts: none");
+	ok(cfg->dns.spf == NULL && cfg->dns.bounce_target == NULL &&
+	    cfg->dns.hosted_domain == NULL,
+	    "default dns.spf, bounce_target, hosted_domain: none");
+	is_int(cfg->dns.recheck_interval, 86400, "default dns.recheck_interval");
+	is_int(cfg->dns.activation_period, 7200,
+	    "default dns.activation_period");
 	is_int(cfg->norgs, 1, "one org");
 	is_int(cfg->orgs[0].ndomains, 0, "no domains");
 	ok(cfg_find_address(cfg, "a@example.com") == NULL,
@@ -807,6 +881,79 @@ static const char *const milter_socket[] = {
 		    "not 20",
 		NULL
 	};
+	static const char *const dns[] = {
+		"4: dns.verification_secret: must be at least 16 bytes long",
+		"5: dns.server = \"dns.example@53\": must be an IP address "
+		    "with an optional port after \"@\", such as \"192.0.2.53\" "
+		    "or \"127.0.0.1@5353\"",
+		"6: dns.timeout_ms = 50: must be between 100 and 30000",
+		"7: dns.mx_hosts[#1] = \"-bad-.example\": is not a valid "
+		    "domain name",
+		"7: dns.mx_hosts[#2] = \"mx1.relay.example\": listed twice",
+		"8: dns.spf = \"spf1 -all\": must begin with \"v=spf1 \", "
+		    "such as \"v=spf1 a:mx.relay.example -all\"",
+		"9: dns.bounce_target = \"bounce target\": is not a valid "
+		    "domain name",
+		"10: dns.hosted_domain = \"mail..operator.example\": is not a "
+		    "valid domain name",
+		"11: dns.recheck_interval = 60: must be 0 or between 300 and "
+		    "2592000",
+		"12: dns.activation_period = -1: must be between 0 and 2592000",
+		"13: dns.resolver: unknown setting",
+		NULL
+	};
+	static const char *const domains[] = {
+		"6: organizations[acme].domains[example.co.uk].kind = "
+		    "\"campaign\": example.co.uk is a registrable domain (the "
+		    "public suffix is co.uk): a campaign domain must be a "
+		    "subdomain such as news.example.co.uk",
+		"7: organizations[acme].domains[co.uk].kind = \"notification\": "
+		    "co.uk is a public suffix: a campaign domain must be a "
+		    "subdomain of a domain you registered, such as "
+		    "news.example.co.uk",
+		"12: organizations[acme].domains[acme.example].inbound = "
+		    "\"hosted\": acme.example is not a subdomain of "
+		    "dns.hosted_domain (mail.operator.example)",
+		"13: organizations[acme].domains[mail.operator.example].inbound "
+		    "= \"hosted-redirect\": mail.operator.example is not a "
+		    "subdomain of dns.hosted_domain (mail.operator.example)",
+		"14: organizations[acme].domains[x.example.net].kind = "
+		    "\"marketing\": must be \"contact-center\", \"campaign\" or "
+		    "\"notification\"",
+		"14: organizations[acme].domains[x.example.net].inbound = "
+		    "\"pop3\": must be \"mx\", \"redirect\", \"hosted\" or "
+		    "\"hosted-redirect\"",
+		"14: organizations[acme].domains[x.example.net].rate_limit = "
+		    "1000001: must be between 0 and 1000000",
+		"15: organizations[acme].domains[y.example.net]"
+		    ".require_verification = \"yes\": must be true or false, "
+		    "not a string",
+		NULL
+	};
+	static const char *const hosted[] = {
+		"6: organizations[acme].domains[acme.mail.operator.example]"
+		    ".inbound = \"hosted\": needs dns.hosted_domain, the "
+		    "operator's domain that hosted subdomains live under",
+		"7: organizations[acme].domains[acme2.mail.operator.example]"
+		    ".inbound = \"hosted-redirect\": needs dns.hosted_domain, the "
+		    "operator's domain that hosted subdomains live under",
+		NULL
+	};
+	static const char *const verification[] = {
+		"7: organizations[acme].domains[b.example].require_verification "
+		    "= true: needs dns.verification_secret (the key of the "
+		    "ownership tokens)",
+		NULL
+	};
+	static const char *const quotas[] = {
+		"7: organizations[acme].domains: 3 domains, more than "
+		    "max_domains (2)",
+		"13: organizations[acme].domains[b.example].addresses: 4 "
+		    "addresses, more than max_addresses_per_domain (3)",
+		"19: organizations[beta].max_domains = -1: must be between 0 "
+		    "and 1000000",
+		NULL
+	};
 	static const char *const nofile[] = {
 		"cannot read: No such file or directory",
 		NULL
@@ -840,6 +987,11 @@ static const char *const milter_socket[] = {
 	expect_errors("syntax-dup.conf", syntax_dup);
 	expect_errors("names.conf", names);
 	expect_errors("skills-max.conf", skills_max);
+	expect_errors("dns.conf", dns);
+	expect_errors("domains.conf", domains);
+	expect_errors("hosted.conf", hosted);
+	expect_errors("verification.conf", verification);
+	expect_errors("quotas.conf", quotas);
 	expect_errors("does-not-exist.conf", nofile);
 }
 
@@ -967,6 +1119,94 @@ test_milter_sockets(void)
 	cfg_errors_clear(&errs);
 }
 
+/* with_dns - a configuration whose dns group holds SETTING */
+static const char *
+with_dns(const char *setting)
+{
+	static char text[1024];
+
+	snprintf(text, sizeof(text),
+	    "milter = { socket = \"inet:8891@127.0.0.1\"; };\n"
+	    "dns = { %s };\n"
+	    "organizations = ( { id = \"a\"; queues = ( { name = \"q\"; } ); } );\n",
+	    setting);
+	return (write_tmp("dns.conf", text));
+}
+
+/* test_dns_values - dns.server and dns.spf, the forms taken and refused */
+static void
+test_dns_values(void)
+{
+	static const char *const good[] = {
+		"server = \"192.0.2.53\";", "server = \"127.0.0.1@5353\";",
+		"server = \"::1\";", "server = \"2001:db8::53@53\";",
+		"server = \"127.0.0.1@65535\";", "spf = \"v=spf1 -all\";",
+		"spf = \"v=spf1 ip4:192.0.2.0/24 include:_spf.example ~all\";",
+		"recheck_interval = 300;", "recheck_interval = 2592000;",
+		"activation_period = 0;", "timeout_ms = 100;",
+		"timeout_ms = 30000;", NULL
+	};
+	static const struct {
+		const char *setting, *want;
+	} bad[] = {
+		{ "server = \"127.0.0.1@0\";", "dns.server = \"127.0.0.1@0\": "
+		  "has a port that is not 1..65535" },
+		{ "server = \"127.0.0.1@65536\";", "dns.server = "
+		  "\"127.0.0.1@65536\": has a port that is not 1..65535" },
+		{ "server = \"127.0.0.1@\";", "dns.server = \"127.0.0.1@\": "
+		  "has a port that is not 1..65535" },
+		{ "server = \"[::1]@53\";", "dns.server = \"[::1]@53\": must "
+		  "be an IP address with an optional port after \"@\", such as "
+		  "\"192.0.2.53\" or \"127.0.0.1@5353\"" },
+		{ "server = \"@53\";", "dns.server = \"@53\": must be an IP "
+		  "address with an optional port after \"@\", such as "
+		  "\"192.0.2.53\" or \"127.0.0.1@5353\"" },
+		{ "server = \"\";", "dns.server = \"\": must not be empty" },
+		{ "spf = \"v=spf1\";", "dns.spf = \"v=spf1\": must begin with "
+		  "\"v=spf1 \", such as \"v=spf1 a:mx.relay.example -all\"" },
+		{ "spf = \"v=spf1 a:caf\xc3\xa9.example -all\";", "dns.spf = "
+		  "\"v=spf1 a:caf\xc3\xa9.example -all\": may contain only "
+		  "printable ASCII characters" },
+		{ "recheck_interval = 299;", "dns.recheck_interval = 299: must "
+		  "be 0 or between 300 and 2592000" },
+		{ "recheck_interval = 2592001;", "dns.recheck_interval = "
+		  "2592001: must be 0 or between 300 and 2592000" },
+		{ "activation_period = 2592001;", "dns.activation_period = "
+		  "2592001: must be between 0 and 2592000" },
+		{ "timeout_ms = 99;", "dns.timeout_ms = 99: must be between 100 "
+		  "and 30000" },
+		{ "mx_hosts = [ ];", NULL },
+		{ NULL, NULL }
+	};
+	struct cfg_errors errs = { NULL, 0, 0 };
+	const char *want[2];
+	char	msg[512];
+	struct cfg *cfg;
+	int	i;
+
+	for (i = 0; good[i] != NULL; i++) {
+		cfg = cfg_load(with_dns(good[i]), &errs);
+		ok(cfg != NULL && errs.n == 0, "dns { %s } accepted", good[i]);
+		cfg_unref(cfg);
+		cfg_errors_clear(&errs);
+	}
+	want[1] = NULL;
+	for (i = 0; bad[i].setting != NULL; i++) {
+		if (bad[i].want == NULL) {
+			/* an empty list is no list: nothing to complain of */
+			cfg = cfg_load(with_dns(bad[i].setting), &errs);
+			ok(cfg != NULL && cfg->dns.nmx_hosts == 0,
+			    "dns { %s } is no MX host", bad[i].setting);
+			cfg_unref(cfg);
+			cfg_errors_clear(&errs);
+			continue;
+		}
+		snprintf(msg, sizeof(msg), "2: %s", bad[i].want);
+		want[0] = msg;
+		expect_errors_at(with_dns(bad[i].setting), bad[i].setting, want);
+	}
+}
+
 /* test_literals - integers libconfig 1.5 would silently cut to 32 bits */
 static void
 test_literals(void)
@@ -991,7 +1231,7 @@ test_literals(void)
 	    "  domains = ( { name = \"example.com\";\n"
 	    "  catch_all = { queue = \"q\"; priority = 7; }; addresses = ( "
 	    "{ address = \"x@example.com\"; queue = \"q\"; "
-	    "priority = 4294967297; } ); } ); } );\n");
+	    "priority = 4294967297; } ); } ); } );\n" DNS_SECRET);
 	expect_errors_at(path, "32-bit overflow", want);
 }
 
@@ -1016,7 +1256,8 @@ test_skills_max(void)
 		len += (size_t)snprintf(text + len, sizeof(text) - len,
 		    "%s\n    \"%s\"", i ? "," : "", skill);
 	}
-	snprintf(text + len, sizeof(text) - len, " ]; } ); } ); } );\n");
+	snprintf(text + len, sizeof(text) - len, " ]; } ); } ); } );\n"
+	    DNS_SECRET);
 	cfg = load_ok(write_tmp("skills.conf", text), "15 skills of 64 bytes");
 	a = cfg != NULL ? cfg_find_address(cfg, "x@example.com") : NULL;
 	ok(a != NULL && a->route.nskills == CFG_SKILLS_MAX,
@@ -1053,7 +1294,7 @@ test_large(void)
 			    i, j % 1001);
 		fprintf(fp, "); }\n");
 	}
-	fprintf(fp, "); } );\n");
+	fprintf(fp, "); } );\n" DNS_SECRET);
 	fclose(fp);
 	t0 = clock();
 	cfg = load_ok(path, "20000 addresses");
@@ -1104,7 +1345,7 @@ test_schema(void)
 	int	seen[7] = { 0 }, i;
 
 	cfg_schema_each(collect, seen);
-	is_int(seen[0], 85, "85 settings in the schema");
+	is_int(seen[0], 101, "101 settings in the schema");
 	for (i = 1; i < 7; i++)
 		is_int(seen[i], 1, "schema path %d listed once", i);
 }
@@ -1155,6 +1396,7 @@ main(int argc, char **argv)
 	test_error_files();
 	test_many_errors();
 	test_milter_sockets();
+	test_dns_values();
 	test_literals();
 	test_skills_max();
 	test_large();
@@ -1163,6 +1405,7 @@ main(int argc, char **argv)
 
 	remove_tmp("socket.conf");
 	remove_tmp("literal.conf");
+	remove_tmp("dns.conf");
 	remove_tmp("skills.conf");
 	remove_tmp("large.conf");
 	rmdir(tmpdir);
