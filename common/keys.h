@@ -147,6 +147,10 @@
  * wrong, unchecked or not-required; records "ownership=ok mx=missing ...";
  * failed_records, the ids missing or wrong, space-separated */
 #define KEYS_FMT_DOMAIN		"mailacd:{%s}:domain:%s"
+/* mailacd:{ORG}:sendrate:DOMAIN:MINUTE - counter of a domain's outbound
+ * messages in one minute since the epoch (rate_limit), shared by every
+ * milter; expires after two minutes */
+#define KEYS_FMT_SENDRATE	"mailacd:{%s}:sendrate:%s:%lld"
 #define KEYS_F_DOM_STATUS	"status"
 #define KEYS_F_DOM_CHECKED_AT	"checked_at"
 #define KEYS_F_DOM_VERIFIED_AT	"verified_at"

@@ -16,6 +16,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "gate.h"
 #include "handoff.h"
 #include "hdr.h"
 #include "inbound.h"
@@ -41,6 +42,7 @@ struct mlfi_conn {
 	struct out_client client;
 	const char *untrusted;	/* our sending address or agent, client not
 				   trusted */
+	char	*hold;		/* 4.7.x text: the domain may not send now */
 	unsigned long nr;	/* SMFIP_NR_* steps the MTA expects no reply to */
 	int	failed;		/* a no-reply step failed: tempfail at DATA/EOM */
 };
@@ -200,6 +202,8 @@ mlfi_reset(struct mlfi_conn *conn)
 	out_reset(&conn->out);
 	conn->untrusted = NULL;
 	conn->failed = 0;
+	free(conn->hold);
+	conn->hold = NULL;
 }
 
 /* mlfi_tempfail - ask the MTA to keep the message and retry */
@@ -419,6 +423,29 @@ mlfi_adopt(struct mlfi_conn *conn)
 	return (0);
 }
 
+/* mlfi_gate - may the sending address's domain send now (verified, not
+ * held, within its rate)?  0, or -1 (memory); Redis down tempfails at
+ * the end like every other Redis failure */
+static int
+mlfi_gate(struct mlfi_conn *conn)
+{
+	const struct cfg_domain *d = conn->out.from->domain;
+	char	hold[512], err[512];
+
+	if (gate_check(conn->conf->pool, conn->conf->cfg, d,
+	    conn->msg.arrived_ms, hold, sizeof(hold), err, sizeof(err)) !=
+	    RDS_OK) {
+		log_warnx("%s: redis %s: cannot check domain %s before "
+		    "sending: %s; tempfail", conn->msg.qid,
+		    rds_describe(conn->conf->pool), d->name, err);
+		conn->failed = 1;
+		return (0);
+	}
+	if (hold[0] != '\0' && (conn->hold = strdup(hold)) == NULL)
+		return (-1);
+	return (0);
+}
+
 /* mlfi_eoh - end of headers */
 static sfsistat
 mlfi_eoh(SMFICTX *ctx)
@@ -448,6 +475,9 @@ mlfi_eoh(SMFICTX *ctx)
 			    rds_describe(conn->conf->pool), err);
 			conn->failed = 1;
 		}
+		if (o->from != NULL && o->refuse == NULL && !conn->failed &&
+		    mlfi_gate(conn) != 0)
+			return (mlfi_step(ctx, conn, SMFIP_NR_EOH, -1));
 		if (out_eoh(o, conn->conf->cfg) != 0)
 			return (mlfi_step(ctx, conn, SMFIP_NR_EOH, -1));
 	}
@@ -555,6 +585,13 @@ mlfi_eom_outbound(SMFICTX *ctx, struct mlfi_conn *conn)
 		smfi_setreply(ctx, "550", "5.7.1", o->refuse);
 		mlfi_reset(conn);
 		return (SMFIS_REJECT);
+	}
+	if (conn->hold != NULL) {
+		log_warnx("%s: outbound from %s held: %s; tempfail",
+		    conn->msg.qid, out_label(o), conn->hold);
+		smfi_setreply(ctx, "451", "4.7.1", conn->hold);
+		mlfi_reset(conn);
+		return (SMFIS_TEMPFAIL);
 	}
 	if (o->own || a == NULL) {
 		if (mlfi_strip(ctx, &conn->msg) != 0)
@@ -754,6 +791,7 @@ mlfi_close(SMFICTX *ctx)
 	if (conn != NULL) {
 		inb_reset(&conn->msg);
 		out_reset(&conn->out);
+		free(conn->hold);
 		mlfi_conf_unref(conn->conf);
 		free(conn);
 		smfi_setpriv(ctx, NULL);
