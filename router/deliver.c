@@ -32,6 +32,7 @@
 
 #include "compose.h"
 #include "deliver.h"
+#include "ingest.h"
 #include "fn.h"
 #include "keys.h"
 #include "log.h"
@@ -887,76 +888,6 @@ deliver_new(struct deliver_state *d, char *err, size_t errlen)
 	return (rc);
 }
 
-/* deliver_cmp_id - compare stream ids "MS-SEQ" */
-static int
-deliver_cmp_id(const char *a, const char *b)
-{
-	unsigned long long am = 0, as = 0, bm = 0, bs = 0;
-
-	sscanf(a, "%llu-%llu", &am, &as);
-	sscanf(b, "%llu-%llu", &bm, &bs);
-	if (am != bm)
-		return (am < bm ? -1 : 1);
-	return (as < bs ? -1 : as > bs);
-}
-
-/* deliver_trim_one - trim stream KEY below the oldest job still needed:
- * not yet read by the group, pending, or younger than
- * router.ingest_retention (handled jobs stay that long for operators) */
-static int
-deliver_trim_one(struct deliver_state *d, const char *key, char *err,
-    size_t errlen)
-{
-	const char *xinfo[3] = { "XINFO", "GROUPS", key };
-	const char *xpend[3] = { "XPENDING", key, KEYS_GROUP };
-	const char *xtrim[4] = { "XTRIM", key, "MINID", NULL };
-	char	cut[64] = "", old[64];
-	redisReply *r, *g;
-	size_t	i, k;
-	int	ours;
-
-	if ((r = deliver_cmd(d->c, 3, xinfo, err, errlen)) == NULL)
-		return (-1);
-	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
-		g = r->element[i];
-		ours = 0;
-		for (k = 0; g->type == REDIS_REPLY_ARRAY && k + 1 < g->elements;
-		    k += 2) {
-			if (g->element[k]->type != REDIS_REPLY_STRING ||
-			    g->element[k + 1]->type != REDIS_REPLY_STRING)
-				continue;
-			if (strcmp(g->element[k]->str, "name") == 0)
-				ours = strcmp(g->element[k + 1]->str,
-				    KEYS_GROUP) == 0;
-			else if (ours && strcmp(g->element[k]->str,
-			    "last-delivered-id") == 0)
-				snprintf(cut, sizeof(cut), "%s",
-				    g->element[k + 1]->str);
-		}
-	}
-	freeReplyObject(r);
-	if (cut[0] == '\0')
-		return (0);
-	if ((r = deliver_cmd(d->c, 3, xpend, err, errlen)) == NULL)
-		return (-1);
-	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
-	    r->element[1]->type == REDIS_REPLY_STRING &&
-	    deliver_cmp_id(r->element[1]->str, cut) < 0)
-		snprintf(cut, sizeof(cut), "%s", r->element[1]->str);
-	freeReplyObject(r);
-	snprintf(old, sizeof(old), "%lld-0", deliver_wall_ms() -
-	    (long long)d->cfg->router.ingest_retention * 1000);
-	if (deliver_cmp_id(old, cut) < 0)
-		snprintf(cut, sizeof(cut), "%s", old);
-	xtrim[3] = cut;
-	if ((r = deliver_cmd(d->c, 4, xtrim, err, errlen)) == NULL)
-		return (-1);
-	if (r->type == REDIS_REPLY_INTEGER && r->integer > 0)
-		log_debug("%s: trimmed %lld handled jobs", key, r->integer);
-	freeReplyObject(r);
-	return (0);
-}
-
 /* deliver_claim - take over the jobs idle longer than router.claim_idle_ms
  * at other consumers (dead routers), they are ours to handle from now;
  * then trim the streams */
@@ -1001,7 +932,8 @@ deliver_claim(struct deliver_state *d, char *err, size_t errlen)
 		log_info("delivery: took over %zu jobs idle at other routers",
 		    n);
 	for (i = 0; i < d->cfg->norgs; i++)
-		if (deliver_trim_one(d, d->keys[i], err, errlen) != 0)
+		if (ingest_trim_stream(d->c, d->cfg, d->keys[i], err,
+		    errlen) != 0)
 			return (-1);
 	return (0);
 }

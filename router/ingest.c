@@ -520,9 +520,11 @@ ingest_cmp_id(const char *a, const char *b)
 	return (as < bs ? -1 : as > bs);
 }
 
-/* ingest_trim_one - trim stream KEY below the oldest entry still needed */
-static int
-ingest_trim_one(redisContext *c, const struct cfg *cfg, const char *key,
+/* ingest_trim_stream - trim stream KEY below the oldest entry still
+ * needed: not yet read by the group "routers", pending, or younger than
+ * router.ingest_retention (handled entries stay that long for operators) */
+int
+ingest_trim_stream(redisContext *c, const struct cfg *cfg, const char *key,
     char *err, size_t errlen)
 {
 	const char *xinfo[4] = { "XINFO", "GROUPS", key, NULL };
@@ -597,7 +599,7 @@ ingest_trim(redisContext *c, const struct cfg *cfg, char *err, size_t errlen)
 	for (i = 0; i < cfg->norgs; i++)
 		if (keys_fmt(key, sizeof(key), KEYS_FMT_INGEST,
 		    cfg->orgs[i].id) != 0 ||
-		    ingest_trim_one(c, cfg, key, err, errlen) != 0)
+		    ingest_trim_stream(c, cfg, key, err, errlen) != 0)
 			return (-1);
 	return (0);
 }
