@@ -25,7 +25,10 @@ like "$(cat "$MILTER_LOG")" "QO3: outbound from support@example.com \\(trusted: 
 like "$(cat "$MILTER_LOG")" "QO4: sender <support@example.com> is support@example.com but the client is not trusted" \
     "logged: the untrusted client"
 NR=0 mt_run outbound.lua
-is "$(rcli XLEN 'mailacd:{acme}:ingest')" 0 "outbound mail made no interaction"
+is "$(rcli XLEN 'mailacd:{acme}:ingest')" 1 \
+    "outbound mail and trusted resent copies made no interaction; the untrusted copy one (reused on the second run)"
+like "$(cat "$MILTER_LOG")" "QR1: resent copy for an agent \\(X-MailACD-Delivery\\) from a trusted client: passed untouched" \
+    "logged: the trusted resent copy"
 stop_redis
 MT_REDIS=down mt_run outbound.lua
 like "$(cat "$MILTER_LOG")" "QO7: redis .*: cannot look up the interaction answered: .*; tempfail" \

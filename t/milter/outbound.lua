@@ -83,6 +83,42 @@ must(mt.data(conn), "DATA")
 is(mt.getreply(conn), SMFIR_ACCEPT, "an inbound-only address is not signed for")
 mt.disconnect(conn)
 
+-- 8. a resent copy of the router (X-MailACD-Delivery) to a registered
+-- address: from a trusted client it passes untouched; from anyone else
+-- our headers go and it is an inbound message like any other
+function resent(conn, qid)
+	must(mt.macro(conn, SMFIC_MAIL, "i", qid), "macro i")
+	must(mt.mailfrom(conn, "<>"), "MAIL FROM <>")
+	must(mt.rcptto(conn, "<support@example.com>"), "RCPT TO support@")
+	must(mt.data(conn), "DATA")
+	must(mt.header(conn, "Resent-From", "support@example.com"), "Resent-From")
+	must(mt.header(conn, "X-MailACD-Delivery", "0123456789abcdef0123456789abcdef; agent=a1; copy=0"), "ours")
+	must(mt.header(conn, "X-MailACD-Interaction", "0123456789abcdef0123456789abcdef; org=acme"), "ours")
+	must(mt.header(conn, "From", "Ana <ana@customer.test>"), "From")
+	must(mt.header(conn, "Subject", "resent"), "Subject")
+	must(mt.eoh(conn), "EOH")
+	must(mt.bodystring(conn, "Resent body.\r\n"), "body")
+	must(mt.eom(conn), "EOM")
+end
+if redis ~= "down" then
+	conn = session()
+	must(mt.conninfo(conn, "relay.corp.test", "10.9.1.2"), "connect from 10.9.1.2")
+	resent(conn, "QR1")
+	ok(not mt.eom_check(conn, MT_HDRCHANGE, "X-MailACD-Delivery") and
+	   not mt.eom_check(conn, MT_HDRADD, "X-MailACD-Interaction"),
+	   "a resent copy from a trusted client: untouched, no interaction")
+	is(mt.getreply(conn), SMFIR_CONTINUE, "and accepted")
+	mt.disconnect(conn)
+	conn = session()
+	must(mt.macro(conn, SMFIC_CONNECT, "{daemon_name}", "smtpd"), "macro daemon_name")
+	must(mt.conninfo(conn, "home.example", "192.0.2.1"), "connect from 192.0.2.1")
+	resent(conn, "QR2")
+	ok(mt.eom_check(conn, MT_HDRCHANGE, "X-MailACD-Delivery") and
+	   mt.eom_check(conn, MT_HDRADD, "X-MailACD-Interaction"),
+	   "the same from an untrusted client: our headers removed, a new interaction stamped")
+	mt.disconnect(conn)
+end
+
 -- 7. (run with Redis stopped, -D redis=down) a reply needs Redis to find
 -- its interaction: 451 so the MTA keeps it; a message that answers
 -- nothing is signed without Redis
