@@ -181,6 +181,11 @@ is "$(msg_header "$F1" From)" "Customer 1 <cust1@customer.example>" \
     "From is the customer's, so replying addresses the customer"
 is "$(nstream)" 1 "the copy passing the relay made no interaction of its own"
 is "$(ix "$ID" delivered)/$(ix "$ID" sent:a1)" 1/1 "the interaction records the delivery"
+MSGKEY=$(rcli LINDEX "${P}ix:$ID:msgs" 0)
+TTL=$(rcli TTL "${P}msg:$MSGKEY")
+ok "the stored copy expires within delivery.retention (TTL $TTL s)" \
+    test "$TTL" -gt 1209000 -a "$TTL" -le 1209600
+is "$(rcli HGET "${P}msg:$MSGKEY" complete)" 1 "it is complete"
 like "$(cat "$T_TMP/router.log")" "$ID: copy 0 delivered to a1 <a1@corp.example>" \
     "the router logs the delivery"
 SUP=$(sink_find "c1.order-1.$RUN@customer.example")
