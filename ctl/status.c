@@ -7,7 +7,9 @@
  * roster agents serving it (available / all), and today's service level:
  * of the interactions answered (assigned for the first time) today, the
  * share answered within the queue's target.  "Today" is the UTC day, as
- * in the statistics keys mailacd:{org}:stats:QUEUE:YYYY-MM-DD. */
+ * in the statistics keys mailacd:{org}:stats:QUEUE:YYYY-MM-DD.  And the
+ * last DNS check of each configured domain (mailacdctl domain check, the
+ * router's re-check): how many passed, failed, were never checked. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,15 @@ struct status_queue {
 	long long t_failed;		/* resends given up (forward mode) */
 };
 
+/* One configured domain's last DNS check (mailacd:{ORG}:domain:NAME). */
+struct status_domain {
+	char	*status;		/* passed, failed, unchecked; NULL:
+					   never checked */
+	char	*failed;		/* failed_records, or NULL */
+	long long checked_at;		/* -1: none */
+	long long verified_at;		/* -1: never verified */
+};
+
 /* One organisation's summary. */
 struct status_org {
 	const struct cfg_org *org;
@@ -53,6 +64,7 @@ struct status_org {
 	int	forward;		/* some queue resends to agents */
 	long long retrying;		/* SCARD retrying */
 	long long failed;		/* resends given up today */
+	struct status_domain *dom;	/* one per configured domain */
 };
 
 /* status_day - the UTC date of the run's clock, YYYY-MM-DD */
@@ -222,6 +234,56 @@ status_agents(struct ctl *ctl, struct status_org *so)
 	return (0);
 }
 
+/* status_field - a string element of an HMGET reply as a number, or -1 */
+static long long
+status_field(const redisReply *e)
+{
+	return (e->type == REDIS_REPLY_STRING ? strtoll(e->str, NULL, 10) :
+	    -1);
+}
+
+/* status_domains - the last DNS check of each configured domain */
+static int
+status_domains(struct ctl *ctl, struct status_org *so)
+{
+	struct status_domain *sd;
+	char	key[CTL_KEY_MAX];
+	redisReply *r;
+	size_t	k;
+	int	st;
+
+	if ((so->dom = calloc(so->org->ndomains + 1, sizeof(*so->dom))) ==
+	    NULL)
+		return (EX_OSERR);
+	for (k = 0; k < so->org->ndomains; k++) {
+		sd = &so->dom[k];
+		if (keys_fmt(key, sizeof(key), KEYS_FMT_DOMAIN, so->org->id,
+		    so->org->domains[k].name) != 0)
+			return (EX_SOFTWARE);
+		if ((r = ctl_command(ctl, &st, "HMGET", key, "HMGET %s "
+		    KEYS_F_DOM_STATUS " " KEYS_F_DOM_CHECKED_AT " "
+		    KEYS_F_DOM_VERIFIED_AT " " KEYS_F_DOM_FAILED, key)) ==
+		    NULL)
+			return (st);
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 4) {
+			st = ctl_failed(ctl, "HMGET", key, r);
+			freeReplyObject(r);
+			return (st);
+		}
+		sd->checked_at = status_field(r->element[1]);
+		sd->verified_at = status_field(r->element[2]);
+		if ((r->element[0]->type == REDIS_REPLY_STRING &&
+		    (sd->status = strdup(r->element[0]->str)) == NULL) ||
+		    (r->element[3]->type == REDIS_REPLY_STRING &&
+		    (sd->failed = strdup(r->element[3]->str)) == NULL)) {
+			freeReplyObject(r);
+			return (EX_OSERR);
+		}
+		freeReplyObject(r);
+	}
+	return (0);
+}
+
 /* status_read - everything about one organisation */
 static int
 status_read(struct ctl *ctl, struct status_org *so)
@@ -277,6 +339,8 @@ status_read(struct ctl *ctl, struct status_org *so)
 	if (keys_fmt(key, sizeof(key), KEYS_FMT_INGEST, so->org->id) != 0 ||
 	    (st = status_xlen(ctl, key, &so->ingest)) != 0)
 		return (st ? st : EX_SOFTWARE);
+	if ((st = status_domains(ctl, so)) != 0)
+		return (st);
 	return (status_pending(ctl, so));
 }
 
@@ -326,6 +390,49 @@ status_json_queue(struct ctl *ctl, struct jw *j, const struct cfg_queue *cq,
 	jw_close(j, '}');
 }
 
+/* status_json_domains - the domains' last checks as the array "domains" */
+static void
+status_json_domains(struct jw *j, const struct status_org *so)
+{
+	const struct status_domain *sd;
+	const char *p, *e;
+	size_t	k;
+
+	jw_open(j, "domains", '[');
+	for (k = 0; k < so->org->ndomains; k++) {
+		sd = &so->dom[k];
+		jw_open(j, NULL, '{');
+		jw_string(j, "name", so->org->domains[k].name);
+		if (sd->status != NULL)
+			jw_string(j, "status", sd->status);
+		else
+			jw_null(j, "status");
+		if (sd->checked_at >= 0)
+			jw_int(j, "checked_at", sd->checked_at);
+		else
+			jw_null(j, "checked_at");
+		if (sd->verified_at >= 0)
+			jw_int(j, "verified_at", sd->verified_at);
+		else
+			jw_null(j, "verified_at");
+		jw_open(j, "failed_records", '[');
+		for (p = sd->failed; p != NULL && *p != '\0'; p = e) {
+			char	id[64];
+
+			while (*p == ' ')
+				p++;
+			if (*p == '\0')
+				break;
+			e = p + strcspn(p, " ");
+			snprintf(id, sizeof(id), "%.*s", (int)(e - p), p);
+			jw_string(j, NULL, id);
+		}
+		jw_close(j, ']');
+		jw_close(j, '}');
+	}
+	jw_close(j, ']');
+}
+
 /* status_json - one organisation as a JSON object */
 static void
 status_json(struct ctl *ctl, struct jw *j, const struct status_org *so)
@@ -365,7 +472,30 @@ status_json(struct ctl *ctl, struct jw *j, const struct status_org *so)
 	} else
 		jw_null(j, "group");
 	jw_close(j, '}');
+	status_json_domains(j, so);
 	jw_close(j, '}');
+}
+
+/* status_domains_line - "  domains  N verified, M failing, K never
+ * checked", and those that could not be checked, if any */
+static void
+status_domains_line(FILE *fp, const struct status_org *so)
+{
+	size_t	k, n[4] = { 0, 0, 0, 0 };
+
+	if (so->org->ndomains == 0)
+		return;
+	for (k = 0; k < so->org->ndomains; k++) {
+		const char *s = so->dom[k].status;
+
+		n[s == NULL ? 2 : strcmp(s, "passed") == 0 ? 0 :
+		    strcmp(s, "failed") == 0 ? 1 : 3]++;
+	}
+	fprintf(fp, "  domains        %zu verified, %zu failing, %zu never "
+	    "checked", n[0], n[1], n[2]);
+	if (n[3] > 0)
+		fprintf(fp, ", %zu could not be checked", n[3]);
+	putc('\n', fp);
 }
 
 /* status_sl - "66% (2/3 in 1m00s)", "- (0/0 in 1m00s)", or NULL (shown
@@ -435,6 +565,7 @@ status_text(struct ctl *ctl, const struct status_org *so)
 	if (so->forward || so->retrying > 0 || so->failed > 0)
 		fprintf(fp, "  deliveries     %lld retrying, %lld failed today "
 		    "(back to their queue)\n", so->retrying, so->failed);
+	status_domains_line(fp, so);
 	fprintf(fp, "  ingest         %lld entr%s; ", so->ingest,
 	    so->ingest == 1 ? "y" : "ies");
 	if (so->has_group)
@@ -476,7 +607,7 @@ status_show(struct ctl *ctl)
 {
 	struct status_org *so;
 	struct jw j;
-	size_t	i, n = 0, norgs = ctl->cfg->norgs;
+	size_t	i, k, n = 0, norgs = ctl->cfg->norgs;
 	int	st = 0;
 
 	if ((so = calloc(norgs + 1, sizeof(*so))) == NULL) {
@@ -511,6 +642,12 @@ status_show(struct ctl *ctl)
 	for (i = 0; i < n; i++) {
 		free(so[i].schema);
 		free(so[i].q);
+		for (k = 0; so[i].dom != NULL && k < so[i].org->ndomains;
+		    k++) {
+			free(so[i].dom[k].status);
+			free(so[i].dom[k].failed);
+		}
+		free(so[i].dom);
 	}
 	free(so);
 	return (st);

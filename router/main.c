@@ -1,7 +1,8 @@
 /* main.c - mailacd-router: options, daemon set-up, the consume loop.
  *
  * The router writes the roster to Redis (roster.c), takes the milter's
- * hand-off and queues or assigns each interaction (ingest.c); assignment
+ * hand-off and queues or assigns each interaction (ingest.c), and re-checks
+ * the DNS records of verified domains now and then (recheck.c); assignment
  * itself is the function library in Redis (common/mailacd.lua), which
  * mailacdctl calls too.  For queues in forward mode a thread resends the
  * customers' messages to the agents (deliver.c).  Conventions follow
@@ -27,6 +28,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "rds.h"
+#include "recheck.h"
 #include "roster.h"
 
 #ifndef MAILACD_VERSION
@@ -69,6 +71,16 @@ main_now_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* main_wall_ms - the wall clock in Unix milliseconds, as Redis keeps it */
+static long long
+main_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
@@ -226,7 +238,9 @@ main(int argc, char **argv)
 		if (main_now_ms() >= next_claim) {
 			if (ingest_recover(c, cfg, consumer, &n, err,
 			    sizeof(err)) != 0 ||
-			    ingest_trim(c, cfg, err, sizeof(err)) != 0)
+			    ingest_trim(c, cfg, err, sizeof(err)) != 0 ||
+			    recheck_due(c, cfg, main_wall_ms(), err,
+			    sizeof(err)) != 0)
 				goto broken;
 			next_claim = main_now_ms() + cfg->router.claim_idle_ms / 2;
 		}
