@@ -135,6 +135,11 @@
 #define KEYS_F_AUTO		"auto"
 #define KEYS_F_MSG		"msg"	/* HEX of the stored copy, if any */
 #define KEYS_F_MERGED		"merged"	/* "1": new thread merged */
+/* who the customer is (header From, or Reply-To for a forwarded domain,
+ * else the envelope sender) and, for forwarded mail, whom it was first
+ * sent to (inbound.h: inb_customer, inb_original) */
+#define KEYS_F_CUSTOMER		"customer"
+#define KEYS_F_ORIGINAL_RCPT	"original_rcpt"
 
 /* keys_fmt - write one key into BUF; returns -1 if it did not fit */
 #define keys_fmt(buf, size, ...) \

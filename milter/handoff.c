@@ -127,7 +127,7 @@ handoff_sha256(const char *a, const char *b, char out[65])
 	EVP_MD_CTX_free(ctx);
 }
 
-#define HANDOFF_FIELDS	22
+#define HANDOFF_FIELDS	24
 #define HANDOFF_KEYS	(7 + INB_THREAD_REFS)
 #define HANDOFF_ARGC	(3 + HANDOFF_KEYS + 11 + 2 * HANDOFF_FIELDS)
 #define HANDOFF_KEYLEN	400
@@ -143,8 +143,6 @@ handoff_init(void)
 struct handoff_text {
 	char	*msgid, *irt, *refs, *subject, *from, *sender;
 	char	arrived[24], size[24];
-	char	customer[ADDR_MAX + 1];	/* "" if unknown */
-	char	rate[65];	/* hex SHA-256 of the customer */
 	long long hour;		/* hours since the epoch */
 };
 
@@ -175,9 +173,6 @@ handoff_text_make(const struct inb_msg *m, struct handoff_text *t)
 	t->sender = hdr_unfold(m->sender ? m->sender : "", HDR_ID_MAX, 0);
 	snprintf(t->arrived, sizeof(t->arrived), "%lld", m->arrived_ms);
 	snprintf(t->size, sizeof(t->size), "%zu", m->size);
-	if (inb_customer(m, t->customer, sizeof(t->customer)) != 0)
-		t->customer[0] = '\0';
-	handoff_sha256(t->customer, "", t->rate);
 	t->hour = m->arrived_ms / 3600000;
 	if (t->msgid == NULL || t->irt == NULL || t->refs == NULL ||
 	    t->subject == NULL || t->from == NULL || t->sender == NULL) {
@@ -234,13 +229,19 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 	const char *argv[HANDOFF_ARGC];
 	char	ttl[16], tttl[16], prio[16], nkeys[24], limit[16], *skills;
 	char	keys[HANDOFF_KEYS][HANDOFF_KEYLEN], open[65];
+	char	customer[ADDR_MAX + 1], rate[65], orig[ADDR_MAX + 1];
 	struct inb_threads th;
 	size_t	i, nk = 0;
-	int	n = 0, rc;
+	int	n = 0, rc, has_orig;
 
 	if ((skills = cfg_join(rt->skills, rt->nskills)) == NULL)
 		return (-1);
-	handoff_sha256(t->customer, r->address, open);
+	/* per recipient: a forwarded domain names the customer by header */
+	if (inb_customer(m, r, customer, sizeof(customer)) != 0)
+		customer[0] = '\0';
+	handoff_sha256(customer, "", rate);
+	has_orig = inb_original(m, r, orig, sizeof(orig));
+	handoff_sha256(customer, r->address, open);
 	if (inb_threads(m, r, &th) != 0 ||
 	    keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_SCHEMA, r->org->id) ||
 	    keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_SEEN, r->org->id,
@@ -251,7 +252,7 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 	    keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_OPEN, r->org->id,
 	    open) ||
 	    keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_RATE, r->org->id,
-	    t->rate, t->hour) ||
+	    rate, t->hour) ||
 	    (handoff_stores(m, r) && handoff_copy(c, m, keys[3],
 	    cfg->delivery.retention) != 0) ||
 	    (th.own[0] != '\0' && keys_fmt(keys[nk++], HANDOFF_KEYLEN,
@@ -269,7 +270,7 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 	snprintf(tttl, sizeof(tttl), "%d", cfg->milter.thread_ttl);
 	/* without a customer address there is nobody to count or merge */
 	snprintf(limit, sizeof(limit), "%d",
-	    t->customer[0] != '\0' ? cfg->milter.sender_rate_limit : 0);
+	    customer[0] != '\0' ? cfg->milter.sender_rate_limit : 0);
 	snprintf(prio, sizeof(prio), "%d", rt->priority);
 	snprintf(nkeys, sizeof(nkeys), "%zu", nk);
 
@@ -286,7 +287,7 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 	argv[n++] = r->token_id;
 	argv[n++] = limit;
 	argv[n++] = count ? "1" : "0";
-	argv[n++] = r->merge && t->customer[0] != '\0' ? "1" : "0";
+	argv[n++] = r->merge && customer[0] != '\0' ? "1" : "0";
 	argv[n++] = handoff_stores(m, r) ? "1" : "0";
 	argv[n++] = m->auto_reason ? m->auto_reason : "";
 #define FIELD(k, v)	do { argv[n++] = (k); argv[n++] = (v); } while (0)
@@ -310,6 +311,9 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 	FIELD(KEYS_F_SIZE, t->size);
 	FIELD(KEYS_F_QID, m->qid);
 	FIELD(KEYS_F_AUTO, m->auto_reason ? m->auto_reason : "");
+	FIELD(KEYS_F_CUSTOMER, customer);
+	if (has_orig || r->redirect)
+		FIELD(KEYS_F_ORIGINAL_RCPT, orig);
 #undef FIELD
 	rc = rds_append(c, n, argv);
 	free(skills);

@@ -73,6 +73,9 @@ inb_reset(struct inb_msg *m)
 	free(m->references);
 	free(m->subject);
 	free(m->from);
+	free(m->reply_to);
+	for (i = 0; i < m->nfwd; i++)
+		free(m->fwd[i].value);
 	free(m->copy);
 	if (m->hash != NULL)
 		EVP_MD_CTX_free(m->hash);
@@ -176,6 +179,8 @@ inb_rcpt(struct inb_msg *m, const struct cfg *cfg, const char *rcpt)
 		r->forward = q != NULL && q->delivery == CFG_DELIVERY_FORWARD;
 		r->merge = q != NULL && q->new_thread == CFG_THREAD_MERGE;
 	}
+	r->redirect = cd->inbound == CFG_INBOUND_REDIRECT ||
+	    cd->inbound == CFG_INBOUND_HOSTED_REDIRECT;
 	r->address = strdup(key);
 	r->rcpt = strdup(rcpt);
 	if (r->address == NULL || r->rcpt == NULL) {
@@ -278,13 +283,30 @@ inb_capture(struct inb_msg *m, size_t max)
 		}
 }
 
-/* inb_customer - the From mailbox, else the envelope sender */
+/* inb_lower - ASCII lower case in place */
+static void
+inb_lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s + 32);
+}
+
+/* inb_customer - Reply-To (forwarded mail only), From, envelope sender */
 int
-inb_customer(const struct inb_msg *m, char *out, size_t outlen)
+inb_customer(const struct inb_msg *m, const struct inb_rcpt *r,
+    char *out, size_t outlen)
 {
 	const char *s;
-	size_t	i, n;
+	size_t	n;
 
+	/* replies go to Reply-To; for mail a forwarder redirected it is the
+	 * customer's own choice of address, as the envelope is not */
+	if (r != NULL && r->redirect && m->reply_to != NULL &&
+	    hdr_mailbox(m->reply_to, out, outlen) == 0) {
+		inb_lower(out);
+		return (0);
+	}
 	if (m->from == NULL || hdr_mailbox(m->from, out, outlen) != 0) {
 		s = m->sender != NULL ? m->sender : "";
 		while (*s == '<' || *s == ' ')
@@ -295,10 +317,53 @@ inb_customer(const struct inb_msg *m, char *out, size_t outlen)
 		memcpy(out, s, n);
 		out[n] = '\0';
 	}
-	for (i = 0; out[i] != '\0'; i++)
-		if (out[i] >= 'A' && out[i] <= 'Z')
-			out[i] = (char)(out[i] + 32);
+	inb_lower(out);
 	return (0);
+}
+
+/* inb_original - the first forwarding header naming someone else */
+int
+inb_original(const struct inb_msg *m, const struct inb_rcpt *r,
+    char *out, size_t outlen)
+{
+	char	rcpt[ADDR_MAX + 1];
+	size_t	i, n;
+	int	k;
+
+	n = strcspn(r->rcpt + (r->rcpt[0] == '<'), ">");
+	if (n >= sizeof(rcpt))
+		n = sizeof(rcpt) - 1;
+	memcpy(rcpt, r->rcpt + (r->rcpt[0] == '<'), n);
+	rcpt[n] = '\0';
+	for (k = 0; k < INB_FWD_KINDS; k++)
+		for (i = 0; i < m->nfwd; i++) {
+			if (m->fwd[i].kind != k ||
+			    hdr_mailbox(m->fwd[i].value, out, outlen) != 0)
+				continue;
+			inb_lower(out);
+			if (strcasecmp(out, r->address) != 0 &&
+			    strcasecmp(out, rcpt) != 0)
+				return (1);
+		}
+	if (outlen > 0)
+		out[0] = '\0';
+	return (0);
+}
+
+/* inb_fwd_kind - which forwarding header NAME is, or -1 */
+static int
+inb_fwd_kind(const char *name)
+{
+	static const char *const names[INB_FWD_KINDS] = {
+		"X-Original-To", "Delivered-To", "Resent-To",
+		"X-Forwarded-To", "X-Envelope-To",
+	};
+	int	k;
+
+	for (k = 0; k < INB_FWD_KINDS; k++)
+		if (strcasecmp(name, names[k]) == 0)
+			return (k);
+	return (-1);
 }
 
 /* inb_header - record what the hand-off needs and which headers to drop */
@@ -307,7 +372,7 @@ inb_header(struct inb_msg *m, const char *name, const char *value)
 {
 	const char *why;
 	size_t	i;
-	int	rc = 0;
+	int	rc = 0, kind;
 
 	m->size += strlen(name) + strlen(value) + 4;
 	if (strcasecmp(name, KEYS_H_LOOP) == 0)
@@ -351,6 +416,13 @@ inb_header(struct inb_msg *m, const char *name, const char *value)
 		rc = inb_keep(&m->subject, value);
 	else if (strcasecmp(name, "From") == 0)
 		rc = inb_keep(&m->from, value);
+	else if (strcasecmp(name, "Reply-To") == 0)
+		rc = inb_keep(&m->reply_to, value);
+	else if ((kind = inb_fwd_kind(name)) >= 0 && m->nfwd < INB_FWD_MAX) {
+		if ((m->fwd[m->nfwd].value = strdup(value)) == NULL)
+			return (-1);
+		m->fwd[m->nfwd++].kind = kind;
+	}
 	if (m->auto_reason == NULL && (why = hdr_auto_reason(name, value)))
 		m->auto_reason = why;
 	return (rc);

@@ -26,6 +26,27 @@ struct inb_rcpt {
 	int	merge;		/* its queue merges a customer's new threads */
 	int	merged;		/* the hand-off merged it into an open one */
 	int	limited;	/* over milter.sender_rate_limit: not routed */
+	int	redirect;	/* its domain's inbound is redirect or
+				   hosted-redirect: forwarded mail */
+};
+
+/* The forwarding headers that may name the original recipient, in the
+ * order they are consulted (inb_original). */
+enum inb_fwd_kind {
+	INB_FWD_X_ORIGINAL_TO = 0,
+	INB_FWD_DELIVERED_TO,
+	INB_FWD_RESENT_TO,
+	INB_FWD_X_FORWARDED_TO,
+	INB_FWD_X_ENVELOPE_TO,
+	INB_FWD_KINDS
+};
+
+#define INB_FWD_MAX	16	/* forwarding headers kept per message */
+
+/* One forwarding header as it arrived. */
+struct inb_fwd {
+	int	kind;		/* enum inb_fwd_kind */
+	char	*value;
 };
 
 /* A header name that arrived from outside with our prefix, and its count. */
@@ -47,6 +68,9 @@ struct inb_msg {
 	char	*references;
 	char	*subject;
 	char	*from;
+	char	*reply_to;
+	struct inb_fwd fwd[INB_FWD_MAX];	/* in arrival order */
+	size_t	nfwd;
 	const char *auto_reason;	/* why this looks automatic, or NULL */
 	size_t	size;		/* header + body octets seen */
 	/* the copy stored for forward delivery (capture set at the first
@@ -108,9 +132,21 @@ int	inb_header(struct inb_msg *m, const char *name, const char *value);
  * queue forwards to agents; call before the first header */
 void	inb_capture(struct inb_msg *m, size_t max);
 
-/* inb_customer - the customer's address (the From mailbox, else the
- * envelope sender), lower case, into OUT; 0 or -1 when there is none */
-int	inb_customer(const struct inb_msg *m, char *out, size_t outlen);
+/* inb_customer - the customer's address for recipient R, lower case, into
+ * OUT; 0 or -1 when there is none.  For a redirect or hosted-redirect
+ * domain the Reply-To mailbox, else the From mailbox; otherwise (R NULL
+ * too) the From mailbox; both fall back to the envelope sender, which a
+ * forwarder rewrites (SRS) */
+int	inb_customer(const struct inb_msg *m, const struct inb_rcpt *r,
+		    char *out, size_t outlen);
+
+/* inb_original - the recipient M was first sent to, before a forwarder
+ * redirected it to R: the address of the first forwarding header (in
+ * enum inb_fwd_kind order, then arrival order) that holds one mailbox
+ * other than R's registered address or envelope recipient, lower case,
+ * into OUT; 1, or 0 with OUT "" when there is none */
+int	inb_original(const struct inb_msg *m, const struct inb_rcpt *r,
+		    char *out, size_t outlen);
 
 /* inb_eoh - end of headers: decide whether the body must be hashed;
  * 0 or -1 (memory) */

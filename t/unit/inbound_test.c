@@ -34,6 +34,9 @@ static const char conf[] =
     "      ); },\n"
     "    { name = \"example.org\";\n"
     "      addresses = ( { address = \"help@example.org\";\n"
+    "                      queue = \"support\"; } ); },\n"
+    "    { name = \"acme-redirect.example\"; inbound = \"redirect\";\n"
+    "      addresses = ( { address = \"support@acme-redirect.example\";\n"
     "                      queue = \"support\"; } ); }\n"
     "   ); }\n"
     ");\n";
@@ -132,7 +135,7 @@ copies(const struct cfg *cfg)
 	ok(m.copy != NULL && memcmp(m.copy, want, sizeof(want) - 1) == 0,
 	    "CRLF header lines (folding kept), our headers out but the loop "
 	    "marker, the body byte for byte");
-	ok(inb_customer(&m, cust, sizeof(cust)) == 0 &&
+	ok(inb_customer(&m, &m.rcpts[0], cust, sizeof(cust)) == 0 &&
 	    strcmp(cust, "ana@example.net") == 0,
 	    "the customer is the From address");
 	inb_body(&m, (const unsigned char *)"x", 1);
@@ -153,13 +156,77 @@ copies(const struct cfg *cfg)
 	inb_rcpt(&m, cfg, "<support@example.com>");
 	inb_capture(&m, 1000);
 	ok(!m.capture, "no copy for a notify queue");
-	ok(inb_customer(&m, cust, sizeof(cust)) == 0 &&
+	ok(inb_customer(&m, &m.rcpts[0], cust, sizeof(cust)) == 0 &&
 	    strcmp(cust, "bounce@example.net") == 0,
 	    "without From the customer is the envelope sender, lower case");
 	inb_reset(&m);
 	inb_sender(&m, "<>");
-	ok(inb_customer(&m, cust, sizeof(cust)) != 0,
+	ok(inb_customer(&m, NULL, cust, sizeof(cust)) != 0,
 	    "the null sender without From is nobody");
+	inb_reset(&m);
+}
+
+/* forwarded - seed 001 scenarios 2 and 4: a redirect domain names the
+ * customer by header and the original recipient by forwarding header */
+static void
+forwarded(const struct cfg *cfg)
+{
+	static const char srs[] =
+	    "<SRS0=HHH=TT=customer.example=ana@company.example>";
+	struct inb_msg m = { 0 };
+	char	cust[256], orig[256];
+
+	inb_reset(&m);
+	inb_sender(&m, srs);
+	is_int(inb_rcpt(&m, cfg, "<support@acme-redirect.example>"), 1,
+	    "a redirect domain's address is registered");
+	ok(m.nrcpts == 1 && m.rcpts[0].redirect, "... and marked redirect");
+	inb_header(&m, "Delivered-To", "support@acme-redirect.example");
+	inb_header(&m, "X-Original-To", "help@company.example");
+	inb_header(&m, "Delivered-To", "Help@Company.example");
+	inb_header(&m, "From", "Ana <Ana@Customer.example>");
+	ok(inb_customer(&m, &m.rcpts[0], cust, sizeof(cust)) == 0,
+	    "SRS sender: a customer");
+	is_str(cust, "ana@customer.example", "SRS envelope sender, From "
+	    "header: the customer is the From mailbox, lower case");
+	is_int(inb_original(&m, &m.rcpts[0], orig, sizeof(orig)), 1,
+	    "an original recipient");
+	is_str(orig, "help@company.example", "X-Original-To gives "
+	    "original_rcpt");
+	inb_header(&m, "Reply-To", "\"Ana M.\" <ana.m@customer.example>");
+	ok(inb_customer(&m, &m.rcpts[0], cust, sizeof(cust)) == 0 &&
+	    strcmp(cust, "ana.m@customer.example") == 0,
+	    "Reply-To wins over From for a redirect domain (got %s)", cust);
+	inb_reset(&m);
+
+	/* only the registered address itself: no original recipient; a
+	 * later kind is consulted when the earlier one names us */
+	inb_sender(&m, srs);
+	inb_rcpt(&m, cfg, "<support@acme-redirect.example>");
+	inb_header(&m, "X-Original-To", "support@acme-redirect.example");
+	ok(inb_original(&m, &m.rcpts[0], orig, sizeof(orig)) == 0 &&
+	    orig[0] == '\0', "X-Original-To naming the registered address "
+	    "is no original recipient");
+	inb_header(&m, "Resent-To", "Sales <sales@company.example>");
+	ok(inb_original(&m, &m.rcpts[0], orig, sizeof(orig)) == 1 &&
+	    strcmp(orig, "sales@company.example") == 0,
+	    "Resent-To after it: the original recipient");
+	ok(inb_customer(&m, &m.rcpts[0], cust, sizeof(cust)) == 0 &&
+	    strcmp(cust, "srs0=hhh=tt=customer.example=ana@company.example")
+	    == 0, "no From: the envelope sender after all");
+	inb_reset(&m);
+
+	/* an mx domain: Reply-To does not change the customer */
+	inb_sender(&m, "<bounce@lists.example.net>");
+	inb_rcpt(&m, cfg, "<support@example.com>");
+	ok(!m.rcpts[0].redirect, "an mx domain is not redirect");
+	inb_header(&m, "From", "Ana <ana@example.net>");
+	inb_header(&m, "Reply-To", "list@lists.example.net");
+	ok(inb_customer(&m, &m.rcpts[0], cust, sizeof(cust)) == 0 &&
+	    strcmp(cust, "ana@example.net") == 0,
+	    "mx domain: the From mailbox, Reply-To ignored");
+	ok(inb_original(&m, &m.rcpts[0], orig, sizeof(orig)) == 0,
+	    "mx domain, no forwarding header: no original recipient");
 	inb_reset(&m);
 }
 
@@ -241,6 +308,7 @@ main(void)
 	}
 
 	copies(cfg);
+	forwarded(cfg);
 	match_is(cfg, "<support@example.com>", 1, "support@example.com",
 	    "address");
 	match_is(cfg, "<SUPPORT@EXAMPLE.COM>", 1, "support@example.com",
