@@ -276,10 +276,14 @@ domchk_bounce(struct domchk_plan *p, const struct cfg *cfg)
 		else
 			domchk_name(r, DOMCHK_BOUNCE_LABEL, d->name);
 		if (cfg->dns.bounce_target == NULL) {
+			char	name[DOMCHK_NAME_MAX];
+
 			r->unset = "dns.bounce_target";
+			/* domchk_note moves the records: R goes stale */
+			snprintf(name, sizeof(name), "%s", r->name);
 			return (domchk_note(p, "the CNAME of %s points at the "
 			    "relay's bounce host: set dns.bounce_target in "
-			    "mailacd.conf to print it", r->name));
+			    "mailacd.conf to print it", name));
 		}
 		return ((r->value = strdup(cfg->dns.bounce_target)) != NULL ?
 		    0 : -1);
