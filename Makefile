@@ -128,6 +128,7 @@ bench: check-deps all
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/router.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/outbound.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/forward.sh
+	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/gate.sh
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
