@@ -36,6 +36,10 @@ key() {
 }
 key "$KEYS/customer.key"
 key "$KEYS/example.com.key"
+# the submission port offers STARTTLS (a self-signed certificate)
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=relay.test \
+    -keyout "$KEYS/tls.key" -out "$KEYS/tls.crt" 2>/dev/null
+chmod 644 "$KEYS/tls.key"
 
 start_redis || bail_out "cannot start redis-server"
 start_sink || bail_out "cannot start smtp-sink"
@@ -51,7 +55,8 @@ router = { block_ms = 200; claim_idle_ms = 5000; };
 outbound = { trusted_daemons = [ "submission" ]; trust_authenticated = false;
 	token_secret = "a test secret of enough length"; };
 delivery = { relay = "smtp://127.0.0.1:$SUB_PORT"; retry_min = 1; retry_max = 2;
-	max_attempts = 8; timeout = 10; max_size = 65536; };
+	max_attempts = 8; timeout = 10; max_size = 65536;
+	starttls = "require"; tls_verify = false; };
 organizations = ( {
 	id = "acme";
 	delivery = "forward";
@@ -84,7 +89,7 @@ virtual_gid_maps = static:$(id -g postfix)
 milter_connect_macros = j {daemon_name} v {client_addr}
 router_hold = texthash:$HOLD"
 start_postfix "$MILTER_PF" || bail_out "cannot start the private Postfix"
-pf_postconf -M "127.0.0.1:$SUB_PORT/inet=127.0.0.1:$SUB_PORT inet n - n - - smtpd -o milter_macro_daemon_name=submission -o smtpd_recipient_restrictions=check_recipient_access,\$router_hold,permit_mynetworks,reject"
+pf_postconf -M "127.0.0.1:$SUB_PORT/inet=127.0.0.1:$SUB_PORT inet n - n - - smtpd -o milter_macro_daemon_name=submission -o smtpd_tls_security_level=may -o smtpd_tls_cert_file=$KEYS/tls.crt -o smtpd_tls_key_file=$KEYS/tls.key -o smtpd_recipient_restrictions=check_recipient_access,\$router_hold,permit_mynetworks,reject"
 postfix -c "$PF_CONF" reload >/dev/null 2>&1
 wait_for 15 port_listening "$SUB_PORT" || bail_out "no submission service"
 spawn router "$T_TMP/router.log" "$MAILACD_BUILD/mailacd-router" -f -d \
@@ -188,6 +193,8 @@ ok "the stored copy expires within delivery.retention (TTL $TTL s)" \
 is "$(rcli HGET "${P}msg:$MSGKEY" complete)" 1 "it is complete"
 like "$(cat "$T_TMP/router.log")" "$ID: copy 0 delivered to a1 <a1@corp.example>" \
     "the router logs the delivery"
+like "$(cat "$PF_BASE/maillog")" "ehlo=2 starttls=1 mail=1 rcpt=1 data=1" \
+    "the router submitted over STARTTLS (delivery.starttls = require)"
 SUP=$(sink_find "c1.order-1.$RUN@customer.example")
 ok "support@example.com's own mailbox got the message too (stamped)" \
     test -n "$SUP" -a -n "$(msg_header "$SUP" X-MailACD-Interaction)"
