@@ -221,10 +221,6 @@ wait_for 15 port_listening "$SUB_PORT" || die "no submission service on $SUB_POR
 
 # --- helpers -----------------------------------------------------------------------
 
-# cpu_ticks - PID: user + system clock ticks the process (all threads) used
-cpu_ticks() {
-	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
-}
 HZ=$(getconf CLK_TCK)
 
 # used_memory - INFO memory used_memory of the private Redis, less what

@@ -204,10 +204,6 @@ rcli HSET "$DKEY" verified_at "$(( $(now_ms) - 86400000 ))" >/dev/null ||
 
 # --- measuring -------------------------------------------------------------------
 
-# cpu_ticks - PID: user + system clock ticks the process (all threads) used
-cpu_ticks() {
-	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
-}
 HZ=$(getconf CLK_TCK)
 
 # redis_snap - FILE: the counters we compare, "name value" lines

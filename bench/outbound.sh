@@ -206,10 +206,6 @@ start_milter "$MILTER_SOCKET" "$T_TMP/mailacd.conf" ||
 
 # --- measuring -------------------------------------------------------------------
 
-# cpu_ticks - PID: user + system clock ticks the process (all threads) used
-cpu_ticks() {
-	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
-}
 HZ=$(getconf CLK_TCK)
 
 # send - COUNT: smtp-source sends COUNT copies of the message

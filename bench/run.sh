@@ -51,10 +51,6 @@ start_redis || die "cannot start redis-server"
 start_sink || die "cannot start smtp-sink"
 start_postfix "" || die "cannot start the private Postfix"
 
-# cpu_ticks - PID: user + system clock ticks the process has used
-cpu_ticks() {
-	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
-}
 HZ=$(getconf CLK_TCK)
 
 # use_milter - SPEC: point Postfix at SPEC ("" for none) and let the old

@@ -641,6 +641,12 @@ queue_empty() {
 }
 queue_listing() { postqueue -c "$PF_CONF" -p 2>&1; }
 
+# cpu_ticks - PID: the clock ticks (user + system) the process has used,
+# for the benchmarks' CPU per message (getconf CLK_TCK a second)
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+}
+
 # start_postfix - [MILTER_SPEC]: a private Postfix relaying everything to
 # the sink; MILTER_SPEC is Postfix syntax (inet:127.0.0.1:PORT, unix:/path)
 # or empty for no milter (sets SMTP_PORT, PF_CONF, PF_QUEUE)
