@@ -13,6 +13,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "dkimrec.h"
 #include "domchk.h"
 #include "dtoken.h"
 #include "keys.h"
@@ -103,48 +104,18 @@ domchk_name(struct domchk_rec *r, const char *prefix, const char *domain)
 static char *
 domchk_dkim_value(const struct cfg_dkim *k, char *err, size_t errlen)
 {
-	unsigned char raw[32], *der = NULL;
-	const unsigned char *pub;
-	const char *tags;
 	EVP_PKEY *pk = NULL;
 	BIO	*b = NULL;
 	char	*v = NULL;
-	size_t	n, t;
-	int	len;
 
 	if (k->key == NULL || (b = BIO_new_mem_buf(k->key, -1)) == NULL ||
-	    (pk = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL)) == NULL) {
+	    (pk = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL)) == NULL)
 		snprintf(err, errlen, "%s: cannot read the private key",
 		    k->key_file);
-		goto out;
-	}
-	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED25519) {
-		tags = "v=DKIM1; k=ed25519; p=";
-		n = sizeof(raw);
-		if (EVP_PKEY_get_raw_public_key(pk, raw, &n) != 1 ||
-		    n != sizeof(raw)) {
-			snprintf(err, errlen, "%s: no public key", k->key_file);
-			goto out;
-		}
-		pub = raw;
-	} else {
-		tags = "v=DKIM1; k=rsa; p=";
-		if ((len = i2d_PUBKEY(pk, &der)) <= 0) {
-			snprintf(err, errlen, "%s: no public key", k->key_file);
-			goto out;
-		}
-		pub = der;
-		n = (size_t)len;
-	}
-	t = strlen(tags);
-	if ((v = malloc(t + 4 * ((n + 2) / 3) + 1)) == NULL) {
+	else if (dkimrec_make(pk, &v) == DKIMREC_NOMEM)
 		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	memcpy(v, tags, t);
-	EVP_EncodeBlock((unsigned char *)v + t, pub, (int)n);
-out:
-	OPENSSL_free(der);
+	else if (v == NULL)
+		snprintf(err, errlen, "%s: no public key", k->key_file);
 	EVP_PKEY_free(pk);
 	BIO_free(b);
 	return (v);

@@ -34,6 +34,7 @@
 #include <openssl/x509.h>
 
 #include "dkim.h"
+#include "dkimrec.h"
 #include "json.h"
 
 #define DKIM_NAME_MAX	253	/* a domain name, without the final dot */
@@ -263,38 +264,16 @@ dkim_keygen(const struct dkim_key *k, EVP_PKEY **pk)
 static int
 dkim_record(struct dkim_key *k, EVP_PKEY *pk)
 {
-	const char *tags = k->ed25519 ? "v=DKIM1; k=ed25519; " :
-	    "v=DKIM1; k=rsa; ";
-	unsigned char raw[DKIM_ED25519_LEN], *der = NULL;
-	const unsigned char *pub;
-	size_t	n;
-	int	len;
+	int	rc;
 
-	if (k->ed25519) {
-		n = sizeof(raw);
-		if (EVP_PKEY_get_raw_public_key(pk, raw, &n) != 1 ||
-		    n != sizeof(raw))
-			return (dkim_ssl("public key"));
-		pub = raw;
-	} else {
-		if ((len = i2d_PUBKEY(pk, &der)) <= 0)
-			return (dkim_ssl("public key"));
-		pub = der;
-		n = (size_t)len;
-	}
-	k->ptag = strlen(tags);
-	/* the tags, "p=", the base64 and its NUL */
-	if ((k->record = malloc(k->ptag + 2 + 4 * ((n + 2) / 3) + 1)) ==
-	    NULL) {
-		OPENSSL_free(der);
+	if ((rc = dkimrec_make(pk, &k->record)) == DKIMREC_NOMEM) {
 		ctl_errx("out of memory");
 		return (EX_OSERR);
 	}
-	memcpy(k->record, tags, k->ptag);
-	memcpy(k->record + k->ptag, "p=", 2);
-	EVP_EncodeBlock((unsigned char *)k->record + k->ptag + 2, pub,
-	    (int)n);
-	OPENSSL_free(der);
+	if (rc != 0)
+		return (dkim_ssl("public key"));
+	/* the tags before "p=" */
+	k->ptag = (size_t)(strstr(k->record, "p=") - k->record);
 	return (0);
 }
 
