@@ -127,26 +127,7 @@ printf 'v=DKIM1; k=rsa; p=%s' \
 # --- the message: the same bytes for every run ------------------------------------
 
 MSG=$T_TMP/message.eml
-{
-	printf 'From: Acme Support <%s>\n' "$FROM"
-	printf 'To: Ana <%s>\n' "$RCPT"
-	printf 'Subject: Your order 1234 has shipped\n'
-	printf 'Date: Sun, 22 Nov 2026 12:00:00 +0000\n'
-	printf 'Message-ID: <bench-outbound-1234@example.com>\n'
-	printf 'MIME-Version: 1.0\n'
-	printf 'Content-Type: text/plain; charset=UTF-8\n'
-	printf 'Content-Transfer-Encoding: 8bit\n'
-	printf '\n'
-	# 64 lines of 63 characters and a line break: 4096 bytes
-	awk 'BEGIN {
-		t = "Hello Ana, your parcel left our warehouse today and is on its way. "
-		for (i = 1; i <= 64; i++) {
-			l = sprintf("%02d ", i)
-			while (length(l) < 63) l = l t
-			print substr(l, 1, 63)
-		}
-	}'
-} >"$MSG"
+bench_message "$MSG" "$FROM" "$RCPT" outbound
 
 # --- servers ---------------------------------------------------------------------
 

@@ -641,6 +641,32 @@ queue_empty() {
 }
 queue_listing() { postqueue -c "$PF_CONF" -p 2>&1; }
 
+# bench_message - FILE FROM RCPT TAG: the outbound benchmarks' message, the
+# same bytes for every run: a customer notice from FROM to RCPT, 4096
+# octets of body, Message-ID <bench-TAG-1234@example.com>
+bench_message() {
+	{
+		printf 'From: Acme Support <%s>\n' "$2"
+		printf 'To: Ana <%s>\n' "$3"
+		printf 'Subject: Your order 1234 has shipped\n'
+		printf 'Date: Sun, 22 Nov 2026 12:00:00 +0000\n'
+		printf 'Message-ID: <bench-%s-1234@example.com>\n' "$4"
+		printf 'MIME-Version: 1.0\n'
+		printf 'Content-Type: text/plain; charset=UTF-8\n'
+		printf 'Content-Transfer-Encoding: 8bit\n'
+		printf '\n'
+		# 64 lines of 63 characters and a line break: 4096 bytes
+		awk 'BEGIN {
+			t = "Hello Ana, your parcel left our warehouse today and is on its way. "
+			for (i = 1; i <= 64; i++) {
+				l = sprintf("%02d ", i)
+				while (length(l) < 63) l = l t
+				print substr(l, 1, 63)
+			}
+		}'
+	} >"$1"
+}
+
 # cpu_ticks - PID: the clock ticks (user + system) the process has used,
 # for the benchmarks' CPU per message (getconf CLK_TCK a second)
 cpu_ticks() {
