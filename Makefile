@@ -21,8 +21,12 @@ PKG_CONFIG ?= pkg-config
 
 PKGS	= milter hiredis libconfig libcrypto gmime-3.0 jansson opendkim libcurl \
 	  ldns libpsl
+# Evaluated when the Makefile is read: the targets that install
+# dependencies first (test, demo, bench, test-asan) build in a second make
+# so that these see the libraries just installed.
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+PKG_OK     := $(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && echo yes)
 
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wformat=2
@@ -53,7 +57,16 @@ PROGS	= $(B)/mailacd-milter $(B)/mailacd-router $(B)/bench/noop-milter
 PROGS	+= $(B)/mailacdctl $(B)/bench/router-bench
 VERSION	= $(shell cat VERSION)
 
-all: $(PROGS) $(UNIT_BIN)
+all: pkg-check $(PROGS) $(UNIT_BIN)
+
+# pkg-check - a clear message instead of "hiredis.h: No such file" when a
+# library is missing
+pkg-check:
+ifneq ($(PKG_OK),yes)
+	@echo "missing libraries: $$($(PKG_CONFIG) --print-errors --exists $(PKGS) 2>&1 | head -3)" >&2
+	@echo "run 'make deps' as root (or 'make test', which installs them)" >&2
+	@exit 1
+endif
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
@@ -108,10 +121,12 @@ deps:
 	sh contrib/install-deps.sh
 
 # t/*.t find the programs through MAILACD_BUILD.
-test: check-deps all
+test: check-deps
+	$(MAKE) all
 	MAILACD_BUILD=$(CURDIR)/$(B) prove -v --timer t/
 
-test-asan: check-deps asan
+test-asan: check-deps
+	$(MAKE) asan
 	MAILACD_BUILD=$(CURDIR)/build-asan \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/t/lsan.supp \
@@ -120,10 +135,12 @@ test-asan: check-deps asan
 check-deps:
 	@sh contrib/install-deps.sh --if-missing
 
-demo: check-deps all
+demo: check-deps
+	$(MAKE) all
 	MAILACD_BUILD=$(CURDIR)/$(B) sh contrib/demo.sh
 
-bench: check-deps all
+bench: check-deps
+	$(MAKE) all
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/run.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/router.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/outbound.sh
@@ -145,7 +162,7 @@ install: all
 clean:
 	rm -rf build build-asan bench/out
 
-.PHONY: all asan deps test test-asan check-deps demo bench install clean
+.PHONY: all pkg-check asan deps test test-asan check-deps demo bench install clean
 
 # keep intermediate objects (t/unit/*.o): no "rm" after prove's summary
 .SECONDARY:
