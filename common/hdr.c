@@ -73,6 +73,47 @@ hdr_unfold(const char *raw, size_t max, int keep_tail)
 	return (out);
 }
 
+/* hdr_fold_ids - fold a list of message ids so no line passes 998 */
+char *
+hdr_fold_ids(const char *name, const char *ids)
+{
+	size_t	len = strlen(ids), col = strlen(name) + 2, n = 0, w;
+	const char *p = ids, *e;
+	char	*out;
+
+	/* at most one separator (LF TAB) per id plus the ids themselves */
+	if ((out = malloc(2 * len + 1)) == NULL)
+		return (NULL);
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (*p == '\0')
+			break;
+		for (e = p; *e != '\0' && *e != ' ' && *e != '\t' &&
+		    *e != '\r' && *e != '\n'; e++)
+			;
+		w = (size_t)(e - p);
+		if (w + 1 > HDR_LINE_MAX || (n == 0 && col + w > HDR_LINE_MAX)) {
+			p = e;		/* cannot be written on any line */
+			continue;
+		}
+		if (n > 0 && col + 1 + w > HDR_LINE_FOLD) {
+			out[n++] = '\n';
+			out[n++] = '\t';
+			col = 1;
+		} else if (n > 0) {
+			out[n++] = ' ';
+			col++;
+		}
+		memcpy(out + n, p, w);
+		n += w;
+		col += w;
+		p = e;
+	}
+	out[n] = '\0';
+	return (out);
+}
+
 /* hdr_decode_text - decode encoded words and 8-bit text into UTF-8 */
 char *
 hdr_decode_text(const char *raw, size_t max)

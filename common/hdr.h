@@ -32,6 +32,18 @@ char	*hdr_decode_text(const char *raw, size_t max);
  * bytes (the tail when KEEP_TAIL); the caller frees */
 char	*hdr_unfold(const char *raw, size_t max, int keep_tail);
 
+/* Longest line of a header we write (RFC 5322 2.1.1), without CR LF, and
+ * the length we fold at when we can. */
+#define HDR_LINE_MAX		998
+#define HDR_LINE_FOLD		78
+
+/* hdr_fold_ids - the white-space separated message ids in IDS as the value
+ * of header NAME, folded with LF and a tab (the MTA adds the CR) before a
+ * line passes HDR_LINE_FOLD octets; an id too long for any line of
+ * HDR_LINE_MAX is left out.  "" when no id is left, NULL when out of
+ * memory; the caller frees */
+char	*hdr_fold_ids(const char *name, const char *ids);
+
 /* hdr_mailbox - the address of the only mailbox in header value RAW (a
  * From or Reply-To field, RFC 2047 and groups understood by GMime), into
  * OUT; 0, or -1 when there is not exactly one mailbox or it does not fit */

@@ -530,7 +530,7 @@ char *
 out_signature(struct out_msg *m, int *unsigned_)
 {
 	unsigned char *buf = NULL;
-	size_t	len = 0;
+	size_t	len = 0, i, n;
 	char	*sig;
 	DKIM_STAT st;
 
@@ -549,10 +549,15 @@ out_signature(struct out_msg *m, int *unsigned_)
 		out_fail(m, "signature", st);
 		return (NULL);
 	}
+	/* libopendkim folds with CR LF; a header value handed to the MTA is
+	 * folded with LF alone (the MTA writes the CR), or every line of the
+	 * signature would reach the receiver as CR CR LF */
 	if ((sig = malloc(len + 1)) == NULL)
 		return (NULL);
-	memcpy(sig, buf, len);
-	sig[len] = '\0';
+	for (n = 0, i = 0; i < len; i++)
+		if (buf[i] != '\r')
+			sig[n++] = (char)buf[i];
+	sig[n] = '\0';
 	return (sig);
 }
 

@@ -117,6 +117,16 @@ reply_eval(struct rds_pool *pool, const char *lua, int nkeys,
 	return (NULL);
 }
 
+/* reply_drop_empty - no header for a value left empty (no id fitted) */
+static void
+reply_drop_empty(char **v)
+{
+	if (*v != NULL && **v == '\0') {
+		free(*v);
+		*v = NULL;
+	}
+}
+
 /* reply_find - the interaction an outbound message answers */
 int
 reply_find(struct rds_pool *pool, const struct cfg_address *a,
@@ -125,7 +135,7 @@ reply_find(struct rds_pool *pool, const struct cfg_address *a,
 {
 	struct reply_keys k;
 	const char *keys[REPLY_KEYS], *args[1];
-	char	id[33] = "", *s;
+	char	id[33] = "", *s, *u;
 	redisReply *rep;
 	size_t	n;
 	int	i;
@@ -165,18 +175,27 @@ reply_find(struct rds_pool *pool, const struct cfg_address *a,
 
 		memcpy(r->id, rep->element[0]->str, 32);
 		r->id[32] = '\0';
-		if (*mid != '\0' && irt == NULL && (r->irt = strdup(mid)) == NULL)
+		/* folded as we add them: built from customers' ids, they
+		 * could pass the 998-octet line limit */
+		if (*mid != '\0' && irt == NULL &&
+		    (r->irt = hdr_fold_ids("In-Reply-To", mid)) == NULL)
 			goto nomem;
 		if (*mid != '\0' && refs == NULL) {
 			n = strlen(crefs) + strlen(mid) + 2;
 			if ((s = malloc(n)) == NULL)
 				goto nomem;
 			snprintf(s, n, "%s%s%s", crefs, *crefs ? " " : "", mid);
-			r->refs = hdr_unfold(s, HDR_REFS_MAX, 1);
+			u = hdr_unfold(s, HDR_REFS_MAX, 1);
 			free(s);
+			if (u == NULL)
+				goto nomem;
+			r->refs = hdr_fold_ids("References", u);
+			free(u);
 			if (r->refs == NULL)
 				goto nomem;
 		}
+		reply_drop_empty(&r->irt);
+		reply_drop_empty(&r->refs);
 	}
 	freeReplyObject(rep);
 	return (RDS_OK);

@@ -8,7 +8,7 @@
 # client is not signed; a bad key file is a configuration error.
 . "$(dirname "$0")/lib/harness.sh"
 require_root
-require_tools redis-server redis-cli postfix smtp-sink swaks ss openssl
+require_tools redis-server redis-cli postfix swaks ss openssl
 require_build mailacd-milter
 PY=/usr/bin/python3
 "$PY" -c 'import dkim' 2>/dev/null || skip_all "python3-dkim is not installed"
@@ -56,17 +56,18 @@ start_milter unix "$T_TMP/mailacd.conf" || bail_out "cannot start mailacd-milter
 start_postfix "$MILTER_PF" || bail_out "cannot start the private Postfix"
 RUN=$$.$(date +%s)
 
-# verify FILE [DOMAIN]: python3-dkim's verdict on the sink's message FILE,
-# the DNS answering with our records; prints True or False
+# verify FILE [tamper]: python3-dkim's verdict on the bytes the sink
+# received for FILE, the DNS answering with our records; prints True or
+# False
 verify() {
-	sink_message "$1" | "$PY" -c '
+	sink_raw "$1" | "$PY" -c '
 import sys, dkim
 recs = {}
 for d, f in (("s1._domainkey.example.com.", sys.argv[1]), ("ed._domainkey.example.net.", sys.argv[2])):
     recs[d.encode()] = open(f, "rb").read()
 def dns(name, timeout=5):
     return recs.get(name if name.endswith(b".") else name + b".")
-msg = sys.stdin.buffer.read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+msg = sys.stdin.buffer.read()
 if len(sys.argv) > 3:
     msg = msg.replace(b"Hello", b"Jello", 1)
 print(dkim.verify(msg, dnsfunc=dns))' "$KEYS/example.com.s1.key.txt" "$KEYS/example.net.ed.key.txt" ${2:-}

@@ -20,7 +20,7 @@
 #   processes  spawn kill_pid t_alive wait_for now_ms free_port
 #   Redis      start_redis stop_redis restart_redis rcli stream_len
 #              stream_field stream_find stream_entry stream_dump
-#   sink       start_sink sink_count wait_sink sink_clear sink_files sink_find
+#   sink       start_sink sink_raw sink_count wait_sink sink_clear sink_files sink_find
 #              sink_message sink_rcpts msg_headers msg_header msg_body
 #              hdr_id hdr_param
 #   Postfix    start_postfix postfix_set_milter stop_postfix queue_empty
@@ -518,20 +518,37 @@ stream_dump() {
 
 # --- smtp-sink ----------------------------------------------------------------
 
-# start_sink - smtp-sink on a free port, dumping each message into SINK_DIR
-# (sets SINK_PORT, SINK_DIR, SINK_PID)
+# start_sink - a capturing SMTP server (t/lib/smtp-capture.py) on a free
+# port: each message's DATA bytes exactly as received in SINK_RAW, and a
+# dump in smtp-sink's layout in SINK_DIR (sets SINK_PORT, SINK_DIR,
+# SINK_RAW, SINK_PID).  SINK_IMPL=smtp-sink uses Postfix's smtp-sink
+# instead (faster; the benchmarks' throughput runs), which keeps no raw
+# bytes.
 start_sink() {
 	SINK_PORT=$(free_port)
 	SINK_DIR=$T_TMP/sink
-	mkdir -p "$SINK_DIR"
-	chown postfix "$SINK_DIR"
-	spawn sink "$T_TMP/sink.log" smtp-sink -u postfix -c \
-	    -d "$SINK_DIR/%H%M%S." "127.0.0.1:$SINK_PORT" 256
+	SINK_RAW=$T_TMP/sink-raw
+	mkdir -p "$SINK_DIR" "$SINK_RAW"
+	if [ "${SINK_IMPL:-capture}" = smtp-sink ]; then
+		chown postfix "$SINK_DIR"
+		spawn sink "$T_TMP/sink.log" smtp-sink -u postfix -c \
+		    -d "$SINK_DIR/%H%M%S." "127.0.0.1:$SINK_PORT" 256
+	else
+		spawn sink "$T_TMP/sink.log" /usr/bin/python3 \
+		    "$T_TOP/t/lib/smtp-capture.py" 127.0.0.1 "$SINK_PORT" \
+		    "$SINK_DIR" "$SINK_RAW"
+	fi
 	SINK_PID=$SPAWNED_PID
 	if ! wait_for 10 port_listening "$SINK_PORT"; then
-		diag "smtp-sink did not listen on $SINK_PORT" "$(cat "$T_TMP/sink.log")"
+		diag "the sink did not listen on $SINK_PORT" "$(cat "$T_TMP/sink.log")"
 		return 1
 	fi
+}
+
+# sink_raw - FILE: the bytes the sink received for dump FILE, unchanged
+sink_raw() {
+	[ -f "$SINK_RAW/$(basename "${1:-none}")" ] || return 1
+	cat "$SINK_RAW/$(basename "$1")"
 }
 
 # sink_count - messages the sink has received
@@ -554,6 +571,7 @@ wait_sink() {
 # sink_clear - forget the messages received so far
 sink_clear() {
 	find "$SINK_DIR" -type f -exec rm -f {} +
+	[ -z "${SINK_RAW:-}" ] || find "$SINK_RAW" -type f -exec rm -f {} +
 }
 
 # sink_files - every dump file, oldest first

@@ -27,6 +27,42 @@ unfold_is(const char *raw, size_t max, int tail, const char *want,
 	free(got);
 }
 
+/* fold_check - every line of "NAME: folded" is at most MAX octets, the
+ * ids come back in order when unfolded, and lines are joined by LF TAB */
+static void
+fold_check(const char *name, const char *ids, const char *want_ids,
+    size_t max, const char *what)
+{
+	char	*got = hdr_fold_ids(name, ids), *un;
+	size_t	longest = 0, col = strlen(name) + 2, i;
+	int	crs = 0;
+
+	if (got == NULL) {
+		ok(0, "fold %s: out of memory", what);
+		return;
+	}
+	for (i = 0; got[i] != '\0'; i++) {
+		if (got[i] == '\r')
+			crs++;
+		if (got[i] == '\n') {
+			if (col > longest)
+				longest = col;
+			col = 0;
+			ok(got[i + 1] == '\t', "fold %s: a tab after LF", what);
+		} else
+			col++;
+	}
+	if (col > longest)
+		longest = col;
+	is_int(crs, 0, "fold %s: no CR (the MTA adds it)", what);
+	ok(longest <= max, "fold %s: longest line %zu <= %zu", what, longest,
+	    max);
+	un = hdr_unfold(got, strlen(got), 0);
+	is_str(un, want_ids, "fold %s: the ids unfold back", what);
+	free(un);
+	free(got);
+}
+
 int
 main(void)
 {
@@ -94,5 +130,36 @@ main(void)
 	ok(hdr_auto_sender("<alice@example.com>") == NULL, "a person");
 	ok(hdr_auto_sender("<postmasters@example.com>") == NULL,
 	    "postmasters is a person");
+
+	{
+		char	ids[8192 + 1], want[8192 + 1], big[1100];
+		size_t	n = 0;
+		int	i;
+
+		for (i = 0; i < 150; i++)
+			n += (size_t)snprintf(ids + n, sizeof(ids) - n,
+			    "%s<customer-%d.abcdefghijklmnop@mail.example>",
+			    i ? " " : "", i);
+		fold_check("References", ids, ids, HDR_LINE_FOLD,
+		    "150 references");
+		fold_check("In-Reply-To", "<a@b>", "<a@b>", HDR_LINE_FOLD,
+		    "one short id");
+		/* one id of 990 octets fits only on a line of its own */
+		memset(big, 'x', sizeof(big));
+		big[0] = '<';
+		memcpy(big + 985, "@b.c>", 6);
+		snprintf(want, sizeof(want), "<a@b> %s <c@d>", big);
+		fold_check("References", want, want, HDR_LINE_MAX,
+		    "an id of 990 octets");
+		/* one of 1099 fits nowhere: left out, the others kept */
+		memset(big, 'x', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		snprintf(want, sizeof(want), "<a@b> <%s> <c@d>", big);
+		fold_check("References", want, "<a@b> <c@d>", HDR_LINE_FOLD,
+		    "an id longer than any line");
+		snprintf(want, sizeof(want), "<%s>", big);
+		fold_check("In-Reply-To", want, "", HDR_LINE_FOLD,
+		    "nothing left");
+	}
 	return (done_testing());
 }
