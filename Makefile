@@ -8,6 +8,8 @@
 #   make bench      throughput/latency: no milter vs no-op milter vs mailacd-milter
 #   make deps       install build and test dependencies (root, Debian 12)
 #   make install    install programs, man pages, example config (PREFIX, DESTDIR)
+#   make fresh-check  make test as the first command in a fresh Debian 12
+#                   debootstrap root (root; contrib/fresh-check.sh)
 #
 # WERROR=0 relaxes -Werror for packagers; CFLAGS/LDFLAGS are honoured.
 
@@ -162,7 +164,11 @@ install: all
 clean:
 	rm -rf build build-asan bench/out
 
-.PHONY: all pkg-check asan deps test test-asan check-deps demo bench install clean
+fresh-check:
+	sh contrib/fresh-check.sh
+
+.PHONY: all pkg-check asan deps test test-asan check-deps demo bench install clean \
+	fresh-check
 
 # keep intermediate objects (t/unit/*.o): no "rm" after prove's summary
 .SECONDARY:
