@@ -220,7 +220,9 @@ inb_copy_add(struct inb_msg *m, const char *data, size_t len)
 	size_t	ncap;
 	char	*n;
 
-	if (!m->capture || !m->copy_complete)
+	/* nothing to add (a header with an empty name): the copy may have
+	 * no buffer yet, and memcpy() to NULL is undefined even for 0 */
+	if (!m->capture || !m->copy_complete || len == 0)
 		return (0);
 	if (m->copy_len + len > m->copy_max) {
 		m->copy_complete = 0;

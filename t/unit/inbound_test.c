@@ -166,6 +166,30 @@ copies(const struct cfg *cfg)
 	inb_reset(&m);
 }
 
+/* empty_first - an empty piece (a header with an empty name, as a raw
+ * milter client may send) as the first thing in the copy: nothing is
+ * appended to a copy that has no buffer yet (the sanitizer build catches
+ * arithmetic on its NULL pointer) */
+static void
+empty_first(const struct cfg *cfg)
+{
+	static const char want[] = ": value\r\nFrom: a@example.net\r\n";
+	struct inb_msg m = { 0 };
+
+	inb_reset(&m);
+	inb_sender(&m, "<a@example.net>");
+	inb_rcpt(&m, cfg, "<sales+eu@example.com>");
+	inb_capture(&m, 1000);
+	ok(m.capture && m.copy == NULL, "a copy is wanted, none kept yet");
+	ok(inb_header(&m, "", "value") == 0,
+	    "a header with an empty name first is taken");
+	ok(inb_header(&m, "From", "a@example.net") == 0, "then a From header");
+	is_int((long)m.copy_len, (long)sizeof(want) - 1, "copy length");
+	ok(m.copy != NULL && memcmp(m.copy, want, sizeof(want) - 1) == 0,
+	    "the copy holds both header lines");
+	inb_reset(&m);
+}
+
 /* forwarded - seed 001 scenarios 2 and 4: a redirect domain names the
  * customer by header and the original recipient by forwarding header */
 static void
@@ -308,6 +332,7 @@ main(void)
 	}
 
 	copies(cfg);
+	empty_first(cfg);
 	forwarded(cfg);
 	match_is(cfg, "<support@example.com>", 1, "support@example.com",
 	    "address");
