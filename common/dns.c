@@ -316,11 +316,39 @@ dns_rr_str(const ldns_rr *rr, int type)
 	return (NULL);
 }
 
+/* dns_rr_malformed - what is wrong with the RDATA of RR, of TYPE, or
+ * NULL when dns_rr_str can read it.  ldns accepts an RDLENGTH of 0 for
+ * any type and leaves the record without fields, and an MX may come with
+ * its preference only. */
+static const char *
+dns_rr_malformed(const ldns_rr *rr, int type)
+{
+	const ldns_rdf *f;
+	size_t	i, n = ldns_rr_rd_count(rr);
+
+	if (n == 0)
+		return ("empty RDATA");
+	for (i = 0; i < n; i++) {
+		if ((f = ldns_rr_rdf(rr, i)) == NULL || ldns_rdf_size(f) == 0)
+			return ("truncated RDATA");
+		/* a character-string: its length octet, then that many */
+		if (type == DNS_TXT &&
+		    ldns_rdf_data(f)[0] != ldns_rdf_size(f) - 1)
+			return ("truncated RDATA (a character-string shorter "
+			    "than its length)");
+	}
+	if (type == DNS_MX && n < 2)
+		return ("truncated RDATA (a preference without a host)");
+	if (type == DNS_A && ldns_rdf_size(ldns_rr_rdf(rr, 0)) != 4)
+		return ("truncated RDATA (not 4 octets)");
+	return (NULL);
+}
+
 /* dns_collect - the answers of TYPE owned by NAME in PKT; -1 out of
- * memory, else how many */
+ * memory, -2 a malformed record (*WHY says how), else how many */
 static int
 dns_collect(const ldns_pkt *pkt, const ldns_rdf *name, int type,
-    struct dns_result *r)
+    struct dns_result *r, const char **why)
 {
 	const ldns_rr_list *an = ldns_pkt_answer(pkt);
 	const ldns_rr *rr;
@@ -333,6 +361,8 @@ dns_collect(const ldns_pkt *pkt, const ldns_rdf *name, int type,
 		    ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
 		    ldns_dname_compare(ldns_rr_owner(rr), name) != 0)
 			continue;
+		if ((*why = dns_rr_malformed(rr, type)) != NULL)
+			return (-2);
 		if ((s = dns_rr_str(rr, type)) == NULL)
 			return (-1);
 		if ((v = realloc(r->answers, (r->count + 1) *
@@ -455,6 +485,7 @@ dns_lookup(struct dns *dns, const char *name, int type,
 	ldns_pkt *pkt;
 	ldns_pkt_rcode rc;
 	char	qs[DNS_REASON_MAX];
+	const char *why = NULL;
 	size_t	nl;
 	int	hops = 0, n, walked;
 
@@ -487,11 +518,11 @@ dns_lookup(struct dns *dns, const char *name, int type,
 		 * (RFC 1034 4.3.2), an authoritative server may stop at its
 		 * zone's edge, and then the last target is asked for. */
 		walked = 0;
-		while ((n = dns_collect(pkt, cur, type, r)) == 0 &&
+		while ((n = dns_collect(pkt, cur, type, r, &why)) == 0 &&
 		    type != DNS_CNAME &&
 		    (target = dns_cname_of(pkt, cur)) != NULL) {
 			if (++hops > DNS_CNAME_MAX) {
-				n = -2;
+				n = -3;
 				break;
 			}
 			if ((next = ldns_rdf_clone(target)) == NULL) {
@@ -511,7 +542,11 @@ dns_lookup(struct dns *dns, const char *name, int type,
 		else if (n == -1) {
 			dns_result_clear(r);
 			dns_set(r, DNS_FAILED, "out of memory");
-		} else if (n == -2)
+		} else if (n == -2) {
+			dns_result_clear(r);
+			dns_set(r, DNS_FAILED, "malformed %s record from %s: %s",
+			    dns_type_name(type), dns->where, why);
+		} else if (n == -3)
 			dns_set(r, DNS_FAILED, "more than %d CNAMEs (a loop?)",
 			    DNS_CNAME_MAX);
 		else if (rc == LDNS_RCODE_NXDOMAIN)

@@ -43,7 +43,9 @@ struct dns_result {
 				 * "NXDOMAIN: x.example.com does not exist",
 				 * "no TXT record (x.example.com exists)",
 				 * "SERVFAIL from 192.0.2.53", "no answer
-				 * from 192.0.2.53 (2 tries of 1000 ms): ..." */
+				 * from 192.0.2.53 (2 tries of 1000 ms): ...",
+				 * "malformed TXT record from 192.0.2.53:
+				 * empty RDATA" */
 };
 
 struct dns;

@@ -6,8 +6,8 @@
 # CNAME and behind a dangling one, A; REFUSED, a dead upstream and a port
 # where nothing listens are "failed", never "missing", and a dead server
 # costs about two tries of the timeout.  A fake server (python3) answers
-# SERVFAIL, garbage, another id, another question, a truncated answer and
-# nothing at all.  Then the domain ownership token (common/dtoken.c)
+# SERVFAIL, garbage, another id, another question, a truncated answer,
+# records with empty or truncated RDATA and nothing at all.  Then the domain ownership token (common/dtoken.c)
 # against openssl dgst.  dns_test's own TAP (no network) comes first.
 . "$(dirname "$0")/lib/harness.sh"
 require_tools dnsmasq openssl
@@ -155,7 +155,8 @@ if [ -x /usr/bin/python3 ]; then
 	cat >"$T_TMP/fakedns.py" <<'EOF'
 # fakedns.py PORT - answers UDP queries by their first label:
 # servfail, garbage, wrongid, otherq, truncated, loop (a CNAME to
-# itself), silent; else NXDOMAIN
+# itself), empty, prefonly, shorttxt (malformed RDATA), silent; else
+# NXDOMAIN
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", int(sys.argv[1])))
@@ -190,6 +191,14 @@ while True:
         # owner and target: a pointer to the question's name
         ancount, rcode = 1, 0
         answer = b"\xc0\x0c\x00\x05\x00\x01\x00\x00\x00\x3c\x00\x02\xc0\x0c"
+    if first in ("empty", "prefonly", "shorttxt"):
+        # a record of the asked type: no RDATA at all, an MX preference
+        # without its host, a character-string shorter than its length
+        rd = {"empty": b"", "prefonly": b"\x00\x0a",
+              "shorttxt": b"\x05abc"}[first]
+        ancount, rcode = 1, 0
+        answer = (b"\xc0\x0c" + q[i + 1:i + 3] + b"\x00\x01\x00\x00\x00\x3c" +
+                  len(rd).to_bytes(2, "big") + rd)
     s.sendto(ident + bytes([flags, 0x80 | rcode]) +
              b"\x00\x01\x00" + bytes([ancount]) + b"\x00\x00\x00\x00" +
              question + answer, peer)
@@ -218,6 +227,18 @@ EOF
 	q "$FAKE" 300 TXT loop.fake.test
 	is "$STATUS" failed "a CNAME to itself: failed"
 	like "$REASON" "more than 8 CNAMEs" "saying so ($REASON)"
+	for _t in TXT A MX CNAME; do
+		q "$FAKE" 300 "$_t" empty.fake.test
+		is "$STATUS/$REASON" \
+		    "failed/malformed $_t record from $FAKE: empty RDATA" \
+		    "a $_t record with empty RDATA: failed, saying so, not \"out of memory\" ($REASON)"
+	done
+	q "$FAKE" 300 MX prefonly.fake.test
+	is "$STATUS/$REASON" "failed/malformed MX record from $FAKE: truncated RDATA (a preference without a host)" \
+	    "an MX with its preference only: failed, truncated ($REASON)"
+	q "$FAKE" 300 TXT shorttxt.fake.test
+	is "$STATUS" failed "a TXT character-string shorter than its length: failed ($REASON)"
+	unlike "$REASON" "out of memory" "and not called out of memory"
 	q "$FAKE" 300 TXT silent.fake.test
 	is "$STATUS" failed "no answer at all: failed"
 	cmp_ok "$MS" -lt 900 "within 3 x the timeout of 300 ms ($MS ms)"
