@@ -22,6 +22,7 @@
 #include <libconfig.h>
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -627,75 +628,126 @@ cfg_check_address(struct cfg_load *ld, struct cfg_address *a,
 
 #define CFG_KEY_MAX	65536	/* a PEM private key is far smaller */
 
+/* cfg_key_nopass - the pass-phrase callback of PEM_read_bio_PrivateKey:
+ * note that the key is encrypted and give no pass-phrase, so that OpenSSL
+ * never prompts at the terminal */
+static int
+cfg_key_nopass(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	*(int *)u = 1;
+	return (-1);
+}
+
+/* cfg_key_link - "is a symbolic link to TARGET, which " when PATH is
+ * one, else "", into BUF: what the messages about a key file begin with */
+static const char *
+cfg_key_link(const char *path, char *buf, size_t len)
+{
+	struct stat st;
+	char	*target, raw[CFG_PATH_MAX];
+	ssize_t	n;
+
+	buf[0] = '\0';
+	if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode))
+		return (buf);
+	if ((target = realpath(path, NULL)) != NULL)
+		snprintf(buf, len, "is a symbolic link to %s, which ", target);
+	else if ((n = readlink(path, raw, sizeof(raw) - 1)) >= 0) {
+		raw[n] = '\0';
+		snprintf(buf, len, "is a symbolic link to %s, which ", raw);
+	}
+	free(target);
+	return (buf);
+}
+
 /* cfg_check_dkim - domain D's key file (group DS) exists, is ours alone
- * to read, and holds an RSA (>= 1024 bits) or Ed25519 private key, which
- * is kept */
+ * to read, and holds an unencrypted RSA (>= 1024 bits) or Ed25519 private
+ * key, which is kept.  A symbolic link is followed (keys are rotated that
+ * way); what it points to must pass the same checks. */
 static void
 cfg_check_dkim(struct cfg_load *ld, struct cfg_dkim *k,
     const config_setting_t *ds)
 {
 	const config_setting_t *s;
-	char	show[CFG_SHOW_MAX + 16];
+	char	show[CFG_SHOW_MAX + 16], link[CFG_PATH_MAX + 32];
 	struct stat st;
 	EVP_PKEY *pk = NULL;
 	BIO	*bio = NULL;
 	char	*text = NULL;
 	ssize_t	n;
-	int	fd;
+	int	fd, encrypted = 0;
 
 	if (k->key_file == NULL || k->key_file[0] != '/' ||
 	    (s = config_setting_get_member(ds, "key_file")) == NULL)
 		return;
 	cfg_show(s, show, sizeof(show));
-	if ((fd = open(k->key_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		cfg_err(ld, s, NULL, show, "cannot be read: %s",
+	cfg_key_link(k->key_file, link, sizeof(link));
+	/* O_NONBLOCK: a FIFO must not hang the loader; fstat refuses it */
+	if ((fd = open(k->key_file, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		cfg_err(ld, s, NULL, show, "%scannot be read: %s", link,
 		    strerror(errno));
 		return;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		cfg_err(ld, s, NULL, show, "is not a regular file");
+		cfg_err(ld, s, NULL, show, "%sis not a regular file", link);
 		goto out;
 	}
 	if ((st.st_mode & 077) != 0) {
-		cfg_err(ld, s, NULL, show, "can be read by group or others "
+		cfg_err(ld, s, NULL, show, "%scan be read by group or others "
 		    "(mode %04o): a private key must be mode 0600 or 0400",
-		    (unsigned)(st.st_mode & 07777));
+		    link, (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
 	if (st.st_size <= 0 || st.st_size > CFG_KEY_MAX ||
 	    (text = calloc(1, (size_t)st.st_size + 1)) == NULL) {
-		cfg_err(ld, s, NULL, show, "is empty or too large for a key");
+		cfg_err(ld, s, NULL, show, "%sis empty or too large for a key",
+		    link);
 		goto out;
 	}
 	if ((n = read(fd, text, (size_t)st.st_size)) != st.st_size) {
-		cfg_err(ld, s, NULL, show, "cannot be read: %s",
+		cfg_err(ld, s, NULL, show, "%scannot be read: %s", link,
 		    n < 0 ? strerror(errno) : "short read");
 		goto out;
 	}
+	/* an encrypted key (PKCS#8 "ENCRYPTED PRIVATE KEY" or a traditional
+	 * PEM with "Proc-Type: 4,ENCRYPTED") calls the callback, which
+	 * answers without a pass-phrase instead of prompting */
 	if ((bio = BIO_new_mem_buf(text, (int)n)) == NULL ||
-	    (pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) == NULL) {
-		cfg_err(ld, s, NULL, show, "does not hold a PEM private key "
-		    "(make one with \"mailacdctl dkim genkey\")");
+	    (pk = PEM_read_bio_PrivateKey(bio, NULL, cfg_key_nopass,
+	    &encrypted)) == NULL) {
+		ERR_clear_error();
+		if (encrypted || strstr(text, "ENCRYPTED") != NULL)
+			cfg_err(ld, s, NULL, show, "%sis encrypted (pass-phrase "
+			    "protected); mailacd needs an unencrypted key: "
+			    "openssl pkey -in %s -out NEW.key (mode 0600), and "
+			    "name NEW.key here", link, k->key_file);
+		else
+			cfg_err(ld, s, NULL, show, "%sdoes not hold a PEM "
+			    "private key (make one with \"mailacdctl dkim "
+			    "genkey\")", link);
 		goto out;
 	}
 	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED25519) {
 		/* measured: libopendkim 2.11.0~beta2 (Debian 12) leaks about
 		 * 470 bytes on every Ed25519 signature; a daemon cannot */
-		cfg_err(ld, s, NULL, show, "holds an Ed25519 key, which "
+		cfg_err(ld, s, NULL, show, "%sholds an Ed25519 key, which "
 		    "Debian 12's libopendkim leaks memory signing with: use an "
-		    "RSA key (mailacdctl dkim genkey -t rsa)");
+		    "RSA key (mailacdctl dkim genkey -t rsa)", link);
 		goto out;
 	} else if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA) {
 		k->bits = EVP_PKEY_get_bits(pk);
 		if (k->bits < 1024) {
-			cfg_err(ld, s, NULL, show, "holds a %d-bit RSA key; "
-			    "DKIM verifiers want at least 1024 (2048 is usual)",
-			    k->bits);
+			cfg_err(ld, s, NULL, show, "%sholds a %d-bit RSA "
+			    "key; DKIM verifiers want at least 1024 (2048 is "
+			    "usual)", link, k->bits);
 			goto out;
 		}
 	} else {
-		cfg_err(ld, s, NULL, show, "holds a key of a type DKIM does "
-		    "not use (want RSA or Ed25519)");
+		cfg_err(ld, s, NULL, show, "%sholds a key of a type DKIM "
+		    "does not use (want RSA or Ed25519)", link);
 		goto out;
 	}
 	k->key = text;

@@ -1,6 +1,7 @@
 #!/bin/sh
 # 0140-milter-cli.t - mailacd-milter's command line: -n, -V, usage, bad
-# configuration, a socket that cannot be opened, -P, SIGTERM.
+# configuration, encrypted and linked DKIM keys, a socket that cannot be
+# opened, -P, SIGTERM.
 . "$(dirname "$0")/lib/harness.sh"
 require_build mailacd-milter
 M=$MAILACD_BUILD/mailacd-milter
@@ -43,6 +44,47 @@ like "$out" "usage: mailacd-milter" "and prints the usage"
 out=$("$M" -u no-such-user-mailacd -c "$T_TMP/good.conf" -f 2>&1); rc=$?
 is "$rc" 67 "an unknown -u user exits 67 (EX_NOUSER)"
 like "$out" "no-such-user-mailacd: no such user" "and says so"
+
+# DKIM keys: an encrypted key is refused at once, never a pass-phrase
+# prompt (stdin is /dev/null and a timeout stops a hang); a symbolic link
+# is followed and what it points to is checked like a key file
+K=$T_TMP/keys
+mkdir -p "$K"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 \
+    -out "$K/good.key" 2>/dev/null
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -aes256 \
+    -pass pass:x -out "$K/pkcs8.key" 2>/dev/null
+openssl genrsa -traditional -aes256 -passout pass:x -out "$K/trad.key" \
+    1024 2>/dev/null
+cp "$K/good.key" "$K/open.key"
+chmod 600 "$K"/*.key
+chmod 644 "$K/open.key"
+ln -s good.key "$K/link.key"
+ln -s open.key "$K/link-open.key"
+ln -s nothere.key "$K/dangling.key"
+# keyconf NAME: good.conf with example.com signing with $K/NAME
+keyconf() {
+	milter_conf "" "" "" \
+	    "dkim = { selector = \"s1\"; key_file = \"$K/$1\"; };" \
+	    >"$T_TMP/key-$1.conf"
+	echo "$T_TMP/key-$1.conf"
+}
+for k in pkcs8.key trad.key; do
+	out=$(timeout 20 "$M" -n -c "$(keyconf "$k")" </dev/null 2>&1); rc=$?
+	is "$rc" 78 "an encrypted key ($k) is refused at once: exit 78, no prompt"
+	like "$out" "key_file = \"$K/$k\": is encrypted \\(pass-phrase protected\\); mailacd needs an unencrypted key: openssl pkey -in $K/$k -out NEW.key" \
+	    "and says it is encrypted and how to decrypt it ($out)"
+done
+out=$("$M" -n -c "$(keyconf link.key)" </dev/null 2>&1); rc=$?
+is "$rc/$out" "0/configuration OK" "a symbolic link to a good key is followed"
+out=$("$M" -n -c "$(keyconf link-open.key)" </dev/null 2>&1); rc=$?
+is "$rc" 78 "a symbolic link to a key others can read is refused"
+like "$out" "key_file = \"$K/link-open.key\": is a symbolic link to $K/open.key, which can be read by group or others \\(mode 0644\\)" \
+    "naming the mode of the file it points to ($out)"
+out=$("$M" -n -c "$(keyconf dangling.key)" </dev/null 2>&1); rc=$?
+is "$rc" 78 "a dangling symbolic link is refused"
+like "$out" "dangling.key\": is a symbolic link to nothere.key, which cannot be read: No such file" \
+    "saying it points to nothing ($out)"
 
 # a port that is already taken
 P=$(free_port)
