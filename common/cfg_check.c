@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <netinet/in.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -429,6 +430,61 @@ cfg_check_mailbox(const char *v, char *buf, size_t len)
 		return (NULL);
 	snprintf(buf, len, "is not a valid address: %s", why ? why : err);
 	return (buf);
+}
+
+/* cfg_relay_private - 1 if what is said to relay RELAY (a valid
+ * delivery.relay) cannot be read on the way: TLS from the start
+ * (smtps://), or a loopback host (127.0.0.0/8, ::1, localhost) */
+static int
+cfg_relay_private(const char *relay)
+{
+	char	host[256];
+	unsigned char bin[16];
+	const char *h;
+	size_t	n;
+
+	if (strncmp(relay, "smtps://", 8) == 0)
+		return (1);
+	h = relay + 7;		/* "smtp://" */
+	if (*h == '[') {
+		h++;
+		n = strcspn(h, "]");
+	} else
+		n = strcspn(h, ":/");
+	if (n == 0 || n >= sizeof(host))
+		return (0);
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (cfg_casecmp(host, "localhost") == 0)
+		return (1);
+	if (inet_pton(AF_INET, host, bin) == 1)
+		return (bin[0] == 127);
+	if (inet_pton(AF_INET6, host, bin) == 1)
+		return (IN6_IS_ADDR_LOOPBACK((struct in6_addr *)bin) ||
+		    (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)bin) &&
+		    bin[12] == 127));
+	return (0);
+}
+
+/* cfg_check_auth - SMTP AUTH to the relay only where its credentials
+ * cannot be read on the way: STARTTLS, smtps:// or a loopback relay */
+static void
+cfg_check_auth(struct cfg_load *ld, const config_t *lc)
+{
+	const struct cfg_delivery *d = &ld->cfg->delivery;
+	const config_setting_t *s;
+	char	show[CFG_SHOW_MAX + 16], buf[8];
+
+	if (d->username == NULL || d->starttls != CFG_TLS_NO ||
+	    d->relay == NULL || cfg_check_relay(d->relay, buf, sizeof(buf)) !=
+	    NULL || cfg_relay_private(d->relay) ||
+	    (s = config_lookup(lc, "delivery.username")) == NULL)
+		return;
+	cfg_err(ld, s, NULL, cfg_show(s, show, sizeof(show)), "SMTP AUTH "
+	    "would send it and the password in clear text to %s "
+	    "(delivery.starttls = \"no\"): set delivery.starttls = "
+	    "\"require\", use an smtps:// relay, or a relay on loopback "
+	    "(127.0.0.0/8, ::1, localhost)", d->relay);
 }
 
 /* The second pass: what a value alone cannot tell. */
@@ -1029,6 +1085,7 @@ cfg_check_model(struct cfg_load *ld, const config_t *lc)
 	if (cfg->delivery.password != NULL && cfg->delivery.username == NULL &&
 	    (s = config_lookup(lc, "delivery.password")) != NULL)
 		cfg_err(ld, s, NULL, NULL, "needs delivery.username");
+	cfg_check_auth(ld, lc);
 	if (cfg->outbound.ntrusted_networks > 0 &&
 	    (cfg->outbound.nets = cfg_calloc(ld,
 	    cfg->outbound.ntrusted_networks, sizeof(*cfg->outbound.nets))) !=

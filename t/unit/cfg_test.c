@@ -1207,6 +1207,72 @@ test_dns_values(void)
 	}
 }
 
+/* with_delivery - a configuration whose delivery group holds SETTING */
+static const char *
+with_delivery(const char *setting)
+{
+	static char text[1024];
+
+	snprintf(text, sizeof(text),
+	    "milter = { socket = \"inet:8891@127.0.0.1\"; };\n"
+	    "delivery = { %s };\n"
+	    "organizations = ( { id = \"a\"; queues = ( { name = \"q\"; } ); } );\n",
+	    setting);
+	return (write_tmp("auth.conf", text));
+}
+
+/* test_delivery_auth - SMTP AUTH without STARTTLS only over smtps:// or
+ * to a loopback relay */
+static void
+test_delivery_auth(void)
+{
+	static const char *const good[] = {
+		"relay = \"smtp://relay.example:587\"; username = \"r\"; "
+		    "starttls = \"require\";",
+		"relay = \"smtp://relay.example:587\"; username = \"r\"; "
+		    "starttls = \"try\";",
+		"relay = \"smtps://relay.example\"; username = \"r\";",
+		"relay = \"smtp://127.0.0.1:25\"; username = \"r\";",
+		"relay = \"smtp://127.1.2.3\"; username = \"r\";",
+		"relay = \"smtp://[::1]:25\"; username = \"r\";",
+		"relay = \"smtp://[::ffff:127.0.0.1]:25\"; username = \"r\";",
+		"relay = \"smtp://LocalHost:25/\"; username = \"r\";",
+		"username = \"r\";",	/* the default relay, 127.0.0.1 */
+		"relay = \"smtp://relay.example:25\";",	/* no AUTH */
+		NULL
+	};
+	static const char *const bad[] = {
+		"smtp://relay.example:587", "smtp://192.0.2.25",
+		"smtp://[2001:db8::25]:25", "smtp://[::ffff:192.0.2.1]",
+		"smtp://127.example", "smtp://localhost.example", NULL
+	};
+	struct cfg_errors errs = { NULL, 0, 0 };
+	const char *want[2];
+	char	setting[256], msg[512];
+	struct cfg *cfg;
+	int	i;
+
+	for (i = 0; good[i] != NULL; i++) {
+		cfg = cfg_load(with_delivery(good[i]), &errs);
+		ok(cfg != NULL && errs.n == 0, "delivery { %s } accepted",
+		    good[i]);
+		cfg_unref(cfg);
+		cfg_errors_clear(&errs);
+	}
+	want[1] = NULL;
+	for (i = 0; bad[i] != NULL; i++) {
+		snprintf(setting, sizeof(setting), "relay = \"%s\"; "
+		    "username = \"router\"; starttls = \"no\";", bad[i]);
+		snprintf(msg, sizeof(msg), "2: delivery.username = \"router\": "
+		    "SMTP AUTH would send it and the password in clear text to "
+		    "%s (delivery.starttls = \"no\"): set delivery.starttls = "
+		    "\"require\", use an smtps:// relay, or a relay on loopback "
+		    "(127.0.0.0/8, ::1, localhost)", bad[i]);
+		want[0] = msg;
+		expect_errors_at(with_delivery(setting), setting, want);
+	}
+}
+
 /* test_literals - integers libconfig 1.5 would silently cut to 32 bits */
 static void
 test_literals(void)
@@ -1397,6 +1463,7 @@ main(int argc, char **argv)
 	test_many_errors();
 	test_milter_sockets();
 	test_dns_values();
+	test_delivery_auth();
 	test_literals();
 	test_skills_max();
 	test_large();
@@ -1406,6 +1473,7 @@ main(int argc, char **argv)
 	remove_tmp("socket.conf");
 	remove_tmp("literal.conf");
 	remove_tmp("dns.conf");
+	remove_tmp("auth.conf");
 	remove_tmp("skills.conf");
 	remove_tmp("large.conf");
 	rmdir(tmpdir);
