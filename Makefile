@@ -52,7 +52,7 @@ CTL_OBJ    = $(CTL_SRC:%.c=$(B)/%.o)
 ROUTER_OBJ = $(ROUTER_SRC:%.c=$(B)/%.o)
 # milter modules without libmilter glue: unit tests link them
 MILTER_LIB_OBJ = $(filter-out $(B)/milter/main.o $(B)/milter/mlfi.o \
-	     $(B)/milter/nodelay.o,$(MILTER_OBJ))
+	     $(B)/milter/durable.o $(B)/milter/nodelay.o,$(MILTER_OBJ))
 UNIT_BIN   = $(UNIT_SRC:t/unit/%.c=$(B)/t/%)
 
 PROGS	= $(B)/mailacd-milter $(B)/mailacd-router $(B)/bench/noop-milter

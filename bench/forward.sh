@@ -154,6 +154,8 @@ T_START=$(now_ms)
 # --- servers ---------------------------------------------------------------------
 
 start_redis || die "cannot start redis-server"
+# throughput: Postfix's smtp-sink, the cheapest receiver (t/lib/harness.sh)
+SINK_IMPL=smtp-sink
 start_sink || die "cannot start smtp-sink"
 # the agents' sink, like start_sink
 AG_PORT=$(free_port)

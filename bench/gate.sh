@@ -139,6 +139,8 @@ bench_message "$MSG" "$FROM" "$RCPT" gate
 # --- servers ---------------------------------------------------------------------
 
 start_redis || die "cannot start redis-server"
+# throughput: Postfix's smtp-sink, the cheapest receiver (t/lib/harness.sh)
+SINK_IMPL=smtp-sink
 start_sink || die "cannot start smtp-sink"
 start_postfix "" || die "cannot start the private Postfix"
 
@@ -158,6 +160,7 @@ start_gate_milter() {
 	milter_conf "" "" "" "$_dom" \
 	    "outbound = { trusted_networks = [ \"127.0.0.0/8\" ]; }; $_top" \
 	    >"$_conf"
+	chmod 600 "$_conf"	# it may hold a secret: not readable by others
 	"$MAILACD_BUILD/mailacd-milter" -n -c "$_conf" >"$T_TMP/check-$1.log" 2>&1 ||
 	    die "mailacd-$1.conf does not check: $(cat "$T_TMP/check-$1.log")"
 	spawn "milter-$1" "$_log" sh -c 'umask 0; exec "$@"' milter \

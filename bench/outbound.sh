@@ -6,7 +6,7 @@
 # Usage: make bench      (builds first; runs bench/run.sh, router.sh, this)
 #        MAILACD_BUILD=$PWD/build sh bench/outbound.sh [--quick]
 #
-# One private Redis, smtp-sink and Postfix (t/lib/harness.sh).  Both
+# One private Redis, capturing sink and Postfix (t/lib/harness.sh).  Both
 # signers get the same RSA-2048 key (mode 0600, in a mode 0700 folder):
 # /usr/sbin/opendkim in the foreground with its own configuration file
 # (Mode s, Domain example.com, Selector s1, relaxed/relaxed, OversignHeaders
@@ -41,8 +41,9 @@
 #             copy recipient and a Reply-To (mailacd with BENCH_FEATURES=1:
 #             every one, or the comparison is void)
 #
-# After the rounds one signed message of each signer is checked with
-# python3-dkim (when installed) against the key's DNS record.
+# After the rounds one signed message of each signer, as the capturing
+# sink received its bytes, is checked with python3-dkim and Mail::DKIM
+# (when installed) against the key's DNS record.
 #
 #   BENCH_N=3000 BENCH_SESSIONS=20 BENCH_WARM=200 BENCH_ROUNDS=3
 #   BENCH_SOCKET=inet        both milters' socket type: inet or unix
@@ -132,7 +133,7 @@ bench_message "$MSG" "$FROM" "$RCPT" outbound
 # --- servers ---------------------------------------------------------------------
 
 start_redis || die "cannot start redis-server"
-start_sink || die "cannot start smtp-sink"
+start_sink || die "cannot start the capturing sink"
 start_postfix "" || die "cannot start the private Postfix"
 
 # opendkim, as root in the foreground; its socket world-writable for
@@ -241,8 +242,11 @@ measure() {
 	    grep -l "^X-Mail-Args: <${FROM%@*}@$BOUNCE>" {} + 2>/dev/null |
 	    xargs -r grep -l "^X-Rcpt-Args: <$COPY_TO>" 2>/dev/null |
 	    xargs -r grep -il '^Reply-To:' 2>/dev/null | wc -l)
-	# keep one delivered message of each configuration for the checks
-	cp "$(find "$SINK_DIR" -type f | sed 1q)" "$T_TMP/sample.$1"
+	# keep one delivered message of each configuration for the checks,
+	# with the bytes the sink received
+	_sample=$(find "$SINK_DIR" -type f | sed 1q)
+	cp "$_sample" "$T_TMP/sample.$1"
+	cp "$SINK_RAW/$(basename "$_sample")" "$T_TMP/sample.$1.raw"
 	echo "$1 $4 $_rate $_wall $_cpu $_signed $_fwd" >>"$T_TMP/results"
 	echo "    $1: $_rate msg/s (wall $_wall/s), milter CPU $_cpu us/msg," \
 	    "$_signed of $N signed, $_fwd forwarded" >&2
@@ -285,22 +289,30 @@ sig() {
 sigtag() {
 	sig "$1" | tr ';' '\n' | sed -n "s/^$2=//p" | sed 1q
 }
-# verify - CONFIG: python3-dkim's verdict on CONFIG's sample, the DNS
-# answering with the key's record: True, False, or "not checked"
+# verify - CONFIG: the verdicts of python3-dkim and Mail::DKIM on the
+# bytes the sink received for CONFIG's sample, the DNS answering with the
+# key's record: "pass"/"fail ..." each, or "not checked"
 verify() {
-	"$PY" -c 'import dkim' 2>/dev/null || { echo "not checked"; return 0; }
-	sink_message "$T_TMP/sample.$1" | "$PY" -c '
-import sys, dkim
-rec = open(sys.argv[1], "rb").read()
-def dns(name, timeout=5):
-    return rec if name.rstrip(b".") == b"s1._domainkey.example.com" else None
-msg = sys.stdin.buffer.read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-print(dkim.verify(msg, dnsfunc=dns))' "$KEY.txt" 2>&1 | tail -n 1
+	printf 's1._domainkey.example.com %s\n' "$(cat "$KEY.txt")" >"$T_TMP/records"
+	if "$PY" -c 'import dkim' 2>/dev/null; then
+		printf 'python3-dkim %s' "$("$PY" "$T_TOP/t/lib/dkim-verify.py" \
+		    "$T_TMP/records" example.com "$T_TMP/sample.$1.raw" |
+		    sed 's/ .*:/:/; s/^pass .*/pass/')"
+	else
+		printf 'python3-dkim not checked'
+	fi
+	if perl -MMail::DKIM::Verifier -e 1 2>/dev/null; then
+		printf ', Mail::DKIM %s\n' "$(perl "$T_TOP/t/lib/dkim-verify.pl" \
+		    "$T_TMP/records" example.com "$T_TMP/sample.$1.raw" |
+		    sed 's/ .*:/:/; s/^pass .*/pass/')"
+	else
+		printf ', Mail::DKIM not checked\n'
+	fi
 }
 SIGS=$T_TMP/signatures
 {
 	for c in opendkim mailacd; do
-		printf '%-8s d=%s s=%s a=%s c=%s python3-dkim: %s\n' "$c" \
+		printf '%-8s d=%s s=%s a=%s c=%s %s\n' "$c" \
 		    "$(sigtag "$c" d)" "$(sigtag "$c" s)" "$(sigtag "$c" a)" \
 		    "$(sigtag "$c" c)" "$(verify "$c")"
 		printf '         h=%s\n' "$(sigtag "$c" h)"
@@ -390,7 +402,7 @@ mkdir -p "$OUT"
 	echo
 	echo "signatures (one delivered message of each):"
 	cat "$SIGS"
-	if grep -q 'python3-dkim: [^Tn]' "$SIGS"; then
+	if grep -q 'python3-dkim fail\|Mail::DKIM fail' "$SIGS"; then
 		echo "WARNING: a signature did not verify: the comparison is void"
 	fi
 } >"$OUT/outbound.txt"
@@ -426,7 +438,7 @@ END='<!-- outbound bench: end -->'
 Throughput of signed outbound mail through Postfix with mailacd-milter
 against Postfix with Debian's opendkim signing the same mail (what a user
 would otherwise run), and with no milter (\`bench/outbound.sh\`). One
-private Redis, smtp-sink and Postfix (\`t/lib/harness.sh\`); both signers
+private Redis, capturing SMTP sink and Postfix (\`t/lib/harness.sh\`); both signers
 use the same RSA-2048 key, relaxed/relaxed, and run for the whole run, only
 Postfix's \`smtpd_milters\` changes between measurements. opendkim runs as
 root in the foreground from \`/usr/sbin/opendkim\` with its own
@@ -454,9 +466,11 @@ benchmark; "CPU us/msg" the milter process's own CPU time (user + system);
 over the rounds: every one must, or the comparison is void); "fwd" how many
 carry mailacd's forwarding changes (MAIL FROM on the bounce domain, the copy
 recipient in the same delivery, a Reply-To). One signed
-message of each signer is verified with python3-dkim against the key's DNS
-record. Ratios matter, absolute numbers do not: the box has two cores,
-shared by Postfix, smtp-source, smtp-sink and the milter.
+message of each signer, as the bytes the capturing sink
+(\`t/lib/smtp-capture.py\`) received, is verified with python3-dkim and
+Mail::DKIM against the key's DNS record. Ratios matter, absolute numbers do
+not: the box has two cores, shared by Postfix, smtp-source, the sink and
+the milter.
 
 ### Command
 

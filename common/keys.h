@@ -13,6 +13,11 @@
 
 /* mailacd:{ORG}:schema - string, the schema version the data was written in */
 #define KEYS_FMT_SCHEMA		"mailacd:{%s}:schema"
+/* mailacd:{ORG}:dataset - hash, the marker of the data set the daemons
+ * write into (common/dataset.c): id (random hex), created (ms), created_by,
+ * and when a daemon that knew an earlier id found it gone: lost_detected
+ * (ms), lost_by, previous (the id that disappeared) */
+#define KEYS_FMT_DATASET	"mailacd:{%s}:dataset"
 /* mailacd:{ORG}:ingest - stream, milter -> router hand-off (one entry per
  * interaction); fields are the KEYS_F_* names below */
 #define KEYS_FMT_INGEST		"mailacd:{%s}:ingest"

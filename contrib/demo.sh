@@ -50,6 +50,8 @@ echo "mailacd demo: private Redis, Postfix, smtp-sink and mailacd-milter"
 hr
 
 # --- servers -----------------------------------------------------------------
+# the durable settings mailacd needs (see REDIS DURABILITY in mailacd-milter(8))
+REDIS_ARGS="--appendonly yes --appendfsync always"
 start_redis || die "cannot start redis-server"
 start_sink || die "cannot start smtp-sink"
 

@@ -14,6 +14,7 @@
 #include <sysexits.h>
 
 #include "agent.h"
+#include "dataset.h"
 #include "ctl.h"
 #include "dkim.h"
 #include "ix.h"
@@ -236,6 +237,68 @@ main_run(struct ctl *ctl, int argc, char **argv)
 }
 
 /* main - options, configuration, one command; the exit status */
+/* main_check_redis - after "configuration OK": Redis's persistence
+ * settings and what they risk (stderr, or the "redis" object of --json);
+ * an unreachable Redis is said, not an error: the exit status stays 0 */
+static void
+main_check_redis(struct ctl *ctl)
+{
+	static const char *const verdicts[] = { "safe", "at risk", "unknown" };
+	struct dataset_persist p;
+	struct rds_pool *pool;
+	redisContext *c = NULL;
+	char	err[512] = "", line[512] = "";
+	int	fresh, v = -1;
+
+	if ((pool = rds_pool_new(&ctl->cfg->redis)) != NULL &&
+	    (c = rds_get(pool, &fresh, err, sizeof(err))) != NULL &&
+	    dataset_persist_read(c, &p, err, sizeof(err)) == 0)
+		v = dataset_persist_verdict(&p, line, sizeof(line));
+	if (pool == NULL)
+		snprintf(err, sizeof(err), "out of memory");
+	if (ctl->json) {
+		struct jw j;
+
+		jw_init(&j, stdout);
+		jw_open(&j, NULL, '{');
+		jw_bool(&j, "ok", 1);
+		jw_open(&j, "errors", '[');
+		jw_close(&j, ']');
+		jw_open(&j, "redis", '{');
+		jw_string(&j, "server", pool ? rds_describe(pool) : NULL);
+		jw_bool(&j, "reachable", v >= 0);
+		if (v >= 0) {
+			jw_string(&j, "persistence", verdicts[v]);
+			jw_string(&j, "description", line);
+			if (p.aof >= 0)
+				jw_bool(&j, "appendonly", p.aof);
+			jw_string(&j, "appendfsync", p.fsync[0] ? p.fsync :
+			    NULL);
+			jw_string(&j, "save", p.config ? p.save : NULL);
+			jw_int(&j, "replicas", p.replicas);
+		} else
+			jw_string(&j, "error", err);
+		jw_close(&j, '}');
+		jw_close(&j, '}');
+		jw_end(&j);
+	} else {
+		printf("configuration OK\n");
+		fflush(stdout);
+		if (v == DATASET_SAFE)
+			ctl_errx("redis %s: persistence: %s", rds_describe(pool),
+			    line);
+		else if (v >= 0)
+			ctl_errx("warning: redis %s: persistence: %s",
+			    rds_describe(pool), line);
+		else
+			ctl_errx("redis %s: %s; persistence not checked",
+			    pool ? rds_describe(pool) : "?", err);
+	}
+	if (c != NULL)
+		rds_put(pool, c, 1);
+	rds_pool_free(pool);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -321,10 +384,7 @@ main(int argc, char **argv)
 		return (EX_USAGE);
 	}
 	if (check) {
-		if (ctl.json)
-			printf("{\"ok\":true,\"errors\":[]}\n");
-		else
-			printf("configuration OK\n");
+		main_check_redis(&ctl);
 		cfg_unref(ctl.cfg);
 		return (0);
 	}

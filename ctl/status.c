@@ -65,7 +65,13 @@ struct status_org {
 	long long retrying;		/* SCARD retrying */
 	long long failed;		/* resends given up today */
 	struct status_domain *dom;	/* one per configured domain */
+	redisReply *dataset;		/* HMGET of the data-set marker */
 };
+
+/* The fields of the data-set marker status reads, in this order. */
+#define STATUS_DS_FIELDS	"id created created_by lost_detected lost_by " \
+				"previous"
+enum { DS_ID, DS_CREATED, DS_BY, DS_LOST, DS_LOST_BY, DS_PREVIOUS, DS_N };
 
 /* status_day - the UTC date of the run's clock, YYYY-MM-DD */
 static void
@@ -284,6 +290,89 @@ status_domains(struct ctl *ctl, struct status_org *so)
 	return (0);
 }
 
+/* status_dataset - the organisation's data-set marker (common/dataset.c) */
+static int
+status_dataset(struct ctl *ctl, struct status_org *so)
+{
+	char	key[CTL_KEY_MAX];
+	redisReply *r;
+	int	st;
+
+	if (keys_fmt(key, sizeof(key), KEYS_FMT_DATASET, so->org->id) != 0)
+		return (EX_SOFTWARE);
+	if ((r = ctl_command(ctl, &st, "HMGET", key, "HMGET %s "
+	    STATUS_DS_FIELDS, key)) == NULL)
+		return (st);
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != DS_N) {
+		st = ctl_failed(ctl, "HMGET", key, r);
+		freeReplyObject(r);
+		return (st);
+	}
+	so->dataset = r;
+	return (0);
+}
+
+/* status_ds - one field of the marker, or NULL */
+static const char *
+status_ds(const struct status_org *so, int f)
+{
+	const redisReply *e = so->dataset->element[f];
+
+	return (e->type == REDIS_REPLY_STRING ? e->str : NULL);
+}
+
+/* status_dataset_line - "  data set       since ..." or what was lost */
+static void
+status_dataset_line(FILE *fp, const struct status_org *so)
+{
+	char	t[64];
+
+	fputs("  data set       ", fp);
+	if (status_ds(so, DS_ID) == NULL) {
+		fputs("no marker yet (no daemon has looked)\n", fp);
+		return;
+	}
+	if (status_ds(so, DS_LOST) != NULL) {
+		fputs("LOST: Redis lost its data; noticed ", fp);
+		tbl_text(fp, ctl_time(strtoll(status_ds(so, DS_LOST), NULL, 10),
+		    t, sizeof(t)));
+		fputs(" by ", fp);
+		tbl_text(fp, status_ds(so, DS_LOST_BY) ? status_ds(so,
+		    DS_LOST_BY) : "?");
+		fputs("; what was recorded before may be gone (check Redis's "
+		    "persistence)\n", fp);
+		return;
+	}
+	fputs("since ", fp);
+	tbl_text(fp, status_ds(so, DS_CREATED) ? ctl_time(strtoll(status_ds(so,
+	    DS_CREATED), NULL, 10), t, sizeof(t)) : "?");
+	fputs(", nothing lost seen\n", fp);
+}
+
+/* status_json_dataset - the marker as the object "dataset" (or null) */
+static void
+status_json_dataset(struct jw *j, const struct status_org *so)
+{
+	const char *v;
+
+	if (status_ds(so, DS_ID) == NULL) {
+		jw_null(j, "dataset");
+		return;
+	}
+	jw_open(j, "dataset", '{');
+	jw_string(j, "id", status_ds(so, DS_ID));
+	if ((v = status_ds(so, DS_CREATED)) != NULL)
+		jw_int(j, "created", strtoll(v, NULL, 10));
+	jw_string(j, "created_by", status_ds(so, DS_BY));
+	jw_bool(j, "lost", status_ds(so, DS_LOST) != NULL);
+	if ((v = status_ds(so, DS_LOST)) != NULL) {
+		jw_int(j, "lost_detected", strtoll(v, NULL, 10));
+		jw_string(j, "lost_by", status_ds(so, DS_LOST_BY));
+		jw_string(j, "previous", status_ds(so, DS_PREVIOUS));
+	}
+	jw_close(j, '}');
+}
+
 /* status_read - everything about one organisation */
 static int
 status_read(struct ctl *ctl, struct status_org *so)
@@ -297,6 +386,8 @@ status_read(struct ctl *ctl, struct status_org *so)
 		return (st);
 	if (keys_fmt(key, sizeof(key), KEYS_FMT_SCHEMA, so->org->id) != 0)
 		return (EX_SOFTWARE);
+	if ((st = status_dataset(ctl, so)) != 0)
+		return (st);
 	/* ctl_schema() checked the value: this read is for the display */
 	if ((r = ctl_command(ctl, &st, "GET", key, "GET %s", key)) == NULL)
 		return (st);
@@ -473,6 +564,7 @@ status_json(struct ctl *ctl, struct jw *j, const struct status_org *so)
 		jw_null(j, "group");
 	jw_close(j, '}');
 	status_json_domains(j, so);
+	status_json_dataset(j, so);
 	jw_close(j, '}');
 }
 
@@ -558,7 +650,9 @@ status_text(struct ctl *ctl, const struct status_org *so)
 	fputs("\n  schema         ", fp);
 	tbl_text(fp, so->schema ? so->schema :
 	    "none yet (nothing handed off)");
-	fprintf(fp, "\n  waiting        %lld\n", so->waiting);
+	putc('\n', fp);
+	status_dataset_line(fp, so);
+	fprintf(fp, "  waiting        %lld\n", so->waiting);
 	fprintf(fp, "  assigned       %lld\n", so->assigned);
 	status_agents_line(fp, so);
 	fprintf(fp, "  dead-lettered  %lld\n", so->dead);
@@ -642,6 +736,8 @@ status_show(struct ctl *ctl)
 	for (i = 0; i < n; i++) {
 		free(so[i].schema);
 		free(so[i].q);
+		if (so[i].dataset != NULL)
+			freeReplyObject(so[i].dataset);
 		for (k = 0; so[i].dom != NULL && k < so[i].org->ndomains;
 		    k++) {
 			free(so[i].dom[k].status);

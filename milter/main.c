@@ -28,6 +28,7 @@
 #include "log.h"
 #include "mlfi.h"
 #include "outbound.h"
+#include "durable.h"
 
 #ifndef MAILACD_VERSION
 #define MAILACD_VERSION "unknown"
@@ -246,6 +247,9 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &hup, NULL);
 	if (pthread_create(&tid, NULL, main_reloader, NULL) != 0)
 		log_fatal(EX_OSERR, "cannot start the reload thread");
+	pthread_detach(tid);
+	if (pthread_create(&tid, NULL, durable_thread, NULL) != 0)
+		log_fatal(EX_OSERR, "cannot start the Redis watch thread");
 	pthread_detach(tid);
 
 	log_info("mailacd-milter %s listening on %s (configuration %s, "

@@ -91,6 +91,20 @@ mlfi_conf_get(void)
 	return (c);
 }
 
+/* mlfi_with_conf - lend the installed configuration and pool to FN */
+int
+mlfi_with_conf(void (*fn)(const struct cfg *cfg, struct rds_pool *pool,
+    void *arg), void *arg)
+{
+	struct mlfi_conf *c;
+
+	if ((c = mlfi_conf_get()) == NULL)
+		return (-1);
+	fn(c->cfg, c->pool, arg);
+	mlfi_conf_unref(c);
+	return (0);
+}
+
 /* mlfi_actions - what we may ask the MTA to do under CFG: headers always;
  * recipients and the envelope sender only when the outbound settings use
  * them (copy_to, bounce_domain) */

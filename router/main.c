@@ -24,6 +24,7 @@
 
 #include "cfg.h"
 #include "daemon.h"
+#include "dataset.h"
 #include "deliver.h"
 #include "ingest.h"
 #include "log.h"
@@ -34,6 +35,10 @@
 #ifndef MAILACD_VERSION
 #define MAILACD_VERSION "unknown"
 #endif
+
+/* how often the data-set marker and the persistence settings are read */
+#define MAIN_WATCH_MS		1000
+#define MAIN_PERSIST_MS		60000
 
 static volatile sig_atomic_t main_stop, main_reload;
 
@@ -62,6 +67,20 @@ main_signal(int sig)
 		main_reload = 1;
 	else
 		main_stop = 1;
+}
+
+/* main_say - log what a look at Redis's data set found (ARG: the Redis) */
+static void
+main_say(int level, const char *msg, void *arg)
+{
+	const char *redis = arg;
+
+	if (level == DATASET_SAY_ERR)
+		log_errx("redis %s: %s", redis, msg);
+	else if (level == DATASET_SAY_WARN)
+		log_warnx("redis %s: persistence: %s", redis, msg);
+	else
+		log_info("redis %s: persistence: %s", redis, msg);
 }
 
 /* main_now_ms - monotonic milliseconds */
@@ -95,7 +114,8 @@ main(int argc, char **argv)
 	char	consumer[256], err[512], host[200];
 	int	ch, check = 0, foreground = 0, debug = 0, down = 0, n;
 	int	delivering = 0;
-	long long backoff = 250, next_claim = 0;
+	long long backoff = 250, next_claim = 0, next_watch = 0;
+	struct dataset_watch *watch;
 	struct sigaction sa;
 	struct daemon_user du = { 0, 0, NULL };
 
@@ -171,6 +191,13 @@ main(int argc, char **argv)
 	}
 	if ((pool = rds_pool_new(&cfg->redis)) == NULL)
 		log_fatal(EX_OSERR, "out of memory");
+	{
+		char	who[512];
+
+		snprintf(who, sizeof(who), "mailacd-router %s", consumer);
+		if ((watch = dataset_watch_new(who, MAIN_PERSIST_MS)) == NULL)
+			log_fatal(EX_OSERR, "out of memory");
+	}
 	log_info("mailacd-router %s starting: consumer %s, redis %s, "
 	    "configuration %s", MAILACD_VERSION, consumer,
 	    rds_describe(pool), file);
@@ -225,6 +252,7 @@ main(int argc, char **argv)
 			}
 			if (down)
 				log_info("redis %s: back", rds_describe(pool));
+			dataset_watch_recheck(watch);
 			if (n > 0)
 				log_info("recovered %d unacknowledged entries", n);
 			down = 0;
@@ -244,6 +272,14 @@ main(int argc, char **argv)
 				goto broken;
 			next_claim = main_now_ms() + cfg->router.claim_idle_ms / 2;
 		}
+		/* has Redis lost what it held?  Once a second */
+		if (main_now_ms() >= next_watch) {
+			if (dataset_watch_run(watch, c, cfg, main_now_ms(),
+			    main_say, (void *)rds_describe(pool), err,
+			    sizeof(err)) != 0)
+				goto broken;
+			next_watch = main_now_ms() + MAIN_WATCH_MS;
+		}
 		if (ingest_read(c, cfg, consumer, &n, err, sizeof(err)) == 0)
 			continue;
 broken:
@@ -253,6 +289,7 @@ broken:
 		c = NULL;
 	}
 	log_info("mailacd-router stopping");
+	dataset_watch_free(watch);
 	deliver_stop();
 	rds_put(pool, c, 1);
 	rds_pool_free(pool);

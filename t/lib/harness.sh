@@ -18,7 +18,7 @@
 #              skip_all bail_out diag note
 #   guards     require_root require_tools require_build
 #   processes  spawn kill_pid t_alive wait_for now_ms free_port
-#   Redis      start_redis stop_redis restart_redis rcli stream_len
+#   Redis      start_redis stop_redis restart_redis crash_redis rcli stream_len
 #              stream_field stream_find stream_entry stream_dump
 #   sink       start_sink sink_raw sink_count wait_sink sink_clear sink_files sink_find
 #              sink_message sink_rcpts msg_headers msg_header msg_body
@@ -411,7 +411,7 @@ t_redis_spawn() {
 	    --port "$REDIS_PORT" --bind 127.0.0.1 --protected-mode yes \
 	    --dir "$T_TMP/redis" --dbfilename dump.rdb --save '' \
 	    --appendonly no --daemonize no --supervised no \
-	    --pidfile "$T_TMP/redis/redis.pid" --logfile ''
+	    --pidfile "$T_TMP/redis/redis.pid" --logfile '' ${REDIS_ARGS:-}
 	REDIS_PID=$SPAWNED_PID
 	if ! wait_for 10 redis_up; then
 		diag "redis-server on port $REDIS_PORT did not answer" \
@@ -444,6 +444,15 @@ t_port_free() { ! port_listening "$1"; }
 # restart_redis - start the private Redis again on the same port
 restart_redis() {
 	t_redis_spawn
+}
+
+# crash_redis - SIGKILL the private Redis, as a crash would (no save)
+crash_redis() {
+	kill -KILL "$REDIS_PID" 2>/dev/null
+	wait_for 10 t_not_alive "$REDIS_PID"
+	t_reap "$REDIS_PID"
+	t_forget "$REDIS_PID"
+	wait_for 5 t_port_free "$REDIS_PORT"
 }
 
 # stream_key - ORG: the ingest stream's name

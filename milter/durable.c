@@ -1,0 +1,98 @@
+/* durable.c - the milter's watcher thread: once a second it asks Redis
+ * whether it still holds the data set the milter has been writing into
+ * (common/dataset.c), and reports Redis's persistence settings at start
+ * and whenever they change.  A Redis that lost what it had acknowledged
+ * is logged as an error naming the cause; mail keeps flowing into the
+ * Redis that is there. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dataset.h"
+#include "log.h"
+#include "mlfi.h"
+#include "durable.h"
+
+#define DURABLE_INTERVAL_MS	1000
+#define DURABLE_PERSIST_MS	60000
+
+struct durable_state {
+	struct dataset_watch *w;
+	const char *redis;	/* host:port of the pool in use, for logs */
+	int	down;		/* the last look failed */
+};
+
+/* durable_now_ms - monotonic milliseconds */
+static long long
+durable_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* durable_say - log what the look found */
+static void
+durable_say(int level, const char *msg, void *arg)
+{
+	struct durable_state *st = arg;
+
+	if (level == DATASET_SAY_ERR)
+		log_errx("redis %s: %s", st->redis, msg);
+	else if (level == DATASET_SAY_WARN)
+		log_warnx("redis %s: persistence: %s", st->redis, msg);
+	else
+		log_info("redis %s: persistence: %s", st->redis, msg);
+}
+
+/* durable_look - one look with the installed configuration */
+static void
+durable_look(const struct cfg *cfg, struct rds_pool *pool, void *arg)
+{
+	struct durable_state *st = arg;
+	redisContext *c;
+	char	err[256] = "";
+	int	fresh, rc;
+
+	st->redis = rds_describe(pool);
+	/* Redis down is the hand-off's to report (it tempfails) */
+	if ((c = rds_get(pool, &fresh, err, sizeof(err))) == NULL) {
+		st->down = 1;
+		return;
+	}
+	if (fresh || st->down)
+		dataset_watch_recheck(st->w);
+	rc = dataset_watch_run(st->w, c, cfg, durable_now_ms(), durable_say, st,
+	    err, sizeof(err));
+	rds_put(pool, c, rc != 0);
+	if (rc != 0 && !st->down)
+		log_debug("redis %s: data-set look failed: %s", st->redis, err);
+	st->down = rc != 0;
+}
+
+/* durable_thread - look once a second, for ever */
+void *
+durable_thread(void *arg)
+{
+	struct durable_state st;
+	char	who[300], host[256];
+
+	(void)arg;
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "?");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(who, sizeof(who), "mailacd-milter@%s[%ld]", host,
+	    (long)getpid());
+	memset(&st, 0, sizeof(st));
+	if ((st.w = dataset_watch_new(who, DURABLE_PERSIST_MS)) == NULL) {
+		log_errx("out of memory: Redis data-set watch not started");
+		return (NULL);
+	}
+	for (;;) {
+		(void)mlfi_with_conf(durable_look, &st);
+		usleep(DURABLE_INTERVAL_MS * 1000);
+	}
+	return (NULL);
+}
