@@ -10,12 +10,16 @@
  * builds the lookup index.  Every problem is collected (cfg_err.c), sorted
  * by position and handed to the caller as "file:line: setting: message";
  * nothing is logged here. */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libconfig.h>
 #include <openssl/crypto.h>
@@ -984,12 +988,24 @@ static int
 cfg_read(struct cfg_load *ld)
 {
 	FILE   *fp;
+	struct stat st;
 	char   *p;
 	size_t	cap = 8192, n;
+	int	fd;
 
-	if ((fp = fopen(ld->file, "r")) == NULL) {
+	if ((fd = open(ld->file, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    (fp = fdopen(fd, "r")) == NULL) {
 		cfg_err_file(ld, ld->file, 0, "cannot read: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return (-1);
+	}
+	/* the mode of what was opened, not of what the name is by now */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		ld->have_stat = 1;
+		ld->mode = st.st_mode;
+		ld->uid = st.st_uid;
+		ld->gid = st.st_gid;
 	}
 	for (;;) {
 		if (ld->text == NULL || ld->textlen + 1 >= cap) {

@@ -4,8 +4,9 @@
  * the second pass, which checks what needs context (an address lies in its
  * domain, a route names a queue of its organisation, nothing is defined
  * twice, a campaign domain is a subdomain, quotas hold) and builds the
- * lookup index.  The only I/O: DKIM key files, and the Public Suffix List
- * (dpsl.c, loaded once). */
+ * lookup index.  The only I/O: DKIM key files, the mode and owner of the
+ * configuration files (which must not give secrets away), and the Public
+ * Suffix List (dpsl.c, loaded once). */
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -14,6 +15,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1048,6 +1051,117 @@ cfg_check_sender(struct cfg_load *ld, const config_t *lc)
 		    "address: the copies would be taken for the agent's mail");
 }
 
+#define CFG_SECRETS_MAX	32	/* secret settings looked at */
+
+/* cfg_secret_walk - the settings under GRP that table KEYS marks secret,
+ * groups and lists of groups included, into V (of MAX; *N so far) */
+static void
+cfg_secret_walk(const struct cfg_key *keys, const config_setting_t *grp,
+    const config_setting_t **v, size_t *n, size_t max)
+{
+	const config_setting_t *s, *e;
+	unsigned i;
+
+	for (; keys->name != NULL; keys++) {
+		if ((s = config_setting_get_member(grp, keys->name)) == NULL)
+			continue;
+		if (keys->flags & CFG_K_SECRET) {
+			if (*n < max)
+				v[(*n)++] = s;
+		} else if (keys->type == CFG_T_GROUP &&
+		    config_setting_type(s) == CONFIG_TYPE_GROUP)
+			cfg_secret_walk(keys->sub, s, v, n, max);
+		else if (keys->type == CFG_T_LIST &&
+		    config_setting_type(s) == CONFIG_TYPE_LIST)
+			for (i = 0; (e = config_setting_get_elem(s, i)) != NULL;
+			    i++)
+				if (config_setting_type(e) == CONFIG_TYPE_GROUP)
+					cfg_secret_walk(keys->sub, e, v, n, max);
+	}
+}
+
+/* cfg_owner - "user:group" for UID and GID (numbers where no name is
+ * known), into BUF */
+static const char *
+cfg_owner(uid_t uid, gid_t gid, char *buf, size_t len)
+{
+	struct passwd pw, *pp = NULL;
+	struct group gr, *gp = NULL;
+	char	pwbuf[2048], grbuf[4096], u[64], g[64];
+
+	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &pp) == 0 && pp != NULL)
+		snprintf(u, sizeof(u), "%s", pp->pw_name);
+	else
+		snprintf(u, sizeof(u), "%lu", (unsigned long)uid);
+	if (getgrgid_r(gid, &gr, grbuf, sizeof(grbuf), &gp) == 0 && gp != NULL)
+		snprintf(g, sizeof(g), "%s", gp->gr_name);
+	else
+		snprintf(g, sizeof(g), "%lu", (unsigned long)gid);
+	snprintf(buf, len, "%s:%s", u, g);
+	return (buf);
+}
+
+/* cfg_check_file_mode - FILE (mode MODE, owned by UID:GID) is writable by
+ * its owner only and, when it holds secret SECRET (NULL: none), not
+ * readable by others */
+static void
+cfg_check_file_mode(struct cfg_load *ld, const char *file, mode_t mode,
+    uid_t uid, gid_t gid, const config_setting_t *secret)
+{
+	char	own[160];
+
+	if (mode & (S_IWGRP | S_IWOTH))
+		cfg_err_file(ld, file, 0, "can be written by group or others "
+		    "(mode %04o, %s): whoever can change it can redirect mail; "
+		    "expected e.g. root:mailacd 0640 (writable by the owner "
+		    "only, readable by the owner and the group the daemons run "
+		    "as only)", (unsigned)(mode & 07777),
+		    cfg_owner(uid, gid, own, sizeof(own)));
+	if (secret != NULL && (mode & S_IROTH))
+		cfg_err(ld, secret, NULL, NULL, "is a secret, but %s can be "
+		    "read by others (mode %04o, %s): expected e.g. "
+		    "root:mailacd 0640 (readable by the owner and the group "
+		    "the daemons run as only)", file,
+		    (unsigned)(mode & 07777),
+		    cfg_owner(uid, gid, own, sizeof(own)));
+}
+
+/* cfg_check_secrets - the configuration file must be writable by its
+ * owner only, and a file that holds a secret (a setting marked
+ * CFG_K_SECRET: passwords, HMAC keys) readable by its owner and group
+ * only.  A file without secrets may be readable by all: it holds
+ * addresses and routes, which the mail itself shows. */
+static void
+cfg_check_secrets(struct cfg_load *ld, const config_t *lc)
+{
+	const config_setting_t *sec[CFG_SECRETS_MAX];
+	const config_setting_t *main_secret = NULL;
+	const char *file, *other;
+	struct stat st;
+	size_t	n = 0, i, j;
+
+	cfg_secret_walk(cfg_top_keys, config_root_setting(lc), sec, &n,
+	    CFG_SECRETS_MAX);
+	for (i = 0; i < n; i++) {
+		if ((file = config_setting_source_file(sec[i])) == NULL) {
+			if (main_secret == NULL)
+				main_secret = sec[i];
+			continue;
+		}
+		/* an included file: once, by the first secret it holds */
+		for (j = 0; j < i; j++)
+			if ((other = config_setting_source_file(sec[j])) !=
+			    NULL && strcmp(other, file) == 0)
+				break;
+		if (j == i && stat(file, &st) == 0 && S_ISREG(st.st_mode))
+			cfg_check_file_mode(ld, file, st.st_mode, st.st_uid,
+			    st.st_gid, sec[i]);
+	}
+	if (ld->have_stat)
+		cfg_check_file_mode(ld, ld->file, ld->mode, ld->uid, ld->gid,
+		    main_secret);
+}
+
 /* cfg_check_model - the second pass: checks that need context, then the
  * lookup index */
 void
@@ -1138,4 +1252,5 @@ cfg_check_model(struct cfg_load *ld, const config_t *lc)
 	free(dv.v);
 	free(av.v);
 	cfg_check_sender(ld, lc);
+	cfg_check_secrets(ld, lc);
 }

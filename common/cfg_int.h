@@ -8,6 +8,8 @@
 #ifndef MAILACD_CFG_INT_H
 #define MAILACD_CFG_INT_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 #include <libconfig.h>
@@ -89,6 +91,10 @@ struct cfg_load {
 	int	nomem;
 	const char *files[16];	/* included files, for error ranks */
 	int	nfiles;
+	int	have_stat;	/* the main file is a regular file: */
+	mode_t	mode;		/* its mode, */
+	uid_t	uid;		/* owner */
+	gid_t	gid;		/* and group, for cfg_check_secrets */
 	char	*text;		/* the main file, to read integer literals */
 	size_t	textlen;
 	size_t	*lines;		/* offset of each line in text */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # 0140-milter-cli.t - mailacd-milter's command line: -n, -V, usage, bad
-# configuration, encrypted and linked DKIM keys, a socket that cannot be
-# opened, -P, SIGTERM.
+# configuration, the file's mode, encrypted and linked DKIM keys, a socket
+# that cannot be opened, -P, SIGTERM.
 . "$(dirname "$0")/lib/harness.sh"
 require_build mailacd-milter
 M=$MAILACD_BUILD/mailacd-milter
@@ -26,6 +26,26 @@ is "$(printf '%s\n' "$out" | grep -c "^$T_TMP/bad.conf:")" 2 \
 
 out=$("$M" -c "$T_TMP/bad.conf" -f 2>&1); rc=$?
 is "$rc" 78 "starting with a bad file exits 78 before listening"
+
+# the file's mode: one that holds a secret must not be readable by
+# others, and no file may be writable by group or others
+sed 's/^redis = {/redis = { password = "s3cret-pass";/' "$T_TMP/good.conf" \
+    >"$T_TMP/secret.conf"
+chmod 644 "$T_TMP/secret.conf"
+out=$("$M" -n -c "$T_TMP/secret.conf" 2>&1); rc=$?
+is "$rc" 78 "-n: a secret in a file others can read exits 78"
+like "$out" "^$T_TMP/secret.conf:[0-9]+: redis.password: is a secret, but $T_TMP/secret.conf can be read by others \\(mode 0644, $(stat -c %U:%G "$T_TMP/secret.conf")\\): expected e.g. root:mailacd 0640 \\(readable by the owner and the group the daemons run as only\\)" \
+    "naming the setting, the file, its mode and owner, and what is expected"
+unlike "$out" "s3cret" "without showing the secret"
+chmod 640 "$T_TMP/secret.conf"
+out=$("$M" -n -c "$T_TMP/secret.conf" 2>&1); rc=$?
+is "$rc/$out" "0/configuration OK" "mode 0640: configuration OK"
+chmod 664 "$T_TMP/good.conf"
+out=$("$M" -n -c "$T_TMP/good.conf" 2>&1); rc=$?
+is "$rc" 78 "-n: a file the group can write exits 78, secret or not"
+like "$out" "^$T_TMP/good.conf: can be written by group or others \\(mode 0664, $(stat -c %U:%G "$T_TMP/good.conf")\\)" \
+    "saying so, with the mode and owner"
+chmod 644 "$T_TMP/good.conf"
 
 out=$("$M" -n -c "$T_TMP/missing.conf" 2>&1); rc=$?
 is "$rc" 78 "a missing file exits 78"

@@ -31,6 +31,8 @@ redis = {\\
 t_milter_sockets unix milter
 MILTER_SOCKET=$T_MSOCK
 conf 's3cret pass' >"$T_TMP/good.conf"
+# it holds a secret: not readable by others (the loader refuses that)
+chmod 600 "$T_TMP/good.conf"
 ok "the unix-socket configuration checks" \
     "$MAILACD_BUILD/mailacd-milter" -n -c "$T_TMP/good.conf"
 start_milter unix "$T_TMP/good.conf"
@@ -44,6 +46,7 @@ is "$(redis-cli -s "$RSOCK" --no-auth-warning -a 's3cret pass' -n 0 DBSIZE)" 0 \
 stop_milter
 
 conf 'wrong' >"$T_TMP/bad.conf"
+chmod 600 "$T_TMP/bad.conf"
 start_milter unix "$T_TMP/bad.conf"
 mt_run redis-down.lua
 like "$(cat "$MILTER_LOG")" "QID101: redis $RSOCK: hand-off failed: connect $RSOCK: .*(WRONGPASS|invalid)" \

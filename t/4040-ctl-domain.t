@@ -156,6 +156,8 @@ organizations = (
     ); }
 );
 EOF
+# it holds a secret: not readable by others (the loader refuses that)
+chmod 600 "$CONF"
 
 run -n
 is "$RC/$OUT" "0/configuration OK" "the test configuration loads"
@@ -245,6 +247,7 @@ like "$OUT" '^bounces.alerts.campaign.test. 3600 IN CNAME bounce.relay.test.$' \
 sed -e '/mx_hosts/d' -e "s/port = $REDIS_PORT/port = $DEAD/" \
     -e 's/connect_timeout_ms = 500/connect_timeout_ms = 200/' \
     "$CONF" >"$T_TMP/nomx.conf"
+chmod 600 "$T_TMP/nomx.conf"
 "$CTL" -c "$T_TMP/nomx.conf" domain records good.test >"$T_TMP/out" 2>>"$T_TMP/all.err"
 OUT=$(cat "$T_TMP/out")
 like "$OUT" '^; the MX records of good.test point at the relay.s hosts: set dns.mx_hosts' \

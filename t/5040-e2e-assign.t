@@ -31,6 +31,8 @@ MILTER_SOCKET=$T_MSOCK
 milter_conf "$EXTRA" "$AGENTS" "" "" \
     'outbound = { trusted_networks = [ "127.0.0.0/8" ];
 	token_secret = "a test secret of enough length"; };' >"$T_TMP/mailacd.conf"
+# it holds a secret: not readable by others (the loader refuses that)
+chmod 600 "$T_TMP/mailacd.conf"
 start_milter unix "$T_TMP/mailacd.conf" || bail_out "cannot start mailacd-milter"
 start_postfix "$MILTER_PF" || bail_out "cannot start the private Postfix"
 spawn router "$T_TMP/router.log" "$MAILACD_BUILD/mailacd-router" -f \

@@ -75,6 +75,7 @@ organizations = ( {
 		); } );
 } );
 EOF
+chmod 600 "$T_TMP/mailacd.conf"	# a secret: not readable by others
 ok "the configuration checks" "$MAILACD_BUILD/mailacd-milter" -n \
     -c "$T_TMP/mailacd.conf"
 start_milter unix "$T_TMP/mailacd.conf" || bail_out "cannot start mailacd-milter"

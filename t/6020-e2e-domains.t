@@ -47,6 +47,7 @@ organizations = ( {
 				  direction = "outbound"; } ); }
 	); } );
 EOF
+chmod 600 "$T_TMP/mailacd.conf"	# a secret: not readable by others
 ok "the configuration checks" "$MAILACD_BUILD/mailacd-milter" -n -c "$T_TMP/mailacd.conf"
 start_milter unix "$T_TMP/mailacd.conf" || bail_out "cannot start mailacd-milter"
 start_postfix "$MILTER_PF" || bail_out "cannot start the private Postfix"

@@ -49,6 +49,7 @@ organizations = (
     ); }
 );
 EOC
+	chmod 600 "$1"	# a secret: not readable by others
 }
 
 # router NAME CONF: start a router in the foreground, log to NAME.log

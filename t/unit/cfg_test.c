@@ -3,7 +3,12 @@
  * Usage: cfg_test DIR, where DIR holds the fixtures (t/data/cfg).  Each
  * broken fixture is loaded and its complete list of errors compared line by
  * line; a few more cases are written to a temporary directory. */
+#include <sys/stat.h>
+
+#include <dirent.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +25,8 @@
 #define DNS_SECRET \
 	"dns = { verification_secret = \"test-secret-0123456789\"; };\n"
 
-static const char *dir;
+static const char *dir;		/* the fixtures (copies) */
+static const char *srcdir;	/* where they came from, in the tree */
 static char tmpdir[256];
 
 /* libconfig 1.5 leaks its string buffer when a syntax error follows a
@@ -95,7 +101,8 @@ load_ok(const char *path, const char *label)
 	return (cfg);
 }
 
-/* write_tmp - write TEXT to NAME in the temporary directory; its path */
+/* write_tmp - write TEXT to NAME in the temporary directory, mode 0640;
+ * its path */
 static const char *
 write_tmp(const char *name, const char *text)
 {
@@ -103,7 +110,7 @@ write_tmp(const char *name, const char *text)
 	FILE   *fp;
 
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	if ((fp = fopen(path, "w")) == NULL) {
+	if ((fp = fopen(path, "w")) == NULL || fchmod(fileno(fp), 0640) != 0) {
 		printf("Bail out! cannot write %s: %s\n", path, strerror(errno));
 		exit(1);
 	}
@@ -120,6 +127,70 @@ remove_tmp(const char *name)
 
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
 	unlink(path);
+}
+
+/* copy_fixtures - copy every file of DIR into FIX (in the temporary
+ * directory) with mode 0640 (git checks them out 0644, and the loader
+ * refuses secrets others can read); FIX becomes DIR */
+static void
+copy_fixtures(void)
+{
+	static char fix[512];
+	char	from[1024], to[1024], buf[8192];
+	struct dirent *de;
+	DIR	*d;
+	FILE	*in, *out;
+	size_t	n;
+
+	snprintf(fix, sizeof(fix), "%s/fixtures", tmpdir);
+	if (mkdir(fix, 0700) != 0 || (d = opendir(dir)) == NULL) {
+		printf("Bail out! cannot copy the fixtures of %s to %s: %s\n",
+		    dir, fix, strerror(errno));
+		exit(1);
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(from, sizeof(from), "%s/%s", dir, de->d_name);
+		snprintf(to, sizeof(to), "%s/%s", fix, de->d_name);
+		if ((in = fopen(from, "r")) == NULL ||
+		    (out = fopen(to, "w")) == NULL ||
+		    fchmod(fileno(out), 0640) != 0) {
+			printf("Bail out! cannot copy %s to %s: %s\n", from, to,
+			    strerror(errno));
+			exit(1);
+		}
+		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+			fwrite(buf, 1, n, out);
+		fclose(in);
+		if (fclose(out) != 0) {
+			printf("Bail out! cannot write %s: %s\n", to,
+			    strerror(errno));
+			exit(1);
+		}
+	}
+	closedir(d);
+	dir = fix;
+}
+
+/* remove_fixtures - remove the copies copy_fixtures made */
+static void
+remove_fixtures(void)
+{
+	char	path[1024];
+	struct dirent *de;
+	DIR	*d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
 }
 
 /* key_of - the lookup key of ADDRESS with the given matching settings */
@@ -482,7 +553,7 @@ test_variants(void)
 		    "local: milter socket");
 		cfg_unref(cfg);
 	}
-	snprintf(path, sizeof(path), "%s/../../../conf/mailacd.conf", dir);
+	snprintf(path, sizeof(path), "%s/../../../conf/mailacd.conf", srcdir);
 	if ((cfg = load_ok(path, "conf/mailacd.conf")) != NULL) {
 		is_str(cfg->redis.host, "127.0.0.1", "example: redis host");
 		is_int(cfg->redis.port, 6379, "example: redis port");
@@ -1273,6 +1344,133 @@ test_delivery_auth(void)
 	}
 }
 
+/* owner_of - "user:group" of PATH as the loader names them */
+static const char *
+owner_of(const char *path)
+{
+	static char buf[160];
+	struct passwd *pw;
+	struct group *gr;
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return ("?");
+	pw = getpwuid(st.st_uid);
+	gr = getgrgid(st.st_gid);
+	if (pw != NULL && gr != NULL)
+		snprintf(buf, sizeof(buf), "%s:%s", pw->pw_name, gr->gr_name);
+	else
+		snprintf(buf, sizeof(buf), "%lu:%lu", (unsigned long)st.st_uid,
+		    (unsigned long)st.st_gid);
+	return (buf);
+}
+
+/* with_mode - TEXT written to NAME with MODE; its path */
+static const char *
+with_mode(const char *name, const char *text, mode_t mode)
+{
+	const char *path = write_tmp(name, text);
+
+	if (chmod(path, mode) != 0) {
+		printf("Bail out! chmod %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	return (path);
+}
+
+/* test_file_mode - the configuration file is writable by its owner only;
+ * one that holds a secret is not readable by others; one without secrets
+ * may be */
+static void
+test_file_mode(void)
+{
+	static const char secret[] =
+	    "milter = { socket = \"inet:8891@127.0.0.1\"; };\n"
+	    "redis = { password = \"s3cret-password\"; };\n"
+	    "organizations = ( { id = \"a\"; queues = ( { name = \"q\"; } ); } );\n";
+	static const char plain[] =
+	    "milter = { socket = \"inet:8891@127.0.0.1\"; };\n"
+	    "organizations = ( { id = \"a\"; queues = ( { name = \"q\"; } ); } );\n";
+	static const mode_t good[] = { 0640, 0600, 0400, 0440, 0 };
+	struct cfg_errors errs = { NULL, 0, 0 };
+	char	rd[1024], wr[1024], inc[512], full[2048], text[1024];
+	const char *want[3], *path;
+	struct cfg *cfg;
+	int	i;
+
+	for (i = 0; good[i] != 0; i++) {
+		snprintf(full, sizeof(full), "a secret, mode %04o",
+		    (unsigned)good[i]);
+		cfg_unref(load_ok(with_mode("mode.conf", secret, good[i]), full));
+	}
+	cfg_unref(load_ok(with_mode("mode.conf", plain, 0644),
+	    "no secret, mode 0644 (readable by all)"));
+
+	path = with_mode("mode.conf", secret, 0644);
+	snprintf(rd, sizeof(rd), "2: redis.password: is a secret, but %s can "
+	    "be read by others (mode 0644, %s): expected e.g. root:mailacd "
+	    "0640 (readable by the owner and the group the daemons run as "
+	    "only)", path, owner_of(path));
+	want[0] = rd;
+	want[1] = NULL;
+	expect_errors_at(path, "a secret, mode 0644", want);
+	path = with_mode("mode.conf", secret, 0604);
+	snprintf(rd, sizeof(rd), "2: redis.password: is a secret, but %s can "
+	    "be read by others (mode 0604, %s): expected e.g. root:mailacd "
+	    "0640 (readable by the owner and the group the daemons run as "
+	    "only)", path, owner_of(path));
+	expect_errors_at(path, "a secret, mode 0604", want);
+
+	path = with_mode("mode.conf", plain, 0660);
+	snprintf(wr, sizeof(wr), "can be written by group or others (mode "
+	    "0660, %s): whoever can change it can redirect mail; expected "
+	    "e.g. root:mailacd 0640 (writable by the owner only, readable by "
+	    "the owner and the group the daemons run as only)",
+	    owner_of(path));
+	want[0] = wr;
+	expect_errors_at(path, "no secret, mode 0660", want);
+
+	path = with_mode("mode.conf", secret, 0666);
+	snprintf(wr, sizeof(wr), "can be written by group or others (mode "
+	    "0666, %s): whoever can change it can redirect mail; expected "
+	    "e.g. root:mailacd 0640 (writable by the owner only, readable by "
+	    "the owner and the group the daemons run as only)",
+	    owner_of(path));
+	snprintf(rd, sizeof(rd), "2: redis.password: is a secret, but %s can "
+	    "be read by others (mode 0666, %s): expected e.g. root:mailacd "
+	    "0640 (readable by the owner and the group the daemons run as "
+	    "only)", path, owner_of(path));
+	want[0] = wr;
+	want[1] = rd;
+	want[2] = NULL;
+	expect_errors_at(path, "a secret, mode 0666", want);
+
+	/* a secret in an included file: that file's mode counts */
+	path = with_mode("inc.conf", "redis = { password = \"s3cret-password\"; };\n",
+	    0644);
+	snprintf(inc, sizeof(inc), "%s", path);
+	snprintf(text, sizeof(text), "@include \"%s\"\n%s", inc, plain);
+	path = with_mode("mode.conf", text, 0644);
+	cfg = cfg_load(path, &errs);
+	snprintf(full, sizeof(full), "%s:1: redis.password: is a secret, but "
+	    "%s can be read by others (mode 0644, %s): expected e.g. "
+	    "root:mailacd 0640 (readable by the owner and the group the "
+	    "daemons run as only)", inc, inc, owner_of(inc));
+	ok(cfg == NULL && errs.n == 1, "a secret in an included file of mode "
+	    "0644: refused, one error");
+	is_str(errs.n > 0 ? errs.msg[0] : NULL, full, "naming the included "
+	    "file");
+	cfg_unref(cfg);
+	cfg_errors_clear(&errs);
+	snprintf(text, sizeof(text), "%s", path);	/* a static buffer */
+	(void)with_mode("inc.conf", "redis = { password = \"s3cret-password\"; };\n",
+	    0640);
+	cfg_unref(load_ok(text, "a secret in an included file of mode 0640, "
+	    "the main file 0644"));
+	remove_tmp("inc.conf");
+	remove_tmp("mode.conf");
+}
+
 /* test_literals - integers libconfig 1.5 would silently cut to 32 bits */
 static void
 test_literals(void)
@@ -1344,7 +1542,7 @@ test_large(void)
 	int	i, j, missing = 0;
 
 	snprintf(path, sizeof(path), "%s/large.conf", tmpdir);
-	if ((fp = fopen(path, "w")) == NULL) {
+	if ((fp = fopen(path, "w")) == NULL || fchmod(fileno(fp), 0640) != 0) {
 		ok(0, "cannot write %s", path);
 		return;
 	}
@@ -1446,7 +1644,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: cfg_test FIXTURE-DIR\n");
 		return (2);
 	}
-	dir = argv[1];
+	dir = srcdir = argv[1];
 	t = getenv("TMPDIR");
 	snprintf(tmpdir, sizeof(tmpdir), "%s/cfg_test.XXXXXX",
 	    t != NULL && *t != '\0' ? t : "/tmp");
@@ -1454,6 +1652,7 @@ main(int argc, char **argv)
 		printf("Bail out! mkdtemp %s: %s\n", tmpdir, strerror(errno));
 		return (1);
 	}
+	copy_fixtures();
 
 	test_good();
 	test_minimal();
@@ -1464,6 +1663,7 @@ main(int argc, char **argv)
 	test_milter_sockets();
 	test_dns_values();
 	test_delivery_auth();
+	test_file_mode();
 	test_literals();
 	test_skills_max();
 	test_large();
@@ -1476,6 +1676,7 @@ main(int argc, char **argv)
 	remove_tmp("auth.conf");
 	remove_tmp("skills.conf");
 	remove_tmp("large.conf");
+	remove_fixtures();
 	rmdir(tmpdir);
 	return (done_testing());
 }
