@@ -18,14 +18,18 @@ struct daemon_user {
 /* daemon_user_parse - resolve SPEC ("user[:group]"); exits 67 when unknown */
 void	daemon_user_parse(const char *spec, struct daemon_user *u);
 
-/* daemon_become - switch to U for good; exits 71 on failure */
+/* daemon_become - switch to U for good; exits 71 on failure.  After
+ * daemon_pidfile as root, a small process that keeps root first starts:
+ * it removes the pid file once we exit, which U may not be allowed to. */
 void	daemon_become(const char *spec, const struct daemon_user *u);
 
 /* daemon_detach - fork into the background, new session, cwd /, std
  * descriptors on /dev/null */
 void	daemon_detach(void);
 
-/* daemon_pidfile - write our pid to PATH; exits 73 on failure */
+/* daemon_pidfile - write our pid to PATH (mode 0644), which must be a
+ * regular file with one link or absent, never a symbolic link; exits 73
+ * on failure */
 void	daemon_pidfile(const char *path);
 
 /* daemon_errors - each configuration error on stderr, or logged as a

@@ -1,7 +1,7 @@
 #!/bin/sh
 # 0140-milter-cli.t - mailacd-milter's command line: -n, -V, usage, bad
 # configuration, the file's mode, encrypted and linked DKIM keys, a socket
-# that cannot be opened, -P, SIGTERM.
+# that cannot be opened, -P (also with -u, and a symbolic link), SIGTERM.
 . "$(dirname "$0")/lib/harness.sh"
 require_build mailacd-milter
 M=$MAILACD_BUILD/mailacd-milter
@@ -130,6 +130,53 @@ is "$(cat "$T_TMP/m.pid" 2>/dev/null)" "$SPAWNED_PID" "with the milter's pid"
 kill -TERM "$SPAWNED_PID"
 ok "SIGTERM stops the milter" wait_for 10 t_not_alive "$SPAWNED_PID"
 ok "and the pid file is removed" wait_for 5 test ! -e "$T_TMP/m.pid"
+# -P with -u: the pid file in a directory only root can write is made
+# before the privileges go, and removed at exit all the same
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	mkdir -m 755 "$T_TMP/run"
+	P=$(free_port)
+	spawn pidu "$T_TMP/pidu.log" "$M" -f -c "$T_TMP/good.conf" \
+	    -p "inet:$P@127.0.0.1" -u nobody -P "$T_TMP/run/m.pid"
+	UPID=$SPAWNED_PID
+	wait_for 10 port_listening "$P"
+	is "$(cat "$T_TMP/run/m.pid" 2>/dev/null)" "$UPID" \
+	    "-u nobody -P in a root-owned 0755 directory: the pid file holds the milter's pid"
+	is "$(stat -c '%U %a' "$T_TMP/run/m.pid" 2>/dev/null)" "root 644" \
+	    "owned by root, mode 0644"
+	is "$(awk '/^Uid:/ { print $2 }' "/proc/$UPID/status")" "$(id -u nobody)" \
+	    "the milter runs as nobody"
+	kill -TERM "$UPID"
+	ok "SIGTERM stops the milter run as nobody" wait_for 10 t_not_alive "$UPID"
+	ok "and the pid file is removed although nobody cannot write its directory" \
+	    wait_for 5 test ! -e "$T_TMP/run/m.pid"
+	t_forget "$UPID"
+	spawn pidk "$T_TMP/pidk.log" "$M" -f -c "$T_TMP/good.conf" \
+	    -p "inet:$P@127.0.0.1" -u nobody -P "$T_TMP/run/m.pid"
+	UPID=$SPAWNED_PID
+	wait_for 10 port_listening "$P"
+	ok "started again: the pid file is back" test -s "$T_TMP/run/m.pid"
+	kill -KILL "$UPID"
+	ok "SIGKILL: the pid file is removed all the same" \
+	    wait_for 5 test ! -e "$T_TMP/run/m.pid"
+	t_reap "$UPID"
+	t_forget "$UPID"
+
+	# a symbolic link at the pid path is refused, not followed
+	ln -s "$T_TMP/run/target" "$T_TMP/run/link.pid"
+	out=$(timeout 10 "$M" -f -c "$T_TMP/good.conf" -p "inet:$(free_port)@127.0.0.1" \
+	    -P "$T_TMP/run/link.pid" 2>&1); rc=$?
+	is "$rc" 73 "-P naming a symbolic link exits 73 (EX_CANTCREAT)"
+	like "$out" "$T_TMP/run/link.pid: is a symbolic link" "saying so ($out)"
+	ok "and nothing is written where the link points" test ! -e "$T_TMP/run/target"
+	mkfifo "$T_TMP/run/fifo.pid"
+	out=$(timeout 10 "$M" -f -c "$T_TMP/good.conf" -p "inet:$(free_port)@127.0.0.1" \
+	    -P "$T_TMP/run/fifo.pid" 2>&1); rc=$?
+	is "$rc" 73 "-P naming a FIFO exits 73 at once"
+	like "$out" "fifo.pid: is not a regular file" "saying so ($out)"
+else
+	for _i in 1 2 3 4 5 6 7 8 9 10 11 12; do skip "-u nobody needs root and a nobody user"; done
+fi
+
 # -u: the unix socket goes to the user and group with mode 0660, and the
 # milter runs as that user
 if [ "$(id -u)" -eq 0 ] && id postfix >/dev/null 2>&1; then
