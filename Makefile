@@ -22,7 +22,7 @@ WERROR	?= 1
 PKG_CONFIG ?= pkg-config
 
 PKGS	= milter hiredis libconfig libcrypto gmime-3.0 jansson opendkim libcurl \
-	  ldns libpsl
+	  ldns libpsl libidn2
 # Evaluated when the Makefile is read: the targets that install
 # dependencies first (test, demo, bench, test-asan) build in a second make
 # so that these see the libraries just installed.

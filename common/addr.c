@@ -5,7 +5,10 @@
  * they meet in one normalised form. */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <idn2.h>
 
 #include "addr.h"
 
@@ -107,6 +110,249 @@ addr_parse(const char *in, struct addr *out, char *err, size_t errlen)
 		snprintf(err, errlen, "invalid domain");
 		return (-1);
 	}
+	return (0);
+}
+
+/* addr_strip - IN without surrounding white space, angle brackets and an
+ * RFC 5321 source route: [*P, *E); 0, or -1 with ERR */
+static int
+addr_strip(const char *in, const char **pp, const char **pe, char *err,
+    size_t errlen)
+{
+	const char *p = in, *e, *q;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	e = p + strlen(p);
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (p < e && *p == '<') {
+		if (e - p < 2 || e[-1] != '>') {
+			snprintf(err, errlen, "unbalanced angle brackets");
+			return (-1);
+		}
+		p++;
+		e--;
+	}
+	if (p < e && *p == '@') {
+		if ((q = memchr(p, ':', (size_t)(e - p))) == NULL) {
+			snprintf(err, errlen, "malformed source route");
+			return (-1);
+		}
+		p = q + 1;
+	}
+	if (p == e) {
+		snprintf(err, errlen, "null address");
+		return (-1);
+	}
+	*pp = p;
+	*pe = e;
+	return (0);
+}
+
+/* addr_domain_canon - domain D (LEN octets) without a trailing dot, in
+ * A-labels and lower case, into OUT; 0, or ADDR_ESYNTAX with ERR */
+static int
+addr_domain_canon(const char *d, size_t len, char *out, size_t outlen,
+    char *err, size_t errlen)
+{
+	char	*tmp, *ace = NULL;
+	size_t	i;
+	int	rc, utf8 = 0;
+
+	if (len > 0 && d[len - 1] == '.')
+		len--;
+	if (len == 0) {
+		snprintf(err, errlen, "empty domain");
+		return (ADDR_ESYNTAX);
+	}
+	if (d[0] == '[') {
+		if (len >= outlen || d[len - 1] != ']') {
+			snprintf(err, errlen, "invalid address literal");
+			return (ADDR_ESYNTAX);
+		}
+		for (i = 0; i < len; i++)
+			out[i] = addr_lower(d[i]);
+		out[len] = '\0';
+		return (0);
+	}
+	for (i = 0; i < len; i++)
+		utf8 |= (unsigned char)d[i] >= 0x80;
+	if (utf8) {
+		if ((tmp = strndup(d, len)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return (ADDR_ESYNTAX);
+		}
+		rc = idn2_lookup_u8((const uint8_t *)tmp, (uint8_t **)&ace,
+		    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+		free(tmp);
+		if (rc != IDN2_OK) {
+			snprintf(err, errlen, "invalid internationalised "
+			    "domain: %s", idn2_strerror(rc));
+			return (ADDR_ESYNTAX);
+		}
+		snprintf(out, outlen, "%s", ace);
+		len = strlen(ace);
+		idn2_free(ace);
+		if (len >= outlen) {
+			snprintf(err, errlen, "domain longer than %zu octets",
+			    outlen - 1);
+			return (ADDR_ESYNTAX);
+		}
+	} else {
+		if (len >= outlen) {
+			snprintf(err, errlen, "domain longer than %zu octets",
+			    outlen - 1);
+			return (ADDR_ESYNTAX);
+		}
+		for (i = 0; i < len; i++)
+			out[i] = addr_lower(d[i]);
+		out[len] = '\0';
+	}
+	for (i = 0; out[i] != '\0'; i++)
+		out[i] = addr_lower(out[i]);
+	if (!addr_valid_domain(out)) {
+		snprintf(err, errlen, "invalid domain");
+		return (ADDR_ESYNTAX);
+	}
+	return (0);
+}
+
+/* addr_atext - an RFC 5322 atext octet, or UTF-8 (RFC 6531) */
+static int
+addr_atext(unsigned char c)
+{
+	return (isalnum(c) || c >= 0x80 ||
+	    (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL));
+}
+
+/* addr_dot_atom - S (N octets) is atext separated by single dots */
+static int
+addr_dot_atom(const char *s, size_t n)
+{
+	size_t	i;
+
+	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
+		return (0);
+	for (i = 0; i < n; i++)
+		if (s[i] == '.' ? s[i + 1] == '.' : !addr_atext((unsigned char)s[i]))
+			return (0);
+	return (1);
+}
+
+/* addr_canon - one spelling for every way of writing an address */
+int
+addr_canon(const char *in, struct addr *out, char *err, size_t errlen)
+{
+	char	content[ADDR_MAX + 1];
+	const char *p, *e, *at, *q;
+	size_t	n = 0, i, o;
+	int	rc;
+
+	if (in == NULL) {
+		snprintf(err, errlen, "no address");
+		return (ADDR_ESYNTAX);
+	}
+	if (addr_strip(in, &p, &e, err, errlen) != 0)
+		return (ADDR_ESYNTAX);
+	if ((size_t)(e - p) > 2 * ADDR_MAX) {
+		snprintf(err, errlen, "address longer than %d octets", ADDR_MAX);
+		return (ADDR_ELONG);
+	}
+	if (*p == '"') {
+		/* Quoted-string: qtextSMTP or quoted-pairSMTP, UTF-8 too */
+		for (q = p + 1; q < e && *q != '"'; q++) {
+			unsigned char c = (unsigned char)*q;
+
+			if (c == '\\' && q + 1 < e) {
+				c = (unsigned char)*++q;
+				if (c < 32 || c == 127) {
+					snprintf(err, errlen, "control "
+					    "character in quoted local part");
+					return (ADDR_ESYNTAX);
+				}
+			} else if (c < 32 || c == 127 || c == '\\') {
+				snprintf(err, errlen, "control character in "
+				    "quoted local part");
+				return (ADDR_ESYNTAX);
+			}
+			if (n >= sizeof(content) - 1) {
+				snprintf(err, errlen, "local part longer than "
+				    "%d octets", ADDR_LOCAL_MAX);
+				return (ADDR_ELONG);
+			}
+			content[n++] = (char)c;
+		}
+		if (q >= e || q + 1 >= e || q[1] != '@') {
+			snprintf(err, errlen, "malformed quoted local part");
+			return (ADDR_ESYNTAX);
+		}
+		at = q + 1;
+	} else {
+		if ((at = memchr(p, '@', (size_t)(e - p))) == NULL) {
+			/* the last '@' would be a local part with '@' */
+			snprintf(err, errlen, "no domain");
+			return (ADDR_ESYNTAX);
+		}
+		n = (size_t)(at - p);
+		if (n >= sizeof(content) || !addr_dot_atom(p, n)) {
+			snprintf(err, errlen, n >= sizeof(content) ?
+			    "local part longer than %d octets" :
+			    "invalid character in local part", ADDR_LOCAL_MAX);
+			return (n >= sizeof(content) ? ADDR_ELONG :
+			    ADDR_ESYNTAX);
+		}
+		memcpy(content, p, n);
+	}
+	content[n] = '\0';
+	if (n == 0) {
+		snprintf(err, errlen, "empty local part");
+		return (ADDR_ESYNTAX);
+	}
+	if (n > ADDR_LOCAL_MAX) {
+		snprintf(err, errlen, "local part longer than %d octets",
+		    ADDR_LOCAL_MAX);
+		return (ADDR_ELONG);
+	}
+	if (addr_dot_atom(content, n))
+		memcpy(out->local, content, n + 1);
+	else {
+		/* the one quoted form: quote and backslash escaped */
+		o = 0;
+		out->local[o++] = '"';
+		for (i = 0; i < n; i++) {
+			if (content[i] == '"' || content[i] == '\\')
+				out->local[o++] = '\\';
+			out->local[o++] = content[i];
+		}
+		out->local[o++] = '"';
+		out->local[o] = '\0';
+	}
+	if ((rc = addr_domain_canon(at + 1, (size_t)(e - at - 1), out->domain,
+	    sizeof(out->domain), err, errlen)) != 0)
+		return (rc);
+	if (strlen(out->local) + 1 + strlen(out->domain) > ADDR_MAX) {
+		snprintf(err, errlen, "address longer than %d octets", ADDR_MAX);
+		return (ADDR_ELONG);
+	}
+	return (0);
+}
+
+/* addr_domain_of - the domain part, canonical where it can be */
+int
+addr_domain_of(const char *in, char *out, size_t outlen)
+{
+	const char *p, *e, *at = NULL, *q;
+	char	err[128];
+
+	if (in == NULL || addr_strip(in, &p, &e, err, sizeof(err)) != 0)
+		return (-1);
+	for (q = p; q < e; q++)
+		if (*q == '@')
+			at = q;
+	if (at == NULL || addr_domain_canon(at + 1, (size_t)(e - at - 1), out,
+	    outlen, err, sizeof(err)) != 0)
+		return (-1);
 	return (0);
 }
 

@@ -17,6 +17,23 @@ struct addr {
  * returns 0, or -1 with a reason in ERR */
 int	addr_parse(const char *in, struct addr *out, char *err, size_t errlen);
 
+/* addr_canon's answers besides 0 */
+#define ADDR_ESYNTAX	(-1)	/* not an address: 501 5.1.3 */
+#define ADDR_ELONG	(-2)	/* past the RFC 5321 limits: 550 5.1.3 */
+
+/* addr_canon - an envelope path in the one spelling the MTA delivers to:
+ * the domain without its trailing dot and with U-labels as A-labels
+ * (IDNA2008 with UTS #46 mapping, as Postfix's SMTPUTF8 support does), a
+ * quoted local part unquoted when its content is a dot-atom ("support"
+ * is support); a local part that needs quoting keeps one canonical quoted
+ * form.  Returns 0, ADDR_ESYNTAX or ADDR_ELONG with a reason in ERR. */
+int	addr_canon(const char *in, struct addr *out, char *err, size_t errlen);
+
+/* addr_domain_of - the domain of envelope path IN as addr_canon would
+ * write it, best effort for paths it refuses (for "is it one of ours?");
+ * 0, or -1 when there is none */
+int	addr_domain_of(const char *in, char *out, size_t outlen);
+
 /* addr_key - the lookup key of LOCAL@DOMAIN: domain lower-cased, local part
  * lower-cased unless CASE_SENSITIVE, sub-address (from the first of SEPS)
  * removed when STRIP_TAG; returns 0, or -1 if it does not fit in KEYLEN */

@@ -114,6 +114,36 @@ hdr_fold_ids(const char *name, const char *ids)
 	return (out);
 }
 
+/* hdr_param_value - a bare value, or a quoted-string when it needs one */
+char *
+hdr_param_value(const char *value)
+{
+	const unsigned char *p;
+	char	*out, *o;
+	int	bare = *value != '\0';
+
+	for (p = (const unsigned char *)value; *p != '\0'; p++)
+		if (*p <= ' ' || *p == 0x7f || *p == ';' || *p == '"' ||
+		    *p == '\\')
+			bare = 0;
+	if (bare)
+		return (strdup(value));
+	if ((out = malloc(2 * strlen(value) + 3)) == NULL)
+		return (NULL);
+	o = out;
+	*o++ = '"';
+	for (p = (const unsigned char *)value; *p != '\0'; p++) {
+		if ((*p < ' ' && *p != '\t') || *p == 0x7f)
+			continue;
+		if (*p == '"' || *p == '\\')
+			*o++ = '\\';
+		*o++ = (char)*p;
+	}
+	*o++ = '"';
+	*o = '\0';
+	return (out);
+}
+
 /* hdr_decode_text - decode encoded words and 8-bit text into UTF-8 */
 char *
 hdr_decode_text(const char *raw, size_t max)

@@ -44,6 +44,12 @@ char	*hdr_unfold(const char *raw, size_t max, int keep_tail);
  * memory; the caller frees */
 char	*hdr_fold_ids(const char *name, const char *ids);
 
+/* hdr_param_value - VALUE as a parameter value of our headers: as it is
+ * when it holds no ';', white space, '"', '\\' or control character, else
+ * a quoted-string (RFC 5322) with '"' and '\\' escaped and control
+ * characters left out; the caller frees */
+char	*hdr_param_value(const char *value);
+
 /* hdr_mailbox - the address of the only mailbox in header value RAW (a
  * From or Reply-To field, RFC 2047 and groups understood by GMime), into
  * OUT; 0, or -1 when there is not exactly one mailbox or it does not fit */

@@ -117,6 +117,20 @@ inb_token(const struct cfg *cfg, const struct addr *a, struct inb_rcpt *r)
 		r->token_id[0] = '\0';
 }
 
+/* inb_agent_rcpt - is A an agent's workplace address (any sub-address)? */
+static int
+inb_agent_rcpt(const struct cfg *cfg, const struct addr *a)
+{
+	char	key[ADDR_MAX + 2];
+
+	if (addr_key(a->local, a->domain, cfg->local_part_case_sensitive,
+	    NULL, 0, key, sizeof(key)) == 0 && cfg_find_agent(cfg, key))
+		return (1);
+	return (addr_key(a->local, a->domain, cfg->local_part_case_sensitive,
+	    cfg->subaddress_separators, 1, key, sizeof(key)) == 0 &&
+	    cfg_find_agent(cfg, key) != NULL);
+}
+
 /* inb_rcpt - one envelope recipient: registered address, catch-all, or not */
 int
 inb_rcpt(struct inb_msg *m, const struct cfg *cfg, const char *rcpt)
@@ -129,12 +143,29 @@ inb_rcpt(struct inb_msg *m, const struct cfg *cfg, const char *rcpt)
 	const char *match = "address";
 	struct inb_rcpt *r;
 	size_t	i;
+	int	rc;
 
-	if (addr_parse(rcpt, &a, err, sizeof(err)) != 0)
-		return (0);
+	if ((rc = addr_canon(rcpt, &a, err, sizeof(err))) != 0) {
+		char	dom[ADDR_MAX + 1];
+
+		/* another domain's business; ours is refused, never passed
+		 * unrecorded */
+		if (addr_domain_of(rcpt, dom, sizeof(dom)) != 0 ||
+		    cfg_find_domain(cfg, dom) == NULL)
+			return (0);
+		m->refuse_code = rc == ADDR_ELONG ? "550" : "501";
+		snprintf(m->refuse_text, sizeof(m->refuse_text),
+		    "mailacd: an address at %s that cannot be recorded: %s",
+		    dom, err);
+		return (INB_REFUSE);
+	}
 	/* exact first (an address may contain the separator), then untagged;
 	 * KEY is left untagged for a catch-all */
 	ca = cfg_match_address(cfg, a.local, a.domain, key, sizeof(key));
+	if (ca == NULL && inb_agent_rcpt(cfg, &a)) {
+		m->agents++;
+		return (0);
+	}
 	if (ca != NULL) {
 		if (!ca->enabled || !(ca->direction & CFG_DIR_INBOUND))
 			return (0);
@@ -629,13 +660,20 @@ inb_threads(const struct inb_msg *m, const struct inb_rcpt *r,
 	return (x.err ? -1 : 0);
 }
 
-/* inb_append - append "; name=value", folding when the line gets long */
-static void
+/* inb_append - append "; name=value", folding when the line gets long;
+ * a value that would break the header's grammar is quoted
+ * (hdr_param_value); -1 when out of memory */
+static int
 inb_append(char *buf, size_t size, size_t *len, size_t *col,
-    const char *name, const char *value)
+    const char *name, const char *raw)
 {
-	size_t	need = strlen(name) + strlen(value) + 3;
+	char	*value;
+	size_t	need;
 	int	n;
+
+	if ((value = hdr_param_value(raw)) == NULL)
+		return (-1);
+	need = strlen(name) + strlen(value) + 3;
 
 	if (*col + need > 76) {
 		n = snprintf(buf + *len, size - *len, ";\n\t%s=%s", name, value);
@@ -644,8 +682,10 @@ inb_append(char *buf, size_t size, size_t *len, size_t *col,
 		n = snprintf(buf + *len, size - *len, "; %s=%s", name, value);
 		*col += need;
 	}
+	free(value);
 	if (n > 0)
 		*len = (*len + (size_t)n < size) ? *len + (size_t)n : size - 1;
+	return (0);
 }
 
 /* inb_stamp - "ID; org=..; address=..; queue=..; priority=..; ..." */
@@ -656,8 +696,9 @@ inb_stamp(const struct inb_rcpt *r)
 	size_t	size, len, col, i;
 	char	prio[16], *buf, *skills;
 
-	size = 256 + strlen(r->org->id) + strlen(r->address) +
-	    strlen(rt->queue) + strlen(rt->language);
+	/* a quoted value may double */
+	size = 256 + 2 * (strlen(r->org->id) + strlen(r->address) +
+	    strlen(rt->queue) + strlen(rt->language));
 	for (i = 0, len = 0; i < rt->nskills; i++)
 		len += strlen(rt->skills[i]) + 1;
 	size += 2 * len;
@@ -671,15 +712,19 @@ inb_stamp(const struct inb_rcpt *r)
 		    rt->skills[i]);
 	len = (size_t)snprintf(buf, size, "%s", r->id);
 	col = sizeof(HDR_INTERACTION) + 1 + len;
-	inb_append(buf, size, &len, &col, "org", r->org->id);
-	inb_append(buf, size, &len, &col, "address", r->address);
-	inb_append(buf, size, &len, &col, "queue", rt->queue);
 	snprintf(prio, sizeof(prio), "%d", rt->priority);
-	inb_append(buf, size, &len, &col, "priority", prio);
-	if (rt->language[0] != '\0')
-		inb_append(buf, size, &len, &col, "language", rt->language);
-	if (rt->nskills > 0)
-		inb_append(buf, size, &len, &col, "skills", skills);
+	if (inb_append(buf, size, &len, &col, "org", r->org->id) != 0 ||
+	    inb_append(buf, size, &len, &col, "address", r->address) != 0 ||
+	    inb_append(buf, size, &len, &col, "queue", rt->queue) != 0 ||
+	    inb_append(buf, size, &len, &col, "priority", prio) != 0 ||
+	    (rt->language[0] != '\0' && inb_append(buf, size, &len, &col,
+	    "language", rt->language) != 0) ||
+	    (rt->nskills > 0 && inb_append(buf, size, &len, &col, "skills",
+	    skills) != 0)) {
+		free(skills);
+		free(buf);
+		return (NULL);
+	}
 	free(skills);
 	return (buf);
 }

@@ -82,6 +82,12 @@ struct inb_msg {
 	size_t	copy_len, copy_cap, copy_hdr;	/* copy_hdr: header section
 						   length, set at EOH */
 	int	copy_complete;
+	int	agents;		/* recipients that are agents' workplace
+				   addresses: ours are removed, nothing
+				   recorded */
+	/* why inb_rcpt refused the last recipient (INB_REFUSE) */
+	const char *refuse_code;	/* "501" or "550" */
+	char	refuse_text[448];
 	int	loops;		/* X-MailACD-Loop headers it came with */
 	int	delivery;	/* X-MailACD-Delivery headers it came with */
 	void	*hash;		/* EVP_MD_CTX over headers (and body) */
@@ -120,9 +126,15 @@ void	inb_reset(struct inb_msg *m);
 /* inb_sender - remember the envelope sender; 0 or -1 (memory) */
 int	inb_sender(struct inb_msg *m, const char *sender);
 
-/* inb_rcpt - match one envelope recipient against CFG; 1 registered,
- * 0 not ours, -1 memory.  A recipient matching an address already taken
- * for this message adds nothing. */
+#define INB_REFUSE	2
+
+/* inb_rcpt - match one envelope recipient against CFG, in its canonical
+ * spelling (addr_canon: trailing dot, quoting, case, A-labels); 1
+ * registered, 0 not ours (an agent's workplace address counts in
+ * M->agents), INB_REFUSE for an address at one of our domains that
+ * cannot be recorded (M->refuse_code, M->refuse_text: 501 5.1.3 syntax,
+ * 550 5.1.3 too long), -1 memory.  A recipient matching an address
+ * already taken for this message adds nothing. */
 int	inb_rcpt(struct inb_msg *m, const struct cfg *cfg, const char *rcpt);
 
 /* inb_header - account for one header; 0 or -1 (memory) */

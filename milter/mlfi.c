@@ -61,8 +61,8 @@ static struct mlfi_conf *mlfi_current;
 
 /* Steps that never change the outcome on their own: with SMFIP_NR_* the
  * MTA sends them without waiting, which saves a round trip each. */
-#define MLFI_NR_STEPS	(SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR | \
-			 SMFIP_NR_EOH | SMFIP_NR_BODY)
+#define MLFI_NR_STEPS	(SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_EOH | \
+			 SMFIP_NR_BODY)
 
 #define MLFI_TEMPFAIL_TEXT \
 	"mailacd: cannot record the interaction now, try again later"
@@ -352,8 +352,22 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 	/* our own outbound mail is not an interaction, whoever it goes to */
 	if (conn->out.active)
 		return (mlfi_step(ctx, conn, SMFIP_NR_RCPT, 0));
-	return (mlfi_step(ctx, conn, SMFIP_NR_RCPT,
-	    inb_rcpt(&conn->msg, conn->conf->cfg, argv[0]) < 0 ? -1 : 0));
+	/* RCPT is answered: an address at one of our domains that cannot
+	 * be recorded is refused here, never passed unrecorded */
+	switch (inb_rcpt(&conn->msg, conn->conf->cfg, argv[0])) {
+	case INB_REFUSE:
+		log_info("%s: recipient %s refused: %s", conn->msg.qid,
+		    argv[0], conn->msg.refuse_text);
+		if (smfi_setreply(ctx, (char *)conn->msg.refuse_code, "5.1.3",
+		    conn->msg.refuse_text) != MI_SUCCESS)
+			log_warnx("%s: cannot set the refusal text",
+			    conn->msg.qid);
+		return (SMFIS_REJECT);
+	case -1:
+		return (mlfi_step(ctx, conn, SMFIP_NR_RCPT, -1));
+	default:
+		return (mlfi_step(ctx, conn, SMFIP_NR_RCPT, 0));
+	}
 }
 
 /* mlfi_data - mail to no registered address passes untouched, unread */
@@ -376,7 +390,8 @@ mlfi_data(SMFICTX *ctx)
 		mlfi_qid(ctx, conn);
 		return (SMFIS_CONTINUE);
 	}
-	if (conn == NULL || conn->msg.nrcpts == 0) {
+	/* an agent's mailbox gets no forged routing header either */
+	if (conn == NULL || (conn->msg.nrcpts == 0 && conn->msg.agents == 0)) {
 		if (conn != NULL)
 			mlfi_reset(conn);
 		return (SMFIS_ACCEPT);
@@ -693,6 +708,19 @@ mlfi_eom(SMFICTX *ctx)
 		return (mlfi_tempfail(ctx, conn));
 	if (conn->out.active)
 		return (mlfi_eom_outbound(ctx, conn));
+	if (m->nrcpts == 0 && m->agents > 0 && !(m->delivery > 0 &&
+	    out_trusted(conn->conf->cfg, &conn->client, err, sizeof(err)) !=
+	    NULL)) {
+		/* mail to an agent only: nothing to record, and no routing
+		 * header an outsider wrote reaches the agent's mail client */
+		if (m->nours > 0)
+			log_info("%s: mail to an agent: foreign X-MailACD-* "
+			    "headers removed, sender=%s", m->qid, m->sender);
+		if (mlfi_strip(ctx, m) != 0)
+			return (mlfi_tempfail(ctx, conn));
+		mlfi_reset(conn);
+		return (SMFIS_CONTINUE);
+	}
 	if (m->nrcpts == 0) {
 		mlfi_reset(conn);
 		return (SMFIS_CONTINUE);

@@ -12,13 +12,13 @@ ok(not mt.test_action(conn, SMFIF_ADDRCPT), "does not ask to add recipients")
 ok(mt.test_option(conn, SMFIP_NOCONNECT), "skips the connect step (not needed inbound)")
 ok(mt.test_option(conn, SMFIP_NOHELO), "skips HELO")
 if nr ~= "0" then
-	ok(mt.test_option(conn, SMFIP_NR_HDR) and mt.test_option(conn, SMFIP_NR_RCPT) and
-	   mt.test_option(conn, SMFIP_NR_BODY), "no_reply_steps: no replies to MAIL, RCPT, headers, body")
+	ok(mt.test_option(conn, SMFIP_NR_HDR) and mt.test_option(conn, SMFIP_NR_MAIL) and
+	   mt.test_option(conn, SMFIP_NR_BODY), "no_reply_steps: no replies to MAIL, headers, body")
 	ok(not mt.test_option(conn, SMFIP_NR_DATA), "but a reply to DATA (unregistered mail is accepted there)")
 else
 	ok(not mt.test_option(conn, SMFIP_NR_HDR), "no_reply_steps = false: headers are answered")
-	ok(not mt.test_option(conn, SMFIP_NR_RCPT), "no_reply_steps = false: RCPT is answered")
 end
+ok(not mt.test_option(conn, SMFIP_NR_RCPT), "RCPT is always answered (an address that cannot be recorded is refused there)")
 must(mt.data(conn), "DATA")
 is(mt.getreply(conn), SMFIR_CONTINUE, "registered recipient: DATA continues")
 must(mt.header(conn, "From", "Ana <ana@example.net>"), "From")
@@ -84,5 +84,23 @@ must(mt.abort(conn), "abort")
 envelope(conn, "QID007", "<dan@example.net>", { "<someone@elsewhere.test>" })
 must(mt.data(conn), "DATA")
 is(mt.getreply(conn), SMFIR_ACCEPT, "after an abort the next message starts clean")
+
+-- 8. an address at one of our domains that cannot be recorded is refused
+-- at RCPT, with the reason; another domain's is not our business
+must(mt.macro(conn, SMFIC_MAIL, "i", "QID008"), "macro i")
+must(mt.mailfrom(conn, "<eve@example.net>"), "MAIL FROM")
+must(mt.rcptto(conn, "<\"sup\001port\"@example.com>"), "RCPT control character")
+is(mt.getreply(conn), SMFIR_REPLYCODE, "a control character in a quoted local part at example.com: refused at RCPT")
+must(mt.rcptto(conn, "<" .. string.rep("a", 65) .. "@EXAMPLE.com.>"), "RCPT long")
+is(mt.getreply(conn), SMFIR_REPLYCODE, "a 65-octet local part at example.com.: refused at RCPT")
+must(mt.rcptto(conn, "<sup port@example.com>"), "RCPT space")
+is(mt.getreply(conn), SMFIR_REPLYCODE, "an unquoted space at example.com: refused at RCPT")
+must(mt.rcptto(conn, "<" .. string.rep("a", 65) .. "@elsewhere.test>"), "RCPT long elsewhere")
+is(mt.getreply(conn), SMFIR_CONTINUE, "the same at another domain: not ours to refuse")
+must(mt.rcptto(conn, "<\"support\"@example.com.>"), "RCPT quoted")
+is(mt.getreply(conn), SMFIR_CONTINUE, "\"support\"@example.com. is taken")
+must(mt.data(conn), "DATA")
+is(mt.getreply(conn), SMFIR_CONTINUE, "and is a registered recipient")
+must(mt.abort(conn), "abort")
 
 mt.disconnect(conn)

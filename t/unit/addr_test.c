@@ -44,10 +44,38 @@ key_is(const char *local, const char *domain, int cs, const char *seps,
 	    domain, cs, seps ? seps : "", strip);
 }
 
+/* canon_ok - IN has the canonical LOCAL and DOMAIN */
+static void
+canon_ok(const char *in, const char *local, const char *domain)
+{
+	struct addr a;
+	char	err[128] = "";
+	int	rc = addr_canon(in, &a, err, sizeof(err));
+
+	ok(rc == 0, "canon %s (%s)", in, rc ? err : "ok");
+	if (rc == 0) {
+		is_str(a.local, local, "  canonical local part of %s", in);
+		is_str(a.domain, domain, "  canonical domain of %s", in);
+	}
+}
+
+/* canon_bad - IN is refused as RC (ADDR_ESYNTAX or ADDR_ELONG), WHY */
+static void
+canon_bad(const char *in, int rc, const char *why)
+{
+	struct addr a;
+	char	err[128] = "";
+
+	is_int(addr_canon(in, &a, err, sizeof(err)), rc, "canon refuses '%.60s'",
+	    in);
+	is_str(err, why, "  reason for '%.60s'", in);
+}
+
 int
 main(void)
 {
 	char	big[400], key[8];
+	int	i;
 
 	parse_ok("<support@example.com>", "support", "example.com");
 	parse_ok("support@example.com", "support", "example.com");
@@ -97,5 +125,64 @@ main(void)
 	memset(big, 'a', 64);
 	strcpy(big + 64, ".com");
 	ok(!addr_valid_domain(big), "64-octet label refused");
+
+	/* one spelling for every way of writing an address */
+	canon_ok("<support@example.com>", "support", "example.com");
+	canon_ok("<support@example.com.>", "support", "example.com");
+	canon_ok("<Support@EXAMPLE.COM.>", "Support", "example.com");
+	canon_ok("<\"support\"@example.com>", "support", "example.com");
+	canon_ok("<\"Support\"@example.com>", "Support", "example.com");
+	canon_ok("<\"support+x\"@example.com>", "support+x", "example.com");
+	canon_ok("<\"s\\upport\"@example.com>", "support", "example.com");
+	canon_ok("<\"first.last\"@example.com>", "first.last", "example.com");
+	canon_ok("<@relay.example:\"support\"@example.com.>", "support",
+	    "example.com");
+	/* content that needs quotes keeps one quoted form */
+	canon_ok("<\"x; queue=billing; priority=1000\"@example.com>",
+	    "\"x; queue=billing; priority=1000\"", "example.com");
+	canon_ok("<\"john doe\"@example.com>", "\"john doe\"", "example.com");
+	canon_ok("<\"a\\\"b\"@example.com>", "\"a\\\"b\"", "example.com");
+	canon_ok("<\"a..b\"@example.com>", "\"a..b\"", "example.com");
+	/* U-labels become A-labels (IDNA2008, UTS #46 mapping) */
+	canon_ok("<support@b\xc3\xbc" "cher.example>", "support",
+	    "xn--bcher-kva.example");
+	canon_ok("<support@B\xc3\x9c" "CHER.example.>", "support",
+	    "xn--bcher-kva.example");
+	canon_ok("<support@xn--bcher-kva.example>", "support",
+	    "xn--bcher-kva.example");
+	/* fullwidth letters map to ASCII, as the MTA's lookup would */
+	canon_ok("<support@\xef\xbd\x85xample.com>", "support", "example.com");
+	canon_ok("<j\xc3\xbcrgen@example.de>", "j\xc3\xbcrgen", "example.de");
+	canon_ok("<user@[192.0.2.1]>", "user", "[192.0.2.1]");
+	canon_bad("<support@example.com..>", ADDR_ESYNTAX, "invalid domain");
+	canon_bad("<sup port@example.com>", ADDR_ESYNTAX,
+	    "invalid character in local part");
+	canon_bad("<a..b@example.com>", ADDR_ESYNTAX,
+	    "invalid character in local part");
+	canon_bad("<\"support\"x@example.com>", ADDR_ESYNTAX,
+	    "malformed quoted local part");
+	canon_bad("<\"sup\x01port\"@example.com>", ADDR_ESYNTAX,
+	    "control character in quoted local part");
+	canon_bad("<\"\"@example.com>", ADDR_ESYNTAX, "empty local part");
+	canon_bad("<support@>", ADDR_ESYNTAX, "empty domain");
+	canon_bad("<support@.>", ADDR_ESYNTAX, "empty domain");
+	canon_bad("<>", ADDR_ESYNTAX, "null address");
+	canon_bad("<support@exa_mple.com>", ADDR_ESYNTAX, "invalid domain");
+	memset(big, 'a', 65);
+	snprintf(big + 65, sizeof(big) - 65, "@example.com");
+	canon_bad(big, ADDR_ELONG, "local part longer than 64 octets");
+	memset(big, 'a', 64);
+	big[64] = '@';
+	for (i = 65; i < 65 + 190; i += 10)
+		memcpy(big + i, "abcdefghi.", 10);
+	snprintf(big + 255, sizeof(big) - 255, "example.com");
+	canon_bad(big, ADDR_ELONG, "address longer than 254 octets");
+	{
+		char	dom[300];
+
+		ok(addr_domain_of("<x y@Example.COM.>", dom, sizeof(dom)) == 0 &&
+		    strcmp(dom, "example.com") == 0,
+		    "the domain of a refused address is found (%s)", dom);
+	}
 	return (done_testing());
 }

@@ -161,5 +161,24 @@ main(void)
 		fold_check("In-Reply-To", want, "", HDR_LINE_FOLD,
 		    "nothing left");
 	}
+	{
+		struct { const char *in, *want; } pv[] = {
+			{ "support@example.com", "support@example.com" },
+			{ "\"x; queue=billing; priority=1000\"@example.com",
+			  "\"\\\"x; queue=billing; priority=1000\\\"@example.com\"" },
+			{ "a b", "\"a b\"" },
+			{ "a\\b", "\"a\\\\b\"" },
+			{ "x\r\ny", "\"xy\"" },
+			{ "", "\"\"" },
+		};
+		size_t	k;
+
+		for (k = 0; k < sizeof(pv) / sizeof(pv[0]); k++) {
+			char	*got = hdr_param_value(pv[k].in);
+
+			is_str(got, pv[k].want, "parameter value %zu", k);
+			free(got);
+		}
+	}
 	return (done_testing());
 }
