@@ -186,6 +186,8 @@ cfg_err_push(struct cfg_load *ld, char *msg, const char *file, unsigned line)
 }
 
 /* cfg_vformat - a newly allocated formatted string, or NULL */
+static char *cfg_vformat(const char *fmt, va_list ap)
+    __attribute__((format(printf, 1, 0)));
 static char *
 cfg_vformat(const char *fmt, va_list ap)
 {

@@ -31,6 +31,8 @@ log_set_debug(int on)
 }
 
 /* log_emit - format one line, optionally with strerror(ERRNUM), and send it */
+static void log_emit(int prio, int errnum, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 static void
 log_emit(int prio, int errnum, const char *fmt, va_list ap)
 {
