@@ -111,8 +111,10 @@ inb_token(const struct cfg *cfg, const struct addr *a, struct inb_rcpt *r)
 	    (tag = strpbrk(a->local, seps)) == NULL)
 		return;
 	tag++;
-	r->token = token_check(cfg->outbound.token_secret, r->org->id, tag,
-	    strlen(tag), r->token_id);
+	/* bound to the address it was issued for: billing+TOKEN@ does not
+	 * open support@'s interaction */
+	r->token = token_check(cfg->outbound.token_secret, r->org->id,
+	    r->address, tag, strlen(tag), r->token_id);
 	if (r->token != 1)
 		r->token_id[0] = '\0';
 }

@@ -349,14 +349,34 @@ out_resolve(struct out_msg *m, const struct cfg *cfg)
 	return ((m->refuse = strdup(text)) == NULL ? -1 : 0);
 }
 
+/* out_token_key - the lookup key inbound matching yields for ADDRESS
+ * with a tag (its registered address's key, else the untagged key a
+ * catch-all records), into KEY; 0, or -1 when it is no address */
+static int
+out_token_key(const struct cfg *cfg, const char *address, char *key,
+    size_t keylen)
+{
+	const struct cfg_address *ca;
+	struct addr a;
+	char	err[128];
+
+	if (addr_canon(address, &a, err, sizeof(err)) != 0)
+		return (-1);
+	if ((ca = cfg_match_address(cfg, a.local, a.domain, key,
+	    keylen)) != NULL)
+		snprintf(key, keylen, "%s", ca->key);
+	return (key[0] == '\0' ? -1 : 0);
+}
+
 /* out_tokenize - an answer to an interaction gets a Reply-To that names
- * it: local+TOKEN@domain (when a token secret is configured and the local
- * part stays within 64 octets); 0 or -1 (memory) */
+ * it: local+TOKEN@domain, the token bound to that address (when a token
+ * secret is configured and the local part stays within 64 octets); 0 or
+ * -1 (memory) */
 static int
 out_tokenize(struct out_msg *m, const struct cfg *cfg)
 {
 	const char *at, *seps = cfg->subaddress_separators;
-	char	tok[TOKEN_LEN + 1];
+	char	tok[TOKEN_LEN + 1], key[ADDR_MAX + 2];
 	size_t	len;
 	long	days = cfg->milter.thread_ttl / 86400;
 
@@ -365,7 +385,9 @@ out_tokenize(struct out_msg *m, const struct cfg *cfg)
 	    (at = strrchr(m->reply_to, '@')) == NULL ||
 	    (size_t)(at - m->reply_to) + 1 + TOKEN_LEN > ADDR_LOCAL_MAX)
 		return (0);
-	if (token_make(cfg->outbound.token_secret, m->from->org->id,
+	key[0] = '\0';
+	if (out_token_key(cfg, m->reply_to, key, sizeof(key)) != 0 ||
+	    token_make(cfg->outbound.token_secret, m->from->org->id, key,
 	    m->reply.id, days > 0 ? days : 1, tok) != 0)
 		return (0);
 	len = strlen(m->reply_to) + TOKEN_LEN + 2;
