@@ -157,6 +157,14 @@ hdr_decode_text(const char *raw, size_t max)
 	free(unfolded);
 	if (dec == NULL)
 		return (strdup(""));
+	/* raw 8-bit text shaped like UTF-8 comes back as it was, even with
+	 * leads past U+10FFFF (F5..F7): the hand-off promises UTF-8 */
+	if (!g_utf8_validate(dec, -1, NULL)) {
+		char	*valid = g_utf8_make_valid(dec, -1);
+
+		g_free(dec);
+		dec = valid;
+	}
 	/* decoded text may carry control characters; the hand-off must not */
 	for (char *p = dec; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)

@@ -93,6 +93,9 @@ main(void)
 	decode_is("\xc3\xb1\xc3\xb1\xc3\xb1", 5, "\xc3\xb1\xc3\xb1",
 	    "cut on a character boundary");
 	decode_is("a\x01" "b", 100, "a b", "control characters blanked");
+	decode_is("\xf7\x9d\x8a\x93 x", 100, "\xef\xbf\xbd\xef\xbf\xbd"
+	    "\xef\xbf\xbd\xef\xbf\xbd x", "UTF-8-shaped octets past U+10FFFF "
+	    "replaced");
 
 	unfold_is(" <a@b>\r\n", 100, 0, "<a@b>", "trims");
 	unfold_is("<a@b>\r\n <c@d>", 100, 0, "<a@b> <c@d>", "joins lines");
