@@ -10,6 +10,10 @@
 #   make install    install programs, man pages, example config (PREFIX, DESTDIR)
 #   make fresh-check  make test as the first command in a fresh Debian 12
 #                   debootstrap root (root; contrib/fresh-check.sh)
+#   make fuzz-build build the libFuzzer targets (fuzz/) with clang into
+#                   build-fuzz/
+#   make fuzz       build them, then run each for FUZZ_SECONDS (60) on a
+#                   scratch copy of its seed corpus (fuzz/corpus/NAME)
 #
 # WERROR=0 relaxes -Werror for packagers; CFLAGS/LDFLAGS are honoured.
 
@@ -167,8 +171,54 @@ clean:
 fresh-check:
 	sh contrib/fresh-check.sh
 
+# --- fuzzing (libFuzzer, clang) ---------------------------------------------
+# The product code is compiled again with clang and the fuzzer's coverage
+# instrumentation into build-fuzz/ (never build/): the same rules as above
+# in a second make with B=build-fuzz.  Each run starts from a scratch copy
+# of fuzz/corpus/NAME, so the tree's seeds are not flooded; to keep what a
+# run found, merge it back (only inputs that add coverage are copied):
+#   build-fuzz/fuzz/fuzz_NAME -merge=1 fuzz/corpus/NAME build-fuzz/run/NAME
+FUZZ_CC	?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_B	= build-fuzz
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_SRC = $(wildcard fuzz/fuzz_*.c)
+FUZZ_NAMES = $(FUZZ_SRC:fuzz/fuzz_%.c=%)
+FUZZ_BIN = $(FUZZ_SRC:fuzz/%.c=$(B)/fuzz/%)
+FUZZ_LIBS = $(B)/libmailacd_milter.a $(B)/libmailacd_router.a \
+	    $(B)/libmailacd_common.a
+
+fuzz-build:
+	$(MAKE) B=$(FUZZ_B) CC=$(FUZZ_CC) CFLAGS='-O1 -g -fno-omit-frame-pointer' \
+	    SANFLAGS='-fsanitize=fuzzer-no-link $(FUZZ_SAN)' fuzz-bins
+
+fuzz-bins: pkg-check $(FUZZ_BIN)
+
+# fuzz_outbound gets Redis's answers from the fuzz input: hiredis is left
+# out of the link and fuzz/hiredis_stub.c stands in for it
+$(B)/fuzz/fuzz_outbound: $(B)/fuzz/fuzz_outbound.o $(B)/fuzz/hiredis_stub.o \
+	    $(FUZZ_LIBS)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ \
+	    $(filter-out -lhiredis,$(PKG_LIBS))
+
+$(B)/fuzz/fuzz_%: $(B)/fuzz/fuzz_%.o $(FUZZ_LIBS)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+fuzz: fuzz-build
+	@set -e; for n in $(FUZZ_NAMES); do \
+	    rm -rf $(FUZZ_B)/run/$$n; mkdir -p $(FUZZ_B)/run/$$n; \
+	    cp fuzz/corpus/$$n/* $(FUZZ_B)/run/$$n/; \
+	    echo "== fuzz_$$n for $(FUZZ_SECONDS) s (log: $(FUZZ_B)/run/$$n.log)"; \
+	    rc=0; (cd $(FUZZ_B)/run && ../fuzz/fuzz_$$n \
+	        -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$n \
+	        >$$n.log 2>&1) || rc=$$?; \
+	    grep -E '^#[0-9]+.*(DONE|cov:)' $(FUZZ_B)/run/$$n.log | tail -1; \
+	    grep -E '^stat::' $(FUZZ_B)/run/$$n.log || true; \
+	    if [ $$rc -ne 0 ]; then tail -40 $(FUZZ_B)/run/$$n.log; exit 1; fi; \
+	done
+
 .PHONY: all pkg-check asan deps test test-asan check-deps demo bench install clean \
-	fresh-check
+	fresh-check fuzz fuzz-build fuzz-bins
 
 # keep intermediate objects (t/unit/*.o): no "rm" after prove's summary
 .SECONDARY:
