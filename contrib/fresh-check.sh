@@ -142,6 +142,8 @@ cleanup() {
 	rc=$?
 	trap - EXIT INT TERM HUP
 	set +e
+	[ -z "${phase:-}" ] ||
+	    times="${times:+$times, }$phase $(elapsed "$t0") (unfinished, exit $rc)"
 	if [ -n "${root:-}" ] && [ -d "$root" ]; then
 		kill_root_procs
 		for m in $(root_mounts); do
@@ -185,6 +187,7 @@ if ! command -v debootstrap >/dev/null 2>&1; then
 fi
 
 times=
+phase=
 base=$(mktemp -d "${FRESH_DIR:-/var/tmp}/mailacd-fresh.XXXXXX")
 root=$base/root
 trap cleanup EXIT
@@ -196,6 +199,7 @@ say "HEAD $head of $top, mirror $mirror, root $root"
 
 # phase 1: a fresh Debian 12, debootstrap's default variant
 t0=$(date +%s)
+phase=debootstrap
 if [ -n "$tarball" ] && [ ! -s "$tarball" ]; then
 	say "debootstrap --make-tarball=$tarball"
 	tmp_tar_dir=$(mktemp -d "${FRESH_DIR:-/var/tmp}/mailacd-tar.XXXXXX")
@@ -216,6 +220,7 @@ fi
 } >"$root/etc/apt/sources.list"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 times="debootstrap $(elapsed "$t0")"
+phase=
 say "debootstrap done in $(elapsed "$t0")"
 
 # the project: a clean checkout of the committed HEAD, nothing uncommitted
@@ -240,27 +245,33 @@ done
 
 # phase 2: the README's prerequisite, needed only when make is absent
 t0=$(date +%s)
+phase="apt-get install make"
 if ! in_root sh -c 'command -v make' >/dev/null; then
 	say "README prerequisite: apt-get update && apt-get install -y make"
 	in_root sh -c 'apt-get update -q &&
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q make'
 fi
 times="$times, apt-get install make $(elapsed "$t0")"
+phase=
 
 # phase 3: the README's command, the first one in the project
 t0=$(date +%s)
+phase="make test"
 say "chroot: cd /root/mailacd && make test"
 st=0
 in_root sh -c 'cd /root/mailacd && make test' || st=$?
 times="$times, make test $(elapsed "$t0") (exit $st)"
+phase=
 say "make test exited $st after $(elapsed "$t0")"
 
 # phase 4 (--demo): the README's other command
 if [ "$demo" = 1 ] && [ "$st" = 0 ]; then
 	t0=$(date +%s)
+	phase="make demo"
 	say "chroot: cd /root/mailacd && make demo"
 	in_root sh -c 'cd /root/mailacd && make demo' || st=$?
 	times="$times, make demo $(elapsed "$t0") (exit $st)"
+	phase=
 	say "make demo exited $st after $(elapsed "$t0")"
 fi
 
