@@ -189,6 +189,20 @@ case $rt in
 esac
 ok "an answer to a forged token is accepted" mail 10 "$forged" "forged"
 isnt "$(idof 10)" "$id8" "a forged token is not recognised: a new interaction"
+# the token is bound to help@, the address it was issued for: whoever saw it
+# cannot steer mail into m8's interaction through another channel
+other=$(printf '%s' "$rt" | sed 's/^help+/billing+/')
+ok "the same token presented at billing+TOKEN@ is accepted" \
+    mail 11 "$other" "Re: token please"
+id11=$(idof 11)
+like "$id11" '^[0-9a-f]{32}$' "and stamped with an interaction id"
+isnt "$id11" "$id8" "help@'s token at billing@ does not join m8: a new interaction"
+is "$(hdr_param "$(msg_header "$(sink_find "e2e-11.$RUN@customer.test" | sed 1q)" \
+    X-MailACD-Interaction)" address)" billing@example.com "recorded for billing@"
+# other spellings of help@ that matching takes for it still carry it
+upper=$(printf '%s' "$rt" | sed 's/^help+/HELP+/; s/@example\.com$/@Example.COM/')
+ok "the token at HELP+TOKEN@Example.COM is accepted" mail 12 "$upper" "Re: token please"
+is "$(idof 12)" "$id8" "and joins m8's interaction: the address's case does not matter"
 
 # --- agents send from their workplace address ----------------------------
 # agentmail N ENVELOPE-FROM FROM-HEADER [IN-REPLY-TO]
