@@ -22,7 +22,8 @@
  * last interaction at this address), rate (the customer's hourly count),
  * [own thread key], referenced thread keys...
  * ARGV: schema, ttl, id, thread ttl, own (1: KEYS[7] is the message's own
- * thread key), token id ("" or the interaction a valid reply token in the
+ * thread key, set only when unset: another message reusing a Message-ID
+ * does not take it over), token id ("" or the interaction a valid reply token in the
  * recipient names), rate limit (0: none), count (1: this call counts the
  * message against the limit, once per organisation), merge (1: the queue
  * merges a customer's new thread into their open interaction), stored (1:
@@ -92,7 +93,7 @@ static const char handoff_lua[] =
     "redis.call('XADD', KEYS[3], '*', unpack(f))\n"
     "redis.call('SET', KEYS[2], id, 'EX', tonumber(ARGV[2]))\n"
     "if first == 8 then\n"
-    "  redis.call('SET', KEYS[7], id, 'EX', tonumber(ARGV[4]))\n"
+    "  redis.call('SET', KEYS[7], id, 'EX', tonumber(ARGV[4]), 'NX')\n"
     "end\n"
     "if ARGV[11] == '' then\n"
     "  redis.call('SET', KEYS[5], id, 'EX', tonumber(ARGV[4]))\n"

@@ -401,6 +401,29 @@ inb_fwd_kind(const char *name)
 	return (-1);
 }
 
+/* inb_hash_value - a header value into the identity as MTAs may differ
+ * on it: unfolded, without leading and trailing white space */
+static void
+inb_hash_value(void *hash, const char *value)
+{
+	const char *p = value, *e = value + strlen(value), *q;
+
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+	    e[-1] == '\n'))
+		e--;
+	for (q = p; q < e; q++)
+		if (*q == '\r' || *q == '\n') {
+			if (q > p)
+				EVP_DigestUpdate(hash, p, (size_t)(q - p));
+			p = q + 1;
+		}
+	if (e > p)
+		EVP_DigestUpdate(hash, p, (size_t)(e - p));
+	EVP_DigestUpdate(hash, "", 1);
+}
+
 /* inb_header - record what the hand-off needs and which headers to drop */
 int
 inb_header(struct inb_msg *m, const char *name, const char *value)
@@ -439,7 +462,7 @@ inb_header(struct inb_msg *m, const char *name, const char *value)
 	}
 	if (m->hash != NULL && !inb_is_trace(name)) {
 		EVP_DigestUpdate(m->hash, name, strlen(name) + 1);
-		EVP_DigestUpdate(m->hash, value, strlen(value) + 1);
+		inb_hash_value(m->hash, value);
 	}
 	if (strcasecmp(name, "Message-ID") == 0)
 		rc = inb_keep(&m->message_id, value);
@@ -463,7 +486,7 @@ inb_header(struct inb_msg *m, const char *name, const char *value)
 	return (rc);
 }
 
-/* inb_eoh - without a usable Message-ID the body identifies the message */
+/* inb_eoh - note whether the message has a usable Message-ID */
 int
 inb_eoh(struct inb_msg *m)
 {
@@ -476,12 +499,12 @@ inb_eoh(struct inb_msg *m)
 	return (0);
 }
 
-/* inb_body - count (and, without a Message-ID, hash) the body; the copy */
+/* inb_body - count and hash the body; the copy */
 int
 inb_body(struct inb_msg *m, const unsigned char *data, size_t len)
 {
 	m->size += len;
-	if (m->hash_body && m->hash != NULL)
+	if (m->hash != NULL)
 		EVP_DigestUpdate(m->hash, data, len);
 	return (inb_copy_add(m, (const char *)data, len));
 }
@@ -505,23 +528,37 @@ int
 inb_finish(struct inb_msg *m, char *err, size_t errlen)
 {
 	unsigned char ident[EVP_MAX_MD_SIZE], seen[EVP_MAX_MD_SIZE];
-	unsigned int identlen = 0, seenlen;
+	unsigned char content[EVP_MAX_MD_SIZE], both[2 * EVP_MAX_MD_SIZE];
+	unsigned int identlen = 0, seenlen, clen = 0, mlen = 0;
 	char	*mid = NULL;
 	size_t	i;
 
-	if (!m->hash_body && m->message_id != NULL) {
-		/* the Message-ID alone, however the header was folded */
+	/* The identity is the content (envelope sender, headers but the
+	 * trace and ours, body) and the Message-ID: an MTA retry of the same
+	 * message meets its first hand-off, while another message under the
+	 * same Message-ID is another interaction and cannot overwrite the
+	 * first one's record or stored copy. */
+	if (m->hash == NULL ||
+	    EVP_DigestFinal_ex(m->hash, content, &clen) != 1)
+		clen = 0;
+	if (clen > 0 && !m->hash_body && m->message_id != NULL) {
+		/* the Message-ID however the header was folded */
 		if ((mid = hdr_unfold(m->message_id, HDR_ID_MAX, 0)) == NULL) {
 			snprintf(err, errlen, "out of memory");
 			return (-1);
 		}
-		if (EVP_Digest(mid, strlen(mid), ident, &identlen,
-		    inb_md(), NULL) != 1)
-			identlen = 0;
+		if (EVP_Digest(mid, strlen(mid), both, &mlen, inb_md(),
+		    NULL) != 1)
+			mlen = 0;
 		free(mid);
-	} else if (m->hash != NULL &&
-	    EVP_DigestFinal_ex(m->hash, ident, &identlen) != 1)
-		identlen = 0;
+		memcpy(both + mlen, content, clen);
+		if (mlen == 0 || EVP_Digest(both, mlen + clen, ident,
+		    &identlen, inb_md(), NULL) != 1)
+			identlen = 0;
+	} else if (clen > 0) {
+		memcpy(ident, content, clen);
+		identlen = clen;
+	}
 	if (identlen == 0) {
 		snprintf(err, errlen, "SHA-256 failed");
 		return (-1);

@@ -91,7 +91,8 @@ struct inb_msg {
 	int	loops;		/* X-MailACD-Loop headers it came with */
 	int	delivery;	/* X-MailACD-Delivery headers it came with */
 	void	*hash;		/* EVP_MD_CTX over headers (and body) */
-	int	hash_body;	/* no Message-ID: the body identifies it */
+	int	hash_body;	/* no usable Message-ID: the content alone
+				   identifies it */
 	long long arrived_ms;
 };
 

@@ -43,9 +43,13 @@ ok(v:find("; org=acme; address=support@example.com; queue=support; priority=10; 
    "routing parameters: " .. v)
 print("# ID " .. tostring(id))
 
--- 3. the same message again (an MTA retry) gets the same id
+-- 3. the same message again (an MTA retry: the same bytes, trace and
+-- X-MailACD-* headers aside) gets the same id
 envelope(conn, "QID002", "<ana@example.net>", { "<support@example.com>" })
 must(mt.data(conn), "DATA")
+must(mt.header(conn, "Received", "from retry.example.net by mx; now"), "Received")
+must(mt.header(conn, "From", "Ana <ana@example.net>"), "From")
+must(mt.header(conn, "Subject", "=?UTF-8?B?w5xiZXIgbWVpbmUgUmVjaG51bmc=?="), "Subject")
 must(mt.header(conn, "Message-ID", "<mt-1@example.net>"), "Message-ID")
 must(mt.eoh(conn), "EOH")
 must(mt.bodystring(conn, "Hello, my invoice is wrong.\r\n"), "body")

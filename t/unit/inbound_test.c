@@ -375,11 +375,17 @@ main(void)
 	inb_finish(&m, err, sizeof(err));
 	snprintf(seen1, sizeof(seen1), "%s", m.rcpts[0].seen);
 	snprintf(id1, sizeof(id1), "%s", m.rcpts[0].id);
-	message(&m2, cfg, " <m1@example.net>\r\n", "other body\r\n", one);
+	message(&m2, cfg, " <m1@example.net>\r\n", "hello\r\n", one);
 	inb_finish(&m2, err, sizeof(err));
 	is_str(m2.rcpts[0].seen, seen1,
-	    "same Message-ID, same address: same key (folding ignored)");
+	    "same message, same address: same key (folding ignored)");
 	ok(strcmp(m2.rcpts[0].id, id1) != 0, "ids are random, not derived");
+	/* another message under the same Message-ID is another interaction:
+	 * it cannot overwrite the first one's record or stored copy */
+	message(&m2, cfg, "<m1@example.net>", "other body\r\n", one);
+	inb_finish(&m2, err, sizeof(err));
+	ok(strcmp(m2.rcpts[0].seen, seen1) != 0,
+	    "same Message-ID, another body: another key");
 	message(&m2, cfg, "<m2@example.net>", "hello\r\n", one);
 	inb_finish(&m2, err, sizeof(err));
 	ok(strcmp(m2.rcpts[0].seen, seen1) != 0,
