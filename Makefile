@@ -129,6 +129,7 @@ deps:
 # t/*.t find the programs through MAILACD_BUILD.
 test: check-deps
 	$(MAKE) all
+	if command -v $(FUZZ_CC) >/dev/null 2>&1; then $(MAKE) fuzz-build; fi
 	MAILACD_BUILD=$(CURDIR)/$(B) prove -v --timer t/
 
 test-asan: check-deps

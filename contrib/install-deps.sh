@@ -19,7 +19,7 @@
 
 set -eu
 
-PKGS="build-essential make pkg-config
+PKGS="build-essential make pkg-config clang
 libmilter-dev libopendkim-dev libhiredis-dev libconfig-dev libssl-dev
 libgmime-3.0-dev libjansson-dev libcurl4-openssl-dev libldns-dev libpsl-dev publicsuffix
 libidn2-dev
