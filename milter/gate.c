@@ -15,6 +15,9 @@
 #include "gate.h"
 #include "keys.h"
 
+/* the last ms of year 9999: a verified_at past it is not a time */
+#define GATE_TIME_MAX	253402300799999LL
+
 /* gate_fmt_time - a Unix ms time as UTC text */
 static void
 gate_fmt_time(long long ms, char *buf, size_t len)
@@ -79,6 +82,10 @@ gate_check(struct rds_pool *pool, const struct cfg *cfg,
 			goto broken;
 		if (r->type == REDIS_REPLY_STRING)
 			verified = strtoll(r->str, NULL, 10);
+		/* past year 9999 it is no time (a hand-edited value):
+		 * adding the activation period to it would overflow */
+		if (verified > GATE_TIME_MAX)
+			verified = -1;
 		freeReplyObject(r);
 		r = NULL;
 	}
