@@ -28,6 +28,12 @@
 #include "cfg.h"
 #include "cfg_int.h"
 
+static const struct cfg_enum cfg_join_names[] = {
+	{ "participant", CFG_JOIN_PARTICIPANT },
+	{ "anyone", CFG_JOIN_ANYONE },
+	{ NULL, 0 }
+};
+
 static const struct cfg_enum cfg_failure_names[] = {
 	{ "tempfail", CFG_FAIL_TEMPFAIL },
 	{ "accept", CFG_FAIL_ACCEPT },
@@ -128,6 +134,11 @@ static const struct cfg_key cfg_milter_keys[] = {
 	{ .name = "sender_rate_limit", .type = CFG_T_INT, .min = 0,
 	  .max = 1000000, .idef = 60,
 	  .off = offsetof(struct cfg_milter, sender_rate_limit) },
+	{ .name = "authserv_id", .type = CFG_T_STR, .min = 1, .max = 255,
+	  .off = offsetof(struct cfg_milter, authserv_id) },
+	{ .name = "thread_join", .type = CFG_T_ENUM,
+	  .idef = CFG_JOIN_PARTICIPANT, .names = cfg_join_names,
+	  .off = offsetof(struct cfg_milter, thread_join) },
 	{ .name = NULL }
 };
 

@@ -212,6 +212,15 @@ struct cfg_milter {
 	int	sender_rate_limit;	/* messages one sender may start or add
 					   per organisation and hour before
 					   they stop being routed; 0: none */
+	char	*authserv_id;	/* Authentication-Results of the relay's
+				   verifier; NULL: nothing is authenticated */
+	int	thread_join;	/* enum cfg_thread_join */
+};
+
+/* Who may add mail to an interaction by naming one of its Message-IDs. */
+enum cfg_thread_join {
+	CFG_JOIN_PARTICIPANT = 0,	/* its customer (or a reply token) */
+	CFG_JOIN_ANYONE = 1		/* whoever knows a Message-ID */
 };
 
 struct cfg_router {

@@ -18,6 +18,12 @@
  * and when a daemon that knew an earlier id found it gone: lost_detected
  * (ms), lost_by, previous (the id that disappeared) */
 #define KEYS_FMT_DATASET	"mailacd:{%s}:dataset"
+/* mailacd:{ORG}:people:ID - set, the participants of interaction ID (its
+ * customer, without sub-address, and whoever joined with a reply token):
+ * with milter.thread_join = "participant" only they join it by naming
+ * one of its Message-IDs; expires after milter.thread_ttl.  Spelled in
+ * milter/handoff.c's script from the schema key. */
+#define KEYS_FMT_PEOPLE		"mailacd:{%s}:people:%s"
 /* mailacd:{ORG}:ingest - stream, milter -> router hand-off (one entry per
  * interaction); fields are the KEYS_F_* names below */
 #define KEYS_FMT_INGEST		"mailacd:{%s}:ingest"
@@ -145,6 +151,9 @@
  * sent to (inbound.h: inb_customer, inb_original) */
 #define KEYS_F_CUSTOMER		"customer"
 #define KEYS_F_ORIGINAL_RCPT	"original_rcpt"
+/* the interaction a message named by Message-ID but could not join (its
+ * sender is no participant): the agent sees the context */
+#define KEYS_F_RELATED		"related"
 
 /* keys_fmt - write one key into BUF; returns -1 if it did not fit */
 #define keys_fmt(buf, size, ...) \

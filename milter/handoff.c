@@ -27,8 +27,10 @@
  * recipient names), rate limit (0: none), count (1: this call counts the
  * message against the limit, once per organisation), merge (1: the queue
  * merges a customer's new thread into their open interaction), stored (1:
- * KEYS[4] holds the copy), auto ("" for mail from a person), field,
- * value, ...
+ * KEYS[4] holds the copy), auto ("" for mail from a person), participants
+ * (1: a Message-ID joins its interaction only for a participant, the
+ * others open a new one naming it in "related"), identity (the customer
+ * without sub-address: a participant of what it starts), field, value, ...
  * A message that answers a message of an interaction (a reply token, or its
  * In-Reply-To or References naming one we recorded for the same registered
  * address) carries that interaction's id: the router then treats it as a
@@ -58,14 +60,26 @@ static const char handoff_lua[] =
     "    return {4, tostring(n)}\n"
     "  end\n"
     "end\n"
-    "local id, code = ARGV[3], 1\n"
+    "local id, code, related = ARGV[3], 1, nil\n"
     "local first = ARGV[5] == '1' and 8 or 7\n"
+    "local function people(x)\n"
+    "  return (string.gsub(KEYS[1], 'schema$', 'people:' .. x))\n"
+    "end\n"
     "if ARGV[6] ~= '' then\n"
     "  id = ARGV[6]; code = 3\n"
     "else\n"
     "  for i = first, #KEYS do\n"
     "    local t = redis.call('GET', KEYS[i])\n"
-    "    if t then id = t; code = 3; break end\n"
+    "    if t then\n"
+    "      local pk = people(t)\n"
+    "      if ARGV[12] == '1' and redis.call('EXISTS', pk) == 1 and\n"
+    "          redis.call('SISMEMBER', pk, ARGV[13]) == 0 then\n"
+    "        related = t\n"
+    "      else\n"
+    "        id = t; code = 3\n"
+    "      end\n"
+    "      break\n"
+    "    end\n"
     "  end\n"
     "end\n"
     "if code == 1 and ARGV[9] == '1' then\n"
@@ -78,7 +92,7 @@ static const char handoff_lua[] =
     "  end\n"
     "end\n"
     "local f = {}\n"
-    "for i = 12, #ARGV - 1, 2 do\n"
+    "for i = 14, #ARGV - 1, 2 do\n"
     "  f[#f + 1] = ARGV[i]\n"
     "  f[#f + 1] = (ARGV[i] == 'id') and id or ARGV[i + 1]\n"
     "end\n"
@@ -90,6 +104,10 @@ static const char handoff_lua[] =
     "  f[#f + 1] = 'merged'\n"
     "  f[#f + 1] = '1'\n"
     "end\n"
+    "if related then\n"
+    "  f[#f + 1] = 'related'\n"
+    "  f[#f + 1] = related\n"
+    "end\n"
     "redis.call('XADD', KEYS[3], '*', unpack(f))\n"
     "redis.call('SET', KEYS[2], id, 'EX', tonumber(ARGV[2]))\n"
     "if first == 8 then\n"
@@ -97,6 +115,10 @@ static const char handoff_lua[] =
     "end\n"
     "if ARGV[11] == '' then\n"
     "  redis.call('SET', KEYS[5], id, 'EX', tonumber(ARGV[4]))\n"
+    "end\n"
+    "if ARGV[13] ~= '' and code ~= 5 then\n"
+    "  redis.call('SADD', people(id), ARGV[13])\n"
+    "  redis.call('EXPIRE', people(id), tonumber(ARGV[4]))\n"
     "end\n"
     "return {code, id}\n";
 
@@ -130,7 +152,7 @@ handoff_sha256(const char *a, const char *b, char out[65])
 
 #define HANDOFF_FIELDS	24
 #define HANDOFF_KEYS	(7 + INB_THREAD_REFS)
-#define HANDOFF_ARGC	(3 + HANDOFF_KEYS + 11 + 2 * HANDOFF_FIELDS)
+#define HANDOFF_ARGC	(3 + HANDOFF_KEYS + 13 + 2 * HANDOFF_FIELDS)
 #define HANDOFF_KEYLEN	400
 
 /* handoff_init - SHA-1 of the script for EVALSHA */
@@ -231,6 +253,7 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 	char	ttl[16], tttl[16], prio[16], nkeys[24], limit[16], *skills;
 	char	keys[HANDOFF_KEYS][HANDOFF_KEYLEN], open[65];
 	char	customer[ADDR_MAX + 1], rate[65], orig[ADDR_MAX + 1];
+	char	who[ADDR_MAX + 1];
 	struct inb_threads th;
 	size_t	i, nk = 0;
 	int	n = 0, rc, has_orig;
@@ -240,7 +263,9 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 	/* per recipient: a forwarded domain names the customer by header */
 	if (inb_customer(m, r, customer, sizeof(customer)) != 0)
 		customer[0] = '\0';
-	handoff_sha256(customer, "", rate);
+	if (inb_identity(m, r, cfg, who, sizeof(who)) != 0)
+		who[0] = '\0';
+	handoff_sha256(r->counted, "", rate);
 	has_orig = inb_original(m, r, orig, sizeof(orig));
 	handoff_sha256(customer, r->address, open);
 	if (inb_threads(m, r, &th) != 0 ||
@@ -271,7 +296,7 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 	snprintf(tttl, sizeof(tttl), "%d", cfg->milter.thread_ttl);
 	/* without a customer address there is nobody to count or merge */
 	snprintf(limit, sizeof(limit), "%d",
-	    customer[0] != '\0' ? cfg->milter.sender_rate_limit : 0);
+	    r->counted[0] != '\0' ? cfg->milter.sender_rate_limit : 0);
 	snprintf(prio, sizeof(prio), "%d", rt->priority);
 	snprintf(nkeys, sizeof(nkeys), "%zu", nk);
 
@@ -288,9 +313,14 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 	argv[n++] = r->token_id;
 	argv[n++] = limit;
 	argv[n++] = count ? "1" : "0";
-	argv[n++] = r->merge && customer[0] != '\0' ? "1" : "0";
+	/* a new thread merges only under a From our verifier vouched for */
+	argv[n++] = r->merge && customer[0] != '\0' &&
+	    inb_from_authenticated(m, cfg) ? "1" : "0";
 	argv[n++] = handoff_stores(m, r) ? "1" : "0";
 	argv[n++] = m->auto_reason ? m->auto_reason : "";
+	argv[n++] = cfg->milter.thread_join == CFG_JOIN_PARTICIPANT ? "1" :
+	    "0";
+	argv[n++] = who;
 #define FIELD(k, v)	do { argv[n++] = (k); argv[n++] = (v); } while (0)
 	FIELD(KEYS_F_VERSION, KEYS_SCHEMA);
 	FIELD(KEYS_F_ID, r->id);
@@ -406,6 +436,7 @@ handoff_send(struct rds_pool *pool, struct inb_msg *m, const struct cfg *cfg,
 		snprintf(err, errlen, "out of memory");
 		return (RDS_RETRY);
 	}
+	inb_counted(m, cfg);
 	for (attempt = 0; attempt < 2; attempt++) {
 		err[0] = '\0';
 		if ((c = rds_get(pool, &fresh, err, errlen)) == NULL)

@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "addr.h"
+#include "authres.h"
 #include "hdr.h"
 #include "inbound.h"
 #include "keys.h"
@@ -76,6 +77,8 @@ inb_reset(struct inb_msg *m)
 	free(m->reply_to);
 	for (i = 0; i < m->nfwd; i++)
 		free(m->fwd[i].value);
+	for (i = 0; i < m->nauthres; i++)
+		free(m->authres[i]);
 	free(m->copy);
 	if (m->hash != NULL)
 		EVP_MD_CTX_free(m->hash);
@@ -356,6 +359,76 @@ inb_customer(const struct inb_msg *m, const struct inb_rcpt *r,
 	return (0);
 }
 
+/* inb_from_authenticated - does our verifier vouch for the From? */
+int
+inb_from_authenticated(const struct inb_msg *m, const struct cfg *cfg)
+{
+	char	from[ADDR_MAX + 1];
+	const char *at;
+	size_t	i;
+	int	rc;
+
+	if (cfg->milter.authserv_id == NULL || m->from == NULL ||
+	    hdr_mailbox(m->from, from, sizeof(from)) != 0 ||
+	    (at = strrchr(from, '@')) == NULL)
+		return (0);
+	/* the topmost header of our verifier decides: it was added last */
+	for (i = 0; i < m->nauthres; i++)
+		if ((rc = authres_check(m->authres[i], cfg->milter.authserv_id,
+		    at + 1)) != AUTHRES_OTHER)
+			return (rc == AUTHRES_PASS);
+	return (0);
+}
+
+/* inb_identity - the customer without sub-address */
+int
+inb_identity(const struct inb_msg *m, const struct inb_rcpt *r,
+    const struct cfg *cfg, char *out, size_t outlen)
+{
+	char	*at;
+	size_t	cut;
+	const char *seps = cfg->subaddress_separators;
+
+	if (inb_customer(m, r, out, outlen) != 0)
+		return (-1);
+	if ((at = strrchr(out, '@')) == NULL || seps == NULL || *seps == '\0')
+		return (0);
+	/* a separator in first position is part of the name, as matching */
+	cut = strcspn(out + 1, seps) + 1;
+	if (out + cut < at)
+		memmove(out + cut, at, strlen(at) + 1);
+	return (0);
+}
+
+/* inb_counted - what the hourly limit counts, per recipient */
+void
+inb_counted(struct inb_msg *m, const struct cfg *cfg)
+{
+	size_t	i;
+
+	for (i = 0; i < m->nrcpts; i++)
+		if (inb_rate_identity(m, &m->rcpts[i], cfg, m->rcpts[i].counted,
+		    sizeof(m->rcpts[i].counted)) != 0)
+			m->rcpts[i].counted[0] = '\0';
+}
+
+/* inb_rate_identity - the identity the hourly limit counts */
+int
+inb_rate_identity(const struct inb_msg *m, const struct inb_rcpt *r,
+    const struct cfg *cfg, char *out, size_t outlen)
+{
+	size_t	n;
+
+	if (inb_identity(m, r, cfg, out, outlen) != 0)
+		return (-1);
+	if (inb_from_authenticated(m, cfg))
+		return (0);
+	n = strlen(out);
+	snprintf(out + n, outlen - n, " via %s",
+	    m->client[0] != '\0' ? m->client : "local");
+	return (0);
+}
+
 /* inb_original - the first forwarding header naming someone else */
 int
 inb_original(const struct inb_msg *m, const struct inb_rcpt *r,
@@ -476,7 +549,11 @@ inb_header(struct inb_msg *m, const char *name, const char *value)
 		rc = inb_keep(&m->from, value);
 	else if (strcasecmp(name, "Reply-To") == 0)
 		rc = inb_keep(&m->reply_to, value);
-	else if ((kind = inb_fwd_kind(name)) >= 0 && m->nfwd < INB_FWD_MAX) {
+	else if (strcasecmp(name, "Authentication-Results") == 0) {
+		if (m->nauthres < INB_AUTHRES_MAX &&
+		    (m->authres[m->nauthres++] = strdup(value)) == NULL)
+			return (-1);
+	} else if ((kind = inb_fwd_kind(name)) >= 0 && m->nfwd < INB_FWD_MAX) {
 		if ((m->fwd[m->nfwd].value = strdup(value)) == NULL)
 			return (-1);
 		m->fwd[m->nfwd++].kind = kind;

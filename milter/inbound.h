@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "addr.h"
 #include "cfg.h"
 
 #define INB_ID_LEN	32	/* hex characters of an interaction id */
@@ -28,6 +29,8 @@ struct inb_rcpt {
 	int	limited;	/* over milter.sender_rate_limit: not routed */
 	int	redirect;	/* its domain's inbound is redirect or
 				   hosted-redirect: forwarded mail */
+	char	counted[ADDR_MAX + 80];	/* the identity sender_rate_limit
+					   counted (inb_rate_identity) */
 };
 
 /* The forwarding headers that may name the original recipient, in the
@@ -54,6 +57,8 @@ struct inb_ours {
 	char	*name;
 	int	count;
 };
+
+#define INB_AUTHRES_MAX	16	/* Authentication-Results headers kept */
 
 struct inb_msg {
 	char	qid[64];	/* MTA queue id or "NOQUEUE" */
@@ -88,6 +93,10 @@ struct inb_msg {
 	/* why inb_rcpt refused the last recipient (INB_REFUSE) */
 	const char *refuse_code;	/* "501" or "550" */
 	char	refuse_text[448];
+	/* Authentication-Results values, in header order (topmost first) */
+	char	*authres[INB_AUTHRES_MAX];
+	size_t	nauthres;
+	char	client[64];	/* the SMTP client's address, "" unknown */
 	int	loops;		/* X-MailACD-Loop headers it came with */
 	int	delivery;	/* X-MailACD-Delivery headers it came with */
 	void	*hash;		/* EVP_MD_CTX over headers (and body) */
@@ -152,6 +161,29 @@ void	inb_capture(struct inb_msg *m, size_t max);
  * forwarder rewrites (SRS) */
 int	inb_customer(const struct inb_msg *m, const struct inb_rcpt *r,
 		    char *out, size_t outlen);
+
+/* inb_from_authenticated - 1 when the relay's own verifier
+ * (milter.authserv_id) vouches for M's From domain: the topmost
+ * Authentication-Results header with that authserv-id says dmarc=pass, or
+ * an aligned dkim=pass or spf=pass (authres.c); else 0 */
+int	inb_from_authenticated(const struct inb_msg *m, const struct cfg *cfg);
+
+/* inb_identity - the customer of recipient R as one spelling: the address
+ * of inb_customer() without its sub-address (case already folded); 0 or
+ * -1 when there is none */
+int	inb_identity(const struct inb_msg *m, const struct inb_rcpt *r,
+		    const struct cfg *cfg, char *out, size_t outlen);
+
+/* inb_rate_identity - what milter.sender_rate_limit counts for R: the
+ * identity alone when the From is authenticated, else the identity and
+ * the SMTP client's address ("ana@customer.test via 192.0.2.7"), so that
+ * nobody can spend a customer's allowance from elsewhere; 0 or -1 */
+int	inb_rate_identity(const struct inb_msg *m, const struct inb_rcpt *r,
+		    const struct cfg *cfg, char *out, size_t outlen);
+
+/* inb_counted - set each recipient's counted identity (inb_rate_identity;
+ * "" when there is none: nothing to count) */
+void	inb_counted(struct inb_msg *m, const struct cfg *cfg);
 
 /* inb_original - the recipient M was first sent to, before a forwarder
  * redirected it to R: the address of the first forwarding header (in

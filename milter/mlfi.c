@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,12 +47,6 @@ struct mlfi_conn {
 	unsigned long nr;	/* SMFIP_NR_* steps the MTA expects no reply to */
 	int	failed;		/* a no-reply step failed: tempfail at DATA/EOM */
 };
-
-/* mlfi_needs_connect - the trust rules need the connect step (client
- * address, {daemon_name} sent with it) */
-#define mlfi_needs_connect(cfg) \
-	((cfg)->outbound.ntrusted_networks > 0 || \
-	 (cfg)->outbound.ntrusted_daemons > 0)
 
 #define MLFI_SIGN_TEXT \
 	"mailacd: cannot sign the message now, try again later"
@@ -245,9 +240,9 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		return (SMFIS_TEMPFAIL);
 	}
 	*pf0 = f0 & conn->conf->actions;
+	/* the connect step is kept: the client's address is part of what
+	 * milter.sender_rate_limit counts (no reply with SMFIP_NR_CONN) */
 	*pf1 = f1 & (SMFIP_NOHELO | SMFIP_NOUNKNOWN);
-	if (!mlfi_needs_connect(conn->conf->cfg))
-		*pf1 |= f1 & SMFIP_NOCONNECT;
 	/* Measured with Postfix 3.7 over unix and TCP sockets (TCP_NODELAY
 	 * on our side, see nodelay.c), new and reused connections: no
 	 * stall, and about 1 ms less per message. */
@@ -336,6 +331,10 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	mlfi_reset(conn);
 	mlfi_qid(ctx, conn);
 	mlfi_outbound(ctx, conn, argv[0]);
+	/* the client's address: part of what the hourly limit counts */
+	if (conn->client.family != 0)
+		(void)inet_ntop(conn->client.family, conn->client.addr,
+		    conn->msg.client, sizeof(conn->msg.client));
 	return (mlfi_step(ctx, conn, SMFIP_NR_MAIL,
 	    inb_sender(&conn->msg, argv[0])));
 }
@@ -774,10 +773,10 @@ mlfi_eom(SMFICTX *ctx)
 
 		if (r->limited) {
 			log_warnx("%s: %s sent more than %d messages this hour "
-			    "(milter.sender_rate_limit): not routed, address=%s",
-			    m->qid, m->sender,
+			    "(milter.sender_rate_limit): not routed, address=%s "
+			    "sender=%s", m->qid, r->counted,
 			    conn->conf->cfg->milter.sender_rate_limit,
-			    r->address);
+			    r->address, m->sender);
 			continue;
 		}
 		stamp = inb_stamp(r);

@@ -50,7 +50,8 @@ HOLD=$T_TMP/hold
 : >"$HOLD"
 cat >"$T_TMP/mailacd.conf" <<EOF
 redis = { host = "127.0.0.1"; port = $REDIS_PORT; };
-milter = { socket = "$MILTER_SOCKET"; sender_rate_limit = 12; };
+milter = { socket = "$MILTER_SOCKET"; sender_rate_limit = 12;
+	authserv_id = "mx.mailacd.test"; };
 router = { block_ms = 200; claim_idle_ms = 5000; };
 outbound = { trusted_daemons = [ "submission" ]; trust_authenticated = false;
 	token_secret = "a test secret of enough length"; };
@@ -321,12 +322,14 @@ for n in $(seq 1 13); do
 done
 like "$(swaks_final_reply)" "^250" "the 13th message of the hour is accepted"
 is "$(($(nstream) - N0))" 12 "only 12 are routed (milter.sender_rate_limit = 12)"
-like "$(cat "$MILTER_LOG")" "<flood@customer.example> sent more than 12 messages this hour" \
+like "$(cat "$MILTER_LOG")" "flood@customer.example via 127.0.0.1 sent more than 12 messages this hour" \
     "the rest is logged"
 
 # --- 9. new_thread = merge (billing) ------------------------------------------------
 customer 3 billing@example.com "first-thread"
-customer 3 billing@example.com "second-thread"
+# the relay's verifier vouched for the From: only then may it merge
+customer 3 billing@example.com "second-thread" "" \
+    "Authentication-Results: mx.mailacd.test; dkim=pass header.d=customer.example"
 two() { [ "$(rcli XLEN "${P}ingest")" -ge $((N0 + 14)) ]; }
 wait_for 10 two
 B1=$(rcli XREVRANGE "${P}ingest" + - COUNT 2 | awk '$0 == "id" { getline; print }' | sort -u)

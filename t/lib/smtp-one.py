@@ -5,9 +5,12 @@
 #
 # Usage: smtp-one.py PORT SENDER RECIPIENT FILE
 #
+# With SMTP_SOURCE set (a loopback address such as 127.0.0.2) the
+# connection comes from there, as from another client.
 # Prints "rcpt CODE TEXT" and, when the recipient was taken, "data CODE
 # TEXT".  SMTPUTF8 is asked for when the recipient holds 8-bit octets.
 # Exits 0 when the message was accepted, 1 otherwise.
+import os
 import smtplib
 import sys
 
@@ -17,8 +20,9 @@ def main():
         sys.argv[4]
     with open(path, "rb") as f:
         msg = f.read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    src = os.environ.get("SMTP_SOURCE")
     s = smtplib.SMTP("127.0.0.1", port, local_hostname="client.mailacd.test",
-                     timeout=30)
+                     timeout=30, source_address=(src, 0) if src else None)
     s.ehlo()
     opts = ["SMTPUTF8"] if any(ord(c) > 127 for c in rcpt) else []
     code, text = s.mail(sender, opts)

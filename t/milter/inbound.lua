@@ -9,7 +9,7 @@ envelope(conn, "QID001", "<ana@example.net>", { "<Support+order42@EXAMPLE.com>" 
 ok(mt.test_action(conn, SMFIF_ADDHDRS), "asks to add headers")
 ok(mt.test_action(conn, SMFIF_CHGHDRS), "asks to change headers")
 ok(not mt.test_action(conn, SMFIF_ADDRCPT), "does not ask to add recipients")
-ok(mt.test_option(conn, SMFIP_NOCONNECT), "skips the connect step (not needed inbound)")
+ok(not mt.test_option(conn, SMFIP_NOCONNECT), "asks for the connect step (the client address counts in the hourly limit)")
 ok(mt.test_option(conn, SMFIP_NOHELO), "skips HELO")
 if nr ~= "0" then
 	ok(mt.test_option(conn, SMFIP_NR_HDR) and mt.test_option(conn, SMFIP_NR_MAIL) and

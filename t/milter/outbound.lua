@@ -30,7 +30,7 @@ function message(conn, qid, from, auth)
 end
 
 -- 1. a trusted network
-local conn = session()
+local conn = session(true)
 ok(not mt.test_option(conn, SMFIP_NOCONNECT),
    "outbound trust configured: the connect step is not skipped")
 must(mt.conninfo(conn, "relay.corp.test", "10.9.1.2"), "connect from 10.9.1.2")
@@ -43,14 +43,14 @@ is(mt.getreply(conn), SMFIR_CONTINUE, "and accepted")
 mt.disconnect(conn)
 
 -- 2. SMTP AUTH from anywhere
-conn = session()
+conn = session(true)
 must(mt.conninfo(conn, "home.example", "192.0.2.1"), "connect from 192.0.2.1")
 message(conn, "QO2", "<support@example.com>", "agent7")
 ok(signed(conn), "authenticated (trust_authenticated = true): signed")
 mt.disconnect(conn)
 
 -- 3. through a trusted MTA service
-conn = session()
+conn = session(true)
 must(mt.macro(conn, SMFIC_CONNECT, "{daemon_name}", "ORIGINATING"), "macro daemon_name")
 must(mt.conninfo(conn, "home.example", "192.0.2.1"), "connect via ORIGINATING")
 message(conn, "QO3", "<support@example.com>")
@@ -58,7 +58,7 @@ ok(signed(conn), "through service ORIGINATING: signed")
 mt.disconnect(conn)
 
 -- 4. nobody we trust: the message is not ours to sign or change at all
-conn = session()
+conn = session(true)
 must(mt.macro(conn, SMFIC_CONNECT, "{daemon_name}", "smtpd"), "macro daemon_name")
 must(mt.conninfo(conn, "home.example", "192.0.2.1"), "connect from 192.0.2.1")
 envelope(conn, "QO4", "<support@example.com>", { "<ana@customer.test>" })
@@ -68,7 +68,7 @@ is(mt.getreply(conn), SMFIR_ACCEPT,
 mt.disconnect(conn)
 
 -- 5. a trusted client, a sender that is not ours: nothing to sign
-conn = session()
+conn = session(true)
 must(mt.conninfo(conn, "relay.corp.test", "10.9.1.2"), "connect from 10.9.1.2")
 envelope(conn, "QO5", "<someone@elsewhere.test>", { "<ana@customer.test>" })
 must(mt.data(conn), "DATA")
@@ -76,7 +76,7 @@ is(mt.getreply(conn), SMFIR_ACCEPT, "not our sender, not our recipient: accepted
 mt.disconnect(conn)
 
 -- 6. an inbound-only address cannot send
-conn = session()
+conn = session(true)
 must(mt.conninfo(conn, "relay.corp.test", "10.9.1.2"), "connect from 10.9.1.2")
 envelope(conn, "QO6", "<in@example.com>", { "<ana@customer.test>" })
 must(mt.data(conn), "DATA")
@@ -101,7 +101,7 @@ function resent(conn, qid)
 	must(mt.eom(conn), "EOM")
 end
 if redis ~= "down" then
-	conn = session()
+	conn = session(true)
 	must(mt.conninfo(conn, "relay.corp.test", "10.9.1.2"), "connect from 10.9.1.2")
 	resent(conn, "QR1")
 	ok(not mt.eom_check(conn, MT_HDRCHANGE, "X-MailACD-Delivery") and
@@ -109,7 +109,7 @@ if redis ~= "down" then
 	   "a resent copy from a trusted client: untouched, no interaction")
 	is(mt.getreply(conn), SMFIR_CONTINUE, "and accepted")
 	mt.disconnect(conn)
-	conn = session()
+	conn = session(true)
 	must(mt.macro(conn, SMFIC_CONNECT, "{daemon_name}", "smtpd"), "macro daemon_name")
 	must(mt.conninfo(conn, "home.example", "192.0.2.1"), "connect from 192.0.2.1")
 	resent(conn, "QR2")
@@ -123,7 +123,7 @@ end
 -- its interaction: 451 so the MTA keeps it; a message that answers
 -- nothing is signed without Redis
 if redis == "down" then
-	conn = session()
+	conn = session(true)
 	must(mt.conninfo(conn, "relay.corp.test", "10.9.1.2"), "connect from 10.9.1.2")
 	must(mt.macro(conn, SMFIC_MAIL, "i", "QO7"), "macro i")
 	must(mt.mailfrom(conn, "<support@example.com>"), "MAIL FROM")
@@ -136,7 +136,7 @@ if redis == "down" then
 	must(mt.eom(conn), "EOM")
 	is(mt.getreply(conn), SMFIR_REPLYCODE, "Redis down, a reply: tempfailed (451), not sent unrecorded")
 	mt.disconnect(conn)
-	conn = session()
+	conn = session(true)
 	must(mt.conninfo(conn, "relay.corp.test", "10.9.1.2"), "connect from 10.9.1.2")
 	message(conn, "QO8", "<support@example.com>")
 	ok(signed(conn), "Redis down, a message that answers nothing: still signed")

@@ -28,12 +28,17 @@ function must(err, what)
 	end
 end
 
--- session - connect and negotiate, or stop
-function session()
+-- session - connect and negotiate, or stop; then the SMTP client's
+-- connect step (as an MTA sends it first: libmilter forgets later steps'
+-- macros at connect), unless NOCONN (the script sends its own)
+function session(noconn)
 	local conn = mt.connect(sock, 20, 0.25)
 	if conn == nil then
 		print("not ok - connect to " .. sock)
 		error("connect")
+	end
+	if not noconn then
+		must(mt.conninfo(conn, "client.example.net", "192.0.2.9"), "connect step")
 	end
 	return conn
 end
