@@ -6,7 +6,10 @@
  * sender and trust, each header, the end of headers (the agent's From,
  * the interaction answered, the domain gate, the identity rule), the
  * body, then the reply recorded, the bounce address and the DKIM
- * signature.
+ * signature.  One difference: mlfi.c never gives out_header our own
+ * X-MailACD-* headers, so out_value(HDR_INTERACTION) there is always
+ * NULL; here the first X-MailACD-Interaction goes to reply_find, whose
+ * parsing of it is then fuzzed too.
  *
  * Input: a control octet (bit 0: the client is on a trusted network,
  * bit 1: it authenticated, bit 2: the MTA service is ORIGINATING), a
@@ -22,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -316,7 +320,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct timeval tv;
 	char	*line = NULL, *name, *value, buf[128], hold[512], err[512];
 	const char *why;
-	char	*body, *bp;
+	char	*body, *bp, *ixhdr = NULL;
 	size_t	rlen, n, blen;
 	int	rc, failed = 0;
 
@@ -346,8 +350,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o.failed = 1;
 	o.why = strncmp(why, "daemon ", 7) == 0 ? "daemon" : why;
 	while (fuzz_header(&p, end, &name, &value) == 0) {
-		rc = strncasecmp(name, "X-MailACD-", 10) != 0 ?
-		    out_header(&o, name, value) : 0;
+		rc = 0;
+		if (strncasecmp(name, "X-MailACD-", 10) != 0)
+			rc = out_header(&o, name, value);
+		else if (ixhdr == NULL &&
+		    strcasecmp(name, HDR_INTERACTION) == 0) {
+			ixhdr = value;
+			value = NULL;
+		}
 		free(name);
 		free(value);
 		if (rc != 0 && !o.failed)
@@ -361,7 +371,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		failed = 1;
 	}
 	if (o.from != NULL && o.refuse == NULL && !o.adopted &&
-	    reply_find(fuzz_pool, o.from, out_value(&o, HDR_INTERACTION),
+	    reply_find(fuzz_pool, o.from, ixhdr,
 	    out_value(&o, "In-Reply-To"), out_value(&o, "References"),
 	    &o.reply, err, sizeof(err)) != RDS_OK)
 		failed = 1;
@@ -386,6 +396,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    o.from != NULL)
 		fuzz_eom(&o, &cl);
 out:
+	free(ixhdr);
 	if (fuzz_verbose)
 		fprintf(stderr, "fuzz_outbound: %s: %s%s%s%s, %zu Redis "
 		    "commands\n", line ? line : "-", out_label(&o),
