@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <libconfig.h>
@@ -166,6 +167,9 @@ static const struct cfg_key cfg_outbound_keys[] = {
 	  .check = cfg_check_cidr },
 	{ .name = "trust_authenticated", .type = CFG_T_BOOL, .idef = 1,
 	  .off = offsetof(struct cfg_outbound, trust_authenticated) },
+	{ .name = "trusted_logins", .type = CFG_T_STRS, .min = 1, .max = 255,
+	  .off = offsetof(struct cfg_outbound, trusted_logins),
+	  .noff = offsetof(struct cfg_outbound, ntrusted_logins) },
 	{ .name = "trusted_daemons", .type = CFG_T_STRS, .min = 1,
 	  .max = CFG_NAME_MAX,
 	  .off = offsetof(struct cfg_outbound, trusted_daemons),
@@ -387,6 +391,8 @@ static const struct cfg_key cfg_agent_keys[] = {
 	{ .name = "queues", .type = CFG_T_STRS, .flags = CFG_K_REQUIRED,
 	  .min = 1, .max = CFG_NAME_MAX, .off = offsetof(struct cfg_agent, queues),
 	  .noff = offsetof(struct cfg_agent, nqueues), .check = cfg_check_name },
+	{ .name = "login", .type = CFG_T_STR, .min = 1, .max = 255,
+	  .off = offsetof(struct cfg_agent, login) },
 	{ .name = NULL }
 };
 
@@ -1170,6 +1176,25 @@ cfg_find_agent(const struct cfg *cfg, const char *addr)
 	g = bsearch(addr, cfg->index->agents, cfg->index->nagents,
 	    sizeof(*cfg->index->agents), cfg_agent_cmp);
 	return (g != NULL ? *g : NULL);
+}
+
+/* cfg_find_login - the agent an SMTP AUTH login belongs to */
+const struct cfg_agent *
+cfg_find_login(const struct cfg *cfg, const char *login)
+{
+	size_t	i, j;
+
+	if (cfg == NULL || login == NULL || *login == '\0')
+		return (NULL);
+	for (i = 0; i < cfg->norgs; i++)
+		for (j = 0; j < cfg->orgs[i].nagents; j++) {
+			const struct cfg_agent *g = &cfg->orgs[i].agents[j];
+
+			if (strcasecmp(g->login != NULL ? g->login : g->address,
+			    login) == 0)
+				return (g);
+		}
+	return (NULL);
 }
 
 /* cfg_find_address - the registered address with lookup KEY, or NULL */

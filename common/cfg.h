@@ -174,6 +174,7 @@ struct cfg_agent {
 	int	capacity;	/* 1..CFG_CAPACITY_MAX */
 	char	**queues;	/* names of queues of the organisation */
 	size_t	nqueues;
+	char	*login;		/* SMTP AUTH login; NULL: the address */
 	int	line;
 	struct cfg_org *org;
 };
@@ -245,7 +246,11 @@ struct cfg_outbound {
 	char	**trusted_networks;	/* as configured */
 	size_t	ntrusted_networks;
 	struct cfg_net *nets;		/* parsed, same order */
-	int	trust_authenticated;	/* SASL-authenticated clients */
+	int	trust_authenticated;	/* SASL logins: an agent's, as that
+					   agent; trusted_logins', as any */
+	char	**trusted_logins;	/* logins that may send as any of
+					   our addresses (services) */
+	size_t	ntrusted_logins;
 	char	**trusted_daemons;	/* MTA service names ({daemon_name}) */
 	size_t	ntrusted_daemons;
 	char	*token_secret;	/* HMAC key of reply tokens; NULL: none */
@@ -342,6 +347,12 @@ const struct cfg_address *cfg_find_address(const struct cfg *cfg,
 const struct cfg_address *cfg_match_address(const struct cfg *cfg,
 		    const char *local, const char *domain, char *key,
 		    size_t keylen);
+
+/* cfg_find_login - the roster agent whose SMTP AUTH login is LOGIN (its
+ * login setting, else its workplace address, without regard to case), or
+ * NULL */
+const struct cfg_agent *cfg_find_login(const struct cfg *cfg,
+		    const char *login);
 
 /* cfg_find_agent - the roster agent whose workplace address is ADDR (case
  * ignored), or NULL */

@@ -303,7 +303,8 @@ mlfi_outbound(SMFICTX *ctx, struct mlfi_conn *conn, const char *sender)
 		    "not send the {daemon_name} macro: add it to "
 		    "milter_connect_macros (Postfix) or "
 		    "confMILTER_MACROS_CONNECT (Sendmail)");
-	if ((why = out_trusted(cfg, &conn->client, buf, sizeof(buf))) == NULL) {
+	if ((why = out_trusted_as(cfg, &conn->client, a, g, buf,
+	    sizeof(buf))) == NULL) {
 		conn->untrusted = a != NULL ? a->address : g->address;
 		return (0);
 	}

@@ -94,13 +94,51 @@ out_trusted(const struct cfg *cfg, const struct out_client *c, char *buf,
 		return ("network");
 	if (cfg->outbound.trust_authenticated && c->auth != NULL &&
 	    *c->auth != '\0')
-		return ("authenticated");
+		for (i = 0; i < cfg->outbound.ntrusted_logins; i++)
+			if (strcasecmp(c->auth,
+			    cfg->outbound.trusted_logins[i]) == 0)
+				return ("authenticated");
 	for (i = 0; c->daemon != NULL && i < cfg->outbound.ntrusted_daemons;
 	    i++)
 		if (strcmp(c->daemon, cfg->outbound.trusted_daemons[i]) == 0) {
 			snprintf(buf, len, "daemon %s", c->daemon);
 			return (buf);
 		}
+	return (NULL);
+}
+
+/* out_serves - does agent G serve the queue of channel address A? */
+static int
+out_serves(const struct cfg_agent *g, const struct cfg_address *a)
+{
+	size_t	i;
+
+	if (g->org != a->org || a->route.queue == NULL)
+		return (0);
+	for (i = 0; i < g->nqueues; i++)
+		if (strcmp(g->queues[i], a->route.queue) == 0)
+			return (1);
+	return (0);
+}
+
+/* out_trusted_as - why client C may send as channel A or agent G: the
+ * rules of out_trusted, or an SMTP AUTH login that is an agent's, for
+ * that agent itself and the channels of its queues */
+const char *
+out_trusted_as(const struct cfg *cfg, const struct out_client *c,
+    const struct cfg_address *a, const struct cfg_agent *g, char *buf,
+    size_t len)
+{
+	const struct cfg_agent *who;
+	const char *why;
+
+	if ((why = out_trusted(cfg, c, buf, len)) != NULL)
+		return (why);
+	if (!cfg->outbound.trust_authenticated || c->auth == NULL ||
+	    *c->auth == '\0' || (who = cfg_find_login(cfg, c->auth)) == NULL)
+		return (NULL);
+	if ((g != NULL && g == who) || (a != NULL && out_serves(who, a)))
+		return ("authenticated agent");
 	return (NULL);
 }
 

@@ -74,6 +74,14 @@ void	out_shutdown(void);
 const struct cfg_address *out_sender(const struct cfg *cfg,
 		    const char *sender);
 
+/* out_trusted_as - why client C may send as channel A or agent G (one of
+ * them NULL): out_trusted's reasons, or "authenticated agent" when C's
+ * SMTP AUTH login is an agent's (cfg_find_login) and A is a channel of
+ * that agent's queues or G is that agent; NULL when not trusted */
+const char *out_trusted_as(const struct cfg *cfg, const struct out_client *c,
+		    const struct cfg_address *a, const struct cfg_agent *g,
+		    char *buf, size_t len);
+
 /* out_trusted - why client C may send as our addresses ("network",
  * "authenticated", "daemon NAME" in BUF), or NULL when it may not */
 const char *out_trusted(const struct cfg *cfg, const struct out_client *c,

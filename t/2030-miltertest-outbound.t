@@ -13,13 +13,19 @@ chmod 600 "$T_TMP/dkim.key"
 t_milter_sockets unix milter
 MILTER_SOCKET=$T_MSOCK
 milter_conf '{ address = "in@example.com"; queue = "support"; direction = "inbound"; },' \
-    "" "" "dkim = { selector = \"s1\"; key_file = \"$T_TMP/dkim.key\"; };" \
-    'outbound = { trusted_networks = [ "10.9.0.0/16" ]; trusted_daemons = [ "ORIGINATING" ]; };' \
+    '{ id = "a7"; address = "a7@corp.example"; queues = [ "support" ]; login = "agent7"; }' \
+    "" "dkim = { selector = \"s1\"; key_file = \"$T_TMP/dkim.key\"; };" \
+    'outbound = { trusted_networks = [ "10.9.0.0/16" ]; trusted_daemons = [ "ORIGINATING" ];
+	trusted_logins = [ "crm-service" ]; };' \
     >"$T_TMP/mailacd.conf"
 start_milter unix "$T_TMP/mailacd.conf"
 mt_run outbound.lua
-like "$(cat "$MILTER_LOG")" "QO2: outbound from support@example.com \\(trusted: authenticated\\) signed" \
-    "logged: trusted because authenticated"
+like "$(cat "$MILTER_LOG")" "QO2: outbound from support@example.com \\(trusted: authenticated agent\\) signed" \
+    "logged: trusted because an agent of the queue authenticated"
+like "$(cat "$MILTER_LOG")" "QO2d: outbound from billing@example.com \\(trusted: authenticated\\) signed" \
+    "logged: trusted because of a trusted login"
+like "$(cat "$MILTER_LOG")" "sender <billing@example.com> is billing@example.com but the client is not trusted" \
+    "logged: the agent's login outside its queues"
 like "$(cat "$MILTER_LOG")" "QO3: outbound from support@example.com \\(trusted: daemon ORIGINATING\\) signed" \
     "logged: trusted because of the service name"
 like "$(cat "$MILTER_LOG")" "QO4: sender <support@example.com> is support@example.com but the client is not trusted" \

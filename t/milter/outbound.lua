@@ -42,11 +42,43 @@ ok(not mt.eom_check(conn, MT_HDRADD, "Auto-Submitted"), "no Auto-Submitted for a
 is(mt.getreply(conn), SMFIR_CONTINUE, "and accepted")
 mt.disconnect(conn)
 
--- 2. SMTP AUTH from anywhere
+-- 2. SMTP AUTH from anywhere: an agent's login, as a channel of its queue
 conn = session(true)
 must(mt.conninfo(conn, "home.example", "192.0.2.1"), "connect from 192.0.2.1")
 message(conn, "QO2", "<support@example.com>", "agent7")
-ok(signed(conn), "authenticated (trust_authenticated = true): signed")
+ok(signed(conn), "agent7's login (an agent of queue support) as support@: signed")
+mt.disconnect(conn)
+
+-- not_ours CONN QID FROM AUTH: an authenticated client the milter does not
+-- trust as FROM: accepted at DATA untouched, nothing signed
+function not_ours(conn, qid, from, auth)
+	must(mt.macro(conn, SMFIC_MAIL, "i", qid, "{auth_authen}", auth),
+	    "macros i, auth_authen")
+	must(mt.mailfrom(conn, from), "MAIL FROM " .. from)
+	must(mt.rcptto(conn, "<ana@customer.test>"), "RCPT TO")
+	must(mt.data(conn), "DATA")
+	return mt.getreply(conn) == SMFIR_ACCEPT
+end
+
+-- 2b. a login that is no agent's and not in trusted_logins
+conn = session(true)
+must(mt.conninfo(conn, "home.example", "192.0.2.1"), "connect from 192.0.2.1")
+ok(not_ours(conn, "QO2b", "<support@example.com>", "intruder"),
+   "a login that is nobody's: not trusted as support@ (untouched at DATA)")
+mt.disconnect(conn)
+
+-- 2c. agent7 serves support, not billing
+conn = session(true)
+must(mt.conninfo(conn, "home.example", "192.0.2.1"), "connect from 192.0.2.1")
+ok(not_ours(conn, "QO2c", "<billing@example.com>", "agent7"),
+   "agent7's login as billing@ (not its queue): not trusted")
+mt.disconnect(conn)
+
+-- 2d. a service login listed in trusted_logins may send as any channel
+conn = session(true)
+must(mt.conninfo(conn, "home.example", "192.0.2.1"), "connect from 192.0.2.1")
+message(conn, "QO2d", "<billing@example.com>", "crm-service")
+ok(signed(conn), "a trusted_logins login as billing@: signed")
 mt.disconnect(conn)
 
 -- 3. through a trusted MTA service
