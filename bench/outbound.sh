@@ -53,7 +53,7 @@
 #   --quick                  N = 300, one round, warm-up 50: a smoke run
 #                            (prints the table, leaves RESULTS.md alone)
 #
-# Target (the outbound issue): mailacd >= 1.0 x opendkim's throughput.
+# Target (the outbound design): mailacd >= 1.0 x opendkim's throughput.
 # The table goes to stdout and bench/out/outbound.txt; a full run rewrites
 # the outbound section of bench/RESULTS.md.  Nothing is built here.
 

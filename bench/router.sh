@@ -27,7 +27,7 @@
 #   --quick                   N = 1,000 vs 20,000, K = 2,000: a smoke run
 #                             (prints the table, leaves RESULTS.md alone)
 #
-# Targets (the router benchmark issue): the cost of one assignment at the
+# Targets (the router design): the cost of one assignment at the
 # largest N at most 2 x its cost at the smallest (logarithmic, not
 # linear); one Redis round trip per assignment decision; the router's
 # memory independent of N (here: peak RSS within 10 %).  Every number is

@@ -17,7 +17,7 @@
 #   BENCH_ROUNDS=1   (more rounds: each number is the median over rounds)
 #   BENCH_SOCKETS="unix tcp"   (the milters' socket types to measure)
 #
-# Targets (issue 2): mailacd >= 0.95 x noop throughput on the same socket
+# Targets (the inbound path): mailacd >= 0.95 x noop throughput on the same socket
 # type; single-session latency at most 1.5 ms above no milter, unix and TCP.
 # Nothing is built here; builds come from MAILACD_BUILD.
 

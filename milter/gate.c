@@ -1,4 +1,4 @@
-/* gate.c - the domain gate of outbound mail (issue 6, seeds 000 and 002).
+/* gate.c - the domain gate of outbound mail (seeds 000 and 002).
  *
  * Verification is what enables sending from a domain: until
  * "mailacdctl domain check" has found its ownership record once
