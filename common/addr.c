@@ -19,6 +19,43 @@ addr_lower(char c)
 	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
+/* addr_strip - IN without surrounding white space, angle brackets and an
+ * RFC 5321 source route: [*P, *E); 0, or -1 with ERR */
+static int
+addr_strip(const char *in, const char **pp, const char **pe, char *err,
+    size_t errlen)
+{
+	const char *p = in, *e, *q;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	e = p + strlen(p);
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (p < e && *p == '<') {
+		if (e - p < 2 || e[-1] != '>') {
+			snprintf(err, errlen, "unbalanced angle brackets");
+			return (-1);
+		}
+		p++;
+		e--;
+	}
+	if (p < e && *p == '@') {
+		if ((q = memchr(p, ':', (size_t)(e - p))) == NULL) {
+			snprintf(err, errlen, "malformed source route");
+			return (-1);
+		}
+		p = q + 1;
+	}
+	if (p == e) {
+		snprintf(err, errlen, "null address");
+		return (-1);
+	}
+	*pp = p;
+	*pe = e;
+	return (0);
+}
+
 /* addr_parse - split an envelope path into local part and domain */
 int
 addr_parse(const char *in, struct addr *out, char *err, size_t errlen)
@@ -31,33 +68,8 @@ addr_parse(const char *in, struct addr *out, char *err, size_t errlen)
 		snprintf(err, errlen, "no address");
 		return (-1);
 	}
-	p = in;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	end = p + strlen(p);
-	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
-		end--;
-	if (p < end && *p == '<') {
-		if (end[-1] != '>') {
-			snprintf(err, errlen, "unbalanced angle brackets");
-			return (-1);
-		}
-		p++;
-		end--;
-	}
-	/* RFC 5321 source route "@a,@b:user@dom": ignore the route */
-	if (p < end && *p == '@') {
-		q = memchr(p, ':', (size_t)(end - p));
-		if (q == NULL) {
-			snprintf(err, errlen, "malformed source route");
-			return (-1);
-		}
-		p = q + 1;
-	}
-	if (p == end) {
-		snprintf(err, errlen, "null address");
+	if (addr_strip(in, &p, &end, err, errlen) != 0)
 		return (-1);
-	}
 	if ((size_t)(end - p) > ADDR_MAX) {
 		snprintf(err, errlen, "address longer than %d octets", ADDR_MAX);
 		return (-1);
@@ -110,43 +122,6 @@ addr_parse(const char *in, struct addr *out, char *err, size_t errlen)
 		snprintf(err, errlen, "invalid domain");
 		return (-1);
 	}
-	return (0);
-}
-
-/* addr_strip - IN without surrounding white space, angle brackets and an
- * RFC 5321 source route: [*P, *E); 0, or -1 with ERR */
-static int
-addr_strip(const char *in, const char **pp, const char **pe, char *err,
-    size_t errlen)
-{
-	const char *p = in, *e, *q;
-
-	while (*p == ' ' || *p == '\t')
-		p++;
-	e = p + strlen(p);
-	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
-		e--;
-	if (p < e && *p == '<') {
-		if (e - p < 2 || e[-1] != '>') {
-			snprintf(err, errlen, "unbalanced angle brackets");
-			return (-1);
-		}
-		p++;
-		e--;
-	}
-	if (p < e && *p == '@') {
-		if ((q = memchr(p, ':', (size_t)(e - p))) == NULL) {
-			snprintf(err, errlen, "malformed source route");
-			return (-1);
-		}
-		p = q + 1;
-	}
-	if (p == e) {
-		snprintf(err, errlen, "null address");
-		return (-1);
-	}
-	*pp = p;
-	*pe = e;
 	return (0);
 }
 
