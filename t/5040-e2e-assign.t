@@ -48,14 +48,15 @@ is "$(rcli HGET 'mailacd:{acme}:agent:alice' presence)" offline \
 # mail N TO SUBJECT [IN-REPLY-TO]: send message N to TO
 mail() {
 	{
-		printf 'From: Customer <cust%s@customer.test>\nTo: %s\n' "$1" "$2"
+		# a reply (4th argument) comes from the customer it answers
+		printf 'From: Customer <cust%s@customer.test>\nTo: %s\n' "${4:-$1}" "$2"
 		printf 'Subject: %s\nDate: %s\n' "$3" "$(date -R)"
 		printf 'Message-ID: <e2e-%s.%s@customer.test>\n' "$1" "$RUN"
 		[ -n "${4:-}" ] && printf 'In-Reply-To: <e2e-%s.%s@customer.test>\nReferences: <e2e-%s.%s@customer.test>\n' \
 		    "$4" "$RUN" "$4" "$RUN"
 		printf '\nHello.\n'
 	} >"$T_TMP/m$1.eml"
-	send_mail "$T_TMP/m$1.eml" "cust$1@customer.test" "$2"
+	send_mail "$T_TMP/m$1.eml" "cust${4:-$1}@customer.test" "$2"
 }
 has_mail() { [ -n "$(sink_find "e2e-$1.$RUN@customer.test")" ]; }
 # idof N: the interaction id stamped on delivered message N
