@@ -980,6 +980,11 @@ start_milter() {
 	MILTER_CONF=${2:-$T_TMP/mailacd.conf}
 	MILTER_LOG=$T_TMP/milter.log
 	[ -f "$MILTER_CONF" ] || milter_conf >"$MILTER_CONF"
+	# a stale socket file of a milter that stopped would look like the
+	# new one listening (t_milter_listening) before it does
+	case $MILTER_SOCKET in
+	unix:*) rm -f "${MILTER_SOCKET#unix:}" ;;
+	esac
 	# umask 0: Postfix's smtpd (user postfix) must be able to connect to
 	# a unix socket made by a milter running as root.
 	spawn milter "$MILTER_LOG" sh -c 'umask 0; exec "$@"' milter \
