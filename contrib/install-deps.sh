@@ -19,7 +19,7 @@
 
 set -eu
 
-PKGS="build-essential make pkg-config clang
+PKGS="build-essential make pkg-config clang libclang-rt-14-dev
 libmilter-dev libopendkim-dev libhiredis-dev libconfig-dev libssl-dev
 libgmime-3.0-dev libjansson-dev libcurl4-openssl-dev libldns-dev libpsl-dev publicsuffix
 libidn2-dev
