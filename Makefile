@@ -167,7 +167,7 @@ install: all
 	    install -m 640 conf/mailacd.conf $(DESTDIR)$(SYSCONFDIR)/mailacd/
 
 clean:
-	rm -rf build build-asan bench/out
+	rm -rf build build-asan build-fuzz bench/out
 
 fresh-check:
 	sh contrib/fresh-check.sh
