@@ -3,10 +3,12 @@
  * The milter sees envelope paths exactly as the client sent them; operators
  * write addresses in the configuration.  Both go through addr_key() so that
  * they meet in one normalised form. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <idn2.h>
 
@@ -142,7 +144,21 @@ addr_domain_canon(const char *d, size_t len, char *out, size_t outlen,
 		return (ADDR_ESYNTAX);
 	}
 	if (d[0] == '[') {
-		if (len >= outlen || d[len - 1] != ']') {
+		char	lit[64];
+		unsigned char bin[16];
+		size_t	n = len - 2;
+
+		/* RFC 5321 4.1.3: [IPv4] or [IPv6:address], nothing else */
+		if (len < 3 || len >= outlen || d[len - 1] != ']' ||
+		    n >= sizeof(lit)) {
+			snprintf(err, errlen, "invalid address literal");
+			return (ADDR_ESYNTAX);
+		}
+		memcpy(lit, d + 1, n);
+		lit[n] = '\0';
+		if (strncasecmp(lit, "IPv6:", 5) == 0 ?
+		    inet_pton(AF_INET6, lit + 5, bin) != 1 :
+		    inet_pton(AF_INET, lit, bin) != 1) {
 			snprintf(err, errlen, "invalid address literal");
 			return (ADDR_ESYNTAX);
 		}

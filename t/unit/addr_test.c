@@ -154,6 +154,11 @@ main(void)
 	canon_ok("<support@\xef\xbd\x85xample.com>", "support", "example.com");
 	canon_ok("<j\xc3\xbcrgen@example.de>", "j\xc3\xbcrgen", "example.de");
 	canon_ok("<user@[192.0.2.1]>", "user", "[192.0.2.1]");
+	canon_ok("<user@[IPv6:2001:DB8::1]>", "user", "[ipv6:2001:db8::1]");
+	canon_bad("<user@[xxx@]>", ADDR_ESYNTAX, "invalid address literal");
+	canon_bad("<user@[192.0.2.300]>", ADDR_ESYNTAX,
+	    "invalid address literal");
+	canon_bad("<user@[]>", ADDR_ESYNTAX, "invalid address literal");
 	canon_bad("<support@example.com..>", ADDR_ESYNTAX, "invalid domain");
 	canon_bad("<sup port@example.com>", ADDR_ESYNTAX,
 	    "invalid character in local part");
