@@ -345,13 +345,26 @@ cfg_check_seps(const char *v, char *buf, size_t len)
 	return (NULL);
 }
 
-/* cfg_check_domain - a syntactically valid domain name */
+/* cfg_check_domain - a syntactically valid domain name; an
+ * internationalised one is named in the A-labels recipients are compared
+ * in */
 const char *
 cfg_check_domain(const char *v, char *buf, size_t len)
 {
-	(void)buf;
-	(void)len;
-	return (addr_valid_domain(v) ? NULL : "is not a valid domain name");
+	char	ace[CFG_ADDR_MAX + 1], probe[CFG_ADDR_MAX + 8];
+	const unsigned char *p;
+
+	if (addr_valid_domain(v))
+		return (NULL);
+	for (p = (const unsigned char *)v; *p != '\0' && *p < 0x80; p++)
+		;
+	snprintf(probe, sizeof(probe), "x@%s", v);
+	if (*p != '\0' && addr_domain_of(probe, ace, sizeof(ace)) == 0) {
+		snprintf(buf, len, "is an internationalised name: write it in "
+		    "A-labels, \"%s\" (recipients are compared in them)", ace);
+		return (buf);
+	}
+	return ("is not a valid domain name");
 }
 
 /* cfg_check_lang - "" or a BCP 47 like [A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})* */

@@ -24,6 +24,13 @@ like "$out" "^$T_TMP/bad.conf:[0-9]+: .*colour" "unknown key reported too"
 is "$(printf '%s\n' "$out" | grep -c "^$T_TMP/bad.conf:")" 2 \
     "every error reported, one per line"
 
+# an internationalised domain name is named in the A-labels it must take
+U=$(printf 'b\303\274cher.example')
+sed "s/name = \"example.com\";/name = \"$U\";/" "$T_TMP/good.conf" >"$T_TMP/idn.conf"
+out=$("$M" -n -c "$T_TMP/idn.conf" 2>&1)
+like "$out" 'is an internationalised name: write it in A-labels, "xn--bcher-kva.example"' \
+    "a U-label domain: the error gives its A-label form"
+
 out=$("$M" -c "$T_TMP/bad.conf" -f 2>&1); rc=$?
 is "$rc" 78 "starting with a bad file exits 78 before listening"
 
