@@ -66,7 +66,7 @@ for _v in $(env | sed -n 's/^\(BENCH_[A-Z_]*\)=.*/\1/p' | sort); do
 done
 CMD="$CMD sh bench/gate.sh${1:+ $1}"
 
-. "$T_TOP/t/lib/harness.sh"
+. "$T_TOP/bench/lib.sh"
 
 QUICK=0
 case ${1:-} in

@@ -60,7 +60,7 @@
 T_TOP=$(cd "$(dirname "$0")/.." && pwd)
 T_TAP=0
 MAILACD_TEST_TIMEOUT=0
-. "$T_TOP/t/lib/harness.sh"
+. "$T_TOP/bench/lib.sh"
 
 QUICK=0
 case ${1:-} in

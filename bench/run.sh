@@ -24,7 +24,7 @@
 T_TOP=$(cd "$(dirname "$0")/.." && pwd)
 T_TAP=0
 MAILACD_TEST_TIMEOUT=0
-. "$T_TOP/t/lib/harness.sh"
+. "$T_TOP/bench/lib.sh"
 
 N=${BENCH_N:-3000}
 # one sender sends everything: no hourly limit, every message handed off

@@ -1,6 +1,6 @@
 # harness.sh - TAP and throw-away server helpers for mailacd's shell tests.
 #
-# Sourced (POSIX sh) by t/*.t, contrib/demo.sh and bench/run.sh:
+# Sourced (POSIX sh) by t/*.t, contrib/demo.sh and bench/lib.sh:
 #
 #	. "$(dirname "$0")/lib/harness.sh"
 #	require_root; require_tools redis-server postfix ...
@@ -13,22 +13,31 @@
 # and the system Redis on 6379 are never touched.  Every wait is bounded,
 # and a watchdog ends a test that runs longer than $MAILACD_TEST_TIMEOUT s.
 #
-# What it offers (each function has a one-line comment below):
+# What it offers (each function has a one-line comment below; those
+# marked * are the harness's own, called by the others):
 #   TAP        plan done_testing ok is isnt like unlike cmp_ok pass fail skip
-#              skip_all bail_out diag note
+#              skip_all bail_out diag note; *t_result
 #   guards     require_root require_tools require_build
-#   processes  spawn kill_pid t_alive wait_for now_ms free_port
-#   Redis      start_redis stop_redis restart_redis crash_redis rcli stream_len
-#              stream_field stream_find stream_entry stream_dump
-#   sink       start_sink sink_raw sink_count wait_sink sink_clear sink_files sink_find
+#   processes  spawn kill_pid t_alive t_not_alive t_reap t_forget wait_for
+#              now_ms; *t_show_logs *t_cleanup *t_setup
+#   ports      free_port port_listening t_port_free; *port_busy
+#   Redis      start_redis stop_redis restart_redis crash_redis rcli
+#              stream_key stream_len stream_field stream_find stream_entry
+#              stream_dump; *redis_up *t_redis_spawn
+#   sink       start_sink sink_raw sink_count wait_sink sink_files sink_find
 #              sink_message sink_rcpts msg_headers msg_header msg_body
-#              hdr_id hdr_param
-#   Postfix    start_postfix postfix_set_milter stop_postfix queue_empty
+#              hdr_id hdr_param; *t_sink_has *msg_header_names
+#   Postfix    start_postfix stop_postfix pf_postconf queue_empty
 #              queue_listing; send_mail swaks_final_reply (swaks)
-#   milters    milter_conf start_milter stop_milter milter_log_clean
+#   milters    milter_conf start_milter stop_milter milter_log_clean mt_run
+#              (miltertest) t_milter_sockets t_wait_milter;
+#              *t_milter_listening
+#   DNS        start_dns (dnsmasq); *t_dns_up
 #   checks     logs_clean json_ok jq
 #   all        start_stack (Redis + sink + milter + Postfix)
-#              start_noop_milter stop_noop_milter
+#
+# The benchmarks' own helpers (no-op milter, CPU ticks, the outbound
+# message, ...) are in bench/lib.sh, which sources this file.
 #
 # Environment:
 #   MAILACD_BUILD	 build dir with mailacd-milter, bench/noop-milter
@@ -577,12 +586,6 @@ wait_sink() {
 	wait_for "${2:-30}" queue_empty
 }
 
-# sink_clear - forget the messages received so far
-sink_clear() {
-	find "$SINK_DIR" -type f -exec rm -f {} +
-	[ -z "${SINK_RAW:-}" ] || find "$SINK_RAW" -type f -exec rm -f {} +
-}
-
 # sink_files - every dump file, oldest first
 sink_files() {
 	ls -1tr "$SINK_DIR"/* 2>/dev/null
@@ -667,38 +670,6 @@ queue_empty() {
 	postqueue -c "$PF_CONF" -p 2>/dev/null | grep -q 'Mail queue is empty'
 }
 queue_listing() { postqueue -c "$PF_CONF" -p 2>&1; }
-
-# bench_message - FILE FROM RCPT TAG: the outbound benchmarks' message, the
-# same bytes for every run: a customer notice from FROM to RCPT, 4096
-# octets of body, Message-ID <bench-TAG-1234@example.com>
-bench_message() {
-	{
-		printf 'From: Acme Support <%s>\n' "$2"
-		printf 'To: Ana <%s>\n' "$3"
-		printf 'Subject: Your order 1234 has shipped\n'
-		printf 'Date: Sun, 22 Nov 2026 12:00:00 +0000\n'
-		printf 'Message-ID: <bench-%s-1234@example.com>\n' "$4"
-		printf 'MIME-Version: 1.0\n'
-		printf 'Content-Type: text/plain; charset=UTF-8\n'
-		printf 'Content-Transfer-Encoding: 8bit\n'
-		printf '\n'
-		# 64 lines of 63 characters and a line break: 4096 bytes
-		awk 'BEGIN {
-			t = "Hello Ana, your parcel left our warehouse today and is on its way. "
-			for (i = 1; i <= 64; i++) {
-				l = sprintf("%02d ", i)
-				while (length(l) < 63) l = l t
-				print substr(l, 1, 63)
-			}
-		}'
-	} >"$1"
-}
-
-# cpu_ticks - PID: the clock ticks (user + system) the process has used,
-# for the benchmarks' CPU per message (getconf CLK_TCK a second)
-cpu_ticks() {
-	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
-}
 
 # start_postfix - [MILTER_SPEC]: a private Postfix relaying everything to
 # the sink; MILTER_SPEC is Postfix syntax (inet:127.0.0.1:PORT, unix:/path)
@@ -811,12 +782,6 @@ EOF
 		    "$(tail -n 20 "$PF_BASE/maillog")"
 		return 1
 	fi
-}
-
-# postfix_set_milter - SPEC: point the running instance at another milter
-postfix_set_milter() {
-	pf_postconf -e "smtpd_milters = $1" &&
-	    postfix -c "$PF_CONF" reload >>"$PF_BASE/start.log" 2>&1
 }
 
 # stop_postfix - stop the private instance and every process it started
@@ -1033,23 +998,6 @@ milter_log_clean() {
 	logs_clean "no sanitizer report or panic in the milter log" "$MILTER_LOG"
 }
 
-# bench_programs PROG...: each of $MAILACD_BUILD/PROG must be built; they
-# are copied into the temp dir and MAILACD_BUILD points there, so that a
-# rebuild during a benchmark cannot swap the programs under it
-bench_programs() {
-	for _p in "$@"; do
-		[ -x "$MAILACD_BUILD/$_p" ] || {
-			echo "bench: $MAILACD_BUILD/$_p not built: make" >&2
-			exit 1
-		}
-	done
-	mkdir -p "$T_TMP/build/bench"
-	for _p in "$@"; do
-		cp "$MAILACD_BUILD/$_p" "$T_TMP/build/$_p"
-	done
-	MAILACD_BUILD=$T_TMP/build
-}
-
 # logs_clean DESC FILE...: assert that no FILE holds a sanitizer report
 # (make test-asan) or a panic; stop the processes that wrote them first
 logs_clean() {
@@ -1084,24 +1032,6 @@ print(v if not isinstance(v, bool) else str(v).lower())' "$1"
 stop_milter() {
 	kill_pid "$MILTER_PID" 10
 	t_forget "$MILTER_PID"
-}
-
-# start_noop_milter - KIND: the benchmark's no-op milter (sets NOOP_SOCKET,
-# NOOP_PF, NOOP_PID); NOOP_MILTER overrides the program
-start_noop_milter() {
-	t_milter_sockets "$1" noop
-	NOOP_SOCKET=$T_MSOCK
-	NOOP_PF=$T_MPF
-	spawn noop "$T_TMP/noop.log" sh -c 'umask 0; exec "$@"' noop \
-	    "${NOOP_MILTER:-$MAILACD_BUILD/bench/noop-milter}" -p "$NOOP_SOCKET"
-	NOOP_PID=$SPAWNED_PID
-	t_wait_milter "$NOOP_PID" "$T_TMP/noop.log"
-}
-
-# stop_noop_milter - stop the no-op milter
-stop_noop_milter() {
-	kill_pid "$NOOP_PID" 5
-	t_forget "$NOOP_PID"
 }
 
 t_setup
