@@ -78,10 +78,19 @@ $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -DMAILACD_VERSION='"$(VERSION)"' -c -o $@ $<
 
-# the Redis function library, compiled in as a string (common/fn.c)
-$(B)/common/mailacd_lua.c: common/mailacd.lua
+# the Redis function library as loaded: its "#!lua" line, the Lua
+# translation of common/keys.h (keys, formats, versions: spelled there
+# once), then the rest of common/mailacd.lua
+$(B)/common/mailacd.lua: common/mailacd.lua common/keys.h common/keys2lua.awk
 	@mkdir -p $(@D)
-	{ echo '/* generated from common/mailacd.lua; do not edit */'; \
+	{ sed -n 1p common/mailacd.lua; \
+	  awk -f common/keys2lua.awk common/keys.h; \
+	  sed 1d common/mailacd.lua; } > $@.tmp && mv $@.tmp $@
+
+# ... compiled in as a string (common/fn.c)
+$(B)/common/mailacd_lua.c: $(B)/common/mailacd.lua
+	@mkdir -p $(@D)
+	{ echo '/* generated from common/mailacd.lua and common/keys.h; do not edit */'; \
 	  echo 'const char mailacd_lua[] ='; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
 	  echo ';'; } > $@.tmp && mv $@.tmp $@

@@ -34,7 +34,7 @@ fn_load(redisContext *c, char *err, size_t errlen)
 	if (r->type == REDIS_REPLY_STRING)
 		have = strtol(r->str, NULL, 10);
 	freeReplyObject(r);
-	if (have >= strtol(FN_LIBRARY, NULL, 10))
+	if (have >= strtol(KEYS_LIBRARY, NULL, 10))
 		return (0);
 	r = redisCommandArgv(c, 4, largv, NULL);
 	rc = (r != NULL && r->type == REDIS_REPLY_STRING) ? 0 : -1;

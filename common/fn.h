@@ -12,9 +12,6 @@
 
 #include <hiredis.h>
 
-/* The library version fn_load() installs (LIBRARY in mailacd.lua). */
-#define FN_LIBRARY	"3"
-
 /* fn_load - install the library unless Redis has this version or a newer
  * one already; 0, or -1 with ERR */
 int	fn_load(redisContext *c, char *err, size_t errlen);

@@ -1,15 +1,24 @@
 /* keys.h - the one place that spells mailacd's Redis keys and stream fields.
  *
  * Every key is "mailacd:{ORG}:..." so that one organisation's keys share a
- * Redis Cluster slot.  man/mailacd-keys.7 documents them for operators; keep
- * the two in step and bump KEYS_SCHEMA when a key or field changes meaning.
- * Both daemons refuse a schema version they do not know. */
+ * Redis Cluster slot.  man/mailacd-keys.7 documents them for operators
+ * (t/0122-keys-man.t checks that the two name the same keys); bump
+ * KEYS_SCHEMA when a key or field changes meaning.  Both daemons refuse a
+ * schema version they do not know.
+ *
+ * The function library (common/mailacd.lua) spells nothing of this itself:
+ * the build puts a Lua translation of the version numbers, KEYS_FMT_*
+ * formats and KEYS_PRIORITY_MS at its head (common/keys2lua.awk), so each
+ * is written here once.  Keep each such #define on one line. */
 #ifndef MAILACD_KEYS_H
 #define MAILACD_KEYS_H
 
 #include <stdio.h>
 
 #define KEYS_SCHEMA		"1"
+/* the version of the function library common/mailacd.lua: bump it when a
+ * function changes behaviour (fn_load never replaces a newer one) */
+#define KEYS_LIBRARY		"3"
 
 /* mailacd:{ORG}:schema - string, the schema version the data was written in */
 #define KEYS_FMT_SCHEMA		"mailacd:{%s}:schema"
@@ -55,6 +64,10 @@
 #define KEYS_FMT_AGENT_IX	"mailacd:{%s}:agent:%s:ix"
 #define KEYS_FMT_AGENT_INBOX	"mailacd:{%s}:agent:%s:inbox"
 #define KEYS_FMT_READY		"mailacd:{%s}:ready:%s"
+/* round-robin: the hash of each agent's last turn in a queue, and the
+ * queue's turn counter */
+#define KEYS_FMT_RR		"mailacd:{%s}:rr:%s"
+#define KEYS_FMT_RRSEQ		"mailacd:{%s}:rrseq:%s"
 #define KEYS_FMT_ASSIGNED	"mailacd:{%s}:assigned:%s"
 #define KEYS_FMT_ASSIGNMENTS	"mailacd:{%s}:assignments"
 #define KEYS_FMT_STATS		"mailacd:{%s}:stats:%s:%s"

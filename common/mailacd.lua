@@ -24,8 +24,8 @@ decision costs O(buckets x log N), not O(N).  Agents ready for work sit in
 "ready:Q", scored by the queue's strategy, lowest first.
 --]]
 
-local SCHEMA = '1'
-local LIBRARY = '3'		-- bump when a function changes behaviour
+-- SCHEMA, LIBRARY, PRIORITY_MS, FMT_MEMBER and the key formats K come from
+-- common/keys.h: the build puts them above (common/keys2lua.awk).
 local INBOX_MAX = 1000		-- assignments kept on an agent's list
 local ASSIGNMENTS_MAX = 100000	-- entries kept (about) in the stream
 local STATS_TTL = 90 * 86400	-- daily statistics kept this long
@@ -53,10 +53,15 @@ local function lowerset(list)
 	return t
 end
 
+-- rkey - the key of format FMT (one of K) under prefix P ("mailacd:{ORG}:")
+local function rkey(p, fmt, ...)
+	return p .. string.format(fmt, ...)
+end
+
 -- The context of one call: key prefix, clock, caches, what was assigned.
 local function context(keys)
 	local k = keys[1] or ''
-	local p = string.match(k, '^(mailacd:{[^}]+}:)schema$')
+	local p = string.match(k, '^(mailacd:{[^}]+}:)' .. K.SCHEMA .. '$')
 	if p == nil then
 		fail('BADARG', 'KEYS[1] must be mailacd:{ORG}:schema, not "' ..
 		    k .. '"')
@@ -116,7 +121,7 @@ end
 local function qcfg(ctx, q)
 	local c = ctx.qcache[q]
 	if c == nil then
-		local h = redis.call('HMGET', ctx.P .. 'queuecfg:' .. q,
+		local h = redis.call('HMGET', rkey(ctx.P, K.QUEUECFG, q),
 		    'strategy', 'service_level', 'delivery')
 		c = { strategy = h[1] or 'longest-idle',
 		    sl = tonumber(h[2]) or 0, exists = h[1] ~= false,
@@ -127,14 +132,14 @@ local function qcfg(ctx, q)
 end
 
 local function agent_get(ctx, id)
-	local h = redis.call('HMGET', ctx.P .. 'agent:' .. id, 'presence',
+	local h = redis.call('HMGET', rkey(ctx.P, K.AGENT, id), 'presence',
 	    'capacity', 'skills', 'languages', 'queues', 'since', 'roster')
 	if not h[2] then return nil end
 	local a = { id = id, presence = h[1] or 'offline',
 	    capacity = tonumber(h[2]) or 1, skills = lowerset(split(h[3])),
 	    languages = lowerset(split(h[4])), queues = split(h[5]),
 	    since = tonumber(h[6]) or 0, roster = h[7] ~= '0' }
-	a.load = redis.call('SCARD', ctx.P .. 'agent:' .. id .. ':ix')
+	a.load = redis.call('SCARD', rkey(ctx.P, K.AGENT_IX, id))
 	a.inq = lowerset({})
 	for _, q in ipairs(a.queues) do a.inq[q] = true end
 	return a
@@ -159,7 +164,7 @@ local function ready_score(ctx, a, q)
 	if st == 'least-busy' then
 		return a.load * 4398046511104 + a.since	-- load, then idle
 	elseif st == 'round-robin' then
-		return tonumber(redis.call('HGET', ctx.P .. 'rr:' .. q, a.id) or
+		return tonumber(redis.call('HGET', rkey(ctx.P, K.RR, q), a.id) or
 		    '0')
 	end
 	return a.since
@@ -168,38 +173,38 @@ end
 local function ready_update(ctx, a)
 	for _, q in ipairs(a.queues) do
 		if ready(a) then
-			redis.call('ZADD', ctx.P .. 'ready:' .. q,
+			redis.call('ZADD', rkey(ctx.P, K.READY, q),
 			    ready_score(ctx, a, q), a.id)
 		else
-			redis.call('ZREM', ctx.P .. 'ready:' .. q, a.id)
+			redis.call('ZREM', rkey(ctx.P, K.READY, q), a.id)
 		end
 	end
 end
 
 local function member_of(enqueued, id)
-	return string.format('%015d:%s', enqueued, id)
+	return string.format(FMT_MEMBER, enqueued, id)
 end
 
 local function wait_add(ctx, q, ix)
 	local P = ctx.P
-	redis.call('ZADD', P .. 'queue:' .. q, ix.rank, ix.member)
-	redis.call('ZADD', P .. 'bucket:' .. q .. ':' .. ix.req, ix.rank,
+	redis.call('ZADD', rkey(P, K.QUEUE, q), ix.rank, ix.member)
+	redis.call('ZADD', rkey(P, K.BUCKET, q, ix.req), ix.rank,
 	    ix.member)
-	redis.call('HSET', P .. 'buckets:' .. q, ix.req, ix.desc)
+	redis.call('HSET', rkey(P, K.BUCKETS, q), ix.req, ix.desc)
 end
 
 local function wait_del(ctx, q, req, member)
 	local P = ctx.P
-	local b = P .. 'bucket:' .. q .. ':' .. req
-	redis.call('ZREM', P .. 'queue:' .. q, member)
+	local b = rkey(P, K.BUCKET, q, req)
+	redis.call('ZREM', rkey(P, K.QUEUE, q), member)
 	redis.call('ZREM', b, member)
 	if redis.call('EXISTS', b) == 0 then
-		redis.call('HDEL', P .. 'buckets:' .. q, req)
+		redis.call('HDEL', rkey(P, K.BUCKETS, q), req)
 	end
 end
 
 local function ix_get(ctx, id)
-	local h = redis.call('HMGET', ctx.P .. 'ix:' .. id, 'state', 'queue',
+	local h = redis.call('HMGET', rkey(ctx.P, K.IX, id), 'state', 'queue',
 	    'rank', 'enqueued', 'req', 'agent', 'skills', 'language')
 	if not h[1] then return nil end
 	local ix = { id = id, state = h[1], queue = h[2],
@@ -214,21 +219,21 @@ end
 -- stored copy of interaction ID it has not had yet.
 local function deliver(ctx, id, agent, q, how)
 	if not qcfg(ctx, q).forward then return end
-	redis.call('XADD', ctx.P .. 'deliver', '*', 'id', id, 'agent', agent,
+	redis.call('XADD', rkey(ctx.P, K.DELIVER), '*', 'id', id, 'agent', agent,
 	    'queue', q, 'how', how, 'at', ctx.now)
 end
 
 -- Stored copies of interaction ID (milter, forward mode) go when it is
 -- closed: nothing will be resent any more.
 local function drop_copies(ctx, id)
-	local l = ctx.P .. 'ix:' .. id .. ':msgs'
+	local l = rkey(ctx.P, K.IX_MSGS, id)
 	for _, h in ipairs(redis.call('LRANGE', l, 0, -1)) do
-		redis.call('DEL', ctx.P .. 'msg:' .. h)
+		redis.call('DEL', rkey(ctx.P, K.MSG, h))
 	end
 	redis.call('DEL', l)
-	redis.call('SREM', ctx.P .. 'retrying', id)
+	redis.call('SREM', rkey(ctx.P, K.RETRYING), id)
 	-- a later follow-up starts a new list: nobody has had any of it
-	local key = ctx.P .. 'ix:' .. id
+	local key = rkey(ctx.P, K.IX, id)
 	for _, f in ipairs(redis.call('HKEYS', key)) do
 		if string.sub(f, 1, 5) == 'sent:' then
 			redis.call('HDEL', key, f)
@@ -238,35 +243,35 @@ end
 
 local function publish(ctx, agent, event)
 	local msg = cjson.encode(event)
-	local inbox = ctx.P .. 'agent:' .. agent .. ':inbox'
+	local inbox = rkey(ctx.P, K.AGENT_INBOX, agent)
 	redis.call('LPUSH', inbox, msg)
 	redis.call('LTRIM', inbox, 0, INBOX_MAX - 1)
-	redis.call('PUBLISH', ctx.P .. 'assignments', msg)
+	redis.call('PUBLISH', rkey(ctx.P, K.ASSIGNMENTS), msg)
 end
 
 -- Give interaction IX (no longer waiting) to agent A from queue Q.  DEFER:
 -- the caller updates A's ready sets itself afterwards (fill).
 local function assign(ctx, ix, a, q, how, defer)
 	local P, now = ctx.P, ctx.now
-	local key = P .. 'ix:' .. ix.id
+	local key = rkey(P, K.IX, ix.id)
 	local wait = now - ix.enqueued
 	if wait < 0 then wait = 0 end
-	local score = string.format('%.2f', (now - ix.rank) / 60000)
+	local score = string.format('%.2f', (now - ix.rank) / PRIORITY_MS)
 	redis.call('HSET', key, 'state', 'assigned', 'agent', a.id,
 	    'assigned', now, 'wait', wait, 'score', score, 'queue', q)
 	local nth = redis.call('HINCRBY', key, 'assignments', 1)
-	redis.call('SADD', P .. 'agent:' .. a.id .. ':ix', ix.id)
-	redis.call('SADD', P .. 'assigned:' .. q, ix.id)
+	redis.call('SADD', rkey(P, K.AGENT_IX, a.id), ix.id)
+	redis.call('SADD', rkey(P, K.ASSIGNED, q), ix.id)
 	a.load = a.load + 1
 	a.since = now
-	redis.call('HSET', P .. 'agent:' .. a.id, 'since', now, 'last', ix.id)
+	redis.call('HSET', rkey(P, K.AGENT, a.id), 'since', now, 'last', ix.id)
 	local c = qcfg(ctx, q)
 	if c.strategy == 'round-robin' then
-		redis.call('HSET', P .. 'rr:' .. q, a.id,
-		    redis.call('INCR', P .. 'rrseq:' .. q))
+		redis.call('HSET', rkey(P, K.RR, q), a.id,
+		    redis.call('INCR', rkey(P, K.RRSEQ, q)))
 	end
 	if not defer then ready_update(ctx, a) end
-	local sk = P .. 'stats:' .. q .. ':' .. day(now)
+	local sk = rkey(P, K.STATS, q, day(now))
 	redis.call('HINCRBY', sk, 'assigned', 1)
 	if nth == 1 then
 		-- the first answer is what a service level measures
@@ -277,7 +282,7 @@ local function assign(ctx, ix, a, q, how, defer)
 		end
 	end
 	redis.call('EXPIRE', sk, STATS_TTL)
-	redis.call('XADD', P .. 'assignments', 'MAXLEN', '~', ASSIGNMENTS_MAX,
+	redis.call('XADD', rkey(P, K.ASSIGNMENTS), 'MAXLEN', '~', ASSIGNMENTS_MAX,
 	    '*', 'id', ix.id, 'agent', a.id, 'queue', q, 'wait', wait,
 	    'score', score, 'how', how, 'at', now)
 	publish(ctx, a.id, { event = 'assigned', id = ix.id, agent = a.id,
@@ -290,12 +295,12 @@ end
 -- The ready agent of queue Q who should take IX, by the queue's strategy.
 local function offer(ctx, ix, q, exclude)
 	local r = parse_req(ctx, ix.desc)
-	local ids = redis.call('ZRANGE', ctx.P .. 'ready:' .. q, 0, -1)
+	local ids = redis.call('ZRANGE', rkey(ctx.P, K.READY, q), 0, -1)
 	for _, id in ipairs(ids) do
 		if id ~= exclude then
 			local a = agent_get(ctx, id)
 			if a == nil or not a.inq[q] then
-				redis.call('ZREM', ctx.P .. 'ready:' .. q, id)
+				redis.call('ZREM', rkey(ctx.P, K.READY, q), id)
 			elseif not ready(a) then
 				ready_update(ctx, a)
 			elseif eligible(a, r) then
@@ -311,11 +316,11 @@ end
 local function best_for(ctx, a, exclude)
 	local best
 	for _, q in ipairs(a.queues) do
-		local bl = redis.call('HGETALL', ctx.P .. 'buckets:' .. q)
+		local bl = redis.call('HGETALL', rkey(ctx.P, K.BUCKETS, q))
 		for i = 1, #bl, 2 do
 			if eligible(a, parse_req(ctx, bl[i + 1])) then
-				local h = redis.call('ZRANGE', ctx.P .. 'bucket:' ..
-				    q .. ':' .. bl[i], 0, 1, 'WITHSCORES')
+				local h = redis.call('ZRANGE', rkey(ctx.P, K.BUCKET,
+				    q, bl[i]), 0, 1, 'WITHSCORES')
 				local j = 1
 				if h[1] and exclude and
 				    string.sub(h[1], 17) == exclude then
@@ -357,11 +362,11 @@ end
 local function arrive(ctx, ix, q, exclude, how)
 	local a = offer(ctx, ix, q, exclude)
 	if a ~= nil then
-		redis.call('HSET', ctx.P .. 'ix:' .. ix.id, 'state', 'waiting')
+		redis.call('HSET', rkey(ctx.P, K.IX, ix.id), 'state', 'waiting')
 		assign(ctx, ix, a, q, how)
 		return a.id
 	end
-	redis.call('HSET', ctx.P .. 'ix:' .. ix.id, 'state', 'waiting',
+	redis.call('HSET', rkey(ctx.P, K.IX, ix.id), 'state', 'waiting',
 	    'queue', q)
 	wait_add(ctx, q, ix)
 	return nil
@@ -371,12 +376,12 @@ end
 local function release(ctx, ix)
 	if ix.state ~= 'assigned' or ix.agent == nil then return nil end
 	local P = ctx.P
-	redis.call('SREM', P .. 'agent:' .. ix.agent .. ':ix', ix.id)
-	redis.call('SREM', P .. 'assigned:' .. ix.queue, ix.id)
+	redis.call('SREM', rkey(P, K.AGENT_IX, ix.agent), ix.id)
+	redis.call('SREM', rkey(P, K.ASSIGNED, ix.queue), ix.id)
 	local a = agent_get(ctx, ix.agent)
 	if a ~= nil then
 		a.since = ctx.now
-		redis.call('HSET', P .. 'agent:' .. a.id, 'since', ctx.now)
+		redis.call('HSET', rkey(P, K.AGENT, a.id), 'since', ctx.now)
 	end
 	return a
 end
@@ -416,7 +421,7 @@ local function ingest(keys, args)
 	for i = 6, #args - 1, 2 do f[args[i]] = args[i + 1] end
 	local req, desc = requirement(f.skills, f.language)
 	local q = f.queue or ''
-	local tb = keytype(ctx.P .. 'bucket:' .. q .. ':' .. req)
+	local tb = keytype(rkey(ctx.P, K.BUCKET, q, req))
 	-- writes are not undone when a later command fails: check first
 	if (tix ~= 'none' and tix ~= 'hash') or
 	    (tq ~= 'none' and tq ~= 'zset') or
@@ -482,7 +487,7 @@ followup = function(ctx, keys, args, f, last)
 	if (f.msg or '') ~= '' then
 		if closed_auto then
 			-- nobody will be sent it: not kept
-			redis.call('DEL', ctx.P .. 'msg:' .. f.msg)
+			redis.call('DEL', rkey(ctx.P, K.MSG, f.msg))
 		else
 			redis.call('RPUSH', key .. ':msgs', f.msg)
 		end
@@ -539,30 +544,30 @@ local function sync(keys, args)
 	for _ = 1, nq do
 		local q = args[i]
 		queues[q] = true
-		redis.call('HSET', P .. 'queuecfg:' .. q, 'strategy',
+		redis.call('HSET', rkey(P, K.QUEUECFG, q), 'strategy',
 		    args[i + 1], 'service_level', args[i + 2])
 		if width >= 4 then
-			redis.call('HSET', P .. 'queuecfg:' .. q, 'delivery',
+			redis.call('HSET', rkey(P, K.QUEUECFG, q), 'delivery',
 			    args[i + 3])
 		end
-		redis.call('SADD', P .. 'queues', q)
+		redis.call('SADD', rkey(P, K.QUEUES), q)
 		i = i + width
 	end
-	for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
+	for _, q in ipairs(redis.call('SMEMBERS', rkey(P, K.QUEUES))) do
 		if not queues[q] then
-			redis.call('SREM', P .. 'queues', q)
-			redis.call('DEL', P .. 'queuecfg:' .. q)
+			redis.call('SREM', rkey(P, K.QUEUES), q)
+			redis.call('DEL', rkey(P, K.QUEUECFG, q))
 		end
 	end
 	local na = tonumber(args[i]); i = i + 1
 	local agents, order = {}, {}
 	for _ = 1, na do
 		local id = args[i]
-		local key = P .. 'agent:' .. id
+		local key = rkey(P, K.AGENT, id)
 		agents[id] = true
 		order[#order + 1] = id
 		for _, q in ipairs(split(redis.call('HGET', key, 'queues'))) do
-			redis.call('ZREM', P .. 'ready:' .. q, id)
+			redis.call('ZREM', rkey(P, K.READY, q), id)
 		end
 		redis.call('HSET', key, 'id', id, 'address', args[i + 1],
 		    'skills', args[i + 2], 'languages', args[i + 3],
@@ -570,19 +575,19 @@ local function sync(keys, args)
 		    'roster', '1')
 		redis.call('HSETNX', key, 'presence', 'offline')
 		redis.call('HSETNX', key, 'since', ctx.now)
-		redis.call('SADD', P .. 'agents', id)
+		redis.call('SADD', rkey(P, K.AGENTS), id)
 		i = i + 6
 	end
-	for _, id in ipairs(redis.call('SMEMBERS', P .. 'agents')) do
+	for _, id in ipairs(redis.call('SMEMBERS', rkey(P, K.AGENTS))) do
 		if not agents[id] then
-			local key = P .. 'agent:' .. id
+			local key = rkey(P, K.AGENT, id)
 			for _, q in ipairs(split(redis.call('HGET', key,
 			    'queues'))) do
-				redis.call('ZREM', P .. 'ready:' .. q, id)
+				redis.call('ZREM', rkey(P, K.READY, q), id)
 			end
 			redis.call('HSET', key, 'roster', '0', 'presence',
 			    'offline')
-			redis.call('SREM', P .. 'agents', id)
+			redis.call('SREM', rkey(P, K.AGENTS), id)
 		end
 	end
 	for _, id in ipairs(order) do
@@ -625,11 +630,11 @@ local function presence(keys, args)
 	local before = a.presence
 	if p == 'available' and before ~= 'available' then
 		a.since = ctx.now
-		redis.call('HSET', ctx.P .. 'agent:' .. a.id, 'since', ctx.now)
+		redis.call('HSET', rkey(ctx.P, K.AGENT, a.id), 'since', ctx.now)
 	end
 	a.presence = p
 	if p ~= before then
-		redis.call('HSET', ctx.P .. 'agent:' .. a.id, 'presence', p,
+		redis.call('HSET', rkey(ctx.P, K.AGENT, a.id), 'presence', p,
 		    'presence_at', ctx.now)
 	end
 	fill(ctx, a, nil)
@@ -652,7 +657,7 @@ for the next one at once.  Closing a closed interaction changes nothing. ]]
 local function close(keys, args)
 	local ctx = context(keys)
 	local ix = need_ix(ctx, args[1])
-	local key = ctx.P .. 'ix:' .. ix.id
+	local key = rkey(ctx.P, K.IX, ix.id)
 	if ix.state == 'closed' then
 		return result(ctx, { id = ix.id, state = 'closed',
 		    already = true, agent = ix.agent })
@@ -665,7 +670,7 @@ local function close(keys, args)
 	    'closed_by', args[2] or 'operator')
 	redis.call('HDEL', key, 'delivery_attempts', 'delivery_next')
 	drop_copies(ctx, ix.id)
-	local sk = ctx.P .. 'stats:' .. ix.queue .. ':' .. day(ctx.now)
+	local sk = rkey(ctx.P, K.STATS, ix.queue, day(ctx.now))
 	redis.call('HINCRBY', sk, 'closed', 1)
 	redis.call('EXPIRE', sk, STATS_TTL)
 	if a ~= nil then
@@ -695,7 +700,7 @@ local function transfer(keys, args)
 		wait_del(ctx, ix.queue, ix.req, ix.member)
 	end
 	local prev = release(ctx, ix)
-	local key = ctx.P .. 'ix:' .. ix.id
+	local key = rkey(ctx.P, K.IX, ix.id)
 	redis.call('HSET', key, 'queue', q, 'transferred', ctx.now,
 	    'transferred_by', args[3] or 'operator')
 	redis.call('HINCRBY', key, 'transfers', 1)
@@ -723,16 +728,16 @@ local function priority(keys, args)
 		fail('BADARG', 'priority must be a whole number from 0 to 1000, ' ..
 		    'not "' .. tostring(args[2]) .. '"')
 	end
-	local key = ctx.P .. 'ix:' .. ix.id
+	local key = rkey(ctx.P, K.IX, ix.id)
 	local was = redis.call('HGET', key, 'priority')
-	local rank = ix.enqueued - 60000 * p
+	local rank = ix.enqueued - PRIORITY_MS * p
 	redis.call('HSET', key, 'priority', p, 'rank', rank, 'reprioritized',
 	    ctx.now, 'reprioritized_by', args[3] or 'operator')
 	if ix.state == 'waiting' then
-		redis.call('ZADD', ctx.P .. 'queue:' .. ix.queue, 'XX', rank,
+		redis.call('ZADD', rkey(ctx.P, K.QUEUE, ix.queue), 'XX', rank,
 		    ix.member)
-		redis.call('ZADD', ctx.P .. 'bucket:' .. ix.queue .. ':' ..
-		    ix.req, 'XX', rank, ix.member)
+		redis.call('ZADD', rkey(ctx.P, K.BUCKET, ix.queue,
+		    ix.req), 'XX', rank, ix.member)
 	end
 	return result(ctx, { id = ix.id, state = ix.state, queue = ix.queue,
 	    priority = p, was = tonumber(was) or 0, rank = rank })
@@ -750,7 +755,7 @@ local function undeliverable(keys, args)
 		    (ix.agent and (' (agent ' .. ix.agent .. ')') or '') ..
 		    ', not assigned to ' .. tostring(args[2]))
 	end
-	local key = ctx.P .. 'ix:' .. ix.id
+	local key = rkey(ctx.P, K.IX, ix.id)
 	local prev = release(ctx, ix)
 	redis.call('HSET', key, 'last_delivery_failure', ctx.now,
 	    'last_delivery_error', args[3] or '', 'last_delivery_agent',
@@ -758,8 +763,8 @@ local function undeliverable(keys, args)
 	redis.call('HINCRBY', key, 'delivery_failures', 1)
 	redis.call('HDEL', key, 'delivery_attempts', 'delivery_next',
 	    'delivery_error')
-	redis.call('SREM', ctx.P .. 'retrying', ix.id)
-	local sk = ctx.P .. 'stats:' .. ix.queue .. ':' .. day(ctx.now)
+	redis.call('SREM', rkey(ctx.P, K.RETRYING), ix.id)
+	local sk = rkey(ctx.P, K.STATS, ix.queue, day(ctx.now))
 	redis.call('HINCRBY', sk, 'delivery_failed', 1)
 	redis.call('EXPIRE', sk, STATS_TTL)
 	if prev ~= nil then

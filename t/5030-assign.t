@@ -86,11 +86,14 @@ member() { printf '%015d:%s' "$(ix "$1" enqueued)" "$1"; }
 nassigned() { rcli XLEN "${P}assignments"; }
 
 # ---------------------------------------------------------------------------
-is "$(rcli FUNCTION LOAD REPLACE "$(cat "$T_TOP/common/mailacd.lua")")" \
+# the library as the build assembles it (with common/keys.h's Lua at its head)
+LIB=$MAILACD_BUILD/common/mailacd.lua
+[ -r "$LIB" ] || bail_out "$LIB not built (run make)"
+is "$(rcli FUNCTION LOAD REPLACE "$(cat "$LIB")")" \
     mailacd "the library loads"
 is "$(rcli FCALL mailacd_version 0)" \
-    "$(sed -n 's/^#define FN_LIBRARY[^"]*"\(.*\)"/\1/p' "$T_TOP/common/fn.h")" \
-    "mailacd_version is the FN_LIBRARY the C side expects"
+    "$(sed -n 's/^#define KEYS_LIBRARY[^"]*"\(.*\)"/\1/p' "$T_TOP/common/keys.h")" \
+    "mailacd_version is the KEYS_LIBRARY the C side expects"
 
 # --- 1. seed ordering ---------------------------------------------------------
 reset

@@ -38,7 +38,9 @@ ingest() {
 }
 store() { rcli HSET "${P}msg:$1" data "message $1" size 9 complete 1 >/dev/null; }
 
-rcli FUNCTION LOAD REPLACE "$(cat "$T_TOP/common/mailacd.lua")" >/dev/null
+LIB=$MAILACD_BUILD/common/mailacd.lua
+[ -r "$LIB" ] || bail_out "$LIB not built (run make)"
+rcli FUNCTION LOAD REPLACE "$(cat "$LIB")" >/dev/null
 rcli XGROUP CREATE "${P}ingest" routers '$' MKSTREAM >/dev/null
 fc mailacd_sync 2:4 support longest-idle 0 forward sales longest-idle 0 notify \
     2 a1 a1@corp.example '' '' 2 support,sales a2 a2@corp.example '' '' 1 \
