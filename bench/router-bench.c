@@ -455,23 +455,18 @@ static void
 b_sync(redisContext *c, const struct b_model *m)
 {
 	static char names[B_NQUEUES][16], ids[B_NAGENTS][16], addrs[B_NAGENTS][48],
-	    sks[B_NAGENTS][64], lgs[B_NAGENTS][24], caps[B_NAGENTS][4],
-	    qs[B_NAGENTS][16];
-	const char *argv[2 + 3 * B_NQUEUES + 6 * B_NAGENTS];
-	char	err[512], nq[8], na[8];
+	    sks[B_NAGENTS][64], lgs[B_NAGENTS][24], qs[B_NAGENTS][16];
+	struct fn_cmd cmd;
+	char	err[512];
 	redisReply *r;
-	int	argc = 0, q, i, j;
+	int	q, i, j;
 
-	snprintf(nq, sizeof(nq), "%d", B_NQUEUES);
-	argv[argc++] = nq;
+	fn_sync(&cmd, B_ORG, B_NQUEUES);
 	for (q = 0; q < B_NQUEUES; q++) {
 		snprintf(names[q], sizeof(names[q]), "q%02d", q);
-		argv[argc++] = names[q];
-		argv[argc++] = b_strategy(q);
-		argv[argc++] = "3600";
+		fn_sync_queue(&cmd, names[q], b_strategy(q), 3600, "notify");
 	}
-	snprintf(na, sizeof(na), "%d", B_NAGENTS);
-	argv[argc++] = na;
+	fn_sync_agents(&cmd, B_NAGENTS);
 	for (i = 0; i < B_NAGENTS; i++) {
 		const struct b_agent *a = &m->ag[i];
 		size_t	off = 0;
@@ -481,20 +476,15 @@ b_sync(redisContext *c, const struct b_model *m)
 		    i);
 		b_list(sks[i], sizeof(sks[i]), a->skills, 0, 0);
 		b_list(lgs[i], sizeof(lgs[i]), a->langs, 1, 0);
-		snprintf(caps[i], sizeof(caps[i]), "%d", a->cap);
 		for (j = 0; j < B_AQUEUES; j++)
 			off += (size_t)snprintf(qs[i] + off, sizeof(qs[i]) - off,
 			    "%sq%02d", j ? "," : "", a->q[j]);
-		argv[argc++] = ids[i];
-		argv[argc++] = addrs[i];
-		argv[argc++] = sks[i];
-		argv[argc++] = lgs[i];
-		argv[argc++] = caps[i];
-		argv[argc++] = qs[i];
+		fn_sync_agent(&cmd, ids[i], addrs[i], sks[i], lgs[i], a->cap,
+		    qs[i]);
 	}
-	if (fn_call(c, "mailacd_sync", B_ORG, argc, argv, &r, err,
-	    sizeof(err)) != 0)
+	if (fn_run(c, &cmd, &r, err, sizeof(err)) != 0)
 		b_die("mailacd_sync: %s", err);
+	fn_cmd_free(&cmd);
 	if (r->type == REDIS_REPLY_ERROR)
 		b_die("mailacd_sync: %s", r->str);
 	freeReplyObject(r);
@@ -770,19 +760,19 @@ b_assigned(struct b_run *br, const char *json)
 	return (n);
 }
 
-/* b_fcall - FCALL NAME 1 schema ARG1 ARG2; the reply (a string) */
+/* b_fcall - send library call CMD (built by fn.h), free it; the reply (a
+ * string) */
 static redisReply *
-b_fcall(struct b_run *br, const char *name, const char *a1, const char *a2)
+b_fcall(struct b_run *br, struct fn_cmd *cmd)
 {
-	const char *argv[6], *keys[1] = { br->schema };
-	int	argc = fn_argv(argv, name, 1, keys);
 	redisReply *r;
 
-	argv[argc++] = a1;
-	argv[argc++] = a2;
-	r = b_cmd(br->c, argc, argv);
+	if (cmd->failed != NULL)
+		b_die("%s: %s", cmd->argv[1], cmd->failed);
+	r = b_cmd(br->c, cmd->argc, cmd->argv);
 	if (r->type != REDIS_REPLY_STRING)
-		b_die("%s: reply of type %d", name, r->type);
+		b_die("%s: reply of type %d", cmd->argv[1], r->type);
+	fn_cmd_free(cmd);
 	return (r);
 }
 
@@ -1024,10 +1014,12 @@ b_run_presence(struct b_run *br)
 	b_tail_start(br);
 	t0 = b_now_ns();
 	for (i = 0; i < B_NAGENTS; i++) {
+		struct fn_cmd cmd;
 		redisReply *r;
 
 		snprintf(agent, sizeof(agent), "a%04d", i);
-		r = b_fcall(br, "mailacd_presence", agent, "available");
+		fn_presence(&cmd, B_ORG, agent, "available");
+		r = b_fcall(br, &cmd);
 		br->pres_assigned += b_assigned(br, r->str);
 		freeReplyObject(r);
 	}
@@ -1049,6 +1041,7 @@ b_run_batch(struct b_run *br, long long nb)
 	b_stats(br->c, &s0);
 	for (j = 0; j < nb; j++) {
 		struct b_agent *a;
+		struct fn_cmd cmd;
 		redisReply *r;
 		char	id[33];
 		long long ts, ns;
@@ -1065,8 +1058,9 @@ b_run_batch(struct b_run *br, long long nb)
 		memmove(a->held[h], a->held[h + 1],
 		    (size_t)(a->nheld - h - 1) * sizeof(a->held[0]));
 		a->nheld--;
+		fn_close(&cmd, B_ORG, id, "bench");
 		ts = b_now_ns();
-		r = b_fcall(br, "mailacd_close", id, "bench");
+		r = b_fcall(br, &cmd);
 		ns = b_now_ns() - ts;
 		br->rt++;
 		br->lat[br->done++] = ns;

@@ -3,7 +3,10 @@
  * The library's source is compiled in (build/common/mailacd_lua.c, made
  * from common/mailacd.lua).  FUNCTION LOAD REPLACE installs it; Redis keeps
  * it across restarts when it persists (RDB/AOF), and a Redis that lost it
- * answers "Function not found", on which fn_call() loads it again. */
+ * answers "Function not found", on which fn_run() loads it again.  Each
+ * function has a typed constructor (fn_presence ... fn_field) that spells
+ * its name, keys and argument order, so call sites only fill in values. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,13 +23,19 @@ extern const char mailacd_lua[];
 int
 fn_load(redisContext *c, char *err, size_t errlen)
 {
-	const char *vargv[3] = { "FCALL", "mailacd_version", "0" };
 	const char *largv[4] = { "FUNCTION", "LOAD", "REPLACE", mailacd_lua };
+	struct fn_cmd v;
 	redisReply *r;
 	long	have = 0;
 	int	rc;
 
-	r = redisCommandArgv(c, 3, vargv, NULL);
+	if (fn_version(&v) != 0) {
+		snprintf(err, errlen, "%s", v.failed);
+		fn_cmd_free(&v);
+		return (-1);
+	}
+	r = redisCommandArgv(c, v.argc, v.argv, NULL);
+	fn_cmd_free(&v);
 	if (r == NULL) {
 		rds_error(c, NULL, err, errlen);
 		return (-1);
@@ -98,4 +107,298 @@ fn_call(redisContext *c, const char *name, const char *org, int argc,
 	}
 	free(v);
 	return (*reply != NULL ? 0 : -1);
+}
+
+/* fn_fail - mark CMD failed for WHY; -1 */
+static int
+fn_fail(struct fn_cmd *cmd, const char *why)
+{
+	if (cmd->failed == NULL)
+		cmd->failed = why;
+	return (-1);
+}
+
+/* fn_push - one more argument A (the caller's or the command's own) */
+static int
+fn_push(struct fn_cmd *cmd, const char *a)
+{
+	const char **v;
+	int	cap;
+
+	if (cmd->failed != NULL)
+		return (-1);
+	if (cmd->argc == cmd->cap) {
+		cap = cmd->cap ? 2 * cmd->cap : 16;
+		if ((v = realloc(cmd->argv, (size_t)cap * sizeof(*v))) == NULL)
+			return (fn_fail(cmd, "out of memory"));
+		cmd->argv = v;
+		cmd->cap = cap;
+	}
+	cmd->argv[cmd->argc++] = a;
+	return (0);
+}
+
+/* fn_pushf - one more argument, formatted into a string the command owns */
+static int __attribute__((format(printf, 2, 3)))
+fn_pushf(struct fn_cmd *cmd, const char *fmt, ...)
+{
+	va_list	ap;
+	char	**o, *s;
+	int	n;
+
+	if (cmd->failed != NULL)
+		return (-1);
+	if (cmd->nown == cmd->capown) {
+		n = cmd->capown ? 2 * cmd->capown : 8;
+		if ((o = realloc(cmd->own, (size_t)n * sizeof(*o))) == NULL)
+			return (fn_fail(cmd, "out of memory"));
+		cmd->own = o;
+		cmd->capown = n;
+	}
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return (fn_fail(cmd, "out of memory"));
+	cmd->own[cmd->nown++] = s;
+	return (fn_push(cmd, s));
+}
+
+/* fn_begin - "FCALL NAME NKEYS" and the schema key of ORG (ORG NULL: no
+ * key); the other keys follow with fn_pushf */
+static int
+fn_begin(struct fn_cmd *cmd, const char *name, const char *org, int nkeys)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	if (org != NULL && (*org == '\0' || strlen(org) > 128))
+		return (fn_fail(cmd, "organisation id empty or too long"));
+	fn_push(cmd, "FCALL");
+	fn_push(cmd, name);
+	fn_pushf(cmd, "%d", nkeys);
+	if (org != NULL)
+		fn_pushf(cmd, KEYS_FMT_SCHEMA, org);
+	return (cmd->failed != NULL ? -1 : 0);
+}
+
+/* fn_done - the constructor's result */
+static int
+fn_done(const struct fn_cmd *cmd)
+{
+	return (cmd->failed != NULL ? -1 : 0);
+}
+
+/* fn_cmd_free - release the arguments CMD allocated */
+void
+fn_cmd_free(struct fn_cmd *cmd)
+{
+	int	i;
+
+	for (i = 0; i < cmd->nown; i++)
+		free(cmd->own[i]);
+	free(cmd->own);
+	free(cmd->argv);
+	memset(cmd, 0, sizeof(*cmd));
+}
+
+/* fn_run - one call, loading the library when it is missing */
+int
+fn_run(redisContext *c, const struct fn_cmd *cmd, redisReply **reply,
+    char *err, size_t errlen)
+{
+	int	tries;
+
+	*reply = NULL;
+	if (cmd->failed != NULL || cmd->argc < 3) {
+		snprintf(err, errlen, "FCALL %s: %s",
+		    cmd->argc > 1 ? cmd->argv[1] : "?",
+		    cmd->failed ? cmd->failed : "not built");
+		return (-1);
+	}
+	for (tries = 0; tries < 2; tries++) {
+		*reply = redisCommandArgv(c, cmd->argc, cmd->argv, NULL);
+		if (*reply == NULL) {
+			rds_error(c, NULL, err, errlen);
+			break;
+		}
+		if ((*reply)->type != REDIS_REPLY_ERROR ||
+		    strstr((*reply)->str, "Function not found") == NULL ||
+		    tries > 0)
+			break;
+		freeReplyObject(*reply);
+		*reply = NULL;
+		if (fn_load(c, err, errlen) != 0)
+			break;
+	}
+	return (*reply != NULL ? 0 : -1);
+}
+
+/* fn_append - CMD into C's output buffer */
+int
+fn_append(redisContext *c, const struct fn_cmd *cmd)
+{
+	if (cmd->failed != NULL || cmd->argc < 3)
+		return (-1);
+	return (rds_append(c, cmd->argc, cmd->argv));
+}
+
+/* fn_presence - mailacd_presence AGENT PRESENCE */
+int
+fn_presence(struct fn_cmd *cmd, const char *org, const char *agent,
+    const char *presence)
+{
+	fn_begin(cmd, "mailacd_presence", org, 1);
+	fn_push(cmd, agent);
+	fn_push(cmd, presence);
+	return (fn_done(cmd));
+}
+
+/* fn_close - mailacd_close ID BY */
+int
+fn_close(struct fn_cmd *cmd, const char *org, const char *id, const char *by)
+{
+	fn_begin(cmd, "mailacd_close", org, 1);
+	fn_push(cmd, id);
+	fn_push(cmd, by);
+	return (fn_done(cmd));
+}
+
+/* fn_transfer - mailacd_transfer ID QUEUE BY */
+int
+fn_transfer(struct fn_cmd *cmd, const char *org, const char *id,
+    const char *queue, const char *by)
+{
+	fn_begin(cmd, "mailacd_transfer", org, 1);
+	fn_push(cmd, id);
+	fn_push(cmd, queue);
+	fn_push(cmd, by);
+	return (fn_done(cmd));
+}
+
+/* fn_priority - mailacd_priority ID PRIORITY BY */
+int
+fn_priority(struct fn_cmd *cmd, const char *org, const char *id,
+    long priority, const char *by)
+{
+	fn_begin(cmd, "mailacd_priority", org, 1);
+	fn_push(cmd, id);
+	fn_pushf(cmd, "%ld", priority);
+	fn_push(cmd, by);
+	return (fn_done(cmd));
+}
+
+/* fn_fill - mailacd_fill AGENT */
+int
+fn_fill(struct fn_cmd *cmd, const char *org, const char *agent)
+{
+	fn_begin(cmd, "mailacd_fill", org, 1);
+	fn_push(cmd, agent);
+	return (fn_done(cmd));
+}
+
+/* fn_undeliverable - mailacd_undeliverable, keys schema and ix:ID */
+int
+fn_undeliverable(struct fn_cmd *cmd, const char *org, const char *id,
+    const char *agent, const char *error)
+{
+	fn_begin(cmd, "mailacd_undeliverable", org, 2);
+	fn_pushf(cmd, KEYS_FMT_IX, org, id);
+	fn_push(cmd, id);
+	fn_push(cmd, agent);
+	fn_push(cmd, error);
+	return (fn_done(cmd));
+}
+
+/* fn_version - mailacd_version, no keys */
+int
+fn_version(struct fn_cmd *cmd)
+{
+	fn_begin(cmd, "mailacd_version", NULL, 0);
+	return (fn_done(cmd));
+}
+
+/* fn_sync - mailacd_sync, the queue count "N:4" (four values a queue) */
+int
+fn_sync(struct fn_cmd *cmd, const char *org, size_t nqueues)
+{
+	fn_begin(cmd, "mailacd_sync", org, 1);
+	fn_pushf(cmd, "%zu:4", nqueues);
+	return (fn_done(cmd));
+}
+
+/* fn_sync_queue - one queue of mailacd_sync */
+int
+fn_sync_queue(struct fn_cmd *cmd, const char *name, const char *strategy,
+    long service_level, const char *delivery)
+{
+	fn_push(cmd, name);
+	fn_push(cmd, strategy);
+	fn_pushf(cmd, "%ld", service_level);
+	fn_push(cmd, delivery);
+	return (fn_done(cmd));
+}
+
+/* fn_sync_agents - the agent count of mailacd_sync */
+int
+fn_sync_agents(struct fn_cmd *cmd, size_t nagents)
+{
+	fn_pushf(cmd, "%zu", nagents);
+	return (fn_done(cmd));
+}
+
+/* fn_sync_agent - one agent of mailacd_sync */
+int
+fn_sync_agent(struct fn_cmd *cmd, const char *id, const char *address,
+    const char *skills, const char *languages, long capacity,
+    const char *queues)
+{
+	fn_push(cmd, id);
+	fn_push(cmd, address);
+	fn_push(cmd, skills);
+	fn_push(cmd, languages);
+	fn_pushf(cmd, "%ld", capacity);
+	fn_push(cmd, queues);
+	return (fn_done(cmd));
+}
+
+/* fn_ingest - mailacd_ingest, keys schema, ix:ID, queue:QUEUE, ingest;
+ * arguments group, entry, member, rank, enqueued, then the fields */
+int
+fn_ingest(struct fn_cmd *cmd, const char *org, const char *entry,
+    const char *id, const char *queue, const char *member, long long rank,
+    long long enqueued)
+{
+	fn_begin(cmd, "mailacd_ingest", org, 4);
+	fn_pushf(cmd, KEYS_FMT_IX, org, id);
+	fn_pushf(cmd, KEYS_FMT_QUEUE, org, queue);
+	fn_pushf(cmd, KEYS_FMT_INGEST, org);
+	fn_push(cmd, KEYS_GROUP);
+	fn_push(cmd, entry);
+	fn_push(cmd, member);
+	fn_pushf(cmd, "%lld", rank);
+	fn_pushf(cmd, "%lld", enqueued);
+	return (fn_done(cmd));
+}
+
+/* fn_dead - mailacd_dead, keys schema, dead, ingest; arguments group,
+ * entry, reason, then the fields */
+int
+fn_dead(struct fn_cmd *cmd, const char *org, const char *entry,
+    const char *reason)
+{
+	fn_begin(cmd, "mailacd_dead", org, 3);
+	fn_pushf(cmd, KEYS_FMT_DEAD, org);
+	fn_pushf(cmd, KEYS_FMT_INGEST, org);
+	fn_push(cmd, KEYS_GROUP);
+	fn_push(cmd, entry);
+	fn_push(cmd, reason);
+	return (fn_done(cmd));
+}
+
+/* fn_field - one field pair of an ingest entry */
+int
+fn_field(struct fn_cmd *cmd, const char *name, const char *value)
+{
+	fn_push(cmd, name);
+	fn_push(cmd, value);
+	return (fn_done(cmd));
 }

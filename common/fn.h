@@ -29,4 +29,86 @@ int	fn_call(redisContext *c, const char *name, const char *org, int argc,
 int	fn_argv(const char **out, const char *name, int nkeys,
 		    const char **keys);
 
+/* struct fn_cmd - one FCALL of one library function, built by the typed
+ * constructors below, one per function, so that no call site spells a
+ * function name, a key or an argument position.  The command owns its
+ * keys and numbers; string arguments are the caller's and must live until
+ * the command is sent.  A constructor that fails (out of memory, a key
+ * too long) marks the command: fn_run and fn_append then refuse it with
+ * the reason.  fn_cmd_free releases it (after any constructor, failed or
+ * not). */
+struct fn_cmd {
+	const char **argv;
+	int	argc, cap;
+	char	**own;		/* strings the command allocated */
+	int	nown, capown;
+	const char *failed;	/* why a constructor failed, or NULL */
+};
+
+/* fn_run - send CMD and wait for the reply, loading the library first
+ * when Redis does not have it.  The reply (possibly an error reply) goes
+ * to *REPLY; -1 with ERR when there is none (connection broken, or CMD
+ * failed to build). */
+int	fn_run(redisContext *c, const struct fn_cmd *cmd, redisReply **reply,
+		    char *err, size_t errlen);
+
+/* fn_append - queue CMD on C for a pipeline (read the reply with
+ * redisGetReply; a "Function not found" error then calls for fn_load and
+ * a resend); 0, or -1 */
+int	fn_append(redisContext *c, const struct fn_cmd *cmd);
+
+/* fn_cmd_free - release what CMD owns; it may be built again */
+void	fn_cmd_free(struct fn_cmd *cmd);
+
+/* The constructors: each starts CMD afresh (fn_cmd_free it before
+ * reuse) and returns 0, or -1 with CMD marked failed.  ORG is the
+ * organisation id; KEYS[1] is always its schema key.  Replies: see
+ * man/mailacd-keys.7, FUNCTIONS. */
+
+/* mailacd_presence: AGENT becomes available, away or offline */
+int	fn_presence(struct fn_cmd *cmd, const char *org, const char *agent,
+		    const char *presence);
+/* mailacd_close: close interaction ID, by whom */
+int	fn_close(struct fn_cmd *cmd, const char *org, const char *id,
+		    const char *by);
+/* mailacd_transfer: interaction ID into QUEUE, by whom */
+int	fn_transfer(struct fn_cmd *cmd, const char *org, const char *id,
+		    const char *queue, const char *by);
+/* mailacd_priority: interaction ID gets PRIORITY (0..1000), by whom */
+int	fn_priority(struct fn_cmd *cmd, const char *org, const char *id,
+		    long priority, const char *by);
+/* mailacd_fill: AGENT takes waiting work if it can */
+int	fn_fill(struct fn_cmd *cmd, const char *org, const char *agent);
+/* mailacd_undeliverable: the resend of ID to AGENT was given up, ERROR */
+int	fn_undeliverable(struct fn_cmd *cmd, const char *org, const char *id,
+		    const char *agent, const char *error);
+/* mailacd_version: the library's version (no organisation) */
+int	fn_version(struct fn_cmd *cmd);
+
+/* mailacd_sync, in parts: fn_sync starts it with the number of queues;
+ * then fn_sync_queue once per queue, fn_sync_agents with the number of
+ * agents, fn_sync_agent once per agent.  Lists are comma-separated. */
+int	fn_sync(struct fn_cmd *cmd, const char *org, size_t nqueues);
+int	fn_sync_queue(struct fn_cmd *cmd, const char *name,
+		    const char *strategy, long service_level,
+		    const char *delivery);
+int	fn_sync_agents(struct fn_cmd *cmd, size_t nagents);
+int	fn_sync_agent(struct fn_cmd *cmd, const char *id, const char *address,
+		    const char *skills, const char *languages, long capacity,
+		    const char *queues);
+
+/* mailacd_ingest: queue (and assign) stream entry ENTRY of the ingest
+ * stream for interaction ID in QUEUE, with its queue member, rank and
+ * enqueued time (ms); then fn_field for each of the entry's fields */
+int	fn_ingest(struct fn_cmd *cmd, const char *org, const char *entry,
+		    const char *id, const char *queue, const char *member,
+		    long long rank, long long enqueued);
+/* mailacd_dead: dead-letter stream entry ENTRY for REASON; then fn_field
+ * for each of its fields */
+int	fn_dead(struct fn_cmd *cmd, const char *org, const char *entry,
+		    const char *reason);
+/* fn_field - one more field NAME = VALUE of the entry (fn_ingest,
+ * fn_dead) */
+int	fn_field(struct fn_cmd *cmd, const char *name, const char *value);
+
 #endif

@@ -14,6 +14,7 @@
 #include <sysexits.h>
 
 #include "agent.h"
+#include "fn.h"
 #include "json.h"
 #include "tbl.h"
 
@@ -620,7 +621,8 @@ agent_cmd(struct ctl *ctl, int argc, char **argv)
 	static const char *const presences[] = { "available", "away",
 	    "offline", NULL };
 	const struct cfg_org *o;
-	const char *args[2], *was, *now;
+	const char *was, *now;
+	struct fn_cmd cmd;
 	struct jw js;
 	json_t	*a;
 	int64_t	load, cap;
@@ -646,9 +648,8 @@ agent_cmd(struct ctl *ctl, int argc, char **argv)
 	}
 	if ((o = agent_org(ctl, argv[1], &st)) == NULL)
 		return (st);
-	args[0] = argv[1];
-	args[1] = argv[2];
-	if ((st = ctl_fcall(ctl, o->id, "mailacd_presence", 2, args,
+	fn_presence(&cmd, o->id, argv[1], argv[2]);
+	if ((st = ctl_fcall(ctl, o->id, &cmd,
 	    agent_configured(o, argv[1]) ? "; the configuration has the "
 	    "agent: has mailacd-router written the roster yet?" : NULL,
 	    &a)) != 0)

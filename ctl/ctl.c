@@ -283,18 +283,22 @@ ctl_fcall_error(struct ctl *ctl, const char *org, const char *name,
 
 /* ctl_fcall - one call of the library, loading it when Redis lacks it */
 int
-ctl_fcall(struct ctl *ctl, const char *org, const char *name, int argc,
-    const char **argv, const char *hint, json_t **j)
+ctl_fcall(struct ctl *ctl, const char *org, struct fn_cmd *cmd,
+    const char *hint, json_t **j)
 {
-	char	err[512];
+	char	err[512], name[64];
 	redisReply *r;
 	int	st;
 
 	*j = NULL;
-	if ((st = ctl_redis(ctl)) != 0)
+	snprintf(name, sizeof(name), "%s", cmd->argc > 1 ? cmd->argv[1] : "?");
+	if ((st = ctl_redis(ctl)) != 0) {
+		fn_cmd_free(cmd);
 		return (st);
-	if (fn_call(ctl->rc, name, org, argc, argv, &r, err,
-	    sizeof(err)) != 0) {
+	}
+	st = fn_run(ctl->rc, cmd, &r, err, sizeof(err));
+	fn_cmd_free(cmd);
+	if (st != 0) {
 		ctl_errx("redis %s: FCALL %s: %s", rds_describe(ctl->pool),
 		    name, err);
 		return (EX_UNAVAILABLE);

@@ -95,15 +95,17 @@ FILE	*ctl_errto(FILE *fp);
  * command connects again */
 void	ctl_drop(struct ctl *ctl);
 
-/* ctl_fcall - FCALL the library function NAME for organisation ORG with
- * ARGC arguments ARGV: 0 with its JSON object answer in *J (json_decref
- * it), or an exit status after one line on stderr.  The library's error
+struct fn_cmd;
+
+/* ctl_fcall - run CMD, a call of the library for organisation ORG built
+ * by one of fn.h's constructors (ctl_fcall frees it whatever happens): 0
+ * with its JSON object answer in *J (json_decref it), or an exit status
+ * after one line on stderr (CMD failed to build: 69).  The library's error
  * codes become exit statuses: NOAGENT, NOIX, NOQUEUE 1; BADSTATE 2; BADARG
  * 64; SCHEMA, WRONGTYPE 65; anything else 69.  HINT, unless NULL, is added
  * to a NOAGENT or NOQUEUE line. */
-int	ctl_fcall(struct ctl *ctl, const char *org, const char *name,
-		    int argc, const char **argv, const char *hint,
-		    json_t **j);
+int	ctl_fcall(struct ctl *ctl, const char *org, struct fn_cmd *cmd,
+		    const char *hint, json_t **j);
 
 struct jw;
 

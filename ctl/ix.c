@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "fn.h"
 #include "ix.h"
 #include "json.h"
 #include "tbl.h"
@@ -287,7 +288,8 @@ static int
 ix_close(struct ctl *ctl, const char *id)
 {
 	const struct cfg_org *o;
-	const char *args[2] = { id, "operator" }, *was, *agent;
+	const char *was, *agent;
+	struct fn_cmd cmd;
 	struct jw js;
 	redisReply *h;
 	json_t	*a;
@@ -296,8 +298,8 @@ ix_close(struct ctl *ctl, const char *id)
 	if ((st = ix_find(ctl, id, &o, &h)) != 0)
 		return (st);
 	freeReplyObject(h);
-	if ((st = ctl_fcall(ctl, o->id, "mailacd_close", 2, args, NULL,
-	    &a)) != 0)
+	fn_close(&cmd, o->id, id, "operator");
+	if ((st = ctl_fcall(ctl, o->id, &cmd, NULL, &a)) != 0)
 		return (st);
 	was = json_string_value(json_object_get(a, "was"));
 	agent = json_string_value(json_object_get(a, "agent"));
@@ -354,7 +356,8 @@ static int
 ix_transfer(struct ctl *ctl, const char *id, const char *queue)
 {
 	const struct cfg_org *o;
-	const char *args[3] = { id, queue, "operator" }, *from, *was;
+	const char *from, *was;
+	struct fn_cmd cmd;
 	struct jw js;
 	redisReply *h;
 	json_t	*a;
@@ -368,7 +371,8 @@ ix_transfer(struct ctl *ctl, const char *id, const char *queue)
 		    o->id);
 		return (CTL_EX_NOTFOUND);
 	}
-	if ((st = ctl_fcall(ctl, o->id, "mailacd_transfer", 3, args,
+	fn_transfer(&cmd, o->id, id, queue, "operator");
+	if ((st = ctl_fcall(ctl, o->id, &cmd,
 	    "; the configuration has it: has mailacd-router written the "
 	    "queues yet?", &a)) != 0)
 		return (st);
@@ -411,7 +415,8 @@ static int
 ix_priority(struct ctl *ctl, const char *id, const char *prio)
 {
 	const struct cfg_org *o;
-	const char *args[3] = { id, prio, "operator" }, *state, *queue;
+	const char *state, *queue;
+	struct fn_cmd cmd;
 	struct jw js;
 	redisReply *h;
 	json_t	*a;
@@ -421,8 +426,8 @@ ix_priority(struct ctl *ctl, const char *id, const char *prio)
 	if ((st = ix_find(ctl, id, &o, &h)) != 0)
 		return (st);
 	freeReplyObject(h);
-	if ((st = ctl_fcall(ctl, o->id, "mailacd_priority", 3, args, NULL,
-	    &a)) != 0)
+	fn_priority(&cmd, o->id, id, strtol(prio, NULL, 10), "operator");
+	if ((st = ctl_fcall(ctl, o->id, &cmd, NULL, &a)) != 0)
 		return (st);
 	state = json_string_value(json_object_get(a, "state"));
 	queue = json_string_value(json_object_get(a, "queue"));
