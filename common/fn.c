@@ -170,10 +170,10 @@ static int
 fn_begin(struct fn_cmd *cmd, const char *name, const char *org, int nkeys)
 {
 	memset(cmd, 0, sizeof(*cmd));
-	if (org != NULL && (*org == '\0' || strlen(org) > 128))
-		return (fn_fail(cmd, "organisation id empty or too long"));
 	fn_push(cmd, "FCALL");
 	fn_push(cmd, name);
+	if (org != NULL && (*org == '\0' || strlen(org) > 128))
+		return (fn_fail(cmd, "organisation id empty or too long"));
 	fn_pushf(cmd, "%d", nkeys);
 	if (org != NULL)
 		fn_pushf(cmd, KEYS_FMT_SCHEMA, org);
@@ -400,5 +400,69 @@ fn_field(struct fn_cmd *cmd, const char *name, const char *value)
 {
 	fn_push(cmd, name);
 	fn_push(cmd, value);
+	return (fn_done(cmd));
+}
+
+/* fn_handoff - mailacd_handoff: keys schema, seen, ingest, msg, open,
+ * rate, [own thread], referenced threads; then its thirteen arguments */
+int
+fn_handoff(struct fn_cmd *cmd, const char *org, const struct fn_handoff *h)
+{
+	size_t	i;
+	int	own = h->own != NULL && h->own[0] != '\0';
+
+	fn_begin(cmd, "mailacd_handoff", org, 6 + own + (int)h->nrefs);
+	fn_pushf(cmd, KEYS_FMT_SEEN, org, h->seen);
+	fn_pushf(cmd, KEYS_FMT_INGEST, org);
+	fn_pushf(cmd, KEYS_FMT_MSG, org, h->seen);
+	fn_pushf(cmd, KEYS_FMT_OPEN, org, h->open);
+	fn_pushf(cmd, KEYS_FMT_RATE, org, h->rate, h->hour);
+	if (own)
+		fn_pushf(cmd, KEYS_FMT_THREAD, org, h->own);
+	for (i = 0; i < h->nrefs; i++)
+		fn_pushf(cmd, KEYS_FMT_THREAD, org, h->refs[i]);
+	fn_push(cmd, KEYS_SCHEMA);
+	fn_pushf(cmd, "%ld", h->seen_ttl);
+	fn_push(cmd, h->id);
+	fn_pushf(cmd, "%ld", h->thread_ttl);
+	fn_push(cmd, own ? "1" : "0");
+	fn_push(cmd, h->token != NULL ? h->token : "");
+	fn_pushf(cmd, "%ld", h->rate_limit);
+	fn_push(cmd, h->count ? "1" : "0");
+	fn_push(cmd, h->merge ? "1" : "0");
+	fn_push(cmd, h->stored ? "1" : "0");
+	fn_push(cmd, h->auto_reason != NULL ? h->auto_reason : "");
+	fn_push(cmd, h->participants ? "1" : "0");
+	fn_push(cmd, h->identity != NULL ? h->identity : "");
+	return (fn_done(cmd));
+}
+
+/* fn_reply_find - mailacd_reply_find: keys schema, thread keys; ID */
+int
+fn_reply_find(struct fn_cmd *cmd, const char *org, const char *id,
+    const char *const *threads, size_t nthreads)
+{
+	size_t	i;
+
+	fn_begin(cmd, "mailacd_reply_find", org, 1 + (int)nthreads);
+	for (i = 0; i < nthreads; i++)
+		fn_pushf(cmd, KEYS_FMT_THREAD, org, threads[i]);
+	fn_push(cmd, id != NULL ? id : "");
+	return (fn_done(cmd));
+}
+
+/* fn_reply_record - mailacd_reply_record: keys schema, ix:ID, the reply's
+ * thread key; Message-ID, by, ttl, id */
+int
+fn_reply_record(struct fn_cmd *cmd, const char *org, const char *id,
+    const char *thread, const char *msgid, const char *by, long ttl)
+{
+	fn_begin(cmd, "mailacd_reply_record", org, 3);
+	fn_pushf(cmd, KEYS_FMT_IX, org, id);
+	fn_pushf(cmd, KEYS_FMT_THREAD, org, thread);
+	fn_push(cmd, msgid);
+	fn_push(cmd, by);
+	fn_pushf(cmd, "%ld", ttl);
+	fn_push(cmd, id);
 	return (fn_done(cmd));
 }

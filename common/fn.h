@@ -111,4 +111,38 @@ int	fn_dead(struct fn_cmd *cmd, const char *org, const char *entry,
  * fn_dead) */
 int	fn_field(struct fn_cmd *cmd, const char *name, const char *value);
 
+/* mailacd_handoff: one message for one registered address (the milter).
+ * The hex values name keys (KEYS_FMT_SEEN/MSG, OPEN, RATE, THREAD); the
+ * fields of the ingest entry follow with fn_field. */
+struct fn_handoff {
+	const char *seen;	/* HEX of seen: and msg: (the stored copy) */
+	const char *open;	/* HEX of open: */
+	const char *rate;	/* HEX of rate:, with its HOUR */
+	long long hour;
+	const char *own;	/* HEX of the message's own thread key, or "" */
+	const char *const *refs; /* HEX of the referenced thread keys */
+	size_t	nrefs;
+	long	seen_ttl, thread_ttl;
+	const char *id;		/* the id a new interaction gets */
+	const char *token;	/* the id a valid reply token names, or "" */
+	long	rate_limit;	/* 0: none */
+	int	count;		/* 1: this call counts against the limit */
+	int	merge;		/* 1: merge a new thread into the open one */
+	int	stored;		/* 1: msg: holds the copy */
+	const char *auto_reason; /* "" for mail from a person */
+	int	participants;	/* 1: milter.thread_join = "participant" */
+	const char *identity;	/* the customer without sub-address, or "" */
+};
+int	fn_handoff(struct fn_cmd *cmd, const char *org,
+		    const struct fn_handoff *h);
+/* mailacd_reply_find: by ID ("" : none) or else the thread keys (HEX)
+ * of the ids a reply names */
+int	fn_reply_find(struct fn_cmd *cmd, const char *org, const char *id,
+		    const char *const *threads, size_t nthreads);
+/* mailacd_reply_record: the reply MSGID to interaction ID went out, BY
+ * whom; THREAD is the HEX of its thread key, kept TTL seconds */
+int	fn_reply_record(struct fn_cmd *cmd, const char *org, const char *id,
+		    const char *thread, const char *msgid, const char *by,
+		    long ttl);
+
 #endif

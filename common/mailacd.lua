@@ -780,6 +780,152 @@ local function undeliverable(keys, args)
 	    agent = args[2] })
 end
 
+--[[ mailacd_handoff: the milter hands off one message for one registered
+address, idempotently.  KEYS: schema, seen, ingest, msg (the stored copy),
+open (the customer's last interaction at this address), rate (the
+customer's hourly count), [own thread key], referenced thread keys...
+ARGV: schema the milter writes, seen ttl, id, thread ttl, own (1: the key
+after rate is the message's own thread key, set only when unset: another
+message reusing a Message-ID does not take it over), token id ("" or the
+interaction a valid reply token names), rate limit (0: none), count (1:
+this call counts the message against the limit, once per organisation),
+merge (1: merge a customer's new thread into their open interaction),
+stored (1: KEYS[4] holds the copy), auto ("" for mail from a person),
+participants (1: a Message-ID joins its interaction only for a
+participant; the others open a new one naming it in "related"), identity
+(the customer without sub-address: a participant of what it starts),
+then the ingest entry's fields as name, value, ...
+A message that answers one of an interaction (a reply token, or its
+In-Reply-To or References naming one recorded for the same address)
+carries that interaction's id: the router treats it as a follow-up.
+Returns {code, id}: 0 already handed off (an MTA retry), 1 new, 3 reply,
+5 merged into the open interaction; or {4, count}: the customer is over
+the hourly limit and nothing is handed off. ]]
+local function handoff(keys, args)
+	local ctx = context(keys)
+	if args[1] ~= SCHEMA then
+		fail('SCHEMA', 'the milter writes schema ' .. tostring(args[1]) ..
+		    ', this library knows schema ' .. SCHEMA)
+	end
+	if not redis.call('GET', keys[1]) then
+		redis.call('SET', keys[1], SCHEMA)
+	end
+	local seen = redis.call('GET', keys[2])
+	if seen then return { 0, seen } end
+	local limit = tonumber(args[7]) or 0
+	if limit > 0 then
+		local n
+		if args[8] == '1' then
+			n = redis.call('INCR', keys[6])
+			if n == 1 then redis.call('EXPIRE', keys[6], 7200) end
+		else
+			n = tonumber(redis.call('GET', keys[6]) or '0')
+		end
+		if n > limit then
+			redis.call('DEL', keys[4])
+			return { 4, tostring(n) }
+		end
+	end
+	local id, code, related = args[3], 1, nil
+	local first = args[5] == '1' and 8 or 7
+	if args[6] ~= '' then
+		id = args[6]
+		code = 3
+	else
+		for i = first, #keys do
+			local t = redis.call('GET', keys[i])
+			if t then
+				local pk = rkey(ctx.P, K.PEOPLE, t)
+				if args[12] == '1' and
+				    redis.call('EXISTS', pk) == 1 and
+				    redis.call('SISMEMBER', pk, args[13]) == 0 then
+					related = t
+				else
+					id = t
+					code = 3
+				end
+				break
+			end
+		end
+	end
+	if code == 1 and args[9] == '1' then
+		local o = redis.call('GET', keys[5])
+		if o and redis.call('HGET', rkey(ctx.P, K.IX, o), 'state') ~=
+		    'closed' then
+			id = o
+			code = 5
+		end
+	end
+	local f = {}
+	for i = 14, #args - 1, 2 do
+		f[#f + 1] = args[i]
+		f[#f + 1] = (args[i] == 'id') and id or args[i + 1]
+	end
+	if args[10] == '1' then
+		f[#f + 1] = 'msg'
+		f[#f + 1] = string.sub(keys[4], #rkey(ctx.P, K.MSG, '') + 1)
+	end
+	if code == 5 then
+		f[#f + 1] = 'merged'
+		f[#f + 1] = '1'
+	end
+	if related then
+		f[#f + 1] = 'related'
+		f[#f + 1] = related
+	end
+	redis.call('XADD', keys[3], '*', unpack(f))
+	redis.call('SET', keys[2], id, 'EX', tonumber(args[2]))
+	if first == 8 then
+		redis.call('SET', keys[7], id, 'EX', tonumber(args[4]), 'NX')
+	end
+	if args[11] == '' then
+		redis.call('SET', keys[5], id, 'EX', tonumber(args[4]))
+	end
+	if args[13] ~= '' and code ~= 5 then
+		local pk = rkey(ctx.P, K.PEOPLE, id)
+		redis.call('SADD', pk, args[13])
+		redis.call('EXPIRE', pk, tonumber(args[4]))
+	end
+	return { code, id }
+end
+
+--[[ mailacd_reply_find: the interaction an outbound reply belongs to.
+KEYS: schema, thread keys of the ids the reply names...  ARGV: the id from
+our header, or "".  Returns {} or {id, the customer's last Message-ID, its
+References}. ]]
+local function reply_find(keys, args)
+	local ctx = context(keys)
+	local id = args[1] or ''
+	if id == '' then
+		for i = 2, #keys do
+			local t = redis.call('GET', keys[i])
+			if t then
+				id = t
+				break
+			end
+		end
+	end
+	if id == '' then return {} end
+	local h = redis.call('HMGET', rkey(ctx.P, K.IX, id), 'state',
+	    'message_id', 'last_message_id', 'references', 'last_references')
+	if not h[1] then return {} end
+	return { id, h[3] or h[2] or '', h[5] or h[4] or '' }
+end
+
+--[[ mailacd_reply_record: an agent's reply to interaction ID went out.
+KEYS: schema, ix:ID, the thread key of the reply's Message-ID.  ARGV:
+Message-ID, by, thread ttl, id.  Returns 1, or 0 when the interaction is
+gone. ]]
+local function reply_record(keys, args)
+	local ctx = context(keys)
+	if redis.call('EXISTS', keys[2]) == 0 then return 0 end
+	redis.call('HSET', keys[2], 'last_reply_at', ctx.now,
+	    'last_reply_message_id', args[1], 'last_reply_by', args[2])
+	redis.call('HINCRBY', keys[2], 'replies', 1)
+	redis.call('SET', keys[3], args[4], 'EX', tonumber(args[3]))
+	return 1
+end
+
 local function version()
 	return LIBRARY
 end
@@ -804,5 +950,9 @@ redis.register_function('mailacd_close', api(close))
 redis.register_function('mailacd_transfer', api(transfer))
 redis.register_function('mailacd_priority', api(priority))
 redis.register_function('mailacd_undeliverable', api(undeliverable))
+redis.register_function('mailacd_handoff', api(handoff))
+redis.register_function{ function_name = 'mailacd_reply_find',
+    callback = api(reply_find), flags = { 'no-writes' } }
+redis.register_function('mailacd_reply_record', api(reply_record))
 redis.register_function{ function_name = 'mailacd_version',
     callback = version, flags = { 'no-writes' } }
