@@ -448,7 +448,7 @@ local function ingest(keys, args)
 	    'rank', args[4], 'entry', args[2], 'entries', ',' .. args[2] .. ',',
 	    'req', req, unpack(args, 6))
 	if (f.msg or '') ~= '' then
-		redis.call('RPUSH', keys[2] .. ':msgs', f.msg)
+		redis.call('RPUSH', rkey(ctx.P, K.IX_MSGS, f.id), f.msg)
 	end
 	local agent = arrive(ctx, ix, q, nil, 'arrival')
 	redis.call('XACK', keys[4], args[1], args[2])
@@ -462,7 +462,7 @@ end
 -- interaction by itself.
 followup = function(ctx, keys, args, f, last)
 	local key = keys[2]
-	local ix = ix_get(ctx, string.match(key, ':ix:(.*)$'))
+	local ix = ix_get(ctx, f.id)
 	-- an older entry that arrives late (taken over from a dead router)
 	-- counts, but does not replace what the newest message said
 	if last == nil or stream_after(args[2], last) then
@@ -489,7 +489,7 @@ followup = function(ctx, keys, args, f, last)
 			-- nobody will be sent it: not kept
 			redis.call('DEL', rkey(ctx.P, K.MSG, f.msg))
 		else
-			redis.call('RPUSH', key .. ':msgs', f.msg)
+			redis.call('RPUSH', rkey(ctx.P, K.IX_MSGS, ix.id), f.msg)
 		end
 	end
 	if ix.state == 'assigned' then

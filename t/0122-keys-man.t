@@ -29,7 +29,7 @@ is "$(grep -nE "^local (SCHEMA|LIBRARY|PRIORITY_MS|FMT_[A-Z_]+|K) *=" "$LUA")" "
     "mailacd.lua defines no version, format or key table of its own"
 KEYWORDS=$(printf '%s\n' "$H" | sed 's/[:*].*//' | sort -u | tr '\n' '|' |
     sed 's/|$//')
-is "$(grep -nE "'($KEYWORDS):" "$LUA")" "" \
+is "$(grep -nE "'($KEYWORDS):|\.\. *':[a-z]|':($KEYWORDS):" "$LUA")" "" \
     "mailacd.lua builds no key from a spelled-out name"
 is "$(grep -n '60000' "$LUA" | grep -v '^[0-9]*:[^-]*--\|x priority')" "" \
     "mailacd.lua spells no priority unit"
