@@ -20,38 +20,27 @@ static int
 roster_org(redisContext *c, const struct cfg_org *o, int *n, char *err,
     size_t errlen)
 {
-	const char **argv;
-	char	**own, (*nums)[16];
-	size_t	argc = 0, nown = 0, i;
+	struct fn_cmd cmd;
+	char	**own;
+	size_t	nown = 0, i;
 	redisReply *r = NULL;
 	int	rc = -1;
 
-	argv = calloc(2 + 4 * o->nqueues + 6 * o->nagents, sizeof(*argv));
-	own = calloc(3 * o->nagents + 1, sizeof(*own));
-	nums = calloc(2 + o->nqueues + o->nagents, sizeof(*nums));
-	if (argv == NULL || own == NULL || nums == NULL) {
+	fn_sync(&cmd, o->id, o->nqueues);
+	if ((own = calloc(3 * o->nagents + 1, sizeof(*own))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	/* four values per queue (library 3) */
-	snprintf(nums[0], sizeof(nums[0]), "%zu:4", o->nqueues);
-	argv[argc++] = nums[0];
-	for (i = 0; i < o->nqueues; i++) {
-		snprintf(nums[2 + i], sizeof(nums[0]), "%d",
-		    o->queues[i].service_level);
-		argv[argc++] = o->queues[i].name;
-		argv[argc++] = cfg_strategy_name(o->queues[i].strategy);
-		argv[argc++] = nums[2 + i];
-		argv[argc++] = o->queues[i].delivery == CFG_DELIVERY_FORWARD ?
-		    "forward" : "notify";
-	}
-	snprintf(nums[1], sizeof(nums[0]), "%zu", o->nagents);
-	argv[argc++] = nums[1];
+	for (i = 0; i < o->nqueues; i++)
+		fn_sync_queue(&cmd, o->queues[i].name,
+		    cfg_strategy_name(o->queues[i].strategy),
+		    o->queues[i].service_level,
+		    o->queues[i].delivery == CFG_DELIVERY_FORWARD ?
+		    "forward" : "notify");
+	fn_sync_agents(&cmd, o->nagents);
 	for (i = 0; i < o->nagents; i++) {
 		const struct cfg_agent *g = &o->agents[i];
-		char	*num = nums[2 + o->nqueues + i];
 
-		snprintf(num, sizeof(nums[0]), "%d", g->capacity);
 		if ((own[nown++] = cfg_join(g->skills, g->nskills)) == NULL ||
 		    (own[nown++] = cfg_join(g->languages,
 		    g->nlanguages)) == NULL ||
@@ -59,15 +48,10 @@ roster_org(redisContext *c, const struct cfg_org *o, int *n, char *err,
 			snprintf(err, errlen, "out of memory");
 			goto out;
 		}
-		argv[argc++] = g->id;
-		argv[argc++] = g->address;
-		argv[argc++] = own[nown - 3];
-		argv[argc++] = own[nown - 2];
-		argv[argc++] = num;
-		argv[argc++] = own[nown - 1];
+		fn_sync_agent(&cmd, g->id, g->address, own[nown - 3],
+		    own[nown - 2], g->capacity, own[nown - 1]);
 	}
-	if (fn_call(c, "mailacd_sync", o->id, (int)argc, argv, &r, err,
-	    errlen) != 0)
+	if (fn_run(c, &cmd, &r, err, errlen) != 0)
 		goto out;
 	if (r->type == REDIS_REPLY_ERROR) {
 		snprintf(err, errlen, "%s: roster not written: %s", o->id,
@@ -89,11 +73,10 @@ roster_org(redisContext *c, const struct cfg_org *o, int *n, char *err,
 out:
 	if (r != NULL)
 		freeReplyObject(r);
+	fn_cmd_free(&cmd);
 	for (i = 0; own != NULL && i < nown; i++)
 		free(own[i]);
 	free(own);
-	free(argv);
-	free(nums);
 	return (rc);
 }
 
