@@ -85,7 +85,12 @@ addr_parse(const char *in, struct addr *out, char *err, size_t errlen)
 		}
 		if (*q == '"')
 			quoted = !quoted;
-		else if (!quoted && *q == '@')
+		else if (!quoted && *q == '@' && at != NULL) {
+			/* "a@@b", "a@b@c": an '@' of the local part must be
+			 * quoted, and a domain holds none */
+			snprintf(err, errlen, "more than one '@'");
+			return (-1);
+		} else if (!quoted && *q == '@')
 			at = q;
 		else if (!quoted && ((unsigned char)*q < 0x21 || *q == 0x7f ||
 		    strchr("<>()[],;:", *q) != NULL) && at == NULL) {

@@ -974,6 +974,7 @@ cfg_free(struct cfg *cfg)
 
 	if (cfg == NULL)
 		return;
+	cfg_errors_clear(&cfg->warnings);
 	/* the lookup keys, DKIM keys and parsed networks are the only
 	 * fields the schema does not own */
 	for (i = 0; i < cfg->norgs && cfg->orgs != NULL; i++)

@@ -303,6 +303,13 @@ struct cfg_dns {
 					   a domain first verifies */
 };
 
+/* A list of error lines that the loader fills. */
+struct cfg_errors {
+	char	**msg;
+	size_t	n;
+	size_t	cap;
+};
+
 struct cfg {
 	int	refs;
 	char	*file;
@@ -318,13 +325,11 @@ struct cfg {
 	size_t	norgs;
 	/* lookup index, private to cfg*.c */
 	struct cfg_index *index;
-};
-
-/* A list of error lines that the loader fills. */
-struct cfg_errors {
-	char	**msg;
-	size_t	n;
-	size_t	cap;
+	/* what loads but cannot work as written (an address that requires
+	 * a skill no agent of its queue holds, ...): "FILE:LINE: PATH:
+	 * warning: message" lines; -n and "mailacdctl check" print them,
+	 * the daemons log them, --strict makes them errors */
+	struct cfg_errors warnings;
 };
 
 /* cfg_load - read and validate FILE; NULL (and errors appended) on failure */

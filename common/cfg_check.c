@@ -424,8 +424,10 @@ cfg_plain_problem(const char *v)
 		return (NULL);
 	if (v[0] == '<' || v[n - 1] == '>')
 		return ("write it without angle brackets");
-	if (v[0] == '@')
+	if (v[0] == '@' && strchr(v, ':') != NULL)
 		return ("source routes are not allowed");
+	if (v[0] == '@')
+		return ("the local part before the '@' is missing");
 	if (v[0] == ' ' || v[0] == '\t' || v[n - 1] == ' ' || v[n - 1] == '\t')
 		return ("leading or trailing blanks are not allowed");
 	return (NULL);
@@ -958,6 +960,88 @@ cfg_check_domain_dns(struct cfg_load *ld, struct cfg_domain *d,
 		    "max_addresses_per_domain (%d)", d->naddresses, maxaddr);
 }
 
+/* cfg_in_list - 1 if S is one of the N strings of V, case ignored */
+static int
+cfg_in_list(char *const *v, size_t n, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] != NULL && cfg_casecmp(v[i], s) == 0)
+			return (1);
+	return (0);
+}
+
+/* cfg_route_servable - warn at WHERE when no agent of organisation O can
+ * ever take what route R sends to its queue: nobody serves the queue, a
+ * skill or the language nobody of the queue has, or nobody who has them
+ * all.  An organisation without agents is not checked. */
+static void
+cfg_route_servable(struct cfg_load *ld, const struct cfg_org *o,
+    const struct cfg_route *r, const config_setting_t *where)
+{
+	const struct cfg_agent *g;
+	char	langs[256];
+	size_t	i, k, nserve = 0, off = 0;
+	int	all, lang;
+
+	if (o->nagents == 0 || r->queue == NULL)
+		return;
+	langs[0] = '\0';
+	for (i = 0; i < o->nagents; i++) {
+		g = &o->agents[i];
+		if (!cfg_in_list(g->queues, g->nqueues, r->queue))
+			continue;
+		nserve++;
+		all = r->language == NULL || r->language[0] == '\0' ||
+		    cfg_in_list(g->languages, g->nlanguages, r->language);
+		for (k = 0; all && k < r->nskills; k++)
+			all = cfg_in_list(g->skills, g->nskills, r->skills[k]);
+		if (all)
+			return;
+		for (k = 0; k < g->nlanguages && off < sizeof(langs); k++)
+			if (strstr(langs, g->languages[k]) == NULL)
+				off += (size_t)snprintf(langs + off,
+				    sizeof(langs) - off, "%s%s",
+				    off ? ", " : "", g->languages[k]);
+	}
+	if (nserve == 0) {
+		cfg_warn(ld, where, "routes to queue %s, which no agent "
+		    "serves: its interactions would wait forever", r->queue);
+		return;
+	}
+	for (k = 0; k < r->nskills; k++) {
+		for (i = 0; i < o->nagents; i++) {
+			g = &o->agents[i];
+			if (cfg_in_list(g->queues, g->nqueues, r->queue) &&
+			    cfg_in_list(g->skills, g->nskills, r->skills[k]))
+				break;
+		}
+		if (i == o->nagents) {
+			cfg_warn(ld, where, "requires skill \"%s\", which no "
+			    "agent of queue %s holds: its interactions would "
+			    "wait forever", r->skills[k], r->queue);
+			return;
+		}
+	}
+	lang = r->language == NULL || r->language[0] == '\0';
+	for (i = 0; !lang && i < o->nagents; i++) {
+		g = &o->agents[i];
+		lang = cfg_in_list(g->queues, g->nqueues, r->queue) &&
+		    cfg_in_list(g->languages, g->nlanguages, r->language);
+	}
+	if (!lang)
+		cfg_warn(ld, where, "requires language \"%s\", which no agent "
+		    "of queue %s speaks (%s%s): its interactions would wait "
+		    "forever", r->language, r->queue,
+		    langs[0] ? "they speak " : "they list no language",
+		    langs);
+	else
+		cfg_warn(ld, where, "no single agent of queue %s has every "
+		    "skill and the language it requires: its interactions "
+		    "would wait forever", r->queue);
+}
+
 /* cfg_check_org - check organisation O (group OS); its domains go to DV,
  * its addresses to AV */
 static void
@@ -1037,6 +1121,21 @@ cfg_check_org(struct cfg_load *ld, struct cfg_org *o,
 	cfg_seen_dups(ld, &gv, cfg_seen_cmp, 0);
 	free(gv.v);
 	free(qv.v);
+
+	/* what every route sends, someone of its queue must be able to take */
+	for (i = 0; i < o->ndomains; i++) {
+		d = &o->domains[i];
+		if ((de = cfg_group_elem(dl, i)) == NULL)
+			continue;
+		if (d->catch_all != NULL &&
+		    (s = config_setting_get_member(de, "catch_all")) != NULL)
+			cfg_route_servable(ld, o, d->catch_all, s);
+		al = config_setting_get_member(de, "addresses");
+		for (j = 0; j < d->naddresses; j++)
+			if ((ae = cfg_group_elem(al, j)) != NULL)
+				cfg_route_servable(ld, o, &d->addresses[j].route,
+				    ae);
+	}
 }
 
 /* cfg_check_sender - the envelope sender of resent copies must not be one
@@ -1175,6 +1274,51 @@ cfg_check_secrets(struct cfg_load *ld, const config_t *lc)
 		    main_secret);
 }
 
+/* cfg_seen_key - bsearch helper: KEY against a seen name */
+static int
+cfg_seen_key(const void *key, const void *elem)
+{
+	return (strcmp(key, ((const struct cfg_seen *)elem)->key));
+}
+
+/* cfg_check_loops - a workplace address (WV) that is a registered address
+ * (AV, sorted by key), as the milter matches one (exactly, then without
+ * its sub-address), would send what is given to its agent back into a
+ * queue, and make the agent's own mail look like the channel's: refused
+ * as a mail loop */
+static void
+cfg_check_loops(struct cfg_load *ld, const struct cfg_seenv *wv,
+    const struct cfg_seenv *av)
+{
+	const struct cfg *cfg = ld->cfg;
+	const struct cfg_seen *hit = NULL;
+	char	show[CFG_SHOW_MAX + 16], key[CFG_ADDR_MAX * 2 + 8], err[256];
+	struct addr pa;
+	size_t	i;
+	int	strip;
+
+	for (i = 0; av->n > 0 && i < wv->n; i++) {
+		if (addr_parse(wv->v[i].key, &pa, err, sizeof(err)) != 0)
+			continue;
+		for (strip = 0; strip < 2; strip++) {
+			hit = NULL;
+			if (addr_key(pa.local, pa.domain,
+			    cfg->local_part_case_sensitive,
+			    cfg->subaddress_separators, strip, key,
+			    sizeof(key)) == 0 && (hit = bsearch(key, av->v,
+			    av->n, sizeof(*av->v), cfg_seen_key)) != NULL)
+				break;
+		}
+		if (hit == NULL)
+			continue;
+		cfg_show(wv->v[i].where, show, sizeof(show));
+		cfg_err(ld, wv->v[i].where, NULL, show,
+		    "is the registered address %s: mail given to the agent "
+		    "would come back into a queue (a mail loop)",
+		    ((const struct cfg_address *)hit->obj)->address);
+	}
+}
+
 /* cfg_check_model - the second pass: checks that need context, then the
  * lookup index */
 void
@@ -1237,6 +1381,7 @@ cfg_check_model(struct cfg_load *ld, const config_t *lc)
 	cfg_seen_dups(ld, &ov, cfg_seen_cmp, 0);
 	cfg_seen_dups(ld, &dv, cfg_seen_casecmp, 0);
 	cfg_seen_dups(ld, &av, cfg_seen_cmp, 1);
+	cfg_check_loops(ld, &wv, &av);
 
 	if ((ix = cfg_calloc(ld, 1, sizeof(*ix))) != NULL) {
 		cfg->index = ix;

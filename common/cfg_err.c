@@ -204,17 +204,18 @@ cfg_vformat(const char *fmt, va_list ap)
 	return (p);
 }
 
-/* cfg_err - report "FILE:LINE: PATH[.MEMBER][ = SHOW]: message" about
- * setting S (NULL: the file as a whole) */
-void
-cfg_err(struct cfg_load *ld, const config_setting_t *s, const char *member,
-    const char *show, const char *fmt, ...)
+/* cfg_vline - "FILE:LINE: PATH[.MEMBER][ = SHOW]: [warning: ]message"
+ * about setting S (NULL: the file as a whole), allocated, with its file
+ * and line; NULL when out of memory */
+static char *
+cfg_vline(struct cfg_load *ld, const config_setting_t *s, const char *member,
+    const char *show, int warning, const char **filep, unsigned *linep,
+    const char *fmt, va_list ap)
 {
 	char	path[CFG_PATH_MAX], pos[64];
 	const char *file = ld->file;
 	char   *what, *msg = NULL;
 	unsigned line = 0;
-	va_list	ap;
 	int	n;
 
 	path[0] = '\0';
@@ -233,20 +234,63 @@ cfg_err(struct cfg_load *ld, const config_setting_t *s, const char *member,
 		snprintf(pos, sizeof(pos), ":%u", line);
 	else
 		pos[0] = '\0';
+	if ((what = cfg_vformat(fmt, ap)) == NULL)
+		return (NULL);
+	n = snprintf(NULL, 0, "%s%s: %s%s%s: %s%s", file, pos, path,
+	    show ? " = " : "", show ? show : "", warning ? "warning: " : "",
+	    what);
+	if (n >= 0 && (msg = malloc((size_t)n + 1)) != NULL)
+		snprintf(msg, (size_t)n + 1, "%s%s: %s%s%s: %s%s", file, pos,
+		    path, show ? " = " : "", show ? show : "",
+		    warning ? "warning: " : "", what);
+	free(what);
+	*filep = file;
+	*linep = line;
+	return (msg);
+}
+
+/* cfg_err - report "FILE:LINE: PATH[.MEMBER][ = SHOW]: message" about
+ * setting S (NULL: the file as a whole) */
+void
+cfg_err(struct cfg_load *ld, const config_setting_t *s, const char *member,
+    const char *show, const char *fmt, ...)
+{
+	const char *file;
+	unsigned line;
+	char   *msg;
+	va_list	ap;
+
 	va_start(ap, fmt);
-	what = cfg_vformat(fmt, ap);
+	msg = cfg_vline(ld, s, member, show, 0, &file, &line, fmt, ap);
 	va_end(ap);
-	if (what == NULL) {
+	if (msg == NULL) {
 		ld->nomem = 1;
 		return;
 	}
-	n = snprintf(NULL, 0, "%s%s: %s%s%s: %s", file, pos, path,
-	    show ? " = " : "", show ? show : "", what);
-	if (n >= 0 && (msg = malloc((size_t)n + 1)) != NULL)
-		snprintf(msg, (size_t)n + 1, "%s%s: %s%s%s: %s", file, pos, path,
-		    show ? " = " : "", show ? show : "", what);
-	free(what);
 	cfg_err_push(ld, msg, file, line);
+}
+
+/* cfg_warn - note "FILE:LINE: PATH: warning: message" about setting S in
+ * the configuration's warnings: it loads, but something in it cannot work
+ * as written */
+void
+cfg_warn(struct cfg_load *ld, const config_setting_t *s, const char *fmt,
+    ...)
+{
+	const char *file;
+	unsigned line;
+	char   *msg;
+	va_list	ap;
+
+	va_start(ap, fmt);
+	msg = cfg_vline(ld, s, NULL, NULL, 1, &file, &line, fmt, ap);
+	va_end(ap);
+	if (msg == NULL) {
+		ld->nomem = 1;
+		return;
+	}
+	cfg_errors_add(&ld->cfg->warnings, "%s", msg);
+	free(msg);
 }
 
 /* cfg_err_file - report "FILE[:LINE]: message" not tied to a setting */

@@ -133,6 +133,11 @@ void	cfg_err(struct cfg_load *ld, const config_setting_t *s,
 		    const char *member, const char *show, const char *fmt, ...)
 		    __attribute__((format(printf, 5, 6)));
 
+/* cfg_warn - note "FILE:LINE: PATH: warning: message" about setting S in
+ * the configuration's warnings (it loads nonetheless) */
+void	cfg_warn(struct cfg_load *ld, const config_setting_t *s,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* cfg_err_file - report "FILE[:LINE]: message" not tied to a setting */
 void	cfg_err_file(struct cfg_load *ld, const char *file, unsigned line,
 		    const char *fmt, ...)

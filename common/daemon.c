@@ -216,3 +216,18 @@ daemon_errors(const struct cfg_errors *errs, int to_log)
 			fprintf(stderr, "%s\n", errs->msg[i]);
 	}
 }
+
+/* daemon_warnings - what the configuration CFG cannot do as written, one
+ * per line: to stderr (-n), or logged (start, reload) */
+void
+daemon_warnings(const struct cfg *cfg, int to_log)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->warnings.n; i++) {
+		if (to_log)
+			log_warnx("%s", cfg->warnings.msg[i]);
+		else
+			fprintf(stderr, "%s\n", cfg->warnings.msg[i]);
+	}
+}

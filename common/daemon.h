@@ -36,4 +36,8 @@ void	daemon_pidfile(const char *path);
  * refused reload when TO_LOG */
 void	daemon_errors(const struct cfg_errors *errs, int to_log);
 
+/* daemon_warnings - every configuration warning of CFG, one per line: on
+ * stderr, or to the log when TO_LOG */
+void	daemon_warnings(const struct cfg *cfg, int to_log);
+
 #endif

@@ -63,7 +63,7 @@ usage(void)
 	    "[argument ...]\n"
 	    "       mailacdctl [-c file] [-o org] [-i seconds] [--count n] "
 	    "[--json] watch\n"
-	    "       mailacdctl [-c file] -n\n"
+	    "       mailacdctl [-c file] [--json] [--strict] -n | check\n"
 	    "       mailacdctl [--json] dkim genkey [-f] [-b bits] [-d dir] "
 	    "[-t rsa|ed25519]\n"
 	    "                  domain selector\n"
@@ -79,6 +79,7 @@ usage(void)
 	    "  --json       machine-readable JSON on stdout\n"
 	    "  -n           check the configuration and exit (same as "
 	    "\"check\")\n"
+	    "  --strict     check: warnings are errors\n"
 	    "  -V           print the version and exit\n"
 	    "commands:\n"
 	    "  check                           check the configuration\n"
@@ -177,6 +178,31 @@ main_load(struct ctl *ctl, int json_errs)
 	return (EX_CONFIG);
 }
 
+/* main_strict - check --strict found warnings: each is an error; EX_CONFIG
+ * (and, with --json, the errors as JSON on stdout) */
+static int
+main_strict(struct ctl *ctl)
+{
+	struct jw j;
+	size_t	i;
+
+	for (i = 0; i < ctl->cfg->warnings.n; i++)
+		fprintf(stderr, "%s\n", ctl->cfg->warnings.msg[i]);
+	if (ctl->json) {
+		jw_init(&j, stdout);
+		jw_open(&j, NULL, '{');
+		jw_bool(&j, "ok", 0);
+		jw_open(&j, "errors", '[');
+		for (i = 0; i < ctl->cfg->warnings.n; i++)
+			jw_string(&j, NULL, ctl->cfg->warnings.msg[i]);
+		jw_close(&j, ']');
+		jw_close(&j, '}');
+		jw_end(&j);
+	}
+	cfg_unref(ctl->cfg);
+	return (EX_CONFIG);
+}
+
 /* main_find - the command NAME, or NULL */
 static const struct main_cmd *
 main_find(const char *name)
@@ -248,6 +274,7 @@ main_check_redis(struct ctl *ctl)
 	struct rds_pool *pool;
 	redisContext *c = NULL;
 	char	err[512] = "", line[512] = "";
+	size_t	i;
 	int	fresh, v = -1;
 
 	if ((pool = rds_pool_new(&ctl->cfg->redis)) != NULL &&
@@ -263,6 +290,10 @@ main_check_redis(struct ctl *ctl)
 		jw_open(&j, NULL, '{');
 		jw_bool(&j, "ok", 1);
 		jw_open(&j, "errors", '[');
+		jw_close(&j, ']');
+		jw_open(&j, "warnings", '[');
+		for (i = 0; i < ctl->cfg->warnings.n; i++)
+			jw_string(&j, NULL, ctl->cfg->warnings.msg[i]);
 		jw_close(&j, ']');
 		jw_open(&j, "redis", '{');
 		jw_string(&j, "server", pool ? rds_describe(pool) : NULL);
@@ -284,6 +315,8 @@ main_check_redis(struct ctl *ctl)
 	} else {
 		printf("configuration OK\n");
 		fflush(stdout);
+		for (i = 0; i < ctl->cfg->warnings.n; i++)
+			fprintf(stderr, "%s\n", ctl->cfg->warnings.msg[i]);
 		if (v == DATASET_SAFE)
 			ctl_errx("redis %s: persistence: %s", rds_describe(pool),
 			    line);
@@ -306,6 +339,7 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "count", required_argument, NULL, 'C' },
+		{ "strict", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ctl ctl;
@@ -313,7 +347,7 @@ main(int argc, char **argv)
 	const char *org = NULL, *word;
 	char	*buf = NULL;
 	size_t	len = 0;
-	int	ch, check = 0, watch_opts = 0, alone, st;
+	int	ch, check = 0, watch_opts = 0, alone, st, strict = 0;
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.file = CFG_DEFAULT_FILE;
@@ -345,6 +379,9 @@ main(int argc, char **argv)
 		case 'n':
 			check = 1;
 			break;
+		case 'S':
+			strict = 1;
+			break;
 		case 'V':
 			printf("mailacdctl %s\n", MAILACD_VERSION);
 			return (0);
@@ -363,6 +400,10 @@ main(int argc, char **argv)
 	}
 	if (check ? argc != 0 : argc == 0)
 		usage();
+	if (strict && !check) {
+		ctl_errx("--strict is an option of check only");
+		return (EX_USAGE);
+	}
 	if (watch_opts && (check || strcmp(argv[0], "watch") != 0)) {
 		ctl_errx("-i and --count are options of watch only");
 		return (EX_USAGE);
@@ -383,6 +424,8 @@ main(int argc, char **argv)
 		cfg_unref(ctl.cfg);
 		return (EX_USAGE);
 	}
+	if (check && strict && ctl.cfg->warnings.n > 0)
+		return (main_strict(&ctl));
 	if (check) {
 		main_check_redis(&ctl);
 		cfg_unref(ctl.cfg);

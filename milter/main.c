@@ -109,6 +109,7 @@ main_reloader(void *arg)
 			log_warnx("milter.socket changed to %s: still "
 			    "listening on %s until restarted",
 			    cfg->milter.socket, main_socket);
+		daemon_warnings(cfg, 1);
 		if (mlfi_install(cfg) != 0)
 			log_errx("reload refused: out of memory");
 		else
@@ -202,6 +203,8 @@ main(int argc, char **argv)
 	}
 	if (check) {
 		printf("configuration OK\n");
+		fflush(stdout);
+		daemon_warnings(cfg, 0);
 		cfg_unref(cfg);
 		return (0);
 	}
@@ -213,6 +216,7 @@ main(int argc, char **argv)
 
 	log_open("mailacd-milter", foreground);
 	log_set_debug(debug);
+	daemon_warnings(cfg, 1);
 	if (mlfi_install(cfg) != 0)
 		log_fatal(EX_OSERR, "out of memory");
 	if (smfi_setconn(main_socket) != MI_SUCCESS)

@@ -157,11 +157,14 @@ main(int argc, char **argv)
 	}
 	if (check) {
 		printf("configuration OK\n");
+		fflush(stdout);
+		daemon_warnings(cfg, 0);
 		cfg_unref(cfg);
 		return (0);
 	}
 	log_open("mailacd-router", foreground);
 	log_set_debug(debug);
+	daemon_warnings(cfg, 1);
 	if (user != NULL)
 		daemon_user_parse(user, &du);
 	if (!foreground)
@@ -229,6 +232,7 @@ main(int argc, char **argv)
 				cfg_unref(cfg);
 				cfg = ncfg;
 				log_info("configuration reloaded from %s", file);
+				daemon_warnings(cfg, 1);
 			}
 		}
 		if (c == NULL) {

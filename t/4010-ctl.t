@@ -48,6 +48,37 @@ is "$(printf '%s\n' "$ERR" | grep -c "^$T_TMP/bad.conf:")" 2 \
 is "$RC" 78 "any command with a bad file exits 78"
 is "$(cat "$T_TMP/out")" "" "and prints nothing on stdout"
 
+# a route no agent can take: a warning, an error with --strict
+cp "$T_TOP/t/data/cfg/unservable.conf" "$T_TMP/unservable.conf"
+chmod 0600 "$T_TMP/unservable.conf"
+sed -i "s|^organizations = (|redis = { host = \"127.0.0.1\"; port = $REDIS_PORT; };\norganizations = (|" \
+    "$T_TMP/unservable.conf"
+U=$T_TMP/unservable.conf
+"$CTL" -c "$U" check >"$T_TMP/out" 2>"$T_TMP/err"; RC=$?
+ERR=$(cat "$T_TMP/err")
+is "$RC/$(cat "$T_TMP/out")" "0/configuration OK" \
+    "check: a route no agent can take is no error"
+like "$ERR" "^$U:[0-9]+: .*addresses\[ventas@example.com\]: warning: requires skill \"comercal\", which no agent of queue sales holds" \
+    "but a warning names the skill nobody holds, with file:line"
+like "$ERR" "warning: requires language \"Spanish\", which no agent of queue sales speaks \(they speak es, en\)" \
+    "and the language nobody speaks, with those they do"
+is "$(printf '%s\n' "$ERR" | grep -c "^$U:.*: warning: ")" 4 "one line per route"
+"$CTL" -c "$U" --strict check >"$T_TMP/out" 2>"$T_TMP/err"; RC=$?
+is "$RC" 78 "check --strict: the warnings are errors, exit 78"
+is "$(grep -c ': warning: ' "$T_TMP/err")" 4 "and are printed"
+OUT=$("$CTL" -c "$U" --json check 2>/dev/null)
+json_ok "check --json with warnings is JSON"
+is "$(jq 'len(d["warnings"])')/$(jq 'd["ok"]')" "4/true" \
+    "check --json lists the warnings and is ok"
+OUT=$("$CTL" -c "$U" --json --strict check 2>/dev/null)
+is "$(jq 'len(d["errors"])')/$(jq 'd["ok"]')" "4/false" \
+    "check --json --strict lists them as errors, not ok"
+run --strict queues
+is "$RC" 64 "--strict is an option of check only"
+OUT=$("$MAILACD_BUILD/mailacd-milter" -n -c "$U" 2>&1)
+like "$OUT" "warning: requires skill \"comercal\"" \
+    "mailacd-milter -n prints the warnings too"
+
 # --- usage -----------------------------------------------------------------
 run frobnicate
 is "$RC" 64 "an unknown command exits 64"

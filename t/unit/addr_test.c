@@ -92,6 +92,8 @@ main(void)
 	parse_bad("<postmaster>", "no domain");
 	parse_bad("<user@>", "empty domain");
 	parse_bad("<@example.com>", "malformed source route");
+	parse_bad("<ventas@@globex.test>", "more than one '@'");
+	parse_bad("<a@b@globex.test>", "more than one '@'");
 	parse_bad("<a b@example.com>", "invalid character in local part");
 	parse_bad("<user@example.com", "unbalanced angle brackets");
 	parse_bad("<\"open@example.com>", "unterminated quoted string");

@@ -750,7 +750,7 @@ test_error_files(void)
 		    "without angle brackets",
 		"12: organizations[acme].domains[example.com]"
 		    ".addresses[@example.com].address = \"@example.com\": is not "
-		    "a valid address: source routes are not allowed",
+		    "a valid address: the local part before the '@' is missing",
 		"13: organizations[acme].domains[example.com]"
 		    ".addresses[support@exa_mple.com].address = "
 		    "\"support@exa_mple.com\": is not a valid address: invalid "
@@ -760,6 +760,14 @@ test_error_files(void)
 		    "address: unterminated quoted string",
 		"15: organizations[acme].domains[example.com].addresses[#6]"
 		    ".address = \"\": must not be empty",
+		"16: organizations[acme].domains[example.com]"
+		    ".addresses[ventas@@example.com].address = "
+		    "\"ventas@@example.com\": is not a valid address: more than "
+		    "one '@'",
+		"17: organizations[acme].domains[example.com]"
+		    ".addresses[@relay.example:support@example.com].address = "
+		    "\"@relay.example:support@example.com\": is not a valid "
+		    "address: source routes are not allowed",
 		NULL
 	};
 	static const char *const no_queue[] = {
@@ -813,6 +821,17 @@ test_error_files(void)
 	    "setting is missing",
 	"10: organizations[acme].domains[d.example].dkim.key_file = \"/etc\": "
 	    "is not a regular file",
+	NULL
+};
+
+static const char *const agent_loop[] = {
+	"7: organizations[acme].agents[ana].address = "
+	    "\"Support+x@Example.com\": is the registered address "
+	    "support@example.com: mail given to the agent would come back "
+	    "into a queue (a mail loop)",
+	"8: organizations[acme].agents[ben].address = \"ben@example.net\": "
+	    "is the registered address BEN@example.net: mail given to the "
+	    "agent would come back into a queue (a mail loop)",
 	NULL
 };
 
@@ -1048,6 +1067,7 @@ static const char *const milter_socket[] = {
 	expect_errors("redis-both.conf", redis_both);
 	expect_errors("milter-socket.conf", milter_socket);
 	expect_errors("agents.conf", agents);
+	expect_errors("agent-loop.conf", agent_loop);
 	expect_errors("outbound.conf", outbound);
 	expect_errors("delivery.conf", delivery);
 	expect_errors("enums.conf", enums);
@@ -1635,6 +1655,53 @@ test_errors_api(void)
 }
 
 /* main - run every test against the fixtures in argv[1] */
+/* test_unservable - a route no agent of its queue can take loads, with a
+ * warning naming what is missing; a configuration without such routes has
+ * none */
+static void
+test_unservable(void)
+{
+	static const char *const want[] = {
+		"12: organizations[acme].domains[example.com].catch_all: "
+		    "warning: routes to queue empty, which no agent serves: "
+		    "its interactions would wait forever",
+		"15: organizations[acme].domains[example.com]"
+		    ".addresses[ventas@example.com]: warning: requires skill "
+		    "\"comercal\", which no agent of queue sales holds: its "
+		    "interactions would wait forever",
+		"16: organizations[acme].domains[example.com]"
+		    ".addresses[es@example.com]: warning: requires language "
+		    "\"Spanish\", which no agent of queue sales speaks (they "
+		    "speak es, en): its interactions would wait forever",
+		"17: organizations[acme].domains[example.com]"
+		    ".addresses[both@example.com]: warning: no single agent of "
+		    "queue sales has every skill and the language it requires: "
+		    "its interactions would wait forever",
+		NULL
+	};
+	struct cfg *cfg;
+	char	full[2048];
+	size_t	i;
+
+	if ((cfg = load_ok(fixture("unservable.conf"), "unservable.conf")) ==
+	    NULL)
+		return;
+	is_int(cfg->warnings.n, 4, "unservable.conf: 4 warnings");
+	for (i = 0; want[i] != NULL; i++) {
+		snprintf(full, sizeof(full), "%s:%s",
+		    fixture("unservable.conf"), want[i]);
+		is_str(i < cfg->warnings.n ? cfg->warnings.msg[i] : NULL, full,
+		    "unservable.conf: warning %zu", i + 1);
+	}
+	cfg_unref(cfg);
+	if ((cfg = load_ok(fixture("good.conf"), "good.conf")) == NULL)
+		return;
+	is_int(cfg->warnings.n, 0, "good.conf: every route can be served");
+	for (i = 0; i < cfg->warnings.n; i++)
+		printf("#   %s\n", cfg->warnings.msg[i]);
+	cfg_unref(cfg);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1655,6 +1722,7 @@ main(int argc, char **argv)
 	copy_fixtures();
 
 	test_good();
+	test_unservable();
 	test_minimal();
 	test_variants();
 	test_refs();
