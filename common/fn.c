@@ -308,6 +308,15 @@ fn_undeliverable(struct fn_cmd *cmd, const char *org, const char *id,
 	return (fn_done(cmd));
 }
 
+/* fn_waiting - mailacd_waiting QUEUE */
+int
+fn_waiting(struct fn_cmd *cmd, const char *org, const char *queue)
+{
+	fn_begin(cmd, "mailacd_waiting", org, 1);
+	fn_push(cmd, queue);
+	return (fn_done(cmd));
+}
+
 /* fn_version - mailacd_version, no keys */
 int
 fn_version(struct fn_cmd *cmd)

@@ -82,6 +82,8 @@ int	fn_fill(struct fn_cmd *cmd, const char *org, const char *agent);
 /* mailacd_undeliverable: the resend of ID to AGENT was given up, ERROR */
 int	fn_undeliverable(struct fn_cmd *cmd, const char *org, const char *id,
 		    const char *agent, const char *error);
+/* mailacd_waiting: why the interactions waiting in QUEUE wait */
+int	fn_waiting(struct fn_cmd *cmd, const char *org, const char *queue);
 /* mailacd_version: the library's version (no organisation) */
 int	fn_version(struct fn_cmd *cmd);
 

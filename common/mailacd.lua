@@ -926,6 +926,89 @@ local function reply_record(keys, args)
 	return 1
 end
 
+--[[ mailacd_waiting: ARGV queue.  Read only: why the interactions waiting
+in a queue wait, per requirement set (bucket): how many, and the first
+reason that stops them (the same eligibility rule as every assignment):
+  noagent      no agent of the roster serves the queue
+  skill        no agent of the queue has skill WHAT
+  language     no agent of the queue speaks language WHAT
+  combination  no single agent of the queue has every skill and the language
+  away         the agents who could take it are away or offline
+  capacity     the available agents who could take it are at capacity
+  ready        an agent could take it now (it is being assigned)
+Answers {queue, waiting, agents, requirements = [{skills, language,
+waiting, reason, what, eligible}]}. ]]
+local function f_waiting(keys, args)
+	local ctx = context(keys)
+	local q = args[1] or ''
+	local agents = {}
+	for _, id in ipairs(redis.call('SMEMBERS', rkey(ctx.P, K.AGENTS))) do
+		local a = agent_get(ctx, id)
+		if a ~= nil and a.roster and a.inq[q] then
+			agents[#agents + 1] = a
+		end
+	end
+	local out = {}
+	local bl = redis.call('HGETALL', rkey(ctx.P, K.BUCKETS, q))
+	for i = 1, #bl, 2 do
+		local n = redis.call('ZCARD', rkey(ctx.P, K.BUCKET, q, bl[i]))
+		local r = parse_req(ctx, bl[i + 1])
+		local e = { skills = table.concat(r.skills, ','),
+		    language = r.lang, waiting = n, eligible = 0 }
+		local avail, ready_n = 0, 0
+		for _, a in ipairs(agents) do
+			if eligible(a, r) then
+				e.eligible = e.eligible + 1
+				if a.presence == 'available' then
+					avail = avail + 1
+					if a.load < a.capacity then
+						ready_n = ready_n + 1
+					end
+				end
+			end
+		end
+		if #agents == 0 then
+			e.reason = 'noagent'
+		elseif e.eligible == 0 then
+			for _, sk in ipairs(r.skills) do
+				local held = false
+				for _, a in ipairs(agents) do
+					if a.skills[sk] then held = true break end
+				end
+				if not held then
+					e.reason, e.what = 'skill', sk
+					break
+				end
+			end
+			if e.reason == nil and r.lang ~= '' then
+				local spoken = false
+				for _, a in ipairs(agents) do
+					if a.languages[r.lang] then
+						spoken = true
+						break
+					end
+				end
+				if not spoken then
+					e.reason, e.what = 'language', r.lang
+				end
+			end
+			e.reason = e.reason or 'combination'
+		elseif avail == 0 then
+			e.reason = 'away'
+		elseif ready_n == 0 then
+			e.reason = 'capacity'
+		else
+			e.reason = 'ready'
+		end
+		if n > 0 then out[#out + 1] = cjson.encode(e) end
+	end
+	-- an empty Lua table is a JSON object to cjson: the array by hand
+	local head = cjson.encode({ queue = q, agents = #agents,
+	    waiting = redis.call('ZCARD', rkey(ctx.P, K.QUEUE, q)) })
+	return string.sub(head, 1, -2) .. ',"requirements":[' ..
+	    table.concat(out, ',') .. ']}'
+end
+
 local function version()
 	return LIBRARY
 end
@@ -954,5 +1037,7 @@ redis.register_function('mailacd_handoff', api(handoff))
 redis.register_function{ function_name = 'mailacd_reply_find',
     callback = api(reply_find), flags = { 'no-writes' } }
 redis.register_function('mailacd_reply_record', api(reply_record))
+redis.register_function{ function_name = 'mailacd_waiting',
+    callback = api(f_waiting), flags = { 'no-writes' } }
 redis.register_function{ function_name = 'mailacd_version',
     callback = version, flags = { 'no-writes' } }

@@ -318,6 +318,115 @@ ctl_fcall(struct ctl *ctl, const char *org, struct fn_cmd *cmd,
 	return (st);
 }
 
+/* ctl_why - mailacd_waiting as a line: "3 need skill x, which no agent of
+ * the queue has; 1 waits for 2 agents away or offline" */
+int
+ctl_why(struct ctl *ctl, const char *org, const char *queue, char *buf,
+    size_t len, json_t **reqs)
+{
+	struct fn_cmd cmd;
+	json_t	*a, *rs, *e;
+	const char *reason, *what, *sk, *lang;
+	size_t	i, off = 0;
+	int64_t	n, el;
+	int	st;
+
+	buf[0] = '\0';
+	if (reqs != NULL)
+		*reqs = NULL;
+	fn_waiting(&cmd, org, queue);
+	if ((st = ctl_fcall(ctl, org, &cmd, NULL, &a)) != 0)
+		return (st);
+	rs = json_object_get(a, "requirements");
+	for (i = 0; json_is_array(rs) && i < json_array_size(rs) &&
+	    off < len; i++) {
+		e = json_array_get(rs, i);
+		reason = json_string_value(json_object_get(e, "reason"));
+		what = json_string_value(json_object_get(e, "what"));
+		sk = json_string_value(json_object_get(e, "skills"));
+		lang = json_string_value(json_object_get(e, "language"));
+		if (reason == NULL || strcmp(reason, "ready") == 0 ||
+		    ctl_jint(e, "waiting", &n) != 0)
+			continue;
+		if (ctl_jint(e, "eligible", &el) != 0)
+			el = 0;
+		off += (size_t)snprintf(buf + off, len - off, "%s",
+		    off ? "; " : "");
+		if (off >= len)
+			break;
+		if (strcmp(reason, "noagent") == 0)
+			off += (size_t)snprintf(buf + off, len - off,
+			    "%lld wait%s: no agent serves the queue", (long long)n,
+			    n == 1 ? "s" : "");
+		else if (strcmp(reason, "skill") == 0)
+			off += (size_t)snprintf(buf + off, len - off,
+			    "%lld need%s skill %s, which no agent of the queue "
+			    "has", (long long)n, n == 1 ? "s" : "",
+			    what ? what : "?");
+		else if (strcmp(reason, "language") == 0)
+			off += (size_t)snprintf(buf + off, len - off,
+			    "%lld need%s language %s, which no agent of the "
+			    "queue speaks", (long long)n, n == 1 ? "s" : "",
+			    what ? what : "?");
+		else if (strcmp(reason, "combination") == 0)
+			off += (size_t)snprintf(buf + off, len - off,
+			    "%lld need%s skills %s%s%s all at once, which no "
+			    "agent of the queue has", (long long)n,
+			    n == 1 ? "s" : "", sk ? sk : "",
+			    lang && *lang ? " and language " : "",
+			    lang ? lang : "");
+		else if (strcmp(reason, "away") == 0)
+			off += (size_t)snprintf(buf + off, len - off,
+			    "%lld wait%s: the %lld agent%s who could take %s "
+			    "%s away or offline", (long long)n, n == 1 ? "s" : "",
+			    (long long)el, el == 1 ? "" : "s",
+			    n == 1 ? "it" : "them", el == 1 ? "is" : "are");
+		else
+			off += (size_t)snprintf(buf + off, len - off,
+			    "%lld wait%s: the %lld agent%s who could take %s "
+			    "%s away or at capacity", (long long)n,
+			    n == 1 ? "s" : "", (long long)el, el == 1 ? "" : "s",
+			    n == 1 ? "it" : "them", el == 1 ? "is" : "are");
+	}
+	if (off >= len && len > 4)
+		memcpy(buf + len - 4, "...", 4);
+	if (reqs != NULL && json_is_array(rs))
+		*reqs = json_incref(rs);
+	json_decref(a);
+	return (0);
+}
+
+/* ctl_json_why - the requirement sets of ctl_why as the JSON array "why"
+ * of objects {skills, language, waiting, eligible, reason, what} */
+void
+ctl_json_why(struct jw *j, const json_t *reqs)
+{
+	const json_t *e;
+	int64_t	v;
+	size_t	i;
+
+	jw_open(j, "why", '[');
+	for (i = 0; json_is_array(reqs) && i < json_array_size(reqs); i++) {
+		e = json_array_get(reqs, i);
+		jw_open(j, NULL, '{');
+		jw_string(j, "skills", json_string_value(json_object_get(e,
+		    "skills")));
+		jw_string(j, "language", json_string_value(json_object_get(e,
+		    "language")));
+		if (ctl_jint(e, "waiting", &v) == 0)
+			jw_int(j, "waiting", v);
+		if (ctl_jint(e, "eligible", &v) == 0)
+			jw_int(j, "eligible", v);
+		jw_string(j, "reason", json_string_value(json_object_get(e,
+		    "reason")));
+		if (json_object_get(e, "what") != NULL)
+			jw_string(j, "what", json_string_value(json_object_get(e,
+			    "what")));
+		jw_close(j, '}');
+	}
+	jw_close(j, ']');
+}
+
 /* ctl_assigned - "assigned ID to AGENT from QUEUE (...)" per assignment */
 void
 ctl_assigned(struct ctl *ctl, struct jw *j, const json_t *a)

@@ -107,7 +107,18 @@ struct fn_cmd;
 int	ctl_fcall(struct ctl *ctl, const char *org, struct fn_cmd *cmd,
 		    const char *hint, json_t **j);
 
+/* ctl_why - why interactions wait in QUEUE of ORG (mailacd_waiting): a
+ * line for operators in BUF ("" when nothing waits that an agent could
+ * not take now), and the library's requirement sets in *REQS (an array
+ * to json_decref; NULL when REQS is NULL).  0, or an exit status after one
+ * line on stderr. */
+int	ctl_why(struct ctl *ctl, const char *org, const char *queue, char *buf,
+		    size_t len, json_t **reqs);
+
 struct jw;
+
+/* ctl_json_why - REQS of ctl_why as the JSON array "why" */
+void	ctl_json_why(struct jw *j, const json_t *reqs);
 
 /* ctl_assigned - the assignments listed in the library's answer A: one
  * line each on ctl->out, or (J not NULL) the JSON array "assigned" */

@@ -367,21 +367,31 @@ queue_row(struct ctl *ctl, struct tbl *t, struct jw *j, const char *org,
     const char *name, const char *note)
 {
 	struct queue_info qi;
-	char	waiting[32], oldest[40], next[32];
+	char	waiting[32], oldest[40], next[32], why[512];
 	const char *cells[7];
+	json_t	*reqs = NULL;
 	int	st;
 
 	if ((st = queue_info(ctl, org, name, 1, &qi)) != 0)
 		return (st);
+	/* a configured queue where work waits: what stops it */
+	if (note[0] == '\0' && qi.waiting > 0) {
+		if ((st = ctl_why(ctl, org, name, why, sizeof(why),
+		    j != NULL ? &reqs : NULL)) != 0)
+			return (st);
+		note = why;
+	}
 	if (j != NULL) {
 		jw_open(j, NULL, '{');
 		jw_string(j, "org", org);
 		jw_string(j, "queue", name);
-		jw_bool(j, "configured", note[0] == '\0');
+		jw_bool(j, "configured", note == why || note[0] == '\0');
 		jw_int(j, "waiting", qi.waiting);
 		queue_json_oldest(ctl, j, &qi);
 		queue_json_next(ctl, j, "next", &qi);
+		ctl_json_why(j, reqs);
 		jw_close(j, '}');
+		json_decref(reqs);
 		return (0);
 	}
 	snprintf(waiting, sizeof(waiting), "%lld", qi.waiting);

@@ -478,6 +478,18 @@ status_json_queue(struct ctl *ctl, struct jw *j, const struct cfg_queue *cq,
 	jw_close(j, '}');
 	jw_string(j, "delivery", cq->delivery == CFG_DELIVERY_FORWARD ?
 	    "forward" : "notify");
+	if (q->qi.waiting > 0) {
+		char	why[512];
+		json_t	*reqs = NULL;
+
+		if (ctl_why(ctl, cq->org->id, cq->name, why, sizeof(why),
+		    &reqs) == 0)
+			ctl_json_why(j, reqs);
+		json_decref(reqs);
+	} else {
+		jw_open(j, "why", '[');
+		jw_close(j, ']');
+	}
 	jw_close(j, '}');
 }
 
@@ -691,6 +703,24 @@ status_text(struct ctl *ctl, const struct status_org *so)
 	}
 	tbl_print(t, fp);
 	tbl_free(t);
+	/* what stops the work that waits, where an agent could not take it */
+	for (k = 0; k < so->org->nqueues; k++) {
+		char	why[512];
+		int	st;
+
+		if (so->q[k].qi.waiting == 0)
+			continue;
+		if ((st = ctl_why(ctl, so->org->id, so->org->queues[k].name,
+		    why, sizeof(why), NULL)) != 0)
+			return (st);
+		if (why[0] == '\0')
+			continue;
+		fputs("  ", fp);
+		tbl_text(fp, so->org->queues[k].name);
+		fputs(": ", fp);
+		tbl_text(fp, why);
+		putc('\n', fp);
+	}
 	return (0);
 }
 

@@ -289,7 +289,7 @@ if [ -x "$MAILACD_BUILD/mailacd-router" ]; then
 	queued2() { [ "$(rcli ZCARD 'mailacd:{acme}:queue:support')" = 2 ]; }
 	ok "the router queued two interactions" wait_for 10 queued2
 	run queues
-	like "$(row support)" "^acme +support +2 +6m0[0-9]s +4m0[0-9]s +$A$" \
+	like "$(row support)" "^acme +support +2 +6m0[0-9]s +4m0[0-9]s +$A +2 wait: no agent serves the queue$" \
 	    "queues reads the router's queue: seed order, oldest and next"
 	run interaction show "$A"
 	like "$OUT" "^subject +four$" "interaction show reads the router's hash"

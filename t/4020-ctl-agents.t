@@ -207,6 +207,17 @@ like "$OUT" "^billing +1 +2m[0-9]{2}s +2m[0-9]{2}s +0 +1/2 +- +$B1$" \
     "billing: no target, service level -"
 like "$OUT" "^sales +0 +- +- +0 +0/1 +- +-$" "sales: chen serves it, offline"
 like "$OUT" "^inbox +0 +- +- +0 +0/2 +- +-$" "beta's queue"
+like "$OUT" "^  support: 1 waits: the 2 agents who could take it are away or at capacity$" \
+    "status says why support's interaction waits"
+like "$OUT" "^  billing: 1 waits: the 2 agents who could take it are away or at capacity$" \
+    "and billing's"
+run queues
+like "$OUT" "^acme +support +1 .*the 2 agents who could take it are away or at capacity$" \
+    "queues: the note says why it waits"
+run --json queues
+is "$(jq '[(q["queue"], [(w["reason"], w["eligible"], w["waiting"]) for w in q["why"]]) for q in d["queues"] if q["org"] == "acme"]')" \
+    "[('support', [('capacity', 2, 1)]), ('billing', [('capacity', 2, 1)]), ('sales', [])]" \
+    "queues --json: the reason per requirement set"
 run --json status
 json_ok "status --json is JSON"
 is "$(jq 'd["organizations"][0]["agents"]')" \
@@ -423,6 +434,28 @@ t_forget "$WPID"
 is "$(cat "$T_TMP/w1.err" "$T_TMP/w2.err")" "" "nothing on stderr"
 
 # --- Redis down ------------------------------------------------------------------------------
+# --- why work waits: a skill, a language, nobody present ----------------------
+X1=cccccccccccccccccccccccccccccc01	# sales, needs skill legal
+X2=cccccccccccccccccccccccccccccc02	# sales, needs language de
+X3=cccccccccccccccccccccccccccccc03	# sales, anyone: chen, away
+run -o acme agent chen away
+ingest "$X1" sales 1000 legal ''
+ingest "$X2" sales 1000 '' de
+ingest "$X3" sales 1000 '' ''
+sales3() { [ "$(rcli ZCARD 'mailacd:{acme}:queue:sales')" = 3 ]; }
+ok "three interactions wait in sales" wait_for 10 sales3
+run --json queues
+is "$(jq 'sorted((w["reason"], w.get("what"), w["eligible"], w["waiting"]) for q in d["queues"] if q["queue"] == "sales" for w in q["why"])')" \
+    "[('away', None, 1, 1), ('language', 'de', 0, 1), ('skill', 'legal', 0, 1)]" \
+    "queues --json: a skill nobody holds, a language nobody speaks, the one agent away"
+run status
+like "$OUT" "^  sales: .*1 needs skill legal, which no agent of the queue has" \
+    "status: the skill nobody of the queue holds"
+like "$OUT" "^  sales: .*1 needs language de, which no agent of the queue speaks" \
+    "the language nobody speaks"
+like "$OUT" "^  sales: .*1 waits: the 1 agent who could take it is away or offline" \
+    "and the agent who is not there"
+
 kill_pid "$RPID"
 t_forget "$RPID"
 stop_redis
