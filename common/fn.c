@@ -252,6 +252,19 @@ fn_presence(struct fn_cmd *cmd, const char *org, const char *agent,
 	return (fn_done(cmd));
 }
 
+/* fn_presence_requeue - mailacd_presence AGENT PRESENCE 1 BY */
+int
+fn_presence_requeue(struct fn_cmd *cmd, const char *org, const char *agent,
+    const char *presence, const char *by)
+{
+	fn_begin(cmd, "mailacd_presence", org, 1);
+	fn_push(cmd, agent);
+	fn_push(cmd, presence);
+	fn_push(cmd, "1");
+	fn_push(cmd, by);
+	return (fn_done(cmd));
+}
+
 /* fn_close - mailacd_close ID BY */
 int
 fn_close(struct fn_cmd *cmd, const char *org, const char *id, const char *by)

@@ -68,6 +68,10 @@ void	fn_cmd_free(struct fn_cmd *cmd);
 /* mailacd_presence: AGENT becomes available, away or offline */
 int	fn_presence(struct fn_cmd *cmd, const char *org, const char *agent,
 		    const char *presence);
+/* mailacd_presence with requeue: AGENT becomes away or offline and what
+ * they hold goes back to its queues, by whom */
+int	fn_presence_requeue(struct fn_cmd *cmd, const char *org,
+		    const char *agent, const char *presence, const char *by);
 /* mailacd_close: close interaction ID, by whom */
 int	fn_close(struct fn_cmd *cmd, const char *org, const char *id,
 		    const char *by);

@@ -617,14 +617,21 @@ local function need_ix(ctx, id)
 	return ix
 end
 
---[[ mailacd_presence: ARGV agent, presence (available, away, offline).
-An available agent takes waiting work at once. ]]
+--[[ mailacd_presence: ARGV agent, presence (available, away, offline),
+[requeue ("1": put back what the agent holds, with away or offline), by].
+An available agent takes waiting work at once.  Requeued interactions go
+back to their queues with their original rank, each to another ready
+agent if there is one, never to this one in this call. ]]
 local function presence(keys, args)
 	local ctx = context(keys)
-	local p = args[2]
-	if not PRESENCES[p or ''] then
+	local p = string.lower(args[2] or '')
+	if not PRESENCES[p] then
 		fail('BADARG', 'presence must be available, away or offline, ' ..
-		    'not "' .. tostring(p) .. '"')
+		    'not "' .. tostring(args[2]) .. '"')
+	end
+	if args[3] == '1' and p == 'available' then
+		fail('BADARG', 'requeue goes with away or offline, not ' ..
+		    'available')
 	end
 	local a = need_agent(ctx, args[1])
 	local before = a.presence
@@ -637,9 +644,40 @@ local function presence(keys, args)
 		redis.call('HSET', rkey(ctx.P, K.AGENT, a.id), 'presence', p,
 		    'presence_at', ctx.now)
 	end
+	local requeued = nil
+	if args[3] == '1' then
+		local held = {}
+		for _, id in ipairs(redis.call('SMEMBERS',
+		    rkey(ctx.P, K.AGENT_IX, a.id))) do
+			local ix = ix_get(ctx, id)
+			if ix ~= nil and ix.state == 'assigned' and
+			    ix.agent == a.id then
+				held[#held + 1] = ix
+			end
+		end
+		-- the longest-waiting by rank goes back first
+		table.sort(held, function(x, y)
+			if x.rank ~= y.rank then return x.rank < y.rank end
+			return x.id < y.id
+		end)
+		requeued = {}
+		for _, ix in ipairs(held) do
+			local key = rkey(ctx.P, K.IX, ix.id)
+			release(ctx, ix)
+			a.load = a.load - 1
+			redis.call('HSET', key, 'requeued', ctx.now,
+			    'requeued_by', args[4] or 'operator')
+			redis.call('HINCRBY', key, 'requeues', 1)
+			publish(ctx, a.id, { event = 'requeued', id = ix.id,
+			    agent = a.id, queue = ix.queue, at = ctx.now })
+			arrive(ctx, ix, ix.queue, a.id, 'requeue')
+			requeued[#requeued + 1] = ix.id
+		end
+		if #requeued == 0 then requeued = nil end
+	end
 	fill(ctx, a, nil)
 	return result(ctx, { agent = a.id, presence = p, was = before,
-	    load = a.load, capacity = a.capacity })
+	    load = a.load, capacity = a.capacity, requeued = requeued })
 end
 
 --[[ mailacd_fill: ARGV agent.  The agent takes waiting work if ready

@@ -281,24 +281,28 @@ agent_read(struct ctl *ctl, const struct cfg_org *o, int all,
 	return (0);
 }
 
+/* agent_info_free - what agent A owns */
+static void
+agent_info_free(struct agent_info *a)
+{
+	free(a->id);
+	free(a->address);
+	free(a->presence);
+	free(a->skills);
+	free(a->languages);
+	free(a->queues);
+	free(a->last);
+	agent_free_strings(a->ix, a->nix);
+}
+
 /* agent_list_free - every agent and the array */
 void
 agent_list_free(struct agent_list *l)
 {
 	size_t	i;
 
-	for (i = 0; i < l->n; i++) {
-		struct agent_info *a = &l->v[i];
-
-		free(a->id);
-		free(a->address);
-		free(a->presence);
-		free(a->skills);
-		free(a->languages);
-		free(a->queues);
-		free(a->last);
-		agent_free_strings(a->ix, a->nix);
-	}
+	for (i = 0; i < l->n; i++)
+		agent_info_free(&l->v[i]);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
 }
@@ -431,7 +435,8 @@ agent_json_ms(struct jw *j, const char *key, int64_t v)
 
 /* agent_json - one agent as a JSON object */
 static int
-agent_json(struct ctl *ctl, struct jw *j, const struct agent_info *a)
+agent_json(struct ctl *ctl, struct jw *j, const struct agent_info *a,
+    const char *key)
 {
 	char	*p[3];
 	size_t	i;
@@ -441,7 +446,7 @@ agent_json(struct ctl *ctl, struct jw *j, const struct agent_info *a)
 		st = EX_OSERR;
 		goto out;
 	}
-	jw_open(j, NULL, '{');
+	jw_open(j, key, '{');
 	jw_string(j, "id", a->id);
 	jw_bool(j, "configured", a->cfg != NULL);
 	jw_bool(j, "in_redis", a->in_redis);
@@ -499,7 +504,7 @@ agents_org(struct ctl *ctl, const struct cfg_org *o, struct jw *j,
 		jw_string(j, "org", o->id);
 		jw_open(j, "agents", '[');
 		for (i = 0; i < l.n && st == 0; i++)
-			st = agent_json(ctl, j, &l.v[i]);
+			st = agent_json(ctl, j, &l.v[i], NULL);
 		jw_close(j, ']');
 		jw_close(j, '}');
 		goto out;
@@ -614,7 +619,108 @@ agent_configured(const struct cfg_org *o, const char *id)
 	return (0);
 }
 
-/* agent_cmd - set presence; what changed and what was assigned */
+/* agent_holds - "  holds ID (QUEUE, SUBJECT)" on FP for each interaction A
+ * holds, or as the JSON array "holds" */
+static int
+agent_holds(struct ctl *ctl, struct jw *j, FILE *fp, const char *org,
+    const struct agent_info *a)
+{
+	char	key[CTL_KEY_MAX];
+	redisReply *r;
+	size_t	i;
+	int	st = 0;
+
+	if (j != NULL)
+		jw_open(j, "holds", '[');
+	for (i = 0; i < a->nix && st == 0; i++) {
+		if (keys_fmt(key, sizeof(key), KEYS_FMT_IX, org, a->ix[i]) != 0)
+			continue;
+		if ((r = ctl_command(ctl, &st, "HMGET", key,
+		    "HMGET %s queue subject assigned", key)) == NULL)
+			break;
+		if (r->type == REDIS_REPLY_ARRAY && r->elements == 3) {
+			const char *q = r->element[0]->str;
+			const char *subj = r->element[1]->str;
+
+			if (j != NULL) {
+				jw_open(j, NULL, '{');
+				jw_string(j, "id", a->ix[i]);
+				jw_string(j, "queue", q);
+				jw_string(j, "subject", subj);
+				jw_close(j, '}');
+			} else {
+				fputs("  holds ", fp);
+				tbl_text(fp, a->ix[i]);
+				fputs(" (", fp);
+				tbl_text(fp, q ? q : "?");
+				if (subj != NULL) {
+					fputs(", ", fp);
+					tbl_text(fp, subj);
+				}
+				fputs(")\n", fp);
+			}
+		}
+		freeReplyObject(r);
+	}
+	if (j != NULL)
+		jw_close(j, ']');
+	return (st);
+}
+
+/* agent_show - "agent ID": the agents table's row of one agent and what
+ * they hold */
+static int
+agent_show(struct ctl *ctl, const struct cfg_org *o, const char *id)
+{
+	static const char *const head[] = { "AGENT", "PRESENCE", "LOAD",
+	    "QUEUES", "SKILLS", "LANGUAGES", "IDLE", "NOTE" };
+	struct agent_list l;
+	struct agent_info *a;
+	struct tbl *t = NULL;
+	struct jw js;
+	int	st;
+
+	if ((st = ctl_schema(ctl, o->id)) != 0)
+		return (st);
+	if ((st = agent_read(ctl, o, 1, &l)) != 0)
+		goto out;
+	if ((a = agent_find(&l, id)) == NULL) {
+		ctl_errx("no agent \"%s\"%s%s%s", id,
+		    ctl->cfg->norgs > 1 ? " (organisation " : "",
+		    ctl->cfg->norgs > 1 ? o->id : "",
+		    ctl->cfg->norgs > 1 ? ")" : "");
+		st = CTL_EX_NOTFOUND;
+		goto out;
+	}
+	if (ctl->json) {
+		jw_init(&js, ctl->out);
+		jw_open(&js, NULL, '{');
+		jw_string(&js, "org", o->id);
+		if ((st = agent_json(ctl, &js, a, "agent")) == 0)
+			st = agent_holds(ctl, &js, NULL, o->id, a);
+		jw_close(&js, '}');
+		jw_end(&js);
+		goto out;
+	}
+	if ((t = tbl_new(8, head)) == NULL || agent_row(ctl, t, a) != 0) {
+		st = EX_OSERR;
+		goto out;
+	}
+	if (ctl->cfg->norgs > 1) {
+		fputs("organisation ", ctl->out);
+		tbl_text(ctl->out, o->id);
+		putc('\n', ctl->out);
+	}
+	tbl_print(t, ctl->out);
+	st = agent_holds(ctl, NULL, ctl->out, o->id, a);
+out:
+	tbl_free(t);
+	agent_list_free(&l);
+	return (st);
+}
+
+/* agent_cmd - set presence; what changed and what was assigned (or, with
+ * no presence, show the agent) */
 int
 agent_cmd(struct ctl *ctl, int argc, char **argv)
 {
@@ -622,15 +728,17 @@ agent_cmd(struct ctl *ctl, int argc, char **argv)
 	    "offline", NULL };
 	const struct cfg_org *o;
 	const char *was, *now;
+	struct agent_info held;
 	struct fn_cmd cmd;
 	struct jw js;
-	json_t	*a;
+	json_t	*a, *rq;
 	int64_t	load, cap;
 	size_t	i;
 	int	st = 0;
 
-	if (argc != 3) {
-		ctl_errx("usage: agent ID available|away|offline");
+	if (argc != 3 && argc != 2) {
+		ctl_errx("usage: agent ID [available|away|offline "
+		    "[--requeue]]");
 		return (EX_USAGE);
 	}
 	if (!ctl_name_ok(argv[1])) {
@@ -638,17 +746,37 @@ agent_cmd(struct ctl *ctl, int argc, char **argv)
 		    "0-9 . _ -)", argv[1]);
 		return (EX_USAGE);
 	}
+	if (argc == 2) {
+		if (ctl->requeue) {
+			ctl_errx("agent %s: --requeue goes with away or "
+			    "offline", argv[1]);
+			return (EX_USAGE);
+		}
+		if ((o = agent_org(ctl, argv[1], &st)) == NULL)
+			return (st);
+		return (agent_show(ctl, o, argv[1]));
+	}
+	/* presence words in any case: Away, OFFLINE */
 	for (i = 0; presences[i] != NULL; i++)
-		if (strcmp(argv[2], presences[i]) == 0)
+		if (strcasecmp(argv[2], presences[i]) == 0)
 			break;
 	if (presences[i] == NULL) {
 		ctl_errx("agent %s: presence must be available, away or "
 		    "offline, not %s", argv[1], argv[2]);
 		return (EX_USAGE);
 	}
+	if (ctl->requeue && i == 0) {
+		ctl_errx("agent %s: --requeue goes with away or offline, not "
+		    "available", argv[1]);
+		return (EX_USAGE);
+	}
 	if ((o = agent_org(ctl, argv[1], &st)) == NULL)
 		return (st);
-	fn_presence(&cmd, o->id, argv[1], argv[2]);
+	if (ctl->requeue)
+		fn_presence_requeue(&cmd, o->id, argv[1], presences[i],
+		    "operator");
+	else
+		fn_presence(&cmd, o->id, argv[1], presences[i]);
 	if ((st = ctl_fcall(ctl, o->id, &cmd,
 	    agent_configured(o, argv[1]) ? "; the configuration has the "
 	    "agent: has mailacd-router written the roster yet?" : NULL,
@@ -656,10 +784,17 @@ agent_cmd(struct ctl *ctl, int argc, char **argv)
 		return (st);
 	was = json_string_value(json_object_get(a, "was"));
 	now = json_string_value(json_object_get(a, "presence"));
+	rq = json_object_get(a, "requeued");
 	if (ctl_jint(a, "load", &load) != 0)
 		load = -1;
 	if (ctl_jint(a, "capacity", &cap) != 0)
 		cap = -1;
+	/* away or offline and still holding work: say what */
+	memset(&held, 0, sizeof(held));
+	held.id = argv[1];
+	held.capacity = held.since = held.presence_at = -1;
+	if (i != 0 && load > 0 && (st = agent_fill(ctl, o->id, &held)) != 0)
+		goto out;
 	if (ctl->json) {
 		jw_init(&js, ctl->out);
 		jw_open(&js, NULL, '{');
@@ -671,6 +806,12 @@ agent_cmd(struct ctl *ctl, int argc, char **argv)
 		    strcmp(was, now) != 0);
 		agent_json_ms(&js, "load", load);
 		agent_json_ms(&js, "capacity", cap);
+		jw_open(&js, "requeued", '[');
+		for (i = 0; json_is_array(rq) && i < json_array_size(rq); i++)
+			jw_string(&js, NULL, json_string_value(
+			    json_array_get(rq, i)));
+		jw_close(&js, ']');
+		st = agent_holds(ctl, &js, NULL, o->id, &held);
 		ctl_assigned(ctl, &js, a);
 		jw_close(&js, '}');
 		jw_end(&js);
@@ -691,8 +832,27 @@ agent_cmd(struct ctl *ctl, int argc, char **argv)
 		tbl_text(ctl->out, now ? now : "?");
 		fprintf(ctl->out, " (load %lld/%lld)\n", (long long)load,
 		    (long long)cap);
+		for (i = 0; json_is_array(rq) && i < json_array_size(rq); i++) {
+			fputs("requeued ", ctl->out);
+			tbl_text(ctl->out, json_string_value(json_array_get(rq,
+			    i)));
+			putc('\n', ctl->out);
+		}
+		if (held.nix > 0) {
+			ctl_errx("warning: agent %s still holds %zu "
+			    "interaction%s; --requeue puts %s back in %s "
+			    "queue%s", argv[1], held.nix,
+			    held.nix == 1 ? "" : "s",
+			    held.nix == 1 ? "it" : "them",
+			    held.nix == 1 ? "its" : "their",
+			    held.nix == 1 ? "" : "s");
+			st = agent_holds(ctl, NULL, stderr, o->id, &held);
+		}
 		ctl_assigned(ctl, NULL, a);
 	}
+out:
+	held.id = NULL;
+	agent_info_free(&held);
 	json_decref(a);
-	return (0);
+	return (st);
 }

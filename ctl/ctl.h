@@ -40,6 +40,7 @@ struct ctl {
 	const struct cfg_org *org;	/* -o: that organisation; NULL: all */
 	double	interval;	/* watch -i: seconds between refreshes */
 	long	count;		/* watch --count: refreshes; 0: no limit */
+	int	requeue;	/* agent ID away|offline --requeue */
 };
 
 /* ctl_org_on - organisation O is one this run looks at (-o) */

@@ -340,6 +340,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "count", required_argument, NULL, 'C' },
 		{ "strict", no_argument, NULL, 'S' },
+		{ "requeue", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ctl ctl;
@@ -382,6 +383,9 @@ main(int argc, char **argv)
 		case 'S':
 			strict = 1;
 			break;
+		case 'R':
+			ctl.requeue = 1;
+			break;
 		case 'V':
 			printf("mailacdctl %s\n", MAILACD_VERSION);
 			return (0);
@@ -400,6 +404,10 @@ main(int argc, char **argv)
 	}
 	if (check ? argc != 0 : argc == 0)
 		usage();
+	if (ctl.requeue && (check || strcmp(argv[0], "agent") != 0)) {
+		ctl_errx("--requeue is an option of agent only");
+		return (EX_USAGE);
+	}
 	if (strict && !check) {
 		ctl_errx("--strict is an option of check only");
 		return (EX_USAGE);

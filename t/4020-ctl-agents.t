@@ -188,8 +188,11 @@ is "$ERR" "mailacdctl: agent alice: presence must be available, away or offline,
 run agent 'al ice' available
 is "$RC" 64 "a malformed agent id exits 64"
 run agent alice
-is "$RC" 64 "agent without a presence exits 64"
-like "$ERR" "usage: agent ID available\|away\|offline" "and shows the usage"
+is "$RC" 64 "agent alice (in two organisations) without -o exits 64"
+like "$ERR" "agent alice is in several organisations" "and says so"
+run agent alice away extra
+is "$RC" 64 "agent with too many words exits 64"
+like "$ERR" "usage: agent ID \[available\|away\|offline \[--requeue\]\]" "and shows the usage"
 
 # --- status -----------------------------------------------------------------------------
 run status
@@ -455,6 +458,53 @@ like "$OUT" "^  sales: .*1 needs language de, which no agent of the queue speaks
     "the language nobody speaks"
 like "$OUT" "^  sales: .*1 waits: the 1 agent who could take it is away or offline" \
     "and the agent who is not there"
+
+# --- one agent: show, presence in any case, what they hold, requeue -----------
+Y1=dddddddddddddddddddddddddddddd01	# billing, anyone: alice takes it
+ingest "$Y1" billing 1000 '' ''
+alice1() { [ "$(rcli SCARD 'mailacd:{acme}:agent:alice:ix')" = 1 ]; }
+ok "alice takes a new billing interaction" wait_for 10 alice1
+run -o acme agent alice
+is "$RC" 0 "agent ID with no presence shows the agent"
+like "$OUT" "^alice +available +1/1 +support,billing +general,email +en " \
+    "the agents table's row of alice"
+like "$OUT" "^  holds $Y1 \(billing, about $Y1\)$" "and what she holds"
+run -o acme --json agent alice
+is "$(jq 'd["agent"]["id"]')/$(jq '[h["id"] for h in d["holds"]]')" "alice/['$Y1']" \
+    "agent --json: the agent and what she holds"
+run -o acme agent nobody
+is "$RC" 1 "agent ID of an agent nobody knows exits 1"
+HELD=$(rcli SMEMBERS 'mailacd:{acme}:agent:alice:ix' | sort)
+NHELD=$(printf '%s\n' "$HELD" | grep -c .)
+ok "alice holds work" test "$NHELD" -gt 0
+run -o acme agent alice OFFLINE
+is "$RC/$(line 1)" "0/agent alice of acme: available -> offline (load $NHELD/1)" \
+    "presence words in any case: OFFLINE is offline"
+like "$ERR" "^mailacdctl: warning: agent alice still holds $NHELD interaction" \
+    "going offline while holding work warns"
+like "$ERR" "holds $(printf '%s\n' "$HELD" | sed 1q)" "and shows what she holds"
+run -o acme agent alice available --requeue
+is "$RC" 64 "--requeue with available exits 64"
+run --requeue queues
+is "$RC" 64 "--requeue is an option of agent only"
+run -o acme agent alice Away --requeue
+is "$RC" 0 "agent alice away --requeue exits 0"
+is "$(printf '%s\n' "$OUT" | sed -n 's/^requeued //p' | sort)" "$HELD" \
+    "every interaction she held is requeued"
+is "$(rcli SCARD 'mailacd:{acme}:agent:alice:ix')" 0 "Redis: she holds nothing now"
+for id in $HELD; do
+	st=$(hget "$id" state)/$(hget "$id" agent)
+	case $st in
+	waiting/*|assigned/*) ;;
+	*) st="bad $st" ;;
+	esac
+	case $st in
+	assigned/alice) fail "$id went back to alice" ;;
+	bad*) fail "$id: $st" ;;
+	*) pass "$id is back in its queue or with another agent ($st)" ;;
+	esac
+	is "$(hget "$id" requeued_by)" operator "$id: requeued_by operator"
+done
 
 kill_pid "$RPID"
 t_forget "$RPID"
