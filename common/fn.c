@@ -287,6 +287,22 @@ fn_transfer(struct fn_cmd *cmd, const char *org, const char *id,
 	return (fn_done(cmd));
 }
 
+/* fn_transfer_req - mailacd_transfer ID QUEUE BY 1 SKILLS LANGUAGE */
+int
+fn_transfer_req(struct fn_cmd *cmd, const char *org, const char *id,
+    const char *queue, const char *by, const char *skills,
+    const char *language)
+{
+	fn_begin(cmd, "mailacd_transfer", org, 1);
+	fn_push(cmd, id);
+	fn_push(cmd, queue);
+	fn_push(cmd, by);
+	fn_push(cmd, "1");
+	fn_push(cmd, skills);
+	fn_push(cmd, language);
+	return (fn_done(cmd));
+}
+
 /* fn_priority - mailacd_priority ID PRIORITY BY */
 int
 fn_priority(struct fn_cmd *cmd, const char *org, const char *id,

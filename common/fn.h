@@ -78,6 +78,11 @@ int	fn_close(struct fn_cmd *cmd, const char *org, const char *id,
 /* mailacd_transfer: interaction ID into QUEUE, by whom */
 int	fn_transfer(struct fn_cmd *cmd, const char *org, const char *id,
 		    const char *queue, const char *by);
+/* mailacd_transfer with new requirements: SKILLS (comma-separated, ""
+ * for none) and LANGUAGE ("" for any) replace the interaction's */
+int	fn_transfer_req(struct fn_cmd *cmd, const char *org, const char *id,
+		    const char *queue, const char *by, const char *skills,
+		    const char *language);
 /* mailacd_priority: interaction ID gets PRIORITY (0..1000), by whom */
 int	fn_priority(struct fn_cmd *cmd, const char *org, const char *id,
 		    long priority, const char *by);

@@ -720,15 +720,30 @@ local function close(keys, args)
 	    agent = ix.agent })
 end
 
---[[ mailacd_transfer: ARGV id, queue, by.  Back to a queue (its own or
-another) with its id and original rank; the agent who had it does not get
-it back from this transfer and takes other work. ]]
+--[[ mailacd_transfer: ARGV id, queue, by, [requirements ("1": the next
+two replace the skills and language), skills (comma-separated), language].
+Back to a queue (its own or another) with its id and original rank; the
+agent who had it does not get it back from this transfer and takes other
+work. ]]
 local function transfer(keys, args)
 	local ctx = context(keys)
 	local ix = need_ix(ctx, args[1])
 	local q = args[2] or ''
 	if not qcfg(ctx, q).exists then
 		fail('NOQUEUE', 'no queue "' .. q .. '"')
+	end
+	local newreq = args[4] == '1'
+	if newreq then
+		for _, w in ipairs(split(args[5])) do
+			if not string.match(w, '^[A-Za-z0-9._-]+$') then
+				fail('BADARG', 'skill "' .. w .. '" may contain ' ..
+				    'only A-Z a-z 0-9 . _ -')
+			end
+		end
+		if not string.match(args[6] or '', '^[A-Za-z0-9-]*$') then
+			fail('BADARG', 'language "' .. tostring(args[6]) ..
+			    '" is not a language tag')
+		end
 	end
 	if ix.state == 'closed' then
 		fail('BADSTATE', 'interaction ' .. ix.id .. ' is closed')
@@ -741,6 +756,11 @@ local function transfer(keys, args)
 	local key = rkey(ctx.P, K.IX, ix.id)
 	redis.call('HSET', key, 'queue', q, 'transferred', ctx.now,
 	    'transferred_by', args[3] or 'operator')
+	if newreq then
+		ix.req, ix.desc = requirement(args[5], args[6])
+		redis.call('HSET', key, 'skills', args[5] or '', 'language',
+		    args[6] or '', 'req', ix.req)
+	end
 	redis.call('HINCRBY', key, 'transfers', 1)
 	if prev ~= nil then
 		publish(ctx, prev.id, { event = 'transferred', id = ix.id,
@@ -751,7 +771,8 @@ local function transfer(keys, args)
 		fill(ctx, prev, ix.id)
 	end
 	return result(ctx, { id = ix.id, from = from, queue = q,
-	    was = ix.state })
+	    was = ix.state, skills = newreq and (args[5] or '') or nil,
+	    language = newreq and (args[6] or '') or nil })
 end
 
 --[[ mailacd_priority: ARGV id, priority (0..1000), by.  A new priority is

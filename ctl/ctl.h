@@ -41,6 +41,8 @@ struct ctl {
 	double	interval;	/* watch -i: seconds between refreshes */
 	long	count;		/* watch --count: refreshes; 0: no limit */
 	int	requeue;	/* agent ID away|offline --requeue */
+	const char *skills;	/* interaction transfer --skills LIST */
+	const char *language;	/* interaction transfer --language TAG */
 };
 
 /* ctl_org_on - organisation O is one this run looks at (-o) */

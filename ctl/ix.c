@@ -223,6 +223,21 @@ ix_json(struct ctl *ctl, const char *org, const char *id, const redisReply *h)
 	jw_end(&j);
 }
 
+/* ix_field - the value of field NAME in HGETALL reply H, or NULL */
+static const char *
+ix_field(const redisReply *h, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements;
+	    i += 2)
+		if (h->element[i]->type == REDIS_REPLY_STRING &&
+		    h->element[i + 1]->type == REDIS_REPLY_STRING &&
+		    strcmp(h->element[i]->str, name) == 0)
+			return (h->element[i + 1]->str);
+	return (NULL);
+}
+
 /* ix_find - the organisation holding interaction ID and its hash (the
  * caller frees *H); 0, or an exit status with the reason on stderr: 1
  * when no organisation (of -o) has it */
@@ -365,16 +380,53 @@ ix_transfer(struct ctl *ctl, const char *id, const char *queue)
 
 	if ((st = ix_find(ctl, id, &o, &h)) != 0)
 		return (st);
-	freeReplyObject(h);
 	if (cfg_find_queue(o, queue) == NULL) {
+		freeReplyObject(h);
 		ctl_errx("queue %s: not a queue of organisation %s", queue,
 		    o->id);
 		return (CTL_EX_NOTFOUND);
 	}
-	fn_transfer(&cmd, o->id, id, queue, "operator");
-	if ((st = ctl_fcall(ctl, o->id, &cmd,
+	if (ctl->skills != NULL || ctl->language != NULL) {
+		const char *sk = ctl->skills, *lang = ctl->language;
+		char	*list, *w, *save;
+		int	bad = 0;
+
+		/* what is not given stays as the interaction has it */
+		if (sk == NULL)
+			sk = ix_field(h, "skills");
+		if (lang == NULL)
+			lang = ix_field(h, "language");
+		if ((list = strdup(sk ? sk : "")) == NULL) {
+			freeReplyObject(h);
+			ctl_errx("out of memory");
+			return (EX_OSERR);
+		}
+		for (w = strtok_r(list, ",", &save); w != NULL;
+		    w = strtok_r(NULL, ",", &save))
+			if (!ctl_name_ok(w))
+				bad = 1;
+		free(list);
+		if (bad || strlen(lang ? lang : "") > 35 ||
+		    strspn(lang ? lang : "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789-") !=
+		    strlen(lang ? lang : "")) {
+			ctl_errx("interaction transfer: %s", bad ?
+			    "--skills takes a comma-separated list of skills "
+			    "(A-Z a-z 0-9 . _ -)" : "--language takes a "
+			    "language tag such as en or pt-BR");
+			freeReplyObject(h);
+			return (EX_USAGE);
+		}
+		fn_transfer_req(&cmd, o->id, id, queue, "operator",
+		    sk ? sk : "", lang ? lang : "");
+	} else
+		fn_transfer(&cmd, o->id, id, queue, "operator");
+	/* the command points into H (skills, language kept): free it after */
+	st = ctl_fcall(ctl, o->id, &cmd,
 	    "; the configuration has it: has mailacd-router written the "
-	    "queues yet?", &a)) != 0)
+	    "queues yet?", &a);
+	freeReplyObject(h);
+	if (st != 0)
 		return (st);
 	from = json_string_value(json_object_get(a, "from"));
 	was = json_string_value(json_object_get(a, "was"));
@@ -386,6 +438,12 @@ ix_transfer(struct ctl *ctl, const char *id, const char *queue)
 		jw_string(&js, "from", from);
 		jw_string(&js, "queue", queue);
 		jw_string(&js, "was", was);
+		if (json_object_get(a, "skills") != NULL) {
+			jw_string(&js, "skills", json_string_value(
+			    json_object_get(a, "skills")));
+			jw_string(&js, "language", json_string_value(
+			    json_object_get(a, "language")));
+		}
 		jw_string(&js, "state", ix_reassigned(a, id) ? "assigned" :
 		    "waiting");
 		ctl_assigned(ctl, &js, a);
@@ -399,6 +457,19 @@ ix_transfer(struct ctl *ctl, const char *id, const char *queue)
 		fputs(" (was ", ctl->out);
 		tbl_text(ctl->out, was ? was : "?");
 		fputs(")\n", ctl->out);
+		if (json_object_get(a, "skills") != NULL) {
+			const char *sk = json_string_value(json_object_get(a,
+			    "skills"));
+			const char *lg = json_string_value(json_object_get(a,
+			    "language"));
+
+			fprintf(ctl->out, "interaction %s now needs skills ",
+			    id);
+			tbl_text(ctl->out, sk && *sk ? sk : "none");
+			fputs(", language ", ctl->out);
+			tbl_text(ctl->out, lg && *lg ? lg : "any");
+			putc('\n', ctl->out);
+		}
 		ctl_assigned(ctl, NULL, a);
 		if (!ix_reassigned(a, id)) {
 			fprintf(ctl->out, "interaction %s waits in ", id);

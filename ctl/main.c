@@ -54,11 +54,12 @@ static const struct main_cmd main_cmds[] = {
 #define MAIN_INTERVAL_MIN 0.1
 #define MAIN_INTERVAL_MAX 86400.0
 
-/* usage - the synopsis and the commands, then exit 64 */
+/* usage - the synopsis and the commands on stderr, then exit 64 (asked
+ * for with -h or --help: on stdout, exit 0) */
 static void __attribute__((noreturn))
-usage(void)
+usage_exit(int asked)
 {
-	fprintf(stderr,
+	fprintf(asked ? stdout : stderr,
 	    "usage: mailacdctl [-hV] [-c file] [-o org] [--json] command "
 	    "[argument ...]\n"
 	    "       mailacdctl [-c file] [-o org] [-i seconds] [--count n] "
@@ -91,11 +92,18 @@ usage(void)
 	    "dead-lettered, ingest\n"
 	    "  agents                          every agent: presence, load, "
 	    "queues, skills, idle\n"
-	    "  agent ID available|away|offline set an agent's presence\n"
+	    "  agent ID                        one agent and what they "
+	    "hold\n"
+	    "  agent ID available|away|offline [--requeue]\n"
+	    "                                  set an agent's presence "
+	    "(--requeue: put\n"
+	    "                                  back what they hold)\n"
 	    "  interaction show ID             one interaction's record\n"
 	    "  interaction close ID            close it; its agent takes the "
 	    "next one\n"
-	    "  interaction transfer ID QUEUE   put it into QUEUE with its id "
+	    "  interaction transfer ID QUEUE [--skills LIST] [--language "
+	    "TAG]\n"
+	    "                                  put it into QUEUE with its id "
 	    "and rank\n"
 	    "  interaction priority ID N       a new priority (0..1000), one "
 	    "re-insert\n"
@@ -112,7 +120,14 @@ usage(void)
 	    "                                  ask the DNS for them: ok, "
 	    "missing, wrong\n",
 	    CFG_DEFAULT_FILE, DKIM_DIR);
-	exit(EX_USAGE);
+	exit(asked ? 0 : EX_USAGE);
+}
+
+/* usage - a usage mistake: the synopsis on stderr, exit 64 */
+static void __attribute__((noreturn))
+usage(void)
+{
+	usage_exit(0);
 }
 
 /* main_interval - the argument of -i: seconds, fractions allowed */
@@ -338,9 +353,12 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "count", required_argument, NULL, 'C' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "requeue", no_argument, NULL, 'R' },
+		{ "skills", required_argument, NULL, 'K' },
+		{ "language", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ctl ctl;
@@ -386,10 +404,17 @@ main(int argc, char **argv)
 		case 'R':
 			ctl.requeue = 1;
 			break;
+		case 'K':
+			ctl.skills = optarg;
+			break;
+		case 'L':
+			ctl.language = optarg;
+			break;
 		case 'V':
 			printf("mailacdctl %s\n", MAILACD_VERSION);
 			return (0);
 		case 'h':
+			usage_exit(1);
 		default:
 			usage();
 		}
@@ -404,6 +429,13 @@ main(int argc, char **argv)
 	}
 	if (check ? argc != 0 : argc == 0)
 		usage();
+	if ((ctl.skills != NULL || ctl.language != NULL) && (check ||
+	    strcmp(argv[0], "interaction") != 0 || argc < 2 ||
+	    strcmp(argv[1], "transfer") != 0)) {
+		ctl_errx("--skills and --language are options of interaction "
+		    "transfer only");
+		return (EX_USAGE);
+	}
 	if (ctl.requeue && (check || strcmp(argv[0], "agent") != 0)) {
 		ctl_errx("--requeue is an option of agent only");
 		return (EX_USAGE);

@@ -80,6 +80,13 @@ like "$OUT" "warning: requires skill \"comercal\"" \
     "mailacd-milter -n prints the warnings too"
 
 # --- usage -----------------------------------------------------------------
+for h in -h --help; do
+	run $h
+	is "$RC/$ERR" "0/" "$h: exit 0, nothing on stderr"
+	like "$OUT" "^usage: mailacdctl" "$h: the usage on stdout"
+done
+run --version
+like "$RC/$OUT" "^0/mailacdctl [0-9]" "--version works as -V does"
 run frobnicate
 is "$RC" 64 "an unknown command exits 64"
 like "$ERR" "unknown command frobnicate" "and names it"

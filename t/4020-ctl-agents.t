@@ -459,6 +459,25 @@ like "$OUT" "^  sales: .*1 needs language de, which no agent of the queue speaks
 like "$OUT" "^  sales: .*1 waits: the 1 agent who could take it is away or offline" \
     "and the agent who is not there"
 
+# --- transfer with new requirements --------------------------------------------
+run interaction transfer "$X1" sales --skills '' --language ''
+is "$RC" 0 "transfer --skills '' --language '': the requirements go"
+like "$OUT" "now needs skills none, language any" "and it says so"
+is "$(hget "$X1" skills)/$(hget "$X1" language)" "/" "Redis: no skills, any language"
+run --json queues
+is "$(jq 'sorted((w["reason"], w["waiting"]) for q in d["queues"] if q["queue"] == "sales" for w in q["why"])')" \
+    "[('away', 2), ('language', 1)]" \
+    "it now waits with the interactions any agent of sales may take"
+run interaction transfer "$X2" sales --language 'not a tag'
+is "$RC" 64 "--language that is no language tag exits 64"
+run interaction transfer "$X2" sales --skills 'a,b c'
+is "$RC" 64 "--skills with a malformed skill exits 64"
+run queues --skills a
+is "$RC" 64 "--skills is an option of interaction transfer only"
+run --json interaction transfer "$X2" sales --skills Legal
+is "$(jq '(d["skills"], d["language"])')" "('Legal', 'de')" \
+    "transfer --skills alone keeps the language"
+
 # --- one agent: show, presence in any case, what they hold, requeue -----------
 Y1=dddddddddddddddddddddddddddddd01	# billing, anyone: alice takes it
 ingest "$Y1" billing 1000 '' ''
