@@ -346,6 +346,24 @@ fn_waiting(struct fn_cmd *cmd, const char *org, const char *queue)
 	return (fn_done(cmd));
 }
 
+/* fn_list - mailacd_list STATE QUEUE AGENT CUSTOMER SUBJECT SINCE CURSOR
+ * LIMIT BUDGET */
+int
+fn_list(struct fn_cmd *cmd, const char *org, const struct fn_list *l)
+{
+	fn_begin(cmd, "mailacd_list", org, 1);
+	fn_push(cmd, l->state ? l->state : "");
+	fn_push(cmd, l->queue ? l->queue : "");
+	fn_push(cmd, l->agent ? l->agent : "");
+	fn_push(cmd, l->customer ? l->customer : "");
+	fn_push(cmd, l->subject ? l->subject : "");
+	fn_pushf(cmd, "%lld", l->since);
+	fn_push(cmd, l->cursor ? l->cursor : "");
+	fn_pushf(cmd, "%ld", l->limit);
+	fn_pushf(cmd, "%ld", l->budget);
+	return (fn_done(cmd));
+}
+
 /* fn_version - mailacd_version, no keys */
 int
 fn_version(struct fn_cmd *cmd)

@@ -93,6 +93,14 @@ int	fn_undeliverable(struct fn_cmd *cmd, const char *org, const char *id,
 		    const char *agent, const char *error);
 /* mailacd_waiting: why the interactions waiting in QUEUE wait */
 int	fn_waiting(struct fn_cmd *cmd, const char *org, const char *queue);
+/* mailacd_list: interactions by filters (NULL or "" for none), newest
+ * first; CURSOR from a previous answer's "next" or NULL */
+struct fn_list {
+	const char *state, *queue, *agent, *customer, *subject, *cursor;
+	long long since;	/* arrival ms, 0: any */
+	long	limit, budget;
+};
+int	fn_list(struct fn_cmd *cmd, const char *org, const struct fn_list *l);
 /* mailacd_version: the library's version (no organisation) */
 int	fn_version(struct fn_cmd *cmd);
 

@@ -51,6 +51,21 @@
  * KEYS_FMT_MEMBER, score the rank (enqueued ms - 60000 x priority) */
 #define KEYS_FMT_QUEUE		"mailacd:{%s}:queue:%s"
 #define KEYS_FMT_MEMBER		"%015lld:%s"
+/* The operator's index of interactions (written by the library in the
+ * calls that change them; mailacd_list reads it): sorted sets of ids
+ * scored by arrival (enqueued ms) - all of them, by state, by queue, by
+ * last agent, by customer (lower case) - and ixids, every id with score 0
+ * for prefixes (ZRANGEBYLEX).  An interaction's hash field "idx" says
+ * which state, queue and agent sets hold it. */
+#define KEYS_FMT_IXS		"mailacd:{%s}:ixs"
+#define KEYS_FMT_IXS_STATE	"mailacd:{%s}:ixs:state:%s"
+#define KEYS_FMT_IXS_QUEUE	"mailacd:{%s}:ixs:queue:%s"
+#define KEYS_FMT_IXS_AGENT	"mailacd:{%s}:ixs:agent:%s"
+#define KEYS_FMT_IXS_CUSTOMER	"mailacd:{%s}:ixs:customer:%s"
+#define KEYS_FMT_IXIDS		"mailacd:{%s}:ixids"
+/* mailacd:{ORG}:timeline:ID - list, the interaction's timeline: one JSON
+ * object per event ({"at":ms,"event":...,"by":...}) as it happens */
+#define KEYS_FMT_TIMELINE	"mailacd:{%s}:timeline:%s"
 /* mailacd:{ORG}:dead - stream of ingest entries that could not be queued */
 #define KEYS_FMT_DEAD		"mailacd:{%s}:dead"
 /* Written by the function library common/mailacd.lua (the Lua spells them

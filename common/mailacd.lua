@@ -185,6 +185,39 @@ local function member_of(enqueued, id)
 	return string.format(FMT_MEMBER, enqueued, id)
 end
 
+-- The timeline: one event of interaction ID, as it happens.
+local function event(ctx, id, t)
+	t.at = ctx.now
+	redis.call('RPUSH', rkey(ctx.P, K.TIMELINE, id), cjson.encode(t))
+end
+
+-- The operator's index: interaction ID (arrived at ENQ) moves to the
+-- state, queue and agent sets its hash now names ("idx" remembers where
+-- it was put last).
+local function reindex(ctx, id, enq)
+	local key = rkey(ctx.P, K.IX, id)
+	local h = redis.call('HMGET', key, 'state', 'queue', 'agent', 'idx')
+	local now = (h[1] or '') .. '|' .. (h[2] or '') .. '|' .. (h[3] or '')
+	if now == h[4] then return end
+	local o = {}
+	for w in string.gmatch((h[4] or '||') .. '|', '([^|]*)|') do
+		o[#o + 1] = w
+	end
+	local sets = { K.IXS_STATE, K.IXS_QUEUE, K.IXS_AGENT }
+	for i = 1, 3 do
+		local was, is = o[i] or '', h[i] or ''
+		if was ~= is then
+			if was ~= '' then
+				redis.call('ZREM', rkey(ctx.P, sets[i], was), id)
+			end
+			if is ~= '' then
+				redis.call('ZADD', rkey(ctx.P, sets[i], is), enq, id)
+			end
+		end
+	end
+	redis.call('HSET', key, 'idx', now)
+end
+
 local function wait_add(ctx, q, ix)
 	local P = ctx.P
 	redis.call('ZADD', rkey(P, K.QUEUE, q), ix.rank, ix.member)
@@ -288,6 +321,9 @@ local function assign(ctx, ix, a, q, how, defer)
 	publish(ctx, a.id, { event = 'assigned', id = ix.id, agent = a.id,
 	    queue = q, wait_ms = wait, score = score, how = how, at = now })
 	deliver(ctx, ix.id, a.id, q, how)
+	event(ctx, ix.id, { event = 'assigned', agent = a.id, queue = q,
+	    how = how, wait_ms = wait })
+	reindex(ctx, ix.id, ix.enqueued)
 	ctx.assigned[#ctx.assigned + 1] = { id = ix.id, agent = a.id,
 	    queue = q, wait_ms = wait, score = score, how = how }
 end
@@ -369,6 +405,7 @@ local function arrive(ctx, ix, q, exclude, how)
 	redis.call('HSET', rkey(ctx.P, K.IX, ix.id), 'state', 'waiting',
 	    'queue', q)
 	wait_add(ctx, q, ix)
+	reindex(ctx, ix.id, ix.enqueued)
 	return nil
 end
 
@@ -450,6 +487,18 @@ local function ingest(keys, args)
 	if (f.msg or '') ~= '' then
 		redis.call('RPUSH', rkey(ctx.P, K.IX_MSGS, f.id), f.msg)
 	end
+	local who = string.lower(f.customer or '')
+	if who == '' then
+		who = string.lower(string.gsub(f.sender or '', '^<(.*)>$', '%1'))
+	end
+	redis.call('ZADD', rkey(ctx.P, K.IXS), ix.enqueued, f.id)
+	redis.call('ZADD', rkey(ctx.P, K.IXIDS), 0, f.id)
+	if who ~= '' then
+		redis.call('ZADD', rkey(ctx.P, K.IXS_CUSTOMER, who), ix.enqueued,
+		    f.id)
+	end
+	event(ctx, f.id, { event = 'arrived', queue = q, from = who,
+	    subject = f.subject, message_id = f.message_id })
 	local agent = arrive(ctx, ix, q, nil, 'arrival')
 	redis.call('XACK', keys[4], args[1], args[2])
 	return { 1, agent or '' }
@@ -480,6 +529,9 @@ followup = function(ctx, keys, args, f, last)
 		redis.call('HSET', key, unpack(upd))
 	end
 	redis.call('HINCRBY', key, 'followups', 1)
+	event(ctx, ix.id, { event = 'message', subject = f.subject,
+	    message_id = f.message_id, auto = f.auto ~= '' and f.auto or nil,
+	    merged = (f.merged or '') ~= '' or nil })
 	if (f.merged or '') ~= '' then
 		redis.call('HINCRBY', key, 'merged', 1)
 	end
@@ -668,6 +720,8 @@ local function presence(keys, args)
 			redis.call('HSET', key, 'requeued', ctx.now,
 			    'requeued_by', args[4] or 'operator')
 			redis.call('HINCRBY', key, 'requeues', 1)
+			event(ctx, ix.id, { event = 'requeued', agent = a.id,
+			    by = args[4] or 'operator' })
 			publish(ctx, a.id, { event = 'requeued', id = ix.id,
 			    agent = a.id, queue = ix.queue, at = ctx.now })
 			arrive(ctx, ix, ix.queue, a.id, 'requeue')
@@ -706,6 +760,9 @@ local function close(keys, args)
 	local a = release(ctx, ix)
 	redis.call('HSET', key, 'state', 'closed', 'closed', ctx.now,
 	    'closed_by', args[2] or 'operator')
+	event(ctx, ix.id, { event = 'closed', by = args[2] or 'operator',
+	    agent = ix.agent })
+	reindex(ctx, ix.id, ix.enqueued)
 	redis.call('HDEL', key, 'delivery_attempts', 'delivery_next')
 	drop_copies(ctx, ix.id)
 	local sk = rkey(ctx.P, K.STATS, ix.queue, day(ctx.now))
@@ -762,6 +819,9 @@ local function transfer(keys, args)
 		    args[6] or '', 'req', ix.req)
 	end
 	redis.call('HINCRBY', key, 'transfers', 1)
+	event(ctx, ix.id, { event = 'transferred', from = from, queue = q,
+	    by = args[3] or 'operator', skills = newreq and args[5] or nil,
+	    language = newreq and args[6] or nil })
 	if prev ~= nil then
 		publish(ctx, prev.id, { event = 'transferred', id = ix.id,
 		    agent = prev.id, queue = q, from = from, at = ctx.now })
@@ -792,6 +852,8 @@ local function priority(keys, args)
 	local rank = ix.enqueued - PRIORITY_MS * p
 	redis.call('HSET', key, 'priority', p, 'rank', rank, 'reprioritized',
 	    ctx.now, 'reprioritized_by', args[3] or 'operator')
+	event(ctx, ix.id, { event = 'priority', priority = p,
+	    was = tonumber(was) or 0, by = args[3] or 'operator' })
 	if ix.state == 'waiting' then
 		redis.call('ZADD', rkey(ctx.P, K.QUEUE, ix.queue), 'XX', rank,
 		    ix.member)
@@ -820,6 +882,8 @@ local function undeliverable(keys, args)
 	    'last_delivery_error', args[3] or '', 'last_delivery_agent',
 	    args[2])
 	redis.call('HINCRBY', key, 'delivery_failures', 1)
+	event(ctx, ix.id, { event = 'undeliverable', agent = args[2],
+	    error = args[3] or '' })
 	redis.call('HDEL', key, 'delivery_attempts', 'delivery_next',
 	    'delivery_error')
 	redis.call('SREM', rkey(ctx.P, K.RETRYING), ix.id)
@@ -981,6 +1045,8 @@ local function reply_record(keys, args)
 	redis.call('HSET', keys[2], 'last_reply_at', ctx.now,
 	    'last_reply_message_id', args[1], 'last_reply_by', args[2])
 	redis.call('HINCRBY', keys[2], 'replies', 1)
+	event(ctx, args[4], { event = 'reply', by = args[2],
+	    message_id = args[1] })
 	redis.call('SET', keys[3], args[4], 'EX', tonumber(args[3]))
 	return 1
 end
@@ -1068,6 +1134,92 @@ local function f_waiting(keys, args)
 	    table.concat(out, ',') .. ']}'
 end
 
+--[[ mailacd_list: ARGV state, queue, agent, customer, subject (a part of
+it, case ignored), since (ms), cursor ("" or "SCORE:ID" from a previous
+answer), limit, budget (ids looked at before answering).  Read only: the
+interactions that match every filter given ("" for none), newest arrival
+first, from the smallest of the index sets the filters name.  Answers
+{items = [...], next = cursor or nothing, examined}; an answer with
+"next" stopped at its budget or limit: call again with it for more. ]]
+local function f_list(keys, args)
+	local ctx = context(keys)
+	local state, q, agent = args[1] or '', args[2] or '', args[3] or ''
+	local cust, subj = string.lower(args[4] or ''),
+	    string.lower(args[5] or '')
+	local since = tonumber(args[6] or '') or 0
+	local limit = tonumber(args[8] or '') or 50
+	local budget = tonumber(args[9] or '') or 20000
+	local src, n = rkey(ctx.P, K.IXS), nil
+	local cands = {}
+	if state ~= '' then cands[#cands + 1] = rkey(ctx.P, K.IXS_STATE, state) end
+	if q ~= '' then cands[#cands + 1] = rkey(ctx.P, K.IXS_QUEUE, q) end
+	if agent ~= '' then cands[#cands + 1] = rkey(ctx.P, K.IXS_AGENT, agent) end
+	if cust ~= '' then
+		cands[#cands + 1] = rkey(ctx.P, K.IXS_CUSTOMER, cust)
+	end
+	for _, k in ipairs(cands) do
+		local c = redis.call('ZCARD', k)
+		if n == nil or c < n then src, n = k, c end
+	end
+	local PAGE = 500
+	local max, sk_score, sk_id = '+inf', nil, nil
+	local cs, cid = string.match(args[7] or '', '^(%d+):(%x+)$')
+	if cs then max, sk_score, sk_id = cs, cs, cid end
+	local items, examined, last, done = {}, 0, nil, false
+	while not done and #items < limit and examined < budget do
+		local page = redis.call('ZREVRANGEBYSCORE', src, max, since,
+		    'WITHSCORES', 'LIMIT', 0, PAGE)
+		local fresh, stopped = 0, false
+		for i = 1, #page, 2 do
+			local id, sc = page[i], page[i + 1]
+			-- members of one score come in descending id order: those
+			-- at the cursor's score down to its id were seen before
+			if not (sk_score and sc == sk_score and id >= sk_id) then
+				fresh = fresh + 1
+				examined = examined + 1
+				last = { sc, id }
+				local h = redis.call('HMGET', rkey(ctx.P, K.IX, id),
+				    'state', 'queue', 'agent', 'customer', 'subject',
+				    'enqueued', 'assigned', 'closed', 'sender')
+				local ok = h[1] ~= false and
+				    (state == '' or h[1] == state) and
+				    (q == '' or h[2] == q) and
+				    (agent == '' or h[3] == agent) and
+				    (subj == '' or string.find(string.lower(h[5] or ''),
+				    subj, 1, true) ~= nil)
+				if ok then
+					items[#items + 1] = { id = id, state = h[1],
+					    queue = h[2] or '', agent = h[3] or '',
+					    customer = h[4] or h[9] or '',
+					    subject = h[5] or '',
+					    arrived = tonumber(h[6]),
+					    assigned = tonumber(h[7]),
+					    closed = tonumber(h[8]) }
+				end
+				if #items >= limit or examined >= budget then
+					stopped = i + 1 < #page
+					break
+				end
+			end
+		end
+		if #page < 2 * PAGE and not stopped then
+			done = true		-- the page held the rest of the range
+		elseif fresh == 0 then
+			-- a whole page at one score, all seen: past that score
+			max, sk_score, sk_id = '(' .. page[#page], nil, nil
+		else
+			max, sk_score, sk_id = last[1], last[1], last[2]
+		end
+	end
+	local out = { examined = examined }
+	if not done and last then out.next = last[1] .. ':' .. last[2] end
+	local enc = {}
+	for _, it in ipairs(items) do enc[#enc + 1] = cjson.encode(it) end
+	local head = cjson.encode(out)
+	return string.sub(head, 1, -2) .. (head == '{}' and '' or ',') ..
+	    '"items":[' .. table.concat(enc, ',') .. ']}'
+end
+
 local function version()
 	return LIBRARY
 end
@@ -1098,5 +1250,7 @@ redis.register_function{ function_name = 'mailacd_reply_find',
 redis.register_function('mailacd_reply_record', api(reply_record))
 redis.register_function{ function_name = 'mailacd_waiting',
     callback = api(f_waiting), flags = { 'no-writes' } }
+redis.register_function{ function_name = 'mailacd_list',
+    callback = api(f_list), flags = { 'no-writes' } }
 redis.register_function{ function_name = 'mailacd_version',
     callback = version, flags = { 'no-writes' } }

@@ -31,7 +31,14 @@ static const char *const ix_first[] = {
 
 /* Fields that hold a Unix time in milliseconds. */
 static const char *const ix_times[] = {
-	"assigned", "transferred", "closed", "last_reply_at", NULL
+	"assigned", "transferred", "closed", "last_reply_at", "arrived",
+	"requeued", "reprioritized", "presence_at", "last_delivery_failure",
+	"delivered_at", "last_arrived", NULL
+};
+
+/* Bookkeeping fields the text view leaves out (--json has them all). */
+static const char *const ix_hidden[] = {
+	"entries", "entry", "idx", "req", "rank", "v", NULL
 };
 
 /* ix_listed - NAME is in LIST */
@@ -100,6 +107,7 @@ ix_rest(const redisReply *h, size_t *n)
 		if (h->element[i]->type == REDIS_REPLY_STRING &&
 		    h->element[i + 1]->type == REDIS_REPLY_STRING &&
 		    !ix_listed(ix_first, h->element[i]->str) &&
+		    !ix_listed(ix_hidden, h->element[i]->str) &&
 		    strcmp(h->element[i]->str, "id") != 0 &&
 		    strcmp(h->element[i]->str, "org") != 0)
 			v[(*n)++] = h->element[i];
@@ -165,9 +173,119 @@ ix_text(struct ctl *ctl, const char *org, const char *id, const redisReply *h)
 			ix_line(ctl->out, name, v->str);
 	}
 	rest = ix_rest(h, &n);
-	for (i = 0; i < n; i++)
-		ix_line(ctl->out, rest[i]->str, ix_get(h, rest[i]->str)->str);
+	for (i = 0; i < n; i++) {
+		name = rest[i]->str;
+		v = ix_get(h, name);
+		if (ix_listed(ix_times, name) && ix_ms(v, &ms) == 0) {
+			snprintf(buf, sizeof(buf), "%s (%s ago)",
+			    ctl_time(ms, t, sizeof(t)),
+			    ctl_wait(ctl->now_ms - ms, w, sizeof(w)));
+			ix_line(ctl->out, name, buf);
+		} else
+			ix_line(ctl->out, name, v->str);
+	}
 	free(rest);
+}
+
+/* ix_event_text - one timeline entry E as words: "assigned to alice from
+ * support (queue, waited 59s)" */
+static void
+ix_event_text(FILE *fp, const json_t *e)
+{
+	const char *ev = json_string_value(json_object_get(e, "event"));
+	const char *agent = json_string_value(json_object_get(e, "agent"));
+	const char *q = json_string_value(json_object_get(e, "queue"));
+	const char *by = json_string_value(json_object_get(e, "by"));
+	const char *subj = json_string_value(json_object_get(e, "subject"));
+	char	w[32];
+	int64_t	v, was;
+
+#define S(x)	((x) != NULL ? (x) : "?")
+	if (ev == NULL)
+		ev = "?";
+	if (strcmp(ev, "arrived") == 0) {
+		fputs("arrived in ", fp);
+		tbl_text(fp, S(q));
+		fputs(" from ", fp);
+		tbl_text(fp, S(json_string_value(json_object_get(e, "from"))));
+	} else if (strcmp(ev, "message") == 0) {
+		fputs(json_object_get(e, "auto") != NULL ?
+		    "automatic message in" : "message in", fp);
+		if (json_is_true(json_object_get(e, "merged")))
+			fputs(" (a new thread, merged)", fp);
+	} else if (strcmp(ev, "assigned") == 0) {
+		fputs("assigned to ", fp);
+		tbl_text(fp, S(agent));
+		fputs(" from ", fp);
+		tbl_text(fp, S(q));
+		fputs(" (", fp);
+		tbl_text(fp, S(json_string_value(json_object_get(e, "how"))));
+		if (ctl_jint(e, "wait_ms", &v) == 0)
+			fprintf(fp, ", waited %s", ctl_wait(v, w, sizeof(w)));
+		putc(')', fp);
+	} else if (strcmp(ev, "transferred") == 0) {
+		fputs("transferred from ", fp);
+		tbl_text(fp, S(json_string_value(json_object_get(e, "from"))));
+		fputs(" to ", fp);
+		tbl_text(fp, S(q));
+	} else if (strcmp(ev, "priority") == 0) {
+		if (ctl_jint(e, "was", &was) != 0)
+			was = 0;
+		if (ctl_jint(e, "priority", &v) != 0)
+			v = 0;
+		fprintf(fp, "priority %lld -> %lld", (long long)was,
+		    (long long)v);
+	} else if (strcmp(ev, "requeued") == 0) {
+		fputs("taken back from ", fp);
+		tbl_text(fp, S(agent));
+		fputs(" into its queue", fp);
+	} else if (strcmp(ev, "undeliverable") == 0) {
+		fputs("resend to ", fp);
+		tbl_text(fp, S(agent));
+		fputs(" given up: ", fp);
+		tbl_text(fp, S(json_string_value(json_object_get(e, "error"))));
+	} else if (strcmp(ev, "reply") == 0) {
+		fputs("reply out", fp);
+	} else if (strcmp(ev, "closed") == 0) {
+		fputs("closed", fp);
+	} else
+		tbl_text(fp, ev);
+	if (subj != NULL && *subj != '\0') {
+		fputs(": ", fp);
+		tbl_text(fp, subj);
+	}
+	if (by != NULL) {
+		fputs(" by ", fp);
+		tbl_text(fp, by);
+	}
+#undef S
+}
+
+/* ix_timeline - "timeline" and one line per event of EV (the events list
+ * as JSON strings), oldest first */
+static void
+ix_timeline(struct ctl *ctl, const redisReply *ev)
+{
+	char	t[64];
+	json_t	*e;
+	int64_t	at;
+	size_t	i;
+
+	if (ev == NULL || ev->type != REDIS_REPLY_ARRAY || ev->elements == 0)
+		return;
+	fputs("timeline\n", ctl->out);
+	for (i = 0; i < ev->elements; i++) {
+		if (ev->element[i]->type != REDIS_REPLY_STRING ||
+		    (e = json_loadb(ev->element[i]->str, ev->element[i]->len, 0,
+		    NULL)) == NULL)
+			continue;
+		if (ctl_jint(e, "at", &at) != 0)
+			at = 0;
+		fprintf(ctl->out, "  %s  ", ctl_time(at, t, sizeof(t)));
+		ix_event_text(ctl->out, e);
+		putc('\n', ctl->out);
+		json_decref(e);
+	}
 }
 
 /* ix_json_ms - field NAME of H as KEY in milliseconds, or null */
@@ -186,7 +304,8 @@ ix_json_ms(struct jw *j, const char *key, const redisReply *h,
 /* ix_json - {"id","org","state","enqueued_ms","wait_ms","assigned_ms",
  * "transferred_ms","closed_ms","fields":{...}} */
 static void
-ix_json(struct ctl *ctl, const char *org, const char *id, const redisReply *h)
+ix_json(struct ctl *ctl, const char *org, const char *id, const redisReply *h,
+    const redisReply *ev)
 {
 	struct jw j;
 	int64_t	enq;
@@ -219,6 +338,31 @@ ix_json(struct ctl *ctl, const char *org, const char *id, const redisReply *h)
 		jw_stringn(&j, k->str, v->str, v->len);
 	}
 	jw_close(&j, '}');
+	jw_open(&j, "events", '[');
+	for (i = 0; ev != NULL && ev->type == REDIS_REPLY_ARRAY &&
+	    i < ev->elements; i++) {
+		json_t	*e;
+		const char *k;
+		json_t	*val;
+		int64_t	num;
+
+		if (ev->element[i]->type != REDIS_REPLY_STRING ||
+		    (e = json_loadb(ev->element[i]->str, ev->element[i]->len, 0,
+		    NULL)) == NULL)
+			continue;
+		jw_open(&j, NULL, '{');
+		json_object_foreach(e, k, val) {
+			if (json_is_string(val))
+				jw_string(&j, k, json_string_value(val));
+			else if (json_is_boolean(val))
+				jw_bool(&j, k, json_is_true(val));
+			else if (ctl_jint(e, k, &num) == 0)
+				jw_int(&j, k, num);
+		}
+		jw_close(&j, '}');
+		json_decref(e);
+	}
+	jw_close(&j, ']');
 	jw_close(&j, '}');
 	jw_end(&j);
 }
@@ -236,6 +380,72 @@ ix_field(const redisReply *h, const char *name)
 		    strcmp(h->element[i]->str, name) == 0)
 			return (h->element[i + 1]->str);
 	return (NULL);
+}
+
+/* ix_prefix - the one interaction id that starts with PREFIX (4 to 31 hex
+ * digits, any case), as git takes abbreviated commits, into FULL; 0, or
+ * an exit status after one line on stderr (none: 1; several: 64) */
+static int
+ix_prefix(struct ctl *ctl, const char *sub, const char *prefix,
+    char full[CTL_ID_LEN + 1])
+{
+	char	key[CTL_KEY_MAX], lo[CTL_ID_LEN + 2], hi[CTL_ID_LEN + 3];
+	char	first[CTL_ID_LEN + 1] = "";
+	redisReply *r;
+	size_t	i, n = strlen(prefix), found = 0;
+	int	st;
+
+	if (n < 4 || n >= CTL_ID_LEN ||
+	    strspn(prefix, "0123456789abcdefABCDEF") != n) {
+		ctl_errx("interaction %s: %s is not an interaction id (32 "
+		    "hex digits, or the first 4 or more of them)", sub,
+		    prefix);
+		return (EX_USAGE);
+	}
+	lo[0] = '[';
+	for (i = 0; i < n; i++)
+		lo[i + 1] = (char)(prefix[i] >= 'A' && prefix[i] <= 'F' ?
+		    prefix[i] - 'A' + 'a' : prefix[i]);
+	lo[n + 1] = '\0';
+	snprintf(hi, sizeof(hi), "%s\x7f", lo);
+	for (i = 0; i < ctl->cfg->norgs; i++) {
+		const char *org = ctl->cfg->orgs[i].id;
+		size_t	k;
+
+		if (!ctl_org_on(ctl, &ctl->cfg->orgs[i]))
+			continue;
+		if (keys_fmt(key, sizeof(key), KEYS_FMT_IXIDS, org) != 0)
+			continue;
+		if ((r = ctl_command(ctl, &st, "ZRANGEBYLEX", key,
+		    "ZRANGEBYLEX %s %s %s LIMIT 0 2", key, lo, hi)) == NULL)
+			return (st);
+		for (k = 0; r->type == REDIS_REPLY_ARRAY && k < r->elements;
+		    k++) {
+			if (r->element[k]->type != REDIS_REPLY_STRING ||
+			    !ctl_id_ok(r->element[k]->str))
+				continue;
+			if (found++ == 0)
+				snprintf(first, sizeof(first), "%s",
+				    r->element[k]->str);
+			else {
+				ctl_errx("interaction %s: %s is ambiguous: %s, "
+				    "%s%s; give more digits", sub, prefix,
+				    first, r->element[k]->str,
+				    r->elements > 2 || found > 2 ? ", ..." : "");
+				freeReplyObject(r);
+				return (EX_USAGE);
+			}
+		}
+		freeReplyObject(r);
+	}
+	if (found == 0) {
+		ctl_errx("interaction %s: no interaction id starts with %s%s%s",
+		    sub, prefix, ctl->org ? " in organisation " : "",
+		    ctl->org ? ctl->org->id : "");
+		return (CTL_EX_NOTFOUND);
+	}
+	memcpy(full, first, CTL_ID_LEN + 1);
+	return (0);
 }
 
 /* ix_find - the organisation holding interaction ID and its hash (the
@@ -283,17 +493,25 @@ static int
 ix_show(struct ctl *ctl, const char *id)
 {
 	const struct cfg_org *o;
-	redisReply *r;
+	redisReply *r, *ev = NULL;
+	char	key[CTL_KEY_MAX];
 	int	st;
 
 	if ((st = ix_find(ctl, id, &o, &r)) != 0)
 		return (st);
-	if ((st = ctl_schema(ctl, o->id)) == 0) {
+	if ((st = ctl_schema(ctl, o->id)) == 0 &&
+	    keys_fmt(key, sizeof(key), KEYS_FMT_TIMELINE, o->id, id) == 0)
+		ev = ctl_command(ctl, &st, "LRANGE", key, "LRANGE %s 0 -1", key);
+	if (st == 0) {
 		if (ctl->json)
-			ix_json(ctl, o->id, id, r);
-		else
+			ix_json(ctl, o->id, id, r, ev);
+		else {
 			ix_text(ctl, o->id, id, r);
+			ix_timeline(ctl, ev);
+		}
 	}
+	if (ev != NULL)
+		freeReplyObject(ev);
 	freeReplyObject(r);
 	return (st);
 }
@@ -547,7 +765,9 @@ ix_cmd(struct ctl *ctl, int argc, char **argv)
 		{ "priority", 4, "interaction priority ID 0..1000" },
 		{ NULL, 0, NULL }
 	};
+	char	full[CTL_ID_LEN + 1];
 	size_t	i;
+	int	st;
 
 	if (argc < 2) {
 		ctl_errx("interaction: missing subcommand (show, close, "
@@ -566,9 +786,9 @@ ix_cmd(struct ctl *ctl, int argc, char **argv)
 		return (EX_USAGE);
 	}
 	if (!ctl_id_ok(argv[2])) {
-		ctl_errx("interaction %s: %s is not an interaction id "
-		    "(32 lower-case hex digits)", argv[1], argv[2]);
-		return (EX_USAGE);
+		if ((st = ix_prefix(ctl, argv[1], argv[2], full)) != 0)
+			return (st);
+		argv[2] = full;
 	}
 	if (i == 0)
 		return (ix_show(ctl, argv[2]));

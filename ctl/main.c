@@ -18,6 +18,7 @@
 #include "ctl.h"
 #include "dkim.h"
 #include "ix.h"
+#include "list.h"
 #include "json.h"
 #include "queue.h"
 #include "status.h"
@@ -44,6 +45,7 @@ static const struct main_cmd main_cmds[] = {
 	{ "agents", agents_cmd, 0, 0 },
 	{ "agent", agent_cmd, 0, 0 },
 	{ "interaction", ix_cmd, 0, 0 },
+	{ "interactions", list_cmd, 0, 1 },
 	{ "watch", watch_cmd, 0, 0 },
 	{ "dkim", dkim_cmd, 1, 1 },
 	{ "domain", domain_cmd, 0, 1 },

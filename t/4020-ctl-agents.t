@@ -330,9 +330,9 @@ is "$RC" 1 "transferring an unknown interaction exits 1"
 run -o beta interaction close "$S4"
 is "$RC/$ERR" "1/mailacdctl: interaction $S4: not found in organisation beta" \
     "-o: only that organisation is searched"
-run interaction close 0123
+run interaction close 01x3
 is "$RC" 64 "a malformed id exits 64"
-like "$ERR" "^mailacdctl: interaction close: 0123 is not an interaction id" "and says why"
+like "$ERR" "^mailacdctl: interaction close: 01x3 is not an interaction id" "and says why"
 run interaction transfer "$S2"
 is "$RC" 64 "transfer without a queue exits 64"
 
