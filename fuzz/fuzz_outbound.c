@@ -1,6 +1,6 @@
 /* fuzz_outbound.c - libFuzzer target for the outbound path
- * (milter/outbound.c, milter/reply.c, milter/gate.c) with Redis's answers
- * taken from the fuzz input: hiredis is replaced at the link step by
+ * (milter/outbound.c, milter/sign.c, milter/reply.c, milter/gate.c) with
+ * Redis's answers taken from the fuzz input: hiredis is replaced at the link step by
  * fuzz/hiredis_stub.c, so the product code runs unchanged.  The steps are
  * those of milter/mlfi.c for mail a registered address or an agent sends:
  * sender and trust, each header, the end of headers (the agent's From,
@@ -41,6 +41,7 @@
 #include "outbound.h"
 #include "rds.h"
 #include "reply.h"
+#include "sign.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int	LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -121,8 +122,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	fuzz_verbose = getenv("FUZZ_VERBOSE") != NULL;
 	hdr_init();
-	if (out_init() != 0) {
-		fprintf(stderr, "fuzz_outbound: out_init failed\n");
+	if (sign_init() != 0) {
+		fprintf(stderr, "fuzz_outbound: sign_init failed\n");
 		exit(1);
 	}
 	fuzz_key(key);

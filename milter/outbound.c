@@ -4,9 +4,9 @@
  * that may send (enabled, direction outbound or both) and its client is
  * trusted (outbound.* in mailacd.conf): from a trusted network, SMTP-AUTH
  * authenticated, or through a trusted MTA service.  Outbound mail is
- * signed with its domain's DKIM key by libopendkim, relaxed/relaxed, over
- * the headers as they leave (our X-MailACD-* headers are removed first)
- * and the whole body; the signature is the last change made.  The same
+ * signed with its domain's DKIM key (sign.c), over the headers as they
+ * leave (our X-MailACD-* headers are removed first) and the whole body;
+ * the signature is the last change made.  The same
  * sender from an untrusted client gets nothing: no signature, no change. */
 #include <sys/socket.h>
 
@@ -15,52 +15,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include <dkim.h>
-
 #include "addr.h"
 #include "hdr.h"
 #include "outbound.h"
 #include "rnd.h"
 #include "token.h"
-
-/* The header fields signed, when present (RFC 6376 5.4.1), From also
- * over-signed so that no From can be added after us. */
-static const char *out_sign_hdrs[] = {
-	"from", "reply-to", "sender", "subject", "date", "to", "cc",
-	"message-id", "in-reply-to", "references", "mime-version",
-	"content-type", "content-transfer-encoding", "auto-submitted",
-	"list-unsubscribe", NULL
-};
-static const char *out_oversign_hdrs[] = { "from", NULL };
-
-static DKIM_LIB *out_lib;
-
-/* out_init - the DKIM library with our header lists (libopendkim wants
- * the size of the pointer, not of the array, for list options) */
-int
-out_init(void)
-{
-	if ((out_lib = dkim_init(NULL, NULL)) == NULL)
-		return (-1);
-	if (dkim_options(out_lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS,
-	    out_sign_hdrs, sizeof(char **)) != DKIM_STAT_OK ||
-	    dkim_options(out_lib, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS,
-	    out_oversign_hdrs, sizeof(char **)) != DKIM_STAT_OK) {
-		dkim_close(out_lib);
-		out_lib = NULL;
-		return (-1);
-	}
-	return (0);
-}
-
-/* out_shutdown - free the DKIM library */
-void
-out_shutdown(void)
-{
-	if (out_lib != NULL)
-		dkim_close(out_lib);
-	out_lib = NULL;
-}
 
 /* out_sender - the registered address SENDER is, if it may send */
 const struct cfg_address *
@@ -142,27 +101,14 @@ out_trusted_as(const struct cfg *cfg, const struct out_client *c,
 	return (NULL);
 }
 
-/* out_signer - the DKIM signer for M's address, when its domain has a key */
+/* out_signer - the DKIM signer for M's address, when its domain has a
+ * key; 0, or -1 with M->err */
 static int
 out_signer(struct out_msg *m)
 {
-	const struct cfg_address *a = m->from;
-	const struct cfg_dkim *k = a->domain->dkim;
-	DKIM_STAT st = DKIM_STAT_OK;
-
-	if (k == NULL || k->key == NULL || out_lib == NULL)
-		return (0);
-	m->dkim = dkim_sign(out_lib, (const unsigned char *)m->jobid, NULL,
-	    (dkim_sigkey_t)k->key, (const unsigned char *)k->selector,
-	    (const unsigned char *)a->domain->name, DKIM_CANON_RELAXED,
-	    DKIM_CANON_RELAXED, k->ed25519 ? DKIM_SIGN_ED25519SHA256 :
-	    DKIM_SIGN_RSASHA256, -1, &st);
-	if (m->dkim == NULL) {
-		snprintf(m->err, sizeof(m->err), "DKIM signer for %s: %s",
-		    a->domain->name, dkim_getresultstr(st));
-		return (-1);
-	}
-	return (0);
+	sign_free(m->sign);
+	m->sign = NULL;
+	return (sign_new(m->from, m->jobid, &m->sign, m->err, sizeof(m->err)));
 }
 
 /* out_agent - the agent whose workplace address SENDER is: one lookup in
@@ -207,13 +153,12 @@ out_label(const struct out_msg *m)
 	return ("?");
 }
 
-/* out_fail - note the signer's complaint about STEP */
+/* out_fail - note the signer's complaint ERR (the first one counts) */
 static int
-out_fail(struct out_msg *m, const char *step, DKIM_STAT st)
+out_fail(struct out_msg *m, const char *err)
 {
 	if (!m->failed)
-		snprintf(m->err, sizeof(m->err), "DKIM %s: %s", step,
-		    dkim_getresultstr(st));
+		snprintf(m->err, sizeof(m->err), "%s", err);
 	m->failed = 1;
 	return (-1);
 }
@@ -247,20 +192,15 @@ out_header(struct out_msg *m, const char *name, const char *value)
 static int
 out_sign_header(struct out_msg *m, const char *name, const char *value)
 {
-	size_t	nl = strlen(name), vl = strlen(value);
-	char	*h;
-	DKIM_STAT st;
+	char	err[160];
+	int	rc;
 
-	if (m->dkim == NULL || m->failed)
+	if (m->sign == NULL || m->failed)
 		return (0);
-	if ((h = malloc(nl + vl + 3)) == NULL)
+	if ((rc = sign_header(m->sign, name, value, err, sizeof(err))) ==
+	    SIGN_NOMEM)
 		return (-1);
-	memcpy(h, name, nl);
-	memcpy(h + nl, ": ", 2);
-	memcpy(h + nl + 2, value, vl + 1);
-	st = dkim_header(m->dkim, (unsigned char *)h, nl + vl + 2);
-	free(h);
-	return (st == DKIM_STAT_OK ? 0 : out_fail(m, "header", st));
+	return (rc == 0 ? 0 : out_fail(m, err));
 }
 
 /* out_same - do addresses X and Y name the same mailbox under CFG's
@@ -344,7 +284,7 @@ out_adopt(struct out_msg *m, const struct cfg_address *ca)
 	m->own = 0;
 	m->adopted = 1;
 	m->from = ca;
-	if (out_signer(m) != 0 && m->dkim == NULL && m->err[0] != '\0')
+	if (out_signer(m) != 0)
 		m->failed = 1;
 	return (0);
 }
@@ -376,8 +316,9 @@ out_resolve(struct out_msg *m, const struct cfg *cfg)
 		    (ca = cfg_match_address(cfg, pa.local, pa.domain, key,
 		    sizeof(key))) != NULL && out_may_send_as(g, ca)) {
 			m->from = ca;
-			return (out_signer(m) != 0 && m->dkim == NULL &&
-			    m->err[0] != '\0' ? (m->failed = 1, 0) : 0);
+			if (out_signer(m) != 0)
+				m->failed = 1;
+			return (0);
 		}
 	}
 	snprintf(text, sizeof(text), "mailacd: agent %s may send as %s or as "
@@ -447,10 +388,9 @@ out_decide(struct out_msg *m, const struct cfg *cfg)
 	    "auto-replied" };
 	const struct cfg_address *a = m->from;
 	const char *from = NULL, *name, *value;
-	char	mbox[ADDR_MAX + 1], rnd[33];
+	char	mbox[ADDR_MAX + 1], rnd[33], err[160];
 	size_t	i, len;
 	int	nfrom = 0, from_done = 0, ours, msgid = 0, autosub = 0;
-	DKIM_STAT st;
 
 	for (i = 0; i < m->nhdrs; i++) {
 		if (strcasecmp(m->hdrs[i].name, "From") == 0 && nfrom++ == 0)
@@ -490,7 +430,7 @@ out_decide(struct out_msg *m, const struct cfg *cfg)
 	/* RFC 3834 5: automatic mail says so, unless the sender already did */
 	if (!autosub && a->auto_submitted != CFG_AUTO_NO)
 		m->auto_submitted = marks[a->auto_submitted];
-	for (i = 0; i < m->nhdrs && m->dkim != NULL && !m->failed; i++) {
+	for (i = 0; i < m->nhdrs && m->sign != NULL && !m->failed; i++) {
 		name = m->hdrs[i].name;
 		value = m->hdrs[i].value;
 		if (hdr_is_ours(name) || (m->reply_to != NULL &&
@@ -522,10 +462,11 @@ out_decide(struct out_msg *m, const struct cfg *cfg)
 	if (m->auto_submitted != NULL && out_sign_header(m, "Auto-Submitted",
 	    m->auto_submitted) != 0 && !m->failed)
 		return (-1);
-	if (m->dkim == NULL || m->failed)
+	if (m->sign == NULL || m->failed)
 		return (0);
-	st = dkim_eoh(m->dkim);
-	return (st == DKIM_STAT_OK ? 0 : out_fail(m, "end of headers", st));
+	if (sign_eoh(m->sign, err, sizeof(err)) != 0)
+		out_fail(m, err);
+	return (0);
 }
 
 /* out_eoh - the end of headers of an outbound message sent as a
@@ -577,47 +518,29 @@ out_bounce(const struct out_msg *m, char *buf, size_t len)
 int
 out_body(struct out_msg *m, const unsigned char *data, size_t len)
 {
-	DKIM_STAT st;
+	char	err[160];
 
-	if (m->dkim == NULL || m->failed || len == 0)
+	if (m->sign == NULL || m->failed || len == 0)
 		return (0);
-	st = dkim_body(m->dkim, (unsigned char *)data, len);
-	return (st == DKIM_STAT_OK ? 0 : out_fail(m, "body", st));
+	return (sign_body(m->sign, data, len, err, sizeof(err)) == 0 ? 0 :
+	    out_fail(m, err));
 }
 
 /* out_signature - the DKIM-Signature value */
 char *
 out_signature(struct out_msg *m, int *unsigned_)
 {
-	unsigned char *buf = NULL;
-	size_t	len = 0, i, n;
-	char	*sig;
-	DKIM_STAT st;
+	char	err[160], *sig;
 
-	*unsigned_ = (m->dkim == NULL && !m->failed && m->err[0] == '\0');
-	if (m->dkim == NULL || m->failed) {
+	*unsigned_ = (m->sign == NULL && !m->failed && m->err[0] == '\0');
+	if (m->sign == NULL || m->failed) {
 		if (m->err[0] == '\0' && !*unsigned_)
 			snprintf(m->err, sizeof(m->err), "no DKIM signer");
 		return (NULL);
 	}
-	if ((st = dkim_eom(m->dkim, NULL)) != DKIM_STAT_OK) {
-		out_fail(m, "end of message", st);
-		return (NULL);
-	}
-	if ((st = dkim_getsighdr_d(m->dkim, sizeof("DKIM-Signature: ") - 1,
-	    &buf, &len)) != DKIM_STAT_OK || buf == NULL) {
-		out_fail(m, "signature", st);
-		return (NULL);
-	}
-	/* libopendkim folds with CR LF; a header value handed to the MTA is
-	 * folded with LF alone (the MTA writes the CR), or every line of the
-	 * signature would reach the receiver as CR CR LF */
-	if ((sig = malloc(len + 1)) == NULL)
-		return (NULL);
-	for (n = 0, i = 0; i < len; i++)
-		if (buf[i] != '\r')
-			sig[n++] = (char)buf[i];
-	sig[n] = '\0';
+	if ((sig = sign_finish(m->sign, err, sizeof(err))) == NULL &&
+	    err[0] != '\0')
+		out_fail(m, err);
 	return (sig);
 }
 
@@ -627,8 +550,7 @@ out_reset(struct out_msg *m)
 {
 	size_t	i;
 
-	if (m->dkim != NULL)
-		dkim_free(m->dkim);
+	sign_free(m->sign);
 	for (i = 0; i < m->nhdrs; i++) {
 		free(m->hdrs[i].name);
 		free(m->hdrs[i].value);

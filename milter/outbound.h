@@ -1,5 +1,5 @@
 /* outbound.h - mail the registered addresses send: is the client trusted,
- * and the DKIM signature (libopendkim) made over the final message. */
+ * and the DKIM signature (sign.c) made over the final message. */
 #ifndef MAILACD_OUTBOUND_H
 #define MAILACD_OUTBOUND_H
 
@@ -7,6 +7,7 @@
 
 #include "cfg.h"
 #include "reply.h"
+#include "sign.h"
 
 /* What the MTA told about the client, for the trust decision. */
 struct out_client {
@@ -36,7 +37,7 @@ struct out_msg {
 				   passed untouched */
 	char	jobid[64];
 	const char *why;	/* how the client was trusted */
-	void	*dkim;		/* DKIM handle while signing, or NULL */
+	struct sign *sign;	/* the signature in progress, or NULL */
 	int	failed;		/* the signer refused some input */
 	char	err[160];
 	struct out_hdr *hdrs;	/* headers until the end of headers */
@@ -54,9 +55,6 @@ struct out_msg {
 	char	*reply_to_own;	/* ... when it carries a reply token */
 };
 
-/* out_init - the DKIM library, once at start-up; 0 or -1 */
-int	out_init(void);
-
 /* out_channel - the next channel address (*IT starts at 0) agent
  * M->agent may send as, or NULL */
 const struct cfg_address *out_channel(const struct out_msg *m,
@@ -65,9 +63,6 @@ const struct cfg_address *out_channel(const struct out_msg *m,
 /* out_adopt - send M, an agent's own mail that answers an interaction of
  * channel address CA, as CA's mail; 0 or -1 */
 int	out_adopt(struct out_msg *m, const struct cfg_address *ca);
-
-/* out_shutdown - free the DKIM library */
-void	out_shutdown(void);
 
 /* out_sender - is SENDER (an envelope path) one of CFG's registered
  * addresses that may send?  The address, or NULL */
