@@ -1,5 +1,6 @@
 /* mlfi.c - libmilter callbacks of mailacd-milter.  Callbacks stay thin: the
- * decisions live in inbound.c and handoff.c.
+ * decisions live in inbound.c (which also lists the edits an inbound
+ * message gets) and outbound.c; handoff.c records interactions.
  *
  * Per-message state is reset in one place (mlfi_reset) from envfrom, eom and
  * abort; per-connection state is freed in close, which may be the only
@@ -17,6 +18,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "edit.h"
 #include "gate.h"
 #include "handoff.h"
 #include "hdr.h"
@@ -690,87 +692,51 @@ mlfi_eom_outbound(SMFICTX *ctx, struct mlfi_conn *conn)
 	return (SMFIS_CONTINUE);
 }
 
-/* mlfi_eom - record the interactions, then stamp the message */
-static sfsistat
-mlfi_eom(SMFICTX *ctx)
+/* mlfi_edits - make the edits in their order; NULL, or what failed */
+static const char *
+mlfi_edits(SMFICTX *ctx, const struct edits *e)
 {
-	struct mlfi_conn *conn = smfi_getpriv(ctx);
-	struct inb_msg *m;
-	char	err[512];
+	const struct edit *x;
 	size_t	i;
-	int	nnew = 0;
+	int	rc;
 
-	if (conn == NULL)
-		return (SMFIS_CONTINUE);
-	m = &conn->msg;
-	mlfi_qid(ctx, conn);
-	if (conn->failed)
-		return (mlfi_tempfail(ctx, conn));
-	if (conn->out.active)
-		return (mlfi_eom_outbound(ctx, conn));
-	if (m->nrcpts == 0 && m->agents > 0 && !(m->delivery > 0 &&
-	    out_trusted(conn->conf->cfg, &conn->client, err, sizeof(err)) !=
-	    NULL)) {
-		/* mail to an agent only: nothing to record, and no routing
-		 * header an outsider wrote reaches the agent's mail client */
-		if (m->nours > 0)
-			log_info("%s: mail to an agent: foreign X-MailACD-* "
-			    "headers removed, sender=%s", m->qid, m->sender);
-		if (mlfi_strip(ctx, m) != 0)
-			return (mlfi_tempfail(ctx, conn));
-		mlfi_reset(conn);
-		return (SMFIS_CONTINUE);
-	}
-	if (m->nrcpts == 0) {
-		mlfi_reset(conn);
-		return (SMFIS_CONTINUE);
-	}
-	if (m->delivery > 0 && out_trusted(conn->conf->cfg, &conn->client, err,
-	    sizeof(err)) != NULL) {
-		/* the router's resent copy to an agent: ours, untouched */
-		log_info("%s: resent copy for an agent (%s) from a trusted "
-		    "client: passed untouched", m->qid, KEYS_H_DELIVERY);
-		mlfi_reset(conn);
-		return (SMFIS_CONTINUE);
-	}
-	if (m->loops >= 2) {
-		log_warnx("%s: mail loop: the message carries %s %d times "
-		    "(it went round through mailacd and a mailbox); not "
-		    "routed again, sender=%s", m->qid, KEYS_H_LOOP, m->loops,
-		    m->sender);
-		if (mlfi_strip(ctx, m) != 0)
-			return (mlfi_tempfail(ctx, conn));
-		mlfi_reset(conn);
-		return (SMFIS_CONTINUE);
-	}
-	if (inb_finish(m, err, sizeof(err)) != 0) {
-		log_errx("%s: %s; tempfail", m->qid, err);
-		return (mlfi_tempfail(ctx, conn));
-	}
-	if (handoff_send(conn->conf->pool, m, conn->conf->cfg,
-	    &nnew, err, sizeof(err)) != RDS_OK) {
-		if (conn->conf->cfg->milter.on_redis_failure ==
-		    CFG_FAIL_TEMPFAIL) {
-			log_warnx("%s: redis %s: hand-off failed: %s; tempfail",
-			    m->qid, rds_describe(conn->conf->pool), err);
-			return (mlfi_tempfail(ctx, conn));
+	for (i = 0; i < e->n; i++) {
+		x = &e->v[i];
+		switch (x->kind) {
+		case EDIT_HDR_ADD:
+			rc = smfi_addheader(ctx, x->name, x->value);
+			break;
+		case EDIT_HDR_INSERT:
+			rc = smfi_insheader(ctx, x->index, x->name, x->value);
+			break;
+		case EDIT_HDR_CHANGE:
+			rc = smfi_chgheader(ctx, x->name, x->index, x->value);
+			break;
+		case EDIT_RCPT_ADD:
+			rc = smfi_addrcpt(ctx, x->value);
+			break;
+		case EDIT_FROM_CHANGE:
+			rc = smfi_chgfrom(ctx, x->value, NULL);
+			break;
+		default:
+			rc = MI_FAILURE;
+			break;
 		}
-		log_errx("%s: redis %s: hand-off failed: %s; accepted "
-		    "WITHOUT an interaction (on_redis_failure = accept)",
-		    m->qid, rds_describe(conn->conf->pool), err);
-		if (mlfi_strip(ctx, m) != 0)
-			return (mlfi_tempfail(ctx, conn));
-		mlfi_reset(conn);
-		return (SMFIS_CONTINUE);
+		if (rc != MI_SUCCESS)
+			return (x->what);
 	}
-	if (mlfi_strip(ctx, m) != 0) {
-		log_errx("%s: cannot remove X-MailACD headers; tempfail",
-		    m->qid);
-		return (mlfi_tempfail(ctx, conn));
-	}
+	return (NULL);
+}
+
+/* mlfi_routed - log each interaction the hand-off recorded */
+static void
+mlfi_routed(const struct mlfi_conn *conn)
+{
+	const struct inb_msg *m = &conn->msg;
+	size_t	i, n;
+
 	for (i = 0; i < m->nrcpts; i++) {
 		const struct inb_rcpt *r = &m->rcpts[i];
-		char	*stamp;
 
 		if (r->limited) {
 			log_warnx("%s: %s sent more than %d messages this hour "
@@ -780,16 +746,6 @@ mlfi_eom(SMFICTX *ctx)
 			    r->address, m->sender);
 			continue;
 		}
-		stamp = inb_stamp(r);
-
-		if (stamp == NULL ||
-		    smfi_addheader(ctx, HDR_INTERACTION, stamp) != MI_SUCCESS) {
-			free(stamp);
-			log_errx("%s: cannot add %s; tempfail", m->qid,
-			    HDR_INTERACTION);
-			return (mlfi_tempfail(ctx, conn));
-		}
-		free(stamp);
 		if (r->token == -1)
 			log_warnx("%s: %s carries an expired reply token: a "
 			    "new interaction", m->qid, r->rcpt);
@@ -802,15 +758,95 @@ mlfi_eom(SMFICTX *ctx)
 		    m->auto_reason ? " auto=" : "",
 		    m->auto_reason ? m->auto_reason : "");
 	}
-	for (i = 0; i < m->nrcpts; i++)
-		if (m->rcpts[i].limited)
-			nnew++;		/* not recorded, not a retry either */
-	if (nnew < (int)m->nrcpts)
-		log_info("%s: %d of %zu interactions were already recorded "
-		    "(MTA retry); ids reused", m->qid, (int)m->nrcpts - nnew,
-		    m->nrcpts);
-	mlfi_reset(conn);
+	if ((n = inb_retries(m)) > 0)
+		log_info("%s: %zu of %zu interactions were already recorded "
+		    "(MTA retry); ids reused", m->qid, n, m->nrcpts);
+}
+
+/* mlfi_eom_in - the end of an inbound message: inbound.c's verdict, the
+ * hand-off, its edits applied */
+static sfsistat
+mlfi_eom_in(SMFICTX *ctx, struct mlfi_conn *conn, struct edits *e)
+{
+	struct inb_msg *m = &conn->msg;
+	const struct cfg *cfg = conn->conf->cfg;
+	char	err[512];
+	const char *what;
+	int	routed = 0;
+
+	switch (inb_verdict(m, m->delivery > 0 &&
+	    out_trusted(cfg, &conn->client, err, sizeof(err)) != NULL)) {
+	case INB_PASS:
+		return (SMFIS_CONTINUE);
+	case INB_RESENT:
+		log_info("%s: resent copy for an agent (%s) from a trusted "
+		    "client: passed untouched", m->qid, KEYS_H_DELIVERY);
+		return (SMFIS_CONTINUE);
+	case INB_AGENT:
+		/* nothing to record, and no routing header an outsider
+		 * wrote reaches the agent's mail client */
+		if (m->nours > 0)
+			log_info("%s: mail to an agent: foreign X-MailACD-* "
+			    "headers removed, sender=%s", m->qid, m->sender);
+		break;
+	case INB_LOOP:
+		log_warnx("%s: mail loop: the message carries %s %d times "
+		    "(it went round through mailacd and a mailbox); not "
+		    "routed again, sender=%s", m->qid, KEYS_H_LOOP, m->loops,
+		    m->sender);
+		break;
+	case INB_ROUTE:
+		if (inb_decide(m, cfg, err, sizeof(err)) != 0) {
+			log_errx("%s: %s; tempfail", m->qid, err);
+			return (mlfi_tempfail(ctx, conn));
+		}
+		if (handoff_send(conn->conf->pool, m, cfg, err,
+		    sizeof(err)) == RDS_OK) {
+			routed = 1;
+			break;
+		}
+		if (cfg->milter.on_redis_failure == CFG_FAIL_TEMPFAIL) {
+			log_warnx("%s: redis %s: hand-off failed: %s; tempfail",
+			    m->qid, rds_describe(conn->conf->pool), err);
+			return (mlfi_tempfail(ctx, conn));
+		}
+		log_errx("%s: redis %s: hand-off failed: %s; accepted "
+		    "WITHOUT an interaction (on_redis_failure = accept)",
+		    m->qid, rds_describe(conn->conf->pool), err);
+		break;
+	}
+	if (inb_edits(m, routed, e) != 0) {
+		log_errx("%s: out of memory; tempfail", m->qid);
+		return (mlfi_tempfail(ctx, conn));
+	}
+	if ((what = mlfi_edits(ctx, e)) != NULL) {
+		log_errx("%s: cannot %s; tempfail", m->qid, what);
+		return (mlfi_tempfail(ctx, conn));
+	}
+	if (routed)
+		mlfi_routed(conn);
 	return (SMFIS_CONTINUE);
+}
+
+/* mlfi_eom - the end of the message */
+static sfsistat
+mlfi_eom(SMFICTX *ctx)
+{
+	struct mlfi_conn *conn = smfi_getpriv(ctx);
+	struct edits e = { 0 };
+	sfsistat rc;
+
+	if (conn == NULL)
+		return (SMFIS_CONTINUE);
+	mlfi_qid(ctx, conn);
+	if (conn->failed)
+		return (mlfi_tempfail(ctx, conn));
+	if (conn->out.active)
+		return (mlfi_eom_outbound(ctx, conn));
+	rc = mlfi_eom_in(ctx, conn, &e);
+	edit_reset(&e);
+	mlfi_reset(conn);
+	return (rc);
 }
 
 /* mlfi_abort - the message ended early */
