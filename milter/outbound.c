@@ -211,8 +211,8 @@ out_label(const struct out_msg *m)
 	return ("?");
 }
 
-/* out_fail - the signer's complaint (in M->err) is the first one: the
- * message cannot be signed; 0 */
+/* out_fail - the signer refused: keep its first complaint ERR in M->err,
+ * the message cannot be signed (a 4.3.0 at the end); 0 */
 static int
 out_fail(struct out_msg *m, const char *err)
 {
