@@ -1,8 +1,9 @@
 /* fuzz_inbound.c - libFuzzer target for the inbound decision over a whole
  * message (milter/inbound.c), fed as the milter callbacks feed it: the
  * envelope sender, each recipient, each header, the end of headers, the
- * body, then the end of message (ids, idempotency keys, routing header,
- * thread keys, customer and original recipient of each interaction).
+ * body, then the end of message (the verdict, inb_decide: ids,
+ * idempotency keys, the decoded text, thread keys, customer and original
+ * recipient of each interaction; the edits with their routing headers).
  *
  * The input is framed like an SMTP transaction written down:
  *
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "edit.h"
 #include "hdr.h"
 #include "inbound.h"
 
@@ -197,8 +199,14 @@ fuzz_rcpt_after(const struct inb_msg *m, const struct inb_rcpt *r)
 	if (inb_customer(m, r, out, sizeof(out)) == 0 &&
 	    strlen(out) >= sizeof(out))
 		abort();
+	/* what inb_decide kept is what the functions answer */
+	if (strcmp(out, r->customer) != 0 && r->customer[0] != '\0')
+		abort();
 	(void)inb_original(m, r, out, sizeof(out));
-	if (strlen(out) >= sizeof(out))
+	if (strlen(out) >= sizeof(out) || strcmp(out, r->original) != 0)
+		abort();
+	if (strlen(r->open_key) != 64 || strlen(r->rate_key) != 64 ||
+	    r->threads.nrefs > INB_THREAD_REFS)
 		abort();
 }
 
@@ -208,6 +216,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *p = (const char *)data, *end = p + size;
 	struct inb_msg m;
+	struct edits e = { 0 };
 	char	*line, *name, *value, err[256];
 	size_t	i, n;
 	int	nrcpt = 0, rc;
@@ -250,11 +259,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (m.copy_hdr > m.copy_len || (m.copy != NULL && m.copy_complete &&
 	    m.copy_len > FUZZ_COPY_MAX))
 		abort();
-	if (inb_finish(&m, err, sizeof(err)) != 0)
+	if (inb_verdict(&m, 0) > INB_ROUTE)
+		abort();
+	if (inb_decide(&m, fuzz_cfg, err, sizeof(err)) != 0)
 		goto out;
 	for (i = 0; i < m.nrcpts; i++)
 		fuzz_rcpt_after(&m, &m.rcpts[i]);
+	if (inb_edits(&m, 1, &e) != 0)
+		goto out;
+	for (i = 0; i < e.n; i++)
+		if (e.v[i].kind == EDIT_HDR_ADD)
+			fuzz_stamp_ok(e.v[i].value);
 out:
+	edit_reset(&e);
 	inb_reset(&m);
 	return (0);
 }

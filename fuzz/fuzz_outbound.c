@@ -1,15 +1,16 @@
 /* fuzz_outbound.c - libFuzzer target for the outbound path
- * (milter/outbound.c, milter/reply.c, milter/gate.c) with Redis's answers
- * taken from the fuzz input: hiredis is replaced at the link step by
- * fuzz/hiredis_stub.c, so the product code runs unchanged.  The steps are
- * those of milter/mlfi.c for mail a registered address or an agent sends:
- * sender and trust, each header, the end of headers (the agent's From,
- * the interaction answered, the domain gate, the identity rule), the
- * body, then the reply recorded, the bounce address and the DKIM
- * signature.  One difference: mlfi.c never gives out_header our own
- * X-MailACD-* headers, so out_value(HDR_INTERACTION) there is always
- * NULL; here the first X-MailACD-Interaction goes to reply_find, whose
- * parsing of it is then fuzzed too.
+ * (milter/outbound.c, milter/sign.c, milter/reply.c, milter/gate.c) with
+ * Redis's answers taken from the fuzz input: hiredis is replaced at the
+ * link step by fuzz/hiredis_stub.c, so the product code runs unchanged.
+ * The steps are those of milter/mlfi.c for mail a registered address or
+ * an agent sends: out_start (sender and trust), out_header for each
+ * header, out_eoh (the agent's From, the interaction answered, the domain
+ * gate, the identity rule), out_body, then out_eom (the reply recorded,
+ * the DKIM signature, the edits).  One difference: the first
+ * X-MailACD-Interaction of the input is given to reply_find as the
+ * header an internal client wrote (mlfi.c's out_value(HDR_INTERACTION)
+ * is always NULL, as outbound.c keeps our headers apart), so that its
+ * parsing is fuzzed too.
  *
  * Input: a control octet (bit 0: the client is on a trusted network,
  * bit 1: it authenticated, bit 2: the MTA service is ORIGINATING), a
@@ -35,12 +36,14 @@
 #include <openssl/rsa.h>
 
 #include "cfg.h"
-#include "gate.h"
+#include "edit.h"
 #include "hdr.h"
 #include "hiredis_stub.h"
+#include "lookup.h"
 #include "outbound.h"
 #include "rds.h"
 #include "reply.h"
+#include "sign.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int	LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -86,6 +89,10 @@ static const char fuzz_conf_fmt[] =
 static struct cfg *fuzz_cfg;
 static struct rds_pool *fuzz_pool;
 static int fuzz_verbose;	/* FUZZ_VERBOSE set: say how far it got */
+static const char *fuzz_ixhdr;	/* the input's X-MailACD-Interaction */
+static int (*fuzz_find_real)(void *, const struct cfg_address *,
+    const char *, const char *, const char *, struct reply *, char *,
+    size_t);
 
 /* fuzz_key - a new RSA key in a 0600 temporary file named into PATH */
 static void
@@ -121,8 +128,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	fuzz_verbose = getenv("FUZZ_VERBOSE") != NULL;
 	hdr_init();
-	if (out_init() != 0) {
-		fprintf(stderr, "fuzz_outbound: out_init failed\n");
+	if (sign_init() != 0) {
+		fprintf(stderr, "fuzz_outbound: sign_init failed\n");
 		exit(1);
 	}
 	fuzz_key(key);
@@ -245,67 +252,31 @@ fuzz_value_ok(const char *name, const char *v)
 	}
 }
 
-/* fuzz_adopt - mlfi_adopt: an agent's own mail that answers one of their
- * queues' interactions leaves as that channel's mail */
+/* fuzz_find - reply_find, with the input's X-MailACD-Interaction as the
+ * header an internal client wrote */
 static int
-fuzz_adopt(struct out_msg *o)
+fuzz_find(void *arg, const struct cfg_address *a, const char *ixhdr,
+    const char *irt, const char *refs, struct reply *r, char *err,
+    size_t errlen)
 {
-	const struct cfg_address *ca;
-	const char *irt = out_value(o, "In-Reply-To");
-	const char *refs = out_value(o, "References");
-	char	err[512];
-	size_t	it = 0;
-
-	if (irt == NULL && refs == NULL)
-		return (0);
-	while ((ca = out_channel(o, fuzz_cfg, &it)) != NULL) {
-		if (reply_find(fuzz_pool, ca, NULL, irt, refs, &o->reply, err,
-		    sizeof(err)) != RDS_OK)
-			return (1);
-		if (o->reply.id[0] != '\0')
-			return (out_adopt(o, ca) != 0 ? -1 : 0);
-	}
-	return (0);
+	return (fuzz_find_real(arg, a, ixhdr != NULL ? ixhdr : fuzz_ixhdr,
+	    irt, refs, r, err, errlen));
 }
 
-/* fuzz_eom - the end of message of an outbound message that may leave */
+/* fuzz_edits_ok - every header value we add passes fuzz_value_ok, and
+ * the DKIM-Signature, when there is one, is the last edit */
 static void
-fuzz_eom(struct out_msg *o, const struct out_client *cl)
+fuzz_edits_ok(const struct edits *e)
 {
-	const struct cfg_address *a = o->from;
-	char	buf[2 * CFG_ADDR_MAX + 8], err[512], *mid = NULL, *sig;
-	const char *by;
-	int	nokey = 0;
+	size_t	i;
 
-	fuzz_value_ok("From", o->new_from);
-	fuzz_value_ok("In-Reply-To", o->reply.irt);
-	fuzz_value_ok("References", o->reply.refs);
-	fuzz_value_ok("Message-ID", o->new_msgid);
-	fuzz_value_ok("Reply-To", o->reply_to);
-	if (o->reply.id[0] != '\0') {
-		by = cl->auth != NULL ? cl->auth : o->agent != NULL ?
-		    o->agent->id : a->address;
-		if (out_msgid(o) != NULL)
-			mid = hdr_unfold(out_msgid(o), HDR_ID_MAX, 0);
-		if (reply_record(fuzz_pool, a, &o->reply, mid, by,
-		    fuzz_cfg->milter.thread_ttl, err, sizeof(err)) != RDS_OK) {
-			free(mid);
-			return;
-		}
-		free(mid);
+	for (i = 0; i < e->n; i++) {
+		if (e->v[i].kind == EDIT_HDR_ADD ||
+		    e->v[i].kind == EDIT_HDR_INSERT)
+			fuzz_value_ok(e->v[i].name, e->v[i].value);
+		if (e->v[i].kind == EDIT_HDR_INSERT && i + 1 != e->n)
+			abort();
 	}
-	(void)out_bounce(o, buf, sizeof(buf));
-	if ((sig = out_signature(o, &nokey)) != NULL)
-		fuzz_value_ok("DKIM-Signature", sig);
-	if (fuzz_verbose)
-		fprintf(stderr, "fuzz_outbound: from %s reply %s irt %s "
-		    "new_from %s bounce %s: %s\n", a->address,
-		    o->reply.id[0] ? o->reply.id : "-",
-		    o->reply.irt ? o->reply.irt : "-",
-		    o->new_from ? o->new_from : "-",
-		    out_bounce(o, buf, sizeof(buf)) ? buf : "-",
-		    sig ? "signed" : nokey ? "no key" : o->err);
-	free(sig);
 }
 
 /* LLVMFuzzerTestOneInput - one outbound message */
@@ -313,16 +284,15 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *p, *end = (const char *)data + size;
-	const struct cfg_address *a = NULL;
-	const struct cfg_agent *g = NULL;
 	struct out_client cl;
+	struct out_lookup look;
 	struct out_msg o;
+	struct edits e = { 0 };
 	struct timeval tv;
-	char	*line = NULL, *name, *value, buf[128], hold[512], err[512];
-	const char *why;
+	char	*line = NULL, *name, *value;
 	char	*body, *bp, *ixhdr = NULL;
 	size_t	rlen, n, blen;
-	int	rc, failed = 0;
+	int	rc = 0, outcome = -1;
 
 	if (size < 3)
 		return (0);
@@ -336,53 +306,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rlen = size - 3;
 	hiredis_stub_feed(data + 3, rlen);
 	p = (const char *)data + 3 + rlen;
+	lookup_redis(&look, fuzz_pool);
+	fuzz_find_real = look.find;
+	look.find = fuzz_find;
 
 	memset(&o, 0, sizeof(o));
-	hold[0] = '\0';
 	if ((line = fuzz_line(&p, end)) == NULL)
 		return (0);
-	if ((a = out_sender(fuzz_cfg, line)) == NULL &&
-	    (g = out_agent(fuzz_cfg, line)) == NULL)
+	if (out_start(&o, fuzz_cfg, &cl, line, "4XyZ1") != 1)
 		goto out;
-	if ((why = out_trusted(fuzz_cfg, &cl, buf, sizeof(buf))) == NULL)
-		goto out;
-	if (out_begin(&o, a, g, "4XyZ1") != 0)
-		o.failed = 1;
-	o.why = strncmp(why, "daemon ", 7) == 0 ? "daemon" : why;
 	while (fuzz_header(&p, end, &name, &value) == 0) {
-		rc = 0;
-		if (strncasecmp(name, "X-MailACD-", 10) != 0)
-			rc = out_header(&o, name, value);
-		else if (ixhdr == NULL &&
-		    strcasecmp(name, HDR_INTERACTION) == 0) {
-			ixhdr = value;
-			value = NULL;
-		}
+		if (ixhdr == NULL && strcasecmp(name, HDR_INTERACTION) == 0 &&
+		    (ixhdr = strdup(value)) == NULL)
+			abort();
+		rc = out_header(&o, name, value);
 		free(name);
 		free(value);
-		if (rc != 0 && !o.failed)
+		if (rc != 0)
 			goto out;
 	}
-	if (out_resolve(&o, fuzz_cfg) != 0)
-		goto out;
-	if (o.own && (rc = fuzz_adopt(&o)) != 0) {
-		if (rc < 0)
-			goto out;
-		failed = 1;
-	}
-	if (o.from != NULL && o.refuse == NULL && !o.adopted &&
-	    reply_find(fuzz_pool, o.from, ixhdr,
-	    out_value(&o, "In-Reply-To"), out_value(&o, "References"),
-	    &o.reply, err, sizeof(err)) != RDS_OK)
-		failed = 1;
-	hold[0] = '\0';
+	fuzz_ixhdr = ixhdr;
 	gettimeofday(&tv, NULL);
-	if (o.from != NULL && o.refuse == NULL && !failed &&
-	    gate_check(fuzz_pool, fuzz_cfg, o.from->domain,
-	    (long long)tv.tv_sec * 1000, hold, sizeof(hold), err,
-	    sizeof(err)) != RDS_OK)
-		failed = 1;
-	if (out_eoh(&o, fuzz_cfg) != 0)
+	if (out_eoh(&o, fuzz_cfg, &look, (long long)tv.tv_sec * 1000) != 0)
 		goto out;
 	if ((body = fuzz_crlf(p, end, &blen)) == NULL)
 		goto out;
@@ -392,18 +337,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)out_body(&o, (const unsigned char *)bp, n);
 	}
 	free(body);
-	if (o.refuse == NULL && hold[0] == '\0' && !failed && !o.own &&
-	    o.from != NULL)
-		fuzz_eom(&o, &cl);
+	outcome = out_eom(&o, fuzz_cfg, &look, &e);
+	if (outcome == OUT_SEND)
+		fuzz_edits_ok(&e);
 out:
+	fuzz_ixhdr = NULL;
 	free(ixhdr);
 	if (fuzz_verbose)
-		fprintf(stderr, "fuzz_outbound: %s: %s%s%s%s, %zu Redis "
-		    "commands\n", line ? line : "-", out_label(&o),
-		    o.refuse ? " refused: " : "", o.refuse ? o.refuse : "",
-		    hold[0] ? " held" : failed ? " tempfail" : "",
-		    hiredis_stub_commands());
+		fprintf(stderr, "fuzz_outbound: %s: %s outcome %d, %zu edits, "
+		    "%zu Redis commands%s%s\n", line ? line : "-",
+		    out_label(&o), outcome, e.n, hiredis_stub_commands(),
+		    o.refuse ? "; refused: " : "", o.refuse ? o.refuse : "");
 	free(line);
+	edit_reset(&e);
 	out_reset(&o);
 	return (0);
 }

@@ -11,10 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
-#include "addr.h"
-#include "hdr.h"
 #include "handoff.h"
 #include "keys.h"
 
@@ -124,32 +120,6 @@ static const char handoff_lua[] =
 
 static char handoff_sha[41];
 
-/* handoff_sha256 - hex SHA-256 of A, and "\n" + B when B is not "" */
-static void
-handoff_sha256(const char *a, const char *b, char out[65])
-{
-	static const char digits[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0, i;
-	EVP_MD_CTX *ctx;
-
-	out[0] = '\0';
-	if ((ctx = EVP_MD_CTX_new()) == NULL)
-		return;
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(ctx, a, strlen(a)) == 1 &&
-	    (*b == '\0' || (EVP_DigestUpdate(ctx, "\n", 1) == 1 &&
-	    EVP_DigestUpdate(ctx, b, strlen(b)) == 1)) &&
-	    EVP_DigestFinal_ex(ctx, md, &n) == 1 && n == 32) {
-		for (i = 0; i < n; i++) {
-			out[2 * i] = digits[md[i] >> 4];
-			out[2 * i + 1] = digits[md[i] & 15];
-		}
-		out[64] = '\0';
-	}
-	EVP_MD_CTX_free(ctx);
-}
-
 #define HANDOFF_FIELDS	24
 #define HANDOFF_KEYS	(7 + INB_THREAD_REFS)
 #define HANDOFF_ARGC	(3 + HANDOFF_KEYS + 13 + 2 * HANDOFF_FIELDS)
@@ -160,49 +130,6 @@ void
 handoff_init(void)
 {
 	rds_script_sha(handoff_lua, handoff_sha);
-}
-
-/* Text decoded from the message for all of its interactions. */
-struct handoff_text {
-	char	*msgid, *irt, *refs, *subject, *from, *sender;
-	char	arrived[24], size[24];
-	long long hour;		/* hours since the epoch */
-};
-
-/* handoff_text_free - free decoded header text */
-static void
-handoff_text_free(struct handoff_text *t)
-{
-	free(t->msgid);
-	free(t->irt);
-	free(t->refs);
-	free(t->subject);
-	free(t->from);
-	free(t->sender);
-}
-
-/* handoff_text_make - decode and bound what goes into the stream */
-static int
-handoff_text_make(const struct inb_msg *m, struct handoff_text *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->msgid = hdr_unfold(m->message_id ? m->message_id : "", HDR_ID_MAX, 0);
-	t->irt = hdr_unfold(m->in_reply_to ? m->in_reply_to : "", HDR_ID_MAX, 0);
-	t->refs = hdr_unfold(m->references ? m->references : "",
-	    HDR_REFS_MAX, 1);
-	t->subject = hdr_decode_text(m->subject ? m->subject : "",
-	    HDR_TEXT_MAX);
-	t->from = hdr_decode_text(m->from ? m->from : "", HDR_TEXT_MAX);
-	t->sender = hdr_unfold(m->sender ? m->sender : "", HDR_ID_MAX, 0);
-	snprintf(t->arrived, sizeof(t->arrived), "%lld", m->arrived_ms);
-	snprintf(t->size, sizeof(t->size), "%zu", m->size);
-	t->hour = m->arrived_ms / 3600000;
-	if (t->msgid == NULL || t->irt == NULL || t->refs == NULL ||
-	    t->subject == NULL || t->from == NULL || t->sender == NULL) {
-		handoff_text_free(t);
-		return (-1);
-	}
-	return (0);
 }
 
 /* handoff_stores - does R get a stored copy? */
@@ -240,63 +167,50 @@ handoff_copy(redisContext *c, const struct inb_msg *m, const char *key,
 	return (redisAppendCommandArgv(c, 3, argv, len) == REDIS_OK ? 0 : -1);
 }
 
-/* handoff_append - queue one EVALSHA (or EVAL) for interaction R (the
- * COUNT-th of its organisation in this message counts against the limit
- * when 1), after its stored copy if it gets one */
+/* handoff_append - queue one EVALSHA (or EVAL) for interaction R, after
+ * its stored copy if it gets one; everything it sends was decided by
+ * inb_decide */
 static int
 handoff_append(redisContext *c, const struct inb_msg *m,
-    const struct inb_rcpt *r, const struct handoff_text *t,
-    const struct cfg *cfg, int count, int use_eval)
+    const struct inb_rcpt *r, const struct cfg *cfg, int use_eval)
 {
 	const struct cfg_route *rt = r->route;
+	const struct inb_text *t = &m->text;
+	const struct inb_threads *th = &r->threads;
 	const char *argv[HANDOFF_ARGC];
 	char	ttl[16], tttl[16], prio[16], nkeys[24], limit[16], *skills;
-	char	keys[HANDOFF_KEYS][HANDOFF_KEYLEN], open[65];
-	char	customer[ADDR_MAX + 1], rate[65], orig[ADDR_MAX + 1];
-	char	who[ADDR_MAX + 1];
-	struct inb_threads th;
+	char	keys[HANDOFF_KEYS][HANDOFF_KEYLEN];
 	size_t	i, nk = 0;
-	int	n = 0, rc, has_orig;
+	int	n = 0, rc;
 
 	if ((skills = cfg_join(rt->skills, rt->nskills)) == NULL)
 		return (-1);
-	/* per recipient: a forwarded domain names the customer by header */
-	if (inb_customer(m, r, customer, sizeof(customer)) != 0)
-		customer[0] = '\0';
-	if (inb_identity(m, r, cfg, who, sizeof(who)) != 0)
-		who[0] = '\0';
-	handoff_sha256(r->counted, "", rate);
-	has_orig = inb_original(m, r, orig, sizeof(orig));
-	handoff_sha256(customer, r->address, open);
-	if (inb_threads(m, r, &th) != 0 ||
-	    keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_SCHEMA, r->org->id) ||
+	if (keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_SCHEMA, r->org->id) ||
 	    keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_SEEN, r->org->id,
 	    r->seen) ||
 	    keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_INGEST, r->org->id) ||
 	    keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_MSG, r->org->id,
 	    r->seen) ||
 	    keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_OPEN, r->org->id,
-	    open) ||
+	    r->open_key) ||
 	    keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_RATE, r->org->id,
-	    rate, t->hour) ||
+	    r->rate_key, t->hour) ||
 	    (handoff_stores(m, r) && handoff_copy(c, m, keys[3],
 	    cfg->delivery.retention) != 0) ||
-	    (th.own[0] != '\0' && keys_fmt(keys[nk++], HANDOFF_KEYLEN,
-	    KEYS_FMT_THREAD, r->org->id, th.own))) {
+	    (th->own[0] != '\0' && keys_fmt(keys[nk++], HANDOFF_KEYLEN,
+	    KEYS_FMT_THREAD, r->org->id, th->own))) {
 		free(skills);
 		return (-1);
 	}
-	for (i = 0; i < th.nrefs; i++)
+	for (i = 0; i < th->nrefs; i++)
 		if (keys_fmt(keys[nk++], HANDOFF_KEYLEN, KEYS_FMT_THREAD,
-		    r->org->id, th.refs[i])) {
+		    r->org->id, th->refs[i])) {
 			free(skills);
 			return (-1);
 		}
 	snprintf(ttl, sizeof(ttl), "%d", cfg->milter.dedup_ttl);
 	snprintf(tttl, sizeof(tttl), "%d", cfg->milter.thread_ttl);
-	/* without a customer address there is nobody to count or merge */
-	snprintf(limit, sizeof(limit), "%d",
-	    r->counted[0] != '\0' ? cfg->milter.sender_rate_limit : 0);
+	snprintf(limit, sizeof(limit), "%d", r->limit);
 	snprintf(prio, sizeof(prio), "%d", rt->priority);
 	snprintf(nkeys, sizeof(nkeys), "%zu", nk);
 
@@ -309,18 +223,16 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 	argv[n++] = ttl;
 	argv[n++] = r->id;
 	argv[n++] = tttl;
-	argv[n++] = th.own[0] != '\0' ? "1" : "0";
+	argv[n++] = th->own[0] != '\0' ? "1" : "0";
 	argv[n++] = r->token_id;
 	argv[n++] = limit;
-	argv[n++] = count ? "1" : "0";
-	/* a new thread merges only under a From our verifier vouched for */
-	argv[n++] = r->merge && customer[0] != '\0' &&
-	    inb_from_authenticated(m, cfg) ? "1" : "0";
+	argv[n++] = r->counts ? "1" : "0";
+	argv[n++] = r->merge_new ? "1" : "0";
 	argv[n++] = handoff_stores(m, r) ? "1" : "0";
 	argv[n++] = m->auto_reason ? m->auto_reason : "";
 	argv[n++] = cfg->milter.thread_join == CFG_JOIN_PARTICIPANT ? "1" :
 	    "0";
-	argv[n++] = who;
+	argv[n++] = r->identity;
 #define FIELD(k, v)	do { argv[n++] = (k); argv[n++] = (v); } while (0)
 	FIELD(KEYS_F_VERSION, KEYS_SCHEMA);
 	FIELD(KEYS_F_ID, r->id);
@@ -342,9 +254,9 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 	FIELD(KEYS_F_SIZE, t->size);
 	FIELD(KEYS_F_QID, m->qid);
 	FIELD(KEYS_F_AUTO, m->auto_reason ? m->auto_reason : "");
-	FIELD(KEYS_F_CUSTOMER, customer);
-	if (has_orig || r->redirect)
-		FIELD(KEYS_F_ORIGINAL_RCPT, orig);
+	FIELD(KEYS_F_CUSTOMER, r->customer);
+	if (r->has_original || r->redirect)
+		FIELD(KEYS_F_ORIGINAL_RCPT, r->original);
 #undef FIELD
 	rc = rds_append(c, n, argv);
 	free(skills);
@@ -354,25 +266,17 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 /* handoff_round - send all calls, read all replies; 0, 1 (NOSCRIPT: try
  * again with EVAL) or -1 with ERR */
 static int
-handoff_round(redisContext *c, struct inb_msg *m,
-    const struct handoff_text *t, const struct cfg *cfg, int use_eval,
-    int *nnew, char *err, size_t errlen)
+handoff_round(redisContext *c, struct inb_msg *m, const struct cfg *cfg,
+    int use_eval, char *err, size_t errlen)
 {
-	size_t	i, j;
-	int	noscript = 0, failed = 0, k, count;
+	size_t	i;
+	int	noscript = 0, failed = 0, k;
 
-	for (i = 0; i < m->nrcpts; i++) {
-		/* the first recipient of each organisation counts */
-		for (count = 1, j = 0; j < i && count; j++)
-			if (m->rcpts[j].org == m->rcpts[i].org)
-				count = 0;
-		if (handoff_append(c, m, &m->rcpts[i], t, cfg, count,
-		    use_eval) != 0) {
+	for (i = 0; i < m->nrcpts; i++)
+		if (handoff_append(c, m, &m->rcpts[i], cfg, use_eval) != 0) {
 			snprintf(err, errlen, "cannot build the command");
 			return (-1);
 		}
-	}
-	*nnew = 0;
 	for (i = 0; i < m->nrcpts; i++) {
 		redisReply *r = NULL;
 
@@ -392,6 +296,7 @@ handoff_round(redisContext *c, struct inb_msg *m,
 			freeReplyObject(r);
 		}
 		m->rcpts[i].limited = 0;
+		m->rcpts[i].retried = 0;
 		if (r->type == REDIS_REPLY_ERROR &&
 		    strncmp(r->str, "NOSCRIPT", 8) == 0)
 			noscript = 1;
@@ -404,8 +309,7 @@ handoff_round(redisContext *c, struct inb_msg *m,
 		    r->element[1]->len == INB_ID_LEN) {
 			memcpy(m->rcpts[i].id, r->element[1]->str, INB_ID_LEN);
 			m->rcpts[i].id[INB_ID_LEN] = '\0';
-			if (r->element[0]->integer != 0)
-				(*nnew)++;
+			m->rcpts[i].retried = r->element[0]->integer == 0;
 			m->rcpts[i].reply = r->element[0]->integer == 3;
 			m->rcpts[i].merged = r->element[0]->integer == 5;
 		} else if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
@@ -426,27 +330,20 @@ handoff_round(redisContext *c, struct inb_msg *m,
 /* handoff_send - borrow a connection, run the script for every rcpt */
 int
 handoff_send(struct rds_pool *pool, struct inb_msg *m, const struct cfg *cfg,
-    int *nnew, char *err, size_t errlen)
+    char *err, size_t errlen)
 {
-	struct handoff_text t;
 	redisContext *c;
 	int	fresh, rc, attempt, broken;
 
-	if (handoff_text_make(m, &t) != 0) {
-		snprintf(err, errlen, "out of memory");
-		return (RDS_RETRY);
-	}
-	inb_counted(m, cfg);
 	for (attempt = 0; attempt < 2; attempt++) {
 		err[0] = '\0';
 		if ((c = rds_get(pool, &fresh, err, errlen)) == NULL)
 			break;
-		rc = handoff_round(c, m, &t, cfg, 0, nnew, err, errlen);
+		rc = handoff_round(c, m, cfg, 0, err, errlen);
 		if (rc == 1)	/* script not cached on this server yet */
-			rc = handoff_round(c, m, &t, cfg, 1, nnew, err, errlen);
+			rc = handoff_round(c, m, cfg, 1, err, errlen);
 		if (rc == 0) {
 			rds_put(pool, c, 0);
-			handoff_text_free(&t);
 			return (RDS_OK);
 		}
 		/* a script error (schema) leaves the connection healthy;
@@ -457,6 +354,5 @@ handoff_send(struct rds_pool *pool, struct inb_msg *m, const struct cfg *cfg,
 		if (fresh || !broken)
 			break;
 	}
-	handoff_text_free(&t);
 	return (RDS_RETRY);
 }

@@ -10,14 +10,15 @@
 /* handoff_init - compute the script digest; call once at start-up */
 void	handoff_init(void);
 
-/* handoff_send - record every interaction of M in one round trip.  On
- * RDS_OK each rcpt's id is the one Redis holds (an earlier attempt's id when
- * the MTA retried, the answered interaction's id for a reply, the open one when merged; a
- * recipient over milter.sender_rate_limit is marked limited), stored
- * copies are written for forward queues, and *NEW counts the entries
- * actually added.  RDS_RETRY
- * with a reason in ERR when Redis cannot take it (down, slow, refused). */
+/* handoff_send - record every interaction of M (decided by inb_decide)
+ * in one round trip.  On RDS_OK each rcpt's id is the one Redis holds (an
+ * earlier attempt's id when the MTA retried: marked retried; the answered
+ * interaction's id for a reply, the open one when merged; a recipient over
+ * milter.sender_rate_limit is marked limited), and stored copies are
+ * written for forward queues.  RDS_RETRY with a reason in ERR when Redis
+ * cannot take it (down, slow, refused).  Nothing is decided here: the
+ * message is serialised and the replies parsed. */
 int	handoff_send(struct rds_pool *pool, struct inb_msg *m,
-		    const struct cfg *cfg, int *nnew, char *err, size_t errlen);
+		    const struct cfg *cfg, char *err, size_t errlen);
 
 #endif

@@ -80,6 +80,12 @@ inb_reset(struct inb_msg *m)
 	for (i = 0; i < m->nauthres; i++)
 		free(m->authres[i]);
 	free(m->copy);
+	free(m->text.msgid);
+	free(m->text.irt);
+	free(m->text.refs);
+	free(m->text.subject);
+	free(m->text.from);
+	free(m->text.sender);
 	if (m->hash != NULL)
 		EVP_MD_CTX_free(m->hash);
 	memset(m, 0, sizeof(*m));
@@ -607,7 +613,7 @@ inb_finish(struct inb_msg *m, char *err, size_t errlen)
 	unsigned char ident[EVP_MAX_MD_SIZE], seen[EVP_MAX_MD_SIZE];
 	unsigned char content[EVP_MAX_MD_SIZE], both[2 * EVP_MAX_MD_SIZE];
 	unsigned int identlen = 0, seenlen, clen = 0, mlen = 0;
-	char	*mid = NULL;
+	const char *mid;
 	size_t	i;
 
 	/* The identity is the content (envelope sender, headers but the
@@ -618,16 +624,19 @@ inb_finish(struct inb_msg *m, char *err, size_t errlen)
 	if (m->hash == NULL ||
 	    EVP_DigestFinal_ex(m->hash, content, &clen) != 1)
 		clen = 0;
+	/* the Message-ID however the header was folded, unfolded once for
+	 * the identity and the hand-off */
+	if (m->message_id != NULL && m->text.msgid == NULL &&
+	    (m->text.msgid = hdr_unfold(m->message_id, HDR_ID_MAX, 0)) ==
+	    NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
 	if (clen > 0 && !m->hash_body && m->message_id != NULL) {
-		/* the Message-ID however the header was folded */
-		if ((mid = hdr_unfold(m->message_id, HDR_ID_MAX, 0)) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return (-1);
-		}
+		mid = m->text.msgid;
 		if (EVP_Digest(mid, strlen(mid), both, &mlen, inb_md(),
 		    NULL) != 1)
 			mlen = 0;
-		free(mid);
 		memcpy(both + mlen, content, clen);
 		if (mlen == 0 || EVP_Digest(both, mlen + clen, ident,
 		    &identlen, inb_md(), NULL) != 1)
@@ -843,4 +852,153 @@ inb_stamp(const struct inb_rcpt *r)
 	}
 	free(skills);
 	return (buf);
+}
+
+/* inb_key_hex - hex SHA-256 of A, and LF + B when B is not "", into OUT
+ * ("" when the digest fails) */
+static void
+inb_key_hex(const char *a, const char *b, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	EVP_MD_CTX *c;
+
+	out[0] = '\0';
+	if ((c = EVP_MD_CTX_new()) == NULL)
+		return;
+	if (EVP_DigestInit_ex(c, inb_md(), NULL) == 1 &&
+	    EVP_DigestUpdate(c, a, strlen(a)) == 1 &&
+	    (*b == '\0' || (EVP_DigestUpdate(c, "\n", 1) == 1 &&
+	    EVP_DigestUpdate(c, b, strlen(b)) == 1)) &&
+	    EVP_DigestFinal_ex(c, md, &n) == 1 && n == 32)
+		inb_hex(md, n, out);
+	EVP_MD_CTX_free(c);
+}
+
+/* inb_verdict - pass, agent only, resent copy, loop, or route */
+enum inb_verdict
+inb_verdict(const struct inb_msg *m, int resent_trusted)
+{
+	int	resent = m->delivery > 0 && resent_trusted;
+
+	if (m->nrcpts == 0)
+		return (m->agents > 0 && !resent ? INB_AGENT : INB_PASS);
+	if (resent)
+		return (INB_RESENT);
+	if (m->loops >= 2)
+		return (INB_LOOP);
+	return (INB_ROUTE);
+}
+
+/* inb_text_make - the header text the hand-off records, decoded and
+ * bounded; 0 or -1 (memory) */
+static int
+inb_text_make(struct inb_msg *m)
+{
+	struct inb_text *t = &m->text;
+
+	if (t->msgid == NULL)
+		t->msgid = hdr_unfold(m->message_id ? m->message_id : "",
+		    HDR_ID_MAX, 0);
+	t->irt = hdr_unfold(m->in_reply_to ? m->in_reply_to : "", HDR_ID_MAX,
+	    0);
+	t->refs = hdr_unfold(m->references ? m->references : "",
+	    HDR_REFS_MAX, 1);
+	t->subject = hdr_decode_text(m->subject ? m->subject : "",
+	    HDR_TEXT_MAX);
+	t->from = hdr_decode_text(m->from ? m->from : "", HDR_TEXT_MAX);
+	t->sender = hdr_unfold(m->sender ? m->sender : "", HDR_ID_MAX, 0);
+	snprintf(t->arrived, sizeof(t->arrived), "%lld", m->arrived_ms);
+	snprintf(t->size, sizeof(t->size), "%zu", m->size);
+	t->hour = m->arrived_ms / 3600000;
+	return (t->msgid == NULL || t->irt == NULL || t->refs == NULL ||
+	    t->subject == NULL || t->from == NULL || t->sender == NULL ?
+	    -1 : 0);
+}
+
+/* inb_decide - everything the hand-off records, decided once */
+int
+inb_decide(struct inb_msg *m, const struct cfg *cfg, char *err,
+    size_t errlen)
+{
+	size_t	i, j;
+	int	vouched;
+
+	if (inb_finish(m, err, errlen) != 0)
+		return (-1);
+	if (inb_text_make(m) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	inb_counted(m, cfg);
+	vouched = inb_from_authenticated(m, cfg);
+	for (i = 0; i < m->nrcpts; i++) {
+		struct inb_rcpt *r = &m->rcpts[i];
+
+		/* per recipient: a forwarded domain names the customer by
+		 * header */
+		if (inb_customer(m, r, r->customer, sizeof(r->customer)) != 0)
+			r->customer[0] = '\0';
+		if (inb_identity(m, r, cfg, r->identity,
+		    sizeof(r->identity)) != 0)
+			r->identity[0] = '\0';
+		r->has_original = inb_original(m, r, r->original,
+		    sizeof(r->original));
+		if (inb_threads(m, r, &r->threads) != 0) {
+			snprintf(err, errlen, "SHA-256 failed");
+			return (-1);
+		}
+		inb_key_hex(r->counted, "", r->rate_key);
+		inb_key_hex(r->customer, r->address, r->open_key);
+		/* without a customer address there is nobody to count */
+		r->limit = r->counted[0] != '\0' ?
+		    cfg->milter.sender_rate_limit : 0;
+		/* the first recipient of each organisation counts */
+		for (r->counts = 1, j = 0; j < i && r->counts; j++)
+			if (m->rcpts[j].org == r->org)
+				r->counts = 0;
+		/* a new thread merges only under a From our verifier
+		 * vouched for */
+		r->merge_new = r->merge && r->customer[0] != '\0' && vouched;
+	}
+	return (0);
+}
+
+/* inb_edits - ours removed, then the routing headers */
+int
+inb_edits(const struct inb_msg *m, int stamp, struct edits *e)
+{
+	size_t	i;
+	char	*v;
+	int	idx, rc;
+
+	for (i = 0; i < m->nours; i++)
+		for (idx = m->ours[i].count; idx >= 1; idx--)
+			if (edit_add(e, EDIT_HDR_CHANGE, m->ours[i].name, idx,
+			    NULL, "remove X-MailACD headers") != 0)
+				return (-1);
+	for (i = 0; stamp && i < m->nrcpts; i++) {
+		if (m->rcpts[i].limited)
+			continue;
+		if ((v = inb_stamp(&m->rcpts[i])) == NULL)
+			return (-1);
+		rc = edit_add(e, EDIT_HDR_ADD, HDR_INTERACTION, 0, v,
+		    "add " HDR_INTERACTION);
+		free(v);
+		if (rc != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* inb_retries - interactions the hand-off found already recorded */
+size_t
+inb_retries(const struct inb_msg *m)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < m->nrcpts; i++)
+		if (m->rcpts[i].retried)
+			n++;
+	return (n);
 }

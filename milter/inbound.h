@@ -8,8 +8,20 @@
 
 #include "addr.h"
 #include "cfg.h"
+#include "edit.h"
 
 #define INB_ID_LEN	32	/* hex characters of an interaction id */
+
+#define INB_THREAD_REFS	10	/* referenced Message-IDs looked up */
+
+/* The thread keys of one interaction: its own Message-ID and the ones it
+ * answers, each hashed with the registered address (hex SHA-256). */
+struct inb_threads {
+	char	own[65];	/* "" when the message has no Message-ID */
+	char	refs[INB_THREAD_REFS][65];	/* In-Reply-To, then References
+						   from the latest back */
+	size_t	nrefs;
+};
 
 /* One interaction to create: a registered recipient of the message. */
 struct inb_rcpt {
@@ -31,6 +43,24 @@ struct inb_rcpt {
 				   hosted-redirect: forwarded mail */
 	char	counted[ADDR_MAX + 80];	/* the identity sender_rate_limit
 					   counted (inb_rate_identity) */
+	/* what inb_decide works out for the hand-off */
+	char	customer[ADDR_MAX + 1];	/* inb_customer, "" when none */
+	char	identity[ADDR_MAX + 1];	/* inb_identity, "" when none */
+	char	original[ADDR_MAX + 1];	/* inb_original, "" when none */
+	int	has_original;	/* inb_original found one */
+	struct inb_threads threads;	/* inb_threads */
+	char	open_key[65];	/* hex SHA-256 of customer LF address: the
+				   customer's open interaction here */
+	char	rate_key[65];	/* hex SHA-256 of counted: the hourly count */
+	int	limit;		/* milter.sender_rate_limit, or 0 when there
+				   is nobody to count */
+	int	counts;		/* the first recipient of its organisation:
+				   this one counts the message */
+	int	merge_new;	/* a new thread may merge into the open
+				   interaction: the queue merges, and our
+				   verifier vouched for the From */
+	/* what the hand-off answered */
+	int	retried;	/* already recorded (an MTA retry) */
 };
 
 /* The forwarding headers that may name the original recipient, in the
@@ -59,6 +89,14 @@ struct inb_ours {
 };
 
 #define INB_AUTHRES_MAX	16	/* Authentication-Results headers kept */
+
+/* The message's header text as the hand-off records it: unfolded, decoded
+ * and bounded once (inb_finish, inb_decide). */
+struct inb_text {
+	char	*msgid, *irt, *refs, *subject, *from, *sender;
+	char	arrived[24], size[24];
+	long long hour;		/* hours since the epoch */
+};
 
 struct inb_msg {
 	char	qid[64];	/* MTA queue id or "NOQUEUE" */
@@ -103,18 +141,21 @@ struct inb_msg {
 	int	hash_body;	/* no usable Message-ID: the content alone
 				   identifies it */
 	long long arrived_ms;
+	struct inb_text text;	/* set by inb_finish and inb_decide */
 };
 
-#define INB_THREAD_REFS	10	/* referenced Message-IDs looked up */
-
-/* The thread keys of one interaction: its own Message-ID and the ones it
- * answers, each hashed with the registered address (hex SHA-256). */
-struct inb_threads {
-	char	own[65];	/* "" when the message has no Message-ID */
-	char	refs[INB_THREAD_REFS][65];	/* In-Reply-To, then References
-						   from the latest back */
-	size_t	nrefs;
+/* What becomes of a message at its end (inb_verdict). */
+enum inb_verdict {
+	INB_PASS = 0,	/* nothing of ours: passed untouched */
+	INB_AGENT,	/* to agents only: foreign X-MailACD-* removed,
+			   nothing recorded */
+	INB_RESENT,	/* the router's resent copy from a trusted client:
+			   passed untouched */
+	INB_LOOP,	/* it went round through mailacd and a mailbox:
+			   foreign X-MailACD-* removed, not routed again */
+	INB_ROUTE	/* hand the interactions off, then stamp */
 };
+
 
 /* inb_thread_key - the thread key of message id ID (LEN octets, with its
  * angle brackets) for registered address ADDR: hex SHA-256 into OUT */
@@ -200,10 +241,34 @@ int	inb_eoh(struct inb_msg *m);
 /* inb_body - account for one body chunk; 0 or -1 (memory) */
 int	inb_body(struct inb_msg *m, const unsigned char *data, size_t len);
 
-/* inb_finish - fresh random ids and the idempotency keys; 0 or -1 */
+/* inb_finish - fresh random ids and the idempotency keys, and the
+ * Message-ID unfolded once (M->text.msgid); 0 or -1 with ERR */
 int	inb_finish(struct inb_msg *m, char *err, size_t errlen);
 
 /* inb_stamp - the X-MailACD-Interaction value for R, folded; caller frees */
 char	*inb_stamp(const struct inb_rcpt *r);
+
+/* inb_verdict - what becomes of M at its end; RESENT_TRUSTED: it carries
+ * X-MailACD-Delivery and came from a client trusted to send as us
+ * (out_trusted) */
+enum inb_verdict inb_verdict(const struct inb_msg *m, int resent_trusted);
+
+/* inb_decide - for a message to route: inb_finish, then the text the
+ * hand-off records and, per recipient, the customer, identity, original
+ * recipient, thread keys, the open and rate keys and the limit; 0, or -1
+ * with ERR */
+int	inb_decide(struct inb_msg *m, const struct cfg *cfg, char *err,
+		    size_t errlen);
+
+/* inb_edits - the changes M gets at its end into E, in order: every
+ * foreign X-MailACD-* header removed (highest index first, so that the
+ * remaining indexes stay valid), then with STAMP the routing header of
+ * each recipient the hand-off recorded (not those over the limit); 0 or
+ * -1 (memory) */
+int	inb_edits(const struct inb_msg *m, int stamp, struct edits *e);
+
+/* inb_retries - how many of M's interactions the hand-off found already
+ * recorded (an MTA retry) */
+size_t	inb_retries(const struct inb_msg *m);
 
 #endif

@@ -27,7 +27,7 @@
 #include "hdr.h"
 #include "log.h"
 #include "mlfi.h"
-#include "outbound.h"
+#include "sign.h"
 #include "durable.h"
 
 #ifndef MAILACD_VERSION
@@ -194,7 +194,7 @@ main(int argc, char **argv)
 
 	hdr_init();
 	handoff_init();
-	if (out_init() != 0)
+	if (sign_init() != 0)
 		log_fatal(EX_SOFTWARE, "cannot initialise libopendkim");
 	if ((cfg = cfg_load(main_file, &errs)) == NULL) {
 		daemon_errors(&errs, 0);
@@ -264,7 +264,7 @@ main(int argc, char **argv)
 	if (pidfile != NULL)
 		(void)unlink(pidfile);
 	mlfi_shutdown();
-	out_shutdown();
+	sign_shutdown();
 	free(du.name);
 	return (rc == MI_SUCCESS ? 0 : EX_SOFTWARE);
 }

@@ -1,11 +1,14 @@
-/* mlfi.c - libmilter callbacks of mailacd-milter.  Callbacks stay thin: the
- * decisions live in inbound.c and handoff.c.
+/* mlfi.c - libmilter callbacks of mailacd-milter: thin glue.  Callbacks
+ * pass what the MTA tells to inbound.c (mail to our addresses) or
+ * outbound.c (mail from them), which decide; at the end of the message
+ * the hand-off (handoff.c) records an inbound message's interactions, and
+ * the edits either module listed are applied in their order.
  *
- * Per-message state is reset in one place (mlfi_reset) from envfrom, eom and
- * abort; per-connection state is freed in close, which may be the only
- * callback a connection gets.  A connection keeps the configuration it
- * started with until it closes, so a reload never changes the rules in the
- * middle of a message. */
+ * Per-message state is reset in one place (mlfi_reset), when a message
+ * starts (envfrom) and when it ends (eom, abort); per-connection state is
+ * freed in close, which may be the only callback a connection gets.  A
+ * connection keeps the configuration it started with until it closes, so
+ * a reload never changes the rules in the middle of a message. */
 #include <sys/socket.h>
 
 #include <netinet/in.h>
@@ -13,19 +16,17 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <libmilter/mfapi.h>
 
-#include "gate.h"
+#include "edit.h"
 #include "handoff.h"
-#include "hdr.h"
 #include "inbound.h"
 #include "keys.h"
 #include "log.h"
+#include "lookup.h"
 #include "mlfi.h"
 #include "outbound.h"
-#include "reply.h"
 #include "rds.h"
 
 /* The configuration and the Redis pool that goes with it. */
@@ -36,14 +37,13 @@ struct mlfi_conf {
 	unsigned long actions;	/* SMFIF_* this configuration needs */
 };
 
+/* One connection, and the message it carries. */
 struct mlfi_conn {
 	struct mlfi_conf *conf;
 	struct inb_msg msg;
 	struct out_msg out;	/* outbound: out.active is set */
 	struct out_client client;
-	const char *untrusted;	/* our sending address or agent, client not
-				   trusted */
-	char	*hold;		/* 4.7.x text: the domain may not send now */
+	struct edits edits;	/* what the end of message changes */
 	unsigned long nr;	/* SMFIP_NR_* steps the MTA expects no reply to */
 	int	failed;		/* a no-reply step failed: tempfail at DATA/EOM */
 };
@@ -158,7 +158,7 @@ mlfi_shutdown(void)
 	mlfi_conf_unref(old);
 }
 
-static sfsistat mlfi_tempfail(SMFICTX *, struct mlfi_conn *);
+static sfsistat mlfi_tempfail(SMFICTX *);
 
 /* mlfi_conn_new - per-connection state with the current configuration */
 static struct mlfi_conn *
@@ -185,7 +185,7 @@ mlfi_step(SMFICTX *ctx, struct mlfi_conn *conn, unsigned long flag, int rc)
 	if (rc < 0) {
 		log_errx("%s: out of memory; tempfail", conn->msg.qid);
 		if (!(conn->nr & flag))
-			return (mlfi_tempfail(ctx, conn));
+			return (mlfi_tempfail(ctx));
 		conn->failed = 1;
 	}
 	return ((conn->nr & flag) ? SMFIS_NOREPLY : SMFIS_CONTINUE);
@@ -209,19 +209,76 @@ mlfi_reset(struct mlfi_conn *conn)
 {
 	inb_reset(&conn->msg);
 	out_reset(&conn->out);
-	conn->untrusted = NULL;
+	edit_reset(&conn->edits);
 	conn->failed = 0;
-	free(conn->hold);
-	conn->hold = NULL;
 }
 
 /* mlfi_tempfail - ask the MTA to keep the message and retry */
 static sfsistat
-mlfi_tempfail(SMFICTX *ctx, struct mlfi_conn *conn)
+mlfi_tempfail(SMFICTX *ctx)
 {
 	smfi_setreply(ctx, "451", "4.3.0", MLFI_TEMPFAIL_TEXT);
-	mlfi_reset(conn);
 	return (SMFIS_TEMPFAIL);
+}
+
+/* mlfi_notes - log what outbound.c left to say about the message */
+static void
+mlfi_notes(struct mlfi_conn *conn)
+{
+	size_t	i;
+
+	for (i = 0; i < conn->out.nnotes; i++)
+		switch (conn->out.notes[i].level) {
+		case OUT_INFO:
+			log_info("%s: %s", conn->msg.qid,
+			    conn->out.notes[i].text);
+			break;
+		case OUT_WARN:
+			log_warnx("%s: %s", conn->msg.qid,
+			    conn->out.notes[i].text);
+			break;
+		default:
+			log_errx("%s: %s", conn->msg.qid,
+			    conn->out.notes[i].text);
+			break;
+		}
+	out_notes_clear(&conn->out);
+}
+
+/* mlfi_apply - make the edits in their order; NULL, or what failed */
+static const char *
+mlfi_apply(SMFICTX *ctx, const struct edits *e)
+{
+	const struct edit *x;
+	size_t	i;
+	int	rc;
+
+	for (i = 0; i < e->n; i++) {
+		x = &e->v[i];
+		switch (x->kind) {
+		case EDIT_HDR_ADD:
+			rc = smfi_addheader(ctx, x->name, x->value);
+			break;
+		case EDIT_HDR_INSERT:
+			rc = smfi_insheader(ctx, x->index, x->name, x->value);
+			break;
+		case EDIT_HDR_CHANGE:
+			rc = smfi_chgheader(ctx, x->name, x->index, x->value);
+			break;
+		case EDIT_RCPT_ADD:
+			rc = smfi_addrcpt(ctx, x->value);
+			break;
+		case EDIT_FROM_CHANGE:
+			rc = smfi_chgfrom(ctx, x->value, NULL);
+			break;
+		default:
+			rc = MI_FAILURE;
+			break;
+		}
+		if (rc != MI_SUCCESS)
+			return (x->what);
+	}
+	return (NULL);
 }
 
 /* mlfi_negotiate - ask only for the steps and actions we use */
@@ -279,59 +336,33 @@ mlfi_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 	return ((conn->nr & SMFIP_NR_CONN) ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 }
 
-/* mlfi_outbound - is this message from one of our addresses, from a
- * client allowed to send as it? */
-static int
-mlfi_outbound(SMFICTX *ctx, struct mlfi_conn *conn, const char *sender)
-{
-	static int warned;
-	const struct cfg *cfg = conn->conf->cfg;
-	const struct cfg_address *a;
-	const struct cfg_agent *g = NULL;
-	char	buf[128];
-	const char *why;
-
-	/* also for the router's resent copies, whoever they come from */
-	conn->client.auth = smfi_getsymval(ctx, "{auth_authen}");
-	conn->client.daemon = smfi_getsymval(ctx, "{daemon_name}");
-	if ((a = out_sender(cfg, sender)) == NULL &&
-	    (g = out_agent(cfg, sender)) == NULL)
-		return (0);
-	if (cfg->outbound.ntrusted_daemons > 0 && conn->client.daemon == NULL &&
-	    !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
-		log_warnx("outbound.trusted_daemons is set but the MTA does "
-		    "not send the {daemon_name} macro: add it to "
-		    "milter_connect_macros (Postfix) or "
-		    "confMILTER_MACROS_CONNECT (Sendmail)");
-	if ((why = out_trusted_as(cfg, &conn->client, a, g, buf,
-	    sizeof(buf))) == NULL) {
-		conn->untrusted = a != NULL ? a->address : g->address;
-		return (0);
-	}
-	if (out_begin(&conn->out, a, g, conn->msg.qid) != 0) {
-		log_errx("%s: %s", conn->msg.qid, conn->out.err);
-		conn->out.failed = 1;
-	}
-	/* WHY may be BUF: keep only the static strings, name the daemon
-	 * again when logging */
-	conn->out.why = strncmp(why, "daemon ", 7) == 0 ? "daemon" : why;
-	return (1);
-}
-
-/* mlfi_envfrom - a new message: state, configuration, sender */
+/* mlfi_envfrom - a new message: state, sender, outbound or not */
 static sfsistat
 mlfi_envfrom(SMFICTX *ctx, char **argv)
 {
+	static int warned;
 	struct mlfi_conn *conn = smfi_getpriv(ctx);
+	const struct cfg *cfg;
 
 	/* without option negotiation (old MTAs) this is the first step */
 	if (conn == NULL && (conn = mlfi_conn_new(ctx)) == NULL) {
 		log_errx("NOQUEUE: out of memory; tempfail");
 		return (SMFIS_TEMPFAIL);
 	}
+	cfg = conn->conf->cfg;
 	mlfi_reset(conn);
 	mlfi_qid(ctx, conn);
-	mlfi_outbound(ctx, conn, argv[0]);
+	/* also for the router's resent copies, whoever they come from */
+	conn->client.auth = smfi_getsymval(ctx, "{auth_authen}");
+	conn->client.daemon = smfi_getsymval(ctx, "{daemon_name}");
+	if (out_start(&conn->out, cfg, &conn->client, argv[0],
+	    conn->msg.qid) != 0 && cfg->outbound.ntrusted_daemons > 0 &&
+	    conn->client.daemon == NULL &&
+	    !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+		log_warnx("outbound.trusted_daemons is set but the MTA does "
+		    "not send the {daemon_name} macro: add it to "
+		    "milter_connect_macros (Postfix) or "
+		    "confMILTER_MACROS_CONNECT (Sendmail)");
 	/* the client's address: part of what the hourly limit counts */
 	if (conn->client.family != 0)
 		(void)inet_ntop(conn->client.family, conn->client.addr,
@@ -376,33 +407,23 @@ mlfi_data(SMFICTX *ctx)
 {
 	struct mlfi_conn *conn = smfi_getpriv(ctx);
 
-	if (conn != NULL && conn->failed)
-		return (mlfi_tempfail(ctx, conn));
-	if (conn != NULL && conn->untrusted != NULL) {
-		mlfi_qid(ctx, conn);
-		log_warnx("%s: sender %s is %s but the client is not trusted "
-		    "(outbound.*): not signed, not changed", conn->msg.qid,
-		    conn->msg.sender ? conn->msg.sender : "?",
-		    conn->untrusted);
-		conn->untrusted = NULL;
-	}
-	if (conn != NULL && conn->out.active) {
-		mlfi_qid(ctx, conn);
-		return (SMFIS_CONTINUE);
-	}
-	/* an agent's mailbox gets no forged routing header either */
-	if (conn == NULL || (conn->msg.nrcpts == 0 && conn->msg.agents == 0)) {
-		if (conn != NULL)
-			mlfi_reset(conn);
+	if (conn == NULL)
 		return (SMFIS_ACCEPT);
-	}
+	if (conn->failed)
+		return (mlfi_tempfail(ctx));
 	mlfi_qid(ctx, conn);
+	mlfi_notes(conn);
+	if (conn->out.active)
+		return (SMFIS_CONTINUE);
+	/* an agent's mailbox gets no forged routing header either */
+	if (conn->msg.nrcpts == 0 && conn->msg.agents == 0)
+		return (SMFIS_ACCEPT);
 	/* a recipient's queue resends to agents: keep a copy */
 	inb_capture(&conn->msg, (size_t)conn->conf->cfg->delivery.max_size);
 	return (SMFIS_CONTINUE);
 }
 
-/* mlfi_header - note the headers the hand-off needs or we must remove */
+/* mlfi_header - one header to whichever module decides the message */
 static sfsistat
 mlfi_header(SMFICTX *ctx, char *name, char *value)
 {
@@ -410,107 +431,30 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 
 	if (conn == NULL)
 		return (SMFIS_CONTINUE);
-	/* the signer sees the headers as they leave: ours are removed */
-	if (conn->out.active && strncasecmp(name, "X-MailACD-", 10) != 0 &&
-	    out_header(&conn->out, name, value) != 0 && !conn->out.failed)
-		return (mlfi_step(ctx, conn, SMFIP_NR_HDR, -1));
-	return (mlfi_step(ctx, conn, SMFIP_NR_HDR,
+	return (mlfi_step(ctx, conn, SMFIP_NR_HDR, conn->out.active ?
+	    out_header(&conn->out, name, value) :
 	    inb_header(&conn->msg, name, value)));
 }
 
-/* mlfi_adopt - an agent who writes as themselves to answer a customer of
- * one of their queues: the answer goes out as that channel's mail (From,
- * Reply-To, signature, recorded on the interaction) so that the customer's
- * next message comes back through mailacd.  0, or -1 (memory); a Redis
- * failure tempfails at the end. */
-static int
-mlfi_adopt(struct mlfi_conn *conn)
-{
-	struct out_msg *o = &conn->out;
-	const struct cfg *cfg = conn->conf->cfg;
-	const struct cfg_address *ca;
-	const char *irt, *refs;
-	char	err[512];
-	size_t	it = 0;
-
-	irt = out_value(o, "In-Reply-To");
-	refs = out_value(o, "References");
-	if (irt == NULL && refs == NULL)
-		return (0);
-	while ((ca = out_channel(o, cfg, &it)) != NULL) {
-		if (reply_find(conn->conf->pool, ca, NULL, irt, refs, &o->reply,
-		    err, sizeof(err)) != RDS_OK) {
-			log_warnx("%s: redis %s: cannot look up the interaction "
-			    "agent %s answers: %s; tempfail", conn->msg.qid,
-			    rds_describe(conn->conf->pool), o->agent->id, err);
-			conn->failed = 1;
-			return (0);
-		}
-		if (o->reply.id[0] != '\0')
-			return (out_adopt(o, ca));
-	}
-	return (0);
-}
-
-/* mlfi_gate - may the sending address's domain send now (verified, not
- * held, within its rate)?  0, or -1 (memory); Redis down tempfails at
- * the end like every other Redis failure */
-static int
-mlfi_gate(struct mlfi_conn *conn)
-{
-	const struct cfg_domain *d = conn->out.from->domain;
-	char	hold[512], err[512];
-
-	if (gate_check(conn->conf->pool, conn->conf->cfg, d,
-	    conn->msg.arrived_ms, hold, sizeof(hold), err, sizeof(err)) !=
-	    RDS_OK) {
-		log_warnx("%s: redis %s: cannot check domain %s before "
-		    "sending: %s; tempfail", conn->msg.qid,
-		    rds_describe(conn->conf->pool), d->name, err);
-		conn->failed = 1;
-		return (0);
-	}
-	if (hold[0] != '\0' && (conn->hold = strdup(hold)) == NULL)
-		return (-1);
-	return (0);
-}
-
-/* mlfi_eoh - end of headers */
+/* mlfi_eoh - end of headers; outbound mail's lookups happen here */
 static sfsistat
 mlfi_eoh(SMFICTX *ctx)
 {
 	struct mlfi_conn *conn = smfi_getpriv(ctx);
+	struct out_lookup look;
+	int	rc;
 
 	if (conn == NULL)
 		return (SMFIS_CONTINUE);
-	if (inb_eoh(&conn->msg) != 0)
-		return (mlfi_step(ctx, conn, SMFIP_NR_EOH, -1));
-	if (conn->out.active) {
-		struct out_msg *o = &conn->out;
-		char	err[512];
-
-		mlfi_qid(ctx, conn);
-		if (out_resolve(o, conn->conf->cfg) != 0)
-			return (mlfi_step(ctx, conn, SMFIP_NR_EOH, -1));
-		if (o->own && mlfi_adopt(conn) != 0)
-			return (mlfi_step(ctx, conn, SMFIP_NR_EOH, -1));
-		if (o->from != NULL && o->refuse == NULL && !o->adopted &&
-		    reply_find(conn->conf->pool, o->from,
-		    out_value(o, HDR_INTERACTION), out_value(o, "In-Reply-To"),
-		    out_value(o, "References"), &o->reply, err,
-		    sizeof(err)) != RDS_OK) {
-			log_warnx("%s: redis %s: cannot look up the interaction "
-			    "answered: %s; tempfail", conn->msg.qid,
-			    rds_describe(conn->conf->pool), err);
-			conn->failed = 1;
-		}
-		if (o->from != NULL && o->refuse == NULL && !conn->failed &&
-		    mlfi_gate(conn) != 0)
-			return (mlfi_step(ctx, conn, SMFIP_NR_EOH, -1));
-		if (out_eoh(o, conn->conf->cfg) != 0)
-			return (mlfi_step(ctx, conn, SMFIP_NR_EOH, -1));
-	}
-	return (mlfi_step(ctx, conn, SMFIP_NR_EOH, 0));
+	if (!conn->out.active)
+		return (mlfi_step(ctx, conn, SMFIP_NR_EOH,
+		    inb_eoh(&conn->msg)));
+	mlfi_qid(ctx, conn);
+	lookup_redis(&look, conn->conf->pool);
+	rc = out_eoh(&conn->out, conn->conf->cfg, &look,
+	    conn->msg.arrived_ms);
+	mlfi_notes(conn);
+	return (mlfi_step(ctx, conn, SMFIP_NR_EOH, rc));
 }
 
 /* mlfi_body - body size, and identity when there is no Message-ID */
@@ -521,256 +465,60 @@ mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
 
 	if (conn == NULL)
 		return (SMFIS_CONTINUE);
-	if (conn->out.active) {
-		(void)out_body(&conn->out, data, len);
-		return (mlfi_step(ctx, conn, SMFIP_NR_BODY, 0));
-	}
-	return (mlfi_step(ctx, conn, SMFIP_NR_BODY,
+	return (mlfi_step(ctx, conn, SMFIP_NR_BODY, conn->out.active ?
+	    out_body(&conn->out, data, len) :
 	    inb_body(&conn->msg, data, len)));
 }
 
-/* mlfi_strip - remove every X-MailACD-* header that came from outside,
- * highest index first so that the remaining indexes stay valid */
-static int
-mlfi_strip(SMFICTX *ctx, struct inb_msg *m)
-{
-	size_t	i;
-	int	idx;
-
-	for (i = 0; i < m->nours; i++)
-		for (idx = m->ours[i].count; idx >= 1; idx--)
-			if (smfi_chgheader(ctx, m->ours[i].name, idx, NULL) !=
-			    MI_SUCCESS)
-				return (-1);
-	return (0);
-}
-
-/* mlfi_apply - the changes out_eoh decided: From, Reply-To, the copy
- * recipient, the envelope sender; 0 or -1 naming the step in *WHAT */
-static int
-mlfi_apply(SMFICTX *ctx, struct mlfi_conn *conn, const char **what)
-{
-	struct out_msg *o = &conn->out;
-	const struct cfg_address *a = o->from;
-	char	buf[2 * CFG_ADDR_MAX + 8];
-	const char *bounce;
-	int	i;
-
-	if (o->new_from != NULL && !o->add_from &&
-	    smfi_chgheader(ctx, "From", 1, o->new_from) != MI_SUCCESS)
-		return (*what = "change From", -1);
-	if (o->new_from != NULL && !o->add_from)
-		for (i = o->nfrom; i >= 2; i--)
-			if (smfi_chgheader(ctx, "From", i, NULL) != MI_SUCCESS)
-				return (*what = "remove a second From", -1);
-	if (o->add_from &&
-	    smfi_addheader(ctx, "From", o->new_from) != MI_SUCCESS)
-		return (*what = "add From", -1);
-	for (i = o->nreply_to; i >= 1; i--)
-		if (smfi_chgheader(ctx, "Reply-To", i, NULL) != MI_SUCCESS)
-			return (*what = "remove Reply-To", -1);
-	if (o->reply_to != NULL &&
-	    smfi_addheader(ctx, "Reply-To", (char *)o->reply_to) != MI_SUCCESS)
-		return (*what = "add Reply-To", -1);
-	if (o->reply.irt != NULL &&
-	    smfi_addheader(ctx, "In-Reply-To", o->reply.irt) != MI_SUCCESS)
-		return (*what = "add In-Reply-To", -1);
-	if (o->reply.refs != NULL &&
-	    smfi_addheader(ctx, "References", o->reply.refs) != MI_SUCCESS)
-		return (*what = "add References", -1);
-	if (o->new_msgid != NULL &&
-	    smfi_addheader(ctx, "Message-ID", o->new_msgid) != MI_SUCCESS)
-		return (*what = "add Message-ID", -1);
-	if (o->auto_submitted != NULL && smfi_addheader(ctx, "Auto-Submitted",
-	    (char *)o->auto_submitted) != MI_SUCCESS)
-		return (*what = "add Auto-Submitted", -1);
-	if (a->copy_to[0] != '\0') {
-		snprintf(buf, sizeof(buf), "<%s>", a->copy_to);
-		if (smfi_addrcpt(ctx, buf) != MI_SUCCESS)
-			return (*what = "add the copy recipient", -1);
-	}
-	if ((bounce = out_bounce(o, buf, sizeof(buf))) != NULL &&
-	    smfi_chgfrom(ctx, (char *)bounce, NULL) != MI_SUCCESS)
-		return (*what = "change the envelope sender", -1);
-	return (0);
-}
-
-/* mlfi_eom_outbound - refuse a From that is not ours; else our headers
- * removed, the decided changes made, and the DKIM signature last */
+/* mlfi_eom_out - the end of an outbound message: outbound.c's outcome,
+ * its edits applied */
 static sfsistat
-mlfi_eom_outbound(SMFICTX *ctx, struct mlfi_conn *conn)
+mlfi_eom_out(SMFICTX *ctx, struct mlfi_conn *conn)
 {
 	struct out_msg *o = &conn->out;
-	const struct cfg_address *a = o->from;
-	const char *what = NULL, *dn;
-	char	*sig;
-	int	nokey;
+	struct out_lookup look;
+	const char *what;
+	int	rc;
 
-	dn = conn->client.daemon && !strcmp(o->why, "daemon") ?
-	    conn->client.daemon : "";
-	if (o->refuse != NULL) {
-		log_warnx("%s: outbound from %s refused: %s", conn->msg.qid,
-		    out_label(o), o->refuse);
-		smfi_setreply(ctx, "550", "5.7.1", o->refuse);
-		mlfi_reset(conn);
+	lookup_redis(&look, conn->conf->pool);
+	rc = out_eom(o, conn->conf->cfg, &look, &conn->edits);
+	mlfi_notes(conn);
+	switch (rc) {
+	case OUT_SEND:
+		break;
+	case OUT_REFUSE:
+		smfi_setreply(ctx, "550", "5.7.1", (char *)out_text(o));
 		return (SMFIS_REJECT);
-	}
-	if (conn->hold != NULL) {
-		log_warnx("%s: outbound from %s held: %s; tempfail",
-		    conn->msg.qid, out_label(o), conn->hold);
-		smfi_setreply(ctx, "451", "4.7.1", conn->hold);
-		mlfi_reset(conn);
+	case OUT_HOLD:
+		smfi_setreply(ctx, "451", "4.7.1", (char *)out_text(o));
 		return (SMFIS_TEMPFAIL);
-	}
-	if (o->own || a == NULL) {
-		if (mlfi_strip(ctx, &conn->msg) != 0)
-			return (mlfi_tempfail(ctx, conn));
-		log_info("%s: agent %s writes as %s: no channel rules, not "
-		    "signed", conn->msg.qid, o->agent ? o->agent->id : "?",
-		    out_label(o));
-		mlfi_reset(conn);
-		return (SMFIS_CONTINUE);
-	}
-	if (mlfi_strip(ctx, &conn->msg) != 0)
-		what = "remove X-MailACD headers";
-	else
-		(void)mlfi_apply(ctx, conn, &what);
-	if (what != NULL) {
-		log_errx("%s: outbound from %s: cannot %s; tempfail",
-		    conn->msg.qid, a->address, what);
-		return (mlfi_tempfail(ctx, conn));
-	}
-	if (o->reply.id[0] != '\0') {
-		char	err[512], *mid = NULL;
-		const char *by = conn->client.auth && *conn->client.auth ?
-		    conn->client.auth : o->agent != NULL ? o->agent->id :
-		    a->address;
-
-		if (out_msgid(o) != NULL)
-			mid = hdr_unfold(out_msgid(o), HDR_ID_MAX, 0);
-		if (reply_record(conn->conf->pool, a, &o->reply, mid, by,
-		    conn->conf->cfg->milter.thread_ttl, err, sizeof(err)) !=
-		    RDS_OK) {
-			free(mid);
-			log_warnx("%s: redis %s: cannot record the reply to "
-			    "interaction %s: %s; tempfail", conn->msg.qid,
-			    rds_describe(conn->conf->pool), o->reply.id, err);
-			return (mlfi_tempfail(ctx, conn));
-		}
-		log_info("%s: reply to interaction %s from %s by %s "
-		    "message-id=%s%s", conn->msg.qid, o->reply.id, a->address,
-		    by, mid ? mid : "-", o->reply.irt ? " (threaded)" : "");
-		free(mid);
-	}
-	sig = out_signature(o, &nokey);
-	if (sig == NULL && nokey) {
-		log_info("%s: outbound from %s (trusted: %s%s%s): domain %s "
-		    "has no dkim key, not signed", conn->msg.qid, a->address,
-		    o->why, *dn ? " " : "", dn, a->domain->name);
-		mlfi_reset(conn);
-		return (SMFIS_CONTINUE);
-	}
-	if (sig == NULL || smfi_insheader(ctx, 0, "DKIM-Signature", sig) !=
-	    MI_SUCCESS) {
-		log_errx("%s: outbound from %s: %s; tempfail", conn->msg.qid,
-		    a->address, sig == NULL ? o->err :
-		    "cannot add DKIM-Signature");
-		free(sig);
+	case OUT_SIGNFAIL:
 		smfi_setreply(ctx, "451", "4.3.0", MLFI_SIGN_TEXT);
-		mlfi_reset(conn);
 		return (SMFIS_TEMPFAIL);
+	case OUT_TEMPFAIL:
+		return (mlfi_tempfail(ctx));
+	default:
+		log_errx("%s: out of memory; tempfail", conn->msg.qid);
+		return (mlfi_tempfail(ctx));
 	}
-	free(sig);
-	log_info("%s: outbound from %s (trusted: %s%s%s) signed d=%s s=%s%s%s%s%s",
-	    conn->msg.qid, a->address, o->why, *dn ? " " : "", dn,
-	    a->domain->name, a->domain->dkim->selector,
-	    o->reply_to ? " reply-to=" : "", o->reply_to ? o->reply_to : "",
-	    a->copy_to[0] ? " copy=" : "", a->copy_to);
-	mlfi_reset(conn);
+	if ((what = mlfi_apply(ctx, &conn->edits)) != NULL) {
+		log_errx("%s: outbound from %s: cannot %s; tempfail",
+		    conn->msg.qid, out_label(o), what);
+		return (mlfi_tempfail(ctx));
+	}
+	log_info("%s: %s", conn->msg.qid, o->done);
 	return (SMFIS_CONTINUE);
 }
 
-/* mlfi_eom - record the interactions, then stamp the message */
-static sfsistat
-mlfi_eom(SMFICTX *ctx)
+/* mlfi_routed - log each interaction the hand-off recorded */
+static void
+mlfi_routed(const struct mlfi_conn *conn)
 {
-	struct mlfi_conn *conn = smfi_getpriv(ctx);
-	struct inb_msg *m;
-	char	err[512];
-	size_t	i;
-	int	nnew = 0;
+	const struct inb_msg *m = &conn->msg;
+	size_t	i, n;
 
-	if (conn == NULL)
-		return (SMFIS_CONTINUE);
-	m = &conn->msg;
-	mlfi_qid(ctx, conn);
-	if (conn->failed)
-		return (mlfi_tempfail(ctx, conn));
-	if (conn->out.active)
-		return (mlfi_eom_outbound(ctx, conn));
-	if (m->nrcpts == 0 && m->agents > 0 && !(m->delivery > 0 &&
-	    out_trusted(conn->conf->cfg, &conn->client, err, sizeof(err)) !=
-	    NULL)) {
-		/* mail to an agent only: nothing to record, and no routing
-		 * header an outsider wrote reaches the agent's mail client */
-		if (m->nours > 0)
-			log_info("%s: mail to an agent: foreign X-MailACD-* "
-			    "headers removed, sender=%s", m->qid, m->sender);
-		if (mlfi_strip(ctx, m) != 0)
-			return (mlfi_tempfail(ctx, conn));
-		mlfi_reset(conn);
-		return (SMFIS_CONTINUE);
-	}
-	if (m->nrcpts == 0) {
-		mlfi_reset(conn);
-		return (SMFIS_CONTINUE);
-	}
-	if (m->delivery > 0 && out_trusted(conn->conf->cfg, &conn->client, err,
-	    sizeof(err)) != NULL) {
-		/* the router's resent copy to an agent: ours, untouched */
-		log_info("%s: resent copy for an agent (%s) from a trusted "
-		    "client: passed untouched", m->qid, KEYS_H_DELIVERY);
-		mlfi_reset(conn);
-		return (SMFIS_CONTINUE);
-	}
-	if (m->loops >= 2) {
-		log_warnx("%s: mail loop: the message carries %s %d times "
-		    "(it went round through mailacd and a mailbox); not "
-		    "routed again, sender=%s", m->qid, KEYS_H_LOOP, m->loops,
-		    m->sender);
-		if (mlfi_strip(ctx, m) != 0)
-			return (mlfi_tempfail(ctx, conn));
-		mlfi_reset(conn);
-		return (SMFIS_CONTINUE);
-	}
-	if (inb_finish(m, err, sizeof(err)) != 0) {
-		log_errx("%s: %s; tempfail", m->qid, err);
-		return (mlfi_tempfail(ctx, conn));
-	}
-	if (handoff_send(conn->conf->pool, m, conn->conf->cfg,
-	    &nnew, err, sizeof(err)) != RDS_OK) {
-		if (conn->conf->cfg->milter.on_redis_failure ==
-		    CFG_FAIL_TEMPFAIL) {
-			log_warnx("%s: redis %s: hand-off failed: %s; tempfail",
-			    m->qid, rds_describe(conn->conf->pool), err);
-			return (mlfi_tempfail(ctx, conn));
-		}
-		log_errx("%s: redis %s: hand-off failed: %s; accepted "
-		    "WITHOUT an interaction (on_redis_failure = accept)",
-		    m->qid, rds_describe(conn->conf->pool), err);
-		if (mlfi_strip(ctx, m) != 0)
-			return (mlfi_tempfail(ctx, conn));
-		mlfi_reset(conn);
-		return (SMFIS_CONTINUE);
-	}
-	if (mlfi_strip(ctx, m) != 0) {
-		log_errx("%s: cannot remove X-MailACD headers; tempfail",
-		    m->qid);
-		return (mlfi_tempfail(ctx, conn));
-	}
 	for (i = 0; i < m->nrcpts; i++) {
 		const struct inb_rcpt *r = &m->rcpts[i];
-		char	*stamp;
 
 		if (r->limited) {
 			log_warnx("%s: %s sent more than %d messages this hour "
@@ -780,16 +528,6 @@ mlfi_eom(SMFICTX *ctx)
 			    r->address, m->sender);
 			continue;
 		}
-		stamp = inb_stamp(r);
-
-		if (stamp == NULL ||
-		    smfi_addheader(ctx, HDR_INTERACTION, stamp) != MI_SUCCESS) {
-			free(stamp);
-			log_errx("%s: cannot add %s; tempfail", m->qid,
-			    HDR_INTERACTION);
-			return (mlfi_tempfail(ctx, conn));
-		}
-		free(stamp);
 		if (r->token == -1)
 			log_warnx("%s: %s carries an expired reply token: a "
 			    "new interaction", m->qid, r->rcpt);
@@ -802,15 +540,94 @@ mlfi_eom(SMFICTX *ctx)
 		    m->auto_reason ? " auto=" : "",
 		    m->auto_reason ? m->auto_reason : "");
 	}
-	for (i = 0; i < m->nrcpts; i++)
-		if (m->rcpts[i].limited)
-			nnew++;		/* not recorded, not a retry either */
-	if (nnew < (int)m->nrcpts)
-		log_info("%s: %d of %zu interactions were already recorded "
-		    "(MTA retry); ids reused", m->qid, (int)m->nrcpts - nnew,
-		    m->nrcpts);
-	mlfi_reset(conn);
+	if ((n = inb_retries(m)) > 0)
+		log_info("%s: %zu of %zu interactions were already recorded "
+		    "(MTA retry); ids reused", m->qid, n, m->nrcpts);
+}
+
+/* mlfi_eom_in - the end of an inbound message: inbound.c's verdict, the
+ * hand-off, its edits applied */
+static sfsistat
+mlfi_eom_in(SMFICTX *ctx, struct mlfi_conn *conn)
+{
+	struct inb_msg *m = &conn->msg;
+	const struct cfg *cfg = conn->conf->cfg;
+	char	err[512];
+	const char *what;
+	int	routed = 0;
+
+	switch (inb_verdict(m, m->delivery > 0 &&
+	    out_trusted(cfg, &conn->client, err, sizeof(err)) != NULL)) {
+	case INB_PASS:
+		return (SMFIS_CONTINUE);
+	case INB_RESENT:
+		log_info("%s: resent copy for an agent (%s) from a trusted "
+		    "client: passed untouched", m->qid, KEYS_H_DELIVERY);
+		return (SMFIS_CONTINUE);
+	case INB_AGENT:
+		/* nothing to record, and no routing header an outsider
+		 * wrote reaches the agent's mail client */
+		if (m->nours > 0)
+			log_info("%s: mail to an agent: foreign X-MailACD-* "
+			    "headers removed, sender=%s", m->qid, m->sender);
+		break;
+	case INB_LOOP:
+		log_warnx("%s: mail loop: the message carries %s %d times "
+		    "(it went round through mailacd and a mailbox); not "
+		    "routed again, sender=%s", m->qid, KEYS_H_LOOP, m->loops,
+		    m->sender);
+		break;
+	case INB_ROUTE:
+		if (inb_decide(m, cfg, err, sizeof(err)) != 0) {
+			log_errx("%s: %s; tempfail", m->qid, err);
+			return (mlfi_tempfail(ctx));
+		}
+		if (handoff_send(conn->conf->pool, m, cfg, err,
+		    sizeof(err)) == RDS_OK) {
+			routed = 1;
+			break;
+		}
+		if (cfg->milter.on_redis_failure == CFG_FAIL_TEMPFAIL) {
+			log_warnx("%s: redis %s: hand-off failed: %s; tempfail",
+			    m->qid, rds_describe(conn->conf->pool), err);
+			return (mlfi_tempfail(ctx));
+		}
+		log_errx("%s: redis %s: hand-off failed: %s; accepted "
+		    "WITHOUT an interaction (on_redis_failure = accept)",
+		    m->qid, rds_describe(conn->conf->pool), err);
+		break;
+	}
+	if (inb_edits(m, routed, &conn->edits) != 0) {
+		log_errx("%s: out of memory; tempfail", m->qid);
+		return (mlfi_tempfail(ctx));
+	}
+	if ((what = mlfi_apply(ctx, &conn->edits)) != NULL) {
+		log_errx("%s: cannot %s; tempfail", m->qid, what);
+		return (mlfi_tempfail(ctx));
+	}
+	if (routed)
+		mlfi_routed(conn);
 	return (SMFIS_CONTINUE);
+}
+
+/* mlfi_eom - the end of the message, and of its state */
+static sfsistat
+mlfi_eom(SMFICTX *ctx)
+{
+	struct mlfi_conn *conn = smfi_getpriv(ctx);
+	sfsistat rc;
+
+	if (conn == NULL)
+		return (SMFIS_CONTINUE);
+	mlfi_qid(ctx, conn);
+	if (conn->failed)
+		rc = mlfi_tempfail(ctx);
+	else if (conn->out.active)
+		rc = mlfi_eom_out(ctx, conn);
+	else
+		rc = mlfi_eom_in(ctx, conn);
+	mlfi_reset(conn);
+	return (rc);
 }
 
 /* mlfi_abort - the message ended early */
@@ -831,9 +648,7 @@ mlfi_close(SMFICTX *ctx)
 	struct mlfi_conn *conn = smfi_getpriv(ctx);
 
 	if (conn != NULL) {
-		inb_reset(&conn->msg);
-		out_reset(&conn->out);
-		free(conn->hold);
+		mlfi_reset(conn);
 		mlfi_conf_unref(conn->conf);
 		free(conn);
 		smfi_setpriv(ctx, NULL);

@@ -1,65 +1,56 @@
-/* outbound.c - mail the registered addresses send.
+/* outbound.c - mail the registered addresses and agents send.
  *
  * A message is outbound when its envelope sender is a registered address
- * that may send (enabled, direction outbound or both) and its client is
- * trusted (outbound.* in mailacd.conf): from a trusted network, SMTP-AUTH
- * authenticated, or through a trusted MTA service.  Outbound mail is
- * signed with its domain's DKIM key by libopendkim, relaxed/relaxed, over
- * the headers as they leave (our X-MailACD-* headers are removed first)
- * and the whole body; the signature is the last change made.  The same
- * sender from an untrusted client gets nothing: no signature, no change. */
+ * that may send (enabled, direction outbound or both) or an agent's
+ * workplace address, and its client is trusted (outbound.* in
+ * mailacd.conf): from a trusted network, SMTP-AUTH authenticated, or
+ * through a trusted MTA service.  This module decides everything about
+ * it: which address it leaves as, the identity rule, the interaction it
+ * answers, whether its domain may send now, and the ordered edits the
+ * glue applies, the DKIM signature (sign.c) last, over the headers as
+ * they leave (our X-MailACD-* headers removed) and the whole body.  The
+ * same sender from an untrusted client gets nothing: no signature, no
+ * change.  Redis is reached only through the caller's struct out_lookup;
+ * nothing here logs: lines for the log are left as notes. */
 #include <sys/socket.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <dkim.h>
-
 #include "addr.h"
 #include "hdr.h"
 #include "outbound.h"
+#include "rds.h"
 #include "rnd.h"
 #include "token.h"
 
-/* The header fields signed, when present (RFC 6376 5.4.1), From also
- * over-signed so that no From can be added after us. */
-static const char *out_sign_hdrs[] = {
-	"from", "reply-to", "sender", "subject", "date", "to", "cc",
-	"message-id", "in-reply-to", "references", "mime-version",
-	"content-type", "content-transfer-encoding", "auto-submitted",
-	"list-unsubscribe", NULL
-};
-static const char *out_oversign_hdrs[] = { "from", NULL };
+/* out_note - leave a line for the daemon's log */
+static void out_note(struct out_msg *m, enum out_level level,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static DKIM_LIB *out_lib;
-
-/* out_init - the DKIM library with our header lists (libopendkim wants
- * the size of the pointer, not of the array, for list options) */
-int
-out_init(void)
+static void
+out_note(struct out_msg *m, enum out_level level, const char *fmt, ...)
 {
-	if ((out_lib = dkim_init(NULL, NULL)) == NULL)
-		return (-1);
-	if (dkim_options(out_lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS,
-	    out_sign_hdrs, sizeof(char **)) != DKIM_STAT_OK ||
-	    dkim_options(out_lib, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS,
-	    out_oversign_hdrs, sizeof(char **)) != DKIM_STAT_OK) {
-		dkim_close(out_lib);
-		out_lib = NULL;
-		return (-1);
-	}
-	return (0);
+	va_list	ap;
+
+	if (m->nnotes == OUT_NOTES)
+		return;
+	m->notes[m->nnotes].level = level;
+	va_start(ap, fmt);
+	vsnprintf(m->notes[m->nnotes].text, sizeof(m->notes[0].text), fmt,
+	    ap);
+	va_end(ap);
+	m->nnotes++;
 }
 
-/* out_shutdown - free the DKIM library */
+/* out_notes_clear - forget the notes that were logged */
 void
-out_shutdown(void)
+out_notes_clear(struct out_msg *m)
 {
-	if (out_lib != NULL)
-		dkim_close(out_lib);
-	out_lib = NULL;
+	m->nnotes = 0;
 }
 
 /* out_sender - the registered address SENDER is, if it may send */
@@ -142,27 +133,16 @@ out_trusted_as(const struct cfg *cfg, const struct out_client *c,
 	return (NULL);
 }
 
-/* out_signer - the DKIM signer for M's address, when its domain has a key */
-static int
+/* out_signer - the DKIM signer for M's address, when its domain has a
+ * key; a signer that cannot start marks M failed (tempfail at the end) */
+static void
 out_signer(struct out_msg *m)
 {
-	const struct cfg_address *a = m->from;
-	const struct cfg_dkim *k = a->domain->dkim;
-	DKIM_STAT st = DKIM_STAT_OK;
-
-	if (k == NULL || k->key == NULL || out_lib == NULL)
-		return (0);
-	m->dkim = dkim_sign(out_lib, (const unsigned char *)m->jobid, NULL,
-	    (dkim_sigkey_t)k->key, (const unsigned char *)k->selector,
-	    (const unsigned char *)a->domain->name, DKIM_CANON_RELAXED,
-	    DKIM_CANON_RELAXED, k->ed25519 ? DKIM_SIGN_ED25519SHA256 :
-	    DKIM_SIGN_RSASHA256, -1, &st);
-	if (m->dkim == NULL) {
-		snprintf(m->err, sizeof(m->err), "DKIM signer for %s: %s",
-		    a->domain->name, dkim_getresultstr(st));
-		return (-1);
-	}
-	return (0);
+	sign_free(m->sign);
+	m->sign = NULL;
+	if (sign_new(m->from, m->jobid, &m->sign, m->err,
+	    sizeof(m->err)) != 0)
+		m->failed = 1;
 }
 
 /* out_agent - the agent whose workplace address SENDER is: one lookup in
@@ -183,17 +163,41 @@ out_agent(const struct cfg *cfg, const char *sender)
 	return (cfg_find_agent(cfg, buf));
 }
 
-/* out_begin - an outbound message from A or agent G */
+/* out_start - outbound, ours from an untrusted client, or neither */
 int
-out_begin(struct out_msg *m, const struct cfg_address *a,
-    const struct cfg_agent *g, const char *jobid)
+out_start(struct out_msg *m, const struct cfg *cfg,
+    const struct out_client *c, const char *sender, const char *jobid)
 {
+	const struct cfg_address *a;
+	const struct cfg_agent *g = NULL;
+	char	buf[128];
+	const char *why;
+
 	out_reset(m);
+	if ((a = out_sender(cfg, sender)) == NULL &&
+	    (g = out_agent(cfg, sender)) == NULL)
+		return (0);
+	if ((why = out_trusted_as(cfg, c, a, g, buf, sizeof(buf))) == NULL) {
+		out_note(m, OUT_WARN, "sender %s is %s but the client is not "
+		    "trusted (outbound.*): not signed, not changed",
+		    sender != NULL ? sender : "?",
+		    a != NULL ? a->address : g->address);
+		return (OUT_UNTRUSTED);
+	}
 	m->active = 1;
 	m->from = a;
 	m->agent = g;
+	m->client = c;
+	/* WHY may be BUF: keep only the static strings, name the daemon
+	 * again when logging */
+	m->why = strncmp(why, "daemon ", 7) == 0 ? "daemon" : why;
 	snprintf(m->jobid, sizeof(m->jobid), "%s", jobid);
-	return (a != NULL ? out_signer(m) : 0);
+	if (a != NULL) {
+		out_signer(m);
+		if (m->failed)
+			out_note(m, OUT_ERR, "%s", m->err);
+	}
+	return (1);
 }
 
 /* out_label - the sending address or agent */
@@ -207,24 +211,49 @@ out_label(const struct out_msg *m)
 	return ("?");
 }
 
-/* out_fail - note the signer's complaint about STEP */
+/* out_fail - the signer refused: keep its first complaint ERR in M->err,
+ * the message cannot be signed (a 4.3.0 at the end); 0 */
 static int
-out_fail(struct out_msg *m, const char *step, DKIM_STAT st)
+out_fail(struct out_msg *m, const char *err)
 {
 	if (!m->failed)
-		snprintf(m->err, sizeof(m->err), "DKIM %s: %s", step,
-		    dkim_getresultstr(st));
+		snprintf(m->err, sizeof(m->err), "%s", err);
 	m->failed = 1;
-	return (-1);
+	return (0);
 }
 
-/* out_header - keep one header until the end of headers */
+/* out_ours - count one of our headers (by name, any case: Postfix and
+ * sendmail find headers so); 0 or -1 (memory) */
+static int
+out_ours(struct out_msg *m, const char *name)
+{
+	struct out_ours *n;
+	size_t	i;
+
+	for (i = 0; i < m->nours; i++)
+		if (strcasecmp(m->ours[i].name, name) == 0) {
+			m->ours[i].count++;
+			return (0);
+		}
+	if ((n = realloc(m->ours, (m->nours + 1) * sizeof(*n))) == NULL)
+		return (-1);
+	m->ours = n;
+	if ((n[m->nours].name = strdup(name)) == NULL)
+		return (-1);
+	n[m->nours++].count = 1;
+	return (0);
+}
+
+/* out_header - keep one header until the end of headers; count ours */
 int
 out_header(struct out_msg *m, const char *name, const char *value)
 {
 	struct out_hdr *h;
 	size_t	cap;
 
+	/* the signer sees the headers as they leave: ours are removed */
+	if (hdr_is_ours(name))
+		return (out_ours(m, name));
 	if (m->nhdrs == m->hdrcap) {
 		cap = m->hdrcap ? m->hdrcap * 2 : 16;
 		if ((h = realloc(m->hdrs, cap * sizeof(*h))) == NULL)
@@ -243,24 +272,20 @@ out_header(struct out_msg *m, const char *name, const char *value)
 	return (0);
 }
 
-/* out_sign_header - "Name: value" to the signer */
+/* out_sign_header - "Name: value" to the signer, if it still signs;
+ * 0, or -1 when memory is short */
 static int
 out_sign_header(struct out_msg *m, const char *name, const char *value)
 {
-	size_t	nl = strlen(name), vl = strlen(value);
-	char	*h;
-	DKIM_STAT st;
+	char	err[160];
+	int	rc;
 
-	if (m->dkim == NULL || m->failed)
+	if (m->sign == NULL || m->failed)
 		return (0);
-	if ((h = malloc(nl + vl + 3)) == NULL)
+	if ((rc = sign_header(m->sign, name, value, err, sizeof(err))) ==
+	    SIGN_NOMEM)
 		return (-1);
-	memcpy(h, name, nl);
-	memcpy(h + nl, ": ", 2);
-	memcpy(h + nl + 2, value, vl + 1);
-	st = dkim_header(m->dkim, (unsigned char *)h, nl + vl + 2);
-	free(h);
-	return (st == DKIM_STAT_OK ? 0 : out_fail(m, "header", st));
+	return (rc == 0 ? 0 : out_fail(m, err));
 }
 
 /* out_same - do addresses X and Y name the same mailbox under CFG's
@@ -317,7 +342,7 @@ out_may_send_as(const struct cfg_agent *g, const struct cfg_address *ca)
 
 /* out_channel - the next channel address the agent may send as: the
  * enabled outbound addresses of its organisation whose queue it serves */
-const struct cfg_address *
+static const struct cfg_address *
 out_channel(const struct out_msg *m, const struct cfg *cfg, size_t *it)
 {
 	const struct cfg_org *o;
@@ -338,19 +363,20 @@ out_channel(const struct out_msg *m, const struct cfg *cfg, size_t *it)
 }
 
 /* out_adopt - the agent's own mail leaves as channel address CA */
-int
+static int
 out_adopt(struct out_msg *m, const struct cfg_address *ca)
 {
 	m->own = 0;
 	m->adopted = 1;
 	m->from = ca;
-	if (out_signer(m) != 0 && m->dkim == NULL && m->err[0] != '\0')
-		m->failed = 1;
+	out_signer(m);
 	return (0);
 }
 
-/* out_resolve - which address an agent sends as */
-int
+/* out_resolve - an agent's message: the From header names the agent's
+ * own address (M->own: passed untouched) or a channel address of one of
+ * the agent's queues (M->from, and its signer), else M->refuse; 0 or -1 */
+static int
 out_resolve(struct out_msg *m, const struct cfg *cfg)
 {
 	const struct cfg_agent *g = m->agent;
@@ -376,8 +402,8 @@ out_resolve(struct out_msg *m, const struct cfg *cfg)
 		    (ca = cfg_match_address(cfg, pa.local, pa.domain, key,
 		    sizeof(key))) != NULL && out_may_send_as(g, ca)) {
 			m->from = ca;
-			return (out_signer(m) != 0 && m->dkim == NULL &&
-			    m->err[0] != '\0' ? (m->failed = 1, 0) : 0);
+			out_signer(m);
+			return (0);
 		}
 	}
 	snprintf(text, sizeof(text), "mailacd: agent %s may send as %s or as "
@@ -447,10 +473,9 @@ out_decide(struct out_msg *m, const struct cfg *cfg)
 	    "auto-replied" };
 	const struct cfg_address *a = m->from;
 	const char *from = NULL, *name, *value;
-	char	mbox[ADDR_MAX + 1], rnd[33];
+	char	mbox[ADDR_MAX + 1], rnd[33], err[160];
 	size_t	i, len;
 	int	nfrom = 0, from_done = 0, ours, msgid = 0, autosub = 0;
-	DKIM_STAT st;
 
 	for (i = 0; i < m->nhdrs; i++) {
 		if (strcasecmp(m->hdrs[i].name, "From") == 0 && nfrom++ == 0)
@@ -490,7 +515,7 @@ out_decide(struct out_msg *m, const struct cfg *cfg)
 	/* RFC 3834 5: automatic mail says so, unless the sender already did */
 	if (!autosub && a->auto_submitted != CFG_AUTO_NO)
 		m->auto_submitted = marks[a->auto_submitted];
-	for (i = 0; i < m->nhdrs && m->dkim != NULL && !m->failed; i++) {
+	for (i = 0; i < m->nhdrs && m->sign != NULL && !m->failed; i++) {
 		name = m->hdrs[i].name;
 		value = m->hdrs[i].value;
 		if (hdr_is_ours(name) || (m->reply_to != NULL &&
@@ -504,36 +529,112 @@ out_decide(struct out_msg *m, const struct cfg *cfg)
 		if (out_sign_header(m, name, value) != 0 && !m->failed)
 			return (-1);
 	}
-	if (m->add_from && out_sign_header(m, "From", m->new_from) != 0 &&
-	    !m->failed)
+	if (m->add_from && out_sign_header(m, "From", m->new_from) != 0)
 		return (-1);
 	if (m->reply_to != NULL &&
-	    out_sign_header(m, "Reply-To", m->reply_to) != 0 && !m->failed)
+	    out_sign_header(m, "Reply-To", m->reply_to) != 0)
 		return (-1);
 	if (m->reply.irt != NULL &&
-	    out_sign_header(m, "In-Reply-To", m->reply.irt) != 0 && !m->failed)
+	    out_sign_header(m, "In-Reply-To", m->reply.irt) != 0)
 		return (-1);
 	if (m->reply.refs != NULL &&
-	    out_sign_header(m, "References", m->reply.refs) != 0 && !m->failed)
+	    out_sign_header(m, "References", m->reply.refs) != 0)
 		return (-1);
 	if (m->new_msgid != NULL &&
-	    out_sign_header(m, "Message-ID", m->new_msgid) != 0 && !m->failed)
+	    out_sign_header(m, "Message-ID", m->new_msgid) != 0)
 		return (-1);
 	if (m->auto_submitted != NULL && out_sign_header(m, "Auto-Submitted",
-	    m->auto_submitted) != 0 && !m->failed)
+	    m->auto_submitted) != 0)
 		return (-1);
-	if (m->dkim == NULL || m->failed)
+	if (m->sign == NULL || m->failed)
 		return (0);
-	st = dkim_eoh(m->dkim);
-	return (st == DKIM_STAT_OK ? 0 : out_fail(m, "end of headers", st));
+	if (sign_eoh(m->sign, err, sizeof(err)) != 0)
+		out_fail(m, err);
+	return (0);
 }
 
-/* out_eoh - the end of headers of an outbound message sent as a
- * registered address (an agent's own address is passed untouched, a
- * refused message needs nothing more) */
-int
-out_eoh(struct out_msg *m, const struct cfg *cfg)
+/* out_adopt_find - an agent who writes as themselves to answer a
+ * customer of one of their queues: the answer goes out as that channel's
+ * mail (From, Reply-To, signature, recorded on the interaction) so that
+ * the customer's next message comes back through mailacd.  A Redis
+ * failure marks M for a temporary failure. */
+static void
+out_adopt_find(struct out_msg *m, const struct cfg *cfg,
+    const struct out_lookup *look)
 {
+	const struct cfg_address *ca;
+	const char *irt, *refs;
+	char	err[512];
+	size_t	it = 0;
+
+	irt = out_value(m, "In-Reply-To");
+	refs = out_value(m, "References");
+	if (irt == NULL && refs == NULL)
+		return;
+	while ((ca = out_channel(m, cfg, &it)) != NULL) {
+		if (look->find(look->arg, ca, NULL, irt, refs, &m->reply, err,
+		    sizeof(err)) != RDS_OK) {
+			out_note(m, OUT_WARN, "redis %s: cannot look up the "
+			    "interaction agent %s answers: %s; tempfail",
+			    look->where, m->agent->id, err);
+			m->tempfail = 1;
+			return;
+		}
+		if (m->reply.id[0] != '\0') {
+			out_adopt(m, ca);
+			return;
+		}
+	}
+}
+
+/* out_gate - may the sending address's domain send now (verified, not
+ * held, within its rate)?  0, or -1 (memory); a Redis failure marks M
+ * for a temporary failure */
+static int
+out_gate(struct out_msg *m, const struct cfg *cfg,
+    const struct out_lookup *look, long long now_ms)
+{
+	const struct cfg_domain *d = m->from->domain;
+	char	hold[512], err[512];
+
+	if (look->gate(look->arg, cfg, d, now_ms, hold, sizeof(hold), err,
+	    sizeof(err)) != RDS_OK) {
+		out_note(m, OUT_WARN, "redis %s: cannot check domain %s before "
+		    "sending: %s; tempfail", look->where, d->name, err);
+		m->tempfail = 1;
+		return (0);
+	}
+	if (hold[0] != '\0' && (m->hold = strdup(hold)) == NULL)
+		return (-1);
+	return (0);
+}
+
+/* out_eoh - the end of headers: which address, which interaction, may the
+ * domain send, and the header changes (a refused message, an agent's own
+ * address need nothing more) */
+int
+out_eoh(struct out_msg *m, const struct cfg *cfg,
+    const struct out_lookup *look, long long now_ms)
+{
+	char	err[512];
+
+	if (!m->active)
+		return (0);
+	if (out_resolve(m, cfg) != 0)
+		return (-1);
+	if (m->own)
+		out_adopt_find(m, cfg, look);
+	if (m->from != NULL && m->refuse == NULL && !m->adopted &&
+	    look->find(look->arg, m->from, out_value(m, HDR_INTERACTION),
+	    out_value(m, "In-Reply-To"), out_value(m, "References"),
+	    &m->reply, err, sizeof(err)) != RDS_OK) {
+		out_note(m, OUT_WARN, "redis %s: cannot look up the interaction "
+		    "answered: %s; tempfail", look->where, err);
+		m->tempfail = 1;
+	}
+	if (m->from != NULL && m->refuse == NULL && !m->tempfail &&
+	    out_gate(m, cfg, look, now_ms) != 0)
+		return (-1);
 	if (m->refuse != NULL || m->own || m->from == NULL)
 		return (0);
 	return (out_decide(m, cfg));
@@ -573,52 +674,206 @@ out_bounce(const struct out_msg *m, char *buf, size_t len)
 	return (buf);
 }
 
-/* out_body - a piece of the body */
+/* out_body - a piece of the body to the signer */
 int
 out_body(struct out_msg *m, const unsigned char *data, size_t len)
 {
-	DKIM_STAT st;
+	char	err[160];
 
-	if (m->dkim == NULL || m->failed || len == 0)
+	if (m->sign == NULL || m->failed || len == 0)
 		return (0);
-	st = dkim_body(m->dkim, (unsigned char *)data, len);
-	return (st == DKIM_STAT_OK ? 0 : out_fail(m, "body", st));
+	if (sign_body(m->sign, data, len, err, sizeof(err)) != 0)
+		out_fail(m, err);
+	return (0);
 }
 
-/* out_signature - the DKIM-Signature value */
-char *
+/* out_signature - the DKIM-Signature value (caller frees), NULL with
+ * M->err on failure; *UNSIGNED is set when the domain has no key (then
+ * NULL is not a failure) */
+static char *
 out_signature(struct out_msg *m, int *unsigned_)
 {
-	unsigned char *buf = NULL;
-	size_t	len = 0, i, n;
-	char	*sig;
-	DKIM_STAT st;
+	char	err[160], *sig;
 
-	*unsigned_ = (m->dkim == NULL && !m->failed && m->err[0] == '\0');
-	if (m->dkim == NULL || m->failed) {
+	*unsigned_ = (m->sign == NULL && !m->failed && m->err[0] == '\0');
+	if (m->sign == NULL || m->failed) {
 		if (m->err[0] == '\0' && !*unsigned_)
 			snprintf(m->err, sizeof(m->err), "no DKIM signer");
 		return (NULL);
 	}
-	if ((st = dkim_eom(m->dkim, NULL)) != DKIM_STAT_OK) {
-		out_fail(m, "end of message", st);
-		return (NULL);
-	}
-	if ((st = dkim_getsighdr_d(m->dkim, sizeof("DKIM-Signature: ") - 1,
-	    &buf, &len)) != DKIM_STAT_OK || buf == NULL) {
-		out_fail(m, "signature", st);
-		return (NULL);
-	}
-	/* libopendkim folds with CR LF; a header value handed to the MTA is
-	 * folded with LF alone (the MTA writes the CR), or every line of the
-	 * signature would reach the receiver as CR CR LF */
-	if ((sig = malloc(len + 1)) == NULL)
-		return (NULL);
-	for (n = 0, i = 0; i < len; i++)
-		if (buf[i] != '\r')
-			sig[n++] = (char)buf[i];
-	sig[n] = '\0';
+	if ((sig = sign_finish(m->sign, err, sizeof(err))) == NULL &&
+	    err[0] != '\0')
+		out_fail(m, err);
 	return (sig);
+}
+
+/* out_strip - every X-MailACD-* header that came with the message
+ * removed, highest index first so that the remaining indexes stay valid;
+ * 0 or -1 */
+static int
+out_strip(const struct out_msg *m, struct edits *e)
+{
+	size_t	i;
+	int	idx;
+
+	for (i = 0; i < m->nours; i++)
+		for (idx = m->ours[i].count; idx >= 1; idx--)
+			if (edit_add(e, EDIT_HDR_CHANGE, m->ours[i].name, idx,
+			    NULL, "remove X-MailACD headers") != 0)
+				return (-1);
+	return (0);
+}
+
+/* out_edits - the changes out_eoh decided, in the order they are made:
+ * ours removed, From, Reply-To, threading, Message-ID, Auto-Submitted,
+ * the copy recipient, the envelope sender; 0 or -1 */
+static int
+out_edits(const struct out_msg *m, struct edits *e)
+{
+	const struct cfg_address *a = m->from;
+	char	buf[2 * CFG_ADDR_MAX + 8];
+	const char *bounce;
+	int	i;
+
+	if (out_strip(m, e) != 0)
+		return (-1);
+	if (m->new_from != NULL && !m->add_from) {
+		if (edit_add(e, EDIT_HDR_CHANGE, "From", 1, m->new_from,
+		    "change From") != 0)
+			return (-1);
+		for (i = m->nfrom; i >= 2; i--)
+			if (edit_add(e, EDIT_HDR_CHANGE, "From", i, NULL,
+			    "remove a second From") != 0)
+				return (-1);
+	}
+	if (m->add_from && edit_add(e, EDIT_HDR_ADD, "From", 0, m->new_from,
+	    "add From") != 0)
+		return (-1);
+	for (i = m->nreply_to; i >= 1; i--)
+		if (edit_add(e, EDIT_HDR_CHANGE, "Reply-To", i, NULL,
+		    "remove Reply-To") != 0)
+			return (-1);
+	if ((m->reply_to != NULL && edit_add(e, EDIT_HDR_ADD, "Reply-To", 0,
+	    m->reply_to, "add Reply-To") != 0) ||
+	    (m->reply.irt != NULL && edit_add(e, EDIT_HDR_ADD, "In-Reply-To",
+	    0, m->reply.irt, "add In-Reply-To") != 0) ||
+	    (m->reply.refs != NULL && edit_add(e, EDIT_HDR_ADD, "References",
+	    0, m->reply.refs, "add References") != 0) ||
+	    (m->new_msgid != NULL && edit_add(e, EDIT_HDR_ADD, "Message-ID", 0,
+	    m->new_msgid, "add Message-ID") != 0) ||
+	    (m->auto_submitted != NULL && edit_add(e, EDIT_HDR_ADD,
+	    "Auto-Submitted", 0, m->auto_submitted, "add Auto-Submitted") != 0))
+		return (-1);
+	if (a->copy_to[0] != '\0') {
+		snprintf(buf, sizeof(buf), "<%s>", a->copy_to);
+		if (edit_add(e, EDIT_RCPT_ADD, NULL, 0, buf,
+		    "add the copy recipient") != 0)
+			return (-1);
+	}
+	if ((bounce = out_bounce(m, buf, sizeof(buf))) != NULL &&
+	    edit_add(e, EDIT_FROM_CHANGE, NULL, 0, bounce,
+	    "change the envelope sender") != 0)
+		return (-1);
+	return (0);
+}
+
+/* out_record - note the reply on the interaction it answers; 0, or -1
+ * when Redis cannot take it (a note says why) */
+static int
+out_record(struct out_msg *m, const struct cfg *cfg,
+    const struct out_lookup *look)
+{
+	const struct cfg_address *a = m->from;
+	const struct out_client *c = m->client;
+	char	err[512], *mid = NULL;
+	const char *by = c != NULL && c->auth != NULL && *c->auth ? c->auth :
+	    m->agent != NULL ? m->agent->id : a->address;
+
+	if (m->reply.id[0] == '\0')
+		return (0);
+	if (out_msgid(m) != NULL)
+		mid = hdr_unfold(out_msgid(m), HDR_ID_MAX, 0);
+	if (look->record(look->arg, a, &m->reply, mid, by,
+	    cfg->milter.thread_ttl, err, sizeof(err)) != RDS_OK) {
+		free(mid);
+		out_note(m, OUT_WARN, "redis %s: cannot record the reply to "
+		    "interaction %s: %s; tempfail", look->where, m->reply.id,
+		    err);
+		return (-1);
+	}
+	out_note(m, OUT_INFO, "reply to interaction %s from %s by %s "
+	    "message-id=%s%s", m->reply.id, a->address, by, mid ? mid : "-",
+	    m->reply.irt ? " (threaded)" : "");
+	free(mid);
+	return (0);
+}
+
+/* out_eom - refuse a From that is not ours, hold what the gate held;
+ * else the reply recorded, the signature made and the edits listed */
+int
+out_eom(struct out_msg *m, const struct cfg *cfg,
+    const struct out_lookup *look, struct edits *e)
+{
+	const struct cfg_address *a = m->from;
+	const char *dn;
+	char	*sig;
+	int	nokey, rc;
+
+	if (m->tempfail)
+		return (OUT_TEMPFAIL);
+	if (m->refuse != NULL) {
+		out_note(m, OUT_WARN, "outbound from %s refused: %s",
+		    out_label(m), m->refuse);
+		return (OUT_REFUSE);
+	}
+	if (m->hold != NULL) {
+		out_note(m, OUT_WARN, "outbound from %s held: %s; tempfail",
+		    out_label(m), m->hold);
+		return (OUT_HOLD);
+	}
+	if (m->own || a == NULL) {
+		snprintf(m->done, sizeof(m->done), "agent %s writes as %s: no "
+		    "channel rules, not signed", m->agent ? m->agent->id : "?",
+		    out_label(m));
+		return (out_strip(m, e) != 0 ? -1 : OUT_SEND);
+	}
+	if (out_edits(m, e) != 0)
+		return (-1);
+	if (out_record(m, cfg, look) != 0)
+		return (OUT_TEMPFAIL);
+	dn = m->client != NULL && m->client->daemon != NULL &&
+	    strcmp(m->why, "daemon") == 0 ? m->client->daemon : "";
+	sig = out_signature(m, &nokey);
+	if (sig == NULL && nokey) {
+		snprintf(m->done, sizeof(m->done), "outbound from %s (trusted: "
+		    "%s%s%s): domain %s has no dkim key, not signed",
+		    a->address, m->why, *dn ? " " : "", dn, a->domain->name);
+		return (OUT_SEND);
+	}
+	if (sig == NULL) {
+		out_note(m, OUT_ERR, "outbound from %s: %s; tempfail",
+		    a->address, m->err);
+		return (OUT_SIGNFAIL);
+	}
+	rc = edit_add(e, EDIT_HDR_INSERT, "DKIM-Signature", 0, sig,
+	    "add DKIM-Signature");
+	free(sig);
+	if (rc != 0)
+		return (-1);
+	snprintf(m->done, sizeof(m->done), "outbound from %s (trusted: "
+	    "%s%s%s) signed d=%s s=%s%s%s%s%s", a->address, m->why,
+	    *dn ? " " : "", dn, a->domain->name, a->domain->dkim->selector,
+	    m->reply_to ? " reply-to=" : "", m->reply_to ? m->reply_to : "",
+	    a->copy_to[0] ? " copy=" : "", a->copy_to);
+	return (OUT_SEND);
+}
+
+/* out_text - the refusal or the hold */
+const char *
+out_text(const struct out_msg *m)
+{
+	return (m->refuse != NULL ? m->refuse : m->hold != NULL ? m->hold :
+	    "");
 }
 
 /* out_reset - forget the message */
@@ -627,13 +882,16 @@ out_reset(struct out_msg *m)
 {
 	size_t	i;
 
-	if (m->dkim != NULL)
-		dkim_free(m->dkim);
+	sign_free(m->sign);
 	for (i = 0; i < m->nhdrs; i++) {
 		free(m->hdrs[i].name);
 		free(m->hdrs[i].value);
 	}
 	free(m->hdrs);
+	for (i = 0; i < m->nours; i++)
+		free(m->ours[i].name);
+	free(m->ours);
+	free(m->hold);
 	free(m->refuse);
 	free(m->new_from);
 	free(m->new_msgid);

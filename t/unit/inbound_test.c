@@ -1,11 +1,13 @@
 /* inbound_test.c - unit tests for the inbound decision: recipient matching,
- * header accounting, idempotency keys and the routing header. */
+ * header accounting, idempotency keys and the routing header; the verdict,
+ * what inb_decide hands off and the edits. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cfg.h"
+#include "edit.h"
 #include "hdr.h"
 #include "inbound.h"
 #include "tap.h"
@@ -254,6 +256,106 @@ forwarded(const struct cfg *cfg)
 	inb_reset(&m);
 }
 
+/* verdicts - pass, agents only, resent copy, loop, route */
+static void
+verdicts(const struct cfg *cfg)
+{
+	struct inb_msg m = { 0 };
+
+	inb_reset(&m);
+	inb_sender(&m, "<ana@example.net>");
+	is_int(inb_verdict(&m, 0), INB_PASS, "no recipient of ours: pass");
+	m.agents = 1;
+	is_int(inb_verdict(&m, 0), INB_AGENT, "an agent only: ours removed");
+	m.delivery = 1;
+	is_int(inb_verdict(&m, 1), INB_PASS,
+	    "an agent only, resent by a trusted client: pass");
+	is_int(inb_verdict(&m, 0), INB_AGENT,
+	    "... by an untrusted one: ours removed");
+	inb_rcpt(&m, cfg, "<support@example.com>");
+	is_int(inb_verdict(&m, 1), INB_RESENT,
+	    "a registered address, resent by a trusted client: resent copy");
+	is_int(inb_verdict(&m, 0), INB_ROUTE, "... by an untrusted one: route");
+	m.delivery = 0;
+	inb_header(&m, "X-MailACD-Loop", "acme");
+	is_int(inb_verdict(&m, 0), INB_ROUTE, "one loop marker: route");
+	inb_header(&m, "X-MailACD-Loop", "acme");
+	is_int(inb_verdict(&m, 0), INB_LOOP, "two loop markers: a loop");
+	inb_reset(&m);
+}
+
+/* decided - what inb_decide keeps is what the functions answer, once;
+ * the edits: ours removed highest index first, then the stamps */
+static void
+decided(const struct cfg *cfg)
+{
+	const char *rcpts[] = { "<support@example.com>",
+	    "<billing@example.com>", "<support@acme-redirect.example>", NULL };
+	struct inb_msg m = { 0 };
+	struct inb_threads t;
+	struct edits e = { 0 };
+	char	err[128], buf[256];
+	size_t	i;
+
+	message(&m, cfg, "<d1@example.net>", "x\r\n", rcpts);
+	inb_header(&m, "From", "=?UTF-8?Q?Ana_L=C3=B3pez?= <Ana@Example.net>");
+	inb_header(&m, "X-Original-To", "help@company.example");
+	inb_header(&m, "X-MailACD-Queue", "vip");
+	inb_header(&m, "In-Reply-To", "<a@x>");
+	inb_header(&m, "x-mailacd-queue", "vip2");
+	ok(inb_decide(&m, cfg, err, sizeof(err)) == 0, "decide");
+	is_str(m.text.msgid, "<d1@example.net>", "the Message-ID, unfolded");
+	is_str(m.text.subject, "caf\xc3\xa9", "the Subject, decoded");
+	is_str(m.text.from, "Ana L\xc3\xb3pez <Ana@Example.net>",
+	    "the From, decoded");
+	is_str(m.text.irt, "<a@x>", "In-Reply-To");
+	is_str(m.text.sender, "<ana@example.net>", "the envelope sender");
+	for (i = 0; i < m.nrcpts; i++) {
+		const struct inb_rcpt *r = &m.rcpts[i];
+
+		inb_customer(&m, r, buf, sizeof(buf));
+		is_str(r->customer, buf, "%s: the customer", r->address);
+		inb_original(&m, r, buf, sizeof(buf));
+		is_str(r->original, buf, "%s: the original recipient",
+		    r->address);
+		inb_threads(&m, r, &t);
+		ok(memcmp(&t, &r->threads, sizeof(t)) == 0,
+		    "%s: the thread keys", r->address);
+		is_int(strlen(r->open_key) + strlen(r->rate_key), 128,
+		    "%s: open and rate keys", r->address);
+		is_int(r->limit, cfg->milter.sender_rate_limit,
+		    "%s: the limit applies", r->address);
+	}
+	is_str(m.rcpts[0].identity, "ana@example.net", "the identity");
+	ok(m.rcpts[0].counts && !m.rcpts[1].counts && !m.rcpts[2].counts,
+	    "only the first recipient of the organisation counts");
+	ok(strcmp(m.rcpts[0].open_key, m.rcpts[1].open_key) != 0,
+	    "each address has its own open key");
+	ok(strcmp(m.rcpts[0].rate_key, m.rcpts[1].rate_key) == 0,
+	    "one customer, one rate key");
+	ok(!m.rcpts[0].merge_new, "no merge for a queue that does not");
+	m.rcpts[1].limited = 1;
+	m.rcpts[2].retried = 1;
+	is_int((long)inb_retries(&m), 1, "one retry counted");
+	ok(inb_edits(&m, 1, &e) == 0, "edits");
+	is_int((long)e.n, 4, "two removals, two stamps (one is limited)");
+	ok(e.n == 4 && e.v[0].kind == EDIT_HDR_CHANGE &&
+	    strcmp(e.v[0].name, "X-MailACD-Queue") == 0 &&
+	    e.v[0].index == 2 && e.v[0].value == NULL &&
+	    e.v[1].index == 1 && e.v[1].value == NULL,
+	    "ours removed, the highest index first");
+	ok(e.n == 4 && e.v[2].kind == EDIT_HDR_ADD &&
+	    strcmp(e.v[2].name, HDR_INTERACTION) == 0 &&
+	    strncmp(e.v[2].value, m.rcpts[0].id, INB_ID_LEN) == 0 &&
+	    strncmp(e.v[3].value, m.rcpts[2].id, INB_ID_LEN) == 0,
+	    "then the stamps, in recipient order");
+	edit_reset(&e);
+	ok(inb_edits(&m, 0, &e) == 0 && e.n == 2,
+	    "without stamps: the removals only");
+	edit_reset(&e);
+	inb_reset(&m);
+}
+
 /* longest_stamp - the largest route the configuration allows still makes
  * header lines within RFC 5322's 998 octets */
 static void
@@ -333,6 +435,8 @@ main(void)
 
 	copies(cfg);
 	empty_first(cfg);
+	verdicts(cfg);
+	decided(cfg);
 	forwarded(cfg);
 	match_is(cfg, "<support@example.com>", 1, "support@example.com",
 	    "address");

@@ -1,0 +1,43 @@
+/* lookup.c - bind outbound.c's lookups to Redis: the interaction an
+ * outbound message answers and its record (reply.c), the domain gate
+ * (gate.c), all over one connection pool. */
+#include "gate.h"
+#include "lookup.h"
+#include "reply.h"
+
+/* lookup_find - reply_find on the pool ARG */
+static int
+lookup_find(void *arg, const struct cfg_address *a, const char *ixhdr,
+    const char *irt, const char *refs, struct reply *r, char *err,
+    size_t errlen)
+{
+	return (reply_find(arg, a, ixhdr, irt, refs, r, err, errlen));
+}
+
+/* lookup_gate - gate_check on the pool ARG */
+static int
+lookup_gate(void *arg, const struct cfg *cfg, const struct cfg_domain *d,
+    long long now_ms, char *hold, size_t holdlen, char *err, size_t errlen)
+{
+	return (gate_check(arg, cfg, d, now_ms, hold, holdlen, err, errlen));
+}
+
+/* lookup_record - reply_record on the pool ARG */
+static int
+lookup_record(void *arg, const struct cfg_address *a, const struct reply *r,
+    const char *msgid, const char *by, int thread_ttl, char *err,
+    size_t errlen)
+{
+	return (reply_record(arg, a, r, msgid, by, thread_ttl, err, errlen));
+}
+
+/* lookup_redis - the three lookups over POOL */
+void
+lookup_redis(struct out_lookup *l, struct rds_pool *pool)
+{
+	l->find = lookup_find;
+	l->gate = lookup_gate;
+	l->record = lookup_record;
+	l->arg = pool;
+	l->where = rds_describe(pool);
+}
