@@ -7,9 +7,6 @@
 #include "inbound.h"
 #include "rds.h"
 
-/* handoff_init - compute the script digest; call once at start-up */
-void	handoff_init(void);
-
 /* handoff_send - record every interaction of M (decided by inb_decide)
  * in one round trip.  On RDS_OK each rcpt's id is the one Redis holds (an
  * earlier attempt's id when the MTA retried: marked retried; the answered

@@ -193,7 +193,6 @@ main(int argc, char **argv)
 		usage();
 
 	hdr_init();
-	handoff_init();
 	if (sign_init() != 0)
 		log_fatal(EX_SOFTWARE, "cannot initialise libopendkim");
 	if ((cfg = cfg_load(main_file, &errs)) == NULL) {

@@ -14,47 +14,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fn.h"
 #include "hdr.h"
 #include "inbound.h"
 #include "keys.h"
 #include "reply.h"
 
-/* KEYS: schema, thread keys...  ARGV: id from our header or "".
- * Returns {} or {id, the customer's last Message-ID, its References}. */
-static const char reply_find_lua[] =
-    "local id = ARGV[1]\n"
-    "if id == '' then\n"
-    "  for i = 2, #KEYS do\n"
-    "    local t = redis.call('GET', KEYS[i])\n"
-    "    if t then id = t; break end\n"
-    "  end\n"
-    "end\n"
-    "if id == '' then return {} end\n"
-    "local p = string.sub(KEYS[1], 1, #KEYS[1] - 6)\n"
-    "local h = redis.call('HMGET', p .. 'ix:' .. id, 'state', 'message_id',"
-    " 'last_message_id', 'references', 'last_references')\n"
-    "if not h[1] then return {} end\n"
-    "return { id, h[3] or h[2] or '', h[5] or h[4] or '' }\n";
+#define REPLY_KEYS	(2 * INB_THREAD_REFS)
 
-/* KEYS: ix, thread key of the reply.  ARGV: Message-ID, by, ttl, id. */
-static const char reply_record_lua[] =
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
-    "local t = redis.call('TIME')\n"
-    "redis.call('HSET', KEYS[1], 'last_reply_at', tonumber(t[1]) * 1000 +"
-    " math.floor(tonumber(t[2]) / 1000), 'last_reply_message_id', ARGV[1],"
-    " 'last_reply_by', ARGV[2])\n"
-    "redis.call('HINCRBY', KEYS[1], 'replies', 1)\n"
-    "redis.call('SET', KEYS[2], ARGV[4], 'EX', tonumber(ARGV[3]))\n"
-    "return 1\n";
-
-#define REPLY_KEYS	(1 + 2 * INB_THREAD_REFS)
-#define REPLY_KEYLEN	300
-
-/* The thread keys of the ids a reply answers. */
+/* The thread keys (their HEX) of the ids a reply answers. */
 struct reply_keys {
-	char	keys[REPLY_KEYS][REPLY_KEYLEN];
+	char	hex[REPLY_KEYS][65];
+	const char *ptr[REPLY_KEYS];
 	int	n;
-	const char *org, *addr;
+	const char *addr;
 };
 
 /* reply_key - one more thread key, the referenced message ID (LEN) */
@@ -62,48 +35,36 @@ static int
 reply_key(const char *id, size_t len, void *arg)
 {
 	struct reply_keys *k = arg;
-	char	hex[65];
 
 	if (k->n >= REPLY_KEYS)
 		return (1);
-	if (inb_thread_key(id, len, k->addr, hex) == 0 &&
-	    keys_fmt(k->keys[k->n], REPLY_KEYLEN, KEYS_FMT_THREAD, k->org,
-	    hex) == 0)
+	if (inb_thread_key(id, len, k->addr, k->hex[k->n]) == 0) {
+		k->ptr[k->n] = k->hex[k->n];
 		k->n++;
-	return (k->n - 1 >= INB_THREAD_REFS);
+	}
+	return (k->n >= INB_THREAD_REFS);
 }
 
-/* reply_eval - one EVAL of LUA on a pooled connection: the reply, or NULL
- * with ERR (*RC = RDS_RETRY) */
+/* reply_run - CMD on a pooled connection (the library loaded when Redis
+ * lacks it): the reply, or NULL with ERR (an error reply too) */
 static redisReply *
-reply_eval(struct rds_pool *pool, const char *lua, int nkeys,
-    const char **keys, int nargs, const char **args, char *err,
+reply_run(struct rds_pool *pool, const struct fn_cmd *cmd, char *err,
     size_t errlen)
 {
-	const char *argv[3 + REPLY_KEYS + 8];
-	char	nk[16];
 	redisContext *c;
 	redisReply *r;
-	int	fresh, argc = 0, i, attempt;
+	int	fresh, attempt;
 
-	snprintf(nk, sizeof(nk), "%d", nkeys);
-	argv[argc++] = "EVAL";
-	argv[argc++] = lua;
-	argv[argc++] = nk;
-	for (i = 0; i < nkeys; i++)
-		argv[argc++] = keys[i];
-	for (i = 0; i < nargs; i++)
-		argv[argc++] = args[i];
 	for (attempt = 0; attempt < 2; attempt++) {
 		if ((c = rds_get(pool, &fresh, err, errlen)) == NULL)
 			return (NULL);
-		r = redisCommandArgv(c, argc, argv, NULL);
-		if (r != NULL && r->type != REDIS_REPLY_ERROR) {
+		if (fn_run(c, cmd, &r, err, errlen) == 0 &&
+		    r->type != REDIS_REPLY_ERROR) {
 			rds_put(pool, c, 0);
 			return (r);
 		}
-		rds_error(c, r, err, errlen);
 		if (r != NULL) {
+			rds_error(c, r, err, errlen);
 			freeReplyObject(r);
 			rds_put(pool, c, 0);
 			return (NULL);
@@ -134,18 +95,14 @@ reply_find(struct rds_pool *pool, const struct cfg_address *a,
     char *err, size_t errlen)
 {
 	struct reply_keys k;
-	const char *keys[REPLY_KEYS], *args[1];
+	struct fn_cmd cmd;
 	char	id[33] = "", *s, *u;
 	redisReply *rep;
 	size_t	n;
-	int	i;
 
 	reply_reset(r);
-	k.n = 1;
-	k.org = a->org->id;
+	k.n = 0;
 	k.addr = a->key;
-	if (keys_fmt(k.keys[0], REPLY_KEYLEN, KEYS_FMT_SCHEMA, a->org->id))
-		return (RDS_OK);
 	/* our own header: "ID; org=..." */
 	if (ixhdr != NULL) {
 		while (*ixhdr == ' ' || *ixhdr == '\t')
@@ -158,13 +115,12 @@ reply_find(struct rds_pool *pool, const struct cfg_address *a,
 	}
 	inb_msgids(irt, 0, reply_key, &k);
 	inb_msgids(refs, 1, reply_key, &k);
-	if (id[0] == '\0' && k.n == 1)
+	if (id[0] == '\0' && k.n == 0)
 		return (RDS_OK);
-	for (i = 0; i < k.n; i++)
-		keys[i] = k.keys[i];
-	args[0] = id;
-	if ((rep = reply_eval(pool, reply_find_lua, k.n, keys, 1, args, err,
-	    errlen)) == NULL)
+	fn_reply_find(&cmd, a->org->id, id, k.ptr, (size_t)k.n);
+	rep = reply_run(pool, &cmd, err, errlen);
+	fn_cmd_free(&cmd);
+	if (rep == NULL)
 		return (RDS_RETRY);
 	if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 3 &&
 	    rep->element[0]->type == REDIS_REPLY_STRING &&
@@ -211,25 +167,20 @@ reply_record(struct rds_pool *pool, const struct cfg_address *a,
     const struct reply *r, const char *msgid, const char *by,
     int thread_ttl, char *err, size_t errlen)
 {
-	char	kix[REPLY_KEYLEN], kth[REPLY_KEYLEN], hex[65], ttl[16];
-	const char *keys[2] = { kix, kth }, *args[4];
+	struct fn_cmd cmd;
+	char	hex[65];
 	const char *lt, *gt;
 	redisReply *rep;
 
 	if (r->id[0] == '\0' || msgid == NULL)
 		return (RDS_OK);
 	if ((lt = strchr(msgid, '<')) == NULL || (gt = strchr(lt, '>')) == NULL ||
-	    inb_thread_key(lt, (size_t)(gt - lt + 1), a->key, hex) != 0 ||
-	    keys_fmt(kix, sizeof(kix), KEYS_FMT_IX, a->org->id, r->id) ||
-	    keys_fmt(kth, sizeof(kth), KEYS_FMT_THREAD, a->org->id, hex))
+	    inb_thread_key(lt, (size_t)(gt - lt + 1), a->key, hex) != 0)
 		return (RDS_OK);
-	snprintf(ttl, sizeof(ttl), "%d", thread_ttl);
-	args[0] = msgid;
-	args[1] = by;
-	args[2] = ttl;
-	args[3] = r->id;
-	if ((rep = reply_eval(pool, reply_record_lua, 2, keys, 4, args, err,
-	    errlen)) == NULL)
+	fn_reply_record(&cmd, a->org->id, r->id, hex, msgid, by, thread_ttl);
+	rep = reply_run(pool, &cmd, err, errlen);
+	fn_cmd_free(&cmd);
+	if (rep == NULL)
 		return (RDS_RETRY);
 	freeReplyObject(rep);
 	return (RDS_OK);

@@ -77,7 +77,8 @@ is "$(rcli XLEN "$S")" 3 "over TCP, every step answered: the same three interact
 
 rcli SET 'mailacd:{acme}:schema' 99 >/dev/null
 mt_run redis-down.lua
-like "$(cat "$MILTER_LOG")" "stored data has schema 99, this milter writes schema 1" \
-    "an unknown schema version is refused, not overwritten"
+like "$(cat "$MILTER_LOG")" "hand-off failed: SCHEMA mailacd:\\{acme\\}:schema is \"99\"; this library knows schema 1; tempfail" \
+    "an unknown schema version is refused (tempfail), not overwritten"
+is "$(rcli GET 'mailacd:{acme}:schema')" 99 "the stored schema version stays"
 milter_log_clean
 done_testing
