@@ -207,7 +207,7 @@ cfg_vformat(const char *fmt, va_list ap)
 /* cfg_vline - "FILE:LINE: PATH[.MEMBER][ = SHOW]: [warning: ]message"
  * about setting S (NULL: the file as a whole), allocated, with its file
  * and line; NULL when out of memory */
-static char *
+static char * __attribute__((format(printf, 8, 0)))
 cfg_vline(struct cfg_load *ld, const config_setting_t *s, const char *member,
     const char *show, int warning, const char **filep, unsigned *linep,
     const char *fmt, va_list ap)
