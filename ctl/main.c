@@ -14,6 +14,7 @@
 #include <sysexits.h>
 
 #include "agent.h"
+#include "clock.h"
 #include "dataset.h"
 #include "ctl.h"
 #include "dkim.h"
@@ -393,7 +394,7 @@ main(int argc, char **argv)
 		cfg_unref(ctl.cfg);
 		return (EX_OSERR);
 	}
-	ctl.now_ms = ctl_now();
+	ctl.now_ms = clock_ms();
 	st = main_run(&ctl, argc, argv);
 	if (fclose(ctl.out) != 0 && st == 0) {
 		ctl_errx("out of memory");

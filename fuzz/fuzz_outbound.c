@@ -27,7 +27,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -35,6 +34,7 @@
 #include <openssl/rsa.h>
 
 #include "cfg.h"
+#include "clock.h"
 #include "gate.h"
 #include "hdr.h"
 #include "hiredis_stub.h"
@@ -317,7 +317,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct cfg_agent *g = NULL;
 	struct out_client cl;
 	struct out_msg o;
-	struct timeval tv;
 	char	*line = NULL, *name, *value, buf[128], hold[512], err[512];
 	const char *why;
 	char	*body, *bp, *ixhdr = NULL;
@@ -376,10 +375,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    &o.reply, err, sizeof(err)) != RDS_OK)
 		failed = 1;
 	hold[0] = '\0';
-	gettimeofday(&tv, NULL);
 	if (o.from != NULL && o.refuse == NULL && !failed &&
 	    gate_check(fuzz_pool, fuzz_cfg, o.from->domain,
-	    (long long)tv.tv_sec * 1000, hold, sizeof(hold), err,
+	    clock_ms(), hold, sizeof(hold), err,
 	    sizeof(err)) != RDS_OK)
 		failed = 1;
 	if (out_eoh(&o, fuzz_cfg) != 0)

@@ -23,13 +23,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <hiredis.h>
 
+#include "clock.h"
 #include "compose.h"
 #include "deliver.h"
 #include "ingest.h"
@@ -89,26 +89,6 @@ struct deliver_upload {
 static pthread_t deliver_tid;
 static struct deliver_state *deliver_cur;
 static atomic_int deliver_stopping;
-
-/* deliver_wall_ms - milliseconds since 1970 (delivery_next is one) */
-static long long
-deliver_wall_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return ((long long)tv.tv_sec * 1000 + tv.tv_usec / 1000);
-}
-
-/* deliver_mono_ms - monotonic milliseconds */
-static long long
-deliver_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 /* deliver_needed - is a queue of CFG in forward mode? */
 int
@@ -438,7 +418,7 @@ deliver_undeliverable(struct deliver_state *d, const struct deliver_job *j,
 		/* the entry stays; it is due again at delivery_next */
 		log_errx("%s: delivery to %s failed; mailacd_undeliverable: "
 		    "%s; trying again in %lld s", j->id, j->agent, r->str,
-		    (next - deliver_wall_ms()) / 1000);
+		    (next - clock_ms()) / 1000);
 		deliver_due(d, next);
 		freeReplyObject(r);
 		return (0);
@@ -477,7 +457,7 @@ deliver_failed(struct deliver_state *d, const struct deliver_job *j,
 		return (-1);
 	attempts = r->type == REDIS_REPLY_INTEGER ? r->integer : 1;
 	freeReplyObject(r);
-	next = deliver_wall_ms() + deliver_retry_ms(dc, attempts);
+	next = clock_ms() + deliver_retry_ms(dc, attempts);
 	snprintf(nextbuf, sizeof(nextbuf), "%lld", next);
 	hset[5] = nextbuf;
 	if (deliver_pipe(d->c, 2, argcs, argvs, err, errlen) != 0)
@@ -514,7 +494,7 @@ deliver_done(struct deliver_state *d, const struct deliver_job *j, long n,
 	const int argcs[6] = { 1, 6, 4, 5, 3, 1 };
 
 	snprintf(sent, sizeof(sent), "%ld", n + 1);
-	snprintf(now, sizeof(now), "%lld", deliver_wall_ms());
+	snprintf(now, sizeof(now), "%lld", clock_ms());
 	return (deliver_pipe(d->c, 6, argcs, argvs, err, errlen));
 }
 
@@ -660,7 +640,7 @@ deliver_job(struct deliver_state *d, struct deliver_job *j, char *err,
 			    agent);
 			return (deliver_ack(d, j, err, errlen));
 		}
-		if (strtoll(next, NULL, 10) > deliver_wall_ms()) {
+		if (strtoll(next, NULL, 10) > clock_ms()) {
 			deliver_due(d, strtoll(next, NULL, 10));
 			return (0);
 		}
@@ -759,7 +739,7 @@ deliver_entries(struct deliver_state *d, const struct cfg_org *o,
 			return (-1);
 		/* the other pending entries must be read again before they
 		 * look idle to the other routers */
-		if (deliver_mono_ms() - d->turn >
+		if (clock_mono_ms() - d->turn >
 		    d->cfg->router.claim_idle_ms / 2)
 			d->budget = 1;
 	}
@@ -832,8 +812,8 @@ deliver_new(struct deliver_state *d, char *err, size_t errlen)
 	redisReply *r;
 	int	rc = 0;
 
-	if (d->next_due != 0 && d->next_due - deliver_wall_ms() < wait)
-		wait = d->next_due - deliver_wall_ms();
+	if (d->next_due != 0 && d->next_due - clock_ms() < wait)
+		wait = d->next_due - clock_ms();
 	if (d->budget)
 		wait = 0;
 	if ((argv = calloc(10 + 2 * d->cfg->norgs, sizeof(*argv))) == NULL) {
@@ -1001,7 +981,7 @@ deliver_main(void *arg)
 			}
 			next_claim = 0;
 		}
-		d->turn = deliver_mono_ms();
+		d->turn = clock_mono_ms();
 		d->next_due = 0;
 		d->budget = 0;
 		if ((d->turn < next_claim ||

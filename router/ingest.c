@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "clock.h"
 #include "fn.h"
 #include "ingest.h"
 #include "keys.h"
@@ -531,7 +532,6 @@ ingest_trim_stream(redisContext *c, const struct cfg *cfg, const char *key,
 	const char *xpend[4] = { "XPENDING", key, KEYS_GROUP, NULL };
 	const char *xtrim[5] = { "XTRIM", key, "MINID", NULL, NULL };
 	char	cut[64] = "", id[64];
-	struct timeval tv;
 	redisReply *r;
 	size_t	i, j;
 
@@ -570,9 +570,8 @@ ingest_trim_stream(redisContext *c, const struct cfg *cfg, const char *key,
 	    ingest_cmp_id(r->element[1]->str, cut) < 0)
 		snprintf(cut, sizeof(cut), "%s", r->element[1]->str);
 	freeReplyObject(r);
-	gettimeofday(&tv, NULL);
-	snprintf(id, sizeof(id), "%lld-0", (long long)tv.tv_sec * 1000 +
-	    tv.tv_usec / 1000 - (long long)cfg->router.ingest_retention * 1000);
+	snprintf(id, sizeof(id), "%lld-0", clock_ms() -
+	    (long long)cfg->router.ingest_retention * 1000);
 	if (ingest_cmp_id(id, cut) < 0)
 		snprintf(cut, sizeof(cut), "%s", id);
 	xtrim[3] = cut;

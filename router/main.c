@@ -16,13 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <hiredis.h>
 
 #include "cfg.h"
+#include "clock.h"
 #include "daemon.h"
 #include "dataset.h"
 #include "deliver.h"
@@ -81,26 +81,6 @@ main_say(int level, const char *msg, void *arg)
 		log_warnx("redis %s: persistence: %s", redis, msg);
 	else
 		log_info("redis %s: persistence: %s", redis, msg);
-}
-
-/* main_now_ms - monotonic milliseconds */
-static long long
-main_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-/* main_wall_ms - the wall clock in Unix milliseconds, as Redis keeps it */
-static long long
-main_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 int
@@ -257,28 +237,28 @@ main(int argc, char **argv)
 				log_info("recovered %d unacknowledged entries", n);
 			down = 0;
 			backoff = 250;
-			next_claim = main_now_ms() + cfg->router.claim_idle_ms / 2;
+			next_claim = clock_mono_ms() + cfg->router.claim_idle_ms / 2;
 			if (!delivering) {
 				(void)deliver_start(cfg, consumer);
 				delivering = 1;
 			}
 		}
-		if (main_now_ms() >= next_claim) {
+		if (clock_mono_ms() >= next_claim) {
 			if (ingest_recover(c, cfg, consumer, &n, err,
 			    sizeof(err)) != 0 ||
 			    ingest_trim(c, cfg, err, sizeof(err)) != 0 ||
-			    recheck_due(c, cfg, main_wall_ms(), err,
+			    recheck_due(c, cfg, clock_ms(), err,
 			    sizeof(err)) != 0)
 				goto broken;
-			next_claim = main_now_ms() + cfg->router.claim_idle_ms / 2;
+			next_claim = clock_mono_ms() + cfg->router.claim_idle_ms / 2;
 		}
 		/* has Redis lost what it held?  Once a second */
-		if (main_now_ms() >= next_watch) {
-			if (dataset_watch_run(watch, c, cfg, main_now_ms(),
+		if (clock_mono_ms() >= next_watch) {
+			if (dataset_watch_run(watch, c, cfg, clock_mono_ms(),
 			    main_say, (void *)rds_describe(pool), err,
 			    sizeof(err)) != 0)
 				goto broken;
-			next_watch = main_now_ms() + MAIN_WATCH_MS;
+			next_watch = clock_mono_ms() + MAIN_WATCH_MS;
 		}
 		if (ingest_read(c, cfg, consumer, &n, err, sizeof(err)) == 0)
 			continue;
