@@ -32,11 +32,11 @@
 #include "clock.h"
 #include "compose.h"
 #include "deliver.h"
-#include "ingest.h"
 #include "fn.h"
 #include "keys.h"
 #include "log.h"
 #include "rds.h"
+#include "stream.h"
 
 #define DELIVER_WHY_MAX	400	/* bytes of a relay's answer kept */
 #define DELIVER_TIMEOUT	60	/* seconds a submission takes at most when
@@ -47,9 +47,9 @@ struct deliver_state {
 	struct cfg *cfg;
 	struct rds_pool *pool;
 	redisContext *c;
-	char	consumer[256];
+	struct stream_set *streams;	/* the deliver stream of each
+					   organisation */
 	char	relay[300];	/* delivery.relay without user info, for logs */
-	char	(*keys)[300];	/* the deliver stream of each organisation */
 	long long next_due;	/* wall ms of the next retry seen, 0: none */
 	long long turn;		/* monotonic ms the turn began */
 	int	budget;		/* the turn ran out of time: read again */
@@ -150,23 +150,6 @@ deliver_retry_ms(const struct cfg_delivery *dc, long long attempts)
 	return ((s < max ? s : max) * 1000);
 }
 
-/* deliver_cmd - one command; NULL with ERR on a broken connection or an
- * error reply */
-static redisReply *
-deliver_cmd(redisContext *c, int argc, const char **argv, char *err,
-    size_t errlen)
-{
-	redisReply *r = redisCommandArgv(c, argc, argv, NULL);
-
-	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-		rds_error(c, r, err, errlen);
-		if (r != NULL)
-			freeReplyObject(r);
-		return (NULL);
-	}
-	return (r);
-}
-
 /* deliver_pipe - send the N commands (ARGCS, ARGVS) at once and check
  * every answer; 0 or -1 with ERR */
 static int
@@ -204,7 +187,7 @@ deliver_ack(struct deliver_state *d, const struct deliver_job *j, char *err,
 	const char *argv[4] = { "XACK", j->key, KEYS_GROUP, j->entry };
 	redisReply *r;
 
-	if ((r = deliver_cmd(d->c, 4, argv, err, errlen)) == NULL)
+	if ((r = rds_cmd(d->c, 4, argv, err, errlen)) == NULL)
 		return (-1);
 	freeReplyObject(r);
 	return (0);
@@ -453,7 +436,7 @@ deliver_failed(struct deliver_state *d, const struct deliver_job *j,
 	long long attempts, next, max;
 	redisReply *r;
 
-	if ((r = deliver_cmd(d->c, 4, incr, err, errlen)) == NULL)
+	if ((r = rds_cmd(d->c, 4, incr, err, errlen)) == NULL)
 		return (-1);
 	attempts = r->type == REDIS_REPLY_INTEGER ? r->integer : 1;
 	freeReplyObject(r);
@@ -508,7 +491,7 @@ deliver_skip(struct deliver_state *d, const struct deliver_job *j, long n,
 	redisReply *r;
 
 	snprintf(sent, sizeof(sent), "%ld", n + 1);
-	if ((r = deliver_cmd(d->c, 4, argv, err, errlen)) == NULL)
+	if ((r = rds_cmd(d->c, 4, argv, err, errlen)) == NULL)
 		return (-1);
 	freeReplyObject(r);
 	return (0);
@@ -543,7 +526,7 @@ deliver_copy(struct deliver_state *d, const struct deliver_job *j,
 
 	snprintf(idx, sizeof(idx), "%ld", n);
 	lindex[2] = idx;
-	if ((r = deliver_cmd(d->c, 3, lindex, err, errlen)) == NULL)
+	if ((r = rds_cmd(d->c, 3, lindex, err, errlen)) == NULL)
 		return (-1);
 	hex[0] = '\0';
 	if (r->type == REDIS_REPLY_STRING)
@@ -553,7 +536,7 @@ deliver_copy(struct deliver_state *d, const struct deliver_job *j,
 	if (hex[0] != '\0' && keys_fmt(kmsg, sizeof(kmsg), KEYS_FMT_MSG,
 	    j->org->id, hex) == 0) {
 		hmget[1] = kmsg;
-		if ((r = deliver_cmd(d->c, 5, hmget, err, errlen)) == NULL)
+		if ((r = rds_cmd(d->c, 5, hmget, err, errlen)) == NULL)
 			return (-1);
 	}
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
@@ -622,7 +605,7 @@ deliver_job(struct deliver_state *d, struct deliver_job *j, char *err,
 	for (;;) {
 		if (atomic_load(&deliver_stopping))
 			return (0);	/* stays pending, due */
-		if ((r = deliver_cmd(d->c, 8, hmget, err, errlen)) == NULL)
+		if ((r = rds_cmd(d->c, 8, hmget, err, errlen)) == NULL)
 			return (-1);
 		deliver_str(r, 0, state, sizeof(state));
 		deliver_str(r, 1, agent, sizeof(agent));
@@ -644,7 +627,7 @@ deliver_job(struct deliver_state *d, struct deliver_job *j, char *err,
 			deliver_due(d, strtoll(next, NULL, 10));
 			return (0);
 		}
-		if ((r = deliver_cmd(d->c, 2, llen, err, errlen)) == NULL)
+		if ((r = rds_cmd(d->c, 2, llen, err, errlen)) == NULL)
 			return (-1);
 		count = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
 		freeReplyObject(r);
@@ -673,18 +656,19 @@ deliver_job(struct deliver_state *d, struct deliver_job *j, char *err,
 	}
 }
 
-/* deliver_entries - handle the entries LIST of stream KEY of organisation
- * O; *LAST is left at the last id seen, *COUNT counts them */
+/* deliver_entries - stream_each_fn: handle the entries LIST of the
+ * deliver stream of organisation OI */
 static int
-deliver_entries(struct deliver_state *d, const struct cfg_org *o,
-    const char *key, const redisReply *list, char *last, size_t lastlen,
-    size_t *count, char *err, size_t errlen)
+deliver_entries(void *arg, size_t oi, redisReply *list, char *err,
+    size_t errlen)
 {
+	struct deliver_state *d = arg;
+	const struct cfg_org *o = &d->cfg->orgs[oi];
+	const char *key = d->streams->key[oi];
 	const redisReply *e, *f;
 	struct deliver_job j;
 	size_t	i, k;
 
-	*count = 0;
 	if (list->type != REDIS_REPLY_ARRAY)
 		return (0);
 	for (i = 0; i < list->elements; i++) {
@@ -692,8 +676,6 @@ deliver_entries(struct deliver_state *d, const struct cfg_org *o,
 		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
 		    e->element[0]->type != REDIS_REPLY_STRING)
 			continue;
-		(*count)++;
-		snprintf(last, lastlen, "%s", e->element[0]->str);
 		if (d->budget || atomic_load(&deliver_stopping))
 			continue;	/* read again at the next turn */
 		memset(&j, 0, sizeof(j));
@@ -750,53 +732,12 @@ deliver_entries(struct deliver_state *d, const struct cfg_org *o,
 static int
 deliver_pending(struct deliver_state *d, char *err, size_t errlen)
 {
-	char	last[64], count[16];
-	size_t	i, got;
-	redisReply *r;
-	int	rc;
+	size_t	i;
 
-	snprintf(count, sizeof(count), "%d", d->cfg->router.batch > 0 ?
-	    d->cfg->router.batch : 100);
-	for (i = 0; i < d->cfg->norgs; i++) {
-		snprintf(last, sizeof(last), "0");
-		do {
-			const char *argv[9] = { "XREADGROUP", "GROUP",
-			    KEYS_GROUP, d->consumer, "COUNT", count, "STREAMS",
-			    d->keys[i], last };
-
-			if ((r = deliver_cmd(d->c, 9, argv, err, errlen)) ==
-			    NULL)
-				return (-1);
-			got = 0;
-			rc = 0;
-			if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
-			    r->element[0]->type == REDIS_REPLY_ARRAY &&
-			    r->element[0]->elements == 2)
-				rc = deliver_entries(d, &d->cfg->orgs[i],
-				    d->keys[i], r->element[0]->element[1], last,
-				    sizeof(last), &got, err, errlen);
-			freeReplyObject(r);
-			if (rc != 0)
-				return (-1);
-		} while (got >= (size_t)strtol(count, NULL, 10));
-	}
-	return (0);
-}
-
-/* deliver_timeout - the command timeout of C: redis.command_timeout_ms
- * plus EXTRA ms */
-static int
-deliver_timeout(struct deliver_state *d, int extra, char *err, size_t errlen)
-{
-	struct timeval tv;
-	int	ms = d->cfg->redis.command_timeout_ms + extra;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	if (redisSetTimeout(d->c, tv) != REDIS_OK) {
-		rds_error(d->c, NULL, err, errlen);
-		return (-1);
-	}
+	for (i = 0; i < d->streams->n; i++)
+		if (stream_pending(d->c, d->streams, i, deliver_entries, d, err,
+		    errlen) != 0)
+			return (-1);
 	return (0);
 }
 
@@ -805,67 +746,15 @@ deliver_timeout(struct deliver_state *d, int extra, char *err, size_t errlen)
 static int
 deliver_new(struct deliver_state *d, char *err, size_t errlen)
 {
-	const char **argv;
-	char	count[16], block[16], last[64];
 	long long wait = d->cfg->router.block_ms;
-	size_t	i, k, argc = 0, got;
-	redisReply *r;
-	int	rc = 0;
+	size_t	got;
 
 	if (d->next_due != 0 && d->next_due - clock_ms() < wait)
 		wait = d->next_due - clock_ms();
 	if (d->budget)
 		wait = 0;
-	if ((argv = calloc(10 + 2 * d->cfg->norgs, sizeof(*argv))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return (-1);
-	}
-	snprintf(count, sizeof(count), "%d", d->cfg->router.batch > 0 ?
-	    d->cfg->router.batch : 100);
-	snprintf(block, sizeof(block), "%lld", wait);
-	argv[argc++] = "XREADGROUP";
-	argv[argc++] = "GROUP";
-	argv[argc++] = KEYS_GROUP;
-	argv[argc++] = d->consumer;
-	argv[argc++] = "COUNT";
-	argv[argc++] = count;
-	if (wait > 0) {
-		argv[argc++] = "BLOCK";
-		argv[argc++] = block;
-	}
-	argv[argc++] = "STREAMS";
-	for (i = 0; i < d->cfg->norgs; i++)
-		argv[argc++] = d->keys[i];
-	for (i = 0; i < d->cfg->norgs; i++)
-		argv[argc++] = ">";
-	if (deliver_timeout(d, wait > 0 ? (int)wait : 0, err, errlen) != 0) {
-		free(argv);
-		return (-1);
-	}
-	r = deliver_cmd(d->c, (int)argc, argv, err, errlen);
-	free(argv);
-	if (r == NULL || deliver_timeout(d, 0, err, errlen) != 0) {
-		if (r != NULL)
-			freeReplyObject(r);
-		return (-1);
-	}
-	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements && rc == 0;
-	    i++) {
-		redisReply *s = r->element[i];
-
-		if (s->type != REDIS_REPLY_ARRAY || s->elements != 2 ||
-		    s->element[0]->type != REDIS_REPLY_STRING)
-			continue;
-		for (k = 0; k < d->cfg->norgs; k++)
-			if (strcmp(d->keys[k], s->element[0]->str) == 0)
-				break;
-		if (k < d->cfg->norgs)
-			rc = deliver_entries(d, &d->cfg->orgs[k], d->keys[k],
-			    s->element[1], last, sizeof(last), &got, err,
-			    errlen);
-	}
-	freeReplyObject(r);
-	return (rc);
+	return (stream_read(d->c, d->streams, ">", wait, deliver_entries, d,
+	    &got, err, errlen));
 }
 
 /* deliver_claim - take over the jobs idle longer than router.claim_idle_ms
@@ -874,74 +763,29 @@ deliver_new(struct deliver_state *d, char *err, size_t errlen)
 static int
 deliver_claim(struct deliver_state *d, char *err, size_t errlen)
 {
-	char	cursor[64], idle[16], count[16];
-	size_t	i, n = 0;
-	int	rounds;
+	size_t	i, n = 0, got;
 
-	snprintf(idle, sizeof(idle), "%d", d->cfg->router.claim_idle_ms);
-	snprintf(count, sizeof(count), "%d", d->cfg->router.batch > 0 ?
-	    d->cfg->router.batch : 100);
-	for (i = 0; i < d->cfg->norgs; i++) {
-		snprintf(cursor, sizeof(cursor), "0-0");
-		for (rounds = 0; rounds < 100000; rounds++) {
-			const char *argv[9] = { "XAUTOCLAIM", d->keys[i],
-			    KEYS_GROUP, d->consumer, idle, cursor, "COUNT",
-			    count, "JUSTID" };
-			redisReply *r;
-
-			if ((r = deliver_cmd(d->c, 9, argv, err, errlen)) ==
-			    NULL)
-				return (-1);
-			if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
-			    r->element[0]->type != REDIS_REPLY_STRING) {
-				freeReplyObject(r);
-				snprintf(err, errlen, "XAUTOCLAIM %s: "
-				    "unexpected reply", d->keys[i]);
-				return (-1);
-			}
-			if (r->element[1]->type == REDIS_REPLY_ARRAY)
-				n += r->element[1]->elements;
-			snprintf(cursor, sizeof(cursor), "%s",
-			    r->element[0]->str);
-			freeReplyObject(r);
-			if (strcmp(cursor, "0-0") == 0)
-				break;
-		}
+	for (i = 0; i < d->streams->n; i++) {
+		if (stream_claim(d->c, d->streams, i, NULL, NULL, &got, err,
+		    errlen) != 0)
+			return (-1);
+		n += got;
 	}
 	if (n > 0)
 		log_info("delivery: took over %zu jobs idle at other routers",
 		    n);
-	for (i = 0; i < d->cfg->norgs; i++)
-		if (ingest_trim_stream(d->c, d->cfg, d->keys[i], err,
-		    errlen) != 0)
-			return (-1);
-	return (0);
+	return (stream_trim(d->c, d->streams, err, errlen));
 }
 
 /* deliver_setup - a connection and a consumer group on every stream */
 static int
 deliver_setup(struct deliver_state *d, char *err, size_t errlen)
 {
-	size_t	i;
 	int	fresh;
 
 	if ((d->c = rds_get(d->pool, &fresh, err, errlen)) == NULL)
 		return (-1);
-	for (i = 0; i < d->cfg->norgs; i++) {
-		const char *argv[6] = { "XGROUP", "CREATE", d->keys[i],
-		    KEYS_GROUP, "0", "MKSTREAM" };
-		redisReply *r = redisCommandArgv(d->c, 6, argv, NULL);
-
-		if (r == NULL || (r->type == REDIS_REPLY_ERROR &&
-		    strncmp(r->str, "BUSYGROUP", 9) != 0)) {
-			rds_error(d->c, r, err, errlen);
-			if (r != NULL)
-				freeReplyObject(r);
-			return (-1);
-		}
-		freeReplyObject(r);
-	}
-	return (0);
+	return (stream_setup(d->c, d->streams, err, errlen));
 }
 
 /* deliver_nap - sleep MS, or less when the thread is told to stop */
@@ -1023,8 +867,8 @@ deliver_free(struct deliver_state *d)
 	if (d == NULL)
 		return;
 	rds_pool_free(d->pool);
+	stream_set_free(d->streams);
 	cfg_unref(d->cfg);
-	free(d->keys);
 	free(d);
 }
 
@@ -1034,7 +878,6 @@ deliver_start(struct cfg *cfg, const char *consumer)
 {
 	struct deliver_state *d;
 	sigset_t all, old;
-	size_t	i;
 	int	e;
 
 	if (deliver_cur != NULL)
@@ -1047,23 +890,17 @@ deliver_start(struct cfg *cfg, const char *consumer)
 		return (-1);
 	}
 	if ((d = calloc(1, sizeof(*d))) == NULL ||
-	    (d->keys = calloc(cfg->norgs ? cfg->norgs : 1,
-	    sizeof(*d->keys))) == NULL ||
+	    (d->streams = stream_set_new(cfg, STREAM_DELIVER,
+	    consumer)) == NULL ||
 	    (d->pool = rds_pool_new(&cfg->redis)) == NULL) {
 		if (d != NULL)
-			free(d->keys);
+			stream_set_free(d->streams);
 		free(d);
 		log_errx("delivery: out of memory; no copies are resent");
 		return (-1);
 	}
 	d->cfg = cfg_ref(cfg);
-	snprintf(d->consumer, sizeof(d->consumer), "%s", consumer);
 	deliver_relay_name(cfg->delivery.relay, d->relay, sizeof(d->relay));
-	for (i = 0; i < cfg->norgs; i++)
-		if (keys_fmt(d->keys[i], sizeof(d->keys[i]), KEYS_FMT_DELIVER,
-		    cfg->orgs[i].id) != 0)
-			log_panic("delivery: organisation id %s too long",
-			    cfg->orgs[i].id);
 	atomic_store(&deliver_stopping, 0);
 	/* signals are the main thread's */
 	sigfillset(&all);
