@@ -26,7 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <hiredis.h>
 
 #include "clock.h"
@@ -36,11 +35,8 @@
 #include "keys.h"
 #include "log.h"
 #include "rds.h"
+#include "smtp.h"
 #include "stream.h"
-
-#define DELIVER_WHY_MAX	400	/* bytes of a relay's answer kept */
-#define DELIVER_TIMEOUT	60	/* seconds a submission takes at most when
-				   delivery.timeout is not set */
 
 /* The thread's state. */
 struct deliver_state {
@@ -63,27 +59,6 @@ struct deliver_job {
 	const char *id;		/* interaction */
 	const char *agent;
 	char	kix[300], kmsgs[300], kretry[300], sent[80];
-};
-
-/* What became of one submission. */
-enum deliver_result {
-	DELIVER_SENT,
-	DELIVER_TEMP,	/* try again later */
-	DELIVER_PERM,	/* the relay refused it for good (5xx) */
-	DELIVER_STOPPED	/* aborted by deliver_stop(); not a failure */
-};
-
-/* The answers of the relay seen during one submission. */
-struct deliver_answers {
-	char	last[DELIVER_WHY_MAX];	/* the last failing answer (4xx, 5xx)
-					   of the latest command */
-	int	code;
-};
-
-/* The message being uploaded. */
-struct deliver_upload {
-	const char *p;
-	size_t	len, off;
 };
 
 static pthread_t deliver_tid;
@@ -118,23 +93,6 @@ deliver_agent(const struct cfg_org *o, const char *id)
 		if (strcmp(o->agents[i].id, id) == 0)
 			return (&o->agents[i]);
 	return (NULL);
-}
-
-/* deliver_relay_name - RELAY without a user:password@ part, for logs */
-static void
-deliver_relay_name(const char *relay, char *out, size_t outlen)
-{
-	const char *scheme, *host, *at;
-
-	scheme = strstr(relay, "://");
-	host = scheme != NULL ? scheme + 3 : relay;
-	at = strchr(host, '@');
-	if (at != NULL && (strchr(host, '/') == NULL ||
-	    at < strchr(host, '/')))
-		snprintf(out, outlen, "%.*s%s", (int)(host - relay), relay,
-		    at + 1);
-	else
-		snprintf(out, outlen, "%s", relay);
 }
 
 /* deliver_retry_ms - the wait after failure ATTEMPTS: retry_min doubling
@@ -199,162 +157,6 @@ deliver_due(struct deliver_state *d, long long at)
 {
 	if (d->next_due == 0 || at < d->next_due)
 		d->next_due = at;
-}
-
-/* deliver_read - curl: the next bytes of the message */
-static size_t
-deliver_read(char *buf, size_t size, size_t nitems, void *arg)
-{
-	struct deliver_upload *u = arg;
-	size_t	n = size * nitems;
-
-	if (n > u->len - u->off)
-		n = u->len - u->off;
-	memcpy(buf, u->p + u->off, n);
-	u->off += n;
-	return (n);
-}
-
-/* deliver_progress - curl: abort the submission when the thread stops */
-static int
-deliver_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
-    curl_off_t ultotal, curl_off_t ulnow)
-{
-	(void)arg;
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	return (atomic_load(&deliver_stopping) != 0);
-}
-
-/* deliver_trace - curl: keep the relay's failing answer to the latest
- * command (the 221 to QUIT does not count) */
-static int
-deliver_trace(CURL *h, curl_infotype type, char *data, size_t size,
-    void *arg)
-{
-	struct deliver_answers *t = arg;
-	size_t	n, i;
-	int	code;
-
-	(void)h;
-	if (type != CURLINFO_HEADER_IN || size < 3 || data[0] < '1' ||
-	    data[0] > '5' || data[1] < '0' || data[1] > '9' ||
-	    data[2] < '0' || data[2] > '9')
-		return (0);
-	code = (data[0] - '0') * 100 + (data[1] - '0') * 10 + data[2] - '0';
-	if (code == 221)
-		return (0);
-	if (code < 400) {
-		t->last[0] = '\0';
-		t->code = code;
-		return (0);
-	}
-	n = size;
-	while (n > 0 && (data[n - 1] == '\n' || data[n - 1] == '\r'))
-		n--;
-	if (n >= sizeof(t->last))
-		n = sizeof(t->last) - 1;
-	for (i = 0; i < n; i++)
-		t->last[i] = (data[i] < ' ' || data[i] == 0x7f) ? ' ' : data[i];
-	t->last[n] = '\0';
-	t->code = code;
-	return (0);
-}
-
-/* deliver_submit - submit message M (LEN bytes) to RCPT through the
- * relay; WHY says what went wrong */
-static enum deliver_result
-deliver_submit(struct deliver_state *d, const char *rcpt, const char *m,
-    size_t len, char *why, size_t whylen)
-{
-	const struct cfg_delivery *dc = &d->cfg->delivery;
-	struct deliver_upload up = { m, len, 0 };
-	struct deliver_answers tr = { "", 0 };
-	struct curl_slist *rcpts;
-	char	from[CFG_ADDR_MAX + 3], to[CFG_ADDR_MAX + 3];
-	char	ebuf[CURL_ERROR_SIZE];
-	long	code = 0, use_ssl;
-	CURLcode res;
-	CURL	*h;
-
-	ebuf[0] = '\0';
-	snprintf(from, sizeof(from), "<%s>", dc->sender != NULL ?
-	    dc->sender : "");
-	snprintf(to, sizeof(to), "<%s>", rcpt);
-	if ((h = curl_easy_init()) == NULL) {
-		snprintf(why, whylen, "curl: out of memory");
-		return (DELIVER_TEMP);
-	}
-	if ((rcpts = curl_slist_append(NULL, to)) == NULL) {
-		curl_easy_cleanup(h);
-		snprintf(why, whylen, "curl: out of memory");
-		return (DELIVER_TEMP);
-	}
-	use_ssl = dc->starttls == CFG_TLS_REQUIRE ? (long)CURLUSESSL_ALL :
-	    dc->starttls == CFG_TLS_TRY ? (long)CURLUSESSL_TRY :
-	    (long)CURLUSESSL_NONE;
-	curl_easy_setopt(h, CURLOPT_URL, dc->relay);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-#else
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS,
-	    (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
-#endif
-	curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
-	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts);
-	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(h, CURLOPT_READFUNCTION, deliver_read);
-	curl_easy_setopt(h, CURLOPT_READDATA, &up);
-	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(h, CURLOPT_USE_SSL, use_ssl);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, dc->tls_verify ? 1L : 0L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, dc->tls_verify ? 2L : 0L);
-	if (dc->ca_file != NULL && *dc->ca_file != '\0')
-		curl_easy_setopt(h, CURLOPT_CAINFO, dc->ca_file);
-	if (dc->username != NULL && *dc->username != '\0') {
-		curl_easy_setopt(h, CURLOPT_USERNAME, dc->username);
-		curl_easy_setopt(h, CURLOPT_PASSWORD, dc->password != NULL ?
-		    dc->password : "");
-	}
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)(dc->timeout > 0 ?
-	    dc->timeout : DELIVER_TIMEOUT));
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, deliver_progress);
-	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, deliver_trace);
-	curl_easy_setopt(h, CURLOPT_DEBUGDATA, &tr);
-	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
-	res = curl_easy_perform(h);
-	if (res != CURLE_OK && tr.last[0] == '\0')
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(h);
-	curl_slist_free_all(rcpts);
-	if (res == CURLE_OK)
-		return (DELIVER_SENT);
-	if (res == CURLE_ABORTED_BY_CALLBACK && atomic_load(&deliver_stopping))
-		return (DELIVER_STOPPED);
-	if (tr.last[0] != '\0') {
-		/* "RCPT failed: 550" + "550 5.1.1 ...": the code once */
-		size_t	n = strlen(ebuf);
-
-		if (n > 5 && strncmp(ebuf + n - 5, ": ", 2) == 0 &&
-		    strncmp(ebuf + n - 3, tr.last, 3) == 0)
-			ebuf[n - 5] = '\0';
-		code = tr.code;
-		snprintf(why, whylen, "%.150s: %.250s", ebuf[0] != '\0' ?
-		    ebuf : curl_easy_strerror(res), tr.last);
-	} else
-		snprintf(why, whylen, "%s", ebuf[0] != '\0' ? ebuf :
-		    curl_easy_strerror(res));
-	/* no answer at all, or none to wait for: whatever came before */
-	if (res == CURLE_COULDNT_CONNECT || res == CURLE_COULDNT_RESOLVE_HOST ||
-	    res == CURLE_OPERATION_TIMEDOUT || res == CURLE_GOT_NOTHING ||
-	    res == CURLE_ABORTED_BY_CALLBACK)
-		return (DELIVER_TEMP);
-	return (code >= 500 && code <= 599 ? DELIVER_PERM : DELIVER_TEMP);
 }
 
 /* deliver_undeliverable - the last attempt failed: the library puts the
@@ -508,11 +310,11 @@ deliver_str(const redisReply *r, size_t i, char *out, size_t outlen)
 }
 
 /* deliver_copy - fetch copy N of job J, compose and submit it; *RES says
- * how that went (DELIVER_SENT also when the copy is gone), WHY why not */
+ * how that went (SMTP_SENT also when the copy is gone), WHY why not */
 static int
 deliver_copy(struct deliver_state *d, const struct deliver_job *j,
     const struct cfg_agent *a, const char *address, const char *queue,
-    long n, enum deliver_result *res, char *why, size_t whylen, char *err,
+    long n, enum smtp_result *res, char *why, size_t whylen, char *err,
     size_t errlen)
 {
 	const char *lindex[3] = { "LINDEX", j->kmsgs, NULL };
@@ -546,7 +348,7 @@ deliver_copy(struct deliver_state *d, const struct deliver_job *j,
 		    j->agent);
 		if (r != NULL)
 			freeReplyObject(r);
-		*res = DELIVER_SENT;
+		*res = SMTP_SENT;
 		return (deliver_skip(d, j, n, err, errlen));
 	}
 	deliver_str(r, 1, size, sizeof(size));
@@ -569,12 +371,13 @@ deliver_copy(struct deliver_state *d, const struct deliver_job *j,
 	freeReplyObject(r);	/* one copy in memory at a time */
 	if (m == NULL) {
 		snprintf(why, whylen, "out of memory composing copy %ld", n);
-		*res = DELIVER_TEMP;
+		*res = SMTP_TEMP;
 		return (0);
 	}
-	*res = deliver_submit(d, a->address, m, len, why, whylen);
+	*res = smtp_submit(&d->cfg->delivery, a->address, m, len,
+	    &deliver_stopping, why, whylen);
 	free(m);
-	if (*res == DELIVER_SENT) {
+	if (*res == SMTP_SENT) {
 		if (deliver_done(d, j, n, err, errlen) != 0)
 			return (-1);
 		log_info("%s: copy %ld delivered to %s <%s> via %s "
@@ -594,10 +397,10 @@ deliver_job(struct deliver_state *d, struct deliver_job *j, char *err,
 	    KEYS_F_ADDRESS, KEYS_F_QUEUE, KEYS_F_DLV_NEXT, j->sent };
 	const char *llen[2] = { "LLEN", j->kmsgs };
 	const struct cfg_agent *a;
-	enum deliver_result res;
+	enum smtp_result res;
 	char	state[32], agent[CFG_NAME_MAX + 8], address[CFG_ADDR_MAX + 8];
 	char	queue[CFG_NAME_MAX + 8], next[24], sent[24];
-	char	why[DELIVER_WHY_MAX + 64];
+	char	why[SMTP_WHY_MAX + 64];
 	redisReply *r;
 	long long count, n;
 
@@ -648,11 +451,11 @@ deliver_job(struct deliver_state *d, struct deliver_job *j, char *err,
 		if (deliver_copy(d, j, a, address, queue, (long)n, &res, why,
 		    sizeof(why), err, errlen) != 0)
 			return (-1);
-		if (res == DELIVER_STOPPED)
+		if (res == SMTP_STOPPED)
 			return (0);
-		if (res != DELIVER_SENT)
+		if (res != SMTP_SENT)
 			return (deliver_failed(d, j, a->address, queue, (long)n,
-			    res == DELIVER_PERM, why, err, errlen));
+			    res == SMTP_PERM, why, err, errlen));
 	}
 }
 
@@ -900,7 +703,7 @@ deliver_start(struct cfg *cfg, const char *consumer)
 		return (-1);
 	}
 	d->cfg = cfg_ref(cfg);
-	deliver_relay_name(cfg->delivery.relay, d->relay, sizeof(d->relay));
+	smtp_relay_name(cfg->delivery.relay, d->relay, sizeof(d->relay));
 	atomic_store(&deliver_stopping, 0);
 	/* signals are the main thread's */
 	sigfillset(&all);
