@@ -35,6 +35,7 @@
 #include "keys.h"
 #include "log.h"
 #include "rds.h"
+#include "retry.h"
 #include "smtp.h"
 #include "stream.h"
 
@@ -93,19 +94,6 @@ deliver_agent(const struct cfg_org *o, const char *id)
 		if (strcmp(o->agents[i].id, id) == 0)
 			return (&o->agents[i]);
 	return (NULL);
-}
-
-/* deliver_retry_ms - the wait after failure ATTEMPTS: retry_min doubling
- * at each attempt, at most retry_max, at least a second */
-static long long
-deliver_retry_ms(const struct cfg_delivery *dc, long long attempts)
-{
-	long long s = dc->retry_min > 0 ? dc->retry_min : 1;
-	long long max = dc->retry_max > s ? dc->retry_max : s;
-
-	while (--attempts > 0 && s < max)
-		s *= 2;
-	return ((s < max ? s : max) * 1000);
 }
 
 /* deliver_pipe - send the N commands (ARGCS, ARGVS) at once and check
@@ -227,36 +215,36 @@ deliver_failed(struct deliver_state *d, const struct deliver_job *j,
     const char *addr, const char *queue, long n, int perm, const char *why,
     char *err, size_t errlen)
 {
-	const struct cfg_delivery *dc = &d->cfg->delivery;
 	const char *incr[4] = { "HINCRBY", j->kix, KEYS_F_DLV_ATTEMPTS, "1" };
 	const char *hset[6] = { "HSET", j->kix, KEYS_F_DLV_ERROR, why,
 	    KEYS_F_DLV_NEXT, NULL };
 	const char *sadd[3] = { "SADD", j->kretry, j->id };
 	const char *const *argvs[2] = { hset, sadd };
 	const int argcs[2] = { 6, 3 };
+	struct retry_plan p;
 	char	nextbuf[24];
-	long long attempts, next, max;
+	long long attempts;
 	redisReply *r;
 
 	if ((r = rds_cmd(d->c, 4, incr, err, errlen)) == NULL)
 		return (-1);
 	attempts = r->type == REDIS_REPLY_INTEGER ? r->integer : 1;
 	freeReplyObject(r);
-	next = clock_ms() + deliver_retry_ms(dc, attempts);
-	snprintf(nextbuf, sizeof(nextbuf), "%lld", next);
+	retry_plan(&d->cfg->delivery, attempts, perm ? RETRY_PERM : RETRY_TEMP,
+	    clock_ms(), &p);
+	snprintf(nextbuf, sizeof(nextbuf), "%lld", p.at);
 	hset[5] = nextbuf;
 	if (deliver_pipe(d->c, 2, argcs, argvs, err, errlen) != 0)
 		return (-1);
-	max = dc->max_attempts > 0 ? dc->max_attempts : 1;
-	if (!perm && attempts < max) {
+	if (!p.give_up) {
 		log_warnx("%s: copy %ld to %s <%s> via %s not delivered "
 		    "(attempt %lld of %lld): %s; next try in %lld s", j->id, n,
-		    j->agent, addr, d->relay, attempts, max, why,
-		    deliver_retry_ms(dc, attempts) / 1000);
-		deliver_due(d, next);
+		    j->agent, addr, d->relay, attempts, p.max, why,
+		    p.wait_ms / 1000);
+		deliver_due(d, p.at);
 		return (0);
 	}
-	return (deliver_undeliverable(d, j, queue, attempts, perm, why, next,
+	return (deliver_undeliverable(d, j, queue, attempts, perm, why, p.at,
 	    err, errlen));
 }
 
