@@ -17,7 +17,7 @@
 #include "clock.h"
 #include "dataset.h"
 #include "ctl.h"
-#include "dkim.h"
+#include "dkimkey.h"
 #include "ix.h"
 #include "json.h"
 #include "queue.h"
@@ -46,7 +46,7 @@ static const struct main_cmd main_cmds[] = {
 	{ "agent", agent_cmd, 0, 0 },
 	{ "interaction", ix_cmd, 0, 0 },
 	{ "watch", watch_cmd, 0, 0 },
-	{ "dkim", dkim_cmd, 1, 1 },
+	{ "dkim", dkimkey_cmd, 1, 1 },
 	{ "domain", domain_cmd, 0, 1 },
 	{ NULL, NULL, 0, 0 }
 };
@@ -111,7 +111,7 @@ usage(void)
 	    "  domain check [-s addr[@port]] DOMAIN | --all\n"
 	    "                                  ask the DNS for them: ok, "
 	    "missing, wrong\n",
-	    CFG_DEFAULT_FILE, DKIM_DIR);
+	    CFG_DEFAULT_FILE, DKIMKEY_DIR);
 	exit(EX_USAGE);
 }
 
