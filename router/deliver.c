@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <hiredis.h>
 
@@ -35,6 +34,7 @@
 #include "keys.h"
 #include "log.h"
 #include "rds.h"
+#include "relink.h"
 #include "retry.h"
 #include "smtp.h"
 #include "stream.h"
@@ -42,13 +42,14 @@
 /* The thread's state. */
 struct deliver_state {
 	struct cfg *cfg;
-	struct rds_pool *pool;
-	redisContext *c;
+	struct relink link;	/* the connection and its pool */
+	redisContext *c;	/* link.c during a turn */
 	struct stream_set *streams;	/* the deliver stream of each
 					   organisation */
 	char	relay[300];	/* delivery.relay without user info, for logs */
 	long long next_due;	/* wall ms of the next retry seen, 0: none */
 	long long turn;		/* monotonic ms the turn began */
+	long long next_claim;	/* monotonic ms the take-over is due */
 	int	budget;		/* the turn ran out of time: read again */
 };
 
@@ -568,85 +569,55 @@ deliver_claim(struct deliver_state *d, char *err, size_t errlen)
 	return (stream_trim(d->c, d->streams, err, errlen));
 }
 
-/* deliver_setup - a connection and a consumer group on every stream */
+/* deliver_stopping_now - relink: deliver_stop() was called */
 static int
-deliver_setup(struct deliver_state *d, char *err, size_t errlen)
+deliver_stopping_now(void *arg)
 {
-	int	fresh;
+	(void)arg;
+	return (atomic_load(&deliver_stopping) != 0);
+}
 
-	if ((d->c = rds_get(d->pool, &fresh, err, errlen)) == NULL)
+/* deliver_setup - relink: a consumer group on every stream of the new
+ * connection C; the take-over is due at once */
+static int
+deliver_setup(redisContext *c, void *arg, char *err, size_t errlen)
+{
+	struct deliver_state *d = arg;
+
+	d->c = c;
+	d->next_claim = 0;
+	return (stream_setup(c, d->streams, err, errlen));
+}
+
+/* deliver_turn - relink: take over idle jobs now and then, then this
+ * consumer's pending jobs, then new ones */
+static int
+deliver_turn(redisContext *c, void *arg, char *err, size_t errlen)
+{
+	struct deliver_state *d = arg;
+
+	d->c = c;
+	d->turn = clock_mono_ms();
+	d->next_due = 0;
+	d->budget = 0;
+	if ((d->turn >= d->next_claim && deliver_claim(d, err, errlen) != 0) ||
+	    deliver_pending(d, err, errlen) != 0 ||
+	    deliver_new(d, err, errlen) != 0)
 		return (-1);
-	return (stream_setup(d->c, d->streams, err, errlen));
+	if (d->turn >= d->next_claim)
+		d->next_claim = d->turn + d->cfg->router.claim_idle_ms / 2;
+	return (0);
 }
 
-/* deliver_nap - sleep MS, or less when the thread is told to stop */
-static void
-deliver_nap(long long ms)
-{
-	while (ms > 0 && !atomic_load(&deliver_stopping)) {
-		usleep((useconds_t)(ms > 100 ? 100 : ms) * 1000);
-		ms -= 100;
-	}
-}
-
-/* deliver_main - the thread: connect, then turns of claim, pending, new */
+/* deliver_main - the thread: turns on a connection kept up by relink */
 static void *
 deliver_main(void *arg)
 {
+	static const struct relink_ops ops = { "delivery: ",
+	    deliver_stopping_now, NULL, deliver_setup, deliver_turn };
 	struct deliver_state *d = arg;
-	char	err[512];
-	long long backoff = 250, next_claim = 0;
-	int	down = 0;
 
-	while (!atomic_load(&deliver_stopping)) {
-		if (d->c == NULL) {
-			err[0] = '\0';
-			if (deliver_setup(d, err, sizeof(err)) != 0) {
-				if (!down)
-					log_warnx("delivery: redis %s: %s; "
-					    "retrying", rds_describe(d->pool),
-					    err);
-				down = 1;
-				rds_put(d->pool, d->c, 1);
-				d->c = NULL;
-				deliver_nap(backoff);
-				backoff = backoff * 2 > 5000 ? 5000 :
-				    backoff * 2;
-				continue;
-			}
-			next_claim = 0;
-		}
-		d->turn = clock_mono_ms();
-		d->next_due = 0;
-		d->budget = 0;
-		if ((d->turn < next_claim ||
-		    deliver_claim(d, err, sizeof(err)) == 0) &&
-		    deliver_pending(d, err, sizeof(err)) == 0 &&
-		    deliver_new(d, err, sizeof(err)) == 0) {
-			if (d->turn >= next_claim)
-				next_claim = d->turn +
-				    d->cfg->router.claim_idle_ms / 2;
-			if (down)
-				log_info("delivery: redis %s: back",
-				    rds_describe(d->pool));
-			down = 0;
-			backoff = 250;
-			continue;
-		}
-		if (atomic_load(&deliver_stopping))
-			break;
-		/* backoff is reset only after a whole turn went well: an
-		 * answer Redis keeps refusing is not retried in a tight loop */
-		if (!down)
-			log_warnx("delivery: redis %s: %s; reconnecting",
-			    rds_describe(d->pool), err);
-		down = 1;
-		rds_put(d->pool, d->c, 1);
-		d->c = NULL;
-		deliver_nap(backoff);
-		backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
-	}
-	rds_put(d->pool, d->c, 1);
+	relink_run(&d->link, &ops, d);
 	d->c = NULL;
 	return (NULL);
 }
@@ -657,7 +628,7 @@ deliver_free(struct deliver_state *d)
 {
 	if (d == NULL)
 		return;
-	rds_pool_free(d->pool);
+	rds_pool_free(d->link.pool);
 	stream_set_free(d->streams);
 	cfg_unref(d->cfg);
 	free(d);
@@ -683,7 +654,7 @@ deliver_start(struct cfg *cfg, const char *consumer)
 	if ((d = calloc(1, sizeof(*d))) == NULL ||
 	    (d->streams = stream_set_new(cfg, STREAM_DELIVER,
 	    consumer)) == NULL ||
-	    (d->pool = rds_pool_new(&cfg->redis)) == NULL) {
+	    (d->link.pool = rds_pool_new(&cfg->redis)) == NULL) {
 		if (d != NULL)
 			stream_set_free(d->streams);
 		free(d);
