@@ -87,7 +87,16 @@ endif
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -DMAILACD_VERSION='"$(VERSION)"' -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(VERSION_DEF) -c -o $@ $<
+
+# The objects that spell MAILACD_VERSION (the programs' -V and start-up
+# lines) get it, and are built again when VERSION changes; no other object
+# depends on VERSION.
+VERSION_SRC := $(shell grep -l MAILACD_VERSION $(COMMON_SRC) $(MILTER_SRC) \
+	       $(ROUTER_SRC) $(CTL_SRC) $(wildcard bench/*.c fuzz/*.c) \
+	       2>/dev/null)
+$(VERSION_SRC:%.c=$(B)/%.o): VERSION
+$(VERSION_SRC:%.c=$(B)/%.o): VERSION_DEF = -DMAILACD_VERSION='"$(VERSION)"'
 
 # the Redis function library, compiled in as a string (common/fn.c)
 $(B)/common/mailacd_lua.c: common/mailacd.lua
