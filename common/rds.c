@@ -270,6 +270,35 @@ rds_append(redisContext *c, int argc, const char **argv)
 	return (rc == REDIS_OK ? 0 : -1);
 }
 
+/* rds_pipe - append them all, then read every answer; the first error
+ * is the one reported */
+int
+rds_pipe(redisContext *c, int n, const int *argcs,
+    const char *const *argvs[], char *err, size_t errlen)
+{
+	redisReply *r;
+	int	i, rc = 0;
+
+	for (i = 0; i < n; i++)
+		if (rds_append(c, argcs[i], (const char **)argvs[i]) != 0) {
+			snprintf(err, errlen, "out of memory");
+			return (-1);	/* the caller drops the connection */
+		}
+	for (i = 0; i < n; i++) {
+		r = NULL;
+		if (redisGetReply(c, (void **)&r) != REDIS_OK || r == NULL) {
+			rds_error(c, r, err, errlen);
+			return (-1);
+		}
+		if (r->type == REDIS_REPLY_ERROR && rc == 0) {
+			rds_error(c, r, err, errlen);
+			rc = -1;
+		}
+		freeReplyObject(r);
+	}
+	return (rc);
+}
+
 /* rds_script_sha - the SHA-1 that EVALSHA names LUA by, in hex */
 void
 rds_script_sha(const char *lua, char sha[41])

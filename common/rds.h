@@ -50,6 +50,11 @@ redisReply *rds_cmd(redisContext *c, int argc, const char **argv, char *err,
  * one buffer (pipelining: read the answer with redisGetReply); 0 or -1 */
 int	rds_append(redisContext *c, int argc, const char **argv);
 
+/* rds_pipe - send the N commands (ARGCS[i] strings in ARGVS[i]) on C at
+ * once and check every answer; 0, or -1 with ERR (the first error) */
+int	rds_pipe(redisContext *c, int n, const int *argcs,
+		    const char *const *argvs[], char *err, size_t errlen);
+
 /* rds_script_sha - the hex SHA-1 by which EVALSHA names script LUA */
 void	rds_script_sha(const char *lua, char sha[41]);
 

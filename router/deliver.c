@@ -16,7 +16,11 @@
  * in the pending list until the interaction's delivery_next; reading the
  * pending list at every turn also keeps its entries from looking idle to
  * the other routers.  Handled jobs are trimmed from the streams after
- * router.ingest_retention, as the ingest entries are. */
+ * router.ingest_retention, as the ingest entries are.
+ *
+ * This file is the orchestration only: the streams are read with
+ * stream.c, copies are submitted with smtp.c, retry.c says when to try
+ * again, and relink.c keeps the thread's Redis connection up. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -95,35 +99,6 @@ deliver_agent(const struct cfg_org *o, const char *id)
 		if (strcmp(o->agents[i].id, id) == 0)
 			return (&o->agents[i]);
 	return (NULL);
-}
-
-/* deliver_pipe - send the N commands (ARGCS, ARGVS) at once and check
- * every answer; 0 or -1 with ERR */
-static int
-deliver_pipe(redisContext *c, int n, const int *argcs,
-    const char *const *argvs[], char *err, size_t errlen)
-{
-	redisReply *r;
-	int	i, rc = 0;
-
-	for (i = 0; i < n; i++)
-		if (rds_append(c, argcs[i], (const char **)argvs[i]) != 0) {
-			snprintf(err, errlen, "out of memory");
-			return (-1);	/* the caller drops the connection */
-		}
-	for (i = 0; i < n; i++) {
-		r = NULL;
-		if (redisGetReply(c, (void **)&r) != REDIS_OK || r == NULL) {
-			rds_error(c, r, err, errlen);
-			return (-1);
-		}
-		if (r->type == REDIS_REPLY_ERROR && rc == 0) {
-			rds_error(c, r, err, errlen);
-			rc = -1;
-		}
-		freeReplyObject(r);
-	}
-	return (rc);
 }
 
 /* deliver_ack - acknowledge job J's entry */
@@ -235,7 +210,7 @@ deliver_failed(struct deliver_state *d, const struct deliver_job *j,
 	    clock_ms(), &p);
 	snprintf(nextbuf, sizeof(nextbuf), "%lld", p.at);
 	hset[5] = nextbuf;
-	if (deliver_pipe(d->c, 2, argcs, argvs, err, errlen) != 0)
+	if (rds_pipe(d->c, 2, argcs, argvs, err, errlen) != 0)
 		return (-1);
 	if (!p.give_up) {
 		log_warnx("%s: copy %ld to %s <%s> via %s not delivered "
@@ -269,7 +244,7 @@ deliver_done(struct deliver_state *d, const struct deliver_job *j, long n,
 
 	snprintf(sent, sizeof(sent), "%ld", n + 1);
 	snprintf(now, sizeof(now), "%lld", clock_ms());
-	return (deliver_pipe(d->c, 6, argcs, argvs, err, errlen));
+	return (rds_pipe(d->c, 6, argcs, argvs, err, errlen));
 }
 
 /* deliver_skip - copy N is gone (expired or deleted): count it as sent */

@@ -5,8 +5,10 @@
  * the DNS records of verified domains now and then (recheck.c); assignment
  * itself is the function library in Redis (common/mailacd.lua), which
  * mailacdctl calls too.  For queues in forward mode a thread resends the
- * customers' messages to the agents (deliver.c).  Conventions follow
- * mailacd-milter: -c file, -n, -f, -u user[:group], -P pidfile, -V, -d. */
+ * customers' messages to the agents (deliver.c).  The main loop and that
+ * thread each keep their Redis connection up with relink.c and read their
+ * streams with stream.c.  Conventions follow mailacd-milter: -c file, -n,
+ * -f, -u user[:group], -P pidfile, -V, -d. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
