@@ -2,7 +2,13 @@
  *
  * The back-off is reset only after a whole turn went well, not when the
  * connection comes back: an answer Redis keeps refusing is not retried in
- * a tight loop.  A failure is logged once, its end once ("back"). */
+ * a tight loop.  A failure is logged once and its end ("back") as soon as
+ * the connection is set up again, since a turn may wait long for work; a
+ * failure of a turn after that is logged too, unless it is the one logged
+ * last and no turn has gone well since (the same refusal, again and
+ * again, is one line). */
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -35,10 +41,12 @@ static void
 relink_failed(struct relink *l, const struct relink_ops *ops, void *arg,
     const char *err, const char *then)
 {
-	if (!l->down)
+	if (!l->down && (l->last[0] == '\0' || strcmp(err, l->last) != 0)) {
 		log_warnx("%sredis %s: %s; %s", ops->name,
 		    rds_describe(l->pool), err, then);
-	l->down = 1;
+		snprintf(l->last, sizeof(l->last), "%s", err);
+		l->down = 1;
+	}
 	relink_drop(l);
 	relink_nap(ops, arg, l->backoff);
 	l->backoff = l->backoff * 2 > RELINK_MAX_MS ? RELINK_MAX_MS :
@@ -64,13 +72,14 @@ relink_run(struct relink *l, const struct relink_ops *ops, void *arg)
 				relink_failed(l, ops, arg, err, "retrying");
 				continue;
 			}
-		}
-		err[0] = '\0';
-		if (ops->turn(l->c, arg, err, sizeof(err)) == 0) {
 			if (l->down)
 				log_info("%sredis %s: back", ops->name,
 				    rds_describe(l->pool));
 			l->down = 0;
+		}
+		err[0] = '\0';
+		if (ops->turn(l->c, arg, err, sizeof(err)) == 0) {
+			l->last[0] = '\0';
 			l->backoff = RELINK_FIRST_MS;
 			continue;
 		}

@@ -18,7 +18,10 @@ struct relink {
 				   after relink_drop() */
 	redisContext *c;	/* connected and set up; NULL between tries */
 	long long backoff;	/* ms to wait after the next failure */
-	int	down;		/* a failure was logged, its end not yet */
+	int	down;		/* a failure was logged, the connection has
+				   not been set up again since */
+	char	last[512];	/* the failure logged last, until a turn goes
+				   well */
 };
 
 /* What a loop does; ARG is relink_run's. */
