@@ -33,6 +33,17 @@ PKGS	= milter hiredis libconfig libcrypto gmime-3.0 jansson opendkim libcurl \
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 PKG_OK     := $(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && echo yes)
+# Each program links only the libraries it calls (what `readelf -d` lists
+# as NEEDED when linked with -Wl,--as-needed); the unit tests and the fuzz
+# targets, which link every module, take them all (PKG_LIBS).
+MILTER_LIBS := $(shell $(PKG_CONFIG) --libs milter hiredis libconfig \
+	       libcrypto gmime-3.0 opendkim libpsl libidn2 2>/dev/null)
+ROUTER_LIBS := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto \
+	       libcurl ldns libpsl libidn2 2>/dev/null)
+CTL_LIBS    := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto \
+	       jansson ldns libpsl libidn2 2>/dev/null)
+NOOP_LIBS   := $(shell $(PKG_CONFIG) --libs milter 2>/dev/null)
+RBENCH_LIBS := $(shell $(PKG_CONFIG) --libs hiredis libcrypto 2>/dev/null)
 
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wformat=2
@@ -76,7 +87,16 @@ endif
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -DMAILACD_VERSION='"$(VERSION)"' -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(VERSION_DEF) -c -o $@ $<
+
+# The objects that spell MAILACD_VERSION (the programs' -V and start-up
+# lines) get it, and are built again when VERSION changes; no other object
+# depends on VERSION.
+VERSION_SRC := $(shell grep -l MAILACD_VERSION $(COMMON_SRC) $(MILTER_SRC) \
+	       $(ROUTER_SRC) $(CTL_SRC) $(wildcard bench/*.c fuzz/*.c) \
+	       2>/dev/null)
+$(VERSION_SRC:%.c=$(B)/%.o): VERSION
+$(VERSION_SRC:%.c=$(B)/%.o): VERSION_DEF = -DMAILACD_VERSION='"$(VERSION)"'
 
 # the Redis function library as loaded: its "#!lua" line, the Lua
 # translation of common/keys.h (keys, formats, versions: spelled there
@@ -102,13 +122,13 @@ $(B)/libmailacd_common.a: $(COMMON_OBJ)
 	$(AR) rcs $@ $^
 
 $(B)/mailacd-milter: $(MILTER_OBJ) $(B)/libmailacd_common.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(MILTER_LIBS)
 
 $(B)/mailacd-router: $(ROUTER_OBJ) $(B)/libmailacd_common.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ROUTER_LIBS)
 
 $(B)/mailacdctl: $(CTL_OBJ) $(B)/libmailacd_common.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
 $(B)/libmailacd_milter.a: $(MILTER_LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -118,10 +138,10 @@ $(B)/libmailacd_router.a: $(filter-out $(B)/router/main.o,$(ROUTER_OBJ))
 	$(AR) rcs $@ $^
 
 $(B)/bench/noop-milter: $(B)/bench/noop-milter.o $(B)/milter/nodelay.o
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NOOP_LIBS)
 
 $(B)/bench/router-bench: $(B)/bench/router-bench.o $(B)/libmailacd_common.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(RBENCH_LIBS)
 
 $(B)/t/%: $(B)/t/unit/%.o $(B)/libmailacd_milter.a $(B)/libmailacd_router.a \
 	    $(B)/libmailacd_common.a

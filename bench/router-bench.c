@@ -53,6 +53,7 @@
 #include <hiredis.h>
 
 #include "cfg.h"
+#include "clock.h"
 #include "fn.h"
 #include "keys.h"
 #include "rds.h"
@@ -151,16 +152,6 @@ b_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
-}
-
-/* b_wall_ms - milliseconds since 1970 */
-static long long
-b_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 /* b_popcount - bits set in V */
@@ -558,7 +549,7 @@ b_preload(redisContext *c, const struct b_model *m, long long n)
 	keys_fmt(stream, sizeof(stream), KEYS_FMT_INGEST, B_ORG);
 	t0 = b_now_ns();
 	/* arrived one millisecond apart, the last one now */
-	base = b_wall_ms() - total;
+	base = clock_ms() - total;
 	while (done < total) {
 		long long k = total - done < B_PIPE ? total - done : B_PIPE;
 
@@ -941,7 +932,7 @@ b_tail_start(struct b_run *br)
 static long long
 b_topup(struct b_run *br)
 {
-	long long i, k, now = b_wall_ms(), n = br->npend;
+	long long i, k, now = clock_ms(), n = br->npend;
 
 	for (i = 0; i < n; i += k) {
 		long long j;

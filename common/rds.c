@@ -110,21 +110,34 @@ rds_error(redisContext *c, redisReply *r, char *err, size_t errlen)
 		snprintf(err, errlen, "unexpected reply type %d", r->type);
 }
 
+/* rds_cmd - one command and its answer, or NULL with ERR when the
+ * connection broke or Redis answered an error */
+redisReply *
+rds_cmd(redisContext *c, int argc, const char **argv, char *err,
+    size_t errlen)
+{
+	redisReply *r = redisCommandArgv(c, argc, argv, NULL);
+
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		rds_error(c, r, err, errlen);
+		if (r != NULL)
+			freeReplyObject(r);
+		return (NULL);
+	}
+	return (r);
+}
+
 /* rds_simple - run one command that must not answer an error; 0 or -1 */
 static int
 rds_simple(redisContext *c, int argc, const char **argv, char *err,
     size_t errlen)
 {
-	redisReply *r = redisCommandArgv(c, argc, argv, NULL);
-	int	rc = 0;
+	redisReply *r = rds_cmd(c, argc, argv, err, errlen);
 
-	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-		rds_error(c, r, err, errlen);
-		rc = -1;
-	}
-	if (r != NULL)
-		freeReplyObject(r);
-	return (rc);
+	if (r == NULL)
+		return (-1);
+	freeReplyObject(r);
+	return (0);
 }
 
 /* rds_setup - AUTH and SELECT on a new context; 0 or -1 with ERR */
@@ -255,6 +268,35 @@ rds_append(redisContext *c, int argc, const char **argv)
 	free(buf);
 	free(len);
 	return (rc == REDIS_OK ? 0 : -1);
+}
+
+/* rds_pipe - append them all, then read every answer; the first error
+ * is the one reported */
+int
+rds_pipe(redisContext *c, int n, const int *argcs,
+    const char *const *argvs[], char *err, size_t errlen)
+{
+	redisReply *r;
+	int	i, rc = 0;
+
+	for (i = 0; i < n; i++)
+		if (rds_append(c, argcs[i], (const char **)argvs[i]) != 0) {
+			snprintf(err, errlen, "out of memory");
+			return (-1);	/* the caller drops the connection */
+		}
+	for (i = 0; i < n; i++) {
+		r = NULL;
+		if (redisGetReply(c, (void **)&r) != REDIS_OK || r == NULL) {
+			rds_error(c, r, err, errlen);
+			return (-1);
+		}
+		if (r->type == REDIS_REPLY_ERROR && rc == 0) {
+			rds_error(c, r, err, errlen);
+			rc = -1;
+		}
+		freeReplyObject(r);
+	}
+	return (rc);
 }
 
 /* rds_script_sha - the SHA-1 that EVALSHA names LUA by, in hex */

@@ -41,9 +41,19 @@ const char *rds_describe(const struct rds_pool *pool);
 /* rds_error - describe a failed context or error reply into ERR */
 void	rds_error(redisContext *c, redisReply *r, char *err, size_t errlen);
 
+/* rds_cmd - run one command of ARGC strings; the reply (the caller frees
+ * it), or NULL with ERR on a broken connection or an error reply */
+redisReply *rds_cmd(redisContext *c, int argc, const char **argv, char *err,
+		    size_t errlen);
+
 /* rds_append - queue one command of ARGC NUL-terminated strings on C, in
  * one buffer (pipelining: read the answer with redisGetReply); 0 or -1 */
 int	rds_append(redisContext *c, int argc, const char **argv);
+
+/* rds_pipe - send the N commands (ARGCS[i] strings in ARGVS[i]) on C at
+ * once and check every answer; 0, or -1 with ERR (the first error) */
+int	rds_pipe(redisContext *c, int n, const int *argcs,
+		    const char *const *argvs[], char *err, size_t errlen);
 
 /* rds_script_sha - the hex SHA-1 by which EVALSHA names script LUA */
 void	rds_script_sha(const char *lua, char sha[41]);

@@ -63,16 +63,6 @@ ctl_org_on(const struct ctl *ctl, const struct cfg_org *o)
 	return (ctl->org == NULL || ctl->org == o);
 }
 
-/* ctl_now - CLOCK_REALTIME in milliseconds */
-int64_t
-ctl_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 /* ctl_drop - a connection that failed is closed, never reused */
 void
 ctl_drop(struct ctl *ctl)

@@ -48,8 +48,6 @@ struct ctl {
 /* ctl_org_on - organisation O is one this run looks at (-o) */
 int	ctl_org_on(const struct ctl *ctl, const struct cfg_org *o);
 
-/* ctl_now - the wall clock in Unix milliseconds */
-int64_t	ctl_now(void);
 
 /* ctl_redis - connect (once) to the configured Redis; 0, or an exit status
  * with the reason on stderr */

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "clock.h"
 #include "ctl.h"
 #include "dns.h"
 #include "domchk.h"
@@ -399,7 +400,7 @@ dom_check_one(struct dom_run *run, const struct cfg_domain *d)
 		domchk_plan_free(&p);
 		return (EX_OSERR);
 	}
-	p.checked_at = ctl_now();
+	p.checked_at = clock_ms();
 	if (!run->nostore) {
 		if (dom_store(ctl, &p) == 0)
 			stored = 1;

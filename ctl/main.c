@@ -14,9 +14,10 @@
 #include <sysexits.h>
 
 #include "agent.h"
+#include "clock.h"
 #include "dataset.h"
 #include "ctl.h"
-#include "dkim.h"
+#include "dkimkey.h"
 #include "ix.h"
 #include "list.h"
 #include "json.h"
@@ -47,7 +48,7 @@ static const struct main_cmd main_cmds[] = {
 	{ "interaction", ix_cmd, 0, 0 },
 	{ "interactions", list_cmd, 0, 1 },
 	{ "watch", watch_cmd, 0, 0 },
-	{ "dkim", dkim_cmd, 1, 1 },
+	{ "dkim", dkimkey_cmd, 1, 1 },
 	{ "domain", domain_cmd, 0, 1 },
 	{ NULL, NULL, 0, 0 }
 };
@@ -121,7 +122,7 @@ usage_exit(int asked)
 	    "  domain check [-s addr[@port]] DOMAIN | --all\n"
 	    "                                  ask the DNS for them: ok, "
 	    "missing, wrong\n",
-	    CFG_DEFAULT_FILE, DKIM_DIR);
+	    CFG_DEFAULT_FILE, DKIMKEY_DIR);
 	exit(asked ? 0 : EX_USAGE);
 }
 
@@ -478,7 +479,7 @@ main(int argc, char **argv)
 		cfg_unref(ctl.cfg);
 		return (EX_OSERR);
 	}
-	ctl.now_ms = ctl_now();
+	ctl.now_ms = clock_ms();
 	st = main_run(&ctl, argc, argv);
 	if (fclose(ctl.out) != 0 && st == 0) {
 		ctl_errx("out of memory");

@@ -19,6 +19,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "json.h"
 #include "status.h"
 #include "watch.h"
@@ -93,7 +94,7 @@ watch_frame(struct ctl *ctl, int tty, long n)
 		ctl_errx("out of memory");
 		return (EX_OSERR);
 	}
-	ctl->now_ms = ctl_now();
+	ctl->now_ms = clock_ms();
 	ctl->out = out;
 	oerr = ctl_errto(err);
 	st = status_show(ctl);

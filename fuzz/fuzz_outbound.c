@@ -28,7 +28,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -36,6 +35,7 @@
 #include <openssl/rsa.h>
 
 #include "cfg.h"
+#include "clock.h"
 #include "edit.h"
 #include "hdr.h"
 #include "hiredis_stub.h"
@@ -288,7 +288,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct out_lookup look;
 	struct out_msg o;
 	struct edits e = { 0 };
-	struct timeval tv;
 	char	*line = NULL, *name, *value;
 	char	*body, *bp, *ixhdr = NULL;
 	size_t	rlen, n, blen;
@@ -326,8 +325,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			goto out;
 	}
 	fuzz_ixhdr = ixhdr;
-	gettimeofday(&tv, NULL);
-	if (out_eoh(&o, fuzz_cfg, &look, (long long)tv.tv_sec * 1000) != 0)
+	if (out_eoh(&o, fuzz_cfg, &look, clock_ms()) != 0)
 		goto out;
 	if ((body = fuzz_crlf(p, end, &blen)) == NULL)
 		goto out;

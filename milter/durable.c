@@ -6,9 +6,9 @@
  * Redis that is there. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "dataset.h"
 #include "log.h"
 #include "mlfi.h"
@@ -22,16 +22,6 @@ struct durable_state {
 	const char *redis;	/* host:port of the pool in use, for logs */
 	int	down;		/* the last look failed */
 };
-
-/* durable_now_ms - monotonic milliseconds */
-static long long
-durable_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 /* durable_say - log what the look found */
 static void
@@ -64,7 +54,7 @@ durable_look(const struct cfg *cfg, struct rds_pool *pool, void *arg)
 	}
 	if (fresh || st->down)
 		dataset_watch_recheck(st->w);
-	rc = dataset_watch_run(st->w, c, cfg, durable_now_ms(), durable_say, st,
+	rc = dataset_watch_run(st->w, c, cfg, clock_mono_ms(), durable_say, st,
 	    err, sizeof(err));
 	rds_put(pool, c, rc != 0);
 	if (rc != 0 && !st->down)

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
 
 #include <pthread.h>
 
@@ -18,6 +17,7 @@
 
 #include "addr.h"
 #include "authres.h"
+#include "clock.h"
 #include "hdr.h"
 #include "inbound.h"
 #include "keys.h"
@@ -42,16 +42,6 @@ inb_md(void)
 {
 	pthread_once(&inb_once, inb_fetch);
 	return (inb_sha256 != NULL ? inb_sha256 : EVP_sha256());
-}
-
-/* inb_now_ms - wall clock in milliseconds */
-static long long
-inb_now_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return ((long long)tv.tv_sec * 1000 + tv.tv_usec / 1000);
 }
 
 /* inb_reset - free per-message state */
@@ -99,7 +89,7 @@ inb_sender(struct inb_msg *m, const char *sender)
 	free(m->sender);
 	if ((m->sender = strdup(sender ? sender : "")) == NULL)
 		return (-1);
-	m->arrived_ms = inb_now_ms();
+	m->arrived_ms = clock_ms();
 	m->auto_reason = hdr_auto_sender(m->sender);
 	if (m->hash == NULL) {
 		if ((m->hash = EVP_MD_CTX_new()) == NULL ||

@@ -16,42 +16,44 @@
  * in the pending list until the interaction's delivery_next; reading the
  * pending list at every turn also keeps its entries from looking idle to
  * the other routers.  Handled jobs are trimmed from the streams after
- * router.ingest_retention, as the ingest entries are. */
+ * router.ingest_retention, as the ingest entries are.
+ *
+ * This file is the orchestration only: the streams are read with
+ * stream.c, copies are submitted with smtp.c, retry.c says when to try
+ * again, and relink.c keeps the thread's Redis connection up. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <curl/curl.h>
 #include <hiredis.h>
 
+#include "clock.h"
 #include "compose.h"
 #include "deliver.h"
-#include "ingest.h"
 #include "fn.h"
 #include "keys.h"
 #include "log.h"
 #include "rds.h"
-
-#define DELIVER_WHY_MAX	400	/* bytes of a relay's answer kept */
-#define DELIVER_TIMEOUT	60	/* seconds a submission takes at most when
-				   delivery.timeout is not set */
+#include "relink.h"
+#include "retry.h"
+#include "smtp.h"
+#include "stream.h"
 
 /* The thread's state. */
 struct deliver_state {
 	struct cfg *cfg;
-	struct rds_pool *pool;
-	redisContext *c;
-	char	consumer[256];
+	struct relink link;	/* the connection and its pool */
+	redisContext *c;	/* link.c during a turn */
+	struct stream_set *streams;	/* the deliver stream of each
+					   organisation */
 	char	relay[300];	/* delivery.relay without user info, for logs */
-	char	(*keys)[300];	/* the deliver stream of each organisation */
 	long long next_due;	/* wall ms of the next retry seen, 0: none */
 	long long turn;		/* monotonic ms the turn began */
+	long long next_claim;	/* monotonic ms the take-over is due */
 	int	budget;		/* the turn ran out of time: read again */
 };
 
@@ -65,50 +67,9 @@ struct deliver_job {
 	char	kix[300], kmsgs[300], kretry[300], sent[80];
 };
 
-/* What became of one submission. */
-enum deliver_result {
-	DELIVER_SENT,
-	DELIVER_TEMP,	/* try again later */
-	DELIVER_PERM,	/* the relay refused it for good (5xx) */
-	DELIVER_STOPPED	/* aborted by deliver_stop(); not a failure */
-};
-
-/* The answers of the relay seen during one submission. */
-struct deliver_answers {
-	char	last[DELIVER_WHY_MAX];	/* the last failing answer (4xx, 5xx)
-					   of the latest command */
-	int	code;
-};
-
-/* The message being uploaded. */
-struct deliver_upload {
-	const char *p;
-	size_t	len, off;
-};
-
 static pthread_t deliver_tid;
 static struct deliver_state *deliver_cur;
 static atomic_int deliver_stopping;
-
-/* deliver_wall_ms - milliseconds since 1970 (delivery_next is one) */
-static long long
-deliver_wall_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return ((long long)tv.tv_sec * 1000 + tv.tv_usec / 1000);
-}
-
-/* deliver_mono_ms - monotonic milliseconds */
-static long long
-deliver_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 /* deliver_needed - is a queue of CFG in forward mode? */
 int
@@ -140,82 +101,6 @@ deliver_agent(const struct cfg_org *o, const char *id)
 	return (NULL);
 }
 
-/* deliver_relay_name - RELAY without a user:password@ part, for logs */
-static void
-deliver_relay_name(const char *relay, char *out, size_t outlen)
-{
-	const char *scheme, *host, *at;
-
-	scheme = strstr(relay, "://");
-	host = scheme != NULL ? scheme + 3 : relay;
-	at = strchr(host, '@');
-	if (at != NULL && (strchr(host, '/') == NULL ||
-	    at < strchr(host, '/')))
-		snprintf(out, outlen, "%.*s%s", (int)(host - relay), relay,
-		    at + 1);
-	else
-		snprintf(out, outlen, "%s", relay);
-}
-
-/* deliver_retry_ms - the wait after failure ATTEMPTS: retry_min doubling
- * at each attempt, at most retry_max, at least a second */
-static long long
-deliver_retry_ms(const struct cfg_delivery *dc, long long attempts)
-{
-	long long s = dc->retry_min > 0 ? dc->retry_min : 1;
-	long long max = dc->retry_max > s ? dc->retry_max : s;
-
-	while (--attempts > 0 && s < max)
-		s *= 2;
-	return ((s < max ? s : max) * 1000);
-}
-
-/* deliver_cmd - one command; NULL with ERR on a broken connection or an
- * error reply */
-static redisReply *
-deliver_cmd(redisContext *c, int argc, const char **argv, char *err,
-    size_t errlen)
-{
-	redisReply *r = redisCommandArgv(c, argc, argv, NULL);
-
-	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-		rds_error(c, r, err, errlen);
-		if (r != NULL)
-			freeReplyObject(r);
-		return (NULL);
-	}
-	return (r);
-}
-
-/* deliver_pipe - send the N commands (ARGCS, ARGVS) at once and check
- * every answer; 0 or -1 with ERR */
-static int
-deliver_pipe(redisContext *c, int n, const int *argcs,
-    const char *const *argvs[], char *err, size_t errlen)
-{
-	redisReply *r;
-	int	i, rc = 0;
-
-	for (i = 0; i < n; i++)
-		if (rds_append(c, argcs[i], (const char **)argvs[i]) != 0) {
-			snprintf(err, errlen, "out of memory");
-			return (-1);	/* the caller drops the connection */
-		}
-	for (i = 0; i < n; i++) {
-		r = NULL;
-		if (redisGetReply(c, (void **)&r) != REDIS_OK || r == NULL) {
-			rds_error(c, r, err, errlen);
-			return (-1);
-		}
-		if (r->type == REDIS_REPLY_ERROR && rc == 0) {
-			rds_error(c, r, err, errlen);
-			rc = -1;
-		}
-		freeReplyObject(r);
-	}
-	return (rc);
-}
-
 /* deliver_ack - acknowledge job J's entry */
 static int
 deliver_ack(struct deliver_state *d, const struct deliver_job *j, char *err,
@@ -224,7 +109,7 @@ deliver_ack(struct deliver_state *d, const struct deliver_job *j, char *err,
 	const char *argv[4] = { "XACK", j->key, KEYS_GROUP, j->entry };
 	redisReply *r;
 
-	if ((r = deliver_cmd(d->c, 4, argv, err, errlen)) == NULL)
+	if ((r = rds_cmd(d->c, 4, argv, err, errlen)) == NULL)
 		return (-1);
 	freeReplyObject(r);
 	return (0);
@@ -236,162 +121,6 @@ deliver_due(struct deliver_state *d, long long at)
 {
 	if (d->next_due == 0 || at < d->next_due)
 		d->next_due = at;
-}
-
-/* deliver_read - curl: the next bytes of the message */
-static size_t
-deliver_read(char *buf, size_t size, size_t nitems, void *arg)
-{
-	struct deliver_upload *u = arg;
-	size_t	n = size * nitems;
-
-	if (n > u->len - u->off)
-		n = u->len - u->off;
-	memcpy(buf, u->p + u->off, n);
-	u->off += n;
-	return (n);
-}
-
-/* deliver_progress - curl: abort the submission when the thread stops */
-static int
-deliver_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
-    curl_off_t ultotal, curl_off_t ulnow)
-{
-	(void)arg;
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	return (atomic_load(&deliver_stopping) != 0);
-}
-
-/* deliver_trace - curl: keep the relay's failing answer to the latest
- * command (the 221 to QUIT does not count) */
-static int
-deliver_trace(CURL *h, curl_infotype type, char *data, size_t size,
-    void *arg)
-{
-	struct deliver_answers *t = arg;
-	size_t	n, i;
-	int	code;
-
-	(void)h;
-	if (type != CURLINFO_HEADER_IN || size < 3 || data[0] < '1' ||
-	    data[0] > '5' || data[1] < '0' || data[1] > '9' ||
-	    data[2] < '0' || data[2] > '9')
-		return (0);
-	code = (data[0] - '0') * 100 + (data[1] - '0') * 10 + data[2] - '0';
-	if (code == 221)
-		return (0);
-	if (code < 400) {
-		t->last[0] = '\0';
-		t->code = code;
-		return (0);
-	}
-	n = size;
-	while (n > 0 && (data[n - 1] == '\n' || data[n - 1] == '\r'))
-		n--;
-	if (n >= sizeof(t->last))
-		n = sizeof(t->last) - 1;
-	for (i = 0; i < n; i++)
-		t->last[i] = (data[i] < ' ' || data[i] == 0x7f) ? ' ' : data[i];
-	t->last[n] = '\0';
-	t->code = code;
-	return (0);
-}
-
-/* deliver_submit - submit message M (LEN bytes) to RCPT through the
- * relay; WHY says what went wrong */
-static enum deliver_result
-deliver_submit(struct deliver_state *d, const char *rcpt, const char *m,
-    size_t len, char *why, size_t whylen)
-{
-	const struct cfg_delivery *dc = &d->cfg->delivery;
-	struct deliver_upload up = { m, len, 0 };
-	struct deliver_answers tr = { "", 0 };
-	struct curl_slist *rcpts;
-	char	from[CFG_ADDR_MAX + 3], to[CFG_ADDR_MAX + 3];
-	char	ebuf[CURL_ERROR_SIZE];
-	long	code = 0, use_ssl;
-	CURLcode res;
-	CURL	*h;
-
-	ebuf[0] = '\0';
-	snprintf(from, sizeof(from), "<%s>", dc->sender != NULL ?
-	    dc->sender : "");
-	snprintf(to, sizeof(to), "<%s>", rcpt);
-	if ((h = curl_easy_init()) == NULL) {
-		snprintf(why, whylen, "curl: out of memory");
-		return (DELIVER_TEMP);
-	}
-	if ((rcpts = curl_slist_append(NULL, to)) == NULL) {
-		curl_easy_cleanup(h);
-		snprintf(why, whylen, "curl: out of memory");
-		return (DELIVER_TEMP);
-	}
-	use_ssl = dc->starttls == CFG_TLS_REQUIRE ? (long)CURLUSESSL_ALL :
-	    dc->starttls == CFG_TLS_TRY ? (long)CURLUSESSL_TRY :
-	    (long)CURLUSESSL_NONE;
-	curl_easy_setopt(h, CURLOPT_URL, dc->relay);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-#else
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS,
-	    (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
-#endif
-	curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
-	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts);
-	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(h, CURLOPT_READFUNCTION, deliver_read);
-	curl_easy_setopt(h, CURLOPT_READDATA, &up);
-	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(h, CURLOPT_USE_SSL, use_ssl);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, dc->tls_verify ? 1L : 0L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, dc->tls_verify ? 2L : 0L);
-	if (dc->ca_file != NULL && *dc->ca_file != '\0')
-		curl_easy_setopt(h, CURLOPT_CAINFO, dc->ca_file);
-	if (dc->username != NULL && *dc->username != '\0') {
-		curl_easy_setopt(h, CURLOPT_USERNAME, dc->username);
-		curl_easy_setopt(h, CURLOPT_PASSWORD, dc->password != NULL ?
-		    dc->password : "");
-	}
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)(dc->timeout > 0 ?
-	    dc->timeout : DELIVER_TIMEOUT));
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, deliver_progress);
-	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, deliver_trace);
-	curl_easy_setopt(h, CURLOPT_DEBUGDATA, &tr);
-	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
-	res = curl_easy_perform(h);
-	if (res != CURLE_OK && tr.last[0] == '\0')
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(h);
-	curl_slist_free_all(rcpts);
-	if (res == CURLE_OK)
-		return (DELIVER_SENT);
-	if (res == CURLE_ABORTED_BY_CALLBACK && atomic_load(&deliver_stopping))
-		return (DELIVER_STOPPED);
-	if (tr.last[0] != '\0') {
-		/* "RCPT failed: 550" + "550 5.1.1 ...": the code once */
-		size_t	n = strlen(ebuf);
-
-		if (n > 5 && strncmp(ebuf + n - 5, ": ", 2) == 0 &&
-		    strncmp(ebuf + n - 3, tr.last, 3) == 0)
-			ebuf[n - 5] = '\0';
-		code = tr.code;
-		snprintf(why, whylen, "%.150s: %.250s", ebuf[0] != '\0' ?
-		    ebuf : curl_easy_strerror(res), tr.last);
-	} else
-		snprintf(why, whylen, "%s", ebuf[0] != '\0' ? ebuf :
-		    curl_easy_strerror(res));
-	/* no answer at all, or none to wait for: whatever came before */
-	if (res == CURLE_COULDNT_CONNECT || res == CURLE_COULDNT_RESOLVE_HOST ||
-	    res == CURLE_OPERATION_TIMEDOUT || res == CURLE_GOT_NOTHING ||
-	    res == CURLE_ABORTED_BY_CALLBACK)
-		return (DELIVER_TEMP);
-	return (code >= 500 && code <= 599 ? DELIVER_PERM : DELIVER_TEMP);
 }
 
 /* deliver_undeliverable - the last attempt failed: the library puts the
@@ -438,7 +167,7 @@ deliver_undeliverable(struct deliver_state *d, const struct deliver_job *j,
 		/* the entry stays; it is due again at delivery_next */
 		log_errx("%s: delivery to %s failed; mailacd_undeliverable: "
 		    "%s; trying again in %lld s", j->id, j->agent, r->str,
-		    (next - deliver_wall_ms()) / 1000);
+		    (next - clock_ms()) / 1000);
 		deliver_due(d, next);
 		freeReplyObject(r);
 		return (0);
@@ -462,36 +191,36 @@ deliver_failed(struct deliver_state *d, const struct deliver_job *j,
     const char *addr, const char *queue, long n, int perm, const char *why,
     char *err, size_t errlen)
 {
-	const struct cfg_delivery *dc = &d->cfg->delivery;
 	const char *incr[4] = { "HINCRBY", j->kix, KEYS_F_DLV_ATTEMPTS, "1" };
 	const char *hset[6] = { "HSET", j->kix, KEYS_F_DLV_ERROR, why,
 	    KEYS_F_DLV_NEXT, NULL };
 	const char *sadd[3] = { "SADD", j->kretry, j->id };
 	const char *const *argvs[2] = { hset, sadd };
 	const int argcs[2] = { 6, 3 };
+	struct retry_plan p;
 	char	nextbuf[24];
-	long long attempts, next, max;
+	long long attempts;
 	redisReply *r;
 
-	if ((r = deliver_cmd(d->c, 4, incr, err, errlen)) == NULL)
+	if ((r = rds_cmd(d->c, 4, incr, err, errlen)) == NULL)
 		return (-1);
 	attempts = r->type == REDIS_REPLY_INTEGER ? r->integer : 1;
 	freeReplyObject(r);
-	next = deliver_wall_ms() + deliver_retry_ms(dc, attempts);
-	snprintf(nextbuf, sizeof(nextbuf), "%lld", next);
+	retry_plan(&d->cfg->delivery, attempts, perm ? RETRY_PERM : RETRY_TEMP,
+	    clock_ms(), &p);
+	snprintf(nextbuf, sizeof(nextbuf), "%lld", p.at);
 	hset[5] = nextbuf;
-	if (deliver_pipe(d->c, 2, argcs, argvs, err, errlen) != 0)
+	if (rds_pipe(d->c, 2, argcs, argvs, err, errlen) != 0)
 		return (-1);
-	max = dc->max_attempts > 0 ? dc->max_attempts : 1;
-	if (!perm && attempts < max) {
+	if (!p.give_up) {
 		log_warnx("%s: copy %ld to %s <%s> via %s not delivered "
 		    "(attempt %lld of %lld): %s; next try in %lld s", j->id, n,
-		    j->agent, addr, d->relay, attempts, max, why,
-		    deliver_retry_ms(dc, attempts) / 1000);
-		deliver_due(d, next);
+		    j->agent, addr, d->relay, attempts, p.max, why,
+		    p.wait_ms / 1000);
+		deliver_due(d, p.at);
 		return (0);
 	}
-	return (deliver_undeliverable(d, j, queue, attempts, perm, why, next,
+	return (deliver_undeliverable(d, j, queue, attempts, perm, why, p.at,
 	    err, errlen));
 }
 
@@ -514,8 +243,8 @@ deliver_done(struct deliver_state *d, const struct deliver_job *j, long n,
 	const int argcs[6] = { 1, 6, 4, 5, 3, 1 };
 
 	snprintf(sent, sizeof(sent), "%ld", n + 1);
-	snprintf(now, sizeof(now), "%lld", deliver_wall_ms());
-	return (deliver_pipe(d->c, 6, argcs, argvs, err, errlen));
+	snprintf(now, sizeof(now), "%lld", clock_ms());
+	return (rds_pipe(d->c, 6, argcs, argvs, err, errlen));
 }
 
 /* deliver_skip - copy N is gone (expired or deleted): count it as sent */
@@ -528,7 +257,7 @@ deliver_skip(struct deliver_state *d, const struct deliver_job *j, long n,
 	redisReply *r;
 
 	snprintf(sent, sizeof(sent), "%ld", n + 1);
-	if ((r = deliver_cmd(d->c, 4, argv, err, errlen)) == NULL)
+	if ((r = rds_cmd(d->c, 4, argv, err, errlen)) == NULL)
 		return (-1);
 	freeReplyObject(r);
 	return (0);
@@ -545,11 +274,11 @@ deliver_str(const redisReply *r, size_t i, char *out, size_t outlen)
 }
 
 /* deliver_copy - fetch copy N of job J, compose and submit it; *RES says
- * how that went (DELIVER_SENT also when the copy is gone), WHY why not */
+ * how that went (SMTP_SENT also when the copy is gone), WHY why not */
 static int
 deliver_copy(struct deliver_state *d, const struct deliver_job *j,
     const struct cfg_agent *a, const char *address, const char *queue,
-    long n, enum deliver_result *res, char *why, size_t whylen, char *err,
+    long n, enum smtp_result *res, char *why, size_t whylen, char *err,
     size_t errlen)
 {
 	const char *lindex[3] = { "LINDEX", j->kmsgs, NULL };
@@ -563,7 +292,7 @@ deliver_copy(struct deliver_state *d, const struct deliver_job *j,
 
 	snprintf(idx, sizeof(idx), "%ld", n);
 	lindex[2] = idx;
-	if ((r = deliver_cmd(d->c, 3, lindex, err, errlen)) == NULL)
+	if ((r = rds_cmd(d->c, 3, lindex, err, errlen)) == NULL)
 		return (-1);
 	hex[0] = '\0';
 	if (r->type == REDIS_REPLY_STRING)
@@ -573,7 +302,7 @@ deliver_copy(struct deliver_state *d, const struct deliver_job *j,
 	if (hex[0] != '\0' && keys_fmt(kmsg, sizeof(kmsg), KEYS_FMT_MSG,
 	    j->org->id, hex) == 0) {
 		hmget[1] = kmsg;
-		if ((r = deliver_cmd(d->c, 5, hmget, err, errlen)) == NULL)
+		if ((r = rds_cmd(d->c, 5, hmget, err, errlen)) == NULL)
 			return (-1);
 	}
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
@@ -583,7 +312,7 @@ deliver_copy(struct deliver_state *d, const struct deliver_job *j,
 		    j->agent);
 		if (r != NULL)
 			freeReplyObject(r);
-		*res = DELIVER_SENT;
+		*res = SMTP_SENT;
 		return (deliver_skip(d, j, n, err, errlen));
 	}
 	deliver_str(r, 1, size, sizeof(size));
@@ -606,12 +335,13 @@ deliver_copy(struct deliver_state *d, const struct deliver_job *j,
 	freeReplyObject(r);	/* one copy in memory at a time */
 	if (m == NULL) {
 		snprintf(why, whylen, "out of memory composing copy %ld", n);
-		*res = DELIVER_TEMP;
+		*res = SMTP_TEMP;
 		return (0);
 	}
-	*res = deliver_submit(d, a->address, m, len, why, whylen);
+	*res = smtp_submit(&d->cfg->delivery, a->address, m, len,
+	    &deliver_stopping, why, whylen);
 	free(m);
-	if (*res == DELIVER_SENT) {
+	if (*res == SMTP_SENT) {
 		if (deliver_done(d, j, n, err, errlen) != 0)
 			return (-1);
 		log_info("%s: copy %ld delivered to %s <%s> via %s "
@@ -631,10 +361,10 @@ deliver_job(struct deliver_state *d, struct deliver_job *j, char *err,
 	    KEYS_F_ADDRESS, KEYS_F_QUEUE, KEYS_F_DLV_NEXT, j->sent };
 	const char *llen[2] = { "LLEN", j->kmsgs };
 	const struct cfg_agent *a;
-	enum deliver_result res;
+	enum smtp_result res;
 	char	state[32], agent[CFG_NAME_MAX + 8], address[CFG_ADDR_MAX + 8];
 	char	queue[CFG_NAME_MAX + 8], next[24], sent[24];
-	char	why[DELIVER_WHY_MAX + 64];
+	char	why[SMTP_WHY_MAX + 64];
 	redisReply *r;
 	long long count, n;
 
@@ -642,7 +372,7 @@ deliver_job(struct deliver_state *d, struct deliver_job *j, char *err,
 	for (;;) {
 		if (atomic_load(&deliver_stopping))
 			return (0);	/* stays pending, due */
-		if ((r = deliver_cmd(d->c, 8, hmget, err, errlen)) == NULL)
+		if ((r = rds_cmd(d->c, 8, hmget, err, errlen)) == NULL)
 			return (-1);
 		deliver_str(r, 0, state, sizeof(state));
 		deliver_str(r, 1, agent, sizeof(agent));
@@ -660,11 +390,11 @@ deliver_job(struct deliver_state *d, struct deliver_job *j, char *err,
 			    agent);
 			return (deliver_ack(d, j, err, errlen));
 		}
-		if (strtoll(next, NULL, 10) > deliver_wall_ms()) {
+		if (strtoll(next, NULL, 10) > clock_ms()) {
 			deliver_due(d, strtoll(next, NULL, 10));
 			return (0);
 		}
-		if ((r = deliver_cmd(d->c, 2, llen, err, errlen)) == NULL)
+		if ((r = rds_cmd(d->c, 2, llen, err, errlen)) == NULL)
 			return (-1);
 		count = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
 		freeReplyObject(r);
@@ -685,26 +415,27 @@ deliver_job(struct deliver_state *d, struct deliver_job *j, char *err,
 		if (deliver_copy(d, j, a, address, queue, (long)n, &res, why,
 		    sizeof(why), err, errlen) != 0)
 			return (-1);
-		if (res == DELIVER_STOPPED)
+		if (res == SMTP_STOPPED)
 			return (0);
-		if (res != DELIVER_SENT)
+		if (res != SMTP_SENT)
 			return (deliver_failed(d, j, a->address, queue, (long)n,
-			    res == DELIVER_PERM, why, err, errlen));
+			    res == SMTP_PERM, why, err, errlen));
 	}
 }
 
-/* deliver_entries - handle the entries LIST of stream KEY of organisation
- * O; *LAST is left at the last id seen, *COUNT counts them */
+/* deliver_entries - stream_each_fn: handle the entries LIST of the
+ * deliver stream of organisation OI */
 static int
-deliver_entries(struct deliver_state *d, const struct cfg_org *o,
-    const char *key, const redisReply *list, char *last, size_t lastlen,
-    size_t *count, char *err, size_t errlen)
+deliver_entries(void *arg, size_t oi, redisReply *list, char *err,
+    size_t errlen)
 {
+	struct deliver_state *d = arg;
+	const struct cfg_org *o = &d->cfg->orgs[oi];
+	const char *key = d->streams->key[oi];
 	const redisReply *e, *f;
 	struct deliver_job j;
 	size_t	i, k;
 
-	*count = 0;
 	if (list->type != REDIS_REPLY_ARRAY)
 		return (0);
 	for (i = 0; i < list->elements; i++) {
@@ -712,8 +443,6 @@ deliver_entries(struct deliver_state *d, const struct cfg_org *o,
 		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
 		    e->element[0]->type != REDIS_REPLY_STRING)
 			continue;
-		(*count)++;
-		snprintf(last, lastlen, "%s", e->element[0]->str);
 		if (d->budget || atomic_load(&deliver_stopping))
 			continue;	/* read again at the next turn */
 		memset(&j, 0, sizeof(j));
@@ -759,7 +488,7 @@ deliver_entries(struct deliver_state *d, const struct cfg_org *o,
 			return (-1);
 		/* the other pending entries must be read again before they
 		 * look idle to the other routers */
-		if (deliver_mono_ms() - d->turn >
+		if (clock_mono_ms() - d->turn >
 		    d->cfg->router.claim_idle_ms / 2)
 			d->budget = 1;
 	}
@@ -770,53 +499,12 @@ deliver_entries(struct deliver_state *d, const struct cfg_org *o,
 static int
 deliver_pending(struct deliver_state *d, char *err, size_t errlen)
 {
-	char	last[64], count[16];
-	size_t	i, got;
-	redisReply *r;
-	int	rc;
+	size_t	i;
 
-	snprintf(count, sizeof(count), "%d", d->cfg->router.batch > 0 ?
-	    d->cfg->router.batch : 100);
-	for (i = 0; i < d->cfg->norgs; i++) {
-		snprintf(last, sizeof(last), "0");
-		do {
-			const char *argv[9] = { "XREADGROUP", "GROUP",
-			    KEYS_GROUP, d->consumer, "COUNT", count, "STREAMS",
-			    d->keys[i], last };
-
-			if ((r = deliver_cmd(d->c, 9, argv, err, errlen)) ==
-			    NULL)
-				return (-1);
-			got = 0;
-			rc = 0;
-			if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
-			    r->element[0]->type == REDIS_REPLY_ARRAY &&
-			    r->element[0]->elements == 2)
-				rc = deliver_entries(d, &d->cfg->orgs[i],
-				    d->keys[i], r->element[0]->element[1], last,
-				    sizeof(last), &got, err, errlen);
-			freeReplyObject(r);
-			if (rc != 0)
-				return (-1);
-		} while (got >= (size_t)strtol(count, NULL, 10));
-	}
-	return (0);
-}
-
-/* deliver_timeout - the command timeout of C: redis.command_timeout_ms
- * plus EXTRA ms */
-static int
-deliver_timeout(struct deliver_state *d, int extra, char *err, size_t errlen)
-{
-	struct timeval tv;
-	int	ms = d->cfg->redis.command_timeout_ms + extra;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	if (redisSetTimeout(d->c, tv) != REDIS_OK) {
-		rds_error(d->c, NULL, err, errlen);
-		return (-1);
-	}
+	for (i = 0; i < d->streams->n; i++)
+		if (stream_pending(d->c, d->streams, i, deliver_entries, d, err,
+		    errlen) != 0)
+			return (-1);
 	return (0);
 }
 
@@ -825,67 +513,15 @@ deliver_timeout(struct deliver_state *d, int extra, char *err, size_t errlen)
 static int
 deliver_new(struct deliver_state *d, char *err, size_t errlen)
 {
-	const char **argv;
-	char	count[16], block[16], last[64];
 	long long wait = d->cfg->router.block_ms;
-	size_t	i, k, argc = 0, got;
-	redisReply *r;
-	int	rc = 0;
+	size_t	got;
 
-	if (d->next_due != 0 && d->next_due - deliver_wall_ms() < wait)
-		wait = d->next_due - deliver_wall_ms();
+	if (d->next_due != 0 && d->next_due - clock_ms() < wait)
+		wait = d->next_due - clock_ms();
 	if (d->budget)
 		wait = 0;
-	if ((argv = calloc(10 + 2 * d->cfg->norgs, sizeof(*argv))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return (-1);
-	}
-	snprintf(count, sizeof(count), "%d", d->cfg->router.batch > 0 ?
-	    d->cfg->router.batch : 100);
-	snprintf(block, sizeof(block), "%lld", wait);
-	argv[argc++] = "XREADGROUP";
-	argv[argc++] = "GROUP";
-	argv[argc++] = KEYS_GROUP;
-	argv[argc++] = d->consumer;
-	argv[argc++] = "COUNT";
-	argv[argc++] = count;
-	if (wait > 0) {
-		argv[argc++] = "BLOCK";
-		argv[argc++] = block;
-	}
-	argv[argc++] = "STREAMS";
-	for (i = 0; i < d->cfg->norgs; i++)
-		argv[argc++] = d->keys[i];
-	for (i = 0; i < d->cfg->norgs; i++)
-		argv[argc++] = ">";
-	if (deliver_timeout(d, wait > 0 ? (int)wait : 0, err, errlen) != 0) {
-		free(argv);
-		return (-1);
-	}
-	r = deliver_cmd(d->c, (int)argc, argv, err, errlen);
-	free(argv);
-	if (r == NULL || deliver_timeout(d, 0, err, errlen) != 0) {
-		if (r != NULL)
-			freeReplyObject(r);
-		return (-1);
-	}
-	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements && rc == 0;
-	    i++) {
-		redisReply *s = r->element[i];
-
-		if (s->type != REDIS_REPLY_ARRAY || s->elements != 2 ||
-		    s->element[0]->type != REDIS_REPLY_STRING)
-			continue;
-		for (k = 0; k < d->cfg->norgs; k++)
-			if (strcmp(d->keys[k], s->element[0]->str) == 0)
-				break;
-		if (k < d->cfg->norgs)
-			rc = deliver_entries(d, &d->cfg->orgs[k], d->keys[k],
-			    s->element[1], last, sizeof(last), &got, err,
-			    errlen);
-	}
-	freeReplyObject(r);
-	return (rc);
+	return (stream_read(d->c, d->streams, ">", wait, deliver_entries, d,
+	    &got, err, errlen));
 }
 
 /* deliver_claim - take over the jobs idle longer than router.claim_idle_ms
@@ -894,144 +530,69 @@ deliver_new(struct deliver_state *d, char *err, size_t errlen)
 static int
 deliver_claim(struct deliver_state *d, char *err, size_t errlen)
 {
-	char	cursor[64], idle[16], count[16];
-	size_t	i, n = 0;
-	int	rounds;
+	size_t	i, n = 0, got;
 
-	snprintf(idle, sizeof(idle), "%d", d->cfg->router.claim_idle_ms);
-	snprintf(count, sizeof(count), "%d", d->cfg->router.batch > 0 ?
-	    d->cfg->router.batch : 100);
-	for (i = 0; i < d->cfg->norgs; i++) {
-		snprintf(cursor, sizeof(cursor), "0-0");
-		for (rounds = 0; rounds < 100000; rounds++) {
-			const char *argv[9] = { "XAUTOCLAIM", d->keys[i],
-			    KEYS_GROUP, d->consumer, idle, cursor, "COUNT",
-			    count, "JUSTID" };
-			redisReply *r;
-
-			if ((r = deliver_cmd(d->c, 9, argv, err, errlen)) ==
-			    NULL)
-				return (-1);
-			if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
-			    r->element[0]->type != REDIS_REPLY_STRING) {
-				freeReplyObject(r);
-				snprintf(err, errlen, "XAUTOCLAIM %s: "
-				    "unexpected reply", d->keys[i]);
-				return (-1);
-			}
-			if (r->element[1]->type == REDIS_REPLY_ARRAY)
-				n += r->element[1]->elements;
-			snprintf(cursor, sizeof(cursor), "%s",
-			    r->element[0]->str);
-			freeReplyObject(r);
-			if (strcmp(cursor, "0-0") == 0)
-				break;
-		}
+	for (i = 0; i < d->streams->n; i++) {
+		if (stream_claim(d->c, d->streams, i, NULL, NULL, &got, err,
+		    errlen) != 0)
+			return (-1);
+		n += got;
 	}
 	if (n > 0)
 		log_info("delivery: took over %zu jobs idle at other routers",
 		    n);
-	for (i = 0; i < d->cfg->norgs; i++)
-		if (ingest_trim_stream(d->c, d->cfg, d->keys[i], err,
-		    errlen) != 0)
-			return (-1);
-	return (0);
+	return (stream_trim(d->c, d->streams, err, errlen));
 }
 
-/* deliver_setup - a connection and a consumer group on every stream */
+/* deliver_stopping_now - relink: deliver_stop() was called */
 static int
-deliver_setup(struct deliver_state *d, char *err, size_t errlen)
+deliver_stopping_now(void *arg)
 {
-	size_t	i;
-	int	fresh;
+	(void)arg;
+	return (atomic_load(&deliver_stopping) != 0);
+}
 
-	if ((d->c = rds_get(d->pool, &fresh, err, errlen)) == NULL)
+/* deliver_setup - relink: a consumer group on every stream of the new
+ * connection C; the take-over is due at once */
+static int
+deliver_setup(redisContext *c, void *arg, char *err, size_t errlen)
+{
+	struct deliver_state *d = arg;
+
+	d->c = c;
+	d->next_claim = 0;
+	return (stream_setup(c, d->streams, err, errlen));
+}
+
+/* deliver_turn - relink: take over idle jobs now and then, then this
+ * consumer's pending jobs, then new ones */
+static int
+deliver_turn(redisContext *c, void *arg, char *err, size_t errlen)
+{
+	struct deliver_state *d = arg;
+
+	d->c = c;
+	d->turn = clock_mono_ms();
+	d->next_due = 0;
+	d->budget = 0;
+	if ((d->turn >= d->next_claim && deliver_claim(d, err, errlen) != 0) ||
+	    deliver_pending(d, err, errlen) != 0 ||
+	    deliver_new(d, err, errlen) != 0)
 		return (-1);
-	for (i = 0; i < d->cfg->norgs; i++) {
-		const char *argv[6] = { "XGROUP", "CREATE", d->keys[i],
-		    KEYS_GROUP, "0", "MKSTREAM" };
-		redisReply *r = redisCommandArgv(d->c, 6, argv, NULL);
-
-		if (r == NULL || (r->type == REDIS_REPLY_ERROR &&
-		    strncmp(r->str, "BUSYGROUP", 9) != 0)) {
-			rds_error(d->c, r, err, errlen);
-			if (r != NULL)
-				freeReplyObject(r);
-			return (-1);
-		}
-		freeReplyObject(r);
-	}
+	if (d->turn >= d->next_claim)
+		d->next_claim = d->turn + d->cfg->router.claim_idle_ms / 2;
 	return (0);
 }
 
-/* deliver_nap - sleep MS, or less when the thread is told to stop */
-static void
-deliver_nap(long long ms)
-{
-	while (ms > 0 && !atomic_load(&deliver_stopping)) {
-		usleep((useconds_t)(ms > 100 ? 100 : ms) * 1000);
-		ms -= 100;
-	}
-}
-
-/* deliver_main - the thread: connect, then turns of claim, pending, new */
+/* deliver_main - the thread: turns on a connection kept up by relink */
 static void *
 deliver_main(void *arg)
 {
+	static const struct relink_ops ops = { "delivery: ",
+	    deliver_stopping_now, NULL, deliver_setup, deliver_turn };
 	struct deliver_state *d = arg;
-	char	err[512];
-	long long backoff = 250, next_claim = 0;
-	int	down = 0;
 
-	while (!atomic_load(&deliver_stopping)) {
-		if (d->c == NULL) {
-			err[0] = '\0';
-			if (deliver_setup(d, err, sizeof(err)) != 0) {
-				if (!down)
-					log_warnx("delivery: redis %s: %s; "
-					    "retrying", rds_describe(d->pool),
-					    err);
-				down = 1;
-				rds_put(d->pool, d->c, 1);
-				d->c = NULL;
-				deliver_nap(backoff);
-				backoff = backoff * 2 > 5000 ? 5000 :
-				    backoff * 2;
-				continue;
-			}
-			next_claim = 0;
-		}
-		d->turn = deliver_mono_ms();
-		d->next_due = 0;
-		d->budget = 0;
-		if ((d->turn < next_claim ||
-		    deliver_claim(d, err, sizeof(err)) == 0) &&
-		    deliver_pending(d, err, sizeof(err)) == 0 &&
-		    deliver_new(d, err, sizeof(err)) == 0) {
-			if (d->turn >= next_claim)
-				next_claim = d->turn +
-				    d->cfg->router.claim_idle_ms / 2;
-			if (down)
-				log_info("delivery: redis %s: back",
-				    rds_describe(d->pool));
-			down = 0;
-			backoff = 250;
-			continue;
-		}
-		if (atomic_load(&deliver_stopping))
-			break;
-		/* backoff is reset only after a whole turn went well: an
-		 * answer Redis keeps refusing is not retried in a tight loop */
-		if (!down)
-			log_warnx("delivery: redis %s: %s; reconnecting",
-			    rds_describe(d->pool), err);
-		down = 1;
-		rds_put(d->pool, d->c, 1);
-		d->c = NULL;
-		deliver_nap(backoff);
-		backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
-	}
-	rds_put(d->pool, d->c, 1);
+	relink_run(&d->link, &ops, d);
 	d->c = NULL;
 	return (NULL);
 }
@@ -1042,9 +603,9 @@ deliver_free(struct deliver_state *d)
 {
 	if (d == NULL)
 		return;
-	rds_pool_free(d->pool);
+	rds_pool_free(d->link.pool);
+	stream_set_free(d->streams);
 	cfg_unref(d->cfg);
-	free(d->keys);
 	free(d);
 }
 
@@ -1054,7 +615,6 @@ deliver_start(struct cfg *cfg, const char *consumer)
 {
 	struct deliver_state *d;
 	sigset_t all, old;
-	size_t	i;
 	int	e;
 
 	if (deliver_cur != NULL)
@@ -1067,23 +627,17 @@ deliver_start(struct cfg *cfg, const char *consumer)
 		return (-1);
 	}
 	if ((d = calloc(1, sizeof(*d))) == NULL ||
-	    (d->keys = calloc(cfg->norgs ? cfg->norgs : 1,
-	    sizeof(*d->keys))) == NULL ||
-	    (d->pool = rds_pool_new(&cfg->redis)) == NULL) {
+	    (d->streams = stream_set_new(cfg, STREAM_DELIVER,
+	    consumer)) == NULL ||
+	    (d->link.pool = rds_pool_new(&cfg->redis)) == NULL) {
 		if (d != NULL)
-			free(d->keys);
+			stream_set_free(d->streams);
 		free(d);
 		log_errx("delivery: out of memory; no copies are resent");
 		return (-1);
 	}
 	d->cfg = cfg_ref(cfg);
-	snprintf(d->consumer, sizeof(d->consumer), "%s", consumer);
-	deliver_relay_name(cfg->delivery.relay, d->relay, sizeof(d->relay));
-	for (i = 0; i < cfg->norgs; i++)
-		if (keys_fmt(d->keys[i], sizeof(d->keys[i]), KEYS_FMT_DELIVER,
-		    cfg->orgs[i].id) != 0)
-			log_panic("delivery: organisation id %s too long",
-			    cfg->orgs[i].id);
+	smtp_relay_name(cfg->delivery.relay, d->relay, sizeof(d->relay));
 	atomic_store(&deliver_stopping, 0);
 	/* signals are the main thread's */
 	sigfillset(&all);

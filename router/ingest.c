@@ -12,13 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "fn.h"
 #include "ingest.h"
 #include "keys.h"
 #include "log.h"
 #include "rds.h"
+#include "stream.h"
 
 #define INGEST_FIELDS_MAX	64	/* pairs per entry we accept */
 #define INGEST_TRIES		5	/* deliveries before an entry Redis
@@ -102,20 +102,6 @@ ingest_check(const char *org, const char *entry, char **names,
 	    ingest_rank(e->arrived, e->priority));
 	snprintf(e->member, sizeof(e->member), KEYS_FMT_MEMBER, e->arrived,
 	    e->id);
-}
-
-/* ingest_org - the organisation whose ingest stream is KEY, or NULL */
-static const char *
-ingest_org(const struct cfg *cfg, const char *key)
-{
-	char	k[256];
-	size_t	i;
-
-	for (i = 0; i < cfg->norgs; i++)
-		if (keys_fmt(k, sizeof(k), KEYS_FMT_INGEST,
-		    cfg->orgs[i].id) == 0 && strcmp(k, key) == 0)
-			return (cfg->orgs[i].id);
-	return (NULL);
 }
 
 /* ingest_append - queue the script call for stream entry R (dead-letter it
@@ -227,21 +213,16 @@ ingest_refused(redisContext *c, const char *org, const char *key,
 	return (0);
 }
 
-/* ingest_entries - queue every entry of stream KEY in ENTRIES, one round
- * trip; *N counts them; 0 or -1 with ERR */
+/* ingest_entries - queue every entry of stream KEY of organisation ORG in
+ * ENTRIES, one round trip; *N counts them; 0 or -1 with ERR */
 static int
-ingest_entries(redisContext *c, const struct cfg *cfg, const char *key,
+ingest_entries(redisContext *c, const char *org, const char *key,
     redisReply *entries, int *n, char *err, size_t errlen)
 {
 	struct ingest_entry *e;
-	const char *org;
 	size_t	i, sent = 0;
 	int	rc = 0, missing = 0;
 
-	if ((org = ingest_org(cfg, key)) == NULL) {
-		snprintf(err, errlen, "%s: not a configured organisation", key);
-		return (-1);
-	}
 	if (entries->type != REDIS_REPLY_ARRAY || entries->elements == 0)
 		return (0);
 	if ((e = calloc(entries->elements, sizeof(*e))) == NULL) {
@@ -318,137 +299,52 @@ ingest_entries(redisContext *c, const struct cfg *cfg, const char *key,
 	return (rc);
 }
 
+/* What the entries read from the ingest streams go through. */
+struct ingest_batch {
+	redisContext *c;
+	const struct stream_set *s;
+	int	*resolved;	/* counts the entries queued, acknowledged or
+				   dead-lettered */
+};
+
+/* ingest_each - stream_each_fn: queue the entries of organisation I */
+static int
+ingest_each(void *arg, size_t i, redisReply *entries, char *err,
+    size_t errlen)
+{
+	struct ingest_batch *b = arg;
+
+	return (ingest_entries(b->c, b->s->cfg->orgs[i].id, b->s->key[i],
+	    entries, b->resolved, err, errlen));
+}
+
+/* ingest_streams - the ingest streams of CFG read as CONSUMER; NULL with
+ * ERR on memory shortage */
+static struct stream_set *
+ingest_streams(const struct cfg *cfg, const char *consumer, char *err,
+    size_t errlen)
+{
+	struct stream_set *s = stream_set_new(cfg, STREAM_INGEST, consumer);
+
+	if (s == NULL)
+		snprintf(err, errlen, "out of memory");
+	return (s);
+}
+
 /* ingest_setup - scripts loaded, a consumer group on every ingest stream */
 int
 ingest_setup(redisContext *c, const struct cfg *cfg, char *err,
     size_t errlen)
 {
-	char	key[300];
-	size_t	i;
+	struct stream_set *s;
+	int	rc;
 
-	if (fn_load(c, err, errlen) != 0)
+	if (fn_load(c, err, errlen) != 0 ||
+	    (s = ingest_streams(cfg, NULL, err, errlen)) == NULL)
 		return (-1);
-	for (i = 0; i < cfg->norgs; i++) {
-		const char *argv[6] = { "XGROUP", "CREATE", key, KEYS_GROUP,
-		    "0", "MKSTREAM" };
-		redisReply *r;
-
-		if (keys_fmt(key, sizeof(key), KEYS_FMT_INGEST, cfg->orgs[i].id))
-			return (-1);
-		r = redisCommandArgv(c, 6, argv, NULL);
-		if (r == NULL || (r->type == REDIS_REPLY_ERROR &&
-		    strncmp(r->str, "BUSYGROUP", 9) != 0)) {
-			rds_error(c, r, err, errlen);
-			if (r != NULL)
-				freeReplyObject(r);
-			return (-1);
-		}
-		freeReplyObject(r);
-	}
-	return (0);
-}
-
-/* ingest_group_read - XREADGROUP over every organisation's stream from ID
- * ("0": own pending entries, ">": new ones); *GOT counts the entries read,
- * *RESOLVED those queued, acknowledged or dead-lettered */
-static int
-ingest_group_read(redisContext *c, const struct cfg *cfg,
-    const char *consumer, const char *id, int block, int *got,
-    int *resolved, char *err, size_t errlen)
-{
-	const char **argv;
-	char	(*keys)[300], count[16], blockms[16];
-	size_t	i, j, argc = 0;
-	redisReply *r;
-	int	rc = 0;
-
-	*got = 0;
-	*resolved = 0;
-	argv = calloc(10 + 2 * cfg->norgs, sizeof(*argv));
-	keys = calloc(cfg->norgs, sizeof(*keys));
-	if (argv == NULL || keys == NULL) {
-		free(argv);
-		free(keys);
-		snprintf(err, errlen, "out of memory");
-		return (-1);
-	}
-	snprintf(count, sizeof(count), "%d", cfg->router.batch);
-	snprintf(blockms, sizeof(blockms), "%d", cfg->router.block_ms);
-	argv[argc++] = "XREADGROUP";
-	argv[argc++] = "GROUP";
-	argv[argc++] = KEYS_GROUP;
-	argv[argc++] = consumer;
-	argv[argc++] = "COUNT";
-	argv[argc++] = count;
-	if (block) {
-		argv[argc++] = "BLOCK";
-		argv[argc++] = blockms;
-	}
-	argv[argc++] = "STREAMS";
-	for (i = 0; i < cfg->norgs; i++) {
-		keys_fmt(keys[i], sizeof(keys[i]), KEYS_FMT_INGEST,
-		    cfg->orgs[i].id);
-		argv[argc++] = keys[i];
-	}
-	for (i = 0; i < cfg->norgs; i++)
-		argv[argc++] = id;
-	r = redisCommandArgv(c, (int)argc, argv, NULL);
-	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-		rds_error(c, r, err, errlen);
-		rc = -1;
-	} else if (r->type == REDIS_REPLY_ARRAY) {
-		for (i = 0; i < r->elements && rc == 0; i++) {
-			redisReply *s = r->element[i];
-
-			if (s->type != REDIS_REPLY_ARRAY || s->elements != 2)
-				continue;
-			j = s->element[1]->elements;
-			*got += (int)j;
-			rc = ingest_entries(c, cfg, s->element[0]->str,
-			    s->element[1], resolved, err, errlen);
-		}
-	}
-	if (r != NULL)
-		freeReplyObject(r);
-	free(argv);
-	free(keys);
+	rc = stream_setup(c, s, err, errlen);
+	stream_set_free(s);
 	return (rc);
-}
-
-/* ingest_claim - XAUTOCLAIM idle entries of one stream and queue them */
-static int
-ingest_claim(redisContext *c, const struct cfg *cfg, const char *consumer,
-    const char *key, int *n, char *err, size_t errlen)
-{
-	char	cursor[64] = "0-0", idle[16], count[16];
-	int	rounds;
-
-	snprintf(idle, sizeof(idle), "%d", cfg->router.claim_idle_ms);
-	snprintf(count, sizeof(count), "%d", cfg->router.batch);
-	for (rounds = 0; rounds < 100000; rounds++) {
-		const char *argv[8] = { "XAUTOCLAIM", key, KEYS_GROUP,
-		    consumer, idle, cursor, "COUNT", count };
-		redisReply *r = redisCommandArgv(c, 8, argv, NULL);
-		int	rc;
-
-		if (r == NULL || r->type != REDIS_REPLY_ARRAY ||
-		    r->elements < 2 || r->element[0]->type !=
-		    REDIS_REPLY_STRING) {
-			rds_error(c, r, err, errlen);
-			if (r != NULL)
-				freeReplyObject(r);
-			return (-1);
-		}
-		rc = ingest_entries(c, cfg, key, r->element[1], n, err,
-		    errlen);
-		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
-		freeReplyObject(r);
-		if (rc != 0)
-			return (-1);
-		if (strcmp(cursor, "0-0") == 0)
-			break;
-	}
-	return (0);
 }
 
 /* ingest_recover - own pending entries first, then other consumers' */
@@ -456,26 +352,34 @@ int
 ingest_recover(redisContext *c, const struct cfg *cfg, const char *consumer,
     int *n, char *err, size_t errlen)
 {
-	char	key[300];
-	size_t	i;
-	int	got, done;
+	struct ingest_batch b;
+	struct stream_set *s;
+	size_t	i, got, claimed;
+	int	done, rc = 0;
 
 	*n = 0;
+	if ((s = ingest_streams(cfg, consumer, err, errlen)) == NULL)
+		return (-1);
+	b.c = c;
+	b.s = s;
+	b.resolved = &done;
 	/* until nothing is left, or what is left is refused (it stays
 	 * pending and is tried again at the next round) */
 	do {
-		if (ingest_group_read(c, cfg, consumer, "0", 0, &got, &done,
-		    err, errlen) != 0)
+		done = 0;
+		if (stream_read(c, s, "0", 0, ingest_each, &b, &got, err,
+		    errlen) != 0) {
+			stream_set_free(s);
 			return (-1);
+		}
 		*n += done;
 	} while (got > 0 && done > 0);
-	for (i = 0; i < cfg->norgs; i++) {
-		if (keys_fmt(key, sizeof(key), KEYS_FMT_INGEST,
-		    cfg->orgs[i].id) ||
-		    ingest_claim(c, cfg, consumer, key, n, err, errlen) != 0)
-			return (-1);
-	}
-	return (0);
+	b.resolved = n;
+	for (i = 0; i < s->n && rc == 0; i++)
+		rc = stream_claim(c, s, i, ingest_each, &b, &claimed, err,
+		    errlen);
+	stream_set_free(s);
+	return (rc);
 }
 
 /* ingest_read - new entries, waiting up to router.block_ms for them */
@@ -483,123 +387,33 @@ int
 ingest_read(redisContext *c, const struct cfg *cfg, const char *consumer,
     int *n, char *err, size_t errlen)
 {
-	struct timeval tv;
-	int	ms, rc, got;
+	struct ingest_batch b;
+	struct stream_set *s;
+	size_t	got;
+	int	rc;
 
-	/* the read may wait block_ms for entries, then the command timeout
-	 * applies as to any other command */
-	ms = cfg->router.block_ms + cfg->redis.command_timeout_ms;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	if (redisSetTimeout(c, tv) != REDIS_OK) {
-		rds_error(c, NULL, err, errlen);
+	*n = 0;
+	if ((s = ingest_streams(cfg, consumer, err, errlen)) == NULL)
 		return (-1);
-	}
-	rc = ingest_group_read(c, cfg, consumer, ">", 1, &got, n, err,
-	    errlen);
-	ms = cfg->redis.command_timeout_ms;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	if (rc == 0 && redisSetTimeout(c, tv) != REDIS_OK) {
-		rds_error(c, NULL, err, errlen);
-		return (-1);
-	}
+	b.c = c;
+	b.s = s;
+	b.resolved = n;
+	rc = stream_read(c, s, ">", cfg->router.block_ms, ingest_each, &b,
+	    &got, err, errlen);
+	stream_set_free(s);
 	return (rc);
-}
-
-/* ingest_cmp_id - compare stream ids "MS-SEQ" */
-static int
-ingest_cmp_id(const char *a, const char *b)
-{
-	unsigned long long am = 0, as = 0, bm = 0, bs = 0;
-
-	sscanf(a, "%llu-%llu", &am, &as);
-	sscanf(b, "%llu-%llu", &bm, &bs);
-	if (am != bm)
-		return (am < bm ? -1 : 1);
-	return (as < bs ? -1 : as > bs);
-}
-
-/* ingest_trim_stream - trim stream KEY below the oldest entry still
- * needed: not yet read by the group "routers", pending, or younger than
- * router.ingest_retention (handled entries stay that long for operators) */
-int
-ingest_trim_stream(redisContext *c, const struct cfg *cfg, const char *key,
-    char *err, size_t errlen)
-{
-	const char *xinfo[4] = { "XINFO", "GROUPS", key, NULL };
-	const char *xpend[4] = { "XPENDING", key, KEYS_GROUP, NULL };
-	const char *xtrim[5] = { "XTRIM", key, "MINID", NULL, NULL };
-	char	cut[64] = "", id[64];
-	struct timeval tv;
-	redisReply *r;
-	size_t	i, j;
-
-	/* everything after what the group has read is still to come */
-	if ((r = redisCommandArgv(c, 3, xinfo, NULL)) == NULL) {
-		rds_error(c, NULL, err, errlen);
-		return (-1);
-	}
-	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
-		redisReply *g = r->element[i];
-		int	ours = 0;
-
-		for (j = 0; g->type == REDIS_REPLY_ARRAY && j + 1 < g->elements;
-		    j += 2) {
-			redisReply *k = g->element[j], *v = g->element[j + 1];
-
-			if (k->type != REDIS_REPLY_STRING ||
-			    v->type != REDIS_REPLY_STRING)
-				continue;
-			if (strcmp(k->str, "name") == 0)
-				ours = strcmp(v->str, KEYS_GROUP) == 0;
-			else if (strcmp(k->str, "last-delivered-id") == 0 && ours)
-				snprintf(cut, sizeof(cut), "%s", v->str);
-		}
-	}
-	freeReplyObject(r);
-	if (cut[0] == '\0')
-		return (0);	/* no group: nothing is known to be handled */
-	/* nor anything delivered and not yet acknowledged */
-	if ((r = redisCommandArgv(c, 3, xpend, NULL)) == NULL) {
-		rds_error(c, NULL, err, errlen);
-		return (-1);
-	}
-	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
-	    r->element[1]->type == REDIS_REPLY_STRING &&
-	    ingest_cmp_id(r->element[1]->str, cut) < 0)
-		snprintf(cut, sizeof(cut), "%s", r->element[1]->str);
-	freeReplyObject(r);
-	gettimeofday(&tv, NULL);
-	snprintf(id, sizeof(id), "%lld-0", (long long)tv.tv_sec * 1000 +
-	    tv.tv_usec / 1000 - (long long)cfg->router.ingest_retention * 1000);
-	if (ingest_cmp_id(id, cut) < 0)
-		snprintf(cut, sizeof(cut), "%s", id);
-	xtrim[3] = cut;
-	if ((r = redisCommandArgv(c, 4, xtrim, NULL)) == NULL ||
-	    r->type == REDIS_REPLY_ERROR) {
-		rds_error(c, r, err, errlen);
-		if (r != NULL)
-			freeReplyObject(r);
-		return (-1);
-	}
-	if (r->integer > 0)
-		log_debug("%s: trimmed %lld handled entries", key, r->integer);
-	freeReplyObject(r);
-	return (0);
 }
 
 /* ingest_trim - every organisation's ingest stream */
 int
 ingest_trim(redisContext *c, const struct cfg *cfg, char *err, size_t errlen)
 {
-	char	key[300];
-	size_t	i;
+	struct stream_set *s;
+	int	rc;
 
-	for (i = 0; i < cfg->norgs; i++)
-		if (keys_fmt(key, sizeof(key), KEYS_FMT_INGEST,
-		    cfg->orgs[i].id) != 0 ||
-		    ingest_trim_stream(c, cfg, key, err, errlen) != 0)
-			return (-1);
-	return (0);
+	if ((s = ingest_streams(cfg, NULL, err, errlen)) == NULL)
+		return (-1);
+	rc = stream_trim(c, s, err, errlen);
+	stream_set_free(s);
+	return (rc);
 }

@@ -45,12 +45,6 @@ int	ingest_recover(redisContext *c, const struct cfg *cfg,
 int	ingest_trim(redisContext *c, const struct cfg *cfg, char *err,
 		    size_t errlen);
 
-/* ingest_trim_stream - trim one stream read through the group "routers"
- * (ingest, delivery jobs) below what every router handled and what is
- * older than router.ingest_retention; 0 or -1 with ERR */
-int	ingest_trim_stream(redisContext *c, const struct cfg *cfg,
-		    const char *key, char *err, size_t errlen);
-
 /* ingest_read - wait up to router.block_ms for new entries and queue them;
  * 0 or -1 with ERR */
 int	ingest_read(redisContext *c, const struct cfg *cfg,

@@ -5,8 +5,10 @@
  * the DNS records of verified domains now and then (recheck.c); assignment
  * itself is the function library in Redis (common/mailacd.lua), which
  * mailacdctl calls too.  For queues in forward mode a thread resends the
- * customers' messages to the agents (deliver.c).  Conventions follow
- * mailacd-milter: -c file, -n, -f, -u user[:group], -P pidfile, -V, -d. */
+ * customers' messages to the agents (deliver.c).  The main loop and that
+ * thread each keep their Redis connection up with relink.c and read their
+ * streams with stream.c.  Conventions follow mailacd-milter: -c file, -n,
+ * -f, -u user[:group], -P pidfile, -V, -d. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -16,13 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <hiredis.h>
 
 #include "cfg.h"
+#include "clock.h"
 #include "daemon.h"
 #include "dataset.h"
 #include "deliver.h"
@@ -30,6 +32,7 @@
 #include "log.h"
 #include "rds.h"
 #include "recheck.h"
+#include "relink.h"
 #include "roster.h"
 
 #ifndef MAILACD_VERSION
@@ -41,6 +44,17 @@
 #define MAIN_PERSIST_MS		60000
 
 static volatile sig_atomic_t main_stop, main_reload;
+
+/* The main loop's state. */
+struct main_state {
+	struct relink link;	/* the connection and its pool */
+	struct cfg *cfg;
+	const char *file;
+	const char *consumer;
+	struct dataset_watch *watch;
+	long long next_claim, next_watch;	/* monotonic ms */
+	int	delivering;	/* deliver_start() was called */
+};
 
 /* usage - one line per option, then exit */
 static void __attribute__((noreturn))
@@ -83,39 +97,110 @@ main_say(int level, const char *msg, void *arg)
 		log_info("redis %s: persistence: %s", redis, msg);
 }
 
-/* main_now_ms - monotonic milliseconds */
-static long long
-main_now_ms(void)
+/* main_stopping - relink: SIGTERM or SIGINT came */
+static int
+main_stopping(void *arg)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	(void)arg;
+	return (main_stop);
 }
 
-/* main_wall_ms - the wall clock in Unix milliseconds, as Redis keeps it */
-static long long
-main_wall_ms(void)
+/* main_before - relink: after SIGHUP, load the configuration again and,
+ * when it is good, start over with it (connection, set-up, delivery) */
+static void
+main_before(struct relink *l, void *arg)
 {
-	struct timespec ts;
+	struct main_state *st = arg;
+	struct cfg_errors errs = { 0 };
+	struct rds_pool *np;
+	struct cfg *ncfg;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	if (!main_reload)
+		return;
+	main_reload = 0;
+	if ((ncfg = cfg_load(st->file, &errs)) == NULL) {
+		daemon_errors(&errs, 1);
+		cfg_errors_clear(&errs);
+		return;
+	}
+	if ((np = rds_pool_new(&ncfg->redis)) == NULL) {
+		cfg_unref(ncfg);
+		log_errx("reload refused: out of memory");
+		return;
+	}
+	/* it starts again with the new configuration after the next set-up */
+	deliver_stop();
+	st->delivering = 0;
+	relink_drop(l);
+	rds_pool_free(l->pool);
+	l->pool = np;
+	cfg_unref(st->cfg);
+	st->cfg = ncfg;
+	log_info("configuration reloaded from %s", st->file);
+	daemon_warnings(st->cfg, 1);
+}
+
+/* main_setup - relink: the scripts, the consumer groups, the roster, the
+ * entries left unacknowledged; then the delivery thread, once */
+static int
+main_setup(redisContext *c, void *arg, char *err, size_t errlen)
+{
+	struct main_state *st = arg;
+	int	n;
+
+	if (ingest_setup(c, st->cfg, err, errlen) != 0 ||
+	    roster_sync(c, st->cfg, &n, err, errlen) != 0 ||
+	    ingest_recover(c, st->cfg, st->consumer, &n, err, errlen) != 0)
+		return (-1);
+	dataset_watch_recheck(st->watch);
+	if (n > 0)
+		log_info("recovered %d unacknowledged entries", n);
+	st->next_claim = clock_mono_ms() + st->cfg->router.claim_idle_ms / 2;
+	if (!st->delivering) {
+		(void)deliver_start(st->cfg, st->consumer);
+		st->delivering = 1;
+	}
+	return (0);
+}
+
+/* main_turn - relink: now and then take over idle entries, trim, re-check
+ * domains and look at Redis's data set; then wait for new entries */
+static int
+main_turn(redisContext *c, void *arg, char *err, size_t errlen)
+{
+	struct main_state *st = arg;
+	const struct cfg *cfg = st->cfg;
+	int	n;
+
+	if (clock_mono_ms() >= st->next_claim) {
+		if (ingest_recover(c, cfg, st->consumer, &n, err, errlen) != 0 ||
+		    ingest_trim(c, cfg, err, errlen) != 0 ||
+		    recheck_due(c, cfg, clock_ms(), err, errlen) != 0)
+			return (-1);
+		st->next_claim = clock_mono_ms() + cfg->router.claim_idle_ms / 2;
+	}
+	/* has Redis lost what it held?  Once a second */
+	if (clock_mono_ms() >= st->next_watch) {
+		if (dataset_watch_run(st->watch, c, cfg, clock_mono_ms(),
+		    main_say, (void *)rds_describe(st->link.pool), err,
+		    errlen) != 0)
+			return (-1);
+		st->next_watch = clock_mono_ms() + MAIN_WATCH_MS;
+	}
+	return (ingest_read(c, cfg, st->consumer, &n, err, errlen));
 }
 
 int
 main(int argc, char **argv)
 {
+	static const struct relink_ops ops = { "", main_stopping,
+	    main_before, main_setup, main_turn };
 	struct cfg_errors errs = { 0 };
+	struct main_state st;
 	struct cfg *cfg;
-	struct rds_pool *pool;
-	redisContext *c = NULL;
 	const char *file = CFG_DEFAULT_FILE, *pidfile = NULL, *user = NULL;
-	char	consumer[256], err[512], host[200];
-	int	ch, check = 0, foreground = 0, debug = 0, down = 0, n;
-	int	delivering = 0;
-	long long backoff = 250, next_claim = 0, next_watch = 0;
-	struct dataset_watch *watch;
+	char	consumer[256], host[200];
+	int	ch, check = 0, foreground = 0, debug = 0;
 	struct sigaction sa;
 	struct daemon_user du = { 0, 0, NULL };
 
@@ -192,112 +277,30 @@ main(int argc, char **argv)
 		snprintf(consumer, sizeof(consumer), "%s-%ld", host,
 		    (long)getpid());
 	}
-	if ((pool = rds_pool_new(&cfg->redis)) == NULL)
+	memset(&st, 0, sizeof(st));
+	st.cfg = cfg;
+	st.file = file;
+	st.consumer = consumer;
+	if ((st.link.pool = rds_pool_new(&cfg->redis)) == NULL)
 		log_fatal(EX_OSERR, "out of memory");
 	{
 		char	who[512];
 
 		snprintf(who, sizeof(who), "mailacd-router %s", consumer);
-		if ((watch = dataset_watch_new(who, MAIN_PERSIST_MS)) == NULL)
+		if ((st.watch = dataset_watch_new(who, MAIN_PERSIST_MS)) ==
+		    NULL)
 			log_fatal(EX_OSERR, "out of memory");
 	}
 	log_info("mailacd-router %s starting: consumer %s, redis %s, "
 	    "configuration %s", MAILACD_VERSION, consumer,
-	    rds_describe(pool), file);
+	    rds_describe(st.link.pool), file);
 
-	while (!main_stop) {
-		if (main_reload) {
-			struct cfg *ncfg;
-
-			main_reload = 0;
-			if ((ncfg = cfg_load(file, &errs)) == NULL) {
-				daemon_errors(&errs, 1);
-				cfg_errors_clear(&errs);
-			} else {
-				struct rds_pool *np = rds_pool_new(&ncfg->redis);
-
-				if (np == NULL) {
-					cfg_unref(ncfg);
-					log_errx("reload refused: out of memory");
-					continue;
-				}
-				/* it starts again with the new configuration
-				 * after the next set-up */
-				deliver_stop();
-				delivering = 0;
-				rds_put(pool, c, 1);
-				c = NULL;
-				rds_pool_free(pool);
-				pool = np;
-				cfg_unref(cfg);
-				cfg = ncfg;
-				log_info("configuration reloaded from %s", file);
-				daemon_warnings(cfg, 1);
-			}
-		}
-		if (c == NULL) {
-			int	fresh;
-
-			err[0] = '\0';
-			if ((c = rds_get(pool, &fresh, err, sizeof(err))) ==
-			    NULL || ingest_setup(c, cfg, err, sizeof(err)) != 0 ||
-			    roster_sync(c, cfg, &n, err, sizeof(err)) != 0 ||
-			    ingest_recover(c, cfg, consumer, &n, err,
-			    sizeof(err)) != 0) {
-				if (!down)
-					log_warnx("redis %s: %s; retrying",
-					    rds_describe(pool), err);
-				down = 1;
-				rds_put(pool, c, 1);
-				c = NULL;
-				usleep((useconds_t)backoff * 1000);
-				backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
-				continue;
-			}
-			if (down)
-				log_info("redis %s: back", rds_describe(pool));
-			dataset_watch_recheck(watch);
-			if (n > 0)
-				log_info("recovered %d unacknowledged entries", n);
-			down = 0;
-			backoff = 250;
-			next_claim = main_now_ms() + cfg->router.claim_idle_ms / 2;
-			if (!delivering) {
-				(void)deliver_start(cfg, consumer);
-				delivering = 1;
-			}
-		}
-		if (main_now_ms() >= next_claim) {
-			if (ingest_recover(c, cfg, consumer, &n, err,
-			    sizeof(err)) != 0 ||
-			    ingest_trim(c, cfg, err, sizeof(err)) != 0 ||
-			    recheck_due(c, cfg, main_wall_ms(), err,
-			    sizeof(err)) != 0)
-				goto broken;
-			next_claim = main_now_ms() + cfg->router.claim_idle_ms / 2;
-		}
-		/* has Redis lost what it held?  Once a second */
-		if (main_now_ms() >= next_watch) {
-			if (dataset_watch_run(watch, c, cfg, main_now_ms(),
-			    main_say, (void *)rds_describe(pool), err,
-			    sizeof(err)) != 0)
-				goto broken;
-			next_watch = main_now_ms() + MAIN_WATCH_MS;
-		}
-		if (ingest_read(c, cfg, consumer, &n, err, sizeof(err)) == 0)
-			continue;
-broken:
-		log_warnx("redis %s: %s; reconnecting", rds_describe(pool), err);
-		down = 1;
-		rds_put(pool, c, 1);
-		c = NULL;
-	}
+	relink_run(&st.link, &ops, &st);
 	log_info("mailacd-router stopping");
-	dataset_watch_free(watch);
+	dataset_watch_free(st.watch);
 	deliver_stop();
-	rds_put(pool, c, 1);
-	rds_pool_free(pool);
-	cfg_unref(cfg);
+	rds_pool_free(st.link.pool);
+	cfg_unref(st.cfg);
 	if (pidfile != NULL)
 		(void)unlink(pidfile);
 	free(du.name);

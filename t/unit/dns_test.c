@@ -13,21 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "dns.h"
 #include "dtoken.h"
 #include "tap.h"
-
-/* now_ms - a monotonic clock in milliseconds */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 /* type_of - "TXT" and friends to DNS_TXT and friends; -1 if unknown */
 static int
@@ -65,7 +55,7 @@ lookup(const char *server, const char *ms, const char *type,
 		return (1);
 	}
 	memset(&r, 0, sizeof(r));
-	t0 = now_ms();
+	t0 = clock_mono_ms();
 	dns_lookup(dns, name, t, &r);
 	printf("status %s\n", dns_status_name(r.status));
 	printf("reason %s\n", r.reason);
@@ -73,7 +63,7 @@ lookup(const char *server, const char *ms, const char *type,
 		printf("canonical %s\n", r.canonical);
 	for (i = 0; i < r.count; i++)
 		printf("answer %s\n", r.answers[i]);
-	printf("elapsed_ms %lld\n", now_ms() - t0);
+	printf("elapsed_ms %lld\n", clock_mono_ms() - t0);
 	dns_result_clear(&r);
 	dns_free(dns);
 	return (0);

@@ -1,4 +1,4 @@
-/* dkim.c - "mailacdctl dkim genkey DOMAIN SELECTOR".
+/* dkimkey.c - "mailacdctl dkim genkey DOMAIN SELECTOR".
  *
  * Makes a DKIM signing key with OpenSSL: RSA, 2048 bits unless -b says
  * otherwise, or Ed25519 (RFC 8463).  The key is written unencrypted as
@@ -33,26 +33,26 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "dkim.h"
+#include "dkimkey.h"
 #include "dkimrec.h"
 #include "json.h"
 
-#define DKIM_NAME_MAX	253	/* a domain name, without the final dot */
-#define DKIM_LABEL_MAX	63
-#define DKIM_BITS	2048	/* the default RSA key size */
-#define DKIM_BITS_MIN	1024	/* RFC 8301: verifiers ignore shorter keys */
-#define DKIM_BITS_MAX	4096	/* RFC 8301: verifiers need not take longer */
-#define DKIM_ED25519_LEN 32	/* octets of an Ed25519 public key */
-#define DKIM_STRING_MAX	255	/* octets of one DNS character-string */
+#define DKIMKEY_NAME_MAX	253	/* a domain name, without the final dot */
+#define DKIMKEY_LABEL_MAX	63
+#define DKIMKEY_BITS	2048	/* the default RSA key size */
+#define DKIMKEY_BITS_MIN	1024	/* RFC 8301: verifiers ignore shorter keys */
+#define DKIMKEY_BITS_MAX	4096	/* RFC 8301: verifiers need not take longer */
+#define DKIMKEY_ED25519_LEN 32	/* octets of an Ed25519 public key */
+#define DKIMKEY_STRING_MAX	255	/* octets of one DNS character-string */
 
-#define DKIM_USAGE	"dkim genkey [-f] [-b bits] [-d dir] " \
+#define DKIMKEY_USAGE	"dkim genkey [-f] [-b bits] [-d dir] " \
 			"[-t rsa|ed25519] domain selector"
 
 /* The key to make. */
-struct dkim_key {
-	char	domain[DKIM_NAME_MAX + 1];	/* lower case */
-	char	selector[DKIM_NAME_MAX + 1];	/* lower case */
-	char	name[DKIM_NAME_MAX + 1];	/* SELECTOR._domainkey.DOMAIN */
+struct dkimkey {
+	char	domain[DKIMKEY_NAME_MAX + 1];	/* lower case */
+	char	selector[DKIMKEY_NAME_MAX + 1];	/* lower case */
+	char	name[DKIMKEY_NAME_MAX + 1];	/* SELECTOR._domainkey.DOMAIN */
 	int	ed25519;	/* else RSA */
 	int	bits;		/* RSA key size */
 	int	force;		/* -f: replace an existing key */
@@ -63,17 +63,17 @@ struct dkim_key {
 	size_t	ptag;		/* where "p=" begins in it */
 };
 
-/* dkim_usage - the synopsis as an error line; 64 */
+/* dkimkey_usage - the synopsis as an error line; 64 */
 static int
-dkim_usage(void)
+dkimkey_usage(void)
 {
-	ctl_errx("usage: %s", DKIM_USAGE);
+	ctl_errx("usage: %s", DKIMKEY_USAGE);
 	return (EX_USAGE);
 }
 
-/* dkim_ssl - report that WHAT failed, with OpenSSL's reason; 70 */
+/* dkimkey_ssl - report that WHAT failed, with OpenSSL's reason; 70 */
 static int
-dkim_ssl(const char *what)
+dkimkey_ssl(const char *what)
 {
 	unsigned long e = ERR_peek_last_error();
 	const char *why = e != 0 ? ERR_reason_error_string(e) : NULL;
@@ -83,13 +83,13 @@ dkim_ssl(const char *what)
 	return (EX_SOFTWARE);
 }
 
-/* dkim_name - WHAT ("domain" or "selector") SRC checked as DNS labels
+/* dkimkey_name - WHAT ("domain" or "selector") SRC checked as DNS labels
  * joined by dots: letters, digits and hyphens, no label beginning or ending
  * with a hyphen, 1 to 63 octets each, 253 in all; one final dot is dropped
- * when FQDN allows it.  Copied lower-cased into DST (DKIM_NAME_MAX + 1
+ * when FQDN allows it.  Copied lower-cased into DST (DKIMKEY_NAME_MAX + 1
  * octets); 0, or 64 after one line on stderr. */
 static int
-dkim_name(char *dst, const char *src, const char *what, int fqdn)
+dkimkey_name(char *dst, const char *src, const char *what, int fqdn)
 {
 	const char *why = NULL;
 	size_t	len, i, label = 0;
@@ -100,7 +100,7 @@ dkim_name(char *dst, const char *src, const char *what, int fqdn)
 		len--;
 	if (len == 0)
 		why = "is empty";
-	else if (len > DKIM_NAME_MAX)
+	else if (len > DKIMKEY_NAME_MAX)
 		why = "is longer than 253 octets";
 	for (i = 0; why == NULL && i <= len; i++) {
 		c = i < len ? src[i] : '.';
@@ -116,7 +116,7 @@ dkim_name(char *dst, const char *src, const char *what, int fqdn)
 		}
 		if (c == '-' && label == 0)
 			why = "has a label that begins with a hyphen";
-		else if (++label > DKIM_LABEL_MAX)
+		else if (++label > DKIMKEY_LABEL_MAX)
 			why = "has a label longer than 63 octets";
 		else if (!(c == '-' || (c >= '0' && c <= '9') ||
 		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
@@ -131,10 +131,10 @@ dkim_name(char *dst, const char *src, const char *what, int fqdn)
 	return (0);
 }
 
-/* dkim_bits - the argument of -b into K->bits: 1024 to 4096; 0, or 64
+/* dkimkey_bits - the argument of -b into K->bits: 1024 to 4096; 0, or 64
  * after one line on stderr */
 static int
-dkim_bits(struct dkim_key *k, const char *s)
+dkimkey_bits(struct dkimkey *k, const char *s)
 {
 	char	*end;
 	long	v;
@@ -143,30 +143,30 @@ dkim_bits(struct dkim_key *k, const char *s)
 	v = strtol(s, &end, 10);
 	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0) {
 		ctl_errx("-b %s: want a number of bits from %d to %d", s,
-		    DKIM_BITS_MIN, DKIM_BITS_MAX);
+		    DKIMKEY_BITS_MIN, DKIMKEY_BITS_MAX);
 		return (EX_USAGE);
 	}
-	if (v < DKIM_BITS_MIN) {
+	if (v < DKIMKEY_BITS_MIN) {
 		ctl_errx("-b %s: RSA keys shorter than %d bits are refused: "
 		    "verifiers ignore them (RFC 8301); %d is usual", s,
-		    DKIM_BITS_MIN, DKIM_BITS);
+		    DKIMKEY_BITS_MIN, DKIMKEY_BITS);
 		return (EX_USAGE);
 	}
-	if (v > DKIM_BITS_MAX) {
+	if (v > DKIMKEY_BITS_MAX) {
 		ctl_errx("-b %s: at most %d bits: verifiers need not accept "
 		    "longer RSA keys (RFC 8301); %d is usual", s,
-		    DKIM_BITS_MAX, DKIM_BITS);
+		    DKIMKEY_BITS_MAX, DKIMKEY_BITS);
 		return (EX_USAGE);
 	}
 	k->bits = (int)v;
 	return (0);
 }
 
-/* dkim_dir - the key directory DIR, absolute, into K->dir and the key
+/* dkimkey_dir - the key directory DIR, absolute, into K->dir and the key
  * file's name into K->path; 0, or 73 when DIR is missing or no directory.
  * A directory that group or others may write is only warned about. */
 static int
-dkim_dir(struct dkim_key *k, const char *dir)
+dkimkey_dir(struct dkimkey *k, const char *dir)
 {
 	struct stat st;
 	size_t	len;
@@ -207,11 +207,11 @@ dkim_dir(struct dkim_key *k, const char *dir)
 	return (0);
 }
 
-/* dkim_open - make the file the key goes to: K->path itself, exclusively
+/* dkimkey_open - make the file the key goes to: K->path itself, exclusively
  * (73 when it exists), or with -f a temporary file beside it (K->tmp).
  * The descriptor, or -1 with *ST set after one line on stderr. */
 static int
-dkim_open(struct dkim_key *k, int *st)
+dkimkey_open(struct dkimkey *k, int *st)
 {
 	int	fd;
 
@@ -245,24 +245,24 @@ dkim_open(struct dkim_key *k, int *st)
 	return (-1);
 }
 
-/* dkim_keygen - a new key of K's type and size into *PK; 0, or an exit
+/* dkimkey_keygen - a new key of K's type and size into *PK; 0, or an exit
  * status after one line on stderr */
 static int
-dkim_keygen(const struct dkim_key *k, EVP_PKEY **pk)
+dkimkey_keygen(const struct dkimkey *k, EVP_PKEY **pk)
 {
 	if (k->ed25519)
 		*pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	else
 		*pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)k->bits);
-	return (*pk == NULL ? dkim_ssl("key generation") : 0);
+	return (*pk == NULL ? dkimkey_ssl("key generation") : 0);
 }
 
-/* dkim_record - the TXT value for PK into K->record: "v=DKIM1; k=rsa; p="
+/* dkimkey_record - the TXT value for PK into K->record: "v=DKIM1; k=rsa; p="
  * and the base64 of the DER SubjectPublicKeyInfo (RFC 6376 3.6.1), or for
  * Ed25519 "k=ed25519" and the base64 of the raw 32-octet public key
  * (RFC 8463 4.2); 0, or an exit status after one line on stderr */
 static int
-dkim_record(struct dkim_key *k, EVP_PKEY *pk)
+dkimkey_record(struct dkimkey *k, EVP_PKEY *pk)
 {
 	int	rc;
 
@@ -271,17 +271,17 @@ dkim_record(struct dkim_key *k, EVP_PKEY *pk)
 		return (EX_OSERR);
 	}
 	if (rc != 0)
-		return (dkim_ssl("public key"));
+		return (dkimkey_ssl("public key"));
 	/* the tags before "p=" */
 	k->ptag = (size_t)(strstr(k->record, "p=") - k->record);
 	return (0);
 }
 
-/* dkim_write - PK as unencrypted PKCS#8 PEM into FD, then mode 0600 and
+/* dkimkey_write - PK as unencrypted PKCS#8 PEM into FD, then mode 0600 and
  * fsync(); 0, or an exit status after one line on stderr.  The PEM text
  * lives in secure memory, cleared when freed. */
 static int
-dkim_write(const struct dkim_key *k, int fd, EVP_PKEY *pk)
+dkimkey_write(const struct dkimkey *k, int fd, EVP_PKEY *pk)
 {
 	BIO	*b;
 	char	*p;
@@ -293,7 +293,7 @@ dkim_write(const struct dkim_key *k, int fd, EVP_PKEY *pk)
 	    PEM_write_bio_PKCS8PrivateKey(b, pk, NULL, NULL, 0, NULL,
 	    NULL) != 1) {
 		BIO_free(b);
-		return (dkim_ssl("PEM encoding"));
+		return (dkimkey_ssl("PEM encoding"));
 	}
 	len = BIO_get_mem_data(b, &p);
 	while (len > 0) {
@@ -315,10 +315,10 @@ dkim_write(const struct dkim_key *k, int fd, EVP_PKEY *pk)
 	return (st);
 }
 
-/* dkim_sync_dir - fsync() K's directory so that a new name lasts; errors
+/* dkimkey_sync_dir - fsync() K's directory so that a new name lasts; errors
  * are ignored: the key is written, and the next sync keeps the name */
 static void
-dkim_sync_dir(const struct dkim_key *k)
+dkimkey_sync_dir(const struct dkimkey *k)
 {
 	int	fd;
 
@@ -329,9 +329,9 @@ dkim_sync_dir(const struct dkim_key *k)
 	close(fd);
 }
 
-/* dkim_conf_string - S as a libconfig string, quoted, on FP */
+/* dkimkey_conf_string - S as a libconfig string, quoted, on FP */
 static void
-dkim_conf_string(FILE *fp, const char *s)
+dkimkey_conf_string(FILE *fp, const char *s)
 {
 	putc('"', fp);
 	for (; *s != '\0'; s++) {
@@ -342,11 +342,11 @@ dkim_conf_string(FILE *fp, const char *s)
 	putc('"', fp);
 }
 
-/* dkim_print - the record in zone-file syntax, the tags in one
+/* dkimkey_print - the record in zone-file syntax, the tags in one
  * character-string and p= cut into strings of at most 255 octets, then
  * where the key is and what mailacd.conf needs; or (--json) one object */
 static void
-dkim_print(struct ctl *ctl, const struct dkim_key *k)
+dkimkey_print(struct ctl *ctl, const struct dkimkey *k)
 {
 	const char *p;
 	struct jw j;
@@ -370,7 +370,7 @@ dkim_print(struct ctl *ctl, const struct dkim_key *k)
 	    k->record);
 	p = k->record + k->ptag;
 	for (len = strlen(p); len > 0; p += n, len -= n) {
-		n = len < DKIM_STRING_MAX ? len : DKIM_STRING_MAX;
+		n = len < DKIMKEY_STRING_MAX ? len : DKIMKEY_STRING_MAX;
 		fprintf(ctl->out, " \"%.*s\"", (int)n, p);
 	}
 	fputs(" )\n", ctl->out);
@@ -381,24 +381,24 @@ dkim_print(struct ctl *ctl, const struct dkim_key *k)
 		    k->bits);
 	fprintf(ctl->out, "; mailacd.conf, domain %s: dkim = { selector = ",
 	    k->domain);
-	dkim_conf_string(ctl->out, k->selector);
+	dkimkey_conf_string(ctl->out, k->selector);
 	fputs("; key_file = ", ctl->out);
-	dkim_conf_string(ctl->out, k->path);
+	dkimkey_conf_string(ctl->out, k->path);
 	fputs("; };\n", ctl->out);
 }
 
-/* dkim_genkey - make, write and publish the key K; 0 or an exit status */
+/* dkimkey_genkey - make, write and publish the key K; 0 or an exit status */
 static int
-dkim_genkey(struct ctl *ctl, struct dkim_key *k)
+dkimkey_genkey(struct ctl *ctl, struct dkimkey *k)
 {
 	EVP_PKEY *pk = NULL;
 	int	fd, st = 0;
 
-	if ((fd = dkim_open(k, &st)) < 0)
+	if ((fd = dkimkey_open(k, &st)) < 0)
 		return (st);
-	if ((st = dkim_keygen(k, &pk)) == 0 &&
-	    (st = dkim_record(k, pk)) == 0)
-		st = dkim_write(k, fd, pk);
+	if ((st = dkimkey_keygen(k, &pk)) == 0 &&
+	    (st = dkimkey_record(k, pk)) == 0)
+		st = dkimkey_write(k, fd, pk);
 	EVP_PKEY_free(pk);
 	if (close(fd) != 0 && st == 0) {
 		ctl_errx("%s: %s", k->path, strerror(errno));
@@ -412,34 +412,34 @@ dkim_genkey(struct ctl *ctl, struct dkim_key *k)
 		(void)unlink(k->tmp[0] != '\0' ? k->tmp : k->path);
 		return (st);
 	}
-	dkim_sync_dir(k);
-	dkim_print(ctl, k);
+	dkimkey_sync_dir(k);
+	dkimkey_print(ctl, k);
 	return (0);
 }
 
-/* dkim_cmd - "dkim genkey": the options and names, then the key */
+/* dkimkey_cmd - "dkim genkey": the options and names, then the key */
 int
-dkim_cmd(struct ctl *ctl, int argc, char **argv)
+dkimkey_cmd(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct dkim_key k;
-	const char *dir = DKIM_DIR, *bits = NULL;
+	struct dkimkey k;
+	const char *dir = DKIMKEY_DIR, *bits = NULL;
 	int	ch, st;
 
 	if (argc < 2) {
 		ctl_errx("dkim: missing subcommand (genkey)");
-		return (dkim_usage());
+		return (dkimkey_usage());
 	}
 	if (strcmp(argv[1], "genkey") != 0) {
 		ctl_errx("dkim: unknown subcommand %s", argv[1]);
-		return (dkim_usage());
+		return (dkimkey_usage());
 	}
 	memset(&k, 0, sizeof(k));
-	k.bits = DKIM_BITS;
+	k.bits = DKIMKEY_BITS;
 	argc--;
 	argv++;
 	/* 0: GNU getopt starts afresh (main() parsed with "+") */
@@ -473,7 +473,7 @@ dkim_cmd(struct ctl *ctl, int argc, char **argv)
 		case ':':
 			ctl_errx("dkim genkey: option -%c needs an argument",
 			    optopt);
-			return (dkim_usage());
+			return (dkimkey_usage());
 		case '?':
 			if (optopt != 0)
 				ctl_errx("dkim genkey: unknown option -%c",
@@ -481,18 +481,18 @@ dkim_cmd(struct ctl *ctl, int argc, char **argv)
 			else
 				ctl_errx("dkim genkey: unknown option %s",
 				    argv[optind - 1]);
-			return (dkim_usage());
+			return (dkimkey_usage());
 		case 'h':
 		default:
-			return (dkim_usage());
+			return (dkimkey_usage());
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc != 2)
-		return (dkim_usage());
-	if ((st = dkim_name(k.domain, argv[0], "domain", 1)) != 0 ||
-	    (st = dkim_name(k.selector, argv[1], "selector", 0)) != 0)
+		return (dkimkey_usage());
+	if ((st = dkimkey_name(k.domain, argv[0], "domain", 1)) != 0 ||
+	    (st = dkimkey_name(k.selector, argv[1], "selector", 0)) != 0)
 		return (st);
 	if ((size_t)snprintf(k.name, sizeof(k.name), "%s._domainkey.%s",
 	    k.selector, k.domain) >= sizeof(k.name)) {
@@ -506,14 +506,14 @@ dkim_cmd(struct ctl *ctl, int argc, char **argv)
 			    "for RSA keys", bits);
 			return (EX_USAGE);
 		}
-		if ((st = dkim_bits(&k, bits)) != 0)
+		if ((st = dkimkey_bits(&k, bits)) != 0)
 			return (st);
 	}
 	if (k.ed25519)
-		k.bits = DKIM_ED25519_LEN * 8;
-	if ((st = dkim_dir(&k, dir)) != 0)
+		k.bits = DKIMKEY_ED25519_LEN * 8;
+	if ((st = dkimkey_dir(&k, dir)) != 0)
 		return (st);
-	st = dkim_genkey(ctl, &k);
+	st = dkimkey_genkey(ctl, &k);
 	free(k.record);
 	return (st);
 }

@@ -1,0 +1,213 @@
+/* smtp.c - submit one message to the relay of delivery.relay with
+ * libcurl: the SMTP client of forward mode.  No Redis here: the caller
+ * decides what a failure means for the interaction (retry.c, deliver.c).
+ *
+ * One session per message.  curl's error alone says little ("RCPT failed:
+ * 550"), so the relay's answers are watched through the debug callback and
+ * the last failing one is kept: it goes into the log and the interaction,
+ * and its code tells a refusal for good (5xx) from a try-again (4xx, no
+ * answer). */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "smtp.h"
+
+#define SMTP_TIMEOUT	60	/* seconds a submission takes at most when
+				   delivery.timeout is not set */
+
+/* The answers of the relay seen during one submission. */
+struct smtp_answers {
+	char	last[SMTP_WHY_MAX];	/* the last failing answer (4xx, 5xx)
+					   of the latest command */
+	int	code;
+};
+
+/* The message being uploaded. */
+struct smtp_upload {
+	const char *p;
+	size_t	len, off;
+};
+
+/* What the progress callback watches. */
+struct smtp_watch {
+	atomic_int *stop;	/* the caller's: nonzero aborts */
+};
+
+/* smtp_relay_name - RELAY without a user:password@ part, for logs */
+void
+smtp_relay_name(const char *relay, char *out, size_t outlen)
+{
+	const char *scheme, *host, *at;
+
+	scheme = strstr(relay, "://");
+	host = scheme != NULL ? scheme + 3 : relay;
+	at = strchr(host, '@');
+	if (at != NULL && (strchr(host, '/') == NULL ||
+	    at < strchr(host, '/')))
+		snprintf(out, outlen, "%.*s%s", (int)(host - relay), relay,
+		    at + 1);
+	else
+		snprintf(out, outlen, "%s", relay);
+}
+
+/* smtp_read - curl: the next bytes of the message */
+static size_t
+smtp_read(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct smtp_upload *u = arg;
+	size_t	n = size * nitems;
+
+	if (n > u->len - u->off)
+		n = u->len - u->off;
+	memcpy(buf, u->p + u->off, n);
+	u->off += n;
+	return (n);
+}
+
+/* smtp_progress - curl: abort the submission when the caller stops */
+static int
+smtp_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct smtp_watch *w = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return (atomic_load(w->stop) != 0);
+}
+
+/* smtp_trace - curl: keep the relay's failing answer to the latest
+ * command (the 221 to QUIT does not count) */
+static int
+smtp_trace(CURL *h, curl_infotype type, char *data, size_t size,
+    void *arg)
+{
+	struct smtp_answers *t = arg;
+	size_t	n, i;
+	int	code;
+
+	(void)h;
+	if (type != CURLINFO_HEADER_IN || size < 3 || data[0] < '1' ||
+	    data[0] > '5' || data[1] < '0' || data[1] > '9' ||
+	    data[2] < '0' || data[2] > '9')
+		return (0);
+	code = (data[0] - '0') * 100 + (data[1] - '0') * 10 + data[2] - '0';
+	if (code == 221)
+		return (0);
+	if (code < 400) {
+		t->last[0] = '\0';
+		t->code = code;
+		return (0);
+	}
+	n = size;
+	while (n > 0 && (data[n - 1] == '\n' || data[n - 1] == '\r'))
+		n--;
+	if (n >= sizeof(t->last))
+		n = sizeof(t->last) - 1;
+	for (i = 0; i < n; i++)
+		t->last[i] = (data[i] < ' ' || data[i] == 0x7f) ? ' ' : data[i];
+	t->last[n] = '\0';
+	t->code = code;
+	return (0);
+}
+
+/* smtp_submit - one SMTP session with libcurl: MAIL FROM
+ * delivery.sender, RCPT TO, DATA; the class of a failure from the relay's
+ * last failing answer, or from curl's error when there was none */
+enum smtp_result
+smtp_submit(const struct cfg_delivery *dc, const char *rcpt, const char *m,
+    size_t len, atomic_int *stop, char *why, size_t whylen)
+{
+	struct smtp_upload up = { m, len, 0 };
+	struct smtp_watch watch = { stop };
+	struct smtp_answers tr = { "", 0 };
+	struct curl_slist *rcpts;
+	char	from[CFG_ADDR_MAX + 3], to[CFG_ADDR_MAX + 3];
+	char	ebuf[CURL_ERROR_SIZE];
+	long	code = 0, use_ssl;
+	CURLcode res;
+	CURL	*h;
+
+	ebuf[0] = '\0';
+	snprintf(from, sizeof(from), "<%s>", dc->sender != NULL ?
+	    dc->sender : "");
+	snprintf(to, sizeof(to), "<%s>", rcpt);
+	if ((h = curl_easy_init()) == NULL) {
+		snprintf(why, whylen, "curl: out of memory");
+		return (SMTP_TEMP);
+	}
+	if ((rcpts = curl_slist_append(NULL, to)) == NULL) {
+		curl_easy_cleanup(h);
+		snprintf(why, whylen, "curl: out of memory");
+		return (SMTP_TEMP);
+	}
+	use_ssl = dc->starttls == CFG_TLS_REQUIRE ? (long)CURLUSESSL_ALL :
+	    dc->starttls == CFG_TLS_TRY ? (long)CURLUSESSL_TRY :
+	    (long)CURLUSESSL_NONE;
+	curl_easy_setopt(h, CURLOPT_URL, dc->relay);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+#else
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS,
+	    (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
+#endif
+	curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts);
+	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(h, CURLOPT_READFUNCTION, smtp_read);
+	curl_easy_setopt(h, CURLOPT_READDATA, &up);
+	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(h, CURLOPT_USE_SSL, use_ssl);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, dc->tls_verify ? 1L : 0L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, dc->tls_verify ? 2L : 0L);
+	if (dc->ca_file != NULL && *dc->ca_file != '\0')
+		curl_easy_setopt(h, CURLOPT_CAINFO, dc->ca_file);
+	if (dc->username != NULL && *dc->username != '\0') {
+		curl_easy_setopt(h, CURLOPT_USERNAME, dc->username);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, dc->password != NULL ?
+		    dc->password : "");
+	}
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)(dc->timeout > 0 ?
+	    dc->timeout : SMTP_TIMEOUT));
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, smtp_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &watch);
+	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, smtp_trace);
+	curl_easy_setopt(h, CURLOPT_DEBUGDATA, &tr);
+	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+	res = curl_easy_perform(h);
+	if (res != CURLE_OK && tr.last[0] == '\0')
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(h);
+	curl_slist_free_all(rcpts);
+	if (res == CURLE_OK)
+		return (SMTP_SENT);
+	if (res == CURLE_ABORTED_BY_CALLBACK && atomic_load(stop))
+		return (SMTP_STOPPED);
+	if (tr.last[0] != '\0') {
+		/* "RCPT failed: 550" + "550 5.1.1 ...": the code once */
+		size_t	n = strlen(ebuf);
+
+		if (n > 5 && strncmp(ebuf + n - 5, ": ", 2) == 0 &&
+		    strncmp(ebuf + n - 3, tr.last, 3) == 0)
+			ebuf[n - 5] = '\0';
+		code = tr.code;
+		snprintf(why, whylen, "%.150s: %.250s", ebuf[0] != '\0' ?
+		    ebuf : curl_easy_strerror(res), tr.last);
+	} else
+		snprintf(why, whylen, "%s", ebuf[0] != '\0' ? ebuf :
+		    curl_easy_strerror(res));
+	/* no answer at all, or none to wait for: whatever came before */
+	if (res == CURLE_COULDNT_CONNECT || res == CURLE_COULDNT_RESOLVE_HOST ||
+	    res == CURLE_OPERATION_TIMEDOUT || res == CURLE_GOT_NOTHING ||
+	    res == CURLE_ABORTED_BY_CALLBACK)
+		return (SMTP_TEMP);
+	return (code >= 500 && code <= 599 ? SMTP_PERM : SMTP_TEMP);
+}
