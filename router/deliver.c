@@ -131,34 +131,15 @@ deliver_undeliverable(struct deliver_state *d, const struct deliver_job *j,
     const char *queue, long long attempts, int perm, const char *why,
     long long next, char *err, size_t errlen)
 {
-	const char *argv[10], *keys[2];
-	char	schema[300];
+	struct fn_cmd cmd;
 	redisReply *r = NULL;
-	int	argc, tries;
+	int	rc;
 
-	if (keys_fmt(schema, sizeof(schema), KEYS_FMT_SCHEMA, j->org->id)) {
-		snprintf(err, errlen, "organisation id too long");
+	fn_undeliverable(&cmd, j->org->id, j->id, j->agent, why);
+	rc = fn_run(d->c, &cmd, &r, err, errlen);
+	fn_cmd_free(&cmd);
+	if (rc != 0)
 		return (-1);
-	}
-	keys[0] = schema;
-	keys[1] = j->kix;
-	argc = fn_argv(argv, "mailacd_undeliverable", 2, keys);
-	argv[argc++] = j->id;
-	argv[argc++] = j->agent;
-	argv[argc++] = why;
-	for (tries = 0; tries < 2; tries++) {
-		if ((r = redisCommandArgv(d->c, argc, argv, NULL)) == NULL) {
-			rds_error(d->c, NULL, err, errlen);
-			return (-1);
-		}
-		if (r->type != REDIS_REPLY_ERROR ||
-		    strstr(r->str, "Function not found") == NULL || tries > 0)
-			break;
-		freeReplyObject(r);
-		r = NULL;
-		if (fn_load(d->c, err, errlen) != 0)
-			return (-1);
-	}
 	if (r->type == REDIS_REPLY_ERROR && (strncmp(r->str, "BADSTATE", 8) ==
 	    0 || strncmp(r->str, "NOIX", 4) == 0)) {
 		log_info("%s: no longer assigned to %s (%s); delivery job %s "

@@ -104,18 +104,17 @@ ingest_check(const char *org, const char *entry, char **names,
 	    e->id);
 }
 
-/* ingest_append - queue the script call for stream entry R (dead-letter it
- * with reason FORCE when given); E says what it became */
+/* ingest_append - queue the library call for stream entry R (dead-letter
+ * it with reason FORCE when given); E says what it became */
 static int
-ingest_append(redisContext *c, const char *org, const char *ingest,
-    redisReply *r, struct ingest_entry *e, const char *force)
+ingest_append(redisContext *c, const char *org, redisReply *r,
+    struct ingest_entry *e, const char *force)
 {
-	const char *argv[16 + 2 * INGEST_FIELDS_MAX], *keys[4];
 	char	*names[INGEST_FIELDS_MAX], *values[INGEST_FIELDS_MAX];
-	char	kix[300], kq[300], kdead[300], ksch[300], enq[24];
+	struct fn_cmd cmd;
 	redisReply *f;
 	size_t	n = 0, i;
-	int	argc = 0;
+	int	rc;
 
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
 	    r->element[0]->type != REDIS_REPLY_STRING)
@@ -136,38 +135,16 @@ ingest_append(redisContext *c, const char *org, const char *ingest,
 		e->reason = "too many fields";
 	if (force != NULL)
 		e->reason = force;
-	if (keys_fmt(ksch, sizeof(ksch), KEYS_FMT_SCHEMA, org))
-		return (-1);
-	keys[0] = ksch;
-	if (e->reason == NULL) {
-		if (keys_fmt(kix, sizeof(kix), KEYS_FMT_IX, org, e->id) ||
-		    keys_fmt(kq, sizeof(kq), KEYS_FMT_QUEUE, org, e->queue))
-			return (-1);
-		snprintf(enq, sizeof(enq), "%lld", e->arrived);
-		keys[1] = kix;
-		keys[2] = kq;
-		keys[3] = ingest;
-		argc = fn_argv(argv, "mailacd_ingest", 4, keys);
-		argv[argc++] = KEYS_GROUP;
-		argv[argc++] = e->entry;
-		argv[argc++] = e->member;
-		argv[argc++] = e->rank;
-		argv[argc++] = enq;
-	} else {
-		if (keys_fmt(kdead, sizeof(kdead), KEYS_FMT_DEAD, org))
-			return (-1);
-		keys[1] = kdead;
-		keys[2] = ingest;
-		argc = fn_argv(argv, "mailacd_dead", 3, keys);
-		argv[argc++] = KEYS_GROUP;
-		argv[argc++] = e->entry;
-		argv[argc++] = e->reason;
-	}
-	for (i = 0; i < n; i++) {
-		argv[argc++] = names[i];
-		argv[argc++] = values[i];
-	}
-	return (rds_append(c, argc, argv));
+	if (e->reason == NULL)
+		fn_ingest(&cmd, org, e->entry, e->id, e->queue, e->member,
+		    ingest_rank(e->arrived, e->priority), e->arrived);
+	else
+		fn_dead(&cmd, org, e->entry, e->reason);
+	for (i = 0; i < n; i++)
+		fn_field(&cmd, names[i], values[i]);
+	rc = fn_append(c, &cmd);
+	fn_cmd_free(&cmd);
+	return (rc);
 }
 
 /* ingest_refused - entry R was refused with E->why: leave it pending for
@@ -198,7 +175,7 @@ ingest_refused(redisContext *c, const char *org, const char *key,
 	}
 	snprintf(reason, sizeof(reason), "refused %lld times: %s", tries,
 	    e->why);
-	if (ingest_append(c, org, key, r, e, reason) != 0 ||
+	if (ingest_append(c, org, r, e, reason) != 0 ||
 	    redisGetReply(c, (void **)&d) != REDIS_OK || d == NULL ||
 	    d->type == REDIS_REPLY_ERROR) {
 		rds_error(c, d, err, errlen);
@@ -230,7 +207,7 @@ ingest_entries(redisContext *c, const char *org, const char *key,
 		return (-1);
 	}
 	for (i = 0; i < entries->elements; i++) {
-		if (ingest_append(c, org, key, entries->element[i], &e[i],
+		if (ingest_append(c, org, entries->element[i], &e[i],
 		    NULL) != 0) {
 			snprintf(err, errlen, "%s: malformed stream reply", key);
 			rc = -1;
