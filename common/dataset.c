@@ -15,31 +15,8 @@
 
 #include "cfg.h"
 #include "dataset.h"
+#include "fn.h"
 #include "keys.h"
-
-/* KEYS: the marker.  ARGV: id known ("" none), new id, who.
- * Returns {current id, 1 if this call recorded a loss}: the marker gone
- * (made anew) or holding another id (an older data set restored: a
- * snapshot, a replica) is recorded once per vanished id. */
-static const char dataset_lua[] =
-    "local id = redis.call('HGET', KEYS[1], 'id')\n"
-    "local t = redis.call('TIME')\n"
-    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
-    "if id then\n"
-    "  if ARGV[1] ~= '' and id ~= ARGV[1] and\n"
-    "      redis.call('HGET', KEYS[1], 'previous') ~= ARGV[1] then\n"
-    "    redis.call('HSET', KEYS[1], 'lost_detected', now, 'lost_by',"
-    " ARGV[3], 'previous', ARGV[1])\n"
-    "    return {id, 1}\n"
-    "  end\n"
-    "  return {id, 0}\n"
-    "end\n"
-    "redis.call('HSET', KEYS[1], 'id', ARGV[2], 'created', now,"
-    " 'created_by', ARGV[3])\n"
-    "if ARGV[1] == '' then return {ARGV[2], 0} end\n"
-    "redis.call('HSET', KEYS[1], 'lost_detected', now, 'lost_by', ARGV[3],"
-    " 'previous', ARGV[1])\n"
-    "return {ARGV[2], 1}\n";
 
 /* dataset_config - one CONFIG GET NAME value into OUT; 0, 1 (refused:
  * the reason in WHY) or -1 (connection) */
@@ -220,6 +197,7 @@ dataset_check(redisContext *c, const char *org, const char *known,
     size_t errlen)
 {
 	char	key[256], fresh[DATASET_ID_LEN + 1];
+	struct fn_cmd cmd;
 	redisReply *r;
 	int	rc = -1;
 
@@ -232,12 +210,12 @@ dataset_check(redisContext *c, const char *org, const char *known,
 		snprintf(err, errlen, "no random bytes for a marker id");
 		return (-1);
 	}
-	r = redisCommand(c, "EVAL %s 1 %s %s %s %s", dataset_lua, key, known,
-	    fresh, who);
-	if (r == NULL) {
-		snprintf(err, errlen, "%s", c->errstr);
+	fn_dataset(&cmd, org, known, fresh, who);
+	rc = fn_run(c, &cmd, &r, err, errlen);
+	fn_cmd_free(&cmd);
+	if (rc != 0)
 		return (-1);
-	}
+	rc = -1;
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
 	    r->element[0]->type == REDIS_REPLY_STRING &&
 	    r->element[0]->len == DATASET_ID_LEN) {

@@ -54,61 +54,6 @@ fn_load(redisContext *c, char *err, size_t errlen)
 	return (rc);
 }
 
-/* fn_argv - "FCALL NAME NKEYS KEYS..." into OUT */
-int
-fn_argv(const char **out, const char *name, int nkeys, const char **keys)
-{
-	static const char *digits[] = { "0", "1", "2", "3", "4", "5", "6" };
-	int	n = 0, i;
-
-	out[n++] = "FCALL";
-	out[n++] = name;
-	out[n++] = digits[nkeys < 7 ? nkeys : 6];
-	for (i = 0; i < nkeys; i++)
-		out[n++] = keys[i];
-	return (n);
-}
-
-/* fn_call - one FCALL, loading the library when it is missing */
-int
-fn_call(redisContext *c, const char *name, const char *org, int argc,
-    const char **argv, redisReply **reply, char *err, size_t errlen)
-{
-	const char **v, *keys[1];
-	char	schema[300];
-	int	n, tries;
-
-	*reply = NULL;
-	if (keys_fmt(schema, sizeof(schema), KEYS_FMT_SCHEMA, org) != 0) {
-		snprintf(err, errlen, "organisation id too long");
-		return (-1);
-	}
-	if ((v = calloc((size_t)argc + 4, sizeof(*v))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return (-1);
-	}
-	keys[0] = schema;
-	n = fn_argv(v, name, 1, keys);
-	memcpy(v + n, argv, (size_t)argc * sizeof(*v));
-	for (tries = 0; tries < 2; tries++) {
-		*reply = redisCommandArgv(c, n + argc, v, NULL);
-		if (*reply == NULL) {
-			rds_error(c, NULL, err, errlen);
-			break;
-		}
-		if ((*reply)->type != REDIS_REPLY_ERROR ||
-		    strstr((*reply)->str, "Function not found") == NULL ||
-		    tries > 0)
-			break;
-		freeReplyObject(*reply);
-		*reply = NULL;
-		if (fn_load(c, err, errlen) != 0)
-			break;
-	}
-	free(v);
-	return (*reply != NULL ? 0 : -1);
-}
-
 /* fn_fail - mark CMD failed for WHY; -1 */
 static int
 fn_fail(struct fn_cmd *cmd, const char *why)
@@ -361,6 +306,18 @@ fn_list(struct fn_cmd *cmd, const char *org, const struct fn_list *l)
 	fn_push(cmd, l->cursor ? l->cursor : "");
 	fn_pushf(cmd, "%ld", l->limit);
 	fn_pushf(cmd, "%ld", l->budget);
+	return (fn_done(cmd));
+}
+
+/* fn_dataset - mailacd_dataset KNOWN FRESH WHO */
+int
+fn_dataset(struct fn_cmd *cmd, const char *org, const char *known,
+    const char *fresh, const char *who)
+{
+	fn_begin(cmd, "mailacd_dataset", org, 1);
+	fn_push(cmd, known);
+	fn_push(cmd, fresh);
+	fn_push(cmd, who);
 	return (fn_done(cmd));
 }
 

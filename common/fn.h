@@ -16,19 +16,6 @@
  * one already; 0, or -1 with ERR */
 int	fn_load(redisContext *c, char *err, size_t errlen);
 
-/* fn_call - FCALL function NAME of the library for organisation ORG
- * (KEYS[1] is its schema key) with ARGC arguments ARGV; loads the library
- * when Redis does not have it.  The reply (possibly an error reply) goes
- * to *REPLY; -1 with ERR when there is none (connection broken). */
-int	fn_call(redisContext *c, const char *name, const char *org, int argc,
-		    const char **argv, redisReply **reply, char *err,
-		    size_t errlen);
-
-/* fn_argv - the FCALL command line for fn_call()/pipelines: writes "FCALL",
- * NAME, NKEYS and the keys to OUT (room for 3 + NKEYS); returns the count */
-int	fn_argv(const char **out, const char *name, int nkeys,
-		    const char **keys);
-
 /* struct fn_cmd - one FCALL of one library function, built by the typed
  * constructors below, one per function, so that no call site spells a
  * function name, a key or an argument position.  The command owns its
@@ -101,6 +88,10 @@ struct fn_list {
 	long	limit, budget;
 };
 int	fn_list(struct fn_cmd *cmd, const char *org, const struct fn_list *l);
+/* mailacd_dataset: the data-set marker: the id KNOWN ("" none), a FRESH
+ * one to write when the marker is missing, WHO asks */
+int	fn_dataset(struct fn_cmd *cmd, const char *org, const char *known,
+		    const char *fresh, const char *who);
 /* mailacd_version: the library's version (no organisation) */
 int	fn_version(struct fn_cmd *cmd);
 

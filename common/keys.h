@@ -30,8 +30,7 @@
 /* mailacd:{ORG}:people:ID - set, the participants of interaction ID (its
  * customer, without sub-address, and whoever joined with a reply token):
  * with milter.thread_join = "participant" only they join it by naming
- * one of its Message-IDs; expires after milter.thread_ttl.  Spelled in
- * milter/handoff.c's script from the schema key. */
+ * one of its Message-IDs; expires after milter.thread_ttl. */
 #define KEYS_FMT_PEOPLE		"mailacd:{%s}:people:%s"
 /* mailacd:{ORG}:ingest - stream, milter -> router hand-off (one entry per
  * interaction); fields are the KEYS_F_* names below */
@@ -68,8 +67,8 @@
 #define KEYS_FMT_TIMELINE	"mailacd:{%s}:timeline:%s"
 /* mailacd:{ORG}:dead - stream of ingest entries that could not be queued */
 #define KEYS_FMT_DEAD		"mailacd:{%s}:dead"
-/* Written by the function library common/mailacd.lua (the Lua spells them
- * too; man/mailacd-keys.7 describes each). */
+/* Written by the function library common/mailacd.lua, which takes them
+ * from here; man/mailacd-keys.7 describes each. */
 #define KEYS_FMT_BUCKET		"mailacd:{%s}:bucket:%s:%s"
 #define KEYS_FMT_BUCKETS	"mailacd:{%s}:buckets:%s"
 #define KEYS_FMT_QUEUES		"mailacd:{%s}:queues"

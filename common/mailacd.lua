@@ -1220,6 +1220,33 @@ local function f_list(keys, args)
 	    '"items":[' .. table.concat(enc, ',') .. ']}'
 end
 
+--[[ mailacd_dataset: ARGV id known ("" none), new id, who.  The marker of
+the data set the daemons write into (common/dataset.c).  Answers {current
+id, 1 if this call recorded a loss}: the marker gone (made anew) or
+holding another id (an older data set restored: a snapshot, a replica) is
+recorded once per vanished id. ]]
+local function f_dataset(keys, args)
+	local ctx = context(keys)
+	local k = rkey(ctx.P, K.DATASET)
+	local known, fresh, who = args[1] or '', args[2] or '', args[3] or ''
+	local id = redis.call('HGET', k, 'id')
+	if id then
+		if known ~= '' and id ~= known and
+		    redis.call('HGET', k, 'previous') ~= known then
+			redis.call('HSET', k, 'lost_detected', ctx.now, 'lost_by',
+			    who, 'previous', known)
+			return { id, 1 }
+		end
+		return { id, 0 }
+	end
+	redis.call('HSET', k, 'id', fresh, 'created', ctx.now, 'created_by',
+	    who)
+	if known == '' then return { fresh, 0 } end
+	redis.call('HSET', k, 'lost_detected', ctx.now, 'lost_by', who,
+	    'previous', known)
+	return { fresh, 1 }
+end
+
 local function version()
 	return LIBRARY
 end
@@ -1252,5 +1279,6 @@ redis.register_function{ function_name = 'mailacd_waiting',
     callback = api(f_waiting), flags = { 'no-writes' } }
 redis.register_function{ function_name = 'mailacd_list',
     callback = api(f_list), flags = { 'no-writes' } }
+redis.register_function('mailacd_dataset', api(f_dataset))
 redis.register_function{ function_name = 'mailacd_version',
     callback = version, flags = { 'no-writes' } }

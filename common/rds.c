@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include <openssl/evp.h>
 
 #include "rds.h"
 
@@ -297,17 +296,4 @@ rds_pipe(redisContext *c, int n, const int *argcs,
 		freeReplyObject(r);
 	}
 	return (rc);
-}
-
-/* rds_script_sha - the SHA-1 that EVALSHA names LUA by, in hex */
-void
-rds_script_sha(const char *lua, char sha[41])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0, i;
-
-	EVP_Digest(lua, strlen(lua), md, &len, EVP_sha1(), NULL);
-	for (i = 0; i < len && i < 20; i++)
-		sprintf(sha + 2 * i, "%02x", md[i]);
-	sha[40] = '\0';
 }

@@ -55,7 +55,5 @@ int	rds_append(redisContext *c, int argc, const char **argv);
 int	rds_pipe(redisContext *c, int n, const int *argcs,
 		    const char *const *argvs[], char *err, size_t errlen);
 
-/* rds_script_sha - the hex SHA-1 by which EVALSHA names script LUA */
-void	rds_script_sha(const char *lua, char sha[41]);
 
 #endif

@@ -76,6 +76,12 @@ REFS=$(grep -rn -E -i '\bissues? *#?[0-9]+\b|\(#[0-9]+\)|\bgh-[0-9]+' \
     README.md 2>/dev/null | grep -v '^t/0125-tree.t:')
 is "$REFS" "" "no code, test or manual refers to an issue number"
 
+# every server-side operation is a function of the one library: no Lua
+# in the programs' C, no EVAL or EVALSHA
+LUA=$(grep -rln -E 'redis\.call|"EVAL(SHA)?"|EVAL %s' common milter router ctl \
+    --include='*.c' --include='*.h' 2>/dev/null)
+is "$LUA" "" "no Lua and no EVAL outside common/mailacd.lua"
+
 # every test file's number is in a range of t/README.md's table
 RANGES=$(sed -n 's/^| \([0-9]\{4\}\)-\([0-9]\{4\}\) |.*/\1 \2/p' t/README.md)
 ok "t/README.md describes the numbering in ranges" test -n "$RANGES"
