@@ -1,6 +1,7 @@
 /* edit.c - the ordered list of changes a message gets at its end. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "edit.h"
 
@@ -45,4 +46,54 @@ edit_reset(struct edits *e)
 	}
 	free(e->v);
 	memset(e, 0, sizeof(*e));
+}
+
+/* edit_name_count - count NAME, adding it the first time */
+int
+edit_name_count(struct edit_names *nm, const char *name)
+{
+	struct edit_name *v;
+	size_t	i;
+
+	for (i = 0; i < nm->n; i++)
+		if (strcasecmp(nm->v[i].name, name) == 0) {
+			nm->v[i].count++;
+			return (0);
+		}
+	if ((v = realloc(nm->v, (nm->n + 1) * sizeof(*v))) == NULL)
+		return (-1);
+	nm->v = v;
+	if ((v[nm->n].name = strdup(name)) == NULL)
+		return (-1);
+	v[nm->n++].count = 1;
+	return (0);
+}
+
+/* edit_remove_all - every copy of every name in NM, the last first */
+int
+edit_remove_all(struct edits *e, const struct edit_names *nm,
+    const char *what)
+{
+	size_t	i;
+	int	idx;
+
+	for (i = 0; i < nm->n; i++)
+		for (idx = nm->v[i].count; idx >= 1; idx--)
+			if (edit_add(e, EDIT_HDR_CHANGE, nm->v[i].name, idx,
+			    NULL, what) != 0)
+				return (-1);
+	return (0);
+}
+
+/* edit_names_reset - free the names */
+void
+edit_names_reset(struct edit_names *nm)
+{
+	size_t	i;
+
+	for (i = 0; i < nm->n; i++)
+		free(nm->v[i].name);
+	free(nm->v);
+	nm->v = NULL;
+	nm->n = 0;
 }

@@ -39,4 +39,28 @@ int	edit_add(struct edits *e, enum edit_kind kind, const char *name,
 /* edit_reset - free every edit; the list is empty again */
 void	edit_reset(struct edits *e);
 
+/* One header name that arrived, and how often (any case). */
+struct edit_name {
+	char	*name;
+	int	count;
+};
+
+/* The names of headers to remove, as they arrived; all zero is empty. */
+struct edit_names {
+	struct edit_name *v;
+	size_t	n;
+};
+
+/* edit_name_count - one more header NAME (compared without regard to
+ * case: Postfix and sendmail find headers so); 0 or -1 (memory) */
+int	edit_name_count(struct edit_names *nm, const char *name);
+
+/* edit_remove_all - an edit removing each header of NM, every copy, the
+ * last first (so that the indexes of the others hold); 0 or -1 */
+int	edit_remove_all(struct edits *e, const struct edit_names *nm,
+		    const char *what);
+
+/* edit_names_reset - forget every name */
+void	edit_names_reset(struct edit_names *nm);
+
 #endif

@@ -55,9 +55,7 @@ inb_reset(struct inb_msg *m)
 		free(m->rcpts[i].rcpt);
 	}
 	free(m->rcpts);
-	for (i = 0; i < m->nours; i++)
-		free(m->ours[i].name);
-	free(m->ours);
+	edit_names_reset(&m->ours);
 	free(m->sender);
 	free(m->message_id);
 	free(m->in_reply_to);
@@ -498,7 +496,6 @@ int
 inb_header(struct inb_msg *m, const char *name, const char *value)
 {
 	const char *why;
-	size_t	i;
 	int	rc = 0, kind;
 
 	m->size += strlen(name) + strlen(value) + 4;
@@ -511,24 +508,8 @@ inb_header(struct inb_msg *m, const char *name, const char *value)
 	if ((!hdr_is_ours(name) || strcasecmp(name, KEYS_H_LOOP) == 0) &&
 	    inb_copy_header(m, name, value) != 0)
 		return (-1);
-	if (hdr_is_ours(name)) {
-		/* Postfix and sendmail find headers by name, ignoring case */
-		for (i = 0; i < m->nours; i++)
-			if (strcasecmp(m->ours[i].name, name) == 0) {
-				m->ours[i].count++;
-				return (0);
-			}
-		struct inb_ours *n = realloc(m->ours,
-		    (m->nours + 1) * sizeof(*n));
-
-		if (n == NULL)
-			return (-1);
-		m->ours = n;
-		if ((n[m->nours].name = strdup(name)) == NULL)
-			return (-1);
-		n[m->nours++].count = 1;
-		return (0);
-	}
+	if (hdr_is_ours(name))
+		return (edit_name_count(&m->ours, name));
 	if (m->hash != NULL && !inb_is_trace(name)) {
 		EVP_DigestUpdate(m->hash, name, strlen(name) + 1);
 		inb_hash_value(m->hash, value);
@@ -960,13 +941,10 @@ inb_edits(const struct inb_msg *m, int stamp, struct edits *e)
 {
 	size_t	i;
 	char	*v;
-	int	idx, rc;
+	int	rc;
 
-	for (i = 0; i < m->nours; i++)
-		for (idx = m->ours[i].count; idx >= 1; idx--)
-			if (edit_add(e, EDIT_HDR_CHANGE, m->ours[i].name, idx,
-			    NULL, "remove X-MailACD headers") != 0)
-				return (-1);
+	if (edit_remove_all(e, &m->ours, "remove X-MailACD headers") != 0)
+		return (-1);
 	for (i = 0; stamp && i < m->nrcpts; i++) {
 		if (m->rcpts[i].limited)
 			continue;

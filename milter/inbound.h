@@ -82,12 +82,6 @@ struct inb_fwd {
 	char	*value;
 };
 
-/* A header name that arrived from outside with our prefix, and its count. */
-struct inb_ours {
-	char	*name;
-	int	count;
-};
-
 #define INB_AUTHRES_MAX	16	/* Authentication-Results headers kept */
 
 /* The message's header text as the hand-off records it: unfolded, decoded
@@ -104,8 +98,7 @@ struct inb_msg {
 	struct inb_rcpt *rcpts;
 	size_t	nrcpts;
 	size_t	rcpts_cap;
-	struct inb_ours *ours;
-	size_t	nours;
+	struct edit_names ours;	/* X-MailACD-* names that arrived */
 	char	*message_id;	/* raw header values, first occurrence */
 	char	*in_reply_to;
 	char	*references;

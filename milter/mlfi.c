@@ -567,7 +567,7 @@ mlfi_eom_in(SMFICTX *ctx, struct mlfi_conn *conn)
 	case INB_AGENT:
 		/* nothing to record, and no routing header an outsider
 		 * wrote reaches the agent's mail client */
-		if (m->nours > 0)
+		if (m->ours.n > 0)
 			log_info("%s: mail to an agent: foreign X-MailACD-* "
 			    "headers removed, sender=%s", m->qid, m->sender);
 		break;

@@ -222,28 +222,6 @@ out_fail(struct out_msg *m, const char *err)
 	return (0);
 }
 
-/* out_ours - count one of our headers (by name, any case: Postfix and
- * sendmail find headers so); 0 or -1 (memory) */
-static int
-out_ours(struct out_msg *m, const char *name)
-{
-	struct out_ours *n;
-	size_t	i;
-
-	for (i = 0; i < m->nours; i++)
-		if (strcasecmp(m->ours[i].name, name) == 0) {
-			m->ours[i].count++;
-			return (0);
-		}
-	if ((n = realloc(m->ours, (m->nours + 1) * sizeof(*n))) == NULL)
-		return (-1);
-	m->ours = n;
-	if ((n[m->nours].name = strdup(name)) == NULL)
-		return (-1);
-	n[m->nours++].count = 1;
-	return (0);
-}
-
 /* out_header - keep one header until the end of headers; count ours */
 int
 out_header(struct out_msg *m, const char *name, const char *value)
@@ -253,7 +231,7 @@ out_header(struct out_msg *m, const char *name, const char *value)
 
 	/* the signer sees the headers as they leave: ours are removed */
 	if (hdr_is_ours(name))
-		return (out_ours(m, name));
+		return (edit_name_count(&m->ours, name));
 	if (m->nhdrs == m->hdrcap) {
 		cap = m->hdrcap ? m->hdrcap * 2 : 16;
 		if ((h = realloc(m->hdrs, cap * sizeof(*h))) == NULL)
@@ -713,15 +691,7 @@ out_signature(struct out_msg *m, int *unsigned_)
 static int
 out_strip(const struct out_msg *m, struct edits *e)
 {
-	size_t	i;
-	int	idx;
-
-	for (i = 0; i < m->nours; i++)
-		for (idx = m->ours[i].count; idx >= 1; idx--)
-			if (edit_add(e, EDIT_HDR_CHANGE, m->ours[i].name, idx,
-			    NULL, "remove X-MailACD headers") != 0)
-				return (-1);
-	return (0);
+	return (edit_remove_all(e, &m->ours, "remove X-MailACD headers"));
 }
 
 /* out_edits - the changes out_eoh decided, in the order they are made:
@@ -888,9 +858,7 @@ out_reset(struct out_msg *m)
 		free(m->hdrs[i].value);
 	}
 	free(m->hdrs);
-	for (i = 0; i < m->nours; i++)
-		free(m->ours[i].name);
-	free(m->ours);
+	edit_names_reset(&m->ours);
 	free(m->hold);
 	free(m->refuse);
 	free(m->new_from);

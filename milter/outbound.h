@@ -45,12 +45,6 @@ struct out_hdr {
 	char	*value;
 };
 
-/* One X-MailACD-* header name that arrived, and how often (any case). */
-struct out_ours {
-	char	*name;
-	int	count;
-};
-
 /* How loud a note is. */
 enum out_level {
 	OUT_INFO = 0,
@@ -100,8 +94,7 @@ struct out_msg {
 	struct out_hdr *hdrs;	/* headers until the end of headers, but
 				   ours */
 	size_t	nhdrs, hdrcap;
-	struct out_ours *ours;	/* our headers that arrived: removed */
-	size_t	nours;
+	struct edit_names ours;	/* our headers that arrived: removed */
 	/* what the end of headers decided, applied at the end of message */
 	char	*refuse;	/* 5.7.1 text: the From is not ours */
 	char	*new_from;	/* From value to write, or NULL */

@@ -518,9 +518,9 @@ main(void)
 	inb_header(&m, "X-MailACD-Interaction", "forged");
 	inb_header(&m, "X-Mailer", "mutt");
 	inb_header(&m, "Auto-Submitted", "auto-replied");
-	is_int(m.nours, 2, "two distinct X-MailACD names");
-	is_int(m.ours[0].count, 2, "X-MailACD-Queue twice, in any case");
-	is_int(m.ours[1].count, 1, "X-MailACD-Interaction once");
+	is_int(m.ours.n, 2, "two distinct X-MailACD names");
+	is_int(m.ours.v[0].count, 2, "X-MailACD-Queue twice, in any case");
+	is_int(m.ours.v[1].count, 1, "X-MailACD-Interaction once");
 	is_str(m.auto_reason, "auto-submitted", "auto reply noticed");
 
 	/* the routing header */
