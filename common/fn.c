@@ -374,11 +374,11 @@ fn_sync_agent(struct fn_cmd *cmd, const char *id, const char *address,
 }
 
 /* fn_ingest - mailacd_ingest, keys schema, ix:ID, queue:QUEUE, ingest;
- * arguments group, entry, member, rank, enqueued, then the fields */
+ * arguments group, entry, member and rank ("": the library makes them),
+ * enqueued, then the fields */
 int
 fn_ingest(struct fn_cmd *cmd, const char *org, const char *entry,
-    const char *id, const char *queue, const char *member, long long rank,
-    long long enqueued)
+    const char *id, const char *queue, long long enqueued)
 {
 	fn_begin(cmd, "mailacd_ingest", org, 4);
 	fn_pushf(cmd, KEYS_FMT_IX, org, id);
@@ -386,8 +386,8 @@ fn_ingest(struct fn_cmd *cmd, const char *org, const char *entry,
 	fn_pushf(cmd, KEYS_FMT_INGEST, org);
 	fn_push(cmd, KEYS_GROUP);
 	fn_push(cmd, entry);
-	fn_push(cmd, member);
-	fn_pushf(cmd, "%lld", rank);
+	fn_push(cmd, "");
+	fn_push(cmd, "");
 	fn_pushf(cmd, "%lld", enqueued);
 	return (fn_done(cmd));
 }

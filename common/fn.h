@@ -108,11 +108,11 @@ int	fn_sync_agent(struct fn_cmd *cmd, const char *id, const char *address,
 		    const char *queues);
 
 /* mailacd_ingest: queue (and assign) stream entry ENTRY of the ingest
- * stream for interaction ID in QUEUE, with its queue member, rank and
- * enqueued time (ms); then fn_field for each of the entry's fields */
+ * stream for interaction ID in QUEUE, enqueued at ENQUEUED (ms; the
+ * library makes its rank from the entry's priority); then fn_field for
+ * each of the entry's fields */
 int	fn_ingest(struct fn_cmd *cmd, const char *org, const char *entry,
-		    const char *id, const char *queue, const char *member,
-		    long long rank, long long enqueued);
+		    const char *id, const char *queue, long long enqueued);
 /* mailacd_dead: dead-letter stream entry ENTRY for REASON; then fn_field
  * for each of its fields */
 int	fn_dead(struct fn_cmd *cmd, const char *org, const char *entry,

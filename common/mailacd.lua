@@ -443,8 +443,9 @@ local function keytype(k)
 end
 
 --[[ mailacd_ingest: queue (and if possible assign) one ingest entry.
-KEYS: schema, ix, queue, ingest.  ARGV: group, entry, member, rank,
-enqueued, field, value, ...  Returns 1 queued, 0 already handled (a replay:
+KEYS: schema, ix, queue, ingest.  ARGV: group, entry, member ("": made
+here), rank ("": enqueued - PRIORITY_MS x the entry's priority), enqueued,
+field, value, ...  Returns 1 queued, 0 already handled (a replay:
 acknowledged only), 3 a follow-up of an existing interaction, with the
 agent it was assigned to ("" if none): { code, agent }. ]]
 local function followup(ctx, keys, args, f, last)
@@ -478,11 +479,17 @@ local function ingest(keys, args)
 		redis.call('HSET', keys[2], 'entries', seen .. args[2] .. ',')
 		return followup(ctx, keys, args, f, h[2])
 	end
-	local ix = { id = f.id, rank = tonumber(args[4]),
-	    enqueued = tonumber(args[5]), member = args[3], req = req,
-	    desc = desc }
+	-- the seed's score, minutes waiting + priority, as a constant: the
+	-- rank (lowest served first) and the member that orders equal ranks
+	-- by arrival (a router of library 3 sends both)
+	local enq = tonumber(args[5]) or 0
+	local rank = tonumber(args[4] or '') or
+	    enq - PRIORITY_MS * (tonumber(f.priority) or 0)
+	local ix = { id = f.id, rank = rank, enqueued = enq,
+	    member = (args[3] or '') ~= '' and args[3] or member_of(enq, f.id),
+	    req = req, desc = desc }
 	redis.call('HSET', keys[2], 'state', 'waiting', 'enqueued', args[5],
-	    'rank', args[4], 'entry', args[2], 'entries', ',' .. args[2] .. ',',
+	    'rank', rank, 'entry', args[2], 'entries', ',' .. args[2] .. ',',
 	    'req', req, unpack(args, 6))
 	if (f.msg or '') ~= '' then
 		redis.call('RPUSH', rkey(ctx.P, K.IX_MSGS, f.id), f.msg)

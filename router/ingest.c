@@ -24,14 +24,6 @@
 #define INGEST_TRIES		5	/* deliveries before an entry Redis
 					   keeps refusing is dead-lettered */
 
-/* ingest_rank - enqueued - 60 s x priority: the seed's "minutes waiting +
- * priority", highest first, is this, lowest first, and never changes */
-long long
-ingest_rank(long long enqueued_ms, long long priority)
-{
-	return (enqueued_ms - KEYS_PRIORITY_MS * priority);
-}
-
 /* ingest_number - a decimal integer in [LO, HI], or -1 with *OK = 0 */
 static long long
 ingest_number(const char *s, long long lo, long long hi, int *okp)
@@ -98,10 +90,6 @@ ingest_check(const char *org, const char *entry, char **names,
 		e->reason = "arrived is not a time in milliseconds";
 		return;
 	}
-	snprintf(e->rank, sizeof(e->rank), "%lld",
-	    ingest_rank(e->arrived, e->priority));
-	snprintf(e->member, sizeof(e->member), KEYS_FMT_MEMBER, e->arrived,
-	    e->id);
 }
 
 /* ingest_append - queue the library call for stream entry R (dead-letter
@@ -136,8 +124,7 @@ ingest_append(redisContext *c, const char *org, redisReply *r,
 	if (force != NULL)
 		e->reason = force;
 	if (e->reason == NULL)
-		fn_ingest(&cmd, org, e->entry, e->id, e->queue, e->member,
-		    ingest_rank(e->arrived, e->priority), e->arrived);
+		fn_ingest(&cmd, org, e->entry, e->id, e->queue, e->arrived);
 	else
 		fn_dead(&cmd, org, e->entry, e->reason);
 	for (i = 0; i < n; i++)
@@ -236,13 +223,13 @@ ingest_entries(redisContext *c, const char *org, const char *key,
 
 			(*n)++;
 			if (r->element[0]->integer == 1 && *agent != '\0')
-				log_info("%s: queued org=%s queue=%s rank=%s "
+				log_info("%s: queued org=%s queue=%s priority=%lld "
 				    "entry=%s; assigned to %s", e[i].id, org,
-				    e[i].queue, e[i].rank, e[i].entry, agent);
+				    e[i].queue, e[i].priority, e[i].entry, agent);
 			else if (r->element[0]->integer == 1)
-				log_info("%s: queued org=%s queue=%s rank=%s "
+				log_info("%s: queued org=%s queue=%s priority=%lld "
 				    "entry=%s; waiting", e[i].id, org,
-				    e[i].queue, e[i].rank, e[i].entry);
+				    e[i].queue, e[i].priority, e[i].entry);
 			else if (r->element[0]->integer == 3)
 				log_info("%s: follow-up in entry %s%s%s",
 				    e[i].id, e[i].entry, *agent ?

@@ -15,7 +15,6 @@ struct ingest_entry {
 	const char *entry;	/* stream entry id */
 	const char *id, *queue;
 	long long arrived, priority;
-	char	rank[24], member[64];
 	const char *reason;	/* why it cannot be queued, or NULL */
 	char	why[200];	/* Redis's error when it refused the entry */
 };
@@ -24,10 +23,6 @@ struct ingest_entry {
  * of organisation ORG into E; E->reason says what is wrong, if anything */
 void	ingest_check(const char *org, const char *entry, char **names,
 		    char **values, size_t n, struct ingest_entry *e);
-
-/* ingest_rank - the queue order key of an interaction: lower is served
- * first; minutes waiting + priority turned into a constant */
-long long ingest_rank(long long enqueued_ms, long long priority);
 
 /* ingest_setup - load the scripts and create the consumer groups on a new
  * connection; 0, or -1 with ERR */

@@ -64,9 +64,9 @@ ingest() {
 ingest_entry() {
 	_e=$1 _id=$2 _q=$3 _p=$4 _a=$5 _s=$6 _l=$7
 	shift 7
+	# member and rank "": the library makes them, as for the router
 	REP=$(rcli FCALL mailacd_ingest 4 "$S" "${P}ix:$_id" "${P}queue:$_q" \
-	    "${P}ingest" routers "$_e" "$(printf '%015d:%s' "$_a" "$_id")" \
-	    $((_a - 60000 * _p)) "$_a" v 1 id "$_id" org acme queue "$_q" \
+	    "${P}ingest" routers "$_e" "" "" "$_a" v 1 id "$_id" org acme queue "$_q" \
 	    skills "$_s" language "$_l" priority "$_p" arrived "$_a" "$@" 2>&1 |
 	    paste -sd/ -)
 }
@@ -107,6 +107,9 @@ ingest "$A" support 20 240000 general
 is "$(waiting support)" "$A $B" "queue:support: A (4 min at 20, score 24) first"
 is "$(rcli ZSCORE "${P}queue:support" "$(member "$A")")" \
     "$((NOW - 240000 - 1200000))" "A's rank is arrived - 60000 x priority"
+is "$(rcli ZRANGE "${P}queue:support" 0 0)" \
+    "$(printf '%015d:%s' "$((NOW - 240000))" "$A")" \
+    "its member is the arrival (15 digits) and the id"
 OUT=$(fc mailacd_presence a1 available)
 is "$(given "$OUT")" "$A:a1:queue" \
     "the agent becoming available takes A (score 24), not B (score 16)"

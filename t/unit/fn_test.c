@@ -128,8 +128,7 @@ main(int argc, char **argv)
 	    "fn_presence makes ana available");
 	freeReplyObject(redisCommand(c, "XGROUP CREATE %s %s $ MKSTREAM",
 	    "mailacd:{acme}:ingest", KEYS_GROUP));
-	fn_ingest(&cmd, "acme", "1-1", ID1, "support",
-	    "000000000001000:" ID1, 1000, 1000);
+	fn_ingest(&cmd, "acme", "1-1", ID1, "support", 1000);
 	fn_field(&cmd, KEYS_F_VERSION, KEYS_SCHEMA);
 	fn_field(&cmd, KEYS_F_ID, ID1);
 	fn_field(&cmd, KEYS_F_ORG, "acme");
@@ -142,8 +141,9 @@ main(int argc, char **argv)
 	    "fn_ingest: queued and assigned to ana");
 	is_str(get("HGET %s %s", "mailacd:{acme}:ix:" ID1, "subject"),
 	    "Where is my order?", "fn_field: the entry's fields are kept");
-	fn_ingest(&cmd, "acme", "1-1", ID1, "support",
-	    "000000000001000:" ID1, 1000, 1000);
+	is_str(get("HGET %s %s", "mailacd:{acme}:ix:" ID1, "rank"),
+	    "1000", "the library made the rank: enqueued - 60000 x 0");
+	fn_ingest(&cmd, "acme", "1-1", ID1, "support", 1000);
 	fn_field(&cmd, KEYS_F_ID, ID1);
 	ok(pair(run(&cmd, err, sizeof(err)), 0, ""),
 	    "fn_ingest: the same entry again is a replay");
