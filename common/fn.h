@@ -1,10 +1,12 @@
 /* fn.h - the mailacd function library in Redis (common/mailacd.lua): load
  * it and call its functions.
  *
- * Every change to queues, agents and assignments is one FCALL of one
- * function of the library, atomic in Redis, whoever makes it (router,
- * mailacdctl, another program).  man/mailacd-keys.7 documents the
- * functions and their arguments. */
+ * Every server-side operation - the milter's hand-off and reply lookups,
+ * every change to queues, agents and assignments, the listings, the
+ * data-set marker - is one FCALL of one function of the library, atomic
+ * in Redis, whoever makes it (milter, router, mailacdctl, another
+ * program).  man/mailacd-keys.7 documents the functions, their arguments
+ * and their replies; t/0109-fn.t runs each constructor against them. */
 #ifndef MAILACD_FN_H
 #define MAILACD_FN_H
 
