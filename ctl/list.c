@@ -349,7 +349,8 @@ list_cmd(struct ctl *ctl, int argc, char **argv)
 			    &n, &more);
 	}
 	if (st == 0) {
-		qsort(rows, n, sizeof(*rows), list_cmp);
+		if (n > 1)
+			qsort(rows, n, sizeof(*rows), list_cmp);
 		if (n > (size_t)lo.limit) {
 			more = 1;
 			for (k = (size_t)lo.limit; k < n; k++)

@@ -137,7 +137,7 @@ like "$(cat "$MILTER_LOG")" "outbound from support@example.com \\(trusted: netwo
 ok "a reply from desk@ with its own Reply-To is accepted" out 8 desk@example.com \
     "Hello from the desk.
 " "Reply-To: someone@else.test"
-wait_for 20 has 8
+ok "message 8 arrives" wait_for 60 has 8
 f=$(file 8)
 is "$(msg_header "$f" From)" "Acme Help Desk <desk@example.com>" \
     "From carries the configured display name"
@@ -169,7 +169,7 @@ is "$(sink_find "out-9.$RUN@example.com")" "" "and nothing was delivered"
 } >"$T_TMP/o10.eml"
 ok "rw@ (rewrite_from) with another From is accepted" \
     send_mail "$T_TMP/o10.eml" rw@example.com ana@customer.test
-wait_for 20 has 10
+ok "message 10 arrives" wait_for 60 has 10
 f=$(file 10)
 is "$(msg_header "$f" From)" "rw@example.com" "its From is rewritten to the sending address"
 is "$(verify "$f")" True "and the rewritten message verifies"
@@ -182,7 +182,7 @@ is "$(verify "$f")" True "and the rewritten message verifies"
 ok "a notification without Message-ID from noreply@ is accepted" \
     send_mail "$T_TMP/o11.eml" noreply@example.com ana@customer.test
 subj_has() { grep -l "^Subject: Your ticket $RUN" "$SINK_DIR"/* 2>/dev/null | sed 1q; }
-wait_for 20 subj_has
+ok "the notification arrives" wait_for 60 subj_has
 f=$(subj_has)
 is "$(sink_message "$f" | grep -ci '^Message-ID:')" 1 "exactly one Message-ID"
 like "$(msg_header "$f" Message-ID)" '^<[^@]+@[^>]+>$' "a well-formed one"
@@ -200,7 +200,7 @@ is "$(msg_header "$f" Auto-Submitted)" "" "mail from a person's address gets no 
 	printf 'Message-ID: <out-6.%s@example.com>\n\nHello.\n' "$RUN"
 } >"$T_TMP/o6.eml"
 ok "inbound mail from a customer is accepted" send_mail "$T_TMP/o6.eml" ana@customer.test support@example.com
-wait_for 20 has 6
+ok "message 6 arrives" wait_for 60 has 6
 is "$(msg_header "$(file 6)" DKIM-Signature)" "" "inbound mail is not signed"
 like "$(msg_header "$(file 6)" X-MailACD-Interaction)" "queue=support" "and is an interaction as before"
 
@@ -211,7 +211,7 @@ sed -i 's|trusted_networks = \[ "127.0.0.0/8" \]; |trusted_networks = [ "192.0.2
 start_milter unix "$T_TMP/mailacd.conf" || bail_out "cannot restart mailacd-milter"
 ok "mail from support@ by an untrusted client is accepted" out 7 support@example.com "Hello, forged?
 "
-wait_for 20 has 7
+ok "message 7 arrives" wait_for 60 has 7
 is "$(msg_header "$(file 7)" DKIM-Signature)" "" "an untrusted client's mail is not signed"
 like "$(cat "$MILTER_LOG")" "sender <support@example.com> is support@example.com but the client is not trusted" \
     "and the milter says so"
