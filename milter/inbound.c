@@ -334,17 +334,21 @@ inb_customer(const struct inb_msg *m, const struct inb_rcpt *r,
 
 	/* replies go to Reply-To; for mail a forwarder redirected it is the
 	 * customer's own choice of address, as the envelope is not */
+	/* an address longer than RFC 5321 allows is no address, whatever
+	 * room OUT has: the answer must not depend on the caller's buffer */
 	if (r != NULL && r->redirect && m->reply_to != NULL &&
-	    hdr_mailbox(m->reply_to, out, outlen) == 0) {
+	    hdr_mailbox(m->reply_to, out, outlen) == 0 &&
+	    strlen(out) <= ADDR_MAX) {
 		inb_lower(out);
 		return (0);
 	}
-	if (m->from == NULL || hdr_mailbox(m->from, out, outlen) != 0) {
+	if (m->from == NULL || hdr_mailbox(m->from, out, outlen) != 0 ||
+	    strlen(out) > ADDR_MAX) {
 		s = m->sender != NULL ? m->sender : "";
 		while (*s == '<' || *s == ' ')
 			s++;
 		n = strcspn(s, ">");
-		if (n == 0 || n >= outlen)
+		if (n == 0 || n >= outlen || n > ADDR_MAX)
 			return (-1);
 		memcpy(out, s, n);
 		out[n] = '\0';

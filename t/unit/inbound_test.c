@@ -224,6 +224,26 @@ forwarded(const struct cfg *cfg)
 	    strcmp(cust, "ana.m@customer.example") == 0,
 	    "Reply-To wins over From for a redirect domain (got %s)", cust);
 	inb_reset(&m);
+	{
+		/* a Reply-To past 254 octets is no address: the From, in
+		 * any size of buffer (the fuzzer found the two differ) */
+		char	rt[400], big[1024];
+
+		memset(rt, 'x', 300);
+		snprintf(rt + 300, sizeof(rt) - 300, "@customer.example");
+		inb_sender(&m, srs);
+		inb_rcpt(&m, cfg, "<support@acme-redirect.example>");
+		inb_header(&m, "From", "Ana <Ana@Customer.example>");
+		inb_header(&m, "Reply-To", rt);
+		ok(inb_customer(&m, &m.rcpts[0], big, sizeof(big)) == 0 &&
+		    strcmp(big, "ana@customer.example") == 0,
+		    "a Reply-To of 317 octets is passed over for the From "
+		    "(got %.40s)", big);
+		ok(inb_customer(&m, &m.rcpts[0], cust, sizeof(cust)) == 0 &&
+		    strcmp(cust, big) == 0,
+		    "the same customer in a 256- and a 1024-octet buffer");
+	}
+	inb_reset(&m);
 
 	/* only the registered address itself: no original recipient; a
 	 * later kind is consulted when the earlier one names us */
