@@ -10,6 +10,7 @@
 #include "edit.h"
 #include "hdr.h"
 #include "inbound.h"
+#include "cfgtext.h"
 #include "tap.h"
 
 static const char conf[] =
@@ -42,27 +43,6 @@ static const char conf[] =
     "                      queue = \"support\"; } ); }\n"
     "   ); }\n"
     ");\n";
-
-/* load - write TEXT to a temp file and load it */
-static struct cfg *
-load(const char *text)
-{
-	char	path[] = "/tmp/inbound_test.XXXXXX";
-	struct cfg_errors errs = { 0 };
-	struct cfg *cfg;
-	size_t	i;
-	int	fd = mkstemp(path);
-
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		return (NULL);
-	close(fd);
-	cfg = cfg_load(path, &errs);
-	for (i = 0; i < errs.n; i++)
-		printf("# %s\n", errs.msg[i]);
-	cfg_errors_clear(&errs);
-	unlink(path);
-	return (cfg);
-}
 
 /* match_is - RCPT matches (1) or not (0), and to which address */
 static void
@@ -410,7 +390,7 @@ longest_stamp(void)
 		    "%s\"%s\"", i ? ", " : "", name);
 	}
 	snprintf(text + len, sizeof(text) - len, " ]; } ); } ); } );\n");
-	if ((cfg = load(text)) == NULL) {
+	if ((cfg = cfg_text(text)) == NULL) {
 		ok(0, "the largest route loads");
 		return;
 	}
@@ -448,7 +428,7 @@ main(void)
 	char	err[128], seen1[65], id1[INB_ID_LEN + 1], *stamp;
 
 	hdr_init();
-	if ((cfg = load(conf)) == NULL) {
+	if ((cfg = cfg_text(conf)) == NULL) {
 		ok(0, "the test configuration loads");
 		return (done_testing());
 	}

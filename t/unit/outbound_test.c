@@ -19,6 +19,7 @@
 #include "outbound.h"
 #include "rds.h"
 #include "sign.h"
+#include "cfgtext.h"
 #include "tap.h"
 
 static const char conf_fmt[] =
@@ -121,27 +122,6 @@ fake_record(void *arg, const struct cfg_address *a, const struct reply *r,
 static const struct out_lookup look = {
 	fake_find, fake_gate, fake_record, NULL, "fake:6379"
 };
-
-/* load - write TEXT to a temp file and load it */
-static struct cfg *
-load(const char *text)
-{
-	char	path[] = "/tmp/outbound_test.XXXXXX";
-	struct cfg_errors errs = { 0 };
-	struct cfg *cfg;
-	size_t	i;
-	int	fd = mkstemp(path);
-
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		return (NULL);
-	close(fd);
-	cfg = cfg_load(path, &errs);
-	for (i = 0; i < errs.n; i++)
-		printf("# %s\n", errs.msg[i]);
-	cfg_errors_clear(&errs);
-	unlink(path);
-	return (cfg);
-}
 
 /* make_key - an RSA key in a 0600 temporary file named into PATH */
 static int
@@ -533,7 +513,7 @@ main(void)
 		return (done_testing());
 	}
 	snprintf(text, sizeof(text), conf_fmt, key);
-	cfg = load(text);
+	cfg = cfg_text(text);
 	unlink(key);
 	if (cfg == NULL) {
 		ok(0, "the test configuration loads");
