@@ -443,8 +443,11 @@ inb_original(const struct inb_msg *m, const struct inb_rcpt *r,
 	rcpt[n] = '\0';
 	for (k = 0; k < INB_FWD_KINDS; k++)
 		for (i = 0; i < m->nfwd; i++) {
+			/* past 254 octets it is no address, whatever room
+			 * OUT has (as for the customer) */
 			if (m->fwd[i].kind != k ||
-			    hdr_mailbox(m->fwd[i].value, out, outlen) != 0)
+			    hdr_mailbox(m->fwd[i].value, out, outlen) != 0 ||
+			    strlen(out) > ADDR_MAX)
 				continue;
 			inb_lower(out);
 			if (strcasecmp(out, r->address) != 0 &&

@@ -222,6 +222,15 @@ forwarded(const struct cfg *cfg)
 		ok(inb_customer(&m, &m.rcpts[0], cust, sizeof(cust)) == 0 &&
 		    strcmp(cust, big) == 0,
 		    "the same customer in a 256- and a 1024-octet buffer");
+		/* the same for the original recipient */
+		inb_header(&m, "X-Original-To", rt);
+		ok(inb_original(&m, &m.rcpts[0], big, sizeof(big)) == 0 &&
+		    big[0] == '\0',
+		    "an X-Original-To of 317 octets is no original recipient "
+		    "(got %.40s)", big);
+		ok(inb_original(&m, &m.rcpts[0], orig, sizeof(orig)) == 0 &&
+		    strcmp(orig, big) == 0,
+		    "the same in a 256- and a 1024-octet buffer");
 	}
 	inb_reset(&m);
 
