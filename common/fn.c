@@ -321,6 +321,19 @@ fn_dataset(struct fn_cmd *cmd, const char *org, const char *known,
 	return (fn_done(cmd));
 }
 
+/* fn_metrics - mailacd_metrics DOMAIN... */
+int
+fn_metrics(struct fn_cmd *cmd, const char *org, const char *const *domains,
+    size_t ndomains)
+{
+	size_t	i;
+
+	fn_begin(cmd, "mailacd_metrics", org, 1);
+	for (i = 0; i < ndomains; i++)
+		fn_push(cmd, domains[i]);
+	return (fn_done(cmd));
+}
+
 /* fn_version - mailacd_version, no keys */
 int
 fn_version(struct fn_cmd *cmd)

@@ -94,6 +94,10 @@ int	fn_list(struct fn_cmd *cmd, const char *org, const struct fn_list *l);
  * one to write when the marker is missing, WHO asks */
 int	fn_dataset(struct fn_cmd *cmd, const char *org, const char *known,
 		    const char *fresh, const char *who);
+/* mailacd_metrics: what the router's metrics serve for ORG, with the
+ * last DNS check of each of its NDOMAINS configured DOMAINS */
+int	fn_metrics(struct fn_cmd *cmd, const char *org,
+		    const char *const *domains, size_t ndomains);
 /* mailacd_version: the library's version (no organisation) */
 int	fn_version(struct fn_cmd *cmd);
 

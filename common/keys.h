@@ -18,7 +18,7 @@
 #define KEYS_SCHEMA		"1"
 /* the version of the function library common/mailacd.lua: bump it when a
  * function changes behaviour (fn_load never replaces a newer one) */
-#define KEYS_LIBRARY		"4"
+#define KEYS_LIBRARY		"5"
 
 /* mailacd:{ORG}:schema - string, the schema version the data was written in */
 #define KEYS_FMT_SCHEMA		"mailacd:{%s}:schema"
@@ -85,6 +85,28 @@
 #define KEYS_FMT_ASSIGNED	"mailacd:{%s}:assigned:%s"
 #define KEYS_FMT_ASSIGNMENTS	"mailacd:{%s}:assignments"
 #define KEYS_FMT_STATS		"mailacd:{%s}:stats:%s:%s"
+/* mailacd:{ORG}:totals:QUEUE - hash, the queue's counters since it
+ * began, never expiring (offered, assigned, closed, transferred,
+ * delivery_failed, answered, wait_sum_ms, and the first-assignment waits
+ * in buckets wait_le_SECONDS ... wait_le_inf, each counted once, not
+ * cumulative); a missing hash or field is zero.  The router's metrics
+ * serve them as counters and a histogram (router/metrics.c). */
+#define KEYS_FMT_TOTALS		"mailacd:{%s}:totals:%s"
+/* mailacd:{ORG}:counters - hash, the organisation's event counters since
+ * it began, never expiring, for the router's metrics: the KEYS_F_CNT_*
+ * fields below.  The milter's hand-off counts handed_off and
+ * rate_limited in mailacd_handoff; the other milter fields are counted in
+ * the milter process and added with HINCRBY about once a second
+ * (milter/tally.c), the router's where it decides them. */
+#define KEYS_FMT_COUNTERS	"mailacd:{%s}:counters"
+#define KEYS_F_CNT_HANDED_OFF	"handed_off"
+#define KEYS_F_CNT_TEMPFAILED	"tempfailed"
+#define KEYS_F_CNT_RATE_LIMITED	"rate_limited"
+#define KEYS_F_CNT_LOOPS	"loops"
+#define KEYS_F_CNT_SIGNED	"outbound_signed"
+#define KEYS_F_CNT_REFUSED	"outbound_refused"
+#define KEYS_F_CNT_RETRIES	"delivery_retries"
+#define KEYS_F_CNT_DOMAIN_FAILED "domain_check_failed"
 
 /* mailacd:{ORG}:msg:HEX - hash, the stored copy of one inbound message for
  * one registered address (HEX as in KEYS_FMT_SEEN), written by the milter

@@ -930,7 +930,9 @@ In-Reply-To or References naming one recorded for the same address)
 carries that interaction's id: the router treats it as a follow-up.
 Returns {code, id}: 0 already handed off (an MTA retry), 1 new, 3 reply,
 5 merged into the open interaction; or {4, count}: the customer is over
-the hourly limit and nothing is handed off. ]]
+the hourly limit and nothing is handed off.  Counts in the
+organisation's counters hash: handed_off for each entry written,
+rate_limited once per message over the limit (the call that counts). ]]
 local function handoff(keys, args)
 	local ctx = context(keys)
 	if args[1] ~= SCHEMA then
@@ -953,6 +955,11 @@ local function handoff(keys, args)
 		end
 		if n > limit then
 			redis.call('DEL', keys[4])
+			if args[8] == '1' then
+				-- once per message and organisation, as it counts
+				redis.call('HINCRBY', rkey(ctx.P, K.COUNTERS),
+				    'rate_limited', 1)
+			end
 			return { 4, tostring(n) }
 		end
 	end
@@ -1004,6 +1011,7 @@ local function handoff(keys, args)
 		f[#f + 1] = related
 	end
 	redis.call('XADD', keys[3], '*', unpack(f))
+	redis.call('HINCRBY', rkey(ctx.P, K.COUNTERS), 'handed_off', 1)
 	redis.call('SET', keys[2], id, 'EX', tonumber(args[2]))
 	if first == 8 then
 		redis.call('SET', keys[7], id, 'EX', tonumber(args[4]), 'NX')
@@ -1254,6 +1262,102 @@ local function f_dataset(keys, args)
 	return { fresh, 1 }
 end
 
+--[[ mailacd_metrics: ARGV the configured domain names.  Read only: what
+the router's metrics serve for one organisation, in one call, so that a
+scrape costs one round trip whatever the number of queues and agents:
+  now       Redis's clock (ms), which the waits are measured against
+  dead      entries in the dead-letter stream
+  counters  the counters hash (field: value, a string)
+  queues    per queue of the roster: waiting, oldest (the enqueue time in
+            ms of the longest waiting, absent when none wait;
+            oldest_exact false when the walk stopped at METRICS_SCAN
+            members and it is a lower bound of the wait), assigned,
+            service_level (the target in seconds, 0: none), answered and
+            within (today's, UTC), totals (the totals hash, as
+            counters)
+  agents    per agent of the roster: presence, load, capacity
+  domains   per name given: status (passed, failed, unchecked; "never"
+            when no check was stored) ]]
+local METRICS_SCAN = 10000
+local METRICS_PAGE = 500
+
+-- hash_table - an HGETALL reply as a table; the values stay strings, as
+-- cjson would write a number past 14 digits with an exponent
+local function hash_table(h)
+	local t = {}
+	for i = 1, #h, 2 do t[h[i]] = h[i + 1] end
+	return t
+end
+
+-- oldest - the enqueue time of the longest-waiting member of queue KEY.
+-- Members are ranked by enqueued - PRIORITY_MS x priority, and a rank is
+-- never above its enqueue time: the walk stops at the first rank that is
+-- not below the oldest time seen.
+local function oldest(key)
+	local first = redis.call('ZRANGE', key, 0, 0)
+	if first[1] == nil then return nil, true end
+	local old = tonumber(string.sub(first[1], 1, 15)) or 0
+	local start = 1
+	while start < METRICS_SCAN do
+		local page = redis.call('ZRANGE', key, start,
+		    start + METRICS_PAGE - 1, 'WITHSCORES')
+		for i = 1, #page, 2 do
+			if tonumber(page[i + 1]) >= old then return old, true end
+			local enq = tonumber(string.sub(page[i], 1, 15))
+			if enq and enq < old then old = enq end
+		end
+		if #page < 2 * METRICS_PAGE then return old, true end
+		start = start + METRICS_PAGE
+	end
+	return old, false
+end
+
+local function f_metrics(keys, args)
+	local ctx = context(keys)
+	local P, today = ctx.P, day(ctx.now)
+	local qs, as, ds = {}, {}, {}
+	local names = redis.call('SMEMBERS', rkey(P, K.QUEUES))
+	table.sort(names)
+	for _, q in ipairs(names) do
+		local key = rkey(P, K.QUEUE, q)
+		local e = { queue = q, waiting = redis.call('ZCARD', key),
+		    assigned = redis.call('SCARD', rkey(P, K.ASSIGNED, q)),
+		    service_level = qcfg(ctx, q).sl }
+		if e.waiting > 0 then
+			e.oldest, e.oldest_exact = oldest(key)
+		end
+		local st = redis.call('HMGET', rkey(P, K.STATS, q, today),
+		    'answered', 'within')
+		e.answered = tonumber(st[1]) or 0
+		e.within = tonumber(st[2]) or 0
+		e.totals = hash_table(redis.call('HGETALL',
+		    rkey(P, K.TOTALS, q)))
+		qs[#qs + 1] = cjson.encode(e)
+	end
+	local ids = redis.call('SMEMBERS', rkey(P, K.AGENTS))
+	table.sort(ids)
+	for _, id in ipairs(ids) do
+		local a = agent_get(ctx, id)
+		if a ~= nil then
+			as[#as + 1] = cjson.encode({ agent = id,
+			    presence = a.presence, load = a.load,
+			    capacity = a.capacity })
+		end
+	end
+	for _, name in ipairs(args) do
+		local st = redis.call('HGET', rkey(P, K.DOMAIN, name), 'status')
+		ds[#ds + 1] = cjson.encode({ domain = name,
+		    status = st or 'never' })
+	end
+	-- empty Lua tables are JSON objects to cjson: the arrays by hand
+	local head = cjson.encode({ now = ctx.now,
+	    dead = redis.call('XLEN', rkey(P, K.DEAD)),
+	    counters = hash_table(redis.call('HGETALL', rkey(P, K.COUNTERS))) })
+	return string.sub(head, 1, -2) .. ',"queues":[' ..
+	    table.concat(qs, ',') .. '],"agents":[' .. table.concat(as, ',') ..
+	    '],"domains":[' .. table.concat(ds, ',') .. ']}'
+end
+
 local function version()
 	return LIBRARY
 end
@@ -1286,6 +1390,8 @@ redis.register_function{ function_name = 'mailacd_waiting',
     callback = api(f_waiting), flags = { 'no-writes' } }
 redis.register_function{ function_name = 'mailacd_list',
     callback = api(f_list), flags = { 'no-writes' } }
+redis.register_function{ function_name = 'mailacd_metrics',
+    callback = api(f_metrics), flags = { 'no-writes' } }
 redis.register_function('mailacd_dataset', api(f_dataset))
 redis.register_function{ function_name = 'mailacd_version',
     callback = version, flags = { 'no-writes' } }

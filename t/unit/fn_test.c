@@ -226,6 +226,36 @@ main(int argc, char **argv)
 	ok(pair(run(&cmd, err, sizeof(err)), 4, "2"),
 	    "fn_handoff: the second counted message is over a limit of 1");
 
+	is_str(get("HGET %s %s", "mailacd:{acme}:counters", "handed_off"),
+	    "3", "fn_handoff counts each entry written, not the retry");
+	is_str(get("HGET %s %s", "mailacd:{acme}:counters", "rate_limited"),
+	    "1", "fn_handoff counts the message over the limit once");
+
+	/* what the metrics read: one call for the organisation */
+	freeReplyObject(redisCommand(c, "HSET %s status failed",
+	    "mailacd:{acme}:domain:example.com"));
+	{
+		const char *doms[2] = { "example.com", "example.org" };
+
+		fn_metrics(&cmd, "acme", doms, 2);
+		r = run(&cmd, err, sizeof(err));
+		ok(r != NULL && r->type == REDIS_REPLY_STRING &&
+		    strstr(r->str, "\"queues\":[{") != NULL &&
+		    strstr(r->str, "\"queue\":\"support\"") != NULL &&
+		    strstr(r->str, "\"dead\":1") != NULL &&
+		    strstr(r->str, "\"handed_off\":\"3\"") != NULL &&
+		    strstr(r->str, "\"agent\":\"ana\"") != NULL &&
+		    strstr(r->str, "{\"domain\":\"example.com\","
+		    "\"status\":\"failed\"}") != NULL &&
+		    strstr(r->str, "\"status\":\"never\"") != NULL,
+		    "fn_metrics: queues, agents, dead letters, counters, "
+		    "domains");
+		if (r != NULL && r->type == REDIS_REPLY_STRING)
+			printf("# %s\n", r->str);
+		if (r != NULL)
+			freeReplyObject(r);
+	}
+
 	freeReplyObject(redisCommand(c, "HSET %s state assigned",
 	    "mailacd:{acme}:ix:" ID2));
 	refs[0] = "dd";
