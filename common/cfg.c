@@ -157,6 +157,10 @@ static const struct cfg_key cfg_router_keys[] = {
 	{ .name = "ingest_retention", .type = CFG_T_INT, .min = 0,
 	  .max = 31536000, .idef = 3600,
 	  .off = offsetof(struct cfg_router, ingest_retention) },
+	{ .name = "metrics_listen", .type = CFG_T_STR, .min = 1,
+	  .max = CFG_DOMAIN_MAX + 8,
+	  .off = offsetof(struct cfg_router, metrics_listen),
+	  .check = cfg_check_listen },
 	{ .name = NULL }
 };
 

@@ -232,6 +232,9 @@ struct cfg_router {
 				   are taken over */
 	int	ingest_retention;	/* seconds handled entries stay in the
 					   ingest stream */
+	char	*metrics_listen;	/* HOST:PORT or [IPV6]:PORT the
+					   Prometheus metrics are served on;
+					   NULL: none */
 };
 
 /* One trusted network, parsed from "ADDRESS/BITS". */

@@ -297,6 +297,40 @@ cfg_check_selector(const char *v, char *buf, size_t len)
 	return (NULL);
 }
 
+/* cfg_check_listen - HOST:PORT or [IPV6]:PORT to listen on (an address
+ * or a host name; 0.0.0.0 or [::] for every address) */
+const char *
+cfg_check_listen(const char *v, char *buf, size_t len)
+{
+	const char *e;
+	size_t	digits;
+	long	port;
+
+	(void)buf;
+	(void)len;
+	if (strstr(v, "://") != NULL)
+		return ("must be HOST:PORT or [IPV6]:PORT, without a scheme");
+	if (*v == '[') {
+		if ((e = strchr(v, ']')) == NULL || e == v + 1 ||
+		    strspn(v + 1, "0123456789abcdefABCDEF:.") !=
+		    (size_t)(e - v - 1))
+			return ("has a malformed [IPv6] address");
+		e++;
+	} else {
+		e = v + strspn(v, CFG_LOWER CFG_UPPER CFG_DIGIT ".-_");
+		if (e == v)
+			return ("must be HOST:PORT or [IPV6]:PORT");
+	}
+	if (*e != ':')
+		return ("must be HOST:PORT or [IPV6]:PORT (the port is "
+		    "missing)");
+	digits = strspn(e + 1, CFG_DIGIT);
+	port = digits > 0 && digits <= 5 ? strtol(e + 1, NULL, 10) : 0;
+	if (port < 1 || port > 65535 || e[1 + digits] != '\0')
+		return ("the port must be a number from 1 to 65535");
+	return (NULL);
+}
+
 /* cfg_check_milter - a libmilter socket: inet:PORT@HOST, inet6:PORT@HOST,
  * unix:/PATH or local:/PATH */
 const char *

@@ -497,6 +497,8 @@ test_minimal(void)
 	is_int(cfg->router.batch, 100, "default router.batch");
 	is_int(cfg->router.block_ms, 2000, "default router.block_ms");
 	is_int(cfg->router.claim_idle_ms, 60000, "default router.claim_idle_ms");
+	ok(cfg->router.metrics_listen == NULL,
+	    "default router.metrics_listen: none (no metrics)");
 	is_int(cfg->local_part_case_sensitive, 0,
 	    "default local_part_case_sensitive");
 	is_str(cfg->subaddress_separators, "+",
@@ -1145,6 +1147,75 @@ with_socket(const char *sock)
 	return (write_tmp("socket.conf", text));
 }
 
+/* with_listen - a configuration whose router.metrics_listen is ADDR */
+static const char *
+with_listen(const char *addr)
+{
+	static char text[1024];
+
+	snprintf(text, sizeof(text),
+	    "router = { metrics_listen = \"%s\"; };\n"
+	    "milter = { socket = \"inet:8891@127.0.0.1\"; };\n"
+	    "organizations = ( { id = \"a\"; queues = ( { name = \"q\"; } ); } );\n",
+	    addr);
+	return (write_tmp("listen.conf", text));
+}
+
+/* test_metrics_listen - the addresses the metrics may listen on */
+static void
+test_metrics_listen(void)
+{
+	static const char *const good[] = {
+		"127.0.0.1:9580", "0.0.0.0:1", "localhost:65535",
+		"[::1]:9580", "[::]:9580", "metrics.example.com:9580", NULL
+	};
+	static const struct {
+		const char *addr, *why;
+	} bad[] = {
+		{ "127.0.0.1", "must be HOST:PORT or [IPV6]:PORT (the port is "
+		  "missing)" },
+		{ "127.0.0.1:", "the port must be a number from 1 to 65535" },
+		{ "127.0.0.1:0", "the port must be a number from 1 to 65535" },
+		{ "127.0.0.1:65536",
+		  "the port must be a number from 1 to 65535" },
+		{ "127.0.0.1:95 80",
+		  "the port must be a number from 1 to 65535" },
+		{ ":9580", "must be HOST:PORT or [IPV6]:PORT" },
+		{ "::1:9580", "must be HOST:PORT or [IPV6]:PORT" },
+		{ "[::1]9580", "must be HOST:PORT or [IPV6]:PORT (the port is "
+		  "missing)" },
+		{ "[]:9580", "has a malformed [IPv6] address" },
+		{ "[::g]:9580", "has a malformed [IPv6] address" },
+		{ "http://127.0.0.1:9580", "must be HOST:PORT or [IPV6]:PORT, "
+		  "without a scheme" },
+		{ "", "must not be empty" },
+		{ NULL, NULL }
+	};
+	struct cfg_errors errs = { NULL, 0, 0 };
+	const char *want[2];
+	char	msg[512];
+	struct cfg *cfg;
+	int	i;
+
+	for (i = 0; good[i] != NULL; i++) {
+		cfg = cfg_load(with_listen(good[i]), &errs);
+		ok(cfg != NULL && errs.n == 0,
+		    "router.metrics_listen %s accepted", good[i]);
+		if (cfg != NULL)
+			is_str(cfg->router.metrics_listen, good[i],
+			    "stored as written");
+		cfg_unref(cfg);
+		cfg_errors_clear(&errs);
+	}
+	want[1] = NULL;
+	for (i = 0; bad[i].addr != NULL; i++) {
+		snprintf(msg, sizeof(msg), "1: router.metrics_listen = \"%s\": "
+		    "%s", bad[i].addr, bad[i].why);
+		want[0] = msg;
+		expect_errors_at(with_listen(bad[i].addr), bad[i].addr, want);
+	}
+}
+
 /* test_milter_sockets - the forms libmilter accepts, and the others */
 static void
 test_milter_sockets(void)
@@ -1629,7 +1700,7 @@ test_schema(void)
 	int	seen[7] = { 0 }, i;
 
 	cfg_schema_each(collect, seen);
-	is_int(seen[0], 105, "105 settings in the schema");
+	is_int(seen[0], 106, "106 settings in the schema");
 	for (i = 1; i < 7; i++)
 		is_int(seen[i], 1, "schema path %d listed once", i);
 }
@@ -1729,6 +1800,7 @@ main(int argc, char **argv)
 	test_error_files();
 	test_many_errors();
 	test_milter_sockets();
+	test_metrics_listen();
 	test_dns_values();
 	test_delivery_auth();
 	test_file_mode();
