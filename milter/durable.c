@@ -1,7 +1,8 @@
 /* durable.c - the milter's watcher thread: once a second it asks Redis
  * whether it still holds the data set the milter has been writing into
- * (common/dataset.c), and reports Redis's persistence settings at start
- * and whenever they change.  A Redis that lost what it had acknowledged
+ * (common/dataset.c), reports Redis's persistence settings at start and
+ * whenever they change, and adds what the milter counted since (tally.c)
+ * to the organisations' counters.  A Redis that lost what it had acknowledged
  * is logged as an error naming the cause; mail keeps flowing into the
  * Redis that is there. */
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "log.h"
 #include "mlfi.h"
 #include "durable.h"
+#include "tally.h"
 
 #define DURABLE_INTERVAL_MS	1000
 #define DURABLE_PERSIST_MS	60000
@@ -56,6 +58,12 @@ durable_look(const struct cfg *cfg, struct rds_pool *pool, void *arg)
 		dataset_watch_recheck(st->w);
 	rc = dataset_watch_run(st->w, c, cfg, clock_mono_ms(), durable_say, st,
 	    err, sizeof(err));
+	/* what the milter counted goes to Redis on the same connection */
+	if (rc == 0 && tally_flush(c, err, sizeof(err)) != 0) {
+		log_debug("redis %s: counters not added yet: %s", st->redis,
+		    err);
+		rc = c->err != 0 ? -1 : 0;
+	}
 	rds_put(pool, c, rc != 0);
 	if (rc != 0 && !st->down)
 		log_debug("redis %s: data-set look failed: %s", st->redis, err);

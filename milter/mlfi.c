@@ -28,6 +28,7 @@
 #include "mlfi.h"
 #include "outbound.h"
 #include "rds.h"
+#include "tally.h"
 
 /* The configuration and the Redis pool that goes with it. */
 struct mlfi_conf {
@@ -145,6 +146,24 @@ mlfi_install(struct cfg *cfg)
 	return (0);
 }
 
+/* mlfi_flush - what was counted and not yet added, to Redis through
+ * POOL, before the milter exits (else it is lost) */
+static void
+mlfi_flush(struct rds_pool *pool)
+{
+	redisContext *c;
+	char	err[256];
+	int	fresh;
+
+	if (tally_pending(NULL) == 0)
+		return;
+	if ((c = rds_get(pool, &fresh, err, sizeof(err))) == NULL ||
+	    tally_flush(c, err, sizeof(err)) != 0)
+		log_warnx("redis %s: %lld counts not added to the counters: "
+		    "%s", rds_describe(pool), tally_pending(NULL), err);
+	rds_put(pool, c, c != NULL && c->err != 0);
+}
+
 /* mlfi_shutdown - release the installed configuration */
 void
 mlfi_shutdown(void)
@@ -155,6 +174,8 @@ mlfi_shutdown(void)
 	old = mlfi_current;
 	mlfi_current = NULL;
 	pthread_mutex_unlock(&mlfi_lock);
+	if (old != NULL)
+		mlfi_flush(old->pool);
 	mlfi_conf_unref(old);
 }
 
@@ -470,6 +491,31 @@ mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
 	    inb_body(&conn->msg, data, len)));
 }
 
+/* mlfi_count - one more WHAT for each organisation the message is about:
+ * its registered recipients' (once each), or the one it is sent as */
+static void
+mlfi_count(const struct mlfi_conn *conn, enum tally_what what)
+{
+	const struct inb_msg *m = &conn->msg;
+	const struct out_msg *o = &conn->out;
+	size_t	i, k;
+
+	if (o->active) {
+		if (o->from != NULL)
+			tally_add(o->from->domain->org->id, what);
+		else if (o->agent != NULL)
+			tally_add(o->agent->org->id, what);
+		return;
+	}
+	for (i = 0; i < m->nrcpts; i++) {
+		for (k = 0; k < i; k++)
+			if (m->rcpts[k].org == m->rcpts[i].org)
+				break;
+		if (k == i)
+			tally_add(m->rcpts[i].org->id, what);
+	}
+}
+
 /* mlfi_eom_out - the end of an outbound message: outbound.c's outcome,
  * its edits applied */
 static sfsistat
@@ -487,6 +533,7 @@ mlfi_eom_out(SMFICTX *ctx, struct mlfi_conn *conn)
 	case OUT_SEND:
 		break;
 	case OUT_REFUSE:
+		mlfi_count(conn, TALLY_REFUSED);
 		smfi_setreply(ctx, "550", "5.7.1", (char *)out_text(o));
 		return (SMFIS_REJECT);
 	case OUT_HOLD:
@@ -506,6 +553,8 @@ mlfi_eom_out(SMFICTX *ctx, struct mlfi_conn *conn)
 		    conn->msg.qid, out_label(o), what);
 		return (mlfi_tempfail(ctx));
 	}
+	if (o->signed_)
+		mlfi_count(conn, TALLY_SIGNED);
 	log_info("%s: %s", conn->msg.qid, o->done);
 	return (SMFIS_CONTINUE);
 }
@@ -576,6 +625,7 @@ mlfi_eom_in(SMFICTX *ctx, struct mlfi_conn *conn)
 		    "(it went round through mailacd and a mailbox); not "
 		    "routed again, sender=%s", m->qid, KEYS_H_LOOP, m->loops,
 		    m->sender);
+		mlfi_count(conn, TALLY_LOOPS);
 		break;
 	case INB_ROUTE:
 		if (inb_decide(m, cfg, err, sizeof(err)) != 0) {
@@ -626,6 +676,8 @@ mlfi_eom(SMFICTX *ctx)
 		rc = mlfi_eom_out(ctx, conn);
 	else
 		rc = mlfi_eom_in(ctx, conn);
+	if (rc == SMFIS_TEMPFAIL)
+		mlfi_count(conn, TALLY_TEMPFAILED);
 	mlfi_reset(conn);
 	return (rc);
 }

@@ -830,6 +830,7 @@ out_eom(struct out_msg *m, const struct cfg *cfg,
 	free(sig);
 	if (rc != 0)
 		return (-1);
+	m->signed_ = 1;
 	snprintf(m->done, sizeof(m->done), "outbound from %s (trusted: "
 	    "%s%s%s) signed d=%s s=%s%s%s%s%s", a->address, m->why,
 	    *dn ? " " : "", dn, a->domain->name, a->domain->dkim->selector,

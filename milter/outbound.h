@@ -111,6 +111,7 @@ struct out_msg {
 	struct out_note notes[OUT_NOTES];
 	size_t	nnotes;
 	char	done[768];
+	int	signed_;	/* out_eom added its DKIM-Signature */
 };
 
 /* out_sender - is SENDER (an envelope path) one of CFG's registered
