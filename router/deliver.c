@@ -64,7 +64,7 @@ struct deliver_job {
 	const char *entry;	/* its id there */
 	const char *id;		/* interaction */
 	const char *agent;
-	char	kix[300], kmsgs[300], kretry[300], sent[80];
+	char	kix[300], kmsgs[300], kretry[300], kcounters[300], sent[80];
 };
 
 static pthread_t deliver_tid;
@@ -176,8 +176,10 @@ deliver_failed(struct deliver_state *d, const struct deliver_job *j,
 	const char *hset[6] = { "HSET", j->kix, KEYS_F_DLV_ERROR, why,
 	    KEYS_F_DLV_NEXT, NULL };
 	const char *sadd[3] = { "SADD", j->kretry, j->id };
-	const char *const *argvs[2] = { hset, sadd };
-	const int argcs[2] = { 6, 3 };
+	const char *count[4] = { "HINCRBY", j->kcounters, KEYS_F_CNT_RETRIES,
+	    "1" };
+	const char *const *argvs[3] = { hset, sadd, count };
+	const int argcs[3] = { 6, 3, 4 };
 	struct retry_plan p;
 	char	nextbuf[24];
 	long long attempts;
@@ -191,7 +193,9 @@ deliver_failed(struct deliver_state *d, const struct deliver_job *j,
 	    clock_ms(), &p);
 	snprintf(nextbuf, sizeof(nextbuf), "%lld", p.at);
 	hset[5] = nextbuf;
-	if (rds_pipe(d->c, 2, argcs, argvs, err, errlen) != 0)
+	/* a retry to come is counted (the metrics' retries); a give-up is
+	 * the library's to count, with the interaction back in its queue */
+	if (rds_pipe(d->c, p.give_up ? 2 : 3, argcs, argvs, err, errlen) != 0)
 		return (-1);
 	if (!p.give_up) {
 		log_warnx("%s: copy %ld to %s <%s> via %s not delivered "
@@ -456,7 +460,8 @@ deliver_entries(void *arg, size_t oi, redisReply *list, char *err,
 		    keys_fmt(j.kix, sizeof(j.kix), KEYS_FMT_IX, o->id, j.id) ||
 		    keys_fmt(j.kmsgs, sizeof(j.kmsgs), KEYS_FMT_IX_MSGS, o->id,
 		    j.id) || keys_fmt(j.kretry, sizeof(j.kretry),
-		    KEYS_FMT_RETRYING, o->id)) {
+		    KEYS_FMT_RETRYING, o->id) || keys_fmt(j.kcounters,
+		    sizeof(j.kcounters), KEYS_FMT_COUNTERS, o->id)) {
 			log_warnx("%s: delivery job %s malformed (no valid id "
 			    "or agent); acknowledged", key, j.entry);
 			if (deliver_ack(d, &j, err, errlen) != 0)

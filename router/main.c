@@ -30,6 +30,7 @@
 #include "deliver.h"
 #include "ingest.h"
 #include "log.h"
+#include "metrics.h"
 #include "rds.h"
 #include "recheck.h"
 #include "relink.h"
@@ -136,6 +137,7 @@ main_before(struct relink *l, void *arg)
 	l->pool = np;
 	cfg_unref(st->cfg);
 	st->cfg = ncfg;
+	metrics_reload(ncfg);
 	log_info("configuration reloaded from %s", st->file);
 	daemon_warnings(st->cfg, 1);
 }
@@ -252,6 +254,7 @@ main(int argc, char **argv)
 	daemon_warnings(cfg, 1);
 	if (user != NULL)
 		daemon_user_parse(user, &du);
+	metrics_listen(cfg, foreground);	/* as root, before detaching */
 	if (!foreground)
 		daemon_detach();
 	if (pidfile != NULL)
@@ -295,8 +298,10 @@ main(int argc, char **argv)
 	    "configuration %s", MAILACD_VERSION, consumer,
 	    rds_describe(st.link.pool), file);
 
+	metrics_start(cfg);
 	relink_run(&st.link, &ops, &st);
 	log_info("mailacd-router stopping");
+	metrics_stop();
 	dataset_watch_free(st.watch);
 	deliver_stop();
 	rds_pool_free(st.link.pool);

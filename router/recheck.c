@@ -3,7 +3,9 @@
  * "mailacdctl domain check" stores it, and log it: info when the domain
  * still passes, a warning per record gone missing or wrong.  A lookup that
  * could not be answered (timeout, SERVFAIL) leaves the stored status as it
- * is: it is tried again after RECHECK_RETRY. */
+ * is: it is tried again after RECHECK_RETRY.  A re-check that finds the
+ * domain failing is counted (domain_check_failed in the organisation's
+ * counters hash). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +127,27 @@ recheck_dns_failed(const struct domchk_plan *p)
 	return (0);
 }
 
+/* recheck_count - one more failed re-check in the organisation's
+ * counters (the metrics' mailacd_domain_check_failures_total); 0 or -1 */
+static int
+recheck_count(redisContext *c, const struct cfg_domain *d, char *err,
+    size_t errlen)
+{
+	char	key[RECHECK_KEY_MAX];
+	const char *argv[4] = { "HINCRBY", key, KEYS_F_CNT_DOMAIN_FAILED, "1" };
+	redisReply *r;
+
+	if (keys_fmt(key, sizeof(key), KEYS_FMT_COUNTERS, d->org->id) != 0) {
+		snprintf(err, errlen, "organisation %s: key too long",
+		    d->org->id);
+		return (-1);
+	}
+	if ((r = rds_cmd(c, 4, argv, err, errlen)) == NULL)
+		return (-1);
+	freeReplyObject(r);
+	return (0);
+}
+
 /* recheck_one - re-check domain D, log, and store unless the DNS could
  * not answer; 0, or -1 with ERR when Redis failed */
 static int
@@ -161,7 +184,8 @@ recheck_one(redisContext *c, const struct cfg *cfg,
 		recheck_defer(key, now);
 		goto out;
 	}
-	if (domchk_store(c, &p, err, errlen) != 0)
+	if (domchk_store(c, &p, err, errlen) != 0 ||
+	    (p.status == DOMCHK_WRONG && recheck_count(c, d, err, errlen) != 0))
 		rc = -1;
 out:
 	dns_free(dns);

@@ -7,6 +7,7 @@
  * failure of a turn after that is logged too, unless it is the one logged
  * last and no turn has gone well since (the same refusal, again and
  * again, is one line). */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +17,15 @@
 
 #define RELINK_FIRST_MS	250	/* the first wait after a failure */
 #define RELINK_MAX_MS	5000	/* the longest */
+
+static atomic_llong relink_nfailed;
+
+/* relink_failures - the failures counted by relink_failed */
+long long
+relink_failures(void)
+{
+	return (atomic_load(&relink_nfailed));
+}
 
 /* relink_drop - the connection goes back to the pool as broken */
 void
@@ -41,6 +51,7 @@ static void
 relink_failed(struct relink *l, const struct relink_ops *ops, void *arg,
     const char *err, const char *then)
 {
+	atomic_fetch_add(&relink_nfailed, 1);
 	if (!l->down && (l->last[0] == '\0' || strcmp(err, l->last) != 0)) {
 		log_warnx("%sredis %s: %s; %s", ops->name,
 		    rds_describe(l->pool), err, then);

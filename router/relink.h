@@ -42,6 +42,11 @@ struct relink_ops {
  * connection is closed on return.  L needs only its pool set. */
 void	relink_run(struct relink *l, const struct relink_ops *ops, void *arg);
 
+/* relink_failures - how many failures the loops of this process have
+ * met since it started (each one that dropped a connection, logged or
+ * not), for the metrics */
+long long relink_failures(void);
+
 /* relink_drop - close L's connection (it is made again at the next round)
  * without counting a failure */
 void	relink_drop(struct relink *l);
