@@ -264,6 +264,9 @@ sleep 3
 is "$(nbox a2)" 2 "exactly once"
 is "$(ix "$ID" delivery_attempts)$(rcli SISMEMBER "${P}retrying" "$ID")" 0 \
     "the retry state is cleared"
+RETRIES=$(rcli HGET "${P}counters" delivery_retries)
+cmp_ok "${RETRIES:-0}" -ge 2 \
+    "each refused attempt is counted as a retry for the metrics ($RETRIES)"
 
 # --- 6. a permanent refusal (550): back to the queue, visible in status --------
 ctl interaction close "$ID" >/dev/null
@@ -283,6 +286,8 @@ is "$(rcli SISMEMBER "${P}agent:a1:ix" "$ID2")" 0 "a1's capacity is freed"
 like "$(ix "$ID2" last_delivery_error)" "550" "the refusal is recorded"
 like "$(ctl status)" "0 retrying, 1 failed today" \
     "mailacdctl status shows the failed delivery"
+is "$(rcli HGET "${P}counters" delivery_retries)" "$RETRIES" \
+    "a resend given up is not counted as a retry"
 : >"$HOLD"
 postfix -c "$PF_CONF" reload >/dev/null 2>&1
 sleep 1
@@ -315,6 +320,8 @@ like "$(swaks_final_reply)" "^250" "mail with the loop marker twice is accepted"
 like "$(cat "$MILTER_LOG")" "mail loop: the message carries X-MailACD-Loop 2 times" \
     "... logged as a loop"
 is "$(nstream)" "$N0" "... and not routed"
+loop_counted() { [ "$(rcli HGET "${P}counters" loops)" = 1 ]; }
+ok "... and counted for the metrics (loops)" wait_for 5 loop_counted
 for n in $(seq 1 13); do
 	printf 'From: flood@customer.example\nTo: billing@example.com\nSubject: flood %s\nMessage-ID: <flood%s.%s@customer.example>\n\nx\n' \
 	    "$n" "$n" "$RUN" >"$T_TMP/flood.eml"
@@ -324,6 +331,8 @@ like "$(swaks_final_reply)" "^250" "the 13th message of the hour is accepted"
 is "$(($(nstream) - N0))" 12 "only 12 are routed (milter.sender_rate_limit = 12)"
 like "$(cat "$MILTER_LOG")" "flood@customer.example via 127.0.0.1 sent more than 12 messages this hour" \
     "the rest is logged"
+is "$(rcli HGET "${P}counters" rate_limited)" 1 \
+    "and counted for the metrics (rate_limited)"
 
 # --- 9. new_thread = merge (billing) ------------------------------------------------
 customer 3 billing@example.com "first-thread"

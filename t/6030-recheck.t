@@ -4,8 +4,9 @@
 # is old is checked again against a private dnsmasq and stored as
 # "mailacdctl domain check" stores it (checked_at moves, one info line); a
 # record that is wrong now makes the domain failed, keeps verified_at and
-# names the record in a warning; a dead DNS server is "could not check",
-# the status unchanged; domains never verified, or checked lately, are left
+# names the record in a warning and counts it (domain_check_failed, for
+# the metrics); a dead DNS server is "could not check", the status
+# unchanged and nothing counted; domains never verified, or checked lately, are left
 # alone; "mailacdctl status" counts the domains, --json lists them.
 . "$(dirname "$0")/lib/harness.sh"
 require_tools dnsmasq openssl redis-server redis-cli
@@ -107,6 +108,8 @@ is "$(grep -F 'domain bad.test (acme): re-check failed:' "$T_TMP/r1.log" |
     "the warning names the record, what was found and what is expected"
 ok "the failure is a warning" \
     grep -q 'warn.*domain bad.test (acme): re-check failed' "$T_TMP/r1.log"
+is "$(rcli HGET 'mailacd:{acme}:counters' domain_check_failed)" 1 \
+    "the failing re-check is counted for the metrics (domain_check_failed)"
 sleep 1.2	# two more turns of the loop
 is "$(hget stale.test checked_at)/$(hget stale.test status)" "$OLD/failed" \
     "stale.test, never verified: not re-checked"
@@ -130,6 +133,8 @@ is "$(hget good.test status)/$(hget good.test checked_at)" "passed/$OLD" \
     "good.test: status and checked_at unchanged"
 unlike "$(cat "$T_TMP/r2.log")" "good.test \(acme\): re-check failed" \
     "could not check is not failed"
+is "$(rcli HGET 'mailacd:{acme}:counters' domain_check_failed)" 1 \
+    "nor counted as failed"
 kill_pid "$PID_r2"
 logs_clean "no sanitizer report or panic in the router logs" \
     "$T_TMP/r1.log" "$T_TMP/r2.log"
