@@ -620,6 +620,7 @@ deliver_start(struct cfg *cfg, const char *consumer)
 	d->cfg = cfg_ref(cfg);
 	smtp_relay_name(cfg->delivery.relay, d->relay, sizeof(d->relay));
 	atomic_store(&deliver_stopping, 0);
+	d->streams->stop = &deliver_stopping;
 	/* signals are the main thread's */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
