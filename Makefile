@@ -182,6 +182,7 @@ bench: check-deps
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/outbound.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/forward.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/gate.sh
+	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/interactions.sh
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
