@@ -141,7 +141,10 @@ like "$(fc mailacd_priority "$F" 2.5 operator)" '^(ERR )?BADARG ' "priority 2.5 
 is "$(waiting support)" "$F $E $C" "F at priority 10 (score 11) now first"
 OUT=$(fc mailacd_close "$D" a1)
 is "$(given "$OUT")" "$F:a1:queue" "the re-ranked F is given next"
-like "$(j "$OUT" 'd["assigned"][0]["score"]')" '^11\.0[0-9]$' "with score 11"
+# the score goes on growing while the test runs: a loaded machine may
+# take several seconds (a tenth of a point each) to get here
+SC=$(j "$OUT" 'd["assigned"][0]["score"]')
+ok "with score 11 ($SC)" awk -v s="$SC" 'BEGIN { exit !(s ~ /^11\.[0-9][0-9]$/ && s < 11.5) }'
 is "$(given "$(fc mailacd_close "$F" a1)")" "$E:a1:queue" "then E (score 5)"
 is "$(given "$(fc mailacd_close "$E" a1)")" "$C:a1:queue" "then C (score 3)"
 
