@@ -5,7 +5,8 @@
 #   make test       run the TAP suite under prove (builds first)
 #   make test-asan  run the TAP suite against the sanitizer build
 #   make demo       private Redis + Postfix + milter, sample mail in, decisions out
-#   make bench      throughput/latency: no milter vs no-op milter vs mailacd-milter
+#   make bench      throughput/latency: no milter vs no-op milter vs mailacd-milter,
+#                   and language detection: CLD2 vs libexttextcat
 #   make deps       install build and test dependencies (root, Debian 12)
 #   make install    install programs, man pages, example config (PREFIX, DESTDIR)
 #   make fresh-check  make test as the first command in a fresh Debian 12
@@ -51,6 +52,10 @@ LANG_LIBS   = -lcld2 -lstdc++
 LANG_LINK   = -Wl,--push-state,--as-needed $(LANG_LIBS) -Wl,--pop-state
 MILTER_LIBS += $(LANG_LINK)
 CTL_LIBS    += $(LANG_LINK)
+# libexttextcat only for the language benchmark, which compares it with
+# CLD2 (bench/lang.sh); no program links it
+TEXTCAT_CFLAGS := $(shell $(PKG_CONFIG) --cflags libexttextcat 2>/dev/null)
+TEXTCAT_LIBS   := $(shell $(PKG_CONFIG) --libs libexttextcat 2>/dev/null)
 RBENCH_LIBS := $(shell $(PKG_CONFIG) --libs hiredis libcrypto 2>/dev/null)
 
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -167,6 +172,11 @@ $(B)/bench/noop-milter: $(B)/bench/noop-milter.o $(B)/milter/nodelay.o
 $(B)/bench/router-bench: $(B)/bench/router-bench.o $(B)/libmailacd_common.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(RBENCH_LIBS)
 
+# built by make bench only: it needs libexttextcat, which nothing else does
+$(B)/bench/lang-bench.o: ALL_CFLAGS += $(TEXTCAT_CFLAGS)
+$(B)/bench/lang-bench: $(B)/bench/lang-bench.o $(B)/libmailacd_common.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEXTCAT_LIBS) $(LANG_LIBS)
+
 $(B)/t/%: $(B)/t/unit/%.o $(B)/libmailacd_milter.a $(B)/libmailacd_router.a \
 	    $(B)/libmailacd_common.a
 	@mkdir -p $(@D)
@@ -200,7 +210,8 @@ demo: check-deps
 	MAILACD_BUILD=$(CURDIR)/$(B) sh contrib/demo.sh
 
 bench: check-deps
-	$(MAKE) all
+	$(MAKE) all $(B)/bench/lang-bench
+	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/lang.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/run.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/router.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/outbound.sh
