@@ -5,7 +5,15 @@
  *
  * The text is UTF-8 as the caller decoded it (RFC 2047, transfer encodings,
  * HTML rendered to text).  Any bytes are accepted: invalid UTF-8, NUL and
- * control characters are read as spaces, never passed to the library. */
+ * control characters are read as spaces, never passed to the library.
+ *
+ * Cost: about 13 us for a short mail and 150 us for 4 KiB on the project's
+ * 2-core machine, provided glibc keeps the ~175 KB CLD2 allocates and
+ * frees on each call.  When those blocks end up at the top of the heap,
+ * malloc's default trim threshold (128 KiB) gives them back to the kernel
+ * every time and a call costs ~10 times more (bench/RESULTS.md).  A
+ * daemon that calls this on every message should raise it once at
+ * start-up, e.g. mallopt(M_TRIM_THRESHOLD, 64 << 20). */
 #ifndef MAILACD_LANG_H
 #define MAILACD_LANG_H
 
