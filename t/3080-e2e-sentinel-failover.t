@@ -1,5 +1,5 @@
 #!/bin/sh
-# 3060-e2e-sentinel-failover.t - the Redis master dies during a burst of
+# 3080-e2e-sentinel-failover.t - the Redis master dies during a burst of
 # inbound mail and Redis Sentinel promotes its replica: mail is accepted
 # or tempfailed, never lost and never doubled.
 #
