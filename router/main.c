@@ -136,6 +136,7 @@ main_before(struct relink *l, void *arg)
 		log_errx("reload refused: out of memory");
 		return;
 	}
+	rds_pool_say(np, log_say, "redis: ");
 	/* it starts again with the new configuration after the next set-up */
 	deliver_stop();
 	st->delivering = 0;
@@ -307,6 +308,7 @@ main(int argc, char **argv)
 	st.consumer = consumer;
 	if ((st.link.pool = rds_pool_new(&cfg->redis)) == NULL)
 		log_fatal(EX_OSERR, "out of memory");
+	rds_pool_say(st.link.pool, log_say, "redis: ");
 	{
 		char	who[512];
 
