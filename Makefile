@@ -81,6 +81,9 @@ VERSION	= $(shell cat VERSION)
 
 all: pkg-check $(PROGS) $(UNIT_BIN)
 
+# programs - only what is installed (the Debian package builds this)
+programs: pkg-check $(B)/mailacd-milter $(B)/mailacd-router $(B)/mailacdctl
+
 # pkg-check - a clear message instead of "hiredis.h: No such file" when a
 # library is missing
 pkg-check:
@@ -201,7 +204,7 @@ bench: check-deps
 #   useradd --system --user-group --home-dir /nonexistent \
 #       --shell /usr/sbin/nologin mailacd
 #   chgrp mailacd $(SYSCONFDIR)/mailacd/mailacd.conf
-install: all
+install: programs
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/mailacd
@@ -285,7 +288,7 @@ fuzz: fuzz-build
 	done
 
 .PHONY: all pkg-check asan deps test test-asan check-deps demo bench install clean \
-	fresh-check fuzz fuzz-build fuzz-bins install-units deb
+	fresh-check fuzz fuzz-build fuzz-bins install-units deb programs
 
 # keep intermediate objects (t/unit/*.o): no "rm" after prove's summary
 .SECONDARY:
