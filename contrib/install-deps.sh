@@ -35,7 +35,7 @@ libidn2-dev libsystemd-dev
 redis-server redis-tools postfix swaks miltertest
 python3-dkim libmail-dkim-perl opendkim opendkim-tools dnsmasq-base
 perl procps iproute2 coreutils findutils sed grep mawk debconf
-debhelper lintian m4 liblockfile1 libwrap0 util-linux"
+debhelper po-debconf lintian m4 liblockfile1 libwrap0 util-linux"
 
 SENDMAIL_ROOT=${SENDMAIL_ROOT:-/var/cache/mailacd-test/sendmail}
 SENDMAIL_PKGS="sendmail-bin sendmail-base sendmail-cf"
