@@ -839,6 +839,8 @@ require_sendmail() {
 	[ -x "$SM_BIN" ] && [ -f "$SM_CFDIR/m4/cf.m4" ] ||
 	    skip_all "Sendmail not unpacked in ${SM_ROOT:-/} (sh contrib/install-deps.sh)"
 	require_tools m4 unshare hostname
+	unshare --uts true 2>/dev/null ||
+	    skip_all "unshare --uts is not permitted here (a container without CAP_SYS_ADMIN?): Sendmail would wait a minute for a qualified host name"
 }
 
 # start_sendmail - [INPUT_MAIL_FILTER_ARGS [MORE_MC]]: a private Sendmail
