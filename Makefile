@@ -236,7 +236,7 @@ deb:
 	dpkg-buildpackage -us -uc -b
 
 clean:
-	rm -rf build build-asan build-fuzz bench/out
+	rm -rf build build-asan build-fuzz build-deb bench/out
 
 fresh-check:
 	sh contrib/fresh-check.sh
