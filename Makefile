@@ -5,9 +5,13 @@
 #   make test       run the TAP suite under prove (builds first)
 #   make test-asan  run the TAP suite against the sanitizer build
 #   make demo       private Redis + Postfix + milter, sample mail in, decisions out
-#   make bench      throughput/latency: no milter vs no-op milter vs mailacd-milter
+#   make bench      throughput/latency: no milter vs no-op milter vs mailacd-milter,
+#                   and language detection: CLD2 vs libexttextcat
 #   make deps       install build and test dependencies (root, Debian 12)
-#   make install    install programs, man pages, example config (PREFIX, DESTDIR)
+#   make install    install programs, man pages, example config (PREFIX, DESTDIR);
+#                   for systems without a package: see INSTALL below
+#   make install-units  the systemd units, paths filled in (UNITDIR)
+#   make deb        the Debian packages (dpkg-buildpackage -us -uc -b) into ..
 #   make fresh-check  make test as the first command in a fresh Debian 12
 #                   debootstrap root (root; contrib/fresh-check.sh)
 #   make fuzz-build build the libFuzzer targets (fuzz/) with clang into
@@ -19,14 +23,16 @@
 
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
+BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+UNITDIR	?= /etc/systemd/system
 B	?= build
 WERROR	?= 1
 PKG_CONFIG ?= pkg-config
 
 PKGS	= milter hiredis libconfig libcrypto gmime-3.0 jansson opendkim libcurl \
-	  ldns libpsl libidn2 libmicrohttpd
+	  ldns libpsl libidn2 libsystemd libmicrohttpd
 # Evaluated when the Makefile is read: the targets that install
 # dependencies first (test, demo, bench, test-asan) build in a second make
 # so that these see the libraries just installed.
@@ -37,12 +43,25 @@ PKG_OK     := $(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && echo yes)
 # as NEEDED when linked with -Wl,--as-needed); the unit tests and the fuzz
 # targets, which link every module, take them all (PKG_LIBS).
 MILTER_LIBS := $(shell $(PKG_CONFIG) --libs milter hiredis libconfig \
-	       libcrypto gmime-3.0 opendkim libpsl libidn2 2>/dev/null)
+	       libcrypto gmime-3.0 opendkim libpsl libidn2 libsystemd 2>/dev/null)
 ROUTER_LIBS := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto \
-	       libcurl ldns libpsl libidn2 jansson libmicrohttpd 2>/dev/null)
+	       libcurl ldns libpsl libidn2 libsystemd jansson libmicrohttpd \
+	       2>/dev/null)
 CTL_LIBS    := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto \
 	       jansson ldns libpsl libidn2 2>/dev/null)
 NOOP_LIBS   := $(shell $(PKG_CONFIG) --libs milter 2>/dev/null)
+# Language detection (common/lang.c) is CLD2, a C++ library without a
+# .pc file, called through common/lang_cld2.cc.  The milter and mailacdctl
+# take it --as-needed: it becomes NEEDED once they call lang_detect().
+CLD2_HDR    = /usr/include/cld2/public/compact_lang_det.h
+LANG_LIBS   = -lcld2 -lstdc++
+LANG_LINK   = -Wl,--push-state,--as-needed $(LANG_LIBS) -Wl,--pop-state
+MILTER_LIBS += $(LANG_LINK)
+CTL_LIBS    += $(LANG_LINK)
+# libexttextcat only for the language benchmark, which compares it with
+# CLD2 (bench/lang.sh); no program links it
+TEXTCAT_CFLAGS := $(shell $(PKG_CONFIG) --cflags libexttextcat 2>/dev/null)
+TEXTCAT_LIBS   := $(shell $(PKG_CONFIG) --libs libexttextcat 2>/dev/null)
 RBENCH_LIBS := $(shell $(PKG_CONFIG) --libs hiredis libcrypto 2>/dev/null)
 
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -54,6 +73,13 @@ CFLAGS	?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) \
 	     -Icommon -Imilter -Irouter $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+# the one C++ file (common/lang_cld2.cc): the same optimisation, sanitizers
+# and dependency files, C++'s warnings
+CXXWARN	= -Wall -Wextra -Wshadow -Wformat=2
+ifeq ($(WERROR),1)
+CXXWARN	+= -Werror
+endif
+ALL_CXXFLAGS = -std=c++11 $(CXXWARN) $(CFLAGS) $(SANFLAGS) -Icommon -MMD -MP
 
 COMMON_SRC = $(wildcard common/*.c)
 MILTER_SRC = $(wildcard milter/*.c)
@@ -61,7 +87,9 @@ ROUTER_SRC = $(wildcard router/*.c)
 UNIT_SRC   = $(wildcard t/unit/*.c)
 CTL_SRC    = $(wildcard ctl/*.c)
 
-COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o) $(B)/common/mailacd_lua.o
+COMMON_CXX = $(wildcard common/*.cc)
+COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o) $(COMMON_CXX:%.cc=$(B)/%.o) \
+	     $(B)/common/mailacd_lua.o
 MILTER_OBJ = $(MILTER_SRC:%.c=$(B)/%.o)
 CTL_OBJ    = $(CTL_SRC:%.c=$(B)/%.o)
 ROUTER_OBJ = $(ROUTER_SRC:%.c=$(B)/%.o)
@@ -76,6 +104,9 @@ VERSION	= $(shell cat VERSION)
 
 all: pkg-check $(PROGS) $(UNIT_BIN)
 
+# programs - only what is installed (the Debian package builds this)
+programs: pkg-check $(B)/mailacd-milter $(B)/mailacd-router $(B)/mailacdctl
+
 # pkg-check - a clear message instead of "hiredis.h: No such file" when a
 # library is missing
 pkg-check:
@@ -84,10 +115,17 @@ ifneq ($(PKG_OK),yes)
 	@echo "run 'make deps' as root (or 'make test', which installs them)" >&2
 	@exit 1
 endif
+	@test -e $(CLD2_HDR) || { echo "missing library: CLD2 ($(CLD2_HDR));" \
+	    "run 'make deps' as root (or 'make test', which installs it)" >&2; \
+	    exit 1; }
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(VERSION_DEF) -c -o $@ $<
+
+$(B)/%.o: %.cc
+	@mkdir -p $(@D)
+	$(CXX) $(ALL_CXXFLAGS) -c -o $@ $<
 
 # The objects that spell MAILACD_VERSION (the programs' -V and start-up
 # lines) get it, and are built again when VERSION changes; no other object
@@ -143,10 +181,15 @@ $(B)/bench/noop-milter: $(B)/bench/noop-milter.o $(B)/milter/nodelay.o
 $(B)/bench/router-bench: $(B)/bench/router-bench.o $(B)/libmailacd_common.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(RBENCH_LIBS)
 
+# built by make bench only: it needs libexttextcat, which nothing else does
+$(B)/bench/lang-bench.o: ALL_CFLAGS += $(TEXTCAT_CFLAGS)
+$(B)/bench/lang-bench: $(B)/bench/lang-bench.o $(B)/libmailacd_common.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEXTCAT_LIBS) $(LANG_LIBS)
+
 $(B)/t/%: $(B)/t/unit/%.o $(B)/libmailacd_milter.a $(B)/libmailacd_router.a \
 	    $(B)/libmailacd_common.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LANG_LIBS)
 
 asan:
 	$(MAKE) B=build-asan CFLAGS='-O1 -g -fno-omit-frame-pointer' \
@@ -176,28 +219,61 @@ demo: check-deps
 	MAILACD_BUILD=$(CURDIR)/$(B) sh contrib/demo.sh
 
 bench: check-deps
-	$(MAKE) all
+	$(MAKE) all $(B)/bench/lang-bench
+	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/lang.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/run.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/router.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/outbound.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/forward.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/gate.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/interactions.sh
+	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/handoff.sh
 
-install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(SYSCONFDIR)/mailacd
+# INSTALL - "make install" is for systems without the Debian package
+# (apt install ./mailacd-*.deb does all of this and more).  It copies the
+# programs (the daemons to SBINDIR, mailacdctl, which operators and agents'
+# scripts run, to BINDIR), the man pages and, unless one is there, the
+# example configuration (mode 0640, owned by whoever runs make).  It does
+# not create the mailacd user or group, give the configuration to that
+# group, install or enable the systemd units (make install-units), start
+# anything, or touch the MTA's configuration.  Before starting the daemons
+# as mailacd:
+#   useradd --system --user-group --home-dir /nonexistent \
+#       --shell /usr/sbin/nologin mailacd
+#   chgrp mailacd $(SYSCONFDIR)/mailacd/mailacd.conf
+install: programs
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/mailacd
 	install -m 755 $(B)/mailacd-milter $(B)/mailacd-router $(DESTDIR)$(SBINDIR)/
-	install -m 755 $(B)/mailacdctl $(DESTDIR)$(SBINDIR)/
+	install -m 755 $(B)/mailacdctl $(DESTDIR)$(BINDIR)/
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	test -e $(DESTDIR)$(SYSCONFDIR)/mailacd/mailacd.conf || \
 	    install -m 640 conf/mailacd.conf $(DESTDIR)$(SYSCONFDIR)/mailacd/
+	@echo "make install: not done: the mailacd user, the configuration's" \
+	    "group, the systemd units (make install-units); see the Makefile's" \
+	    "INSTALL note or README"
+
+# install-units - the systemd units with this installation's paths
+# (ExecStart* in SBINDIR, the configuration in SYSCONFDIR) in UNITDIR;
+# enabling and starting them is the administrator's:
+#   systemctl daemon-reload && systemctl enable --now mailacd-milter
+install-units:
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in mailacd-milter mailacd-router; do \
+	    sed -e 's|@SBINDIR@|$(SBINDIR)|g' \
+	        -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	        contrib/systemd/$$u.service.in >$(DESTDIR)$(UNITDIR)/$$u.service && \
+	    chmod 644 $(DESTDIR)$(UNITDIR)/$$u.service || exit 1; \
+	done
+
+deb:
+	dpkg-buildpackage -us -uc -b
 
 clean:
-	rm -rf build build-asan build-fuzz bench/out
+	rm -rf build build-asan build-fuzz build-deb bench/out
 
 fresh-check:
 	sh contrib/fresh-check.sh
@@ -210,6 +286,7 @@ fresh-check:
 # run found, merge it back (only inputs that add coverage are copied):
 #   build-fuzz/fuzz/fuzz_NAME -merge=1 fuzz/corpus/NAME build-fuzz/run/NAME
 FUZZ_CC	?= clang
+FUZZ_CXX ?= clang++
 FUZZ_SECONDS ?= 60
 FUZZ_B	= build-fuzz
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -220,7 +297,8 @@ FUZZ_LIBS = $(B)/libmailacd_milter.a $(B)/libmailacd_router.a \
 	    $(B)/libmailacd_common.a
 
 fuzz-build:
-	$(MAKE) B=$(FUZZ_B) CC=$(FUZZ_CC) CFLAGS='-O1 -g -fno-omit-frame-pointer' \
+	$(MAKE) B=$(FUZZ_B) CC=$(FUZZ_CC) CXX=$(FUZZ_CXX) \
+	    CFLAGS='-O1 -g -fno-omit-frame-pointer' \
 	    SANFLAGS='-fsanitize=fuzzer-no-link $(FUZZ_SAN)' fuzz-bins
 
 fuzz-bins: pkg-check $(FUZZ_BIN)
@@ -230,10 +308,10 @@ fuzz-bins: pkg-check $(FUZZ_BIN)
 $(B)/fuzz/fuzz_outbound: $(B)/fuzz/fuzz_outbound.o $(B)/fuzz/hiredis_stub.o \
 	    $(FUZZ_LIBS)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ \
-	    $(filter-out -lhiredis,$(PKG_LIBS))
+	    $(filter-out -lhiredis,$(PKG_LIBS)) $(LANG_LIBS)
 
 $(B)/fuzz/fuzz_%: $(B)/fuzz/fuzz_%.o $(FUZZ_LIBS)
-	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) $(LANG_LIBS)
 
 fuzz: fuzz-build
 	@set -e; for n in $(FUZZ_NAMES); do \
@@ -249,7 +327,7 @@ fuzz: fuzz-build
 	done
 
 .PHONY: all pkg-check asan deps test test-asan check-deps demo bench install clean \
-	fresh-check fuzz fuzz-build fuzz-bins
+	fresh-check fuzz fuzz-build fuzz-bins install-units deb programs
 
 # keep intermediate objects (t/unit/*.o): no "rm" after prove's summary
 .SECONDARY:

@@ -954,7 +954,8 @@ then the ingest entry's fields as name, value, ...
 A message that answers one of an interaction (a reply token, or its
 In-Reply-To or References naming one recorded for the same address)
 carries that interaction's id: the router treats it as a follow-up.
-Returns {code, id}: 0 already handed off (an MTA retry), 1 new, 3 reply,
+Returns {code, id}: 0 already handed off (an MTA retry: the seen key's
+lifetime starts again), 1 new, 3 reply,
 5 merged into the open interaction; or {4, count}: the customer is over
 the hourly limit and nothing is handed off.  Counts in the
 organisation's counters hash: handed_off for each entry written,
@@ -969,7 +970,12 @@ local function handoff(keys, args)
 		redis.call('SET', keys[1], SCHEMA)
 	end
 	local seen = redis.call('GET', keys[2])
-	if seen then return { 0, seen } end
+	if seen then
+		-- a write, so that the milter's WAIT covers the first attempt's
+		-- writes too; the retried message stays idempotent as long
+		redis.call('EXPIRE', keys[2], tonumber(args[2]))
+		return { 0, seen }
+	end
 	local limit = tonumber(args[7]) or 0
 	if limit > 0 then
 		local n

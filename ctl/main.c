@@ -311,7 +311,7 @@ main_check_redis(struct ctl *ctl)
 	struct dataset_persist p;
 	struct rds_pool *pool;
 	redisContext *c = NULL;
-	char	err[512] = "", line[512] = "";
+	char	err[512] = "", line[512] = "", where[700] = "?";
 	size_t	i;
 	int	fresh, v = -1;
 
@@ -321,6 +321,8 @@ main_check_redis(struct ctl *ctl)
 		v = dataset_persist_verdict(&p, line, sizeof(line));
 	if (pool == NULL)
 		snprintf(err, sizeof(err), "out of memory");
+	else
+		rds_where(pool, where, sizeof(where));
 	if (ctl->json) {
 		struct jw j;
 
@@ -331,7 +333,7 @@ main_check_redis(struct ctl *ctl)
 		jw_close(&j, ']');
 		main_json_errs(&j, "warnings", &ctl->cfg->warnings);
 		jw_open(&j, "redis", '{');
-		jw_string(&j, "server", pool ? rds_describe(pool) : NULL);
+		jw_string(&j, "server", pool ? where : NULL);
 		jw_bool(&j, "reachable", v >= 0);
 		if (v >= 0) {
 			jw_string(&j, "persistence", verdicts[v]);
@@ -353,14 +355,13 @@ main_check_redis(struct ctl *ctl)
 		for (i = 0; i < ctl->cfg->warnings.n; i++)
 			fprintf(stderr, "%s\n", ctl->cfg->warnings.msg[i]);
 		if (v == DATASET_SAFE)
-			ctl_errx("redis %s: persistence: %s", rds_describe(pool),
-			    line);
+			ctl_errx("redis %s: persistence: %s", where, line);
 		else if (v >= 0)
-			ctl_errx("warning: redis %s: persistence: %s",
-			    rds_describe(pool), line);
+			ctl_errx("warning: redis %s: persistence: %s", where,
+			    line);
 		else
 			ctl_errx("redis %s: %s; persistence not checked",
-			    pool ? rds_describe(pool) : "?", err);
+			    where, err);
 	}
 	if (c != NULL)
 		rds_put(pool, c, 1);

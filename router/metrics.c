@@ -440,6 +440,7 @@ metrics_start(struct cfg *cfg)
 		return;
 	if ((m->pool = rds_pool_new(&cfg->redis)) == NULL)
 		log_fatal(EX_OSERR, "out of memory");
+	rds_pool_say(m->pool, log_say, "metrics: redis: ");
 	m->cfg = cfg_ref(cfg);
 	if (metrics_serve(m) != 0)
 		log_fatal(EX_OSERR, "metrics: cannot start the HTTP server on "
@@ -462,6 +463,7 @@ metrics_reload(struct cfg *cfg)
 		    "the reload stays in use");
 		return;
 	}
+	rds_pool_say(np, log_say, "metrics: redis: ");
 	pthread_mutex_lock(&m->lock);
 	oc = m->cfg;
 	op = m->pool;
