@@ -128,8 +128,11 @@ end
 local function stats_add(ctx, q, ...)
 	local n = select('#', ...)
 	local t = { ... }
-	for _, k in ipairs({ rkey(ctx.P, K.STATS, q, day(ctx.now)),
-	    rkey(ctx.P, K.STATS, q, hour(ctx.now)) }) do
+	if ctx.hour == nil then
+		ctx.day, ctx.hour = day(ctx.now), hour(ctx.now)
+	end
+	for _, k in ipairs({ rkey(ctx.P, K.STATS, q, ctx.day),
+	    rkey(ctx.P, K.STATS, q, ctx.hour) }) do
 		for i = 1, n, 2 do
 			redis.call('HINCRBY', k, t[i], t[i + 1])
 		end
