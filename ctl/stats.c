@@ -103,24 +103,39 @@ stats_day(const char *s, int64_t today, int64_t *day)
 	return (0);
 }
 
+/* stats_utc - Unix ms MS as YYYY-MM-DD, or YYYY-MM-DDTHH when HOUR, UTC,
+ * into BUF */
+static void
+stats_utc(int64_t ms, int hour, char *buf, size_t size)
+{
+	time_t	t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || (hour ? strftime(buf, size,
+	    "%Y-%m-%dT%H", &tm) : strftime(buf, size, "%Y-%m-%d", &tm)) == 0)
+		snprintf(buf, size, "?");
+}
+
+/* stats_date - UTC day number DAY as YYYY-MM-DD into BUF */
+static void
+stats_date(int64_t day, char *buf, size_t size)
+{
+	stats_utc(day * STATS_DAY_MS, 0, buf, size);
+}
+
 /* stats_period - period I of the run as its keys name it, YYYY-MM-DD or
  * YYYY-MM-DDTHH, into BUF; its start in Unix ms */
 static int64_t
 stats_period(const struct stats_opts *so, size_t i, char *buf, size_t size)
 {
 	int64_t	ms;
-	time_t	t;
-	struct tm tm;
 
 	if (so->hourly)
 		ms = (so->from + (int64_t)(i / 24)) * STATS_DAY_MS +
 		    (int64_t)(i % 24) * STATS_HOUR_MS;
 	else
 		ms = (so->from + (int64_t)i) * STATS_DAY_MS;
-	t = (time_t)(ms / 1000);
-	if (gmtime_r(&t, &tm) == NULL || strftime(buf, size, so->hourly ?
-	    "%Y-%m-%dT%H" : "%Y-%m-%d", &tm) == 0)
-		snprintf(buf, size, "?");
+	stats_utc(ms, so->hourly, buf, size);
 	return (ms);
 }
 
@@ -344,11 +359,11 @@ stats_json(struct ctl *ctl, const struct stats_opts *so,
 
 	jw_init(&j, ctl->out);
 	jw_open(&j, NULL, '{');
-	stats_period(so, 0, per, sizeof(per));
-	jw_stringn(&j, "from", per, 10);
+	stats_date(so->from, per, sizeof(per));
+	jw_string(&j, "from", per);
 	jw_int(&j, "from_ms", so->from * STATS_DAY_MS);
-	stats_period(so, so->nper - 1, per, sizeof(per));
-	jw_stringn(&j, "to", per, 10);
+	stats_date(so->to, per, sizeof(per));
+	jw_string(&j, "to", per);
 	jw_int(&j, "to_ms", (so->to + 1) * STATS_DAY_MS);
 	jw_string(&j, "by", so->hourly ? "hour" : "day");
 	jw_int(&j, "now_ms", ctl->now_ms);
