@@ -101,7 +101,7 @@ PROGS	= $(B)/mailacd-milter $(B)/mailacd-router $(B)/bench/noop-milter
 PROGS	+= $(B)/mailacdctl $(B)/bench/router-bench
 VERSION	= $(shell cat VERSION)
 
-all: pkg-check $(PROGS) $(UNIT_BIN)
+all: pkg-check $(PROGS) $(UNIT_BIN) $(B)/t/fakeclock.so
 
 # programs - only what is installed (the Debian package builds this)
 programs: pkg-check $(B)/mailacd-milter $(B)/mailacd-router $(B)/mailacdctl
@@ -189,6 +189,12 @@ $(B)/t/%: $(B)/t/unit/%.o $(B)/libmailacd_milter.a $(B)/libmailacd_router.a \
 	    $(B)/libmailacd_common.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LANG_LIBS)
+
+# the wall clock tests set for their private redis-server (LD_PRELOAD):
+# never sanitized, as the server it is loaded into is not
+$(B)/t/fakeclock.so: t/lib/fakeclock.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -shared -o $@ $<
 
 asan:
 	$(MAKE) B=build-asan CFLAGS='-O1 -g -fno-omit-frame-pointer' \

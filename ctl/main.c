@@ -22,6 +22,7 @@
 #include "list.h"
 #include "json.h"
 #include "queue.h"
+#include "stats.h"
 #include "status.h"
 #include "watch.h"
 
@@ -47,6 +48,7 @@ static const struct main_cmd main_cmds[] = {
 	{ "agent", agent_cmd, 0, 0 },
 	{ "interaction", ix_cmd, 0, 0 },
 	{ "interactions", list_cmd, 0, 1 },
+	{ "stats", stats_cmd, 0, 1 },
 	{ "watch", watch_cmd, 0, 0 },
 	{ "dkim", dkimkey_cmd, 1, 1 },
 	{ "domain", domain_cmd, 0, 1 },
@@ -110,6 +112,11 @@ usage_exit(int asked)
 	    "and rank\n"
 	    "  interaction priority ID N       a new priority (0..1000), one "
 	    "re-insert\n"
+	    "  stats [--queue Q] [--from DAY] [--to DAY] [--by hour|day]\n"
+	    "                                  per queue: offered, assigned, "
+	    "service level,\n"
+	    "                                  waits, handling time, by UTC "
+	    "day or hour\n"
 	    "  watch                           the status, redrawn every -i "
 	    "seconds\n"
 	    "  dkim genkey DOMAIN SELECTOR     make a DKIM key in -d dir "

@@ -21,7 +21,8 @@
 #   processes  spawn kill_pid t_alive t_not_alive t_reap t_forget wait_for
 #              now_ms; *t_show_logs *t_cleanup *t_setup
 #   ports      free_port port_listening t_port_free; *port_busy
-#   Redis      start_redis stop_redis restart_redis crash_redis rcli
+#   Redis      start_redis start_redis_clock redis_clock stop_redis
+#              restart_redis crash_redis rcli
 #              stream_key stream_len stream_field stream_find stream_entry
 #              stream_dump; *redis_up *t_redis_spawn
 #   sink       start_sink sink_raw sink_count wait_sink sink_files sink_find
@@ -422,9 +423,16 @@ redis_up() {
 	[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]
 }
 
-# t_redis_spawn - start redis-server on REDIS_PORT and wait for PONG
+# t_redis_spawn - start redis-server on REDIS_PORT and wait for PONG (with
+# the wall clock of file REDIS_CLOCK when that is set)
 t_redis_spawn() {
-	spawn redis "$T_TMP/redis/redis.log" redis-server \
+	if [ -n "${REDIS_CLOCK:-}" ]; then
+		set -- env LD_PRELOAD="$MAILACD_BUILD/t/fakeclock.so" \
+		    MAILACD_FAKECLOCK="$REDIS_CLOCK"
+	else
+		set --
+	fi
+	spawn redis "$T_TMP/redis/redis.log" "$@" redis-server \
 	    --port "$REDIS_PORT" --bind 127.0.0.1 --protected-mode yes \
 	    --dir "$T_TMP/redis" --dbfilename dump.rdb --save '' \
 	    --appendonly no --daemonize no --supervised no \
@@ -443,6 +451,24 @@ start_redis() {
 	REDIS_PORT=$(free_port)
 	mkdir -p "$T_TMP/redis"
 	t_redis_spawn
+}
+
+# start_redis_clock - start_redis with a wall clock the test sets with
+# redis_clock (t/lib/fakeclock.c preloaded), the real one until then
+start_redis_clock() {
+	[ -r "$MAILACD_BUILD/t/fakeclock.so" ] ||
+	    bail_out "$MAILACD_BUILD/t/fakeclock.so not built (run make)"
+	mkdir -p "$T_TMP/redis"
+	REDIS_CLOCK=$T_TMP/redis/clock
+	: >"$REDIS_CLOCK"
+	start_redis
+}
+
+# redis_clock MS - the private Redis's wall clock (TIME, the library's
+# clock, expiry) stands at MS, Unix milliseconds, until the next call; ""
+# gives it the real time again
+redis_clock() {
+	printf '%s\n' "$1" >"$REDIS_CLOCK.new" && mv "$REDIS_CLOCK.new" "$REDIS_CLOCK"
 }
 
 # stop_redis - stop the private Redis, saving its data so that a restart
