@@ -41,7 +41,7 @@ MILTER_LIBS := $(shell $(PKG_CONFIG) --libs milter hiredis libconfig \
 	       libcrypto gmime-3.0 opendkim libpsl libidn2 2>/dev/null)
 ROUTER_LIBS := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto \
 	       libcurl ldns libpsl libidn2 2>/dev/null)
-CTL_LIBS    := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto \
+CTL_LIBS    := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto libcurl \
 	       jansson ldns libpsl libidn2 2>/dev/null)
 NOOP_LIBS   := $(shell $(PKG_CONFIG) --libs milter 2>/dev/null)
 # Language detection (common/lang.c) is CLD2, a C++ library without a
