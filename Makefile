@@ -218,6 +218,7 @@ bench: check-deps
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/forward.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/gate.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/interactions.sh
+	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/mailbox.sh
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
