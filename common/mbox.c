@@ -45,6 +45,7 @@ struct mbox {
 	char	base[MBOX_URL_MAX];	/* scheme://host:port/ */
 	char	folder[MBOX_URL_MAX];	/* base + the folder, escaped */
 	struct mbox_buf body;
+	int	deleted;	/* \Deleted set since the last EXPUNGE */
 	char	said[MBOX_WHY_MAX];	/* the server's last refusal */
 	char	ebuf[CURL_ERROR_SIZE];
 };
@@ -448,7 +449,9 @@ mbox_fetch(struct mbox *b, unsigned long id, char **msg, size_t *len,
 	return (MBOX_OK);
 }
 
-/* mbox_delete - IMAP: \Deleted, then EXPUNGE */
+/* mbox_delete - IMAP: \Deleted now, EXPUNGE at mbox_flush (an EXPUNGE
+ * per message makes the server rewrite its index each time; see
+ * bench/RESULTS.md) */
 static enum mbox_class
 mbox_delete(struct mbox *b, unsigned long id, char *why, size_t whylen)
 {
@@ -457,7 +460,21 @@ mbox_delete(struct mbox *b, unsigned long id, char *why, size_t whylen)
 	if ((c = mbox_imap(b, "STORE", why, whylen, "UID STORE %lu "
 	    "+FLAGS.SILENT (\\Deleted)", id)) != MBOX_OK)
 		return (c);
-	return (mbox_imap(b, "EXPUNGE", why, whylen, "EXPUNGE"));
+	b->deleted = 1;
+	return (MBOX_OK);
+}
+
+/* mbox_flush - IMAP: EXPUNGE what was flagged \Deleted */
+enum mbox_class
+mbox_flush(struct mbox *b, char *why, size_t whylen)
+{
+	enum mbox_class c;
+
+	if (!b->deleted)
+		return (MBOX_OK);
+	if ((c = mbox_imap(b, "EXPUNGE", why, whylen, "EXPUNGE")) == MBOX_OK)
+		b->deleted = 0;
+	return (c);
 }
 
 /* mbox_done - DELE; or UID MOVE (COPY and delete where MOVE is not

@@ -53,6 +53,11 @@ enum mbox_class mbox_fetch(struct mbox *b, unsigned long id, char **msg,
 enum mbox_class mbox_done(struct mbox *b, unsigned long id, char *why,
 		    size_t whylen);
 
+/* mbox_flush - IMAP: remove for good what mbox_done deleted (EXPUNGE);
+ * until then it is flagged \Deleted, which mbox_list skips.  Call every
+ * so many messages and before mbox_close. */
+enum mbox_class mbox_flush(struct mbox *b, char *why, size_t whylen);
+
 /* mbox_later - the relay asked to try message ID again: it stays, looking
  * unread where the protocol has flags */
 enum mbox_class mbox_later(struct mbox *b, unsigned long id, char *why,

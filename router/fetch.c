@@ -241,6 +241,11 @@ fetch_look(redisContext *c, struct fetch_state *st, struct fetch_box *b,
 	l->waiting = (long long)n;
 	for (i = 0; i < n && !atomic_load(&fetch_stopping); i++) {
 		if (i > 0 && i % FETCH_RENEW == 0) {
+			if ((mc = mbox_flush(mb, why, sizeof(why))) !=
+			    MBOX_OK) {
+				fetch_fail(l, mbox_class_name(mc), why);
+				break;
+			}
 			if ((own = fetch_lease(c, st, b, lease_ms, err,
 			    errlen)) < 0) {
 				rc = -1;
@@ -294,6 +299,10 @@ fetch_look(redisContext *c, struct fetch_state *st, struct fetch_box *b,
 		log_debug("mailbox %s: message %lu (%zu bytes) handed to %s",
 		    a->address, ids[i], len, st->relay);
 	}
+	/* after a failure too: what was handed off leaves the server */
+	if ((mc = mbox_flush(mb, why, sizeof(why))) != MBOX_OK &&
+	    l->class == NULL)
+		fetch_fail(l, mbox_class_name(mc), why);
 out:
 	free(ids);
 	mbox_close(mb);

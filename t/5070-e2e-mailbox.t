@@ -35,7 +35,11 @@ $(mbox imap-seen seen "port = $DOVECOT_IMAP; tls = \"none\"; password_file = \"$
 $(mbox pop pop "port = $DOVECOT_POP3S; protocol = \"pop3\"; password = \"pw-pop\";")
 $(mbox pop-plain popplain "port = $DOVECOT_POP3; protocol = \"pop3\"; tls = \"none\"; password = \"pw-pp\";")
 $(mbox wrong bad "port = $DOVECOT_IMAPS; password = \"not-the-password\";")
-$(mbox nofolder bad "port = $DOVECOT_IMAPS; password = \"pw-bad\"; folder = \"Nope\";")"
+$(mbox nofolder bad "port = $DOVECOT_IMAPS; password = \"pw-bad\"; folder = \"Nope\";")
+{ address = \"tlsbad@example.com\"; queue = \"support\"; mailbox = { server = \"127.0.0.1\";
+  port = $DOVECOT_IMAPS; user = \"bad\"; password = \"pw-bad\"; poll_interval = 1; }; },
+{ address = \"down@example.com\"; queue = \"support\"; mailbox = { server = \"127.0.0.1\";
+  port = $(free_port); user = \"bad\"; password = \"pw-bad\"; poll_interval = 1; }; },"
 
 t_milter_sockets unix milter
 MILTER_SOCKET=$T_MSOCK
@@ -86,6 +90,13 @@ unlike "$OUT" "not-the-password" "... without the password"
 OUT=$($CTL mailbox test nofolder@example.com 2>&1); RC=$?
 is "$RC" 69 "a missing folder: exit 69 (EX_UNAVAILABLE)"
 like "$OUT" "folder missing" "... saying the folder is missing"
+# the certificate is not trusted without ca_file: verification is on
+OUT=$($CTL mailbox test tlsbad@example.com 2>&1); RC=$?
+is "$RC" 76 "an untrusted certificate: exit 76 (EX_PROTOCOL)"
+like "$OUT" "TLS failed" "... saying TLS failed"
+OUT=$($CTL mailbox test down@example.com 2>&1); RC=$?
+is "$RC" 75 "a server that is down: exit 75 (EX_TEMPFAIL)"
+like "$OUT" "server unreachable" "... saying the server is unreachable"
 
 spawn router "$T_TMP/router.log" "$MAILACD_BUILD/mailacd-router" -f -c "$CONF"
 ROUTER_PID=$SPAWNED_PID
@@ -112,7 +123,12 @@ wrong_shown() { statusline wrong@example.com | grep -q "login refused"; }
 ok "status shows the wrong password" wait_for 10 wrong_shown
 like "$(statusline nofolder@example.com)" "folder missing" \
     "status shows the missing folder"
-like "$(statusline imap-del@example.com)" "ok" "status shows a mailbox that works"
+like "$(statusline tlsbad@example.com)" "FAILING \\(tls\\)" \
+    "status shows the TLS failure"
+like "$(statusline down@example.com)" "FAILING \\(connect\\)" \
+    "status shows the server down"
+like "$(statusline imap-del@example.com)" ": ok, 1 pulled" \
+    "status shows a mailbox that works"
 unlike "$(cat "$T_TMP/router.log")" "not-the-password|pw-del|pw-seen" \
     "no password in the router's log"
 
