@@ -1364,6 +1364,11 @@ cfg_check_model(struct cfg_load *ld, const config_t *lc)
 		cfg_err(ld, s, NULL, NULL, "is %d seconds, shorter than "
 		    "delivery.retry_min (%d)", cfg->delivery.retry_max,
 		    cfg->delivery.retry_min);
+	if (cfg->fetch.retry_max < cfg->fetch.retry_min &&
+	    (s = config_lookup(lc, "fetch.retry_max")) != NULL)
+		cfg_err(ld, s, NULL, NULL, "is %d seconds, shorter than "
+		    "fetch.retry_min (%d)", cfg->fetch.retry_max,
+		    cfg->fetch.retry_min);
 	if (cfg->delivery.password != NULL && cfg->delivery.username == NULL &&
 	    (s = config_lookup(lc, "delivery.password")) != NULL)
 		cfg_err(ld, s, NULL, NULL, "needs delivery.username");
