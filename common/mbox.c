@@ -398,7 +398,8 @@ mbox_list(struct mbox *b, unsigned long **ids, size_t *n, char *why,
 	if (c != MBOX_OK || (c = mbox_numbers(b, "* SEARCH", ids, n, why,
 	    whylen)) != MBOX_OK)
 		return (c);
-	qsort(*ids, *n, sizeof(**ids), mbox_cmp);
+	if (*n > 1)
+		qsort(*ids, *n, sizeof(**ids), mbox_cmp);
 	/* a folder to move to that is not there: say so before pulling */
 	if (b->m->after == CFG_MBOX_MOVE && (c = mbox_imap(b, "STATUS",
 	    why, whylen, "STATUS \"%s\" (MESSAGES)", b->m->move_to)) !=

@@ -66,6 +66,9 @@ OUT=$($MAILACD_BUILD/mailacd-router -n -c "$CONF" 2>&1)
 is "$OUT" "configuration OK" "the configuration loads"
 
 RUN=$$.$(date +%s)
+T0=$(now_ms)
+# lap WHAT: a note of the seconds since the start, to keep the test lean
+lap() { note "$1 at $(( ($(now_ms) - T0) / 1000 )) s"; }
 # msg N: a customer's message with Return-Path, in $T_TMP/mN.eml
 msg() {
 	printf 'Return-Path: <cust%s@customer.test>\nReceived: from mx by mailbox; %s\n' "$1" "$(date -R)"
@@ -77,6 +80,7 @@ for u in del move seen pop popplain; do
 	dovecot_put "$u" "$T_TMP/m-$u.eml"
 done
 
+lap "mailbox test"
 # mailacdctl mailbox test: the Test Connection
 OUT=$($CTL mailbox test imap-del@example.com 2>&1); RC=$?
 is "$RC" 0 "mailbox test over IMAPS succeeds"
@@ -98,6 +102,7 @@ OUT=$($CTL mailbox test down@example.com 2>&1); RC=$?
 is "$RC" 75 "a server that is down: exit 75 (EX_TEMPFAIL)"
 like "$OUT" "server unreachable" "... saying the server is unreachable"
 
+lap "pulling"
 spawn router "$T_TMP/router.log" "$MAILACD_BUILD/mailacd-router" -f -c "$CONF"
 ROUTER_PID=$SPAWNED_PID
 
@@ -118,6 +123,7 @@ is "$(dovecot_flags seen)" "S" "IMAP without TLS, after = seen: kept, seen, no o
 is "$(dovecot_count pop)" 0 "POP3S: deleted"
 is "$(dovecot_count popplain)" 0 "POP3 without TLS: deleted"
 
+lap "status"
 statusline() { $CTL status 2>&1 | grep "$1"; }
 wrong_shown() { statusline wrong@example.com | grep -q "login refused"; }
 ok "status shows the wrong password" wait_for 10 wrong_shown
@@ -132,6 +138,7 @@ like "$(statusline imap-del@example.com)" ": ok, 1 pulled" \
 unlike "$(cat "$T_TMP/router.log")" "not-the-password|pw-del|pw-seen" \
     "no password in the router's log"
 
+lap "relay tempfail"
 # the relay answers 451 (milter gone, milter_default_action = tempfail)
 stop_milter
 msg relay >"$T_TMP/m-relay.eml"
@@ -144,6 +151,7 @@ del_empty() { [ "$(dovecot_count del)" = 0 ]; }
 ok "the milter back: the message is handed off and deleted" wait_for 30 del_empty
 is "$(rcli XLEN "$INGEST")" 6 "... one more interaction"
 
+lap "Redis down"
 # Redis down: nothing leaves the server
 stop_redis
 msg redis >"$T_TMP/m-redis.eml"
@@ -154,6 +162,7 @@ restart_redis || bail_out "cannot restart redis-server"
 ok "Redis back: handed off and deleted" wait_for 30 del_empty
 is "$(rcli XLEN "$INGEST")" 7 "... one more interaction"
 
+lap "resend"
 # the same bytes again, as a crash between acceptance and deletion leaves
 # them: the milter recognises them
 SINK_BEFORE=$(sink_count)
@@ -162,6 +171,7 @@ resent() { [ "$(dovecot_count del)" = 0 ] && [ "$(sink_count)" -gt "$SINK_BEFORE
 ok "the same message pulled again reaches the relay" wait_for 30 resent
 is "$(rcli XLEN "$INGEST")" 7 "... and makes no second interaction"
 
+lap "kill"
 # killed while pulling 30: each still exactly once
 for i in $(seq 1 30); do
 	msg "k$i" >"$T_TMP/m-k.eml"
@@ -182,4 +192,8 @@ ids=$(for f in "$SINK_DIR"/*; do
 done | sort -u | wc -l)
 is "$ids" 37 "the relay's copies carry 37 distinct interactions"
 
+kill_pid "$SPAWNED_PID" 10
+logs_clean "no sanitizer report or panic in the routers' logs" \
+    "$T_TMP/router.log" "$T_TMP/router2.log"
+lap "end"
 done_testing
