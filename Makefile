@@ -46,7 +46,7 @@ MILTER_LIBS := $(shell $(PKG_CONFIG) --libs milter hiredis libconfig \
 	       libcrypto gmime-3.0 opendkim libpsl libidn2 libsystemd 2>/dev/null)
 ROUTER_LIBS := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto \
 	       libcurl ldns libpsl libidn2 libsystemd 2>/dev/null)
-CTL_LIBS    := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto \
+CTL_LIBS    := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto libcurl \
 	       jansson ldns libpsl libidn2 2>/dev/null)
 NOOP_LIBS   := $(shell $(PKG_CONFIG) --libs milter 2>/dev/null)
 # Language detection (common/lang.c) is CLD2, a C++ library without a
@@ -233,6 +233,7 @@ bench: check-deps
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/gate.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/interactions.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/handoff.sh
+	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/mailbox.sh
 
 # INSTALL - "make install" is for systems without the Debian package
 # (apt install ./mailacd-*.deb does all of this and more).  It copies the

@@ -209,6 +209,26 @@
  * messages in one minute since the epoch (rate_limit), shared by every
  * milter; expires after two minutes */
 #define KEYS_FMT_SENDRATE	"mailacd:{%s}:sendrate:%s:%lld"
+/* mailacd:{ORG}:mailbox:ADDRESS - hash, the router's last look at the
+ * mailbox an address's mail is pulled from: status ok or failing; class
+ * of the failure (connect, tls, auth, folder, server, relay); error, its
+ * description ("" when ok); checked_at, ok_at, next_at (Unix ms); waiting,
+ * messages left on the server at the last look; pulled and refused,
+ * counters since the key was made */
+#define KEYS_FMT_MAILBOX	"mailacd:{%s}:mailbox:%s"
+/* mailacd:{ORG}:mailbox:ADDRESS:lease - string, the router that pulls
+ * the mailbox now (its consumer name); expires unless renewed, so that
+ * one router at a time pulls one mailbox */
+#define KEYS_FMT_MAILBOX_LEASE	"mailacd:{%s}:mailbox:%s:lease"
+#define KEYS_F_MB_STATUS	"status"
+#define KEYS_F_MB_CLASS		"class"
+#define KEYS_F_MB_ERROR		"error"
+#define KEYS_F_MB_CHECKED_AT	"checked_at"
+#define KEYS_F_MB_OK_AT		"ok_at"
+#define KEYS_F_MB_NEXT_AT	"next_at"
+#define KEYS_F_MB_WAITING	"waiting"
+#define KEYS_F_MB_PULLED	"pulled"
+#define KEYS_F_MB_REFUSED	"refused"
 #define KEYS_F_DOM_STATUS	"status"
 #define KEYS_F_DOM_CHECKED_AT	"checked_at"
 #define KEYS_F_DOM_VERIFIED_AT	"verified_at"

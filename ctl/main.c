@@ -52,6 +52,7 @@ static const struct main_cmd main_cmds[] = {
 	{ "watch", watch_cmd, 0, 0 },
 	{ "dkim", dkimkey_cmd, 1, 1 },
 	{ "domain", domain_cmd, 0, 1 },
+	{ "mailbox", mailbox_cmd, 0, 0 },
 	{ NULL, NULL, 0, 0 }
 };
 
@@ -128,7 +129,11 @@ usage_exit(int asked)
 	    "publish\n"
 	    "  domain check [-s addr[@port]] DOMAIN | --all\n"
 	    "                                  ask the DNS for them: ok, "
-	    "missing, wrong\n",
+	    "missing, wrong\n"
+	    "  mailbox test ADDRESS            connect to ADDRESS's mailbox, "
+	    "log in,\n"
+	    "                                  open its folder, count its "
+	    "messages\n",
 	    CFG_DEFAULT_FILE, DKIMKEY_DIR);
 	exit(asked ? 0 : EX_USAGE);
 }
