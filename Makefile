@@ -47,7 +47,7 @@ MILTER_LIBS := $(shell $(PKG_CONFIG) --libs milter hiredis libconfig \
 ROUTER_LIBS := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto \
 	       libcurl ldns libpsl libidn2 libsystemd jansson libmicrohttpd \
 	       2>/dev/null)
-CTL_LIBS    := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto \
+CTL_LIBS    := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto libcurl \
 	       jansson ldns libpsl libidn2 2>/dev/null)
 NOOP_LIBS   := $(shell $(PKG_CONFIG) --libs milter 2>/dev/null)
 # Language detection (common/lang.c) is CLD2, a C++ library without a
@@ -102,7 +102,7 @@ PROGS	= $(B)/mailacd-milter $(B)/mailacd-router $(B)/bench/noop-milter
 PROGS	+= $(B)/mailacdctl $(B)/bench/router-bench
 VERSION	= $(shell cat VERSION)
 
-all: pkg-check $(PROGS) $(UNIT_BIN)
+all: pkg-check $(PROGS) $(UNIT_BIN) $(B)/t/fakeclock.so
 
 # programs - only what is installed (the Debian package builds this)
 programs: pkg-check $(B)/mailacd-milter $(B)/mailacd-router $(B)/mailacdctl
@@ -191,6 +191,12 @@ $(B)/t/%: $(B)/t/unit/%.o $(B)/libmailacd_milter.a $(B)/libmailacd_router.a \
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LANG_LIBS)
 
+# the wall clock tests set for their private redis-server (LD_PRELOAD):
+# never sanitized, as the server it is loaded into is not
+$(B)/t/fakeclock.so: t/lib/fakeclock.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -shared -o $@ $<
+
 asan:
 	$(MAKE) B=build-asan CFLAGS='-O1 -g -fno-omit-frame-pointer' \
 	    SANFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all'
@@ -228,6 +234,7 @@ bench: check-deps
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/gate.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/interactions.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/handoff.sh
+	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/mailbox.sh
 
 # INSTALL - "make install" is for systems without the Debian package
 # (apt install ./mailacd-*.deb does all of this and more).  It copies the

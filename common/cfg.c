@@ -82,6 +82,26 @@ static const struct cfg_enum cfg_starttls_names[] = {
 	{ NULL, 0 }
 };
 
+static const struct cfg_enum cfg_mbox_protocol_names[] = {
+	{ "imap", CFG_MBOX_IMAP },
+	{ "pop3", CFG_MBOX_POP3 },
+	{ NULL, 0 }
+};
+
+static const struct cfg_enum cfg_mbox_tls_names[] = {
+	{ "implicit", CFG_MBOX_TLS_IMPLICIT },
+	{ "starttls", CFG_MBOX_TLS_STARTTLS },
+	{ "none", CFG_MBOX_TLS_NONE },
+	{ NULL, 0 }
+};
+
+static const struct cfg_enum cfg_mbox_after_names[] = {
+	{ "delete", CFG_MBOX_DELETE },
+	{ "move", CFG_MBOX_MOVE },
+	{ "seen", CFG_MBOX_SEEN },
+	{ NULL, 0 }
+};
+
 static const struct cfg_enum cfg_kind_names[] = {
 	{ "contact-center", CFG_KIND_CONTACT_CENTER },
 	{ "campaign", CFG_KIND_CAMPAIGN },
@@ -239,6 +259,63 @@ static const struct cfg_key cfg_delivery_keys[] = {
 	{ .name = NULL }
 };
 
+static const struct cfg_key cfg_fetch_keys[] = {
+	{ .name = "relay", .type = CFG_T_STR, .min = 1, .max = 1024,
+	  .sdef = "smtp://127.0.0.1:25",
+	  .off = offsetof(struct cfg_fetch, relay),
+	  .check = cfg_check_relay },
+	{ .name = "timeout", .type = CFG_T_INT, .min = 5, .max = 3600,
+	  .idef = 60, .off = offsetof(struct cfg_fetch, timeout) },
+	{ .name = "retry_min", .type = CFG_T_INT, .min = 1, .max = 86400,
+	  .idef = 30, .off = offsetof(struct cfg_fetch, retry_min) },
+	{ .name = "retry_max", .type = CFG_T_INT, .min = 1, .max = 86400,
+	  .idef = 900, .off = offsetof(struct cfg_fetch, retry_max) },
+	{ .name = NULL }
+};
+
+/* port 0: the protocol's, resolved in the second pass (cfg_mbox.c) */
+static const struct cfg_key cfg_mailbox_keys[] = {
+	{ .name = "server", .type = CFG_T_STR, .flags = CFG_K_REQUIRED,
+	  .min = 1, .max = CFG_DOMAIN_MAX,
+	  .off = offsetof(struct cfg_mailbox, server),
+	  .check = cfg_check_host },
+	{ .name = "port", .type = CFG_T_INT, .min = 1, .max = 65535,
+	  .idef = 0, .off = offsetof(struct cfg_mailbox, port) },
+	{ .name = "protocol", .type = CFG_T_ENUM, .idef = CFG_MBOX_IMAP,
+	  .names = cfg_mbox_protocol_names,
+	  .off = offsetof(struct cfg_mailbox, protocol) },
+	{ .name = "tls", .type = CFG_T_ENUM, .idef = CFG_MBOX_TLS_IMPLICIT,
+	  .names = cfg_mbox_tls_names,
+	  .off = offsetof(struct cfg_mailbox, tls) },
+	{ .name = "tls_verify", .type = CFG_T_BOOL, .idef = 1,
+	  .off = offsetof(struct cfg_mailbox, tls_verify) },
+	{ .name = "ca_file", .type = CFG_T_STR, .min = 1, .max = 4096,
+	  .off = offsetof(struct cfg_mailbox, ca_file),
+	  .check = cfg_check_path },
+	{ .name = "user", .type = CFG_T_STR, .flags = CFG_K_REQUIRED,
+	  .min = 1, .max = 256, .off = offsetof(struct cfg_mailbox, user),
+	  .check = cfg_check_mbox_text },
+	{ .name = "password", .type = CFG_T_STR, .flags = CFG_K_SECRET,
+	  .min = 1, .max = 1024,
+	  .off = offsetof(struct cfg_mailbox, password) },
+	{ .name = "password_file", .type = CFG_T_STR, .min = 1, .max = 4096,
+	  .off = offsetof(struct cfg_mailbox, password_file),
+	  .check = cfg_check_path },
+	{ .name = "folder", .type = CFG_T_STR, .min = 1, .max = 255,
+	  .sdef = "INBOX", .off = offsetof(struct cfg_mailbox, folder),
+	  .check = cfg_check_folder },
+	{ .name = "after", .type = CFG_T_ENUM, .idef = CFG_MBOX_DELETE,
+	  .names = cfg_mbox_after_names,
+	  .off = offsetof(struct cfg_mailbox, after) },
+	{ .name = "move_to", .type = CFG_T_STR, .min = 1, .max = 255,
+	  .off = offsetof(struct cfg_mailbox, move_to),
+	  .check = cfg_check_folder },
+	{ .name = "poll_interval", .type = CFG_T_INT, .min = 1,
+	  .max = 86400, .idef = 60,
+	  .off = offsetof(struct cfg_mailbox, poll_interval) },
+	{ .name = NULL }
+};
+
 static const struct cfg_key cfg_dns_keys[] = {
 	{ .name = "verification_secret", .type = CFG_T_STR,
 	  .flags = CFG_K_SECRET, .min = 16, .max = 1024,
@@ -336,6 +413,10 @@ static const struct cfg_key cfg_address_keys[] = {
 	  .off = offsetof(struct cfg_address, direction) },
 	{ .name = "enabled", .type = CFG_T_BOOL, .idef = 1,
 	  .off = offsetof(struct cfg_address, enabled) },
+	{ .name = "mailbox", .type = CFG_T_GROUP, .flags = CFG_K_ALLOC,
+	  .size = sizeof(struct cfg_mailbox),
+	  .off = offsetof(struct cfg_address, mailbox),
+	  .sub = cfg_mailbox_keys },
 	{ .name = NULL }
 };
 
@@ -463,6 +544,8 @@ const struct cfg_key cfg_top_keys[] = {
 	  .off = offsetof(struct cfg, outbound), .sub = cfg_outbound_keys },
 	{ .name = "delivery", .type = CFG_T_GROUP,
 	  .off = offsetof(struct cfg, delivery), .sub = cfg_delivery_keys },
+	{ .name = "fetch", .type = CFG_T_GROUP,
+	  .off = offsetof(struct cfg, fetch), .sub = cfg_fetch_keys },
 	{ .name = "dns", .type = CFG_T_GROUP,
 	  .off = offsetof(struct cfg, dns), .sub = cfg_dns_keys },
 	{ .name = "organizations", .type = CFG_T_LIST,
@@ -1002,8 +1085,11 @@ cfg_free(struct cfg *cfg)
 		    cfg->orgs[i].domains != NULL; j++) {
 			struct cfg_dkim *dk = cfg->orgs[i].domains[j].dkim;
 
-			for (k = 0; k < cfg->orgs[i].domains[j].naddresses; k++)
+			for (k = 0; k < cfg->orgs[i].domains[j].naddresses; k++) {
 				free(cfg->orgs[i].domains[j].addresses[k].key);
+				cfg_mbox_free(cfg->orgs[i].domains[j].addresses[k].
+				    mailbox);
+			}
 			if (dk != NULL && dk->key != NULL) {
 				OPENSSL_cleanse(dk->key, strlen(dk->key));
 				free(dk->key);

@@ -43,6 +43,7 @@ enum cfg_on_failure {
 
 struct cfg_org;
 struct cfg_domain;
+struct cfg_mailbox;
 
 /* Where matched mail goes: a queue with its requirements (or, later, a flow). */
 struct cfg_route {
@@ -67,9 +68,49 @@ struct cfg_address {
 	int	auto_submitted;	/* enum cfg_auto: RFC 3834 mark it sends */
 	int	direction;	/* enum cfg_direction */
 	int	enabled;
+	struct cfg_mailbox *mailbox;	/* a mailbox its mail is pulled
+					   from; NULL: none */
 	int	line;
 	struct cfg_domain *domain;
 	struct cfg_org *org;
+};
+
+/* How a mailbox is read. */
+enum cfg_mbox_protocol {
+	CFG_MBOX_IMAP = 0,
+	CFG_MBOX_POP3 = 1
+};
+
+/* TLS to a mailbox's server. */
+enum cfg_mbox_tls {
+	CFG_MBOX_TLS_IMPLICIT = 0,	/* imaps://, pop3s:// */
+	CFG_MBOX_TLS_STARTTLS = 1,	/* required, never skipped */
+	CFG_MBOX_TLS_NONE = 2		/* loopback servers only */
+};
+
+/* What becomes of a message on the server once the relay accepted it. */
+enum cfg_mbox_after {
+	CFG_MBOX_DELETE = 0,
+	CFG_MBOX_MOVE = 1,		/* to move_to (IMAP) */
+	CFG_MBOX_SEEN = 2		/* flagged \Seen, left in place (IMAP) */
+};
+
+/* A mailbox on someone else's IMAP or POP3 server that an address's
+ * mail is pulled from (router/fetch.c). */
+struct cfg_mailbox {
+	char	*server;	/* host name or address */
+	int	port;		/* resolved from protocol and tls if unset */
+	int	protocol;	/* enum cfg_mbox_protocol */
+	int	tls;		/* enum cfg_mbox_tls */
+	int	tls_verify;	/* check the certificate and the name */
+	char	*ca_file;	/* NULL: the system's CA store */
+	char	*user;
+	char	*password;	/* secret; or the contents of password_file */
+	char	*password_file;	/* NULL: the password is in the file */
+	char	*folder;	/* IMAP folder, "INBOX" */
+	int	after;		/* enum cfg_mbox_after */
+	char	*move_to;	/* with after = "move" */
+	int	poll_interval;	/* seconds between two looks */
 };
 
 /* A domain's DKIM signing key (outbound mail from its addresses). */
@@ -290,6 +331,14 @@ struct cfg_delivery {
 				   agent gets a notice */
 };
 
+/* How the router hands the mail it pulls from mailboxes to the relay. */
+struct cfg_fetch {
+	char	*relay;		/* smtp://HOST[:PORT]: the milter's MTA */
+	int	timeout;	/* seconds one server or relay session takes */
+	int	retry_min;	/* seconds after a failure, doubling */
+	int	retry_max;	/* longest wait after failures */
+};
+
 /* The DNS side of domains: what "mailacdctl domain records" prints and
  * "domain check" (and the router's re-check) asks for. */
 struct cfg_dns {
@@ -340,6 +389,7 @@ struct cfg {
 	struct cfg_router router;
 	struct cfg_outbound outbound;
 	struct cfg_delivery delivery;
+	struct cfg_fetch fetch;
 	struct cfg_dns dns;
 	int	local_part_case_sensitive;
 	char	*subaddress_separators;	/* "" disables sub-addressing */
@@ -405,6 +455,10 @@ int	cfg_net_match(const struct cfg *cfg, int family,
 /* cfg_join - the N strings of V joined with commas (skills, languages,
  * queues as Redis keeps them), malloc'd; NULL when memory is short */
 char	*cfg_join(char *const *v, size_t n);
+
+/* cfg_mbox_password - the password of mailbox M (from password or
+ * password_file) */
+const char *cfg_mbox_password(const struct cfg_mailbox *m);
 
 /* cfg_strategy_name - "longest-idle", "least-busy" or "round-robin" */
 const char *cfg_strategy_name(int strategy);

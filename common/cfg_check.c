@@ -505,7 +505,6 @@ static int
 cfg_relay_private(const char *relay)
 {
 	char	host[256];
-	unsigned char bin[16];
 	const char *h;
 	size_t	n;
 
@@ -521,6 +520,15 @@ cfg_relay_private(const char *relay)
 		return (0);
 	memcpy(host, h, n);
 	host[n] = '\0';
+	return (cfg_host_private(host));
+}
+
+/* cfg_host_private - 1 if HOST is a loopback address or localhost */
+int
+cfg_host_private(const char *host)
+{
+	unsigned char bin[16];
+
 	if (cfg_casecmp(host, "localhost") == 0)
 		return (1);
 	if (inet_pton(AF_INET, host, bin) == 1)
@@ -1148,6 +1156,9 @@ cfg_check_org(struct cfg_load *ld, struct cfg_org *o,
 				continue;
 			cfg_check_address(ld, a, d, ae, av);
 			cfg_check_route(ld, &a->route, ae, qvp);
+			if (a->mailbox != NULL && (s =
+			    config_setting_get_member(ae, "mailbox")) != NULL)
+				cfg_check_mbox(ld, a, s);
 		}
 		cfg_check_domain_dns(ld, d, de, o->max_addresses_per_domain);
 	}
@@ -1211,7 +1222,7 @@ cfg_check_sender(struct cfg_load *ld, const config_t *lc)
 		    "address: the copies would be taken for the agent's mail");
 }
 
-#define CFG_SECRETS_MAX	32	/* secret settings looked at */
+#define CFG_SECRETS_MAX	512	/* secret settings looked at */
 
 /* cfg_secret_walk - the settings under GRP that table KEYS marks secret,
  * groups and lists of groups included, into V (of MAX; *N so far) */
@@ -1449,6 +1460,11 @@ cfg_check_model(struct cfg_load *ld, const config_t *lc)
 		cfg_err(ld, s, NULL, NULL, "is %d seconds, shorter than "
 		    "delivery.retry_min (%d)", cfg->delivery.retry_max,
 		    cfg->delivery.retry_min);
+	if (cfg->fetch.retry_max < cfg->fetch.retry_min &&
+	    (s = config_lookup(lc, "fetch.retry_max")) != NULL)
+		cfg_err(ld, s, NULL, NULL, "is %d seconds, shorter than "
+		    "fetch.retry_min (%d)", cfg->fetch.retry_max,
+		    cfg->fetch.retry_min);
 	if (cfg->delivery.password != NULL && cfg->delivery.username == NULL &&
 	    (s = config_lookup(lc, "delivery.password")) != NULL)
 		cfg_err(ld, s, NULL, NULL, "needs delivery.username");

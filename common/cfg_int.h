@@ -192,9 +192,26 @@ const char *cfg_check_relay(const char *v, char *buf, size_t len);
 const char *cfg_check_listen(const char *v, char *buf, size_t len);
 const char *cfg_check_dns_server(const char *v, char *buf, size_t len);
 const char *cfg_check_spf(const char *v, char *buf, size_t len);
+const char *cfg_check_mbox_text(const char *v, char *buf, size_t len);
+const char *cfg_check_folder(const char *v, char *buf, size_t len);
 
 /* cfg_parse_cidr - "ADDRESS/BITS" (or a bare address) into N; 0 or -1 */
 int	cfg_parse_cidr(const char *v, struct cfg_net *n);
+
+/* cfg_host_private - 1 if HOST is a loopback address or localhost */
+int	cfg_host_private(const char *host);
+
+/* cfg_mbox.c */
+
+/* cfg_check_mbox - the second pass over the mailbox of address A (its
+ * group MS): what settings need together, the password file read, the
+ * port resolved */
+void	cfg_check_mbox(struct cfg_load *ld, struct cfg_address *a,
+		    const config_setting_t *ms);
+
+/* cfg_mbox_free - wipe the password that cfg_check_mbox read from a file
+ * (the schema frees the rest) */
+void	cfg_mbox_free(struct cfg_mailbox *m);
 
 /* cfg_check_model - the second pass over LC: checks that need context,
  * then the lookup index */

@@ -18,7 +18,7 @@
 #define KEYS_SCHEMA		"1"
 /* the version of the function library common/mailacd.lua: bump it when a
  * function changes behaviour (fn_load never replaces a newer one) */
-#define KEYS_LIBRARY		"6"
+#define KEYS_LIBRARY		"7"
 
 /* mailacd:{ORG}:schema - string, the schema version the data was written in */
 #define KEYS_FMT_SCHEMA		"mailacd:{%s}:schema"
@@ -84,13 +84,18 @@
 #define KEYS_FMT_RRSEQ		"mailacd:{%s}:rrseq:%s"
 #define KEYS_FMT_ASSIGNED	"mailacd:{%s}:assigned:%s"
 #define KEYS_FMT_ASSIGNMENTS	"mailacd:{%s}:assignments"
+/* mailacd:{ORG}:stats:QUEUE:PERIOD - hash, a queue's statistics of one
+ * UTC day (PERIOD YYYY-MM-DD) or hour (YYYY-MM-DDTHH), written in the same
+ * calls, expiring 90 days after their last change: offered, assigned,
+ * answered, wait_ms, within, closed, handled, handled_ms, transferred,
+ * delivery_failed, and the first-assignment waits in buckets
+ * wait_le_SECONDS ... wait_le_inf (each answer counted in one bucket, not
+ * cumulative); a missing hash or field is zero */
 #define KEYS_FMT_STATS		"mailacd:{%s}:stats:%s:%s"
-/* mailacd:{ORG}:totals:QUEUE - hash, the queue's counters since it
- * began, never expiring (offered, assigned, closed, transferred,
- * delivery_failed, answered, wait_sum_ms, and the first-assignment waits
- * in buckets wait_le_SECONDS ... wait_le_inf, each counted once, not
- * cumulative); a missing hash or field is zero.  The router's metrics
- * serve them as counters and a histogram (router/metrics.c). */
+/* mailacd:{ORG}:totals:QUEUE - hash, the same counters since the queue
+ * began, never expiring, so that they never go down (metrics): offered,
+ * assigned, answered, within, closed, handled, handled_ms, transferred,
+ * delivery_failed, wait_sum_ms (the stats' wait_ms) and wait_le_* */
 #define KEYS_FMT_TOTALS		"mailacd:{%s}:totals:%s"
 /* mailacd:{ORG}:counters - hash, the organisation's event counters since
  * it began, never expiring, for the router's metrics: the KEYS_F_CNT_*
@@ -219,6 +224,26 @@
  * messages in one minute since the epoch (rate_limit), shared by every
  * milter; expires after two minutes */
 #define KEYS_FMT_SENDRATE	"mailacd:{%s}:sendrate:%s:%lld"
+/* mailacd:{ORG}:mailbox:ADDRESS - hash, the router's last look at the
+ * mailbox an address's mail is pulled from: status ok or failing; class
+ * of the failure (connect, tls, auth, folder, server, relay); error, its
+ * description ("" when ok); checked_at, ok_at, next_at (Unix ms); waiting,
+ * messages left on the server at the last look; pulled and refused,
+ * counters since the key was made */
+#define KEYS_FMT_MAILBOX	"mailacd:{%s}:mailbox:%s"
+/* mailacd:{ORG}:mailbox:ADDRESS:lease - string, the router that pulls
+ * the mailbox now (its consumer name); expires unless renewed, so that
+ * one router at a time pulls one mailbox */
+#define KEYS_FMT_MAILBOX_LEASE	"mailacd:{%s}:mailbox:%s:lease"
+#define KEYS_F_MB_STATUS	"status"
+#define KEYS_F_MB_CLASS		"class"
+#define KEYS_F_MB_ERROR		"error"
+#define KEYS_F_MB_CHECKED_AT	"checked_at"
+#define KEYS_F_MB_OK_AT		"ok_at"
+#define KEYS_F_MB_NEXT_AT	"next_at"
+#define KEYS_F_MB_WAITING	"waiting"
+#define KEYS_F_MB_PULLED	"pulled"
+#define KEYS_F_MB_REFUSED	"refused"
 #define KEYS_F_DOM_STATUS	"status"
 #define KEYS_F_DOM_CHECKED_AT	"checked_at"
 #define KEYS_F_DOM_VERIFIED_AT	"verified_at"

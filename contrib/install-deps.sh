@@ -25,6 +25,11 @@
 # binary needs are installed (liblockfile1, libwrap0, in PKGS).  Nothing
 # there is configured, started or on PATH: the test runs the binary with a
 # sendmail.cf of its own.  Remove the folder to undo it.
+# Dovecot's
+# packages enable a system service that would listen on 110, 143, 993 and
+# 995 at the next boot: when this script installed them, it stops that
+# service and disables it (the mailbox tests start their own Dovecot with
+# a private configuration on free loopback ports).
 
 set -eu
 
@@ -35,6 +40,7 @@ libidn2-dev libcld2-dev libexttextcat-dev libexttextcat-data libsystemd-dev
 libmicrohttpd-dev
 redis-server redis-sentinel redis-tools postfix swaks miltertest prometheus curl
 python3-dkim libmail-dkim-perl opendkim opendkim-tools dnsmasq-base
+dovecot-imapd dovecot-pop3d
 perl procps iproute2 coreutils findutils sed grep mawk debconf
 debhelper po-debconf lintian m4 liblockfile1 libwrap0 util-linux"
 
@@ -204,4 +210,30 @@ fi
 if [ "$need_sendmail" = 1 ]; then
 	sendmail_unpack
 fi
+# quiet_dovecot - stop and disable the system Dovecot that installing
+# dovecot-core enabled: nothing of ours uses it, and it would take the
+# IMAP and POP3 ports of the machine
+quiet_dovecot() {
+	case " $missing " in
+	*" dovecot-"*) ;;
+	*) return 0 ;;
+	esac
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		systemctl stop dovecot.service dovecot.socket >/dev/null 2>&1 || true
+		systemctl disable dovecot.service dovecot.socket >/dev/null 2>&1 || true
+	else
+		if [ -x /etc/init.d/dovecot ]; then
+			/etc/init.d/dovecot stop >/dev/null 2>&1 || true
+		fi
+		if command -v deb-systemd-helper >/dev/null 2>&1; then
+			deb-systemd-helper disable dovecot.service dovecot.socket \
+			    >/dev/null 2>&1 || true
+		fi
+	fi
+	if command -v update-rc.d >/dev/null 2>&1; then
+		update-rc.d dovecot disable >/dev/null 2>&1 || true
+	fi
+	echo "install-deps.sh: the system Dovecot is stopped and disabled"
+}
+quiet_dovecot
 echo "install-deps.sh: done"

@@ -158,4 +158,11 @@ const char *ctl_time(int64_t ms, char *buf, size_t size);
  * options included; the exit status */
 int	domain_cmd(struct ctl *ctl, int argc, char **argv);
 
+/* mailbox.c */
+int	mailbox_cmd(struct ctl *ctl, int argc, char **argv);
+/* mailbox_status - the fetcher's last look at each mailbox of O: lines
+ * on ctl->out, or the array "mailboxes" into J when J is not NULL */
+int	mailbox_status(struct ctl *ctl, const struct cfg_org *o,
+		    struct jw *j);
+
 #endif

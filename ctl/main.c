@@ -22,6 +22,7 @@
 #include "list.h"
 #include "json.h"
 #include "queue.h"
+#include "stats.h"
 #include "status.h"
 #include "watch.h"
 
@@ -47,9 +48,11 @@ static const struct main_cmd main_cmds[] = {
 	{ "agent", agent_cmd, 0, 0 },
 	{ "interaction", ix_cmd, 0, 0 },
 	{ "interactions", list_cmd, 0, 1 },
+	{ "stats", stats_cmd, 0, 1 },
 	{ "watch", watch_cmd, 0, 0 },
 	{ "dkim", dkimkey_cmd, 1, 1 },
 	{ "domain", domain_cmd, 0, 1 },
+	{ "mailbox", mailbox_cmd, 0, 0 },
 	{ NULL, NULL, 0, 0 }
 };
 
@@ -110,6 +113,11 @@ usage_exit(int asked)
 	    "and rank\n"
 	    "  interaction priority ID N       a new priority (0..1000), one "
 	    "re-insert\n"
+	    "  stats [--queue Q] [--from DAY] [--to DAY] [--by hour|day]\n"
+	    "                                  per queue: offered, assigned, "
+	    "service level,\n"
+	    "                                  waits, handling time, by UTC "
+	    "day or hour\n"
 	    "  watch                           the status, redrawn every -i "
 	    "seconds\n"
 	    "  dkim genkey DOMAIN SELECTOR     make a DKIM key in -d dir "
@@ -121,7 +129,11 @@ usage_exit(int asked)
 	    "publish\n"
 	    "  domain check [-s addr[@port]] DOMAIN | --all\n"
 	    "                                  ask the DNS for them: ok, "
-	    "missing, wrong\n",
+	    "missing, wrong\n"
+	    "  mailbox test ADDRESS            connect to ADDRESS's mailbox, "
+	    "log in,\n"
+	    "                                  open its folder, count its "
+	    "messages\n",
 	    CFG_DEFAULT_FILE, DKIMKEY_DIR);
 	exit(asked ? 0 : EX_USAGE);
 }

@@ -576,6 +576,7 @@ status_json(struct ctl *ctl, struct jw *j, const struct status_org *so)
 		jw_null(j, "group");
 	jw_close(j, '}');
 	status_json_domains(j, so);
+	(void)mailbox_status(ctl, so->org, j);
 	status_json_dataset(j, so);
 	if (ctl->cfg->redis.nsentinels > 0) {
 		char	where[700];
@@ -686,6 +687,8 @@ status_text(struct ctl *ctl, const struct status_org *so)
 		fprintf(fp, "  deliveries     %lld retrying, %lld failed today "
 		    "(back to their queue)\n", so->retrying, so->failed);
 	status_domains_line(fp, so);
+	if ((k = (size_t)mailbox_status(ctl, so->org, NULL)) != 0)
+		return ((int)k);
 	fprintf(fp, "  ingest         %lld entr%s; ", so->ingest,
 	    so->ingest == 1 ? "y" : "ies");
 	if (so->has_group)

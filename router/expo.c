@@ -50,8 +50,8 @@ struct expo_counter {
 
 static const struct expo_counter expo_queue_counters[] = {
 	{ "mailacd_queue_offered_total", "offered",
-	  "Interactions offered to the queue, from Redis (the queue's "
-	  "totals hash)." },
+	  "Interactions that entered the queue: arrivals and transfers in, "
+	  "from Redis." },
 	{ "mailacd_queue_assignments_total", "assigned",
 	  "Assignments of the queue's interactions to agents, from Redis." },
 	{ "mailacd_queue_answered_total", "answered",
@@ -60,8 +60,7 @@ static const struct expo_counter expo_queue_counters[] = {
 	{ "mailacd_queue_closed_total", "closed",
 	  "Interactions of the queue closed, from Redis." },
 	{ "mailacd_queue_transferred_total", "transferred",
-	  "Transfers of the queue's interactions, from Redis (the queue's "
-	  "totals hash)." },
+	  "Interactions transferred out of the queue, from Redis." },
 	{ "mailacd_delivery_give_ups_total", "delivery_failed",
 	  "Resends to an agent's mailbox given up (forward mode): the "
 	  "interaction went back to its queue, from Redis." },

@@ -5,7 +5,8 @@
  * the DNS records of verified domains now and then (recheck.c); assignment
  * itself is the function library in Redis (common/mailacd.lua), which
  * mailacdctl calls too.  For queues in forward mode a thread resends the
- * customers' messages to the agents (deliver.c).  The main loop and that
+ * customers' messages to the agents (deliver.c); another pulls the mail
+ * of addresses with a mailbox from their servers (fetch.c).  The main loop and that
  * thread each keep their Redis connection up with relink.c and read their
  * streams with stream.c.  Conventions follow mailacd-milter: -c file, -n,
  * -f, -u user[:group], -P pidfile, -V, -d, --help, --version, --strict. */
@@ -29,6 +30,7 @@
 #include "daemon.h"
 #include "dataset.h"
 #include "deliver.h"
+#include "fetch.h"
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
@@ -143,6 +145,7 @@ main_before(struct relink *l, void *arg)
 	rds_pool_say(np, log_say, "redis: ");
 	/* it starts again with the new configuration after the next set-up */
 	deliver_stop();
+	fetch_stop();
 	st->delivering = 0;
 	relink_drop(l);
 	rds_pool_free(l->pool);
@@ -173,6 +176,7 @@ main_setup(redisContext *c, void *arg, char *err, size_t errlen)
 	st->next_claim = clock_mono_ms() + st->cfg->router.claim_idle_ms / 2;
 	if (!st->delivering) {
 		(void)deliver_start(st->cfg, st->consumer);
+		(void)fetch_start(st->cfg, st->consumer);
 		st->delivering = 1;
 	}
 	return (0);
@@ -338,6 +342,7 @@ main(int argc, char **argv)
 	metrics_stop();
 	dataset_watch_free(st.watch);
 	deliver_stop();
+	fetch_stop();
 	rds_pool_free(st.link.pool);
 	cfg_unref(st.cfg);
 	if (pidfile != NULL)

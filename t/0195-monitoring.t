@@ -4,7 +4,7 @@
 # when a rule's threshold or duration changes), the Grafana dashboard is
 # JSON whose every panel has queries that parse as PromQL, and every metric
 # they name, and every metric router/expo.c serves, is described in
-# mailacd-router(8).  t/5070-metrics.t runs them against a live router.
+# mailacd-router(8).  t/5080-metrics.t runs them against a live router.
 . "$(dirname "$0")/lib/harness.sh"
 require_tools promtool
 [ -x /usr/bin/python3 ] || skip_all "/usr/bin/python3 not installed"

@@ -21,7 +21,8 @@
 #   processes  spawn kill_pid t_alive t_not_alive t_reap t_forget wait_for
 #              now_ms; *t_show_logs *t_cleanup *t_setup
 #   ports      free_port port_listening t_port_free; *port_busy
-#   Redis      start_redis stop_redis restart_redis crash_redis rcli
+#   Redis      start_redis start_redis_clock redis_clock stop_redis
+#              restart_redis crash_redis rcli
 #              stream_key stream_len stream_field stream_find stream_entry
 #              stream_dump; *redis_up *t_redis_spawn
 #   sink       start_sink sink_raw sink_count wait_sink sink_files sink_find
@@ -35,6 +36,7 @@
 #              (miltertest) t_milter_sockets t_wait_milter;
 #              *t_milter_listening
 #   DNS        start_dns (dnsmasq); *t_dns_up
+#   Dovecot    start_dovecot dovecot_put dovecot_count dovecot_flags
 #   checks     logs_clean json_ok jq
 #   all        start_stack (Redis + sink + milter + Postfix)
 #
@@ -275,9 +277,9 @@ spawn() {
 
 # t_show_logs - print the tail of every log, for a failed test
 t_show_logs() {
-	for _f in "$T_TMP"/milter*.log "$T_TMP"/noop*.log \
-	    "$T_TMP/postfix/maillog" "$T_TMP/redis/redis.log" "$T_TMP/sink.log" \
-	    "$T_TMP/sendmail/trace.log"; do
+	for _f in "$T_TMP"/milter*.log "$T_TMP"/noop*.log "$T_TMP"/router*.log \
+	    "$T_TMP/dovecot/dovecot.log" "$T_TMP/sendmail/trace.log" \
+	    "$T_TMP/postfix/maillog" "$T_TMP/redis/redis.log" "$T_TMP/sink.log"; do
 		[ -s "$_f" ] || continue
 		diag "---- last lines of $_f ----"
 		diag "$(tail -n 25 "$_f" | tr -d '\r')"
@@ -422,9 +424,16 @@ redis_up() {
 	[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]
 }
 
-# t_redis_spawn - start redis-server on REDIS_PORT and wait for PONG
+# t_redis_spawn - start redis-server on REDIS_PORT and wait for PONG (with
+# the wall clock of file REDIS_CLOCK when that is set)
 t_redis_spawn() {
-	spawn redis "$T_TMP/redis/redis.log" redis-server \
+	if [ -n "${REDIS_CLOCK:-}" ]; then
+		set -- env LD_PRELOAD="$MAILACD_BUILD/t/fakeclock.so" \
+		    MAILACD_FAKECLOCK="$REDIS_CLOCK"
+	else
+		set --
+	fi
+	spawn redis "$T_TMP/redis/redis.log" "$@" redis-server \
 	    --port "$REDIS_PORT" --bind 127.0.0.1 --protected-mode yes \
 	    --dir "$T_TMP/redis" --dbfilename dump.rdb --save '' \
 	    --appendonly no --daemonize no --supervised no \
@@ -443,6 +452,24 @@ start_redis() {
 	REDIS_PORT=$(free_port)
 	mkdir -p "$T_TMP/redis"
 	t_redis_spawn
+}
+
+# start_redis_clock - start_redis with a wall clock the test sets with
+# redis_clock (t/lib/fakeclock.c preloaded), the real one until then
+start_redis_clock() {
+	[ -r "$MAILACD_BUILD/t/fakeclock.so" ] ||
+	    bail_out "$MAILACD_BUILD/t/fakeclock.so not built (run make)"
+	mkdir -p "$T_TMP/redis"
+	REDIS_CLOCK=$T_TMP/redis/clock
+	: >"$REDIS_CLOCK"
+	start_redis
+}
+
+# redis_clock MS - the private Redis's wall clock (TIME, the library's
+# clock, expiry) stands at MS, Unix milliseconds, until the next call; ""
+# gives it the real time again
+redis_clock() {
+	printf '%s\n' "$1" >"$REDIS_CLOCK.new" && mv "$REDIS_CLOCK.new" "$REDIS_CLOCK"
 }
 
 # stop_redis - stop the private Redis, saving its data so that a restart
@@ -1210,4 +1237,113 @@ t_dns_up() {
 	t_alive "$1" || return 0
 	port_listening "$2" && return 0
 	return 1
+}
+
+# --- Dovecot --------------------------------------------------------------
+
+# start_dovecot USER:PASSWORD...: a private Dovecot (dovecot-imapd,
+# dovecot-pop3d) under $T_TMP/dovecot with its own configuration: IMAP and
+# POP3 on loopback, plain (with STARTTLS) and TLS, a self-signed
+# certificate for 127.0.0.1 and localhost ($DOVECOT_CERT, which the test
+# trusts explicitly), a passwd-file user database with USERS, and one
+# Maildir each (INBOX and a folder "Done") owned by nobody.  Sets
+# DOVECOT_IMAP, DOVECOT_IMAPS, DOVECOT_POP3, DOVECOT_POP3S (ports),
+# DOVECOT_MAIL (the Maildirs' parent) and DOVECOT_PID.
+start_dovecot() {
+	_d=$T_TMP/dovecot
+	mkdir -p "$_d/run" "$_d/state" "$_d/mail"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+	    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+	    -keyout "$_d/key.pem" -out "$_d/cert.pem" >/dev/null 2>&1 || return 1
+	chmod 600 "$_d/key.pem"
+	DOVECOT_CERT=$_d/cert.pem
+	DOVECOT_MAIL=$_d/mail
+	: >"$_d/passwd"
+	for _u in "$@"; do
+		printf '%s:{PLAIN}%s::::::\n' "${_u%%:*}" "${_u#*:}" >>"$_d/passwd"
+		for _f in "" /.Done; do
+			mkdir -p "$_d/mail/${_u%%:*}$_f/new" "$_d/mail/${_u%%:*}$_f/cur" \
+			    "$_d/mail/${_u%%:*}$_f/tmp"
+		done
+	done
+	chown -R nobody:nogroup "$_d/mail"
+	DOVECOT_IMAP=$(free_port)
+	DOVECOT_IMAPS=$(free_port)
+	DOVECOT_POP3=$(free_port)
+	DOVECOT_POP3S=$(free_port)
+	cat >"$_d/dovecot.conf" <<EOF
+# a private Dovecot for mailacd's tests (t/lib/harness.sh)
+protocols = imap pop3
+listen = 127.0.0.1
+base_dir = $_d/run
+state_dir = $_d/state
+log_path = $_d/dovecot.log
+ssl = yes
+ssl_cert = <$_d/cert.pem
+ssl_key = <$_d/key.pem
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:$_d/mail/%u
+first_valid_uid = 1
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN $_d/passwd
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=$_d/mail/%u
+}
+service imap-login {
+  inet_listener imap {
+    port = $DOVECOT_IMAP
+  }
+  inet_listener imaps {
+    port = $DOVECOT_IMAPS
+    ssl = yes
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = $DOVECOT_POP3
+  }
+  inet_listener pop3s {
+    port = $DOVECOT_POP3S
+    ssl = yes
+  }
+}
+protocol imap {
+  mail_max_userip_connections = 50
+}
+EOF
+	spawn dovecot "$_d/dovecot.out" dovecot -F -c "$_d/dovecot.conf"
+	DOVECOT_PID=$SPAWNED_PID
+	wait_for 20 port_listening "$DOVECOT_POP3S" &&
+	    wait_for 5 port_listening "$DOVECOT_IMAP"
+}
+
+# dovecot_put USER FILE: deliver the message in FILE (LF line ends) to
+# USER's INBOX, as an MTA would: into its Maildir's new/
+dovecot_put() {
+	_n=$(date +%s).$$.$(od -An -N4 -tu4 /dev/urandom | tr -d ' ').localhost
+	sed 's/$/\r/' "$2" >"$DOVECOT_MAIL/$1/tmp/$_n" &&
+	    chown nobody:nogroup "$DOVECOT_MAIL/$1/tmp/$_n" &&
+	    mv "$DOVECOT_MAIL/$1/tmp/$_n" "$DOVECOT_MAIL/$1/new/$_n"
+}
+
+# dovecot_count USER [FOLDER]: the messages in USER's INBOX (or FOLDER)
+dovecot_count() {
+	_f=$DOVECOT_MAIL/$1${2:+/.$2}
+	find "$_f/new" "$_f/cur" -type f 2>/dev/null | wc -l
+}
+
+# dovecot_flags USER: the Maildir flags of each message in USER's INBOX,
+# one line each ("" for a message still in new/)
+dovecot_flags() {
+	for _f in "$DOVECOT_MAIL/$1"/new/* "$DOVECOT_MAIL/$1"/cur/*; do
+		[ -e "$_f" ] || continue
+		case $_f in
+		*:2,*) echo "${_f##*:2,}" ;;
+		*) echo "" ;;
+		esac
+	done
 }

@@ -860,6 +860,39 @@ static const char *const agents[] = {
 	NULL
 };
 
+#define MBOX_ADDR "organizations[acme].domains[acme.example].addresses["
+static const char *const mailbox[] = {
+	"3: fetch.relay = \"imap://relay.example\": must be "
+	    "smtp://HOST[:PORT] or smtps://HOST[:PORT]",
+	"3: fetch.retry_max: is 60 seconds, shorter than fetch.retry_min "
+	    "(600)",
+	"6: " MBOX_ADDR "a@acme.example].mailbox.password: required setting is "
+	    "missing (or password_file)",
+	"7: " MBOX_ADDR "b@acme.example].mailbox.password_file: password and "
+	    "password_file exclude each other: keep one",
+	"7: " MBOX_ADDR "b@acme.example].mailbox.move_to: required setting is missing "
+	    "(after = \"move\")",
+	"8: " MBOX_ADDR "c@acme.example].mailbox.after = \"seen\": POP3 has no folders "
+	    "and no flags: only \"delete\"",
+	"8: " MBOX_ADDR "c@acme.example].mailbox.folder = \"Other\": POP3 has no "
+	    "folders: only \"INBOX\"",
+	"9: " MBOX_ADDR "d@acme.example].mailbox.folder = \"Caf\\\"e\": must be "
+	    "printable ASCII without '\"' and '\\'",
+	"9: " MBOX_ADDR "d@acme.example].mailbox.move_to = \"X\": goes with after = "
+	    "\"move\" only",
+	"9: " MBOX_ADDR "d@acme.example].mailbox.tls = \"none\": the user and password "
+	    "would cross the network in clear text to imap.example.net: use "
+	    "\"implicit\" or \"starttls\" (\"none\" is for a server on "
+	    "loopback)",
+	"10: " MBOX_ADDR "e@acme.example].mailbox.poll_interval = 0: must be between 1 "
+	    "and 86400",
+	"10: " MBOX_ADDR "e@acme.example].mailbox.password_file = \"/nonexistent/pass\": "
+	    "cannot be read: No such file or directory",
+	"10: " MBOX_ADDR "e@acme.example].mailbox: the address takes no inbound mail "
+	    "(direction = \"outbound\"): nothing to pull",
+	NULL
+};
+
 static const char *const delivery[] = {
 	"2: milter.sender_rate_limit = -1: must be between 0 and 1000000",
 	"3: delivery.relay = \"http://relay.example:25\": must be "
@@ -1072,6 +1105,7 @@ static const char *const milter_socket[] = {
 	expect_errors("agent-loop.conf", agent_loop);
 	expect_errors("outbound.conf", outbound);
 	expect_errors("delivery.conf", delivery);
+	expect_errors("mailbox.conf", mailbox);
 	expect_errors("enums.conf", enums);
 	expect_errors("missing.conf", missing);
 	expect_errors("no-orgs.conf", no_orgs);
@@ -1788,7 +1822,7 @@ test_schema(void)
 	int	seen[7] = { 0 }, i;
 
 	cfg_schema_each(collect, seen);
-	is_int(seen[0], 111, "111 settings in the schema");
+	is_int(seen[0], 130, "130 settings in the schema");
 	for (i = 1; i < 7; i++)
 		is_int(seen[i], 1, "schema path %d listed once", i);
 }

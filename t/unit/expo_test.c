@@ -3,7 +3,7 @@
  * seconds, numbers past what a double holds stay exact, label values are
  * escaped, an organisation not read is left out, and an answer that is
  * not the library's is refused with a reason.  (promtool checks the
- * format of a live scrape in t/5070-metrics.t.) */
+ * format of a live scrape in t/5080-metrics.t.) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
