@@ -26,7 +26,7 @@ WERROR	?= 1
 PKG_CONFIG ?= pkg-config
 
 PKGS	= milter hiredis libconfig libcrypto gmime-3.0 jansson opendkim libcurl \
-	  ldns libpsl libidn2
+	  ldns libpsl libidn2 libpcre2-8 glib-2.0
 # Evaluated when the Makefile is read: the targets that install
 # dependencies first (test, demo, bench, test-asan) build in a second make
 # so that these see the libraries just installed.
@@ -36,12 +36,15 @@ PKG_OK     := $(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && echo yes)
 # Each program links only the libraries it calls (what `readelf -d` lists
 # as NEEDED when linked with -Wl,--as-needed); the unit tests and the fuzz
 # targets, which link every module, take them all (PKG_LIBS).
+# (the configuration compiles flows' patterns with PCRE2 and loads
+# schedules' time zones with GLib: every program that loads it links both)
 MILTER_LIBS := $(shell $(PKG_CONFIG) --libs milter hiredis libconfig \
-	       libcrypto gmime-3.0 opendkim libpsl libidn2 2>/dev/null)
+	       libcrypto gmime-3.0 opendkim libpsl libidn2 libpcre2-8 \
+	       glib-2.0 2>/dev/null)
 ROUTER_LIBS := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto \
-	       libcurl ldns libpsl libidn2 2>/dev/null)
+	       libcurl ldns libpsl libidn2 libpcre2-8 glib-2.0 2>/dev/null)
 CTL_LIBS    := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto \
-	       jansson ldns libpsl libidn2 2>/dev/null)
+	       jansson ldns libpsl libidn2 libpcre2-8 glib-2.0 2>/dev/null)
 NOOP_LIBS   := $(shell $(PKG_CONFIG) --libs milter 2>/dev/null)
 RBENCH_LIBS := $(shell $(PKG_CONFIG) --libs hiredis libcrypto 2>/dev/null)
 
