@@ -506,6 +506,16 @@ local function ingest(keys, args)
 	end
 	event(ctx, f.id, { event = 'arrived', queue = q, from = who,
 	    subject = f.subject, message_id = f.message_id })
+	if (f.stopped or '') == '1' then
+		-- a flow stopped routing (spam the relay let through): the
+		-- message is recorded on an interaction that never waits
+		redis.call('HSET', keys[2], 'state', 'closed', 'closed',
+		    ctx.now, 'closed_by', 'flow')
+		event(ctx, f.id, { event = 'closed', by = 'flow' })
+		reindex(ctx, f.id, enq)
+		redis.call('XACK', keys[4], args[1], args[2])
+		return { 1, '' }
+	end
 	local agent = arrive(ctx, ix, q, nil, 'arrival')
 	redis.call('XACK', keys[4], args[1], args[2])
 	return { 1, agent or '' }

@@ -420,6 +420,8 @@ mlfi_data(SMFICTX *ctx)
 		return (SMFIS_ACCEPT);
 	/* a recipient's queue resends to agents: keep a copy */
 	inb_capture(&conn->msg, (size_t)conn->conf->cfg->delivery.max_size);
+	/* a recipient's flow reads the message: keep what it needs */
+	inb_flow_start(&conn->msg, conn->conf->cfg);
 	return (SMFIS_CONTINUE);
 }
 
@@ -531,6 +533,18 @@ mlfi_routed(const struct mlfi_conn *conn)
 		if (r->token == -1)
 			log_warnx("%s: %s carries an expired reply token: a "
 			    "new interaction", m->qid, r->rcpt);
+		if (r->flowed && r->fres.fallback)
+			log_warnx("%s: flow %s: %s: its default applied, "
+			    "address=%s", m->qid, r->route->flow,
+			    r->fres.why, r->address);
+		if (r->flowed)
+			log_info("%s: interaction %s flow %s%s language=%s "
+			    "detected=%s/%d%s", m->qid, r->id, r->fres.path,
+			    r->fres.close ? " (stopped: recorded closed)" : "",
+			    r->route->language[0] ? r->route->language : "-",
+			    m->flow.lang[0] ? m->flow.lang : "-",
+			    m->flow.lang_confidence,
+			    m->flow.lang_reliable ? "" : " (unsure)");
 		log_info("%s: interaction %s%s org=%s queue=%s address=%s "
 		    "match=%s sender=%s%s%s", m->qid, r->id,
 		    r->reply ? (r->token_id[0] ? " (reply, token)" :

@@ -269,7 +269,7 @@ test_msgview(void)
 	is_str(v.from, "jose@example.es", "From address, lower case");
 	is_str(v.subject, "Factura n\xc3\xbamero 7", "RFC 2047 subject");
 	ok(strstr(v.text, "devoluci\xc3\xb3n") != NULL,
-	    "quoted-printable Latin-1 text as UTF-8: %s", v.text);
+	    "quoted-printable Latin-1 text as UTF-8");
 	ok(strstr(v.text, "Hello & adi\xc3\xb3s") != NULL,
 	    "base64 HTML rendered, entities decoded");
 	ok(strstr(v.text, "evil") == NULL, "script contents left out");
