@@ -44,7 +44,8 @@ MILTER_LIBS := $(shell $(PKG_CONFIG) --libs milter hiredis libconfig \
 ROUTER_LIBS := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto \
 	       libcurl ldns libpsl libidn2 libpcre2-8 glib-2.0 2>/dev/null)
 CTL_LIBS    := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto \
-	       jansson ldns libpsl libidn2 libpcre2-8 glib-2.0 2>/dev/null)
+	       jansson ldns libpsl libidn2 libpcre2-8 gmime-3.0 glib-2.0 \
+	       2>/dev/null)
 NOOP_LIBS   := $(shell $(PKG_CONFIG) --libs milter 2>/dev/null)
 RBENCH_LIBS := $(shell $(PKG_CONFIG) --libs hiredis libcrypto 2>/dev/null)
 
