@@ -518,6 +518,10 @@ const struct cfg_queue *cfg_find_queue(const struct cfg_org *o,
 const struct cfg_flow *cfg_find_flow(const struct cfg_org *o,
 		    const char *name);
 
+/* cfg_route_reaches - 1 when route R can send mail to QUEUE: its queue,
+ * or one its flow (and the flows that calls) may choose */
+int	cfg_route_reaches(const struct cfg_route *r, const char *queue);
+
 /* cfg_find_schedule - schedule NAME of organisation O, or NULL */
 const struct cfg_schedule *cfg_find_schedule(const struct cfg_org *o,
 		    const char *name);

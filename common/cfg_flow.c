@@ -864,3 +864,34 @@ cfg_flow_free(struct cfg_org *o)
 		hours_tz_free(o->schedules[i].tz);
 	}
 }
+
+/* cfg_flow_reach - 1 when flow F (DEPTH calls in) can route to QUEUE */
+static int
+cfg_flow_reach(const struct cfg_flow *f, const char *queue, int depth)
+{
+	const struct cfg_action *a;
+	size_t	i;
+
+	if (f == NULL || depth > CFG_FLOW_DEPTH)
+		return (0);
+	for (i = 0; i <= f->nrules; i++) {
+		a = i < f->nrules ? &f->rules[i].act : f->dflt;
+		if (a == NULL)
+			continue;
+		if (a->queue != NULL && strcmp(a->queue, queue) == 0)
+			return (1);
+		if (a->callee != NULL &&
+		    cfg_flow_reach(a->callee, queue, depth + 1))
+			return (1);
+	}
+	return (0);
+}
+
+/* cfg_route_reaches - route R can send mail to QUEUE */
+int
+cfg_route_reaches(const struct cfg_route *r, const char *queue)
+{
+	if (r->queue != NULL)
+		return (strcmp(r->queue, queue) == 0);
+	return (cfg_flow_reach(r->flowp, queue, 0));
+}

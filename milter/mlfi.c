@@ -543,8 +543,8 @@ mlfi_routed(const struct mlfi_conn *conn)
 			    r->fres.close ? " (stopped: recorded closed)" : "",
 			    r->route->language[0] ? r->route->language : "-",
 			    m->flow.lang[0] ? m->flow.lang : "-",
-			    m->flow.lang_confidence,
-			    m->flow.lang_reliable ? "" : " (unsure)");
+			    m->flow.lang_confidence, m->flow.lang[0] &&
+			    !m->flow.lang_reliable ? " (unsure)" : "");
 		log_info("%s: interaction %s%s org=%s queue=%s address=%s "
 		    "match=%s sender=%s%s%s", m->qid, r->id,
 		    r->reply ? (r->token_id[0] ? " (reply, token)" :

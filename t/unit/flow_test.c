@@ -475,6 +475,20 @@ test_actions(void)
 	    "flow acts calls sub"), "the trace names the rules and the call");
 	flow_trace_free(&tr);
 
+	{
+		struct cfg_route r;
+
+		memset(&r, 0, sizeof(r));
+		r.flowp = cfg_find_flow(&cfg->orgs[0], "acts");
+		ok(cfg_route_reaches(&r, "support") &&
+		    cfg_route_reaches(&r, "ventas") &&
+		    !cfg_route_reaches(&r, "yes"), "the queues a flow reaches "
+		    "(its agents may send as its addresses)");
+		r.flowp = NULL;
+		r.queue = "yes";
+		ok(cfg_route_reaches(&r, "yes") && !cfg_route_reaches(&r,
+		    "no"), "a queue route reaches its queue only");
+	}
 	run_acts("From: boss@big.example\nSubject: hi\n\nrefund\n", "en", "",
 	    &res, NULL);
 	is_str(res.queue, "ventas", "called flow's rule: queue");
