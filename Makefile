@@ -5,7 +5,8 @@
 #   make test       run the TAP suite under prove (builds first)
 #   make test-asan  run the TAP suite against the sanitizer build
 #   make demo       private Redis + Postfix + milter, sample mail in, decisions out
-#   make bench      throughput/latency: no milter vs no-op milter vs mailacd-milter
+#   make bench      throughput/latency: no milter vs no-op milter vs mailacd-milter,
+#                   and language detection: CLD2 vs libexttextcat
 #   make deps       install build and test dependencies (root, Debian 12)
 #   make install    install programs, man pages, example config (PREFIX, DESTDIR)
 #   make fresh-check  make test as the first command in a fresh Debian 12
@@ -47,6 +48,18 @@ CTL_LIBS    := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto \
 	       jansson ldns libpsl libidn2 libpcre2-8 gmime-3.0 glib-2.0 \
 	       2>/dev/null)
 NOOP_LIBS   := $(shell $(PKG_CONFIG) --libs milter 2>/dev/null)
+# Language detection (common/lang.c) is CLD2, a C++ library without a
+# .pc file, called through common/lang_cld2.cc.  The milter and mailacdctl
+# take it --as-needed: it becomes NEEDED once they call lang_detect().
+CLD2_HDR    = /usr/include/cld2/public/compact_lang_det.h
+LANG_LIBS   = -lcld2 -lstdc++
+LANG_LINK   = -Wl,--push-state,--as-needed $(LANG_LIBS) -Wl,--pop-state
+MILTER_LIBS += $(LANG_LINK)
+CTL_LIBS    += $(LANG_LINK)
+# libexttextcat only for the language benchmark, which compares it with
+# CLD2 (bench/lang.sh); no program links it
+TEXTCAT_CFLAGS := $(shell $(PKG_CONFIG) --cflags libexttextcat 2>/dev/null)
+TEXTCAT_LIBS   := $(shell $(PKG_CONFIG) --libs libexttextcat 2>/dev/null)
 RBENCH_LIBS := $(shell $(PKG_CONFIG) --libs hiredis libcrypto 2>/dev/null)
 
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -58,6 +71,13 @@ CFLAGS	?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) \
 	     -Icommon -Imilter -Irouter $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+# the one C++ file (common/lang_cld2.cc): the same optimisation, sanitizers
+# and dependency files, C++'s warnings
+CXXWARN	= -Wall -Wextra -Wshadow -Wformat=2
+ifeq ($(WERROR),1)
+CXXWARN	+= -Werror
+endif
+ALL_CXXFLAGS = -std=c++11 $(CXXWARN) $(CFLAGS) $(SANFLAGS) -Icommon -MMD -MP
 
 COMMON_SRC = $(wildcard common/*.c)
 MILTER_SRC = $(wildcard milter/*.c)
@@ -65,7 +85,9 @@ ROUTER_SRC = $(wildcard router/*.c)
 UNIT_SRC   = $(wildcard t/unit/*.c)
 CTL_SRC    = $(wildcard ctl/*.c)
 
-COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o) $(B)/common/mailacd_lua.o
+COMMON_CXX = $(wildcard common/*.cc)
+COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o) $(COMMON_CXX:%.cc=$(B)/%.o) \
+	     $(B)/common/mailacd_lua.o
 MILTER_OBJ = $(MILTER_SRC:%.c=$(B)/%.o)
 CTL_OBJ    = $(CTL_SRC:%.c=$(B)/%.o)
 ROUTER_OBJ = $(ROUTER_SRC:%.c=$(B)/%.o)
@@ -88,10 +110,17 @@ ifneq ($(PKG_OK),yes)
 	@echo "run 'make deps' as root (or 'make test', which installs them)" >&2
 	@exit 1
 endif
+	@test -e $(CLD2_HDR) || { echo "missing library: CLD2 ($(CLD2_HDR));" \
+	    "run 'make deps' as root (or 'make test', which installs it)" >&2; \
+	    exit 1; }
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(VERSION_DEF) -c -o $@ $<
+
+$(B)/%.o: %.cc
+	@mkdir -p $(@D)
+	$(CXX) $(ALL_CXXFLAGS) -c -o $@ $<
 
 # The objects that spell MAILACD_VERSION (the programs' -V and start-up
 # lines) get it, and are built again when VERSION changes; no other object
@@ -147,10 +176,15 @@ $(B)/bench/noop-milter: $(B)/bench/noop-milter.o $(B)/milter/nodelay.o
 $(B)/bench/router-bench: $(B)/bench/router-bench.o $(B)/libmailacd_common.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(RBENCH_LIBS)
 
+# built by make bench only: it needs libexttextcat, which nothing else does
+$(B)/bench/lang-bench.o: ALL_CFLAGS += $(TEXTCAT_CFLAGS)
+$(B)/bench/lang-bench: $(B)/bench/lang-bench.o $(B)/libmailacd_common.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEXTCAT_LIBS) $(LANG_LIBS)
+
 $(B)/t/%: $(B)/t/unit/%.o $(B)/libmailacd_milter.a $(B)/libmailacd_router.a \
 	    $(B)/libmailacd_common.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LANG_LIBS)
 
 asan:
 	$(MAKE) B=build-asan CFLAGS='-O1 -g -fno-omit-frame-pointer' \
@@ -180,12 +214,14 @@ demo: check-deps
 	MAILACD_BUILD=$(CURDIR)/$(B) sh contrib/demo.sh
 
 bench: check-deps
-	$(MAKE) all
+	$(MAKE) all $(B)/bench/lang-bench
+	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/lang.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/run.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/router.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/outbound.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/forward.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/gate.sh
+	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/interactions.sh
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
@@ -213,6 +249,7 @@ fresh-check:
 # run found, merge it back (only inputs that add coverage are copied):
 #   build-fuzz/fuzz/fuzz_NAME -merge=1 fuzz/corpus/NAME build-fuzz/run/NAME
 FUZZ_CC	?= clang
+FUZZ_CXX ?= clang++
 FUZZ_SECONDS ?= 60
 FUZZ_B	= build-fuzz
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -223,7 +260,8 @@ FUZZ_LIBS = $(B)/libmailacd_milter.a $(B)/libmailacd_router.a \
 	    $(B)/libmailacd_common.a
 
 fuzz-build:
-	$(MAKE) B=$(FUZZ_B) CC=$(FUZZ_CC) CFLAGS='-O1 -g -fno-omit-frame-pointer' \
+	$(MAKE) B=$(FUZZ_B) CC=$(FUZZ_CC) CXX=$(FUZZ_CXX) \
+	    CFLAGS='-O1 -g -fno-omit-frame-pointer' \
 	    SANFLAGS='-fsanitize=fuzzer-no-link $(FUZZ_SAN)' fuzz-bins
 
 fuzz-bins: pkg-check $(FUZZ_BIN)
@@ -233,10 +271,10 @@ fuzz-bins: pkg-check $(FUZZ_BIN)
 $(B)/fuzz/fuzz_outbound: $(B)/fuzz/fuzz_outbound.o $(B)/fuzz/hiredis_stub.o \
 	    $(FUZZ_LIBS)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ \
-	    $(filter-out -lhiredis,$(PKG_LIBS))
+	    $(filter-out -lhiredis,$(PKG_LIBS)) $(LANG_LIBS)
 
 $(B)/fuzz/fuzz_%: $(B)/fuzz/fuzz_%.o $(FUZZ_LIBS)
-	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) $(LANG_LIBS)
 
 fuzz: fuzz-build
 	@set -e; for n in $(FUZZ_NAMES); do \

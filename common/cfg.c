@@ -1183,7 +1183,7 @@ cfg_read(struct cfg_load *ld)
 struct cfg *
 cfg_load(const char *file, struct cfg_errors *errs)
 {
-	struct cfg_errors mine = { NULL, 0, 0 };
+	struct cfg_errors mine = { 0 };
 	struct cfg_load ld;
 	struct cfg *cfg = NULL;
 	config_t lc;
@@ -1225,12 +1225,15 @@ cfg_load(const char *file, struct cfg_errors *errs)
 	if (ld.nerr > 0 || ld.nomem) {
 		cfg_err_sort(&ld);
 		for (i = 0; i < ld.nerr; i++)
-			cfg_errors_add(errs, "%s", ld.err[i].msg);
+			cfg_errors_add_at(errs, ld.err[i].msg,
+			    &ld.err[i].at);
 		cfg_free(cfg);
 		cfg = NULL;
 	}
-	for (i = 0; i < ld.nerr; i++)
+	for (i = 0; i < ld.nerr; i++) {
 		free(ld.err[i].msg);
+		cfg_where_free(&ld.err[i].at);
+	}
 	free(ld.err);
 	free(ld.text);
 	free(ld.lines);

@@ -444,9 +444,22 @@ struct cfg_dns {
 					   a domain first verifies */
 };
 
-/* A list of error lines that the loader fills. */
+/* Where one error or warning is, and what it says, in parts (for
+ * mailacdctl --json check); any member may be NULL (0 for LINE). */
+struct cfg_where {
+	char	*file;
+	unsigned line;		/* 0: not tied to a line */
+	char	*setting;	/* "organizations[acme].queues[#1].name";
+				   NULL: the file as a whole */
+	char	*value;		/* the value as shown in the line, or NULL */
+	char	*message;	/* what is wrong, without file, line,
+				   setting and value */
+};
+
+/* A list of error lines that the loader fills; AT[i] is MSG[i] in parts. */
 struct cfg_errors {
 	char	**msg;
+	struct cfg_where *at;
 	size_t	n;
 	size_t	cap;
 };
@@ -550,6 +563,11 @@ const char *cfg_inbound_name(int inbound);
 /* cfg_errors_add - append one formatted error line */
 void	cfg_errors_add(struct cfg_errors *errs, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
+
+/* cfg_errors_add_at - append the line MSG with its parts AT (both
+ * copied; AT NULL: not known) */
+void	cfg_errors_add_at(struct cfg_errors *errs, const char *msg,
+		    const struct cfg_where *at);
 
 /* cfg_errors_clear - free every line; the list may be reused */
 void	cfg_errors_clear(struct cfg_errors *errs);

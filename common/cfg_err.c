@@ -157,14 +157,27 @@ cfg_rank(struct cfg_load *ld, const char *file)
 	return (ld->nfiles + 1);
 }
 
-/* cfg_err_push - keep MSG (owned) for position FILE:LINE */
+/* cfg_where_free - free the parts of AT */
+void
+cfg_where_free(struct cfg_where *at)
+{
+	free(at->file);
+	free(at->setting);
+	free(at->value);
+	free(at->message);
+	memset(at, 0, sizeof(*at));
+}
+
+/* cfg_err_push - keep MSG and its parts AT (both owned) */
 static void
-cfg_err_push(struct cfg_load *ld, char *msg, const char *file, unsigned line)
+cfg_err_push(struct cfg_load *ld, char *msg, struct cfg_where *at)
 {
 	struct cfg_lerr *v;
 	size_t	cap;
 
-	if (msg == NULL) {
+	if (msg == NULL || (at->file == NULL && at->message == NULL)) {
+		free(msg);
+		cfg_where_free(at);
 		ld->nomem = 1;
 		return;
 	}
@@ -172,6 +185,7 @@ cfg_err_push(struct cfg_load *ld, char *msg, const char *file, unsigned line)
 		cap = ld->errcap ? ld->errcap * 2 : 16;
 		if ((v = realloc(ld->err, cap * sizeof(*v))) == NULL) {
 			free(msg);
+			cfg_where_free(at);
 			ld->nomem = 1;
 			return;
 		}
@@ -179,10 +193,18 @@ cfg_err_push(struct cfg_load *ld, char *msg, const char *file, unsigned line)
 		ld->errcap = cap;
 	}
 	ld->err[ld->nerr].msg = msg;
-	ld->err[ld->nerr].rank = cfg_rank(ld, file);
-	ld->err[ld->nerr].line = line;
+	ld->err[ld->nerr].at = *at;
+	ld->err[ld->nerr].rank = cfg_rank(ld, at->file);
+	ld->err[ld->nerr].line = at->line;
 	ld->err[ld->nerr].seq = ld->nerr;
 	ld->nerr++;
+}
+
+/* cfg_strdup0 - a copy of S, or NULL for NULL */
+static char *
+cfg_strdup0(const char *s)
+{
+	return (s != NULL ? strdup(s) : NULL);
 }
 
 /* cfg_vformat - a newly allocated formatted string, or NULL */
@@ -205,12 +227,12 @@ cfg_vformat(const char *fmt, va_list ap)
 }
 
 /* cfg_vline - "FILE:LINE: PATH[.MEMBER][ = SHOW]: [warning: ]message"
- * about setting S (NULL: the file as a whole), allocated, with its file
- * and line; NULL when out of memory */
-static char * __attribute__((format(printf, 8, 0)))
+ * about setting S (NULL: the file as a whole), allocated, with its parts
+ * in AT; NULL when out of memory */
+static char * __attribute__((format(printf, 7, 0)))
 cfg_vline(struct cfg_load *ld, const config_setting_t *s, const char *member,
-    const char *show, int warning, const char **filep, unsigned *linep,
-    const char *fmt, va_list ap)
+    const char *show, int warning, struct cfg_where *at, const char *fmt,
+    va_list ap)
 {
 	char	path[CFG_PATH_MAX], pos[64];
 	const char *file = ld->file;
@@ -218,6 +240,7 @@ cfg_vline(struct cfg_load *ld, const config_setting_t *s, const char *member,
 	unsigned line = 0;
 	int	n;
 
+	memset(at, 0, sizeof(*at));
 	path[0] = '\0';
 	if (s != NULL) {
 		cfg_path(s, path, sizeof(path));
@@ -243,9 +266,11 @@ cfg_vline(struct cfg_load *ld, const config_setting_t *s, const char *member,
 		snprintf(msg, (size_t)n + 1, "%s%s: %s%s%s: %s%s", file, pos,
 		    path, show ? " = " : "", show ? show : "",
 		    warning ? "warning: " : "", what);
-	free(what);
-	*filep = file;
-	*linep = line;
+	at->file = strdup(file);
+	at->line = line;
+	at->setting = path[0] != '\0' ? strdup(path) : NULL;
+	at->value = cfg_strdup0(show);
+	at->message = what;
 	return (msg);
 }
 
@@ -255,19 +280,14 @@ void
 cfg_err(struct cfg_load *ld, const config_setting_t *s, const char *member,
     const char *show, const char *fmt, ...)
 {
-	const char *file;
-	unsigned line;
+	struct cfg_where at;
 	char   *msg;
 	va_list	ap;
 
 	va_start(ap, fmt);
-	msg = cfg_vline(ld, s, member, show, 0, &file, &line, fmt, ap);
+	msg = cfg_vline(ld, s, member, show, 0, &at, fmt, ap);
 	va_end(ap);
-	if (msg == NULL) {
-		ld->nomem = 1;
-		return;
-	}
-	cfg_err_push(ld, msg, file, line);
+	cfg_err_push(ld, msg, &at);
 }
 
 /* cfg_warn - note "FILE:LINE: PATH: warning: message" about setting S in
@@ -277,20 +297,19 @@ void
 cfg_warn(struct cfg_load *ld, const config_setting_t *s, const char *fmt,
     ...)
 {
-	const char *file;
-	unsigned line;
+	struct cfg_where at;
 	char   *msg;
 	va_list	ap;
 
 	va_start(ap, fmt);
-	msg = cfg_vline(ld, s, NULL, NULL, 1, &file, &line, fmt, ap);
+	msg = cfg_vline(ld, s, NULL, NULL, 1, &at, fmt, ap);
 	va_end(ap);
-	if (msg == NULL) {
+	if (msg == NULL)
 		ld->nomem = 1;
-		return;
-	}
-	cfg_errors_add(&ld->cfg->warnings, "%s", msg);
+	else
+		cfg_errors_add_at(&ld->cfg->warnings, msg, &at);
 	free(msg);
+	cfg_where_free(&at);
 }
 
 /* cfg_err_file - report "FILE[:LINE]: message" not tied to a setting */
@@ -298,6 +317,7 @@ void
 cfg_err_file(struct cfg_load *ld, const char *file, unsigned line,
     const char *fmt, ...)
 {
+	struct cfg_where at;
 	char   *what, *msg = NULL;
 	va_list	ap;
 	int	n;
@@ -320,8 +340,11 @@ cfg_err_file(struct cfg_load *ld, const char *file, unsigned line,
 		else
 			snprintf(msg, (size_t)n + 1, "%s: %s", file, what);
 	}
-	free(what);
-	cfg_err_push(ld, msg, file, line);
+	memset(&at, 0, sizeof(at));
+	at.file = strdup(file);
+	at.line = line;
+	at.message = what;
+	cfg_err_push(ld, msg, &at);
 }
 
 /* cfg_err_cmp - order errors by file, line, then discovery */
@@ -428,29 +451,57 @@ cfg_err_type(struct cfg_load *ld, const config_setting_t *s,
 	    cfg_type_name(config_setting_type(s)));
 }
 
-/* cfg_errors_add - append one formatted error line */
+/* cfg_errors_add_at - append MSG and its parts */
+void
+cfg_errors_add_at(struct cfg_errors *errs, const char *msg,
+    const struct cfg_where *at)
+{
+	struct cfg_where *w;
+	char  **v, *m;
+	size_t	cap;
+
+	if ((m = strdup(msg)) == NULL)
+		return;
+	if (errs->n == errs->cap) {
+		cap = errs->cap ? errs->cap * 2 : 8;
+		if ((v = realloc(errs->msg, cap * sizeof(*v))) == NULL) {
+			free(m);
+			return;
+		}
+		errs->msg = v;
+		if ((w = realloc(errs->at, cap * sizeof(*w))) == NULL) {
+			free(m);
+			return;
+		}
+		errs->at = w;
+		errs->cap = cap;
+	}
+	w = &errs->at[errs->n];
+	memset(w, 0, sizeof(*w));
+	if (at != NULL) {
+		w->file = cfg_strdup0(at->file);
+		w->line = at->line;
+		w->setting = cfg_strdup0(at->setting);
+		w->value = cfg_strdup0(at->value);
+		w->message = cfg_strdup0(at->message);
+	}
+	errs->msg[errs->n++] = m;
+}
+
+/* cfg_errors_add - append one formatted error line, not in parts */
 void
 cfg_errors_add(struct cfg_errors *errs, const char *fmt, ...)
 {
 	va_list	ap;
-	char  **v, *msg;
-	size_t	cap;
+	char   *msg;
 
 	va_start(ap, fmt);
 	msg = cfg_vformat(fmt, ap);
 	va_end(ap);
 	if (msg == NULL)
 		return;
-	if (errs->n == errs->cap) {
-		cap = errs->cap ? errs->cap * 2 : 8;
-		if ((v = realloc(errs->msg, cap * sizeof(*v))) == NULL) {
-			free(msg);
-			return;
-		}
-		errs->msg = v;
-		errs->cap = cap;
-	}
-	errs->msg[errs->n++] = msg;
+	cfg_errors_add_at(errs, msg, NULL);
+	free(msg);
 }
 
 /* cfg_errors_clear - free every line; the list may be reused */
@@ -459,10 +510,14 @@ cfg_errors_clear(struct cfg_errors *errs)
 {
 	size_t	i;
 
-	for (i = 0; i < errs->n; i++)
+	for (i = 0; i < errs->n; i++) {
 		free(errs->msg[i]);
+		cfg_where_free(&errs->at[i]);
+	}
 	free(errs->msg);
+	free(errs->at);
 	errs->msg = NULL;
+	errs->at = NULL;
 	errs->n = 0;
 	errs->cap = 0;
 }

@@ -85,6 +85,7 @@ struct cfg_index {
 /* One collected error with its sort position. */
 struct cfg_lerr {
 	char	*msg;
+	struct cfg_where at;	/* MSG in parts, owned */
 	int	rank;		/* 0: main file, then includes by appearance */
 	unsigned line;
 	size_t	seq;
@@ -151,6 +152,9 @@ void	cfg_warn(struct cfg_load *ld, const config_setting_t *s,
 void	cfg_err_file(struct cfg_load *ld, const char *file, unsigned line,
 		    const char *fmt, ...)
 		    __attribute__((format(printf, 4, 5)));
+
+/* cfg_where_free - free the parts of AT and zero it */
+void	cfg_where_free(struct cfg_where *at);
 
 /* cfg_err_sort - put the errors LD collected in order: file, line, then
  * discovery */

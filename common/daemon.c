@@ -231,3 +231,20 @@ daemon_warnings(const struct cfg *cfg, int to_log)
 			fprintf(stderr, "%s\n", cfg->warnings.msg[i]);
 	}
 }
+
+/* daemon_check - -n and -n --strict */
+int
+daemon_check(const struct cfg *cfg, int strict)
+{
+	if (strict && cfg->warnings.n > 0) {
+		daemon_warnings(cfg, 0);
+		fprintf(stderr, "%s: %zu warning%s, which --strict makes "
+		    "errors\n", cfg->file, cfg->warnings.n,
+		    cfg->warnings.n == 1 ? "" : "s");
+		return (EX_CONFIG);
+	}
+	printf("configuration OK\n");
+	fflush(stdout);
+	daemon_warnings(cfg, 0);
+	return (0);
+}

@@ -40,4 +40,9 @@ void	daemon_errors(const struct cfg_errors *errs, int to_log);
  * stderr, or to the log when TO_LOG */
 void	daemon_warnings(const struct cfg *cfg, int to_log);
 
+/* daemon_check - what -n does with the loaded CFG: "configuration OK" on
+ * stdout and each warning on stderr, 0; with STRICT the warnings are
+ * errors: each on stderr, and EX_CONFIG */
+int	daemon_check(const struct cfg *cfg, int strict);
+
 #endif

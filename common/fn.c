@@ -282,6 +282,20 @@ fn_undeliverable(struct fn_cmd *cmd, const char *org, const char *id,
 	return (fn_done(cmd));
 }
 
+/* fn_delivered - mailacd_delivered, keys schema and ix:ID */
+int
+fn_delivered(struct fn_cmd *cmd, const char *org, const char *id,
+    const char *agent, long copies, const char *via)
+{
+	fn_begin(cmd, "mailacd_delivered", org, 2);
+	fn_pushf(cmd, KEYS_FMT_IX, org, id);
+	fn_push(cmd, id);
+	fn_push(cmd, agent);
+	fn_pushf(cmd, "%ld", copies);
+	fn_push(cmd, via);
+	return (fn_done(cmd));
+}
+
 /* fn_waiting - mailacd_waiting QUEUE */
 int
 fn_waiting(struct fn_cmd *cmd, const char *org, const char *queue)

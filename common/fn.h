@@ -80,6 +80,9 @@ int	fn_fill(struct fn_cmd *cmd, const char *org, const char *agent);
 /* mailacd_undeliverable: the resend of ID to AGENT was given up, ERROR */
 int	fn_undeliverable(struct fn_cmd *cmd, const char *org, const char *id,
 		    const char *agent, const char *error);
+/* mailacd_delivered: copies 1..COPIES of ID went to AGENT through VIA */
+int	fn_delivered(struct fn_cmd *cmd, const char *org, const char *id,
+		    const char *agent, long copies, const char *via);
 /* mailacd_waiting: why the interactions waiting in QUEUE wait */
 int	fn_waiting(struct fn_cmd *cmd, const char *org, const char *queue);
 /* mailacd_list: interactions by filters (NULL or "" for none), newest

@@ -6,21 +6,48 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static int log_stderr = 1;
+static int log_stamp;		/* stderr lines carry time and pid */
 static int log_debug_on;
 static const char *log_ident = "mailacd";
 
-/* log_open - choose the destination and the program name */
+/* log_name - the program name of lines written before log_open(): on
+ * stderr, without time stamps, as command-line errors are */
+void
+log_name(const char *ident)
+{
+	log_ident = ident;
+}
+
+/* log_open - choose the destination and the program name; in the
+ * foreground each line on stderr starts with the UTC time and the pid */
 void
 log_open(const char *ident, int to_stderr)
 {
 	log_ident = ident;
 	log_stderr = to_stderr;
+	log_stamp = to_stderr;
 	if (!to_stderr)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+/* log_time - "2026-12-04T12:23:29.692Z" in BUF */
+static void
+log_time(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t	n;
+
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%03dZ", (int)(ts.tv_nsec / 1000000));
 }
 
 /* log_set_debug - enable or disable debug lines */
@@ -47,7 +74,15 @@ log_emit(int prio, int errnum, const char *fmt, va_list ap)
 	if (log_stderr) {
 		static const char *names[] = { "emerg", "alert", "crit",
 		    "error", "warning", "notice", "info", "debug" };
-		fprintf(stderr, "%s: %s: %s\n", log_ident, names[prio & 7], buf);
+		char	when[40];
+
+		if (log_stamp) {
+			log_time(when, sizeof(when));
+			fprintf(stderr, "%s %s[%ld]: %s: %s\n", when, log_ident,
+			    (long)getpid(), names[prio & 7], buf);
+		} else
+			fprintf(stderr, "%s: %s: %s\n", log_ident,
+			    names[prio & 7], buf);
 	} else
 		syslog(prio, "%s", buf);
 }

@@ -5,7 +5,11 @@
 #ifndef MAILACD_LOG_H
 #define MAILACD_LOG_H
 
-/* log_open - log as IDENT to syslog LOG_MAIL, or to stderr if TO_STDERR */
+/* log_name - name lines IDENT until log_open() (command-line errors) */
+void	log_name(const char *ident);
+
+/* log_open - log as IDENT to syslog LOG_MAIL, or to stderr if TO_STDERR,
+ * each line then starting with the UTC time, IDENT and the pid */
 void	log_open(const char *ident, int to_stderr);
 
 /* log_set_debug - also emit debug lines when ON */

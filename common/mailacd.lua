@@ -920,6 +920,32 @@ local function undeliverable(keys, args)
 	    agent = args[2] })
 end
 
+--[[ mailacd_delivered: ARGV id, agent, copies, via.  The router resent
+the customer's messages of interaction ID to AGENT's workplace address
+(forward mode) up to copy COPIES (a count: sent:AGENT becomes COPIES)
+through relay VIA: the bookkeeping of that, no longer retrying, and a
+"delivered" event on the timeline.  Nothing is written when the
+interaction is gone (expired or deleted meanwhile): answers 0, else 1. ]]
+local function delivered(keys, args)
+	local ctx = context(keys)
+	local ix = ix_get(ctx, args[1] or '')
+	if ix == nil then return 0 end
+	local key = rkey(ctx.P, K.IX, ix.id)
+	local copies = tonumber(args[3])
+	if copies == nil or copies < 1 or args[2] == nil or args[2] == '' then
+		fail('BADARG', 'delivered: agent and a copy count needed')
+	end
+	redis.call('HSET', key, 'sent:' .. args[2], copies, 'delivered_at',
+	    ctx.now)
+	redis.call('HINCRBY', key, 'delivered', 1)
+	redis.call('HDEL', key, 'delivery_attempts', 'delivery_error',
+	    'delivery_next')
+	redis.call('SREM', rkey(ctx.P, K.RETRYING), ix.id)
+	event(ctx, ix.id, { event = 'delivered', agent = args[2],
+	    copies = copies, via = args[4] or '' })
+	return 1
+end
+
 --[[ mailacd_handoff: the milter hands off one message for one registered
 address, idempotently.  KEYS: schema, seen, ingest, msg (the stored copy),
 open (the customer's last interaction at this address), rate (the
@@ -1288,6 +1314,7 @@ redis.register_function('mailacd_close', api(close))
 redis.register_function('mailacd_transfer', api(transfer))
 redis.register_function('mailacd_priority', api(priority))
 redis.register_function('mailacd_undeliverable', api(undeliverable))
+redis.register_function('mailacd_delivered', api(delivered))
 redis.register_function('mailacd_handoff', api(handoff))
 redis.register_function{ function_name = 'mailacd_reply_find',
     callback = api(reply_find), flags = { 'no-writes' } }

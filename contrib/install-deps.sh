@@ -22,7 +22,8 @@ set -eu
 PKGS="build-essential make pkg-config clang libclang-rt-14-dev
 libmilter-dev libopendkim-dev libhiredis-dev libconfig-dev libssl-dev
 libgmime-3.0-dev libjansson-dev libcurl4-openssl-dev libldns-dev libpsl-dev publicsuffix
-libidn2-dev libpcre2-dev libglib2.0-dev
+libidn2-dev libcld2-dev libexttextcat-dev libexttextcat-data libpcre2-dev
+libglib2.0-dev
 redis-server redis-tools postfix swaks miltertest
 python3-dkim libmail-dkim-perl opendkim opendkim-tools dnsmasq-base
 perl procps iproute2 coreutils findutils sed grep mawk debconf"

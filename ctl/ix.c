@@ -245,6 +245,13 @@ ix_event_text(FILE *fp, const json_t *e)
 		tbl_text(fp, S(agent));
 		fputs(" given up: ", fp);
 		tbl_text(fp, S(json_string_value(json_object_get(e, "error"))));
+	} else if (strcmp(ev, "delivered") == 0) {
+		fputs("delivered to ", fp);
+		tbl_text(fp, S(agent));
+		if (ctl_jint(e, "copies", &v) == 0 && v > 1)
+			fprintf(fp, " (%lld messages)", (long long)v);
+		fputs(" via ", fp);
+		tbl_text(fp, S(json_string_value(json_object_get(e, "via"))));
 	} else if (strcmp(ev, "reply") == 0) {
 		fputs("reply out", fp);
 	} else if (strcmp(ev, "closed") == 0) {

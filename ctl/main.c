@@ -177,6 +177,32 @@ main_count(const char *s)
 	return (v);
 }
 
+/* main_json_errs - E as the array KEY of objects: file, line, setting,
+ * value, message (each null when not known) and text, the whole line */
+static void
+main_json_errs(struct jw *j, const char *key, const struct cfg_errors *e)
+{
+	const struct cfg_where *w;
+	size_t	i;
+
+	jw_open(j, key, '[');
+	for (i = 0; i < e->n; i++) {
+		w = &e->at[i];
+		jw_open(j, NULL, '{');
+		jw_string(j, "file", w->file);
+		if (w->line > 0)
+			jw_int(j, "line", w->line);
+		else
+			jw_null(j, "line");
+		jw_string(j, "setting", w->setting);
+		jw_string(j, "value", w->value);
+		jw_string(j, "message", w->message);
+		jw_string(j, "text", e->msg[i]);
+		jw_close(j, '}');
+	}
+	jw_close(j, ']');
+}
+
 /* main_load - load and validate the configuration; 0 or EX_CONFIG after
  * printing every error on stderr (and, for JSON_ERRS, as JSON on stdout) */
 static int
@@ -194,10 +220,7 @@ main_load(struct ctl *ctl, int json_errs)
 		jw_init(&j, stdout);
 		jw_open(&j, NULL, '{');
 		jw_bool(&j, "ok", 0);
-		jw_open(&j, "errors", '[');
-		for (i = 0; i < errs.n; i++)
-			jw_string(&j, NULL, errs.msg[i]);
-		jw_close(&j, ']');
+		main_json_errs(&j, "errors", &errs);
 		jw_close(&j, '}');
 		jw_end(&j);
 	}
@@ -219,10 +242,7 @@ main_strict(struct ctl *ctl)
 		jw_init(&j, stdout);
 		jw_open(&j, NULL, '{');
 		jw_bool(&j, "ok", 0);
-		jw_open(&j, "errors", '[');
-		for (i = 0; i < ctl->cfg->warnings.n; i++)
-			jw_string(&j, NULL, ctl->cfg->warnings.msg[i]);
-		jw_close(&j, ']');
+		main_json_errs(&j, "errors", &ctl->cfg->warnings);
 		jw_close(&j, '}');
 		jw_end(&j);
 	}
@@ -318,10 +338,7 @@ main_check_redis(struct ctl *ctl)
 		jw_bool(&j, "ok", 1);
 		jw_open(&j, "errors", '[');
 		jw_close(&j, ']');
-		jw_open(&j, "warnings", '[');
-		for (i = 0; i < ctl->cfg->warnings.n; i++)
-			jw_string(&j, NULL, ctl->cfg->warnings.msg[i]);
-		jw_close(&j, ']');
+		main_json_errs(&j, "warnings", &ctl->cfg->warnings);
 		jw_open(&j, "redis", '{');
 		jw_string(&j, "server", pool ? rds_describe(pool) : NULL);
 		jw_bool(&j, "reachable", v >= 0);

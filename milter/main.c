@@ -1,9 +1,11 @@
 /* main.c - mailacd-milter: options, daemon set-up, reload on SIGHUP.
  *
  * Conventions follow OpenDKIM: -c file, -n check only, -f foreground,
- * -u user[:group], -P pidfile, -p socket, -V version. */
+ * -u user[:group], -P pidfile, -p socket, -V version; and GNU's --help
+ * and --version, with --strict for -n. */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -37,24 +39,57 @@
 static const char *main_file = CFG_DEFAULT_FILE;
 static char *main_socket;	/* the socket in use, for reload warnings */
 static int main_socket_from_cli;
+static pthread_t main_thread;	/* runs smfi_main(), libmilter's listener */
 
-/* usage - one line per option, then exit */
+/* usage - one line per option; on stdout and exit 0 when asked for (-h),
+ * else on stderr and exit 64 */
 static void __attribute__((noreturn))
-usage(void)
+usage(int asked)
 {
-	fprintf(stderr,
-	    "usage: mailacd-milter [-dfnV] [-c file] [-p socket] [-P pidfile] "
-	    "[-u user[:group]]\n"
+	fprintf(asked ? stdout : stderr,
+	    "usage: mailacd-milter [-dfhnV] [-c file] [-p socket] [-P pidfile] "
+	    "[-u user[:group]] [--strict]\n"
 	    "  -c file    configuration (default %s)\n"
 	    "  -d         log debug lines\n"
 	    "  -f         stay in the foreground, log to stderr\n"
+	    "  -h, --help print this and exit\n"
 	    "  -n         check the configuration and exit\n"
+	    "  --strict   with -n: warnings are errors\n"
 	    "  -p socket  listen here (inet:PORT@HOST, inet6:PORT@HOST, "
 	    "unix:PATH), overriding milter.socket\n"
 	    "  -P file    write the process id to file\n"
 	    "  -u user    run as user (and group)\n"
-	    "  -V         print the version and exit\n", CFG_DEFAULT_FILE);
-	exit(EX_USAGE);
+	    "  -V, --version  print the version and exit\n",
+	    CFG_DEFAULT_FILE);
+	exit(asked ? 0 : EX_USAGE);
+}
+
+/* main_nudge - SIGUSR1 in the listener thread: nothing but the EINTR */
+static void
+main_nudge(int sig)
+{
+	(void)sig;
+}
+
+/* main_kicker - after SIGTERM or SIGINT: interrupt the listener's wait.
+ *
+ * libmilter's listener polls its socket for up to 5 seconds while holding
+ * the lock its signal thread needs to close it, and looks at the stop flag
+ * only between polls, so a stop used to take up to 5 seconds.  An EINTR
+ * ends the poll at once; the signal thread sets the flag just after our
+ * sigwait() returns, so nudge a few times until the process is gone. */
+static void *
+main_kicker(void *arg)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	int	i;
+
+	(void)arg;
+	for (i = 0; i < 250; i++) {
+		nanosleep(&ts, NULL);
+		pthread_kill(main_thread, SIGUSR1);
+	}
+	return (NULL);
 }
 
 /* sigwait - keep SIGHUP away from libmilter's signal thread.
@@ -75,6 +110,12 @@ sigwait(const sigset_t *set, int *sig)
 	while (s < 0 && errno == EINTR);
 	if (s < 0)
 		return (errno);
+	if (s == SIGTERM || s == SIGINT) {
+		pthread_t tid;
+
+		if (pthread_create(&tid, NULL, main_kicker, NULL) == 0)
+			pthread_detach(tid);
+	}
 	*sig = s;
 	return (0);
 }
@@ -155,10 +196,20 @@ main(int argc, char **argv)
 	const char *pidfile = NULL, *user = NULL, *upath;
 	int	ch, check = 0, foreground = 0, debug = 0, rc;
 	struct daemon_user du = { 0, 0, NULL };
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "strict", no_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	strict = 0, listen_errno;
+	struct sigaction sa;
 	sigset_t hup;
 	pthread_t tid;
 
-	while ((ch = getopt(argc, argv, "c:dfnp:P:u:Vh")) != -1) {
+	log_name("mailacd-milter");
+	while ((ch = getopt_long(argc, argv, "c:dfhnp:P:u:V", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			main_file = optarg;
@@ -185,12 +236,21 @@ main(int argc, char **argv)
 		case 'V':
 			main_version();
 			return (0);
+		case 'S':
+			strict = 1;
+			break;
+		case 'h':
+			usage(1);
 		default:
-			usage();
+			usage(0);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(0);
+	if (strict && !check) {
+		fprintf(stderr, "mailacd-milter: --strict goes with -n\n");
+		usage(0);
+	}
 
 	hdr_init();
 	if (sign_init() != 0)
@@ -201,11 +261,9 @@ main(int argc, char **argv)
 		return (EX_CONFIG);
 	}
 	if (check) {
-		printf("configuration OK\n");
-		fflush(stdout);
-		daemon_warnings(cfg, 0);
+		rc = daemon_check(cfg, strict);
 		cfg_unref(cfg);
-		return (0);
+		return (rc);
 	}
 	if (main_socket == NULL && (main_socket = strdup(cfg->milter.socket))
 	    == NULL)
@@ -223,12 +281,18 @@ main(int argc, char **argv)
 	if (mlfi_register() != 0)
 		log_fatal(EX_SOFTWARE, "smfi_register failed");
 	/* listen now, as root, so that errors show before we detach */
+	errno = 0;
 	if (smfi_opensocket(1) != MI_SUCCESS) {
-		if (foreground)
-			log_fatal(EX_OSERR, "cannot listen on %s", main_socket);
-		fprintf(stderr, "mailacd-milter: cannot listen on %s\n",
-		    main_socket);
-		log_fatal(EX_OSERR, "cannot listen on %s", main_socket);
+		/* libmilter closes the socket it could not bind: the
+		 * errno of bind() or listen() is still there */
+		listen_errno = errno;
+		if (!foreground)
+			fprintf(stderr, "mailacd-milter: cannot listen on "
+			    "%s%s%s\n", main_socket, listen_errno ? ": " : "",
+			    listen_errno ? strerror(listen_errno) : "");
+		log_fatal(EX_OSERR, "cannot listen on %s%s%s", main_socket,
+		    listen_errno ? ": " : "",
+		    listen_errno ? strerror(listen_errno) : "");
 	}
 	/* the MTA connects as a member of the group: 0660 whatever the umask */
 	if (user != NULL && (upath = main_unix_path(main_socket)) != NULL &&
@@ -248,12 +312,22 @@ main(int argc, char **argv)
 	sigaddset(&hup, SIGTERM);
 	sigaddset(&hup, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &hup, NULL);
+	/* SIGUSR1 only interrupts the listener's poll when stopping (see
+	 * main_kicker); every other thread keeps it blocked */
+	main_thread = pthread_self();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = main_nudge;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &hup, NULL);
 	if (pthread_create(&tid, NULL, main_reloader, NULL) != 0)
 		log_fatal(EX_OSERR, "cannot start the reload thread");
 	pthread_detach(tid);
 	if (pthread_create(&tid, NULL, durable_thread, NULL) != 0)
 		log_fatal(EX_OSERR, "cannot start the Redis watch thread");
 	pthread_detach(tid);
+	pthread_sigmask(SIG_UNBLOCK, &hup, NULL);
 
 	log_info("mailacd-milter %s listening on %s (configuration %s, "
 	    "redis %s)", MAILACD_VERSION, main_socket, main_file,

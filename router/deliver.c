@@ -206,26 +206,27 @@ deliver_failed(struct deliver_state *d, const struct deliver_job *j,
 }
 
 /* deliver_done - bookkeeping after copy N went out: the agent has had
- * N + 1 copies, the interaction is no longer retrying */
+ * N + 1 copies, the interaction is no longer retrying, its timeline says
+ * so (the library's mailacd_delivered) */
 static int
 deliver_done(struct deliver_state *d, const struct deliver_job *j, long n,
     char *err, size_t errlen)
 {
-	char	sent[24], now[24];
-	const char *multi[1] = { "MULTI" };
-	const char *hset[6] = { "HSET", j->kix, j->sent, sent,
-	    KEYS_F_DELIVERED_AT, now };
-	const char *incr[4] = { "HINCRBY", j->kix, KEYS_F_DELIVERED, "1" };
-	const char *hdel[5] = { "HDEL", j->kix, KEYS_F_DLV_ATTEMPTS,
-	    KEYS_F_DLV_ERROR, KEYS_F_DLV_NEXT };
-	const char *srem[3] = { "SREM", j->kretry, j->id };
-	const char *exec[1] = { "EXEC" };
-	const char *const *argvs[6] = { multi, hset, incr, hdel, srem, exec };
-	const int argcs[6] = { 1, 6, 4, 5, 3, 1 };
+	struct fn_cmd cmd;
+	redisReply *r = NULL;
+	int	rc;
 
-	snprintf(sent, sizeof(sent), "%ld", n + 1);
-	snprintf(now, sizeof(now), "%lld", clock_ms());
-	return (rds_pipe(d->c, 6, argcs, argvs, err, errlen));
+	fn_delivered(&cmd, j->org->id, j->id, j->agent, n + 1, d->relay);
+	rc = fn_run(d->c, &cmd, &r, err, errlen);
+	fn_cmd_free(&cmd);
+	if (rc != 0)
+		return (-1);
+	if (r->type == REDIS_REPLY_ERROR) {
+		snprintf(err, errlen, "mailacd_delivered: %s", r->str);
+		rc = -1;
+	}
+	freeReplyObject(r);
+	return (rc);
 }
 
 /* deliver_skip - copy N is gone (expired or deleted): count it as sent */
@@ -620,6 +621,7 @@ deliver_start(struct cfg *cfg, const char *consumer)
 	d->cfg = cfg_ref(cfg);
 	smtp_relay_name(cfg->delivery.relay, d->relay, sizeof(d->relay));
 	atomic_store(&deliver_stopping, 0);
+	d->streams->stop = &deliver_stopping;
 	/* signals are the main thread's */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);

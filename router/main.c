@@ -8,9 +8,10 @@
  * customers' messages to the agents (deliver.c).  The main loop and that
  * thread each keep their Redis connection up with relink.c and read their
  * streams with stream.c.  Conventions follow mailacd-milter: -c file, -n,
- * -f, -u user[:group], -P pidfile, -V, -d. */
+ * -f, -u user[:group], -P pidfile, -V, -d, --help, --version, --strict. */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -34,6 +35,7 @@
 #include "recheck.h"
 #include "relink.h"
 #include "roster.h"
+#include "stream.h"
 
 #ifndef MAILACD_VERSION
 #define MAILACD_VERSION "unknown"
@@ -56,21 +58,25 @@ struct main_state {
 	int	delivering;	/* deliver_start() was called */
 };
 
-/* usage - one line per option, then exit */
+/* usage - one line per option; on stdout and exit 0 when asked for (-h),
+ * else on stderr and exit 64 */
 static void __attribute__((noreturn))
-usage(void)
+usage(int asked)
 {
-	fprintf(stderr,
-	    "usage: mailacd-router [-dfnV] [-c file] [-P pidfile] "
-	    "[-u user[:group]]\n"
+	fprintf(asked ? stdout : stderr,
+	    "usage: mailacd-router [-dfhnV] [-c file] [-P pidfile] "
+	    "[-u user[:group]] [--strict]\n"
 	    "  -c file    configuration (default %s)\n"
 	    "  -d         log debug lines\n"
 	    "  -f         stay in the foreground, log to stderr\n"
+	    "  -h, --help print this and exit\n"
 	    "  -n         check the configuration and exit\n"
+	    "  --strict   with -n: warnings are errors\n"
 	    "  -P file    write the process id to file\n"
 	    "  -u user    run as user (and group)\n"
-	    "  -V         print the version and exit\n", CFG_DEFAULT_FILE);
-	exit(EX_USAGE);
+	    "  -V, --version  print the version and exit\n",
+	    CFG_DEFAULT_FILE);
+	exit(asked ? 0 : EX_USAGE);
 }
 
 /* main_signal - SIGTERM/SIGINT stop, SIGHUP reloads, at the next turn */
@@ -79,8 +85,10 @@ main_signal(int sig)
 {
 	if (sig == SIGHUP)
 		main_reload = 1;
-	else
+	else {
 		main_stop = 1;
+		stream_stop();
+	}
 }
 
 /* main_say - log what a look at Redis's data set found (ARG: the Redis) */
@@ -203,8 +211,17 @@ main(int argc, char **argv)
 	int	ch, check = 0, foreground = 0, debug = 0;
 	struct sigaction sa;
 	struct daemon_user du = { 0, 0, NULL };
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "strict", no_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	strict = 0, rc;
 
-	while ((ch = getopt(argc, argv, "c:dfnP:u:Vh")) != -1) {
+	log_name("mailacd-router");
+	while ((ch = getopt_long(argc, argv, "c:dfhnP:u:V", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			file = optarg;
@@ -229,23 +246,30 @@ main(int argc, char **argv)
 			    MAILACD_VERSION, HIREDIS_MAJOR, HIREDIS_MINOR,
 			    HIREDIS_PATCH);
 			return (0);
+		case 'S':
+			strict = 1;
+			break;
+		case 'h':
+			usage(1);
 		default:
-			usage();
+			usage(0);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(0);
+	if (strict && !check) {
+		fprintf(stderr, "mailacd-router: --strict goes with -n\n");
+		usage(0);
+	}
 	if ((cfg = cfg_load(file, &errs)) == NULL) {
 		daemon_errors(&errs, 0);
 		cfg_errors_clear(&errs);
 		return (EX_CONFIG);
 	}
 	if (check) {
-		printf("configuration OK\n");
-		fflush(stdout);
-		daemon_warnings(cfg, 0);
+		rc = daemon_check(cfg, strict);
 		cfg_unref(cfg);
-		return (0);
+		return (rc);
 	}
 	log_open("mailacd-router", foreground);
 	log_set_debug(debug);

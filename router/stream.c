@@ -118,8 +118,25 @@ stream_index(const struct stream_set *s, const char *key)
 	return (i);
 }
 
+static volatile sig_atomic_t stream_stopping;
+
+/* stream_stop - from a signal handler: the process stops */
+void
+stream_stop(void)
+{
+	stream_stopping = 1;
+}
+
+/* stream_waiting - 1 while a blocking read should keep waiting */
+static int
+stream_waiting(const struct stream_set *s)
+{
+	return (!stream_stopping && (s->stop == NULL || atomic_load(s->stop)
+	    == 0));
+}
+
 /* stream_read - XREADGROUP GROUP routers CONSUMER COUNT batch [BLOCK ms]
- * STREAMS key... id... */
+ * STREAMS key... id..., the wait in slices */
 int
 stream_read(redisContext *c, const struct stream_set *s, const char *id,
     long long block, stream_each_fn *each, void *arg, size_t *got,
@@ -129,6 +146,7 @@ stream_read(redisContext *c, const struct stream_set *s, const char *id,
 	char	count[16], blockms[24];
 	size_t	i, k, argc = 0;
 	redisReply *r;
+	long long left = block, slice = 0;
 	int	rc = 0;
 
 	*got = 0;
@@ -153,16 +171,31 @@ stream_read(redisContext *c, const struct stream_set *s, const char *id,
 		argv[argc++] = s->key[i];
 	for (i = 0; i < s->n; i++)
 		argv[argc++] = id;
-	/* the read may wait BLOCK ms for entries, then the command timeout
-	 * applies as to any other command */
-	if (block > 0 && stream_timeout(c, s, block, err, errlen) != 0) {
-		free(argv);
-		return (-1);
+	/* each read may wait its slice for entries, then the command
+	 * timeout applies as to any other command; a slice that brings
+	 * nothing (a nil reply) is followed by the next while time is left
+	 * and nobody stops us */
+	for (;;) {
+		if (block > 0) {
+			slice = left < STREAM_SLICE_MS ? left : STREAM_SLICE_MS;
+			snprintf(blockms, sizeof(blockms), "%lld", slice);
+			if (stream_timeout(c, s, slice, err, errlen) != 0) {
+				free(argv);
+				return (-1);
+			}
+		}
+		r = rds_cmd(c, (int)argc, argv, err, errlen);
+		if (r == NULL) {
+			free(argv);
+			return (-1);
+		}
+		left -= slice;
+		if (block <= 0 || r->type != REDIS_REPLY_NIL || left <= 0 ||
+		    !stream_waiting(s))
+			break;
+		freeReplyObject(r);
 	}
-	r = rds_cmd(c, (int)argc, argv, err, errlen);
 	free(argv);
-	if (r == NULL)
-		return (-1);
 	if (block > 0 && stream_timeout(c, s, 0, err, errlen) != 0) {
 		freeReplyObject(r);
 		return (-1);

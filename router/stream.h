@@ -6,6 +6,8 @@
 #ifndef MAILACD_STREAM_H
 #define MAILACD_STREAM_H
 
+#include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include <hiredis.h>
@@ -13,6 +15,11 @@
 #include "cfg.h"
 
 #define STREAM_KEY_MAX	300
+#define STREAM_SLICE_MS	200	/* longest wait of one blocking read */
+
+/* stream_stop - the process stops: blocking reads of every set end
+ * within STREAM_SLICE_MS; async-signal-safe, for a SIGTERM handler */
+void	stream_stop(void);
 
 /* Which stream of every organisation a set holds. */
 enum stream_kind {
@@ -28,6 +35,8 @@ struct stream_set {
 	char	consumer[256];	/* this router's name in the group */
 	size_t	n;
 	char	(*key)[STREAM_KEY_MAX];
+	const atomic_int *stop;	/* set: a blocking read ends soon after
+				   it turns non-zero; NULL: none */
 };
 
 /* stream_each_fn - handle ENTRIES, the [id, fields] pairs read from stream
@@ -51,9 +60,10 @@ int	stream_setup(redisContext *c, const struct stream_set *s, char *err,
 
 /* stream_read - one XREADGROUP over every stream of S from ID ("0": this
  * consumer's pending entries, ">": new ones), router.batch entries per
- * stream at most, waiting up to BLOCK ms for new ones when BLOCK > 0 (the
- * command timeout grows by BLOCK for this read); EACH gets what each
- * stream gave, *GOT counts the entries; 0, or -1 with ERR */
+ * stream at most, waiting up to BLOCK ms for new ones when BLOCK > 0 (in
+ * reads of STREAM_SLICE_MS, so that stream_stop() or S->stop end the wait
+ * within one; the command timeout grows by the slice for each); EACH gets
+ * what each stream gave, *GOT counts the entries; 0, or -1 with ERR */
 int	stream_read(redisContext *c, const struct stream_set *s,
 		    const char *id, long long block, stream_each_fn *each,
 		    void *arg, size_t *got, char *err, size_t errlen);

@@ -64,9 +64,42 @@ like "$out" "^mailacd-milter [0-9]+\.[0-9]+\.[0-9]+" "-V prints the version"
 like "$out" "libmilter .*hiredis .*libconfig .*GMime .*OpenSSL" \
     "-V names the libraries"
 
+out=$("$M" --version 2>&1); rc=$?
+like "$rc/$out" "^0/mailacd-milter [0-9]+\.[0-9]+\.[0-9]+" "--version works as -V does"
+
 out=$("$M" -x 2>&1); rc=$?
 is "$rc" 64 "an unknown option exits 64 (EX_USAGE)"
 like "$out" "usage: mailacd-milter" "and prints the usage"
+out=$("$M" -x 2>/dev/null)
+is "$out" "" "on stderr"
+for h in -h --help; do
+	out=$("$M" $h 2>"$T_TMP/err"); rc=$?
+	is "$rc/$(cat "$T_TMP/err")" "0/" "$h: exit 0, nothing on stderr"
+	like "$out" "^usage: mailacd-milter" "$h: the usage on stdout"
+	like "$out" "--strict" "$h: naming every option"
+done
+
+# -n --strict: warnings are errors
+cp "$T_TOP/t/data/cfg/unservable.conf" "$T_TMP/unservable.conf"
+chmod 0600 "$T_TMP/unservable.conf"
+out=$("$M" -n -c "$T_TMP/unservable.conf" 2>&1); rc=$?
+like "$rc/$out" "^0/configuration OK" "-n: warnings do not fail the check"
+out=$("$M" -n --strict -c "$T_TMP/unservable.conf" 2>&1); rc=$?
+is "$rc" 78 "-n --strict: warnings are errors, exit 78"
+unlike "$out" "configuration OK" "and the configuration is not OK"
+like "$out" "warning: requires skill \"comercal\"" "each warning is printed"
+like "$out" "unservable.conf: 4 warnings, which --strict makes errors" \
+    "and counted"
+out=$("$M" -n --strict -c "$T_TMP/good.conf" 2>&1); rc=$?
+is "$rc/$out" "0/configuration OK" "-n --strict on a file without warnings"
+out=$("$M" --strict -c "$T_TMP/good.conf" -f 2>&1); rc=$?
+is "$rc" 64 "--strict without -n exits 64"
+like "$out" "--strict goes with -n" "saying so"
+
+# errors before the log is open carry the program's name too
+out=$("$M" -u no-such-user-mailacd -c "$T_TMP/good.conf" -f 2>&1)
+like "$out" "^mailacd-milter: crit: -u no-such-user-mailacd: no such user" \
+    "a -u error is named mailacd-milter"
 
 out=$("$M" -u no-such-user-mailacd -c "$T_TMP/good.conf" -f 2>&1); rc=$?
 is "$rc" 67 "an unknown -u user exits 67 (EX_NOUSER)"
@@ -124,7 +157,11 @@ T_PIDS="$T_PIDS $HOLDER"
 wait_for 5 port_listening "$P"
 out=$(timeout 20 "$M" -f -c "$T_TMP/good.conf" -p "inet:$P@127.0.0.1" 2>&1); rc=$?
 is "$rc" 71 "a socket in use exits 71 (EX_OSERR)"
-like "$out" "cannot listen on inet:$P@127.0.0.1" "and names the socket"
+like "$out" "cannot listen on inet:$P@127.0.0.1: Address already in use" \
+    "and names the socket and the reason"
+out=$(timeout 20 "$M" -c "$T_TMP/good.conf" -p "inet:$P@127.0.0.1" 2>&1); rc=$?
+like "$rc/$out" "^71/mailacd-milter: cannot listen on inet:$P@127.0.0.1: Address already in use" \
+    "in the background too, on stderr before detaching"
 kill_pid "$HOLDER"
 
 # -P writes the pid file, SIGTERM stops cleanly and removes it
@@ -134,8 +171,15 @@ spawn cli "$T_TMP/cli.log" "$M" -f -c "$T_TMP/good.conf" \
 wait_for 10 port_listening "$P"
 ok "-P writes the pid file" wait_for 5 test -s "$T_TMP/m.pid"
 is "$(cat "$T_TMP/m.pid" 2>/dev/null)" "$SPAWNED_PID" "with the milter's pid"
+like "$(head -1 "$T_TMP/cli.log")" \
+    "^20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{3}Z mailacd-milter\[$SPAWNED_PID\]: info: mailacd-milter .* listening on" \
+    "-f: each log line starts with the UTC time, the name and the pid"
+t0=$(now_ms)
 kill -TERM "$SPAWNED_PID"
 ok "SIGTERM stops the milter" wait_for 10 t_not_alive "$SPAWNED_PID"
+t1=$(now_ms)
+cmp_ok "$((t1 - t0))" -lt 1500 \
+    "at once, not after libmilter's 5-second poll ($((t1 - t0)) ms)"
 ok "and the pid file is removed" wait_for 5 test ! -e "$T_TMP/m.pid"
 # -P with -u: the pid file in a directory only root can write is made
 # before the privileges go, and removed at exit all the same

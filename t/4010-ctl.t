@@ -73,6 +73,25 @@ is "$(jq 'len(d["warnings"])')/$(jq 'd["ok"]')" "4/true" \
 OUT=$("$CTL" -c "$U" --json --strict check 2>/dev/null)
 is "$(jq 'len(d["errors"])')/$(jq 'd["ok"]')" "4/false" \
     "check --json --strict lists them as errors, not ok"
+is "$(jq 'd["errors"][1]["file"]')|$(jq 'd["errors"][1]["line"] > 0')|$(jq 'd["errors"][1]["setting"]')" \
+    "$U|true|organizations[acme].domains[example.com].addresses[ventas@example.com]" \
+    "check --json: each error an object with its file, line and setting"
+like "$(jq 'd["errors"][1]["message"]')" '^requires skill "comercal", which no agent' \
+    "and its message without them"
+like "$(jq 'd["errors"][1]["text"]')" "^$U:[0-9]+: .*: warning: requires skill" \
+    "and the whole line as text"
+OUT=$("$CTL" -c "$T_TMP/bad.conf" --json check 2>/dev/null)
+BA=organizations[acme].domains[example.com].addresses[billing@example.com]
+is "$(jq '" ".join(sorted(e["setting"] for e in d["errors"]))')" \
+    "$BA.colour $BA.priority" "check --json on a bad file: both settings in error"
+is "$(jq '[e["value"] + "|" + e["message"] for e in d["errors"] if e["value"]]')" \
+    "['2000|must be between 0 and 1000']" "the value and the message apart"
+is "$(jq '[e["message"] for e in d["errors"] if e["value"] is None]')" \
+    "['unknown setting']" "no value where none is shown"
+printf 'redis = {\n  host = ;\n' >"$T_TMP/syntax.conf"
+OUT=$("$CTL" -c "$T_TMP/syntax.conf" --json check 2>/dev/null)
+is "$(jq 'd["errors"][0]["line"]')|$(jq 'd["errors"][0]["setting"]')|$(jq 'd["errors"][0]["message"]')" \
+    "2|None|syntax error" "a syntax error: its line, no setting (null)"
 run --strict queues
 is "$RC" 64 "--strict is an option of check only"
 OUT=$("$MAILACD_BUILD/mailacd-milter" -n -c "$U" 2>&1)

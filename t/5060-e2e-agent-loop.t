@@ -188,6 +188,10 @@ is "$(msg_header "$F1" From)" "Customer 1 <cust1@customer.example>" \
     "From is the customer's, so replying addresses the customer"
 is "$(nstream)" 1 "the copy passing the relay made no interaction of its own"
 is "$(ix "$ID" delivered)/$(ix "$ID" sent:a1)" 1/1 "the interaction records the delivery"
+TL=$(ctl interaction show "$ID" | sed -n '/^timeline$/,$p')
+like "$TL" "delivered to a1 via smtp://127\.0\.0\.1:[0-9]+" \
+    "the timeline shows the delivery to the agent's mailbox, and the relay"
+ok "after the assignment" sh -c 'printf "%s\n" "$1" | awk "/assigned to a1/ { a = NR } /delivered to a1/ { d = NR } END { exit !(a && d && a < d) }"' - "$TL"
 MSGKEY=$(rcli LINDEX "${P}ix:$ID:msgs" 0)
 TTL=$(rcli TTL "${P}msg:$MSGKEY")
 ok "the stored copy expires within delivery.retention (TTL $TTL s)" \

@@ -55,7 +55,7 @@ fixture(const char *name)
 static void
 expect_errors_at(const char *path, const char *label, const char *const *want)
 {
-	struct cfg_errors errs = { NULL, 0, 0 };
+	struct cfg_errors errs = { 0 };
 	struct cfg *cfg;
 	char	full[2048];
 	size_t	n, i;
@@ -89,7 +89,7 @@ expect_errors(const char *name, const char *const *want)
 static struct cfg *
 load_ok(const char *path, const char *label)
 {
-	struct cfg_errors errs = { NULL, 0, 0 };
+	struct cfg_errors errs = { 0 };
 	struct cfg *cfg;
 	size_t	i;
 
@@ -1266,7 +1266,7 @@ test_milter_sockets(void)
 		{ "", "must not be empty" },
 		{ NULL, NULL }
 	};
-	struct cfg_errors errs = { NULL, 0, 0 };
+	struct cfg_errors errs = { 0 };
 	const char *path, *want[2];
 	char	msg[512], longsock[200];
 	struct cfg *cfg;
@@ -1363,7 +1363,7 @@ test_dns_values(void)
 		{ "mx_hosts = [ ];", NULL },
 		{ NULL, NULL }
 	};
-	struct cfg_errors errs = { NULL, 0, 0 };
+	struct cfg_errors errs = { 0 };
 	const char *want[2];
 	char	msg[512];
 	struct cfg *cfg;
@@ -1431,7 +1431,7 @@ test_delivery_auth(void)
 		"smtp://[2001:db8::25]:25", "smtp://[::ffff:192.0.2.1]",
 		"smtp://127.example", "smtp://localhost.example", NULL
 	};
-	struct cfg_errors errs = { NULL, 0, 0 };
+	struct cfg_errors errs = { 0 };
 	const char *want[2];
 	char	setting[256], msg[512];
 	struct cfg *cfg;
@@ -1506,7 +1506,7 @@ test_file_mode(void)
 	    "milter = { socket = \"inet:8891@127.0.0.1\"; };\n"
 	    "organizations = ( { id = \"a\"; queues = ( { name = \"q\"; } ); } );\n";
 	static const mode_t good[] = { 0640, 0600, 0400, 0440, 0 };
-	struct cfg_errors errs = { NULL, 0, 0 };
+	struct cfg_errors errs = { 0 };
 	char	rd[1024], wr[1024], inc[512], full[2048], text[1024];
 	const char *want[3], *path;
 	struct cfg *cfg;
@@ -1732,7 +1732,7 @@ test_schema(void)
 static void
 test_errors_api(void)
 {
-	struct cfg_errors errs = { NULL, 0, 0 };
+	struct cfg_errors errs = { 0 };
 	int	i;
 
 	for (i = 0; i < 20; i++)
