@@ -1,20 +1,27 @@
-/* flowlang.c - the language detector as flows use it (see flowlang.h).
- * Until the detector (lang.c) is in the tree, no language is detected:
- * the language conditions do not hold and the address's language stays. */
+/* flowlang.c - the language detector (lang.c) as flows use it (see
+ * flowlang.h): quoted mail taken out, CLD2 on the customer's own words. */
 #include <stdio.h>
 
 #include "flowlang.h"
+#include "lang.h"
 
 /* flowlang_detect - lang_detect's answer in flows' terms */
 void
 flowlang_detect(const char *text, size_t len, size_t limit, char *code,
     size_t codelen, int *confidence, int *reliable)
 {
-	(void)text;
-	(void)len;
-	(void)limit;
-	(void)codelen;
+	struct lang_result r;
+	int	rc;
+
 	code[0] = '\0';
 	*confidence = 0;
 	*reliable = 0;
+	if (text == NULL || len == 0)
+		return;
+	rc = lang_detect(text, len, limit, &r);
+	if (rc == LANG_NONE)
+		return;
+	snprintf(code, codelen, "%s", r.code);
+	*confidence = r.confidence;
+	*reliable = rc == LANG_OK;
 }

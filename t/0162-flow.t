@@ -1,2 +1,2 @@
 #!/bin/sh
-exec "${MAILACD_BUILD:?}/t/flow_test"
+exec "${MAILACD_BUILD:?}/t/flow_test" "$(dirname "$0")/data/lang"

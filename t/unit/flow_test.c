@@ -1,6 +1,7 @@
 /* flow_test.c - unit tests of flows: business hours (hours.c), the
  * message view (msgview.c) and the evaluation of every condition and
  * action with its limits (flow.c). */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "cfgtext.h"
 #include "clock.h"
 #include "flow.h"
+#include "flowlang.h"
 #include "hdr.h"
 #include "hours.h"
 #include "msgview.h"
@@ -497,6 +499,62 @@ test_actions(void)
 	    strcmp(res.tags[1], "refund") == 0, "tags added once each");
 }
 
+/* test_languages - the labelled mails of DIR (t/data/lang, "es-mail-01.txt"
+ * is Spanish): detected as the milter detects them, the flow's language
+ * set { es, pt } holds exactly for the Spanish and Portuguese ones */
+static void
+test_languages(const char *dir)
+{
+	struct dirent *de;
+	struct msg m;
+	char	path[1024], text[16384], code[8];
+	size_t	n, total = 0, right = 0, held = 0, want = 0;
+	int	conf, sure, in;
+	FILE   *fp;
+	DIR    *d;
+
+	if (dir == NULL || (d = opendir(dir)) == NULL) {
+		ok(0, "the labelled mails in %s", dir ? dir : "(none)");
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strstr(de->d_name, "-mail-") == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if ((fp = fopen(path, "r")) == NULL)
+			continue;
+		n = fread(text, 1, sizeof(text) - 1, fp);
+		fclose(fp);
+		text[n] = '\0';
+		flowlang_detect(text, n, 65536, code, sizeof(code), &conf,
+		    &sure);
+		total++;
+		if (strncmp(code, de->d_name, 2) == 0 && sure)
+			right++;
+		msg_make(&m, "Subject: x\n\nx\n", "", 0);
+		m.fm.lang = code;
+		m.fm.lang_confidence = conf;
+		m.fm.lang_reliable = sure;
+		in = strncmp(de->d_name, "es", 2) == 0 ||
+		    strncmp(de->d_name, "pt", 2) == 0;
+		want += in;
+		if (strcmp(queue_of("language", &m.fm), "yes") == 0) {
+			held++;
+			if (!in)
+				ok(0, "%s (%s) is not es or pt", de->d_name,
+				    code);
+		}
+		msgview_free(&m.v);
+	}
+	closedir(d);
+	ok(total >= 90, "%zu labelled mails", total);
+	ok(right * 100 >= total * 95, "%zu of %zu detected as labelled, "
+	    "reliably", right, total);
+	ok(held * 100 >= want * 95 && held <= want, "language = [ es, pt ] "
+	    "holds for %zu of the %zu Spanish and Portuguese mails, and no "
+	    "other", held, want);
+}
+
 /* test_limits - a pathological expression and the time bound */
 static void
 test_limits(void)
@@ -531,7 +589,7 @@ test_limits(void)
 
 /* main - the tests in order */
 int
-main(void)
+main(int argc, char **argv)
 {
 	char	*text;
 	int	fd;
@@ -557,6 +615,7 @@ main(void)
 	test_conditions();
 	test_actions();
 	test_limits();
+	test_languages(argc > 1 ? argv[1] : NULL);
 	cfg_unref(cfg);
 	unlink(listfile);
 	return (done_testing());
