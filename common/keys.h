@@ -191,6 +191,9 @@
 #define KEYS_F_STOPPED		"stopped"
 #define KEYS_F_DETECTED		"detected_language"
 #define KEYS_F_CONFIDENCE	"language_confidence"
+/* the flow's queue is outside its business hours: when they begin again
+ * (seconds since 1970), for the acknowledgement */
+#define KEYS_F_OPENS		"opens"
 
 /* keys_fmt - write one key into BUF; returns -1 if it did not fit */
 #define keys_fmt(buf, size, ...) \

@@ -66,7 +66,7 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 	const struct inb_threads *th = &r->threads;
 	const char *refs[INB_THREAD_REFS];
 	char	prio[16], msgkey[HANDOFF_KEYLEN], *skills, *tags = NULL;
-	char	conf[16];
+	char	conf[16], opens[24];
 	struct fn_handoff h;
 	struct fn_cmd cmd;
 	size_t	i;
@@ -140,6 +140,10 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 			fn_field(&cmd, KEYS_F_ACK, r->fres.ack);
 		if (r->fres.close)
 			fn_field(&cmd, KEYS_F_STOPPED, "1");
+		if (r->opens > 0) {
+			snprintf(opens, sizeof(opens), "%lld", r->opens);
+			fn_field(&cmd, KEYS_F_OPENS, opens);
+		}
 	}
 	if (r->flowed && m->flow.lang_done) {
 		snprintf(conf, sizeof(conf), "%d", m->flow.lang_confidence);

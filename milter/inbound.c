@@ -19,6 +19,7 @@
 #include "authres.h"
 #include "clock.h"
 #include "hdr.h"
+#include "hours.h"
 #include "inbound.h"
 #include "keys.h"
 #include "token.h"
@@ -200,6 +201,7 @@ inb_rcpt(struct inb_msg *m, const struct cfg *cfg, const char *rcpt)
 	}
 	r = &m->rcpts[m->nrcpts];
 	memset(r, 0, sizeof(*r));
+	r->open = -1;
 	r->org = cd->org;
 	r->route = route;
 	r->match = match;
@@ -948,12 +950,17 @@ inb_flows(struct inb_msg *m, const struct cfg *cfg)
 
 		if (r->flowed || r->route->flowp == NULL)
 			continue;
+		env.open = r->open;
 		if (inflow_eval(&m->flow, cfg, r->route, &env, &r->fres) != 0)
 			return (-1);
 		inflow_route(&r->fres, r->route, &r->eff);
 		r->route = &r->eff;
 		r->flowed = 1;
 		q = cfg_find_queue(r->org, r->eff.queue);
+		/* what an acknowledgement says about opening hours */
+		if (q != NULL && q->sched != NULL &&
+		    !hours_open(q->sched, env.now))
+			r->opens = (long long)hours_next_open(q->sched, env.now);
 		r->forward = r->forward && q != NULL &&
 		    q->delivery == CFG_DELIVERY_FORWARD;
 		r->merge = q != NULL && q->new_thread == CFG_THREAD_MERGE;
@@ -973,10 +980,6 @@ inb_decide(struct inb_msg *m, const struct cfg *cfg, char *err,
 		return (-1);
 	if (inb_text_make(m) != 0) {
 		snprintf(err, errlen, "out of memory");
-		return (-1);
-	}
-	if (inb_flows(m, cfg) != 0) {
-		snprintf(err, errlen, "out of memory evaluating a flow");
 		return (-1);
 	}
 	inb_counted(m, cfg);
@@ -1009,6 +1012,45 @@ inb_decide(struct inb_msg *m, const struct cfg *cfg, char *err,
 		/* a new thread merges only under a From our verifier
 		 * vouched for */
 		r->merge_new = r->merge && r->customer[0] != '\0' && vouched;
+	}
+	return (0);
+}
+
+/* inb_needs_open - a recipient's flow asks about an open interaction */
+int
+inb_needs_open(const struct inb_msg *m)
+{
+	size_t	i;
+
+	for (i = 0; m->flow.active && i < m->nrcpts; i++)
+		if (m->rcpts[i].route->flowp != NULL &&
+		    (m->rcpts[i].route->flowp->needs & CFG_NEED_OPEN) &&
+		    m->rcpts[i].customer[0] != '\0')
+			return (1);
+	return (0);
+}
+
+/* inb_route - the flows' routes; merging follows the queue they chose */
+int
+inb_route(struct inb_msg *m, const struct cfg *cfg, char *err,
+    size_t errlen)
+{
+	size_t	i;
+	int	vouched;
+
+	if (!m->flow.active)
+		return (0);
+	if (inb_flows(m, cfg) != 0) {
+		snprintf(err, errlen, "out of memory evaluating a flow");
+		return (-1);
+	}
+	vouched = inb_from_authenticated(m, cfg);
+	for (i = 0; i < m->nrcpts; i++) {
+		struct inb_rcpt *r = &m->rcpts[i];
+
+		if (r->flowed)
+			r->merge_new = r->merge && r->customer[0] != '\0' &&
+			    vouched;
 	}
 	return (0);
 }

@@ -66,6 +66,10 @@ struct inb_rcpt {
 	int	flowed;
 	struct flow_result fres;
 	struct cfg_route eff;
+	int	open;		/* the customer has an open interaction here
+				   (openlook.c): 1, 0, or -1 not looked up */
+	long long opens;	/* the flow's queue is closed now: when its
+				   schedule opens (seconds since 1970), else 0 */
 	/* what the hand-off answered */
 	int	retried;	/* already recorded (an MTA retry) */
 };
@@ -260,10 +264,20 @@ char	*inb_stamp(const struct inb_rcpt *r);
 enum inb_verdict inb_verdict(const struct inb_msg *m, int resent_trusted);
 
 /* inb_decide - for a message to route: inb_finish, then the text the
- * hand-off records and, per recipient, its flow evaluated (its route then
- * the flow's result), the customer, identity, original recipient, thread
- * keys, the open and rate keys and the limit; 0, or -1 with ERR */
+ * hand-off records and, per recipient, the customer, identity, original
+ * recipient, thread keys, the open and rate keys and the limit; 0, or -1
+ * with ERR.  Then inb_route */
 int	inb_decide(struct inb_msg *m, const struct cfg *cfg, char *err,
+		    size_t errlen);
+
+/* inb_needs_open - 1 when a recipient's flow asks whether its customer
+ * has an open interaction (openlook_run reads it before inb_route) */
+int	inb_needs_open(const struct inb_msg *m);
+
+/* inb_route - after inb_decide: each recipient whose route names a flow
+ * gets the route its flow decides (and with it its queue's forward and
+ * merge modes); 0, or -1 with ERR */
+int	inb_route(struct inb_msg *m, const struct cfg *cfg, char *err,
 		    size_t errlen);
 
 /* inb_edits - the changes M gets at its end into E, in order: every

@@ -137,7 +137,7 @@ inflow_eval(struct inflow *f, const struct cfg *cfg,
 	m.lang_confidence = f->lang_confidence;
 	m.lang_reliable = f->lang_reliable;
 	m.automatic = env->automatic || v.automatic;
-	m.open = -1;
+	m.open = env->open;
 	m.now = env->now;
 	rc = flow_eval(cfg, r, &m, res, NULL);
 	/* the language detected points into F, which outlives the result;

@@ -47,6 +47,8 @@ struct inflow_env {
 	const char *sender;	/* envelope sender, without <> */
 	size_t	size;
 	int	automatic;
+	int	open;		/* the recipient's customer has an open
+				   interaction: 1, 0, -1 not known */
 	time_t	now;
 };
 

@@ -21,6 +21,7 @@
 
 #include "edit.h"
 #include "handoff.h"
+#include "openlook.h"
 #include "inbound.h"
 #include "keys.h"
 #include "log.h"
@@ -593,6 +594,16 @@ mlfi_eom_in(SMFICTX *ctx, struct mlfi_conn *conn)
 		break;
 	case INB_ROUTE:
 		if (inb_decide(m, cfg, err, sizeof(err)) != 0) {
+			log_errx("%s: %s; tempfail", m->qid, err);
+			return (mlfi_tempfail(ctx));
+		}
+		/* a flow's open_interaction: a failed read leaves it not
+		 * known (false); the hand-off meets Redis's state next */
+		if (inb_needs_open(m) && openlook_run(conn->conf->pool, m, err,
+		    sizeof(err)) != RDS_OK)
+			log_warnx("%s: redis %s: open interaction not known: "
+			    "%s", m->qid, rds_describe(conn->conf->pool), err);
+		if (inb_route(m, cfg, err, sizeof(err)) != 0) {
 			log_errx("%s: %s; tempfail", m->qid, err);
 			return (mlfi_tempfail(ctx));
 		}

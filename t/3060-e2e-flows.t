@@ -42,6 +42,11 @@ organizations = ( { id = "acme";
       capacity = 5; queues = [ "night" ]; }
   );
   flows = (
+    { name = "again";
+      rules = ( { name = "open"; if = { open_interaction = true; };
+                  add_priority = 100; tags = [ "again" ]; } );
+      default = { queue = "support"; };
+    },
     { name = "contact";
       rules = (
         { name = "spam"; if = { subject = "/\\\\bviagra\\\\b/"; };
@@ -61,7 +66,9 @@ organizations = ( { id = "acme";
     catch_all = { flow = "contact"; skills = [ "general" ]; };
     addresses = (
       { address = "contact@example.com"; flow = "contact";
-        skills = [ "general" ]; priority = 10; }
+        skills = [ "general" ]; priority = 10; },
+      { address = "again@example.com"; flow = "again";
+        skills = [ "general" ]; language = "en"; }
     ); } );
 } );
 EOF
@@ -144,6 +151,9 @@ ok "with its confidence ($conf)" test "${conf:-0}" -ge 50
 is "$(ix "$id1" flow)" "contact/spanish" "the rule that applied is recorded"
 is "$(ix "$id2" tags)/$(ix "$id2" flow)" "vip/contact/vip" "VIP: tagged"
 is "$(ix "$id4" ack)" closed-now "the acknowledgement chosen is recorded"
+opens=$(ix "$id4" opens)
+day3=$(date -u -d "$(date -u -d '2 days' +%F)" +%s)
+is "$opens" "$day3" "and when the night queue opens (the day after the holidays, 00:00 UTC)"
 is "$(ix "$id3" state)/$(ix "$id3" closed_by)/$(ix "$id3" tags)" \
     "closed/flow/spam" "spam: recorded on an interaction closed by the flow"
 is "$(rcli ZSCORE 'mailacd:{acme}:queue:support' "$id3")" "" \
@@ -161,6 +171,22 @@ like "$st" "night: closed now \\(schedule office\\), opens [0-9-]+ 00:00 UTC" \
 OUT=$("$MAILACD_BUILD/mailacdctl" -c "$MILTER_CONF" --json status)
 is "$(jq '[q for q in d["organizations"][0]["queues"] if q["queue"] == "night"][0]["hours"]["open"]')" \
     false "status --json: hours.open"
+
+# --- open_interaction: the customer's second new thread at again@ -----------
+ok "a first message to again@ is accepted" \
+    mail 6 repeat@customer.test again@example.com "Question" "$EN"
+ok "message 6 delivered" wait_for 20 has_mail 6
+id6=$(stamp 6 id)
+wait_for 20 has_ix "$id6"
+ok "a second, new thread from the same customer is accepted" \
+    mail 7 repeat@customer.test again@example.com "Another question" "$EN"
+ok "message 7 delivered" wait_for 20 has_mail 7
+id7=$(stamp 7 id)
+isnt "$id7" "$id6" "a new interaction (no merging configured)"
+is "$(stamp 6 priority)/$(ix "$id6" tags)" "0/" \
+    "the first: no open interaction, the rule does not hold"
+is "$(stamp 7 priority)/$(ix "$id7" tags)" "100/again" \
+    "the second: the first is open, the rule holds"
 
 # --- the agent who speaks it ------------------------------------------------
 presence alice available

@@ -564,8 +564,16 @@ test_variants(void)
 		is_int(cfg->orgs[0].nqueues, 3, "example: three queues");
 		d = cfg_find_domain(cfg, "example.com");
 		ok(d != NULL && d->catch_all != NULL &&
-		    strcmp(d->catch_all->queue, "support") == 0,
-		    "example: example.com has a catch-all to support");
+		    d->catch_all->queue == NULL &&
+		    d->catch_all->flowp != NULL &&
+		    strcmp(d->catch_all->flow, "triage") == 0 &&
+		    strcmp(d->catch_all->flowp->dflt->queue, "support") == 0,
+		    "example: example.com has a catch-all to the flow triage, "
+		    "which ends in support");
+		ok(cfg->orgs[0].nschedules == 1 &&
+		    cfg_find_queue(&cfg->orgs[0], "support")->sched ==
+		    &cfg->orgs[0].schedules[0], "example: support has the "
+		    "office's hours");
 		a = cfg_find_address(cfg, "ventas@example.com");
 		ok(a != NULL && strcmp(a->route.queue, "sales") == 0 &&
 		    strcmp(a->route.language, "es") == 0,
