@@ -8,7 +8,10 @@
 #   make bench      throughput/latency: no milter vs no-op milter vs mailacd-milter,
 #                   and language detection: CLD2 vs libexttextcat
 #   make deps       install build and test dependencies (root, Debian 12)
-#   make install    install programs, man pages, example config (PREFIX, DESTDIR)
+#   make install    install programs, man pages, example config (PREFIX, DESTDIR);
+#                   for systems without a package: see INSTALL below
+#   make install-units  the systemd units, paths filled in (UNITDIR)
+#   make deb        the Debian packages (dpkg-buildpackage -us -uc -b) into ..
 #   make fresh-check  make test as the first command in a fresh Debian 12
 #                   debootstrap root (root; contrib/fresh-check.sh)
 #   make fuzz-build build the libFuzzer targets (fuzz/) with clang into
@@ -20,14 +23,16 @@
 
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
+BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+UNITDIR	?= /etc/systemd/system
 B	?= build
 WERROR	?= 1
 PKG_CONFIG ?= pkg-config
 
 PKGS	= milter hiredis libconfig libcrypto gmime-3.0 jansson opendkim libcurl \
-	  ldns libpsl libidn2 libpcre2-8 glib-2.0
+	  ldns libpsl libidn2 libsystemd libpcre2-8 glib-2.0
 # Evaluated when the Makefile is read: the targets that install
 # dependencies first (test, demo, bench, test-asan) build in a second make
 # so that these see the libraries just installed.
@@ -40,10 +45,11 @@ PKG_OK     := $(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && echo yes)
 # (the configuration compiles flows' patterns with PCRE2 and loads
 # schedules' time zones with GLib: every program that loads it links both)
 MILTER_LIBS := $(shell $(PKG_CONFIG) --libs milter hiredis libconfig \
-	       libcrypto gmime-3.0 opendkim libpsl libidn2 libpcre2-8 \
-	       glib-2.0 2>/dev/null)
+	       libcrypto gmime-3.0 opendkim libpsl libidn2 libsystemd \
+	       libpcre2-8 glib-2.0 2>/dev/null)
 ROUTER_LIBS := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto \
-	       libcurl ldns libpsl libidn2 libpcre2-8 glib-2.0 2>/dev/null)
+	       libcurl ldns libpsl libidn2 libsystemd libpcre2-8 glib-2.0 \
+	       2>/dev/null)
 CTL_LIBS    := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto \
 	       jansson ldns libpsl libidn2 libpcre2-8 gmime-3.0 glib-2.0 \
 	       2>/dev/null)
@@ -100,7 +106,10 @@ PROGS	= $(B)/mailacd-milter $(B)/mailacd-router $(B)/bench/noop-milter
 PROGS	+= $(B)/mailacdctl $(B)/bench/router-bench
 VERSION	= $(shell cat VERSION)
 
-all: pkg-check $(PROGS) $(UNIT_BIN)
+all: pkg-check $(PROGS) $(UNIT_BIN) $(B)/t/fakeclock.so
+
+# programs - only what is installed (the Debian package builds this)
+programs: pkg-check $(B)/mailacd-milter $(B)/mailacd-router $(B)/mailacdctl
 
 # pkg-check - a clear message instead of "hiredis.h: No such file" when a
 # library is missing
@@ -186,6 +195,12 @@ $(B)/t/%: $(B)/t/unit/%.o $(B)/libmailacd_milter.a $(B)/libmailacd_router.a \
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LANG_LIBS)
 
+# the wall clock tests set for their private redis-server (LD_PRELOAD):
+# never sanitized, as the server it is loaded into is not
+$(B)/t/fakeclock.so: t/lib/fakeclock.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -fPIC -shared -o $@ $<
+
 asan:
 	$(MAKE) B=build-asan CFLAGS='-O1 -g -fno-omit-frame-pointer' \
 	    SANFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all'
@@ -222,21 +237,53 @@ bench: check-deps
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/forward.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/gate.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/interactions.sh
+	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/handoff.sh
 
-install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(SYSCONFDIR)/mailacd
+# INSTALL - "make install" is for systems without the Debian package
+# (apt install ./mailacd-*.deb does all of this and more).  It copies the
+# programs (the daemons to SBINDIR, mailacdctl, which operators and agents'
+# scripts run, to BINDIR), the man pages and, unless one is there, the
+# example configuration (mode 0640, owned by whoever runs make).  It does
+# not create the mailacd user or group, give the configuration to that
+# group, install or enable the systemd units (make install-units), start
+# anything, or touch the MTA's configuration.  Before starting the daemons
+# as mailacd:
+#   useradd --system --user-group --home-dir /nonexistent \
+#       --shell /usr/sbin/nologin mailacd
+#   chgrp mailacd $(SYSCONFDIR)/mailacd/mailacd.conf
+install: programs
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/mailacd
 	install -m 755 $(B)/mailacd-milter $(B)/mailacd-router $(DESTDIR)$(SBINDIR)/
-	install -m 755 $(B)/mailacdctl $(DESTDIR)$(SBINDIR)/
+	install -m 755 $(B)/mailacdctl $(DESTDIR)$(BINDIR)/
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	test -e $(DESTDIR)$(SYSCONFDIR)/mailacd/mailacd.conf || \
 	    install -m 640 conf/mailacd.conf $(DESTDIR)$(SYSCONFDIR)/mailacd/
+	@echo "make install: not done: the mailacd user, the configuration's" \
+	    "group, the systemd units (make install-units); see the Makefile's" \
+	    "INSTALL note or README"
+
+# install-units - the systemd units with this installation's paths
+# (ExecStart* in SBINDIR, the configuration in SYSCONFDIR) in UNITDIR;
+# enabling and starting them is the administrator's:
+#   systemctl daemon-reload && systemctl enable --now mailacd-milter
+install-units:
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in mailacd-milter mailacd-router; do \
+	    sed -e 's|@SBINDIR@|$(SBINDIR)|g' \
+	        -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	        contrib/systemd/$$u.service.in >$(DESTDIR)$(UNITDIR)/$$u.service && \
+	    chmod 644 $(DESTDIR)$(UNITDIR)/$$u.service || exit 1; \
+	done
+
+deb:
+	dpkg-buildpackage -us -uc -b
 
 clean:
-	rm -rf build build-asan build-fuzz bench/out
+	rm -rf build build-asan build-fuzz build-deb bench/out
 
 fresh-check:
 	sh contrib/fresh-check.sh
@@ -290,7 +337,7 @@ fuzz: fuzz-build
 	done
 
 .PHONY: all pkg-check asan deps test test-asan check-deps demo bench install clean \
-	fresh-check fuzz fuzz-build fuzz-bins
+	fresh-check fuzz fuzz-build fuzz-bins install-units deb programs
 
 # keep intermediate objects (t/unit/*.o): no "rm" after prove's summary
 .SECONDARY:

@@ -115,6 +115,22 @@ static const struct cfg_key cfg_redis_keys[] = {
 	{ .name = "command_timeout_ms", .type = CFG_T_INT, .min = 1,
 	  .max = 60000, .idef = 1000,
 	  .off = offsetof(struct cfg_redis, command_timeout_ms) },
+	{ .name = "sentinels", .type = CFG_T_STRS, .min = 3,
+	  .max = CFG_DOMAIN_MAX + 8, .nmax = 16,
+	  .off = offsetof(struct cfg_redis, sentinels),
+	  .noff = offsetof(struct cfg_redis, nsentinels),
+	  .check = cfg_check_hostport },
+	{ .name = "master_name", .type = CFG_T_STR, .min = 1, .max = 128,
+	  .off = offsetof(struct cfg_redis, master_name),
+	  .check = cfg_check_name },
+	{ .name = "sentinel_password", .type = CFG_T_STR,
+	  .flags = CFG_K_SECRET, .min = 1, .max = 1024,
+	  .off = offsetof(struct cfg_redis, sentinel_password) },
+	{ .name = "wait_replicas", .type = CFG_T_INT, .min = 0, .max = 16,
+	  .idef = 0, .off = offsetof(struct cfg_redis, wait_replicas) },
+	{ .name = "wait_timeout_ms", .type = CFG_T_INT, .min = 1,
+	  .max = 60000, .idef = 500,
+	  .off = offsetof(struct cfg_redis, wait_timeout_ms) },
 	{ .name = NULL }
 };
 

@@ -343,6 +343,12 @@ struct cfg_redis {
 	int	database;
 	int	connect_timeout_ms;
 	int	command_timeout_ms;
+	char	**sentinels;	/* "host:port" of each Sentinel, or none */
+	size_t	nsentinels;
+	char	*master_name;	/* the master the Sentinels monitor */
+	char	*sentinel_password;	/* AUTH for the Sentinels, or NULL */
+	int	wait_replicas;	/* replicas WAIT must confirm; 0: no WAIT */
+	int	wait_timeout_ms;	/* how long WAIT may wait */
 };
 
 struct cfg_milter {

@@ -34,6 +34,7 @@
 #include "cfg.h"
 #include "cfg_int.h"
 #include "dpsl.h"
+#include "sentinel.h"
 
 #define CFG_LOWER	"abcdefghijklmnopqrstuvwxyz"
 #define CFG_UPPER	"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -133,6 +134,19 @@ cfg_check_host(const char *v, char *buf, size_t len)
 	if (!cfg_is_in(v, CFG_LOWER CFG_UPPER CFG_DIGIT ".:_-"))
 		return ("must be a host name or an IP address");
 	return (NULL);
+}
+
+/* cfg_check_hostport - a Sentinel's HOST:PORT ([V6]:PORT) */
+const char *
+cfg_check_hostport(const char *v, char *buf, size_t len)
+{
+	char	host[CFG_DOMAIN_MAX + 1];
+	int	port;
+
+	if (sentinel_hostport(v, host, sizeof(host), &port) != 0)
+		return ("must be HOST:PORT (an IPv6 address in brackets), "
+		    "the port 1 to 65535");
+	return (cfg_check_host(host, buf, len));
 }
 
 /* cfg_check_relay - smtp://HOST[:PORT] or smtps://HOST[:PORT] (IPv6
@@ -1321,6 +1335,53 @@ cfg_check_loops(struct cfg_load *ld, const struct cfg_seenv *wv,
 	}
 }
 
+/* cfg_check_sentinel - the Sentinel settings of group RS go together and
+ * replace host, port and socket; WAIT must end before the command times
+ * out */
+static void
+cfg_check_sentinel(struct cfg_load *ld, const config_setting_t *rs)
+{
+	struct cfg_redis *rc = &ld->cfg->redis;
+	static const char *const direct[] = { "host", "port", "socket" };
+	const config_setting_t *s;
+	size_t	i;
+
+	if (rs == NULL || config_setting_type(rs) != CONFIG_TYPE_GROUP)
+		return;
+	if (rc->nsentinels > 0 && rc->master_name == NULL &&
+	    (s = config_setting_get_member(rs, "sentinels")) != NULL)
+		cfg_err(ld, s, NULL, NULL, "needs redis.master_name");
+	if (rc->nsentinels == 0 && rc->master_name != NULL &&
+	    (s = config_setting_get_member(rs, "master_name")) != NULL)
+		cfg_err(ld, s, NULL, NULL, "needs redis.sentinels");
+	if (rc->nsentinels == 0 && rc->sentinel_password != NULL &&
+	    (s = config_setting_get_member(rs, "sentinel_password")) != NULL)
+		cfg_err(ld, s, NULL, NULL, "needs redis.sentinels");
+	if (rc->wait_replicas > 0 &&
+	    rc->wait_timeout_ms >= rc->command_timeout_ms &&
+	    (s = config_setting_get_member(rs, "wait_timeout_ms")) != NULL)
+		cfg_err(ld, s, NULL, NULL, "is %d ms, not shorter than "
+		    "redis.command_timeout_ms (%d): the connection would time "
+		    "out before WAIT answers", rc->wait_timeout_ms,
+		    rc->command_timeout_ms);
+	if (rc->wait_replicas > 0 &&
+	    rc->wait_timeout_ms >= rc->command_timeout_ms &&
+	    config_setting_get_member(rs, "wait_timeout_ms") == NULL &&
+	    (s = config_setting_get_member(rs, "wait_replicas")) != NULL)
+		cfg_err(ld, s, NULL, NULL, "needs redis.wait_timeout_ms (%d "
+		    "ms) shorter than redis.command_timeout_ms (%d)",
+		    rc->wait_timeout_ms, rc->command_timeout_ms);
+	if (rc->nsentinels == 0)
+		return;
+	for (i = 0; i < sizeof(direct) / sizeof(direct[0]); i++)
+		if ((s = config_setting_get_member(rs, direct[i])) != NULL)
+			cfg_err(ld, s, NULL, NULL, "cannot be used together "
+			    "with redis.sentinels (the Sentinels name the "
+			    "master)");
+	free(rc->host);
+	rc->host = NULL;
+}
+
 /* cfg_check_model - the second pass: checks that need context, then the
  * lookup index */
 void
@@ -1350,6 +1411,7 @@ cfg_check_model(struct cfg_load *ld, const config_t *lc)
 		free(cfg->redis.host);
 		cfg->redis.host = NULL;
 	}
+	cfg_check_sentinel(ld, rs);
 	if (cfg->delivery.retry_max < cfg->delivery.retry_min &&
 	    (s = config_lookup(lc, "delivery.retry_max")) != NULL)
 		cfg_err(ld, s, NULL, NULL, "is %d seconds, shorter than "

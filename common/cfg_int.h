@@ -196,6 +196,7 @@ const char *cfg_check_display(const char *v, char *buf, size_t len);
 const char *cfg_check_mailbox(const char *v, char *buf, size_t len);
 const char *cfg_check_cidr(const char *v, char *buf, size_t len);
 const char *cfg_check_selector(const char *v, char *buf, size_t len);
+const char *cfg_check_hostport(const char *v, char *buf, size_t len);
 const char *cfg_check_relay(const char *v, char *buf, size_t len);
 const char *cfg_check_dns_server(const char *v, char *buf, size_t len);
 const char *cfg_check_spf(const char *v, char *buf, size_t len);

@@ -1,5 +1,6 @@
 /* daemon.c - what every mailacd daemon does to start: detach, write its
- * pid file, drop privileges, report configuration errors. */
+ * pid file, drop privileges, report configuration errors, tell systemd
+ * when it is ready. */
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -14,6 +15,8 @@
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -201,6 +204,21 @@ daemon_pid_keeper(void)
 	    WEXITSTATUS(status) != 0)
 		log_fatal(EX_OSERR, "cannot start the pid file's remover");
 	/* p[1] stays open until we exit (close-on-exec) */
+}
+
+/* daemon_notify - one state change to systemd's notification socket.
+ *
+ * sd_notify() does nothing without $NOTIFY_SOCKET (not started by systemd,
+ * or not Type=notify), so the daemons call it unconditionally.  The
+ * variable is kept (unset_environment 0): the milter's reload thread and
+ * its signal thread send later states too. */
+void
+daemon_notify(const char *state)
+{
+	int	rc;
+
+	if ((rc = sd_notify(0, state)) < 0)
+		log_warnx("sd_notify %s: %s", state, strerror(-rc));
 }
 
 /* daemon_errors - every configuration error, one per line */

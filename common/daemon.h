@@ -32,6 +32,10 @@ void	daemon_detach(void);
  * on failure */
 void	daemon_pidfile(const char *path);
 
+/* daemon_notify - tell systemd (Type=notify) our state: "READY=1",
+ * "RELOADING=1", "STOPPING=1"; nothing when not started by systemd */
+void	daemon_notify(const char *state);
+
 /* daemon_errors - each configuration error on stderr, or logged as a
  * refused reload when TO_LOG */
 void	daemon_errors(const struct cfg_errors *errs, int to_log);

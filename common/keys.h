@@ -18,7 +18,7 @@
 #define KEYS_SCHEMA		"1"
 /* the version of the function library common/mailacd.lua: bump it when a
  * function changes behaviour (fn_load never replaces a newer one) */
-#define KEYS_LIBRARY		"5"
+#define KEYS_LIBRARY		"6"
 
 /* mailacd:{ORG}:schema - string, the schema version the data was written in */
 #define KEYS_FMT_SCHEMA		"mailacd:{%s}:schema"
@@ -84,7 +84,19 @@
 #define KEYS_FMT_RRSEQ		"mailacd:{%s}:rrseq:%s"
 #define KEYS_FMT_ASSIGNED	"mailacd:{%s}:assigned:%s"
 #define KEYS_FMT_ASSIGNMENTS	"mailacd:{%s}:assignments"
+/* mailacd:{ORG}:stats:QUEUE:PERIOD - hash, a queue's statistics of one
+ * UTC day (PERIOD YYYY-MM-DD) or hour (YYYY-MM-DDTHH), written in the same
+ * calls, expiring 90 days after their last change: offered, assigned,
+ * answered, wait_ms, within, closed, handled, handled_ms, transferred,
+ * delivery_failed, and the first-assignment waits in buckets
+ * wait_le_SECONDS ... wait_le_inf (each answer counted in one bucket, not
+ * cumulative); a missing hash or field is zero */
 #define KEYS_FMT_STATS		"mailacd:{%s}:stats:%s:%s"
+/* mailacd:{ORG}:totals:QUEUE - hash, the same counters since the queue
+ * began, never expiring, so that they never go down (metrics): offered,
+ * assigned, answered, within, closed, handled, handled_ms, transferred,
+ * delivery_failed, wait_sum_ms (the stats' wait_ms) and wait_le_* */
+#define KEYS_FMT_TOTALS		"mailacd:{%s}:totals:%s"
 
 /* mailacd:{ORG}:msg:HEX - hash, the stored copy of one inbound message for
  * one registered address (HEX as in KEYS_FMT_SEEN), written by the milter

@@ -109,6 +109,18 @@ log_info(const char *fmt, ...)
 	LOG_BODY(LOG_INFO, 0);
 }
 
+/* log_say - a library's line, as warning or info */
+void
+log_say(int warn, const char *msg, void *prefix)
+{
+	if (warn)
+		log_warnx("%s%s", prefix != NULL ? (const char *)prefix : "",
+		    msg);
+	else
+		log_info("%s%s", prefix != NULL ? (const char *)prefix : "",
+		    msg);
+}
+
 /* log_warn - warning with strerror(errno) */
 void
 log_warn(const char *fmt, ...)

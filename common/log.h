@@ -28,6 +28,10 @@ void	log_errx(const char *fmt, ...) LOG_ATTR(1, 2);
 /* log_fatal - bad configuration or environment: log and exit(STATUS) */
 void	log_fatal(int status, const char *fmt, ...) LOG_ATTR(2, 3)
 		    __attribute__((noreturn));
+/* log_say - for libraries that report through a callback (rds_pool_say):
+ * MSG as a warning when WARN, else at level info, after PREFIX (a string,
+ * e.g. "redis: ") */
+void	log_say(int warn, const char *msg, void *prefix);
 /* log_panic - our own bug: log and abort() for a core */
 void	log_panic(const char *fmt, ...) LOG_ATTR(1, 2)
 		    __attribute__((noreturn));

@@ -22,13 +22,28 @@ skills and language), listed in "buckets:Q".  An agent who frees up takes
 the lowest rank among the heads of the buckets they are eligible for, so a
 decision costs O(buckets x log N), not O(N).  Agents ready for work sit in
 "ready:Q", scored by the queue's strategy, lowest first.
+
+Statistics: the calls that offer, assign, close, transfer or give up on an
+interaction count it (stats_add) in its queue's hash of the UTC day and of
+the UTC hour, which expire, and in the queue's totals, which do not.
 --]]
 
 -- SCHEMA, LIBRARY, PRIORITY_MS, FMT_MEMBER and the key formats K come from
 -- common/keys.h: the build puts them above (common/keys2lua.awk).
 local INBOX_MAX = 1000		-- assignments kept on an agent's list
 local ASSIGNMENTS_MAX = 100000	-- entries kept (about) in the stream
-local STATS_TTL = 90 * 86400	-- daily statistics kept this long
+local STATS_TTL = 90 * 86400	-- daily and hourly statistics kept this long
+-- The histogram of first-assignment waits: upper bounds in seconds of the
+-- fields wait_le_N, then wait_le_inf.  Each answer counts in the one
+-- smallest bucket it fits, not in every bucket above it.
+local WAIT_LE = { 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400,
+    28800, 86400 }
+-- The statistics fields the never-expiring totals keep too, under these
+-- names; wait_le_* as they are.
+local TOTAL_FIELDS = { offered = 'offered', assigned = 'assigned',
+    answered = 'answered', within = 'within', wait_ms = 'wait_sum_ms',
+    closed = 'closed', handled = 'handled', handled_ms = 'handled_ms',
+    transferred = 'transferred', delivery_failed = 'delivery_failed' }
 local PRESENCES = { available = true, away = true, offline = true }
 
 local function fail(code, msg)
@@ -90,6 +105,45 @@ local function day(ms)
 	local y = yoe + era * 400
 	if m <= 2 then y = y + 1 end
 	return string.format('%04d-%02d-%02d', y, m, d)
+end
+
+-- UTC hour of MS, for the hourly statistics keys: YYYY-MM-DDTHH.
+local function hour(ms)
+	return day(ms) .. string.format('T%02d',
+	    math.floor(ms / 1000 / 3600) % 24)
+end
+
+-- The histogram field a first-assignment wait of MS milliseconds counts in.
+local function wait_bucket(ms)
+	for _, s in ipairs(WAIT_LE) do
+		if ms <= s * 1000 then return 'wait_le_' .. s end
+	end
+	return 'wait_le_inf'
+end
+
+-- Count, for queue Q at this call's time, the field, increment pairs
+-- given: in the UTC day's and the UTC hour's statistics (kept STATS_TTL
+-- after their last change) and in the queue's totals (never expiring, so
+-- they never go down).
+local function stats_add(ctx, q, ...)
+	local n = select('#', ...)
+	local t = { ... }
+	if ctx.hour == nil then
+		ctx.day, ctx.hour = day(ctx.now), hour(ctx.now)
+	end
+	for _, k in ipairs({ rkey(ctx.P, K.STATS, q, ctx.day),
+	    rkey(ctx.P, K.STATS, q, ctx.hour) }) do
+		for i = 1, n, 2 do
+			redis.call('HINCRBY', k, t[i], t[i + 1])
+		end
+		redis.call('EXPIRE', k, STATS_TTL)
+	end
+	local tk = rkey(ctx.P, K.TOTALS, q)
+	for i = 1, n, 2 do
+		local f = TOTAL_FIELDS[t[i]] or
+		    (string.sub(t[i], 1, 8) == 'wait_le_' and t[i])
+		if f then redis.call('HINCRBY', tk, f, t[i + 1]) end
+	end
 end
 
 -- Requirement set of an interaction: its bucket id and description
@@ -304,17 +358,16 @@ local function assign(ctx, ix, a, q, how, defer)
 		    redis.call('INCR', rkey(P, K.RRSEQ, q)))
 	end
 	if not defer then ready_update(ctx, a) end
-	local sk = rkey(P, K.STATS, q, day(now))
-	redis.call('HINCRBY', sk, 'assigned', 1)
-	if nth == 1 then
+	if nth ~= 1 then
+		stats_add(ctx, q, 'assigned', 1)
+	elseif c.sl > 0 and wait <= c.sl * 1000 then
 		-- the first answer is what a service level measures
-		redis.call('HINCRBY', sk, 'answered', 1)
-		redis.call('HINCRBY', sk, 'wait_ms', wait)
-		if c.sl > 0 and wait <= c.sl * 1000 then
-			redis.call('HINCRBY', sk, 'within', 1)
-		end
+		stats_add(ctx, q, 'assigned', 1, 'answered', 1, 'wait_ms', wait,
+		    wait_bucket(wait), 1, 'within', 1)
+	else
+		stats_add(ctx, q, 'assigned', 1, 'answered', 1, 'wait_ms', wait,
+		    wait_bucket(wait), 1)
 	end
-	redis.call('EXPIRE', sk, STATS_TTL)
 	redis.call('XADD', rkey(P, K.ASSIGNMENTS), 'MAXLEN', '~', ASSIGNMENTS_MAX,
 	    '*', 'id', ix.id, 'agent', a.id, 'queue', q, 'wait', wait,
 	    'score', score, 'how', how, 'at', now)
@@ -409,10 +462,17 @@ local function arrive(ctx, ix, q, exclude, how)
 	return nil
 end
 
--- Take interaction IX away from its agent (close, transfer).
+-- Take interaction IX away from its agent (close, transfer, requeue, a
+-- resend given up); held_ms adds up how long agents held it, of which
+-- mailacd_close counts the handling time.
 local function release(ctx, ix)
 	if ix.state ~= 'assigned' or ix.agent == nil then return nil end
 	local P = ctx.P
+	local key = rkey(P, K.IX, ix.id)
+	local at = tonumber(redis.call('HGET', key, 'assigned') or '')
+	if at ~= nil and ctx.now > at then
+		redis.call('HINCRBY', key, 'held_ms', ctx.now - at)
+	end
 	redis.call('SREM', rkey(P, K.AGENT_IX, ix.agent), ix.id)
 	redis.call('SREM', rkey(P, K.ASSIGNED, ix.queue), ix.id)
 	local a = agent_get(ctx, ix.agent)
@@ -447,7 +507,9 @@ KEYS: schema, ix, queue, ingest.  ARGV: group, entry, member ("": made
 here), rank ("": enqueued - PRIORITY_MS x the entry's priority), enqueued,
 field, value, ...  Returns 1 queued, 0 already handled (a replay:
 acknowledged only), 3 a follow-up of an existing interaction, with the
-agent it was assigned to ("" if none): { code, agent }. ]]
+agent it was assigned to ("" if none): { code, agent }.  A new interaction
+counts as offered in its queue; a follow-up does not, even one that
+reopens a closed interaction. ]]
 local function followup(ctx, keys, args, f, last)
 	return 0
 end
@@ -516,6 +578,7 @@ local function ingest(keys, args)
 		redis.call('XACK', keys[4], args[1], args[2])
 		return { 1, '' }
 	end
+	stats_add(ctx, q, 'offered', 1)
 	local agent = arrive(ctx, ix, q, nil, 'arrival')
 	redis.call('XACK', keys[4], args[1], args[2])
 	return { 1, agent or '' }
@@ -762,7 +825,9 @@ local function f_fill(keys, args)
 end
 
 --[[ mailacd_close: ARGV id, by.  Closes an interaction; its agent is free
-for the next one at once.  Closing a closed interaction changes nothing. ]]
+for the next one at once.  Closing a closed interaction changes nothing.
+Counts closed, and when agents held it since it arrived or was last
+reopened, handled and handled_ms (that time held), in its queue. ]]
 local function close(keys, args)
 	local ctx = context(keys)
 	local ix = need_ix(ctx, args[1])
@@ -782,9 +847,16 @@ local function close(keys, args)
 	reindex(ctx, ix.id, ix.enqueued)
 	redis.call('HDEL', key, 'delivery_attempts', 'delivery_next')
 	drop_copies(ctx, ix.id)
-	local sk = rkey(ctx.P, K.STATS, ix.queue, day(ctx.now))
-	redis.call('HINCRBY', sk, 'closed', 1)
-	redis.call('EXPIRE', sk, STATS_TTL)
+	-- handled: agents held it since it arrived or was last reopened
+	local h = redis.call('HMGET', key, 'held_ms', 'held_closed_ms')
+	local held = (tonumber(h[1]) or 0) - (tonumber(h[2]) or 0)
+	if ix.state == 'assigned' or held > 0 then
+		redis.call('HSET', key, 'held_closed_ms', tonumber(h[1]) or 0)
+		stats_add(ctx, ix.queue, 'closed', 1, 'handled', 1,
+		    'handled_ms', held)
+	else
+		stats_add(ctx, ix.queue, 'closed', 1)
+	end
 	if a ~= nil then
 		publish(ctx, a.id, { event = 'closed', id = ix.id,
 		    agent = a.id, queue = ix.queue, at = ctx.now })
@@ -798,7 +870,8 @@ end
 two replace the skills and language), skills (comma-separated), language].
 Back to a queue (its own or another) with its id and original rank; the
 agent who had it does not get it back from this transfer and takes other
-work. ]]
+work.  Into another queue it counts as transferred in the one it leaves
+and offered in the other. ]]
 local function transfer(keys, args)
 	local ctx = context(keys)
 	local ix = need_ix(ctx, args[1])
@@ -842,6 +915,11 @@ local function transfer(keys, args)
 	if prev ~= nil then
 		publish(ctx, prev.id, { event = 'transferred', id = ix.id,
 		    agent = prev.id, queue = q, from = from, at = ctx.now })
+	end
+	if q ~= from then
+		-- back into its own queue it neither leaves nor enters one
+		stats_add(ctx, from, 'transferred', 1)
+		stats_add(ctx, q, 'offered', 1)
 	end
 	arrive(ctx, ix, q, prev and prev.id, 'transfer')
 	if prev ~= nil then
@@ -904,9 +982,7 @@ local function undeliverable(keys, args)
 	redis.call('HDEL', key, 'delivery_attempts', 'delivery_next',
 	    'delivery_error')
 	redis.call('SREM', rkey(ctx.P, K.RETRYING), ix.id)
-	local sk = rkey(ctx.P, K.STATS, ix.queue, day(ctx.now))
-	redis.call('HINCRBY', sk, 'delivery_failed', 1)
-	redis.call('EXPIRE', sk, STATS_TTL)
+	stats_add(ctx, ix.queue, 'delivery_failed', 1)
 	if prev ~= nil then
 		publish(ctx, prev.id, { event = 'undeliverable', id = ix.id,
 		    agent = prev.id, queue = ix.queue, error = args[3] or '',
@@ -964,7 +1040,8 @@ then the ingest entry's fields as name, value, ...
 A message that answers one of an interaction (a reply token, or its
 In-Reply-To or References naming one recorded for the same address)
 carries that interaction's id: the router treats it as a follow-up.
-Returns {code, id}: 0 already handed off (an MTA retry), 1 new, 3 reply,
+Returns {code, id}: 0 already handed off (an MTA retry: the seen key's
+lifetime starts again), 1 new, 3 reply,
 5 merged into the open interaction; or {4, count}: the customer is over
 the hourly limit and nothing is handed off. ]]
 local function handoff(keys, args)
@@ -977,7 +1054,12 @@ local function handoff(keys, args)
 		redis.call('SET', keys[1], SCHEMA)
 	end
 	local seen = redis.call('GET', keys[2])
-	if seen then return { 0, seen } end
+	if seen then
+		-- a write, so that the milter's WAIT covers the first attempt's
+		-- writes too; the retried message stays idempotent as long
+		redis.call('EXPIRE', keys[2], tonumber(args[2]))
+		return { 0, seen }
+	end
 	local limit = tonumber(args[7]) or 0
 	if limit > 0 then
 		local n

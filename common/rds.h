@@ -1,5 +1,6 @@
 /* rds.h - Redis connections for the daemons: a small thread-safe pool of
- * hiredis contexts with AUTH, SELECT and bounded timeouts.
+ * hiredis contexts with AUTH, SELECT and bounded timeouts, to one address
+ * or to the master that Redis Sentinel names (sentinel.h).
  *
  * Lookups that can fail for a reason outside us answer RDS_OK,
  * RDS_NOTFOUND or RDS_RETRY; "Redis down" is always RDS_RETRY, never
@@ -35,8 +36,20 @@ redisContext *rds_get(struct rds_pool *pool, int *fresh, char *err,
 /* rds_put - return a borrowed context; BROKEN ones are closed instead */
 void	rds_put(struct rds_pool *pool, redisContext *c, int broken);
 
-/* rds_describe - "host:port" or the socket path, for log lines */
+/* rds_describe - "host:port", the socket path or "master NAME" (with
+ * redis.sentinels), for log lines; constant for the pool's life */
 const char *rds_describe(const struct rds_pool *pool);
+
+/* rds_where - where POOL connects now into BUF: with redis.sentinels the
+ * master's address and the Sentinel that named it */
+void	rds_where(struct rds_pool *pool, char *buf, size_t len);
+
+/* rds_pool_say - have FN(WARN, MSG, ARG) called with a line for the log
+ * when the Sentinels name a new master (WARN 0) or the pool stops trusting
+ * the one it knew (WARN 1: connection lost, READONLY, +switch-master); FN
+ * must be thread-safe.  Set it before the pool is shared. */
+void	rds_pool_say(struct rds_pool *pool,
+		    void (*fn)(int warn, const char *msg, void *arg), void *arg);
 
 /* rds_error - describe a failed context or error reply into ERR */
 void	rds_error(redisContext *c, redisReply *r, char *err, size_t errlen);

@@ -16,17 +16,30 @@
 # system mail server gets configured, and a temporary policy-rc.d keeps
 # package scripts from starting system daemons (postfix, redis, opendkim):
 # the tests run their own instances on loopback ports.
+#
+# Sendmail for t/3060-e2e-sendmail.t: Debian's sendmail-bin conflicts with
+# postfix (both are the system MTA), so it is not installed.  Its packages
+# (sendmail-bin, sendmail-base, sendmail-cf) are fetched with
+# "apt-get download" and unpacked with "dpkg-deb -x" into
+# /var/cache/mailacd-test/sendmail (SENDMAIL_ROOT); only the libraries the
+# binary needs are installed (liblockfile1, libwrap0, in PKGS).  Nothing
+# there is configured, started or on PATH: the test runs the binary with a
+# sendmail.cf of its own.  Remove the folder to undo it.
 
 set -eu
 
 PKGS="build-essential make pkg-config clang libclang-rt-14-dev
 libmilter-dev libopendkim-dev libhiredis-dev libconfig-dev libssl-dev
 libgmime-3.0-dev libjansson-dev libcurl4-openssl-dev libldns-dev libpsl-dev publicsuffix
-libidn2-dev libcld2-dev libexttextcat-dev libexttextcat-data libpcre2-dev
-libglib2.0-dev
-redis-server redis-tools postfix swaks miltertest
+libidn2-dev libcld2-dev libexttextcat-dev libexttextcat-data libsystemd-dev
+libpcre2-dev libglib2.0-dev
+redis-server redis-sentinel redis-tools postfix swaks miltertest
 python3-dkim libmail-dkim-perl opendkim opendkim-tools dnsmasq-base
-perl procps iproute2 coreutils findutils sed grep mawk debconf"
+perl procps iproute2 coreutils findutils sed grep mawk debconf
+debhelper po-debconf lintian m4 liblockfile1 libwrap0 util-linux"
+
+SENDMAIL_ROOT=${SENDMAIL_ROOT:-/var/cache/mailacd-test/sendmail}
+SENDMAIL_PKGS="sendmail-bin sendmail-base sendmail-cf"
 
 mode=install
 dry=0
@@ -62,10 +75,57 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
 	exit 1
 fi
 
+# sendmail_unpacked - Sendmail's binary and m4 files are in SENDMAIL_ROOT
+sendmail_unpacked() {
+	[ -x "$SENDMAIL_ROOT/usr/libexec/sendmail/sendmail" ] &&
+	    [ -f "$SENDMAIL_ROOT/usr/share/sendmail/cf/m4/cf.m4" ]
+}
+
+# sendmail_unpack - download Sendmail's packages and unpack them into
+# SENDMAIL_ROOT (root; after the package lists are there)
+sendmail_unpack() {
+	_d=$(mktemp -d /tmp/mailacd-sendmail.XXXXXX)
+	# apt's download sandbox (user _apt) must be able to write there
+	chmod 755 "$_d"
+	chown _apt "$_d" 2>/dev/null || true
+	if ! (cd "$_d" && apt-get download -q $SENDMAIL_PKGS); then
+		rm -rf "$_d"
+		return 1
+	fi
+	rm -rf "$SENDMAIL_ROOT.new"
+	mkdir -p "$SENDMAIL_ROOT.new"
+	for _f in "$_d"/*.deb; do
+		dpkg-deb -x "$_f" "$SENDMAIL_ROOT.new" || { rm -rf "$_d"; return 1; }
+	done
+	rm -rf "$_d" "$SENDMAIL_ROOT"
+	mv "$SENDMAIL_ROOT.new" "$SENDMAIL_ROOT"
+	echo "install-deps.sh: Sendmail unpacked in $SENDMAIL_ROOT"
+}
+
 missing=$(missing_pkgs | tr '\n' ' ' | sed 's/ *$//')
-if [ -z "$missing" ]; then
+need_sendmail=0
+sendmail_unpacked || need_sendmail=1
+if [ -z "$missing" ] && [ "$need_sendmail" = 0 ]; then
 	[ "$mode" = if-missing ] || echo "install-deps.sh: every dependency is installed"
 	exit 0
+fi
+if [ -z "$missing" ]; then
+	if [ "$dry" = 1 ]; then
+		echo "would unpack $SENDMAIL_PKGS into $SENDMAIL_ROOT"
+		exit 0
+	fi
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "install-deps.sh: Sendmail is not unpacked in $SENDMAIL_ROOT" \
+		    "(its test skips); run as root: sh contrib/install-deps.sh" >&2
+		# its only user, t/3060-e2e-sendmail.t, needs root anyway
+		[ "$mode" = if-missing ] && exit 0
+		exit 1
+	fi
+	if ! sendmail_unpack; then
+		DEBIAN_FRONTEND=noninteractive apt-get update -q
+		sendmail_unpack
+	fi
+	exit $?
 fi
 
 cmd="DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing"
@@ -140,5 +200,8 @@ still=$(missing_pkgs | tr '\n' ' ' | sed 's/ *$//')
 if [ -n "$still" ]; then
 	echo "install-deps.sh: still missing after install: $still" >&2
 	exit 1
+fi
+if [ "$need_sendmail" = 1 ]; then
+	sendmail_unpack
 fi
 echo "install-deps.sh: done"

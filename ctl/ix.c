@@ -40,7 +40,7 @@ static const char *const ix_times[] = {
 
 /* Bookkeeping fields the text view leaves out (--json has them all). */
 static const char *const ix_hidden[] = {
-	"entries", "entry", "idx", "req", "rank", "v", NULL
+	"entries", "entry", "held_closed_ms", "idx", "req", "rank", "v", NULL
 };
 
 /* ix_listed - NAME is in LIST */

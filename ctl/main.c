@@ -23,6 +23,7 @@
 #include "list.h"
 #include "json.h"
 #include "queue.h"
+#include "stats.h"
 #include "status.h"
 #include "watch.h"
 
@@ -48,6 +49,7 @@ static const struct main_cmd main_cmds[] = {
 	{ "agent", agent_cmd, 0, 0 },
 	{ "interaction", ix_cmd, 0, 0 },
 	{ "interactions", list_cmd, 0, 1 },
+	{ "stats", stats_cmd, 0, 1 },
 	{ "watch", watch_cmd, 0, 0 },
 	{ "dkim", dkimkey_cmd, 1, 1 },
 	{ "domain", domain_cmd, 0, 1 },
@@ -115,6 +117,11 @@ usage_exit(int asked)
 	    "and rank\n"
 	    "  interaction priority ID N       a new priority (0..1000), one "
 	    "re-insert\n"
+	    "  stats [--queue Q] [--from DAY] [--to DAY] [--by hour|day]\n"
+	    "                                  per queue: offered, assigned, "
+	    "service level,\n"
+	    "                                  waits, handling time, by UTC "
+	    "day or hour\n"
 	    "  watch                           the status, redrawn every -i "
 	    "seconds\n"
 	    "  dkim genkey DOMAIN SELECTOR     make a DKIM key in -d dir "
@@ -320,7 +327,7 @@ main_check_redis(struct ctl *ctl)
 	struct dataset_persist p;
 	struct rds_pool *pool;
 	redisContext *c = NULL;
-	char	err[512] = "", line[512] = "";
+	char	err[512] = "", line[512] = "", where[700] = "?";
 	size_t	i;
 	int	fresh, v = -1;
 
@@ -330,6 +337,8 @@ main_check_redis(struct ctl *ctl)
 		v = dataset_persist_verdict(&p, line, sizeof(line));
 	if (pool == NULL)
 		snprintf(err, sizeof(err), "out of memory");
+	else
+		rds_where(pool, where, sizeof(where));
 	if (ctl->json) {
 		struct jw j;
 
@@ -340,7 +349,7 @@ main_check_redis(struct ctl *ctl)
 		jw_close(&j, ']');
 		main_json_errs(&j, "warnings", &ctl->cfg->warnings);
 		jw_open(&j, "redis", '{');
-		jw_string(&j, "server", pool ? rds_describe(pool) : NULL);
+		jw_string(&j, "server", pool ? where : NULL);
 		jw_bool(&j, "reachable", v >= 0);
 		if (v >= 0) {
 			jw_string(&j, "persistence", verdicts[v]);
@@ -362,14 +371,13 @@ main_check_redis(struct ctl *ctl)
 		for (i = 0; i < ctl->cfg->warnings.n; i++)
 			fprintf(stderr, "%s\n", ctl->cfg->warnings.msg[i]);
 		if (v == DATASET_SAFE)
-			ctl_errx("redis %s: persistence: %s", rds_describe(pool),
-			    line);
+			ctl_errx("redis %s: persistence: %s", where, line);
 		else if (v >= 0)
-			ctl_errx("warning: redis %s: persistence: %s",
-			    rds_describe(pool), line);
+			ctl_errx("warning: redis %s: persistence: %s", where,
+			    line);
 		else
 			ctl_errx("redis %s: %s; persistence not checked",
-			    pool ? rds_describe(pool) : "?", err);
+			    where, err);
 	}
 	if (c != NULL)
 		rds_put(pool, c, 1);

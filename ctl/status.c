@@ -590,6 +590,12 @@ status_json(struct ctl *ctl, struct jw *j, const struct status_org *so)
 	jw_close(j, '}');
 	status_json_domains(j, so);
 	status_json_dataset(j, so);
+	if (ctl->cfg->redis.nsentinels > 0) {
+		char	where[700];
+
+		rds_where(ctl->pool, where, sizeof(where));
+		jw_string(j, "redis", where);
+	}
 	jw_close(j, '}');
 }
 
@@ -676,6 +682,14 @@ status_text(struct ctl *ctl, const struct status_org *so)
 	tbl_text(fp, so->schema ? so->schema :
 	    "none yet (nothing handed off)");
 	putc('\n', fp);
+	if (ctl->cfg->redis.nsentinels > 0) {
+		char	where[700];
+
+		rds_where(ctl->pool, where, sizeof(where));
+		fputs("  redis          ", fp);
+		tbl_text(fp, where);
+		putc('\n', fp);
+	}
 	status_dataset_line(fp, so);
 	fprintf(fp, "  waiting        %lld\n", so->waiting);
 	fprintf(fp, "  assigned       %lld\n", so->assigned);

@@ -261,3 +261,21 @@ redisGetReply(redisContext *c, void **reply)
 	*reply = stub_next(c);
 	return (*reply != NULL ? REDIS_OK : REDIS_ERR);
 }
+
+/* redisBufferRead - nothing arrives unasked (Sentinel's messages are not
+ * fuzzed): the connection is closed */
+int
+redisBufferRead(redisContext *c)
+{
+	(void)c;
+	return (REDIS_ERR);
+}
+
+/* redisReaderGetReply - no reply is buffered */
+int
+redisReaderGetReply(redisReader *r, void **reply)
+{
+	(void)r;
+	*reply = NULL;
+	return (REDIS_OK);
+}

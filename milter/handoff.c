@@ -7,7 +7,15 @@
  * new one, XADD the entry to the organisation's ingest stream and remember
  * the id.  All of a message's calls are pipelined, so a message costs one
  * round trip however many registered recipients it has.  The keys of one
- * call share the {org} hash tag, as Redis Cluster requires. */
+ * call share the {org} hash tag, as Redis Cluster requires.
+ *
+ * With redis.wait_replicas, WAIT follows the calls in the same round trip:
+ * the message is accepted only when that many replicas hold what the
+ * calls wrote (a retried message's call refreshes its "seen" key, so it
+ * too writes, and WAIT covers the first attempt's writes).  Otherwise the
+ * hand-off fails and the milter tempfails; the MTA's retry finds the
+ * interaction recorded, or, after a fail-over that lost it, records it
+ * again. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,20 +165,68 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 	return (rc);
 }
 
-/* handoff_round - send all calls, read all replies; 0, 1 (Redis lacks
- * the library: load it and try again) or -1 with ERR */
+/* handoff_wait_append - queue WAIT for redis.wait_replicas replicas;
+ * it confirms every write this connection made before it */
+static int
+handoff_wait_append(redisContext *c, const struct cfg_redis *rc)
+{
+	char	n[16], ms[16];
+	const char *argv[3] = { "WAIT", n, ms };
+
+	snprintf(n, sizeof(n), "%d", rc->wait_replicas);
+	snprintf(ms, sizeof(ms), "%d", rc->wait_timeout_ms);
+	return (rds_append(c, 3, argv));
+}
+
+/* handoff_wait_reply - WAIT's answer: 0 when enough replicas hold the
+ * hand-off, -1 with ERR (unless FAILED: the first error stays) */
+static int
+handoff_wait_reply(redisContext *c, const struct cfg_redis *rc, int failed,
+    char *err, size_t errlen)
+{
+	redisReply *r = NULL;
+	int	ret = 0;
+
+	if (redisGetReply(c, (void **)&r) != REDIS_OK || r == NULL) {
+		rds_error(c, r, err, errlen);
+		return (-1);
+	}
+	if (r->type != REDIS_REPLY_INTEGER) {
+		if (!failed)
+			rds_error(c, r, err, errlen);
+		ret = -1;
+	} else if (r->integer < rc->wait_replicas) {
+		if (!failed)
+			snprintf(err, errlen, "WAIT: %lld of %d replica%s "
+			    "confirmed the hand-off within %d ms "
+			    "(redis.wait_replicas)", r->integer,
+			    rc->wait_replicas, rc->wait_replicas == 1 ? "" :
+			    "s", rc->wait_timeout_ms);
+		ret = -1;
+	}
+	freeReplyObject(r);
+	return (ret);
+}
+
+/* handoff_round - send all calls (and WAIT), read all replies; 0, 1
+ * (Redis lacks the library: load it and try again) or -1 with ERR */
 static int
 handoff_round(redisContext *c, struct inb_msg *m, const struct cfg *cfg,
     char *err, size_t errlen)
 {
 	size_t	i;
 	int	noscript = 0, failed = 0, k;
+	int	waits = cfg->redis.wait_replicas > 0;
 
 	for (i = 0; i < m->nrcpts; i++)
 		if (handoff_append(c, m, &m->rcpts[i], cfg) != 0) {
 			snprintf(err, errlen, "cannot build the command");
 			return (-1);
 		}
+	if (waits && handoff_wait_append(c, &cfg->redis) != 0) {
+		snprintf(err, errlen, "cannot build the command");
+		return (-1);
+	}
 	for (i = 0; i < m->nrcpts; i++) {
 		redisReply *r = NULL;
 
@@ -217,6 +273,11 @@ handoff_round(redisContext *c, struct inb_msg *m, const struct cfg *cfg,
 		}
 		freeReplyObject(r);
 	}
+	if (waits && !noscript &&
+	    handoff_wait_reply(c, &cfg->redis, failed, err, errlen) != 0)
+		failed = 1;
+	else if (waits && noscript)
+		(void)handoff_wait_reply(c, &cfg->redis, 1, err, errlen);
 	if (failed)
 		return (-1);
 	return (noscript ? 1 : 0);

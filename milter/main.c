@@ -113,6 +113,7 @@ sigwait(const sigset_t *set, int *sig)
 	if (s == SIGTERM || s == SIGINT) {
 		pthread_t tid;
 
+		daemon_notify("STOPPING=1");
 		if (pthread_create(&tid, NULL, main_kicker, NULL) == 0)
 			pthread_detach(tid);
 	}
@@ -137,12 +138,14 @@ main_reloader(void *arg)
 		if ((sig = sigwaitinfo(&set, NULL)) < 0)
 			continue;
 		log_info("SIGHUP: reloading %s", main_file);
+		daemon_notify("RELOADING=1");
 		if ((cfg = cfg_load(main_file, &errs)) == NULL) {
 			daemon_errors(&errs, 1);
 			log_errx("reload refused: %zu error%s; the previous "
 			    "configuration stays in force", errs.n,
 			    errs.n == 1 ? "" : "s");
 			cfg_errors_clear(&errs);
+			daemon_notify("READY=1");
 			continue;
 		}
 		if (!main_socket_from_cli &&
@@ -155,6 +158,7 @@ main_reloader(void *arg)
 			log_errx("reload refused: out of memory");
 		else
 			log_info("configuration reloaded from %s", main_file);
+		daemon_notify("READY=1");
 	}
 	return (NULL);
 }
@@ -332,6 +336,9 @@ main(int argc, char **argv)
 	log_info("mailacd-milter %s listening on %s (configuration %s, "
 	    "redis %s)", MAILACD_VERSION, main_socket, main_file,
 	    cfg->redis.socket ? cfg->redis.socket : cfg->redis.host);
+	/* the socket has listened since smfi_opensocket(): an MTA ordered
+	 * after us (Before=postfix.service) can connect from now on */
+	daemon_notify("READY=1");
 	rc = smfi_main();
 	log_info("mailacd-milter stopping");
 	if (pidfile != NULL)

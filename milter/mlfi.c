@@ -135,6 +135,7 @@ mlfi_install(struct cfg *cfg)
 		cfg_unref(cfg);
 		return (-1);
 	}
+	rds_pool_say(c->pool, log_say, "redis: ");
 	c->cfg = cfg;
 	c->refs = 1;
 	c->actions = mlfi_actions(cfg);

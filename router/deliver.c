@@ -618,6 +618,7 @@ deliver_start(struct cfg *cfg, const char *consumer)
 		log_errx("delivery: out of memory; no copies are resent");
 		return (-1);
 	}
+	rds_pool_say(d->link.pool, log_say, "delivery: redis: ");
 	d->cfg = cfg_ref(cfg);
 	smtp_relay_name(cfg->delivery.relay, d->relay, sizeof(d->relay));
 	atomic_store(&deliver_stopping, 0);

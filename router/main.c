@@ -126,16 +126,20 @@ main_before(struct relink *l, void *arg)
 	if (!main_reload)
 		return;
 	main_reload = 0;
+	daemon_notify("RELOADING=1");
 	if ((ncfg = cfg_load(st->file, &errs)) == NULL) {
 		daemon_errors(&errs, 1);
 		cfg_errors_clear(&errs);
+		daemon_notify("READY=1");
 		return;
 	}
 	if ((np = rds_pool_new(&ncfg->redis)) == NULL) {
 		cfg_unref(ncfg);
 		log_errx("reload refused: out of memory");
+		daemon_notify("READY=1");
 		return;
 	}
+	rds_pool_say(np, log_say, "redis: ");
 	/* it starts again with the new configuration after the next set-up */
 	deliver_stop();
 	st->delivering = 0;
@@ -146,6 +150,7 @@ main_before(struct relink *l, void *arg)
 	st->cfg = ncfg;
 	log_info("configuration reloaded from %s", st->file);
 	daemon_warnings(st->cfg, 1);
+	daemon_notify("READY=1");
 }
 
 /* main_setup - relink: the scripts, the consumer groups, the roster, the
@@ -307,6 +312,7 @@ main(int argc, char **argv)
 	st.consumer = consumer;
 	if ((st.link.pool = rds_pool_new(&cfg->redis)) == NULL)
 		log_fatal(EX_OSERR, "out of memory");
+	rds_pool_say(st.link.pool, log_say, "redis: ");
 	{
 		char	who[512];
 
@@ -319,8 +325,12 @@ main(int argc, char **argv)
 	    "configuration %s", MAILACD_VERSION, consumer,
 	    rds_describe(st.link.pool), file);
 
+	/* ready without Redis: the router waits for it and reconnects by
+	 * itself (relink.c), and a start must not hang while Redis is down */
+	daemon_notify("READY=1");
 	relink_run(&st.link, &ops, &st);
 	log_info("mailacd-router stopping");
+	daemon_notify("STOPPING=1");
 	dataset_watch_free(st.watch);
 	deliver_stop();
 	rds_pool_free(st.link.pool);

@@ -579,13 +579,37 @@ fc mailacd_close "$Q1" p1 >/dev/null
 followup "$Q1" support 0 "$(ix "$Q1" enqueued)"
 is "$REP/$(rcli HMGET "$SK" assigned answered within | paste -sd/ -)" "3/p1/3/2/1" \
     "a follow-up's assignment counts as assigned, not answered again"
+is "$(rcli HMGET "$SK" offered wait_le_60 wait_le_300 | paste -sd/ -)" "2/1/1" \
+    "2 offered (the follow-up is not offered again), the waits in buckets of 60 and 300 s"
+is "$(rcli HMGET "${P}stats:sales:$DAY" offered wait_le_30 | paste -sd/ -)" "1/1" \
+    "sales: 1 offered, its 10 s wait in the bucket of 30 s"
+H=$(date -u -d "@$(( $(ix "$Q1" assigned) / 1000 ))" +%FT%H)
+is "$(rcli HGET "${P}stats:support:$H" assigned)" "$(rcli HGET "$SK" assigned)" \
+    "stats:support:$H, the hour's hash, counts the follow-up's assignment too"
+t=$(rcli TTL "${P}stats:support:$H")
+ok "the hour's statistics expire after 90 days too ($t s)" test "$t" -gt 7775000 -a "$t" -le 7776000
+is "$(rcli HMGET "${P}totals:support" offered assigned answered within wait_sum_ms wait_le_60 | paste -sd/ -)" \
+    "2/3/2/1/$(rcli HGET "$SK" wait_ms)/1" "totals:support counts the same, the waits as wait_sum_ms"
+is "$(rcli TTL "${P}totals:support")" -1 "the totals never expire"
+fc mailacd_transfer "$Q2" sales operator >/dev/null
+is "$(rcli HGET "$SK" transferred)/$(rcli HMGET "${P}stats:sales:$DAY" offered assigned | paste -sd/ -)/$(ix "$Q2" state)" \
+    "1/2/1/waiting" "a transfer to sales: transferred in support, offered in sales; it waits (p1 gave it away)"
+held=$(ix "$Q2" held_ms)
+ok "held_ms: how long p1 held Q2 ($held ms)" test "$held" -gt 0 -a "$held" -lt 60000
+fc mailacd_close "$Q2" operator >/dev/null
+is "$(rcli HMGET "${P}stats:sales:$DAY" closed handled handled_ms | paste -sd/ -)/$(ix "$Q2" held_closed_ms)" \
+    "1/1/$held/$held" "closed while waiting after p1 held it: handled, for the time held"
+is "$(rcli HMGET "${P}totals:sales" closed handled handled_ms transferred | paste -sd/ -)/$(rcli HGET "${P}totals:support" transferred)" \
+    "1/1/$held//1" "and in the totals"
+is "$("$PYTHON" "$PY" check "$REDIS_PORT" | grep '^stats: ')" "" \
+    "each day is the sum of its hours, the totals the sum of the days, the buckets of the answered"
 
 # --- 9. invariants after a random-ish sequence ------------------------------
 reset
 OUT=$("$PYTHON" "$PY" random "$REDIS_PORT" 5030 200 2>&1)
 note "$(printf '%s\n' "$OUT" | grep '^summary')"
 is "$(printf '%s\n' "$OUT" | grep -v '^summary')" "" \
-    "200 interactions, 10 agents, presence changes, closes, follow-ups, transfers: no call failed and every check passed"
+    "200 interactions, 10 agents, presence changes, closes, follow-ups, transfers: no call failed, every check passed, no total went down after any call"
 SUM=$(printf '%s\n' "$OUT" | grep '^summary')
 count() { printf '%s\n' "$SUM" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 ok "the sequence assigned on arrival, closed, reopened and transferred" test \
@@ -595,13 +619,14 @@ ok "the sequence assigned on arrival, closed, reopened and transferred" test \
 ok "and ended with interactions waiting, assigned and closed" test \
     "$(count waiting)" -gt 0 -a "$(count assigned)" -gt 0 -a "$(count closed)" -gt 0
 CHECK=$("$PYTHON" "$PY" check "$REDIS_PORT" 2>&1)
-for c in capacity exclusive state idle ready; do
+for c in capacity exclusive state idle ready stats; do
 	case $c in
 	capacity) d="every agent holds at most its capacity" ;;
 	exclusive) d="every interaction waits in one queue, is held by one agent, or is closed" ;;
 	state) d="queues, buckets, assigned sets and interaction hashes agree" ;;
 	idle) d="nothing waits that a ready, eligible agent could take" ;;
 	ready) d="ready:Q holds exactly the ready agents of Q" ;;
+	stats) d="the statistics agree: days, hours, totals, wait buckets" ;;
 	esac
 	is "$(printf '%s\n' "$CHECK" | grep "^$c: " | sed 5q)" "" "$d"
 done
@@ -618,6 +643,7 @@ running() { t_alive "$W1" || t_alive "$W2" || t_alive "$W3"; }
 snaps=0
 while running; do
 	"$PYTHON" "$PY" check "$REDIS_PORT" >>"$T_TMP/during" 2>&1
+	"$PYTHON" "$PY" totals "$REDIS_PORT" "$T_TMP/totals.json" >>"$T_TMP/during" 2>&1
 	snaps=$((snaps + 1))
 	sleep 0.2
 done
@@ -634,8 +660,10 @@ ok "each worker made many calls ($(calls w1), $(calls w2), $(calls w3))" test \
 ok "$snaps snapshots were taken while they ran" test "$snaps" -ge 3
 is "$(grep -E '^(capacity|exclusive): ' "$T_TMP/during" | sed 5q)" "" \
     "while they ran: no interaction held twice, no agent over capacity"
-is "$(grep -v -E '^(capacity|exclusive): ' "$T_TMP/during" | sed 5q)" "" \
+is "$(grep -v -E '^(capacity|exclusive|totals): ' "$T_TMP/during" | sed 5q)" "" \
     "while they ran: every other invariant held in every snapshot"
+is "$(grep -E '^totals: ' "$T_TMP/during" | sed 5q)" "" \
+    "while they ran: no total ever went down from one snapshot to the next"
 CHECK=$("$PYTHON" "$PY" check "$REDIS_PORT" 2>&1)
 is "$(printf '%s\n' "$CHECK" | sed 5q)" "" "afterwards every invariant holds"
 is "$(rcli EVAL 'local n = 0

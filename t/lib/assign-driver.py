@@ -6,6 +6,7 @@ random-ish driver and the concurrent workers.
 	assign-driver.py random PORT SEED N
 	assign-driver.py worker PORT SEED PREFIX SECONDS
 	assign-driver.py check PORT
+	assign-driver.py totals PORT FILE	(against the totals saved in FILE)
 	assign-driver.py json EXPR	(JSON on standard input as "d")
 """
 import json, os, random, socket, sys, time
@@ -187,7 +188,81 @@ def check(r):
 		if want != got:
 			bad.append('ready: ready:%s is %s, ready agents %s' %
 			    (q, got, want))
+	bad += check_stats(H)
 	return bad, len(ixs)
+
+
+# the fields of the statistics that the totals keep, and their names there
+TOTALS = {'offered': 'offered', 'assigned': 'assigned', 'answered':
+    'answered', 'within': 'within', 'wait_ms': 'wait_sum_ms', 'closed':
+    'closed', 'handled': 'handled', 'handled_ms': 'handled_ms',
+    'transferred': 'transferred', 'delivery_failed': 'delivery_failed'}
+
+
+def check_stats(H):
+	"""The statistics agree with themselves: each day is the sum of its
+	hours, the totals the sum of the days, the wait buckets add up to the
+	answered, nothing is negative."""
+	bad = []
+	days, hours, totals = {}, {}, {}
+	for k, h in H.items():
+		p = k.split(':')
+		if p[0] == 'stats' and len(p) == 3:
+			(hours if 'T' in p[2] else days)[(p[1], p[2])] = h
+		elif p[0] == 'totals' and len(p) == 2:
+			totals[p[1]] = h
+	for (q, per), h in days.items():
+		for f, v in h.items():
+			n = sum(int(hh.get(f, 0)) for (qq, pp), hh in hours.items()
+			    if qq == q and pp[:10] == per)
+			if n != int(v):
+				bad.append('stats: %s %s %s is %s, its hours add up to '
+				    '%d' % (q, per, f, v, n))
+	for (q, per), h in list(days.items()) + list(hours.items()):
+		b = sum(int(v) for f, v in h.items() if f.startswith('wait_le_'))
+		if b != int(h.get('answered', 0)):
+			bad.append('stats: %s %s: wait buckets add up to %d, '
+			    'answered %s' % (q, per, b, h.get('answered')))
+		if [f for f, v in h.items() if int(v) < 0]:
+			bad.append('stats: %s %s has a negative count' % (q, per))
+		if int(h.get('handled', 0)) > int(h.get('closed', 0)) or \
+		    int(h.get('answered', 0)) > int(h.get('assigned', 0)):
+			bad.append('stats: %s %s: more handled than closed or '
+			    'answered than assigned' % (q, per))
+	for q in set(q for q, _ in days) | set(totals):
+		t = totals.get(q, {})
+		want = {}
+		for (qq, _), h in days.items():
+			if qq != q:
+				continue
+			for f, v in h.items():
+				f = TOTALS.get(f, f if f.startswith('wait_le_') else None)
+				if f:
+					want[f] = want.get(f, 0) + int(v)
+		if {f: int(v) for f, v in t.items()} != want:
+			bad.append('stats: totals:%s is %s, the days add up to %s' %
+			    (q, t, want))
+	return bad
+
+
+def totals_read(r):
+	"""every queue's totals, {queue: {field: n}}"""
+	out = {}
+	for k in r.call('KEYS', P + 'totals:*'):
+		h = L(r.call('HGETALL', k))
+		out[k[len(P) + 7:]] = {f: int(v) for f, v in zip(h[::2], h[1::2])}
+	return out
+
+
+def totals_fell(old, new):
+	"""the counters of OLD that are lower (or gone) in NEW"""
+	bad = []
+	for q, h in old.items():
+		for f, v in h.items():
+			if new.get(q, {}).get(f, 0) < v:
+				bad.append('totals: %s %s went down from %d to %s' %
+				    (q, f, v, new.get(q, {}).get(f)))
+	return bad
 
 
 def ingest(r, ix, q, prio, arrived, skills='', lang='', rnd=None, extra=()):
@@ -321,10 +396,14 @@ def cmd_random(port, seed, total):
 	sync(r, agents)
 	run = Run(r, rnd, 'c0', [a[0] for a in agents])
 	problems = []
+	tot = {}
 	for i in range(total):
 		run.new()
 		for _ in range(rnd.randint(1, 4)):
 			run.some()
+			now = totals_read(r)
+			problems += totals_fell(tot, now)
+			tot = now
 		if i == total // 2:
 			# ag9 leaves the roster, ag8 gets more capacity
 			agents[8][4] = str(int(agents[8][4]) + 2)
@@ -382,6 +461,20 @@ def cmd_check(port):
 		print(b)
 
 
+def cmd_totals(port, path):
+	"""the totals went down since the last call that saved them in PATH"""
+	new = totals_read(R(port))
+	try:
+		with open(path) as f:
+			old = json.load(f)
+	except FileNotFoundError:
+		old = {}
+	for b in totals_fell(old, new)[:20]:
+		print(b)
+	with open(path, 'w') as f:
+		json.dump(new, f)
+
+
 def cmd_json(expr):
 	d = json.loads(sys.stdin.read())
 	v = eval(expr, {'d': d})
@@ -396,5 +489,7 @@ if __name__ == '__main__':
 		cmd_worker(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5])
 	elif c == 'check':
 		cmd_check(sys.argv[2])
+	elif c == 'totals':
+		cmd_totals(sys.argv[2], sys.argv[3])
 	elif c == 'json':
 		cmd_json(sys.argv[2])

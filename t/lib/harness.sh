@@ -21,7 +21,8 @@
 #   processes  spawn kill_pid t_alive t_not_alive t_reap t_forget wait_for
 #              now_ms; *t_show_logs *t_cleanup *t_setup
 #   ports      free_port port_listening t_port_free; *port_busy
-#   Redis      start_redis stop_redis restart_redis crash_redis rcli
+#   Redis      start_redis start_redis_clock redis_clock stop_redis
+#              restart_redis crash_redis rcli
 #              stream_key stream_len stream_field stream_find stream_entry
 #              stream_dump; *redis_up *t_redis_spawn
 #   sink       start_sink sink_raw sink_count wait_sink sink_files sink_find
@@ -29,6 +30,8 @@
 #              hdr_id hdr_param; *t_sink_has *msg_header_names
 #   Postfix    start_postfix stop_postfix pf_postconf queue_empty
 #              queue_listing; send_mail swaks_final_reply (swaks)
+#   Sendmail   require_sendmail start_sendmail stop_sendmail sm_queue_empty
+#              sm_queue_listing
 #   milters    milter_conf start_milter stop_milter milter_log_clean mt_run
 #              (miltertest) t_milter_sockets t_wait_milter;
 #              *t_milter_listening
@@ -46,6 +49,10 @@
 #   MAILACD_TEST_TIMEOUT seconds before the watchdog ends the test (150;
 #			 0: no watchdog)
 #   MAILACD_TMPDIR	 where to create the temp dir (default /tmp)
+#   MAILACD_SENDMAIL_ROOT where Sendmail's Debian packages are unpacked
+#			 (default: / when sendmail-bin is installed, else
+#			 /var/cache/mailacd-test/sendmail, which
+#			 contrib/install-deps.sh fills)
 
 # --- where things are ---------------------------------------------------
 
@@ -270,7 +277,8 @@ spawn() {
 # t_show_logs - print the tail of every log, for a failed test
 t_show_logs() {
 	for _f in "$T_TMP"/milter*.log "$T_TMP"/noop*.log \
-	    "$T_TMP/postfix/maillog" "$T_TMP/redis/redis.log" "$T_TMP/sink.log"; do
+	    "$T_TMP/postfix/maillog" "$T_TMP/redis/redis.log" "$T_TMP/sink.log" \
+	    "$T_TMP/sendmail/trace.log"; do
 		[ -s "$_f" ] || continue
 		diag "---- last lines of $_f ----"
 		diag "$(tail -n 25 "$_f" | tr -d '\r')"
@@ -290,6 +298,7 @@ t_cleanup() {
 		t_show_logs
 	fi
 	[ -n "$T_TMP" ] && stop_postfix
+	[ -n "$T_TMP" ] && stop_sendmail
 	for _p in $T_PIDS; do
 		kill -TERM "$_p" 2>/dev/null
 	done
@@ -414,9 +423,16 @@ redis_up() {
 	[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]
 }
 
-# t_redis_spawn - start redis-server on REDIS_PORT and wait for PONG
+# t_redis_spawn - start redis-server on REDIS_PORT and wait for PONG (with
+# the wall clock of file REDIS_CLOCK when that is set)
 t_redis_spawn() {
-	spawn redis "$T_TMP/redis/redis.log" redis-server \
+	if [ -n "${REDIS_CLOCK:-}" ]; then
+		set -- env LD_PRELOAD="$MAILACD_BUILD/t/fakeclock.so" \
+		    MAILACD_FAKECLOCK="$REDIS_CLOCK"
+	else
+		set --
+	fi
+	spawn redis "$T_TMP/redis/redis.log" "$@" redis-server \
 	    --port "$REDIS_PORT" --bind 127.0.0.1 --protected-mode yes \
 	    --dir "$T_TMP/redis" --dbfilename dump.rdb --save '' \
 	    --appendonly no --daemonize no --supervised no \
@@ -435,6 +451,24 @@ start_redis() {
 	REDIS_PORT=$(free_port)
 	mkdir -p "$T_TMP/redis"
 	t_redis_spawn
+}
+
+# start_redis_clock - start_redis with a wall clock the test sets with
+# redis_clock (t/lib/fakeclock.c preloaded), the real one until then
+start_redis_clock() {
+	[ -r "$MAILACD_BUILD/t/fakeclock.so" ] ||
+	    bail_out "$MAILACD_BUILD/t/fakeclock.so not built (run make)"
+	mkdir -p "$T_TMP/redis"
+	REDIS_CLOCK=$T_TMP/redis/clock
+	: >"$REDIS_CLOCK"
+	start_redis
+}
+
+# redis_clock MS - the private Redis's wall clock (TIME, the library's
+# clock, expiry) stands at MS, Unix milliseconds, until the next call; ""
+# gives it the real time again
+redis_clock() {
+	printf '%s\n' "$1" >"$REDIS_CLOCK.new" && mv "$REDIS_CLOCK.new" "$REDIS_CLOCK"
 }
 
 # stop_redis - stop the private Redis, saving its data so that a restart
@@ -797,6 +831,128 @@ stop_postfix() {
 		kill -s KILL -- "-$_m" 2>/dev/null
 	fi
 	PF_CONF=
+}
+
+# --- Sendmail -----------------------------------------------------------------
+#
+# Debian's sendmail-bin conflicts with postfix (both provide the system
+# MTA), so it is not installed: contrib/install-deps.sh unpacks the
+# sendmail-bin, sendmail-base and sendmail-cf packages with dpkg-deb -x
+# into /var/cache/mailacd-test/sendmail and installs only their libraries.
+# A private instance runs that binary as root with its own sendmail.cf
+# (built here with m4 from the unpacked sendmail-cf), queue, pid file and
+# loopback port, in the foreground (-bD).  Sendmail qualifies its host
+# name before it reads any configuration and sleeps a minute when it
+# cannot: it runs in a UTS namespace of its own (unshare --uts) whose host
+# name is mx.sendmail.test, which leaves the machine's name alone.  It
+# logs to syslog only, and there is no syslog here: -X writes a transcript
+# of its SMTP sessions (the client's and its own to the sink) to
+# SM_BASE/trace.log instead.
+
+# require_sendmail - skip unless Sendmail's binary and m4 files are there
+# (sets SM_ROOT, SM_BIN, SM_CFDIR)
+require_sendmail() {
+	if [ -n "${MAILACD_SENDMAIL_ROOT:-}" ]; then
+		SM_ROOT=$MAILACD_SENDMAIL_ROOT
+	elif [ -x /usr/libexec/sendmail/sendmail ] &&
+	    [ -f /usr/share/sendmail/cf/m4/cf.m4 ]; then
+		SM_ROOT=
+	else
+		SM_ROOT=/var/cache/mailacd-test/sendmail
+	fi
+	SM_BIN=$SM_ROOT/usr/libexec/sendmail/sendmail
+	SM_CFDIR=$SM_ROOT/usr/share/sendmail/cf
+	[ -x "$SM_BIN" ] && [ -f "$SM_CFDIR/m4/cf.m4" ] ||
+	    skip_all "Sendmail not unpacked in ${SM_ROOT:-/} (sh contrib/install-deps.sh)"
+	require_tools m4 unshare hostname
+	unshare --uts true 2>/dev/null ||
+	    skip_all "unshare --uts is not permitted here (a container without CAP_SYS_ADMIN?): Sendmail would wait a minute for a qualified host name"
+}
+
+# start_sendmail - [INPUT_MAIL_FILTER_ARGS [MORE_MC]]: a private Sendmail
+# relaying everything to the sink, with the milter given as the two
+# arguments of INPUT_MAIL_FILTER (m4-quoted: `mailacd', `S=...'), and
+# MORE_MC appended to the .mc before the mailers (sets SMTP_PORT, SM_BASE,
+# SM_QUEUE, SM_PID)
+start_sendmail() {
+	SMTP_PORT=$(free_port)
+	SM_BASE=$T_TMP/sendmail
+	SM_QUEUE=$SM_BASE/queue
+	mkdir -p "$SM_QUEUE"
+	chmod 700 "$SM_QUEUE"
+	printf '127.0.0.1\tlocalhost mx.sendmail.test\n' >"$SM_BASE/hosts"
+	printf 'hosts\tfiles\naliases\tfiles\n' >"$SM_BASE/service.switch"
+	# m4 quotes are ` and ': the .mc is written with printf, not a
+	# here-document, so that the shell leaves them alone
+	{
+		printf 'divert(-1)\ndivert(0)dnl\n'
+		printf "VERSIONID(\`mailacd private test instance')dnl\n"
+		printf "OSTYPE(\`linux')dnl\n"
+		printf "define(\`confDOMAIN_NAME', \`mx.sendmail.test')dnl\n"
+		printf "define(\`confDONT_PROBE_INTERFACES', \`True')dnl\n"
+		printf "define(\`QUEUE_DIR', \`%s')dnl\n" "$SM_QUEUE"
+		printf "define(\`STATUS_FILE', \`%s/statistics')dnl\n" "$SM_BASE"
+		printf "define(\`ALIAS_FILE', \`')dnl\n"
+		printf "define(\`HELP_FILE', \`')dnl\n"
+		printf "define(\`confPID_FILE', \`%s/sendmail.pid')dnl\n" "$SM_BASE"
+		printf "define(\`confSERVICE_SWITCH_FILE', \`%s/service.switch')dnl\n" "$SM_BASE"
+		printf "define(\`confHOSTS_FILE', \`%s/hosts')dnl\n" "$SM_BASE"
+		printf "define(\`confBIND_OPTS', \`-DNSRCH -DEFNAMES')dnl\n"
+		printf "define(\`confDONT_BLAME_SENDMAIL', \`GroupWritableDirPathSafe')dnl\n"
+		printf "define(\`SMART_HOST', \`esmtp:[127.0.0.1]')dnl\n"
+		printf "define(\`ESMTP_MAILER_ARGS', \`TCP \$h %s')dnl\n" "$SINK_PORT"
+		printf "define(\`RELAY_MAILER_ARGS', \`TCP \$h %s')dnl\n" "$SINK_PORT"
+		printf "define(\`confTO_QUEUERETURN', \`1h')dnl\n"
+		printf "define(\`confTO_QUEUEWARN', \`1h')dnl\n"
+		printf "FEATURE(\`nocanonify')dnl\n"
+		printf "FEATURE(\`promiscuous_relay')dnl\n"
+		printf "FEATURE(\`accept_unresolvable_domains')dnl\n"
+		printf "FEATURE(\`accept_unqualified_senders')dnl\n"
+		printf "FEATURE(\`no_default_msa')dnl\n"
+		printf "DAEMON_OPTIONS(\`Family=inet, Name=MTA, Addr=127.0.0.1, Port=%s')dnl\n" "$SMTP_PORT"
+		if [ -n "${1:-}" ]; then
+			printf 'INPUT_MAIL_FILTER(%s)dnl\n' "$1"
+		fi
+		[ -n "${2:-}" ] && printf '%s\n' "$2"
+		printf "MAILER(\`smtp')dnl\n"
+	} >"$SM_BASE/sendmail.mc"
+	if ! m4 -D_CF_DIR_="$SM_CFDIR/" "$SM_CFDIR/m4/cf.m4" \
+	    "$SM_BASE/sendmail.mc" >"$SM_BASE/sendmail.cf" 2>"$SM_BASE/m4.log"; then
+		diag "m4 could not build sendmail.cf" "$(cat "$SM_BASE/m4.log")"
+		return 1
+	fi
+	# -bD: daemon in the foreground; -q10s: retry the queue quickly
+	spawn sendmail "$SM_BASE/sendmail.log" unshare --uts sh -c \
+	    'hostname mx.sendmail.test && exec "$@"' sendmail \
+	    "$SM_BIN" -C "$SM_BASE/sendmail.cf" -bD -q10s -X "$SM_BASE/trace.log"
+	SM_PID=$SPAWNED_PID
+	if ! wait_for 30 port_listening "$SMTP_PORT"; then
+		diag "sendmail did not listen on $SMTP_PORT" \
+		    "$(tail -n 20 "$SM_BASE/sendmail.log")"
+		return 1
+	fi
+}
+
+# stop_sendmail - stop the private Sendmail and the children it forked
+stop_sendmail() {
+	[ -n "${SM_PID:-}" ] || return 0
+	_kids=$(ps -o pid= --ppid "$SM_PID" 2>/dev/null)
+	kill_pid "$SM_PID" 10
+	t_forget "$SM_PID"
+	for _p in $_kids; do
+		kill_pid "$_p" 3
+	done
+	SM_PID=
+}
+
+# sm_queue_empty - the private Sendmail's queue holds no message
+sm_queue_empty() {
+	[ -z "$(ls "$SM_QUEUE" 2>/dev/null | grep '^[qd]f')" ]
+}
+
+# sm_queue_listing - the files in the private Sendmail's queue
+sm_queue_listing() {
+	ls -l "$SM_QUEUE" 2>&1
 }
 
 # --- mail ---------------------------------------------------------------------

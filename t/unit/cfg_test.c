@@ -1466,6 +1466,94 @@ test_delivery_auth(void)
 	}
 }
 
+/* with_redis - a configuration whose redis group holds SETTING */
+static const char *
+with_redis(const char *setting)
+{
+	static char text[1024];
+
+	snprintf(text, sizeof(text),
+	    "redis = { %s };\n"
+	    "milter = { socket = \"inet:8891@127.0.0.1\"; };\n"
+	    "organizations = ( { id = \"a\"; queues = ( { name = \"q\"; } ); } );\n",
+	    setting);
+	return (write_tmp("redis.conf", text));
+}
+
+/* test_sentinel - redis.sentinels and master_name go together, replace
+ * host, port and socket; WAIT ends before the command's timeout */
+static void
+test_sentinel(void)
+{
+	static const struct {
+		const char *setting, *msg;
+	} bad[] = {
+		{ "sentinels = [ \"127.0.0.1:26379\" ];",
+		  "1: redis.sentinels: needs redis.master_name" },
+		{ "master_name = \"m\";",
+		  "1: redis.master_name: needs redis.sentinels" },
+		{ "sentinel_password = \"s\";",
+		  "1: redis.sentinel_password: needs redis.sentinels" },
+		{ "sentinels = [ \"127.0.0.1\" ]; master_name = \"m\";",
+		  "1: redis.sentinels[#0] = \"127.0.0.1\": must be HOST:PORT (an "
+		  "IPv6 address in brackets), the port 1 to 65535" },
+		{ "sentinels = [ \"h:0\" ]; master_name = \"m\";",
+		  "1: redis.sentinels[#0] = \"h:0\": must be HOST:PORT (an "
+		  "IPv6 address in brackets), the port 1 to 65535" },
+		{ "sentinels = [ \"::1:26379\" ]; master_name = \"m\";",
+		  "1: redis.sentinels[#0] = \"::1:26379\": must be HOST:PORT (an "
+		  "IPv6 address in brackets), the port 1 to 65535" },
+		{ "sentinels = [ \"a b:1\" ]; master_name = \"m\";",
+		  "1: redis.sentinels[#0] = \"a b:1\": must be a host name or "
+		  "an IP address" },
+		{ "sentinels = [ \"h:1\" ]; master_name = \"m\"; "
+		  "host = \"h\";",
+		  "1: redis.host: cannot be used together with redis.sentinels "
+		  "(the Sentinels name the master)" },
+		{ "sentinels = [ \"h:1\" ]; master_name = \"m\"; port = 1;",
+		  "1: redis.port: cannot be used together with redis.sentinels "
+		  "(the Sentinels name the master)" },
+		{ "wait_replicas = 1; wait_timeout_ms = 1000;",
+		  "1: redis.wait_timeout_ms: is 1000 ms, not shorter than "
+		  "redis.command_timeout_ms (1000): the connection would time "
+		  "out before WAIT answers" },
+		{ "wait_replicas = 1; command_timeout_ms = 300;",
+		  "1: redis.wait_replicas: needs redis.wait_timeout_ms (500 ms) "
+		  "shorter than redis.command_timeout_ms (300)" },
+		{ "wait_replicas = 17;",
+		  "1: redis.wait_replicas = 17: must be between 0 and 16" },
+		{ NULL, NULL }
+	};
+	struct cfg_errors errs = { 0 };
+	const char *want[2];
+	struct cfg *cfg;
+	int	i;
+
+	cfg = cfg_load(with_redis("sentinels = [ \"127.0.0.1:26379\", "
+	    "\"[::1]:26380\", \"s3.example:26381\" ]; master_name = "
+	    "\"mymaster\"; sentinel_password = \"x\"; wait_replicas = 1; "
+	    "wait_timeout_ms = 200;"), &errs);
+	ok(cfg != NULL && errs.n == 0, "three Sentinels, a name, WAIT 1");
+	if (cfg != NULL) {
+		is_int((int)cfg->redis.nsentinels, 3, "three Sentinels");
+		is_str(cfg->redis.sentinels[1], "[::1]:26380", "in order");
+		is_str(cfg->redis.master_name, "mymaster", "the master's name");
+		is_str(cfg->redis.sentinel_password, "x", "their password");
+		ok(cfg->redis.host == NULL, "no host of its own");
+		is_int(cfg->redis.wait_replicas, 1, "wait_replicas");
+		is_int(cfg->redis.wait_timeout_ms, 200, "wait_timeout_ms");
+	}
+	cfg_unref(cfg);
+	cfg_errors_clear(&errs);
+	want[1] = NULL;
+	for (i = 0; bad[i].setting != NULL; i++) {
+		want[0] = bad[i].msg;
+		expect_errors_at(with_redis(bad[i].setting), bad[i].setting,
+		    want);
+	}
+	remove_tmp("redis.conf");
+}
+
 /* owner_of - "user:group" of PATH as the loader names them */
 static const char *
 owner_of(const char *path)
@@ -1731,7 +1819,7 @@ test_schema(void)
 	int	seen[7] = { 0 }, i;
 
 	cfg_schema_each(collect, seen);
-	is_int(seen[0], 162, "162 settings in the schema");
+	is_int(seen[0], 167, "167 settings in the schema");
 	for (i = 1; i < 7; i++)
 		is_int(seen[i], 1, "schema path %d listed once", i);
 }
@@ -1833,6 +1921,7 @@ main(int argc, char **argv)
 	test_milter_sockets();
 	test_dns_values();
 	test_delivery_auth();
+	test_sentinel();
 	test_file_mode();
 	test_literals();
 	test_skills_max();
