@@ -1,5 +1,5 @@
 #!/bin/sh
-# 4060-ctl-flow.t - mailacdctl flow test: the dry run of a flow on a
+# 4070-ctl-flow.t - mailacdctl flow test: the dry run of a flow on a
 # message from stdin.  Which rules matched, the schedules' state, the
 # resulting queue, skills, language, priority, tags, acknowledgement and
 # stop, as text and as JSON (read back with python3's json), for mail a
