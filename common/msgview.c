@@ -34,7 +34,8 @@ msgview_cut(const char *s, size_t len, size_t max)
 static void
 msgview_add(struct msgview *v, const char *s, size_t len, size_t limit)
 {
-	if (v->textlen >= limit)
+	/* an empty part (a body not kept) may come as NULL */
+	if (len == 0 || s == NULL || v->textlen >= limit)
 		return;
 	len = msgview_cut(s, len, limit - v->textlen);
 	memcpy(v->text + v->textlen, s, len);

@@ -282,6 +282,15 @@ test_msgview(void)
 	ok(msgview_parse(raw, strlen(raw), 10, &v) == 0 && v.textlen <= 10,
 	    "text_limit bounds the text (%zu)", v.textlen);
 	msgview_free(&v);
+	/* what the milter keeps when no flow reads the body: the header */
+	{
+		const char *h = "Subject: x\nContent-Type: text/plain\n\n";
+
+		ok(msgview_parse(h, strlen(h), 100, &v) == 0 &&
+		    v.textlen == 0 && strcmp(v.subject, "x") == 0,
+		    "a header alone: no text");
+	}
+	msgview_free(&v);
 	msgview_html("a<br>b&#233;&#xe9;&bogus;<!-- c -->d", 36, out,
 	    sizeof(out));
 	is_str(out, "a\nb\xc3\xa9\xc3\xa9&bogus;d", "HTML: br, numeric "
