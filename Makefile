@@ -32,7 +32,7 @@ WERROR	?= 1
 PKG_CONFIG ?= pkg-config
 
 PKGS	= milter hiredis libconfig libcrypto gmime-3.0 jansson opendkim libcurl \
-	  ldns libpsl libidn2 libsystemd libmicrohttpd
+	  ldns libpsl libidn2 libsystemd libmicrohttpd libpcre2-8 glib-2.0
 # Evaluated when the Makefile is read: the targets that install
 # dependencies first (test, demo, bench, test-asan) build in a second make
 # so that these see the libraries just installed.
@@ -42,13 +42,17 @@ PKG_OK     := $(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && echo yes)
 # Each program links only the libraries it calls (what `readelf -d` lists
 # as NEEDED when linked with -Wl,--as-needed); the unit tests and the fuzz
 # targets, which link every module, take them all (PKG_LIBS).
+# (the configuration compiles flows' patterns with PCRE2 and loads
+# schedules' time zones with GLib: every program that loads it links both)
 MILTER_LIBS := $(shell $(PKG_CONFIG) --libs milter hiredis libconfig \
-	       libcrypto gmime-3.0 opendkim libpsl libidn2 libsystemd 2>/dev/null)
+	       libcrypto gmime-3.0 opendkim libpsl libidn2 libsystemd \
+	       libpcre2-8 glib-2.0 2>/dev/null)
 ROUTER_LIBS := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto \
 	       libcurl ldns libpsl libidn2 libsystemd jansson libmicrohttpd \
-	       2>/dev/null)
+	       libpcre2-8 glib-2.0 2>/dev/null)
 CTL_LIBS    := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto libcurl \
-	       jansson ldns libpsl libidn2 2>/dev/null)
+	       jansson ldns libpsl libidn2 libpcre2-8 gmime-3.0 glib-2.0 \
+	       2>/dev/null)
 NOOP_LIBS   := $(shell $(PKG_CONFIG) --libs milter 2>/dev/null)
 # Language detection (common/lang.c) is CLD2, a C++ library without a
 # .pc file, called through common/lang_cld2.cc.  The milter and mailacdctl

@@ -19,6 +19,13 @@
 #
 # Targets (the inbound path): mailacd >= 0.95 x noop throughput on the same socket
 # type; single-session latency at most 1.5 ms above no milter, unix and TCP.
+#
+# A fourth mode, "flow" (BENCH_FLOW=0 leaves it out), is mailacd-milter
+# with support@ naming a flow of 20 rules (subject, body, header, sender,
+# From, attachment, size and language conditions, plain and regular
+# expressions) that none of the messages matches, so every rule is tried,
+# and no language of its own, so the text of every message is decoded and
+# its language detected; its ratio to the no-op milter is printed too.
 # Nothing is built here; builds come from MAILACD_BUILD.
 
 T_TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,6 +42,46 @@ LN=${BENCH_LAT_N:-200}
 ROUNDS=${BENCH_ROUNDS:-1}
 SOCKETS=${BENCH_SOCKETS:-unix tcp}
 OUT=$T_TOP/bench/out
+
+FLOW=${BENCH_FLOW:-1}
+
+# The 20 rules of the flow mode, on one line for sed.
+FLOW_RULES='{ name = "bench"; rules = (
+ { name = "r1"; if = { subject = "/\\bviagra\\b/"; }; close = true; },
+ { name = "r2"; if = { from_domain = [ "vip1.test", "vip2.test" ]; }; add_priority = 10; },
+ { name = "r3"; if = { sender = "/^boss@/"; }; add_priority = 20; },
+ { name = "r4"; if = { header = "X-Priority: /^1/"; }; add_priority = 5; },
+ { name = "r5"; if = { body = [ "refund", "devolución", "remboursement" ]; }; queue = "billing"; },
+ { name = "r6"; if = { body = "/\\binvoice\\s+#?\\d{5,}/"; }; queue = "billing"; },
+ { name = "r7"; if = { attachment = "application/pdf"; }; tags = [ "pdf" ]; },
+ { name = "r8"; if = { size_above = 100000000; }; tags = [ "huge" ]; },
+ { name = "r9"; if = { language = "es"; }; queue = "sales"; },
+ { name = "r10"; if = { language = [ "fr", "it" ]; }; queue = "sales"; },
+ { name = "r11"; if = { language = "de"; }; queue = "sales"; },
+ { name = "r12"; if = { any = ( { subject = "urgent"; }, { header = "Importance: high"; } ); }; add_priority = 30; },
+ { name = "r13"; if = { all = ( { from_domain = "partner.test"; }, { body = "contract"; } ); }; queue = "sales"; },
+ { name = "r14"; if = { not = { size_below = 100000000; }; }; tags = [ "never" ]; },
+ { name = "r15"; if = { subject = "/^(re|fwd?):/"; }; tags = [ "reply" ]; },
+ { name = "r16"; if = { body = "/(cancel|unsubscribe)/"; }; tags = [ "cancel" ]; },
+ { name = "r17"; if = { header = "List-Id"; }; tags = [ "list" ]; },
+ { name = "r18"; if = { sender_domain = "example.org"; }; tags = [ "org" ]; },
+ { name = "r19"; if = { from = [ "ceo@customer.test", "cfo@customer.test" ]; }; add_priority = 50; },
+ { name = "r20"; if = { subject = "complaint"; body = "lawyer"; }; add_priority = 100; }
+ ); default = { queue = "support"; }; }'
+
+# flow_conf - the milter configuration of the flow mode: support@ names
+# the flow and leaves its language to detection
+flow_conf() {
+	milter_conf | tr '\n' '\001' |
+	    sed -e 's|{ address = "support@example.com"; queue = "support";|{ address = "support@example.com"; flow = "bench";|' \
+	    -e 's|language = "en";||' | tr '\001' '\n' |
+	    FLOWS=$(printf '%s' "$FLOW_RULES" | tr '\n' ' ') awk '
+		match($0, /agents = \( *\);/) {
+			$0 = substr($0, 1, RSTART + RLENGTH - 1) " flows = ( " \
+			    ENVIRON["FLOWS"] " );" substr($0, RSTART + RLENGTH)
+		}
+		{ print }'
+}
 
 die() {
 	echo "bench: $*" >&2
@@ -135,9 +182,20 @@ while [ "$round" -lt "$ROUNDS" ]; do
 		HANDED=$(( $(stream_len acme) - LEN0 ))
 		echo "    mailacd handed off $HANDED stream entries" \
 		    "(throughput + warm-up + latency runs: $((N + 200 + LN)) messages)" >&2
+		stop_milter
+		if [ "$FLOW" = 1 ]; then
+			flow_conf >"$T_TMP/mailacd.conf"
+			grep -q 'flow = "bench"' "$T_TMP/mailacd.conf" ||
+			    die "the flow configuration was not written"
+			start_milter "$kind" || die "cannot start mailacd-milter with the flow ($kind)"
+			use_milter "$MILTER_PF"
+			measure flow "$name" "$MILTER_PID"
+			grep -q 'flow bench/default' "$MILTER_LOG" ||
+			    echo "    (the milter log shows no flow evaluation!)" >&2
+			stop_milter
+		fi
 		use_milter ""
 		stop_noop_milter
-		stop_milter
 	done
 done
 
@@ -177,7 +235,11 @@ mkdir -p "$OUT"
 		print ""
 		for (s = 1; s <= 2; s++) {
 			sock = s == 1 ? "unix" : "tcp"
-			m = "mailacd " sock; o = "noop " sock
+			m = "mailacd " sock; o = "noop " sock; f = "flow " sock
+			if ((f in r) && (o in r) && r[o])
+				printf "%-4s  flow (20 rules, language detected)/noop %.2f (target >= 0.95: %s)   flow/mailacd %.2f   latency %+.2f ms vs none\n",
+				    sock, r[f] / r[o], (r[f] / r[o] >= 0.95 ? "met" : "MISSED"),
+				    (r[m] ? r[f] / r[m] : 0), l[f] - none_l
 			if (!(m in r) || !(o in r)) continue
 			ratio = r[o] ? r[m] / r[o] : 0
 			printf "%-4s  mailacd/noop %.2f (target >= 0.95: %s)   noop/none %.2f   mailacd/none %.2f\n",

@@ -357,6 +357,98 @@ static const struct cfg_key cfg_dkim_keys[] = {
 	{ .name = NULL }
 };
 
+static const struct cfg_key cfg_flowlim_keys[] = {
+	{ .name = "text_limit", .type = CFG_T_INT, .min = 1, .max = 10240,
+	  .idef = 64, .off = offsetof(struct cfg_flowlim, text_limit) },
+	{ .name = "time_limit_ms", .type = CFG_T_INT, .min = 1, .max = 60000,
+	  .idef = 200, .off = offsetof(struct cfg_flowlim, time_limit_ms) },
+	{ .name = "match_limit", .type = CFG_T_INT, .min = 1000,
+	  .max = 100000000, .idef = 1000000,
+	  .off = offsetof(struct cfg_flowlim, match_limit) },
+	{ .name = "language_confidence", .type = CFG_T_INT, .min = 0,
+	  .max = 100, .idef = 50,
+	  .off = offsetof(struct cfg_flowlim, language_confidence) },
+	{ .name = NULL }
+};
+
+static const struct cfg_key cfg_schedule_keys[] = {
+	{ .name = "name", .type = CFG_T_STR, .flags = CFG_K_REQUIRED,
+	  .min = 1, .max = CFG_NAME_MAX,
+	  .off = offsetof(struct cfg_schedule, name), .check = cfg_check_name },
+	{ .name = "timezone", .type = CFG_T_STR, .flags = CFG_K_REQUIRED,
+	  .min = 1, .max = 255,
+	  .off = offsetof(struct cfg_schedule, timezone) },
+	{ .name = "hours", .type = CFG_T_STRS, .flags = CFG_K_REQUIRED,
+	  .min = 1, .max = 200, .nmax = 64,
+	  .off = offsetof(struct cfg_schedule, hours),
+	  .noff = offsetof(struct cfg_schedule, nhours) },
+	{ .name = "holidays", .type = CFG_T_STRS, .min = 1, .max = 32,
+	  .nmax = 1000, .off = offsetof(struct cfg_schedule, holidays),
+	  .noff = offsetof(struct cfg_schedule, nholidays) },
+	{ .name = NULL }
+};
+
+/* What a rule or a flow's default does; A is the path of the struct
+ * cfg_action inside type T, with a trailing dot, or empty. */
+#define CFG_ACTION_KEYS(T, A) \
+	{ .name = "queue", .type = CFG_T_STR, .min = 1, .max = CFG_NAME_MAX, \
+	  .off = offsetof(T, A queue), .check = cfg_check_name }, \
+	{ .name = "skills", .type = CFG_T_STRS, .min = 1, \
+	  .max = CFG_NAME_MAX, .nmax = CFG_SKILLS_MAX, \
+	  .off = offsetof(T, A skills), \
+	  .noff = offsetof(T, A nskills), .check = cfg_check_name }, \
+	{ .name = "add_skills", .type = CFG_T_STRS, .min = 1, \
+	  .max = CFG_NAME_MAX, .nmax = CFG_SKILLS_MAX, \
+	  .off = offsetof(T, A add_skills), \
+	  .noff = offsetof(T, A nadd_skills), .check = cfg_check_name }, \
+	{ .name = "language", .type = CFG_T_STR, .min = 0, .max = 64, \
+	  .off = offsetof(T, A language), .check = cfg_check_lang }, \
+	{ .name = "priority", .type = CFG_T_INT, .min = 0, \
+	  .max = CFG_PRIORITY_MAX, .idef = -1, .off = offsetof(T, A priority) }, \
+	{ .name = "add_priority", .type = CFG_T_INT, .min = -CFG_PRIORITY_MAX, \
+	  .max = CFG_PRIORITY_MAX, .idef = 0, \
+	  .off = offsetof(T, A add_priority) }, \
+	{ .name = "tags", .type = CFG_T_STRS, .min = 1, .max = CFG_NAME_MAX, \
+	  .nmax = 32, .off = offsetof(T, A tags), .noff = offsetof(T, A ntags), \
+	  .check = cfg_check_name }, \
+	{ .name = "ack", .type = CFG_T_STR, .min = 1, .max = CFG_NAME_MAX, \
+	  .off = offsetof(T, A ack), .check = cfg_check_name }, \
+	{ .name = "close", .type = CFG_T_BOOL, .idef = 0, \
+	  .off = offsetof(T, A close) }, \
+	{ .name = "call", .type = CFG_T_STR, .min = 1, .max = CFG_NAME_MAX, \
+	  .off = offsetof(T, A call), .check = cfg_check_name }
+
+static const struct cfg_key cfg_action_keys[] = {
+	CFG_ACTION_KEYS(struct cfg_action, ),
+	{ .name = NULL }
+};
+
+static const struct cfg_key cfg_rule_keys[] = {
+	{ .name = "name", .type = CFG_T_STR, .min = 1, .max = CFG_NAME_MAX,
+	  .off = offsetof(struct cfg_rule, name), .check = cfg_check_name },
+	{ .name = "if", .type = CFG_T_CUSTOM,
+	  .off = offsetof(struct cfg_rule, cond), .sub = cfg_cond_keys,
+	  .walk = cfg_cond_walk, .release = cfg_cond_release },
+	CFG_ACTION_KEYS(struct cfg_rule, act.),
+	{ .name = NULL }
+};
+
+static const struct cfg_key cfg_flow_keys[] = {
+	{ .name = "name", .type = CFG_T_STR, .flags = CFG_K_REQUIRED,
+	  .min = 1, .max = CFG_NAME_MAX, .off = offsetof(struct cfg_flow, name),
+	  .check = cfg_check_name },
+	{ .name = "rules", .type = CFG_T_LIST, .min = 0,
+	  .size = sizeof(struct cfg_rule), .label = "name",
+	  .off = offsetof(struct cfg_flow, rules),
+	  .noff = offsetof(struct cfg_flow, nrules),
+	  .lineoff = offsetof(struct cfg_rule, line), .sub = cfg_rule_keys },
+	{ .name = "default", .type = CFG_T_GROUP,
+	  .flags = CFG_K_ALLOC | CFG_K_REQUIRED,
+	  .size = sizeof(struct cfg_action),
+	  .off = offsetof(struct cfg_flow, dflt), .sub = cfg_action_keys },
+	{ .name = NULL }
+};
+
 /* The matching settings live directly in struct cfg. */
 static const struct cfg_key cfg_matching_keys[] = {
 	{ .name = "local_part_case_sensitive", .type = CFG_T_BOOL, .idef = 0,
@@ -469,6 +561,9 @@ static const struct cfg_key cfg_queue_keys[] = {
 	{ .name = "new_thread", .type = CFG_T_ENUM, .idef = CFG_THREAD_NEW,
 	  .names = cfg_new_thread_names,
 	  .off = offsetof(struct cfg_queue, new_thread) },
+	{ .name = "schedule", .type = CFG_T_STR, .min = 1, .max = CFG_NAME_MAX,
+	  .off = offsetof(struct cfg_queue, schedule),
+	  .check = cfg_check_name },
 	{ .name = NULL }
 };
 
@@ -510,6 +605,12 @@ static const struct cfg_key cfg_org_keys[] = {
 	{ .name = "max_addresses_per_domain", .type = CFG_T_INT, .min = 0,
 	  .max = 1000000, .idef = 0,
 	  .off = offsetof(struct cfg_org, max_addresses_per_domain) },
+	{ .name = "schedules", .type = CFG_T_LIST, .min = 0,
+	  .size = sizeof(struct cfg_schedule), .label = "name",
+	  .off = offsetof(struct cfg_org, schedules),
+	  .noff = offsetof(struct cfg_org, nschedules),
+	  .lineoff = offsetof(struct cfg_schedule, line),
+	  .sub = cfg_schedule_keys },
 	{ .name = "queues", .type = CFG_T_LIST, .flags = CFG_K_REQUIRED,
 	  .min = 1, .size = sizeof(struct cfg_queue), .label = "name",
 	  .off = offsetof(struct cfg_org, queues),
@@ -528,6 +629,11 @@ static const struct cfg_key cfg_org_keys[] = {
 	  .noff = offsetof(struct cfg_org, nagents),
 	  .lineoff = offsetof(struct cfg_agent, line),
 	  .sub = cfg_agent_keys },
+	{ .name = "flows", .type = CFG_T_LIST, .min = 0,
+	  .size = sizeof(struct cfg_flow), .label = "name",
+	  .off = offsetof(struct cfg_org, flows),
+	  .noff = offsetof(struct cfg_org, nflows),
+	  .lineoff = offsetof(struct cfg_flow, line), .sub = cfg_flow_keys },
 	{ .name = NULL }
 };
 
@@ -548,6 +654,8 @@ const struct cfg_key cfg_top_keys[] = {
 	  .off = offsetof(struct cfg, fetch), .sub = cfg_fetch_keys },
 	{ .name = "dns", .type = CFG_T_GROUP,
 	  .off = offsetof(struct cfg, dns), .sub = cfg_dns_keys },
+	{ .name = "flow", .type = CFG_T_GROUP,
+	  .off = offsetof(struct cfg, flow), .sub = cfg_flowlim_keys },
 	{ .name = "organizations", .type = CFG_T_LIST,
 	  .flags = CFG_K_REQUIRED, .min = 1, .size = sizeof(struct cfg_org),
 	  .label = "id", .off = offsetof(struct cfg, orgs),
@@ -974,6 +1082,10 @@ cfg_walk_key(struct cfg_load *ld, const struct cfg_key *k,
 	case CFG_T_LIST:
 		cfg_walk_list(ld, k, s, obj);
 		break;
+	case CFG_T_CUSTOM:
+		if (s != NULL && k->walk != NULL)
+			k->walk(ld, k, s, obj);
+		break;
 	case CFG_T_GROUP:
 		if (s != NULL && config_setting_type(s) != CONFIG_TYPE_GROUP) {
 			cfg_err_type(ld, s, k);
@@ -1063,6 +1175,10 @@ cfg_free_obj(const struct cfg_key *keys, void *obj)
 				cfg_free_obj(k->sub, lv + i * k->size);
 			free(lv);
 			break;
+		case CFG_T_CUSTOM:
+			if (k->release != NULL)
+				k->release(k, obj);
+			break;
 		default:
 			break;
 		}
@@ -1096,6 +1212,8 @@ cfg_free(struct cfg *cfg)
 			}
 		}
 	free(cfg->outbound.nets);
+	for (i = 0; i < cfg->norgs && cfg->orgs != NULL; i++)
+		cfg_flow_free(&cfg->orgs[i]);
 	cfg_free_obj(cfg_top_keys, cfg);
 	if (cfg->index != NULL) {
 		free(cfg->index->addrs);
@@ -1347,6 +1465,32 @@ cfg_match_address(const struct cfg *cfg, const char *local,
 	    cfg->subaddress_separators, 1, key, keylen) == 0 && ca == NULL)
 		ca = cfg_find_address(cfg, key);
 	return (ca);
+}
+
+/* cfg_find_flow - flow NAME of organisation O, or NULL */
+const struct cfg_flow *
+cfg_find_flow(const struct cfg_org *o, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; o != NULL && name != NULL && i < o->nflows; i++)
+		if (o->flows[i].name != NULL &&
+		    strcmp(o->flows[i].name, name) == 0)
+			return (&o->flows[i]);
+	return (NULL);
+}
+
+/* cfg_find_schedule - schedule NAME of organisation O, or NULL */
+const struct cfg_schedule *
+cfg_find_schedule(const struct cfg_org *o, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; o != NULL && name != NULL && i < o->nschedules; i++)
+		if (o->schedules[i].name != NULL &&
+		    strcmp(o->schedules[i].name, name) == 0)
+			return (&o->schedules[i]);
+	return (NULL);
 }
 
 /* cfg_find_org - organisation ID, or NULL */

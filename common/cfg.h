@@ -44,15 +44,18 @@ enum cfg_on_failure {
 struct cfg_org;
 struct cfg_domain;
 struct cfg_mailbox;
+struct cfg_flow;
 
-/* Where matched mail goes: a queue with its requirements (or, later, a flow). */
+/* Where matched mail goes: a queue with its requirements, or a flow that
+ * works them out from the message (common/flow.h). */
 struct cfg_route {
-	const char *queue;	/* never NULL once loaded (flows: not yet) */
-	const char *flow;	/* NULL: flows are not implemented yet */
+	const char *queue;	/* NULL when the route names a flow */
+	const char *flow;	/* NULL when it names a queue */
 	char	**skills;	/* nskills entries, each [A-Za-z0-9._-]+ */
 	size_t	nskills;
 	const char *language;	/* "" when any agent may answer */
 	int	priority;	/* 0..CFG_PRIORITY_MAX */
+	const struct cfg_flow *flowp;	/* the flow named, resolved */
 };
 
 /* A registered address. */
@@ -196,8 +199,142 @@ struct cfg_queue {
 	int	delivery;	/* enum cfg_delivery_mode, never INHERIT once
 				   loaded */
 	int	new_thread;	/* enum cfg_new_thread */
+	char	*schedule;	/* its business hours, NULL: none */
+	const struct cfg_schedule *sched;
 	int	line;
 	struct cfg_org *org;
+};
+
+#define CFG_SCHED_DAYS	7
+#define CFG_FLOW_DEPTH	10	/* flows calling flows, like Genesys's 10
+				   nested in-queue flows */
+
+/* One opening interval of a schedule: minutes since local midnight on the
+ * days of DAYS (bit 0 Monday .. bit 6 Sunday), [from, to). */
+struct cfg_hours {
+	int	days;
+	int	from, to;
+};
+
+/* Business hours: weekly hours in an IANA time zone, and holidays. */
+struct cfg_schedule {
+	char	*name;
+	char	*timezone;	/* "Europe/Madrid" */
+	char	**hours;	/* as configured: "mon-fri 09:00-18:00" */
+	size_t	nhours;
+	char	**holidays;	/* "YYYY-MM-DD", local dates */
+	size_t	nholidays;
+	int	line;
+	/* parsed at load */
+	struct cfg_hours *iv;	/* nhours entries */
+	long	*hdays;		/* holidays as YYYYMMDD, sorted */
+	void	*tz;		/* GTimeZone *, immutable, shared by threads */
+	struct cfg_org *org;
+};
+
+/* A pattern of a flow condition: text as configured and, for text and
+ * /regular expression/ patterns, the compiled PCRE2 code. */
+struct cfg_pattern {
+	char	*text;		/* lower case for addresses, domains, types */
+	char	*header;	/* header conditions: the name, else NULL */
+	void	*re;		/* pcre2_code *, NULL: compared as text */
+};
+
+/* What a condition tests (organizations.flows.rules.if). */
+enum cfg_cond_kind {
+	CFG_C_ALL = 0,		/* every member (an "if" group is one) */
+	CFG_C_ANY,
+	CFG_C_NOT,
+	CFG_C_SENDER,		/* envelope sender address */
+	CFG_C_SENDER_DOMAIN,
+	CFG_C_SENDER_LIST,
+	CFG_C_FROM,		/* From: header address */
+	CFG_C_FROM_DOMAIN,
+	CFG_C_FROM_LIST,
+	CFG_C_SUBJECT,
+	CFG_C_HEADER,
+	CFG_C_BODY,
+	CFG_C_ATTACHMENT,
+	CFG_C_SIZE_ABOVE,
+	CFG_C_SIZE_BELOW,
+	CFG_C_LANGUAGE,
+	CFG_C_AUTOMATIC,
+	CFG_C_WITHIN_HOURS,
+	CFG_C_OUTSIDE_HOURS,
+	CFG_C_OPEN_INTERACTION,
+	CFG_C_KINDS
+};
+
+/* One condition node. */
+struct cfg_cond {
+	int	kind;		/* enum cfg_cond_kind */
+	int	line;
+	struct cfg_cond *sub;	/* ALL, ANY: nsub members; NOT: one */
+	size_t	nsub;
+	struct cfg_pattern *pat;	/* any of them matches */
+	size_t	npat;
+	char	**list;		/* *_LIST: the file's entries, sorted */
+	size_t	nlist;
+	long long num;		/* SIZE_*: octets; AUTOMATIC, OPEN_INTERACTION,
+				   ATTACHMENT without types: 1 or 0 */
+	char	*sched_name;	/* *_HOURS */
+	const struct cfg_schedule *sched;
+	const void *where;	/* its libconfig setting, during loading only */
+};
+
+/* What a rule (or a flow's default) does.  Unset numbers are -1. */
+struct cfg_action {
+	char	*queue;
+	char	**skills;	/* replace the address's */
+	size_t	nskills;
+	char	**add_skills;	/* add to them */
+	size_t	nadd_skills;
+	char	*language;	/* replace; "" clears */
+	int	priority;	/* replace; -1: unset */
+	int	add_priority;	/* add (then kept in 0..CFG_PRIORITY_MAX) */
+	char	**tags;		/* labels added to the interaction */
+	size_t	ntags;
+	char	*ack;		/* the acknowledgement chosen, NULL: none */
+	int	close;		/* stop routing: record on a closed
+				   interaction */
+	char	*call;		/* then evaluate this flow */
+	const struct cfg_flow *callee;
+};
+
+struct cfg_rule {
+	char	*name;		/* NULL: "#N" in traces */
+	struct cfg_cond *cond;	/* NULL: always matches */
+	struct cfg_action act;
+	int	line;
+};
+
+/* What a flow needs of the message (enum cfg_need bits), worked out at
+ * load over the flows it calls, so that the milter gathers only that. */
+enum cfg_need {
+	CFG_NEED_HEADERS = 0x1,	/* header conditions: keep every header */
+	CFG_NEED_TEXT = 0x2,	/* body, attachment or language: the body */
+	CFG_NEED_LANGUAGE = 0x4,	/* language conditions */
+	CFG_NEED_OPEN = 0x8	/* open_interaction: a Redis read */
+};
+
+/* A named, ordered list of rules ending in a default. */
+struct cfg_flow {
+	char	*name;
+	struct cfg_rule *rules;
+	size_t	nrules;
+	struct cfg_action *dflt;	/* never NULL once loaded */
+	int	line;
+	int	needs;		/* enum cfg_need, with its callees' */
+	struct cfg_org *org;
+};
+
+/* Bounds of flow evaluation (the flow group). */
+struct cfg_flowlim {
+	int	text_limit;	/* KiB of decoded text examined */
+	int	time_limit_ms;	/* one message's evaluation, then default */
+	int	match_limit;	/* PCRE2 match limit of one match */
+	int	language_confidence;	/* 0..100: a detection at least this
+					   sure sets the language */
 };
 
 #define CFG_CAPACITY_MAX	25	/* email interactions at once */
@@ -228,6 +365,10 @@ struct cfg_org {
 	size_t	ndomains;
 	struct cfg_agent *agents;
 	size_t	nagents;
+	struct cfg_schedule *schedules;
+	size_t	nschedules;
+	struct cfg_flow *flows;
+	size_t	nflows;
 	int	delivery;	/* enum cfg_delivery_mode: its queues' default */
 	int	max_domains;	/* quota: most domains, 0: unlimited */
 	int	max_addresses_per_domain;	/* quota: most addresses of one
@@ -391,6 +532,7 @@ struct cfg {
 	struct cfg_delivery delivery;
 	struct cfg_fetch fetch;
 	struct cfg_dns dns;
+	struct cfg_flowlim flow;
 	int	local_part_case_sensitive;
 	char	*subaddress_separators;	/* "" disables sub-addressing */
 	struct cfg_org *orgs;
@@ -442,6 +584,18 @@ const struct cfg_domain *cfg_find_domain(const struct cfg *cfg,
 
 /* cfg_find_queue - queue NAME of organisation O, or NULL */
 const struct cfg_queue *cfg_find_queue(const struct cfg_org *o,
+		    const char *name);
+
+/* cfg_find_flow - flow NAME of organisation O, or NULL */
+const struct cfg_flow *cfg_find_flow(const struct cfg_org *o,
+		    const char *name);
+
+/* cfg_route_reaches - 1 when route R can send mail to QUEUE: its queue,
+ * or one its flow (and the flows that calls) may choose */
+int	cfg_route_reaches(const struct cfg_route *r, const char *queue);
+
+/* cfg_find_schedule - schedule NAME of organisation O, or NULL */
+const struct cfg_schedule *cfg_find_schedule(const struct cfg_org *o,
 		    const char *name);
 
 /* cfg_find_org - organisation ID, or NULL */

@@ -676,11 +676,13 @@ cfg_has_queue(const struct cfg_seenv *qv, const char *name)
 	return (0);
 }
 
-/* cfg_check_route - a route names a queue of its organisation (QV sorted;
- * NULL when the queues could not be read) and no flow; RS is its group */
+/* cfg_check_route - a route of organisation O names a queue of it (QV
+ * sorted; NULL when the queues could not be read) or a flow of it; RS is
+ * its group */
 static void
-cfg_check_route(struct cfg_load *ld, const struct cfg_route *r,
-    const config_setting_t *rs, const struct cfg_seenv *qv)
+cfg_check_route(struct cfg_load *ld, const struct cfg_org *o,
+    struct cfg_route *r, const config_setting_t *rs,
+    const struct cfg_seenv *qv)
 {
 	const config_setting_t *qs, *fs;
 	char	show[CFG_SHOW_MAX + 16];
@@ -697,11 +699,8 @@ cfg_check_route(struct cfg_load *ld, const struct cfg_route *r,
 	    !cfg_has_queue(qv, r->queue))
 		cfg_err(ld, qs, NULL, cfg_show(qs, show, sizeof(show)),
 		    "no such queue in this organization");
-	if (fs != NULL && r->flow != NULL &&
-	    config_setting_type(fs) == CONFIG_TYPE_STRING)
-		cfg_err(ld, fs, NULL, NULL,
-		    "flow \"%s\" is not defined (flows are not supported yet)",
-		    r->flow);
+	if (qs == NULL)
+		cfg_flow_route(ld, o, r, rs);
 }
 
 /* cfg_check_address - address A of domain D (group AS) is valid, lies in
@@ -942,7 +941,7 @@ cfg_lower(char *s)
 }
 
 /* cfg_group_elem - element I of list L if it is a group, else NULL */
-static const config_setting_t *
+const config_setting_t *
 cfg_group_elem(const config_setting_t *l, size_t i)
 {
 	const config_setting_t *e;
@@ -1129,6 +1128,9 @@ cfg_check_org(struct cfg_load *ld, struct cfg_org *o,
 	    config_setting_type(ql) == CONFIG_TYPE_ARRAY))
 		qvp = &qv;
 
+	/* schedules and flows before the routes that name them */
+	cfg_flow_check(ld, o, os);
+
 	dl = config_setting_get_member(os, "domains");
 	for (i = 0; i < o->ndomains; i++) {
 		d = &o->domains[i];
@@ -1143,7 +1145,7 @@ cfg_check_org(struct cfg_load *ld, struct cfg_org *o,
 		}
 		if (d->catch_all != NULL &&
 		    (s = config_setting_get_member(de, "catch_all")) != NULL)
-			cfg_check_route(ld, d->catch_all, s, qvp);
+			cfg_check_route(ld, o, d->catch_all, s, qvp);
 		if (d->dkim != NULL &&
 		    (s = config_setting_get_member(de, "dkim")) != NULL)
 			cfg_check_dkim(ld, d->dkim, s);
@@ -1155,7 +1157,7 @@ cfg_check_org(struct cfg_load *ld, struct cfg_org *o,
 			if ((ae = cfg_group_elem(al, j)) == NULL)
 				continue;
 			cfg_check_address(ld, a, d, ae, av);
-			cfg_check_route(ld, &a->route, ae, qvp);
+			cfg_check_route(ld, o, &a->route, ae, qvp);
 			if (a->mailbox != NULL && (s =
 			    config_setting_get_member(ae, "mailbox")) != NULL)
 				cfg_check_mbox(ld, a, s);

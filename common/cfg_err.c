@@ -431,6 +431,8 @@ cfg_want_name(enum cfg_type type)
 		return ("a group");
 	case CFG_T_LIST:
 		return ("a list of groups");
+	case CFG_T_CUSTOM:
+		return ("a group");
 	}
 	return ("unknown");
 }

@@ -29,13 +29,17 @@ enum cfg_type {
 	CFG_T_ENUM,		/* one of a fixed set of strings */
 	CFG_T_STRS,		/* array or list of strings, no duplicates */
 	CFG_T_GROUP,		/* { ... } with its own table */
-	CFG_T_LIST		/* ( { ... }, ... ) of groups with one table */
+	CFG_T_LIST,		/* ( { ... }, ... ) of groups with one table */
+	CFG_T_CUSTOM		/* read by its own walk function; sub lists
+				   its members for the manual page */
 };
 
 #define CFG_K_REQUIRED	0x1	/* absence is an error */
 #define CFG_K_ALLOC	0x2	/* group held through a pointer, NULL if absent */
 #define CFG_K_SECRET	0x4	/* never repeat the value in a message */
 #define CFG_K_ZERO	0x8	/* INT: 0 (off) is allowed besides min..max */
+
+struct cfg_load;
 
 /* One allowed value of a CFG_T_ENUM setting. */
 struct cfg_enum {
@@ -61,6 +65,11 @@ struct cfg_key {
 	const struct cfg_enum *names;	/* ENUM: allowed values */
 	/* STR, STRS entries: NULL if VAL is fine, else why not */
 	const char *(*check)(const char *val, char *buf, size_t len);
+	/* CUSTOM: check and store setting S (never NULL) into OBJ, and
+	 * free what it stored there */
+	void	(*walk)(struct cfg_load *ld, const struct cfg_key *k,
+		    const config_setting_t *s, void *obj);
+	void	(*release)(const struct cfg_key *k, void *obj);
 };
 
 /* The lookup index: registered addresses by key, domains by name. */
@@ -216,5 +225,36 @@ void	cfg_mbox_free(struct cfg_mailbox *m);
 /* cfg_check_model - the second pass over LC: checks that need context,
  * then the lookup index */
 void	cfg_check_model(struct cfg_load *ld, const config_t *lc);
+
+/* cfg_group_elem - element I of list L when it is a group, else NULL */
+const config_setting_t *cfg_group_elem(const config_setting_t *l, size_t i);
+
+/* cfg_flow.c */
+
+/* The members of an "if" group, for the schema and the manual page. */
+extern const struct cfg_key cfg_cond_keys[];
+
+/* cfg_cond_walk - CUSTOM walk of an "if" group: the condition tree, its
+ * patterns compiled, its list files read */
+void	cfg_cond_walk(struct cfg_load *ld, const struct cfg_key *k,
+		    const config_setting_t *s, void *obj);
+
+/* cfg_cond_release - CUSTOM release of what cfg_cond_walk stored */
+void	cfg_cond_release(const struct cfg_key *k, void *obj);
+
+/* cfg_flow_check - the second pass over organisation O's schedules
+ * (hours, holidays, time zone), queues' schedules and flows (names,
+ * queues, schedules, calls: no cycle, no deeper than CFG_FLOW_DEPTH),
+ * and what each flow needs; OS is its group */
+void	cfg_flow_check(struct cfg_load *ld, struct cfg_org *o,
+		    const config_setting_t *os);
+
+/* cfg_flow_route - route R (group RS) of organisation O names a flow of
+ * it, whose default sets a queue; R->flowp set */
+void	cfg_flow_route(struct cfg_load *ld, const struct cfg_org *o,
+		    struct cfg_route *r, const config_setting_t *rs);
+
+/* cfg_flow_free - what the schema does not own of O's schedules */
+void	cfg_flow_free(struct cfg_org *o);
 
 #endif

@@ -491,6 +491,19 @@ fn_reply_find(struct fn_cmd *cmd, const char *org, const char *id,
 	return (fn_done(cmd));
 }
 
+/* fn_open_find - mailacd_open_find: keys schema, open:HEX... */
+int
+fn_open_find(struct fn_cmd *cmd, const char *org, const char *const *opens,
+    size_t nopens)
+{
+	size_t	i;
+
+	fn_begin(cmd, "mailacd_open_find", org, 1 + (int)nopens);
+	for (i = 0; i < nopens; i++)
+		fn_pushf(cmd, KEYS_FMT_OPEN, org, opens[i]);
+	return (fn_done(cmd));
+}
+
 /* fn_reply_record - mailacd_reply_record: keys schema, ix:ID, the reply's
  * thread key; Message-ID, by, ttl, id */
 int

@@ -158,6 +158,10 @@ int	fn_handoff(struct fn_cmd *cmd, const char *org,
  * of the ids a reply names */
 int	fn_reply_find(struct fn_cmd *cmd, const char *org, const char *id,
 		    const char *const *threads, size_t nthreads);
+/* mailacd_open_find: for each open key (HEX of customer and address),
+ * whether it names an interaction that is not closed */
+int	fn_open_find(struct fn_cmd *cmd, const char *org,
+		    const char *const *opens, size_t nopens);
 /* mailacd_reply_record: the reply MSGID to interaction ID went out, BY
  * whom; THREAD is the HEX of its thread key, kept TTL seconds */
 int	fn_reply_record(struct fn_cmd *cmd, const char *org, const char *id,

@@ -208,6 +208,19 @@
 /* the interaction a message named by Message-ID but could not join (its
  * sender is no participant): the agent sees the context */
 #define KEYS_F_RELATED		"related"
+/* what a flow decided (the address names a flow): the rules that applied,
+ * the interaction's labels (comma-separated), the acknowledgement chosen,
+ * "1" when it stopped routing (recorded closed), and the language detected
+ * in the text with its confidence (0..100) */
+#define KEYS_F_FLOW		"flow"
+#define KEYS_F_TAGS		"tags"
+#define KEYS_F_ACK		"ack"
+#define KEYS_F_STOPPED		"stopped"
+#define KEYS_F_DETECTED		"detected_language"
+#define KEYS_F_CONFIDENCE	"language_confidence"
+/* the flow's queue is outside its business hours: when they begin again
+ * (seconds since 1970), for the acknowledgement */
+#define KEYS_F_OPENS		"opens"
 
 /* keys_fmt - write one key into BUF; returns -1 if it did not fit */
 #define keys_fmt(buf, size, ...) \

@@ -568,6 +568,16 @@ local function ingest(keys, args)
 	end
 	event(ctx, f.id, { event = 'arrived', queue = q, from = who,
 	    subject = f.subject, message_id = f.message_id })
+	if (f.stopped or '') == '1' then
+		-- a flow stopped routing (spam the relay let through): the
+		-- message is recorded on an interaction that never waits
+		redis.call('HSET', keys[2], 'state', 'closed', 'closed',
+		    ctx.now, 'closed_by', 'flow')
+		event(ctx, f.id, { event = 'closed', by = 'flow' })
+		reindex(ctx, f.id, enq)
+		redis.call('XACK', keys[4], args[1], args[2])
+		return { 1, '' }
+	end
 	stats_add(ctx, q, 'offered', 1)
 	local agent = arrive(ctx, ix, q, nil, 'arrival')
 	redis.call('XACK', keys[4], args[1], args[2])
@@ -1158,6 +1168,23 @@ local function reply_find(keys, args)
 	return { id, h[3] or h[2] or '', h[5] or h[4] or '' }
 end
 
+--[[ mailacd_open_find: whether customers have an open interaction at an
+address, for flows' open_interaction condition.  KEYS: schema, open:HEX
+(the key mailacd_handoff keeps for a customer and an address)...  Returns
+one integer per open key: 1 when it names an interaction that is not
+closed, else 0. ]]
+local function open_find(keys, args)
+	local ctx = context(keys)
+	local r = {}
+	for i = 2, #keys do
+		local id = redis.call('GET', keys[i])
+		local st = id and redis.call('HGET', rkey(ctx.P, K.IX, id),
+		    'state')
+		r[#r + 1] = (st and st ~= 'closed') and 1 or 0
+	end
+	return r
+end
+
 --[[ mailacd_reply_record: an agent's reply to interaction ID went out.
 KEYS: schema, ix:ID, the thread key of the reply's Message-ID.  ARGV:
 Message-ID, by, thread ttl, id.  Returns 1, or 0 when the interaction is
@@ -1495,6 +1522,8 @@ redis.register_function('mailacd_handoff', api(handoff))
 redis.register_function{ function_name = 'mailacd_reply_find',
     callback = api(reply_find), flags = { 'no-writes' } }
 redis.register_function('mailacd_reply_record', api(reply_record))
+redis.register_function{ function_name = 'mailacd_open_find',
+    callback = api(open_find), flags = { 'no-writes' } }
 redis.register_function{ function_name = 'mailacd_waiting',
     callback = api(f_waiting), flags = { 'no-writes' } }
 redis.register_function{ function_name = 'mailacd_list',

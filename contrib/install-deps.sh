@@ -37,7 +37,7 @@ PKGS="build-essential make pkg-config clang libclang-rt-14-dev
 libmilter-dev libopendkim-dev libhiredis-dev libconfig-dev libssl-dev
 libgmime-3.0-dev libjansson-dev libcurl4-openssl-dev libldns-dev libpsl-dev publicsuffix
 libidn2-dev libcld2-dev libexttextcat-dev libexttextcat-data libsystemd-dev
-libmicrohttpd-dev
+libmicrohttpd-dev libpcre2-dev libglib2.0-dev
 redis-server redis-sentinel redis-tools postfix swaks miltertest prometheus curl
 python3-dkim libmail-dkim-perl opendkim opendkim-tools dnsmasq-base
 dovecot-imapd dovecot-pop3d

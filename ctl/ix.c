@@ -22,7 +22,9 @@
  * key and are not repeated). */
 static const char *const ix_first[] = {
 	"subject", "from", "sender", "queue", "priority", "language",
-	"skills", "state", "enqueued", "wait", "agent", "assigned", "score",
+	"skills", "tags", "flow", "detected_language", "language_confidence",
+	"ack", "opens", "stopped", "state", "enqueued", "wait", "agent",
+	"assigned", "score",
 	"assignments", "transfers", "transferred", "transferred_by",
 	"followups", "replies", "last_reply_at", "last_reply_by",
 	"last_reply_message_id", "closed", "closed_by", "address",

@@ -18,6 +18,7 @@
 #include "dataset.h"
 #include "ctl.h"
 #include "dkimkey.h"
+#include "flowtest.h"
 #include "ix.h"
 #include "list.h"
 #include "json.h"
@@ -53,6 +54,7 @@ static const struct main_cmd main_cmds[] = {
 	{ "dkim", dkimkey_cmd, 1, 1 },
 	{ "domain", domain_cmd, 0, 1 },
 	{ "mailbox", mailbox_cmd, 0, 0 },
+	{ "flow", flowtest_cmd, 0, 1 },
 	{ NULL, NULL, 0, 0 }
 };
 
@@ -79,6 +81,9 @@ usage_exit(int asked)
 	    "       mailacdctl [-c file] [--json] domain check [-o org] "
 	    "[-s addr[@port]]\n"
 	    "                  domain | --all\n"
+	    "       mailacdctl [-c file] [--json] flow test [-f sender] "
+	    "[-t time] address\n"
+	    "                  < message\n"
 	    "  -c file      configuration (default %s)\n"
 	    "  -o org       this organisation only\n"
 	    "  -i seconds   watch: seconds between refreshes (default 2)\n"
@@ -134,6 +139,10 @@ usage_exit(int asked)
 	    "log in,\n"
 	    "                                  open its folder, count its "
 	    "messages\n",
+	    "  flow test ADDRESS < MESSAGE     the rules of ADDRESS's flow "
+	    "that match, the\n"
+	    "                                  language, the schedules, the "
+	    "route; a dry run\n",
 	    CFG_DEFAULT_FILE, DKIMKEY_DIR);
 	exit(asked ? 0 : EX_USAGE);
 }

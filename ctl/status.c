@@ -19,6 +19,7 @@
 #include "agent.h"
 #include "json.h"
 #include "queue.h"
+#include "hours.h"
 #include "status.h"
 #include "tbl.h"
 
@@ -444,6 +445,18 @@ status_json_queue(struct ctl *ctl, struct jw *j, const struct cfg_queue *cq,
 
 	jw_open(j, NULL, '{');
 	jw_string(j, "queue", cq->name);
+	if (cq->sched != NULL) {
+		time_t	now = (time_t)(ctl->now_ms / 1000), next;
+
+		jw_open(j, "hours", '{');
+		jw_string(j, "schedule", cq->sched->name);
+		jw_bool(j, "open", hours_open(cq->sched, now));
+		if ((next = hours_next_open(cq->sched, now)) != 0)
+			jw_int(j, "opens", (int64_t)next);
+		else
+			jw_null(j, "opens");
+		jw_close(j, '}');
+	}
 	jw_int(j, "waiting", q->qi.waiting);
 	queue_json_oldest(ctl, j, &q->qi);
 	queue_json_next(ctl, j, "next", &q->qi);
@@ -720,6 +733,27 @@ status_text(struct ctl *ctl, const struct status_org *so)
 	}
 	tbl_print(t, fp);
 	tbl_free(t);
+	/* business hours, where a queue has them */
+	for (k = 0; k < so->org->nqueues; k++) {
+		const struct cfg_queue *cq = &so->org->queues[k];
+		time_t	now = (time_t)(ctl->now_ms / 1000), next;
+		char	at[64];
+
+		if (cq->sched == NULL)
+			continue;
+		fputs("  ", fp);
+		tbl_text(fp, cq->name);
+		if (hours_open(cq->sched, now))
+			fprintf(fp, ": open now (schedule %s)\n",
+			    cq->sched->name);
+		else if ((next = hours_next_open(cq->sched, now)) != 0) {
+			hours_format(cq->sched, next, at, sizeof(at));
+			fprintf(fp, ": closed now (schedule %s), opens %s\n",
+			    cq->sched->name, at);
+		} else
+			fprintf(fp, ": closed now (schedule %s)\n",
+			    cq->sched->name);
+	}
 	/* what stops the work that waits, where an agent could not take it */
 	for (k = 0; k < so->org->nqueues; k++) {
 		char	why[512];

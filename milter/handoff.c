@@ -16,6 +16,7 @@
  * hand-off fails and the milter tempfails; the MTA's retry finds the
  * interaction recorded, or, after a fail-over that lost it, records it
  * again. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +73,8 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 	const struct inb_text *t = &m->text;
 	const struct inb_threads *th = &r->threads;
 	const char *refs[INB_THREAD_REFS];
-	char	prio[16], msgkey[HANDOFF_KEYLEN], *skills;
+	char	prio[16], msgkey[HANDOFF_KEYLEN], *skills, *tags = NULL;
+	char	conf[16], opens[24];
 	struct fn_handoff h;
 	struct fn_cmd cmd;
 	size_t	i;
@@ -132,8 +134,33 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 	fn_field(&cmd, KEYS_F_CUSTOMER, r->customer);
 	if (r->has_original || r->redirect)
 		fn_field(&cmd, KEYS_F_ORIGINAL_RCPT, r->original);
+	if (r->flowed) {
+		fn_field(&cmd, KEYS_F_FLOW, r->fres.path);
+		if (r->fres.ntags > 0 && (tags = cfg_join((char **)(uintptr_t)
+		    r->fres.tags, r->fres.ntags)) == NULL) {
+			fn_cmd_free(&cmd);
+			free(skills);
+			return (-1);
+		}
+		if (tags != NULL)
+			fn_field(&cmd, KEYS_F_TAGS, tags);
+		if (r->fres.ack != NULL)
+			fn_field(&cmd, KEYS_F_ACK, r->fres.ack);
+		if (r->fres.close)
+			fn_field(&cmd, KEYS_F_STOPPED, "1");
+		if (r->opens > 0) {
+			snprintf(opens, sizeof(opens), "%lld", r->opens);
+			fn_field(&cmd, KEYS_F_OPENS, opens);
+		}
+	}
+	if (r->flowed && m->flow.lang_done) {
+		snprintf(conf, sizeof(conf), "%d", m->flow.lang_confidence);
+		fn_field(&cmd, KEYS_F_DETECTED, m->flow.lang);
+		fn_field(&cmd, KEYS_F_CONFIDENCE, conf);
+	}
 	rc = fn_append(c, &cmd);
 	fn_cmd_free(&cmd);
+	free(tags);
 	free(skills);
 	return (rc);
 }

@@ -19,6 +19,7 @@
 #include "authres.h"
 #include "clock.h"
 #include "hdr.h"
+#include "hours.h"
 #include "inbound.h"
 #include "keys.h"
 #include "token.h"
@@ -68,6 +69,7 @@ inb_reset(struct inb_msg *m)
 	for (i = 0; i < m->nauthres; i++)
 		free(m->authres[i]);
 	free(m->copy);
+	inflow_reset(&m->flow);
 	free(m->text.msgid);
 	free(m->text.irt);
 	free(m->text.refs);
@@ -199,6 +201,7 @@ inb_rcpt(struct inb_msg *m, const struct cfg *cfg, const char *rcpt)
 	}
 	r = &m->rcpts[m->nrcpts];
 	memset(r, 0, sizeof(*r));
+	r->open = -1;
 	r->org = cd->org;
 	r->route = route;
 	r->match = match;
@@ -208,6 +211,11 @@ inb_rcpt(struct inb_msg *m, const struct cfg *cfg, const char *rcpt)
 
 		r->forward = q != NULL && q->delivery == CFG_DELIVERY_FORWARD;
 		r->merge = q != NULL && q->new_thread == CFG_THREAD_MERGE;
+		/* a flow's queue is known at the end: keep a copy when any
+		 * queue of the organisation may want one */
+		for (i = 0; route->flowp != NULL && i < cd->org->nqueues; i++)
+			if (cd->org->queues[i].delivery == CFG_DELIVERY_FORWARD)
+				r->forward = 1;
 	}
 	r->redirect = cd->inbound == CFG_INBOUND_REDIRECT ||
 	    cd->inbound == CFG_INBOUND_HOSTED_REDIRECT;
@@ -313,6 +321,20 @@ inb_capture(struct inb_msg *m, size_t max)
 			m->copy_max = max;
 			return;
 		}
+}
+
+/* inb_flow_start - what the flows of the recipients read */
+void
+inb_flow_start(struct inb_msg *m, const struct cfg *cfg)
+{
+	const struct cfg_route *routes[64];
+	size_t	i, n = 0;
+
+	for (i = 0; i < m->nrcpts && n < 64; i++)
+		if (m->rcpts[i].route->flowp != NULL)
+			routes[n++] = m->rcpts[i].route;
+	if (n > 0)
+		inflow_start(&m->flow, cfg, routes, n);
 }
 
 /* inb_lower - ASCII lower case in place */
@@ -517,6 +539,9 @@ inb_header(struct inb_msg *m, const char *name, const char *value)
 		return (-1);
 	if (hdr_is_ours(name))
 		return (edit_name_count(&m->ours, name));
+	/* flows never see our headers from outside: they steer nothing */
+	if (inflow_header(&m->flow, name, value) != 0)
+		return (-1);
 	if (m->hash != NULL && !inb_is_trace(name)) {
 		EVP_DigestUpdate(m->hash, name, strlen(name) + 1);
 		inb_hash_value(m->hash, value);
@@ -557,7 +582,7 @@ inb_eoh(struct inb_msg *m)
 	if (m->capture && inb_copy_add(m, "\r\n", 2) != 0)
 		return (-1);
 	m->copy_hdr = m->copy_len;
-	return (0);
+	return (inflow_eoh(&m->flow));
 }
 
 /* inb_body - count and hash the body; the copy */
@@ -567,6 +592,8 @@ inb_body(struct inb_msg *m, const unsigned char *data, size_t len)
 	m->size += len;
 	if (m->hash != NULL)
 		EVP_DigestUpdate(m->hash, data, len);
+	if (inflow_body(&m->flow, data, len) != 0)
+		return (-1);
 	return (inb_copy_add(m, (const char *)data, len));
 }
 
@@ -894,6 +921,53 @@ inb_text_make(struct inb_msg *m)
 	    -1 : 0);
 }
 
+/* inb_flows - each recipient whose route names a flow gets the route
+ * its flow decides; 0 or -1 (memory) */
+static int
+inb_flows(struct inb_msg *m, const struct cfg *cfg)
+{
+	struct inflow_env env;
+	const struct cfg_queue *q;
+	char	sender[ADDR_MAX + 1];
+	size_t	i, n;
+
+	if (!m->flow.active)
+		return (0);
+	n = strlen(m->sender != NULL ? m->sender : "");
+	if (n >= 2 && m->sender[0] == '<' && m->sender[n - 1] == '>')
+		snprintf(sender, sizeof(sender), "%.*s", (int)(n - 2),
+		    m->sender + 1);
+	else
+		snprintf(sender, sizeof(sender), "%s", m->sender ? m->sender :
+		    "");
+	memset(&env, 0, sizeof(env));
+	env.sender = sender;
+	env.size = m->size;
+	env.automatic = m->auto_reason != NULL;
+	env.now = (time_t)(m->arrived_ms / 1000);
+	for (i = 0; i < m->nrcpts; i++) {
+		struct inb_rcpt *r = &m->rcpts[i];
+
+		if (r->flowed || r->route->flowp == NULL)
+			continue;
+		env.open = r->open;
+		if (inflow_eval(&m->flow, cfg, r->route, &env, &r->fres) != 0)
+			return (-1);
+		inflow_route(&r->fres, r->route, &r->eff);
+		r->route = &r->eff;
+		r->flowed = 1;
+		q = cfg_find_queue(r->org, r->eff.queue);
+		/* what an acknowledgement says about opening hours */
+		if (q != NULL && q->sched != NULL &&
+		    !hours_open(q->sched, env.now))
+			r->opens = (long long)hours_next_open(q->sched, env.now);
+		r->forward = r->forward && q != NULL &&
+		    q->delivery == CFG_DELIVERY_FORWARD;
+		r->merge = q != NULL && q->new_thread == CFG_THREAD_MERGE;
+	}
+	return (0);
+}
+
 /* inb_decide - everything the hand-off records, decided once */
 int
 inb_decide(struct inb_msg *m, const struct cfg *cfg, char *err,
@@ -938,6 +1012,45 @@ inb_decide(struct inb_msg *m, const struct cfg *cfg, char *err,
 		/* a new thread merges only under a From our verifier
 		 * vouched for */
 		r->merge_new = r->merge && r->customer[0] != '\0' && vouched;
+	}
+	return (0);
+}
+
+/* inb_needs_open - a recipient's flow asks about an open interaction */
+int
+inb_needs_open(const struct inb_msg *m)
+{
+	size_t	i;
+
+	for (i = 0; m->flow.active && i < m->nrcpts; i++)
+		if (m->rcpts[i].route->flowp != NULL &&
+		    (m->rcpts[i].route->flowp->needs & CFG_NEED_OPEN) &&
+		    m->rcpts[i].customer[0] != '\0')
+			return (1);
+	return (0);
+}
+
+/* inb_route - the flows' routes; merging follows the queue they chose */
+int
+inb_route(struct inb_msg *m, const struct cfg *cfg, char *err,
+    size_t errlen)
+{
+	size_t	i;
+	int	vouched;
+
+	if (!m->flow.active)
+		return (0);
+	if (inb_flows(m, cfg) != 0) {
+		snprintf(err, errlen, "out of memory evaluating a flow");
+		return (-1);
+	}
+	vouched = inb_from_authenticated(m, cfg);
+	for (i = 0; i < m->nrcpts; i++) {
+		struct inb_rcpt *r = &m->rcpts[i];
+
+		if (r->flowed)
+			r->merge_new = r->merge && r->customer[0] != '\0' &&
+			    vouched;
 	}
 	return (0);
 }

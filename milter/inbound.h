@@ -9,6 +9,8 @@
 #include "addr.h"
 #include "cfg.h"
 #include "edit.h"
+#include "flow.h"
+#include "inflow.h"
 
 #define INB_ID_LEN	32	/* hex characters of an interaction id */
 
@@ -59,6 +61,15 @@ struct inb_rcpt {
 	int	merge_new;	/* a new thread may merge into the open
 				   interaction: the queue merges, and our
 				   verifier vouched for the From */
+	/* a route that names a flow: what it decided (inb_decide), and
+	 * the route it made, which ROUTE then points to */
+	int	flowed;
+	struct flow_result fres;
+	struct cfg_route eff;
+	int	open;		/* the customer has an open interaction here
+				   (openlook.c): 1, 0, or -1 not looked up */
+	long long opens;	/* the flow's queue is closed now: when its
+				   schedule opens (seconds since 1970), else 0 */
 	/* what the hand-off answered */
 	int	retried;	/* already recorded (an MTA retry) */
 };
@@ -135,6 +146,7 @@ struct inb_msg {
 				   identifies it */
 	long long arrived_ms;
 	struct inb_text text;	/* set by inb_finish and inb_decide */
+	struct inflow flow;	/* what the flows of its routes read */
 };
 
 /* What becomes of a message at its end (inb_verdict). */
@@ -180,6 +192,11 @@ int	inb_sender(struct inb_msg *m, const char *sender);
  * 550 5.1.3 too long), -1 memory.  A recipient matching an address
  * already taken for this message adds nothing. */
 int	inb_rcpt(struct inb_msg *m, const struct cfg *cfg, const char *rcpt);
+
+/* inb_flow_start - keep what the flows of M's recipients need (the
+ * header, and the first part of the body when they read text or detect
+ * the language); call before the first header, like inb_capture */
+void	inb_flow_start(struct inb_msg *m, const struct cfg *cfg);
 
 /* inb_header - account for one header; 0 or -1 (memory) */
 int	inb_header(struct inb_msg *m, const char *name, const char *value);
@@ -249,8 +266,18 @@ enum inb_verdict inb_verdict(const struct inb_msg *m, int resent_trusted);
 /* inb_decide - for a message to route: inb_finish, then the text the
  * hand-off records and, per recipient, the customer, identity, original
  * recipient, thread keys, the open and rate keys and the limit; 0, or -1
- * with ERR */
+ * with ERR.  Then inb_route */
 int	inb_decide(struct inb_msg *m, const struct cfg *cfg, char *err,
+		    size_t errlen);
+
+/* inb_needs_open - 1 when a recipient's flow asks whether its customer
+ * has an open interaction (openlook_run reads it before inb_route) */
+int	inb_needs_open(const struct inb_msg *m);
+
+/* inb_route - after inb_decide: each recipient whose route names a flow
+ * gets the route its flow decides (and with it its queue's forward and
+ * merge modes); 0, or -1 with ERR */
+int	inb_route(struct inb_msg *m, const struct cfg *cfg, char *err,
 		    size_t errlen);
 
 /* inb_edits - the changes M gets at its end into E, in order: every

@@ -21,6 +21,7 @@
 
 #include "edit.h"
 #include "handoff.h"
+#include "openlook.h"
 #include "inbound.h"
 #include "keys.h"
 #include "log.h"
@@ -442,6 +443,8 @@ mlfi_data(SMFICTX *ctx)
 		return (SMFIS_ACCEPT);
 	/* a recipient's queue resends to agents: keep a copy */
 	inb_capture(&conn->msg, (size_t)conn->conf->cfg->delivery.max_size);
+	/* a recipient's flow reads the message: keep what it needs */
+	inb_flow_start(&conn->msg, conn->conf->cfg);
 	return (SMFIS_CONTINUE);
 }
 
@@ -581,6 +584,18 @@ mlfi_routed(const struct mlfi_conn *conn)
 		if (r->token == -1)
 			log_warnx("%s: %s carries an expired reply token: a "
 			    "new interaction", m->qid, r->rcpt);
+		if (r->flowed && r->fres.fallback)
+			log_warnx("%s: flow %s: %s: its default applied, "
+			    "address=%s", m->qid, r->route->flow,
+			    r->fres.why, r->address);
+		if (r->flowed)
+			log_info("%s: interaction %s flow %s%s language=%s "
+			    "detected=%s/%d%s", m->qid, r->id, r->fres.path,
+			    r->fres.close ? " (stopped: recorded closed)" : "",
+			    r->route->language[0] ? r->route->language : "-",
+			    m->flow.lang[0] ? m->flow.lang : "-",
+			    m->flow.lang_confidence, m->flow.lang[0] &&
+			    !m->flow.lang_reliable ? " (unsure)" : "");
 		log_info("%s: interaction %s%s org=%s queue=%s address=%s "
 		    "match=%s sender=%s%s%s", m->qid, r->id,
 		    r->reply ? (r->token_id[0] ? " (reply, token)" :
@@ -630,6 +645,16 @@ mlfi_eom_in(SMFICTX *ctx, struct mlfi_conn *conn)
 		break;
 	case INB_ROUTE:
 		if (inb_decide(m, cfg, err, sizeof(err)) != 0) {
+			log_errx("%s: %s; tempfail", m->qid, err);
+			return (mlfi_tempfail(ctx));
+		}
+		/* a flow's open_interaction: a failed read leaves it not
+		 * known (false); the hand-off meets Redis's state next */
+		if (inb_needs_open(m) && openlook_run(conn->conf->pool, m, err,
+		    sizeof(err)) != RDS_OK)
+			log_warnx("%s: redis %s: open interaction not known: "
+			    "%s", m->qid, rds_describe(conn->conf->pool), err);
+		if (inb_route(m, cfg, err, sizeof(err)) != 0) {
 			log_errx("%s: %s; tempfail", m->qid, err);
 			return (mlfi_tempfail(ctx));
 		}

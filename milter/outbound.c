@@ -104,10 +104,11 @@ out_serves(const struct cfg_agent *g, const struct cfg_address *a)
 {
 	size_t	i;
 
-	if (g->org != a->org || a->route.queue == NULL)
+	if (g->org != a->org)
 		return (0);
+	/* a channel with a flow: the agents of any queue it routes to */
 	for (i = 0; i < g->nqueues; i++)
-		if (strcmp(g->queues[i], a->route.queue) == 0)
+		if (cfg_route_reaches(&a->route, g->queues[i]))
 			return (1);
 	return (0);
 }
@@ -310,10 +311,10 @@ out_may_send_as(const struct cfg_agent *g, const struct cfg_address *ca)
 	size_t	i;
 
 	if (ca == NULL || !ca->enabled || !(ca->direction & CFG_DIR_OUTBOUND) ||
-	    ca->org != g->org || ca->route.queue == NULL)
+	    ca->org != g->org)
 		return (0);
 	for (i = 0; i < g->nqueues; i++)
-		if (strcmp(g->queues[i], ca->route.queue) == 0)
+		if (cfg_route_reaches(&ca->route, g->queues[i]))
 			return (1);
 	return (0);
 }

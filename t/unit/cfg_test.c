@@ -566,8 +566,16 @@ test_variants(void)
 		is_int(cfg->orgs[0].nqueues, 3, "example: three queues");
 		d = cfg_find_domain(cfg, "example.com");
 		ok(d != NULL && d->catch_all != NULL &&
-		    strcmp(d->catch_all->queue, "support") == 0,
-		    "example: example.com has a catch-all to support");
+		    d->catch_all->queue == NULL &&
+		    d->catch_all->flowp != NULL &&
+		    strcmp(d->catch_all->flow, "triage") == 0 &&
+		    strcmp(d->catch_all->flowp->dflt->queue, "support") == 0,
+		    "example: example.com has a catch-all to the flow triage, "
+		    "which ends in support");
+		ok(cfg->orgs[0].nschedules == 1 &&
+		    cfg_find_queue(&cfg->orgs[0], "support")->sched ==
+		    &cfg->orgs[0].schedules[0], "example: support has the "
+		    "office's hours");
 		a = cfg_find_address(cfg, "ventas@example.com");
 		ok(a != NULL && strcmp(a->route.queue, "sales") == 0 &&
 		    strcmp(a->route.language, "es") == 0,
@@ -784,15 +792,106 @@ test_error_files(void)
 		"8: organizations[acme].domains[example.com].catch_all: needs a "
 		    "queue or a flow",
 		"10: organizations[acme].domains[example.com]"
-		    ".addresses[a@example.com].flow: flow \"triage\" is not "
-		    "defined (flows are not supported yet)",
+		    ".addresses[a@example.com].flow = \"triage\": no such flow "
+		    "in this organization",
 		"11: organizations[acme].domains[example.com]"
 		    ".addresses[b@example.com]: queue and flow cannot both be set",
-		"11: organizations[acme].domains[example.com]"
-		    ".addresses[b@example.com].flow: flow \"triage\" is not "
-		    "defined (flows are not supported yet)",
 		"12: organizations[acme].domains[example.com]"
 		    ".addresses[c@example.com]: needs a queue or a flow",
+		NULL
+	};
+	static const char *const flows[] = {
+		"6: organizations[acme].schedules[office].timezone ="
+		    " \"Mars/Olympus\": unknown time zone: use an IANA name such"
+		    " as \"Europe/Madrid\" (see /usr/share/zoneinfo)",
+		"7: organizations[acme].schedules[office].hours[#0] ="
+		    " \"mon-fry 09:00-18:00\": unknown day after \"-\" in"
+		    " \"mon-fry\"",
+		"7: organizations[acme].schedules[office].hours[#1] = \"sat"
+		    " 14:00-10:00\": ends at or before it starts (write hours"
+		    " past midnight as a second entry for the next day)",
+		"8: organizations[acme].schedules[office].holidays[#0] ="
+		    " \"2026-02-30\": must be a date YYYY-MM-DD",
+		"10: organizations[acme].queues[support].schedule ="
+		    " \"offic\": no such schedule in this organization",
+		"14: organizations[acme].flows[a].rules[#0].if.subject ="
+		    " \"/([a-z/\": regular expression does not compile: missing"
+		    " terminating ] for character class at offset 5",
+		"14: organizations[acme].flows[a].rules[#0].if.colour:"
+		    " unknown condition",
+		"14: organizations[acme].flows[a].rules[#0].if.within_hours"
+		    " = \"nope\": no such schedule in this organization",
+		"14: organizations[acme].flows[a].rules[#0].queue ="
+		    " \"nosuch\": no such queue in this organization",
+		"19: organizations[acme].flows[b].rules[#0].call: flows call"
+		    " each other in a cycle: a -> b -> a",
+		"20: organizations[acme].flows[c].default.call = \"zzz\": no"
+		    " such flow in this organization",
+		"22: organizations[acme].domains[example.com].addresses[help@"
+		    "example.com].flow = \"b\": flow b's default sets no queue:"
+		    " a flow that an address names must end in one",
+		"22: organizations[acme].domains[example.com].addresses[x@exa"
+		    "mple.com].flow = \"none\": no such flow in this organization",
+		NULL
+	};
+	static const char *const flows_depth[] = {
+		"7: organizations[acme].flows[f0]: calls flows more than 10"
+		    " deep",
+		"8: organizations[acme].flows[f1]: calls flows more than 10"
+		    " deep",
+		NULL
+	};
+	static const char *const flows_conds[] = {
+		"9: organizations[acme].flows[a].rules[#0].if.any: must be a"
+		    " list of groups ( { ... }, { ... } ), not a group",
+		"10: organizations[acme].flows[a].rules[#1].if.all: must not"
+		    " be empty",
+		"10: organizations[acme].flows[a].rules[#1].if.not = \"x\":"
+		    " must be a group { ... }, not a string",
+		"11: organizations[acme].flows[a].rules[#2].if.sender ="
+		    " \"nobody\": must be an address (local@domain) or a"
+		    " /regular expression/",
+		"11: organizations[acme].flows[a].rules[#2].if.from_domain[#0"
+		    "] = \"not a domain\": is not a valid domain name",
+		"12: organizations[acme].flows[a].rules[#3].if.header ="
+		    " \"Bad Name: x\": must be a header name, or \"Name: text\""
+		    " or \"Name: /regular expression/\"",
+		"12: organizations[acme].flows[a].rules[#3].if.attachment ="
+		    " \"pdf\": must be a MIME type such as \"application/pdf\""
+		    " or \"image/*\"",
+		"13: organizations[acme].flows[a].rules[#4].if.size_above ="
+		    " \"big\": must be a number of octets, not a string",
+		"13: organizations[acme].flows[a].rules[#4].if.automatic ="
+		    " 1: must be true or false, not an integer",
+		"13: organizations[acme].flows[a].rules[#4].if.language[#0]"
+		    " = \"\": must be a language tag such as \"en\"",
+		"14: organizations[acme].flows[a].rules[#5].if.sender_list ="
+		    " \"relative.txt\": must be an absolute path",
+		"14: organizations[acme].flows[a].rules[#5].if.from_list ="
+		    " \"/nonexistent/list\": cannot read: No such file or"
+		    " directory",
+		"15: organizations[acme].flows[a].rules[#6].if.body[#0] ="
+		    " \"\": must not be empty",
+		"15: organizations[acme].flows[a].rules[#6].if.body[#1] = 3:"
+		    " must be a string, not an integer",
+		"15: organizations[acme].flows[a].rules[#6].if.within_hours"
+		    " = 5: must be the name of a schedule, not an integer",
+		"16: organizations[acme].flows[a].rules[#7].if ="
+		    " \"subject\": must be a group of conditions { ... }, not a"
+		    " string",
+		"16: organizations[acme].flows[a].rules[#7].add_skills:"
+		    " cannot be used together with skills (which replaces them)",
+		"17: organizations[acme].flows[a].rules[x].add_priority:"
+		    " cannot be used together with priority (which replaces it)",
+		"18: organizations[acme].flows[a].rules[x].tags[#0] = \"has"
+		    " space\": may contain only A-Z, a-z, 0-9, \".\", \"_\" and"
+		    " \"-\"",
+		"18: organizations[acme].flows[a].rules[x].name = \"x\":"
+		    " already defined at line 17",
+		"22: organizations[acme].flows[a].default: required setting"
+		    " is missing",
+		"22: organizations[acme].flows[a].name = \"a\": already"
+		    " defined at line 7",
 		NULL
 	};
 	static const char *const redis_both[] = {
@@ -1099,6 +1198,9 @@ static const char *const milter_socket[] = {
 	expect_errors("addr-syntax.conf", addr_syntax);
 	expect_errors("no-queue.conf", no_queue);
 	expect_errors("flow.conf", flow);
+	expect_errors("flows.conf", flows);
+	expect_errors("flows-depth.conf", flows_depth);
+	expect_errors("flows-conds.conf", flows_conds);
 	expect_errors("redis-both.conf", redis_both);
 	expect_errors("milter-socket.conf", milter_socket);
 	expect_errors("agents.conf", agents);
@@ -1147,8 +1249,8 @@ test_many_errors(void)
 		    "\"support@example.net\": domain \"example.net\" is not the "
 		    "enclosing domain \"example.com\"",
 		"22: organizations[acme].domains[example.com]"
-		    ".addresses[SUPPORT@example.com].flow: flow \"triage\" is not "
-		    "defined (flows are not supported yet)",
+		    ".addresses[SUPPORT@example.com].flow = \"triage\": no such "
+		    "flow in this organization",
 		"22: organizations[acme].domains[example.com]"
 		    ".addresses[SUPPORT@example.com].address = "
 		    "\"SUPPORT@example.com\": same address as "
@@ -1822,7 +1924,7 @@ test_schema(void)
 	int	seen[7] = { 0 }, i;
 
 	cfg_schema_each(collect, seen);
-	is_int(seen[0], 130, "130 settings in the schema");
+	is_int(seen[0], 187, "187 settings in the schema");
 	for (i = 1; i < 7; i++)
 		is_int(seen[i], 1, "schema path %d listed once", i);
 }
