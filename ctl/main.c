@@ -138,7 +138,7 @@ usage_exit(int asked)
 	    "  mailbox test ADDRESS            connect to ADDRESS's mailbox, "
 	    "log in,\n"
 	    "                                  open its folder, count its "
-	    "messages\n",
+	    "messages\n"
 	    "  flow test ADDRESS < MESSAGE     the rules of ADDRESS's flow "
 	    "that match, the\n"
 	    "                                  language, the schedules, the "
