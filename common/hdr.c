@@ -24,7 +24,7 @@ hdr_init(void)
 }
 
 /* hdr_utf8_cut - largest length <= MAX that does not split a character */
-static size_t
+size_t
 hdr_utf8_cut(const char *s, size_t len, size_t max)
 {
 	if (len <= max)

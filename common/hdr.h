@@ -69,4 +69,8 @@ const char *hdr_auto_reason(const char *name, const char *value);
  * MAILER-DAEMON, postmaster), a short reason, else NULL */
 const char *hdr_auto_sender(const char *sender);
 
+/* hdr_utf8_cut - the largest length <= MAX of the LEN octets at S that
+ * does not end inside a UTF-8 character */
+size_t	hdr_utf8_cut(const char *s, size_t len, size_t max);
+
 #endif

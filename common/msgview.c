@@ -18,18 +18,6 @@ msgview_lower(char *s)
 			*s = (char)(*s - 'A' + 'a');
 }
 
-/* msgview_cut - the largest length <= MAX that ends on a UTF-8 boundary */
-static size_t
-msgview_cut(const char *s, size_t len, size_t max)
-{
-	if (len <= max)
-		return (len);
-	len = max;
-	while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
-		len--;
-	return (len);
-}
-
 /* msgview_add - append LEN octets of text to V, within LIMIT */
 static void
 msgview_add(struct msgview *v, const char *s, size_t len, size_t limit)
@@ -37,7 +25,7 @@ msgview_add(struct msgview *v, const char *s, size_t len, size_t limit)
 	/* an empty part (a body not kept) may come as NULL */
 	if (len == 0 || s == NULL || v->textlen >= limit)
 		return;
-	len = msgview_cut(s, len, limit - v->textlen);
+	len = hdr_utf8_cut(s, len, limit - v->textlen);
 	memcpy(v->text + v->textlen, s, len);
 	v->textlen += len;
 	v->text[v->textlen] = '\0';

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rds.h"
 #include "sentinel.h"
 
 #define SENTINEL_CHANNEL	"+switch-master"
@@ -46,26 +47,6 @@ sentinel_hostport(const char *v, char *host, size_t hlen, int *port)
 	return (0);
 }
 
-/* sentinel_why - a context's error or an error reply, into ERR */
-static void
-sentinel_why(redisContext *c, const redisReply *r, char *err, size_t errlen)
-{
-	if (r != NULL && r->type == REDIS_REPLY_ERROR)
-		snprintf(err, errlen, "%s", r->str);
-	else if (c != NULL && c->err == REDIS_ERR_IO && c->errstr[0] == '\0')
-		snprintf(err, errlen, "%s", strerror(errno));
-	else if (c != NULL && c->err == REDIS_ERR_IO &&
-	    (errno == EAGAIN || strstr(c->errstr, "temporarily") != NULL))
-		snprintf(err, errlen, "timeout: no answer within "
-		    "redis.command_timeout_ms");
-	else if (c != NULL && c->err != 0)
-		snprintf(err, errlen, "%s", c->errstr);
-	else if (r == NULL)
-		snprintf(err, errlen, "no reply");
-	else
-		snprintf(err, errlen, "unexpected reply type %d", r->type);
-}
-
 /* sentinel_connect - connect, set the command timeout, AUTH */
 redisContext *
 sentinel_connect(const char *host, int port, const char *password,
@@ -88,7 +69,7 @@ sentinel_connect(const char *host, int port, const char *password,
 			freeReplyObject(r);
 		return (c);
 	}
-	sentinel_why(c, r, err, errlen);
+	rds_error(c, r, err, errlen);
 	if (r != NULL)
 		freeReplyObject(r);
 	redisFree(c);
@@ -108,7 +89,7 @@ sentinel_ask(redisContext *c, const char *name, char *host, size_t hlen,
 
 	if ((r = redisCommandArgv(c, 3, argv, NULL)) == NULL ||
 	    r->type == REDIS_REPLY_ERROR) {
-		sentinel_why(c, r, err, errlen);
+		rds_error(c, r, err, errlen);
 	} else if (r->type == REDIS_REPLY_NIL) {
 		snprintf(err, errlen, "does not know master %s", name);
 		rc = 1;
@@ -146,7 +127,7 @@ sentinel_role(redisContext *c, char *err, size_t errlen)
 
 	if ((r = redisCommandArgv(c, 1, argv, NULL)) == NULL ||
 	    r->type == REDIS_REPLY_ERROR)
-		sentinel_why(c, r, err, errlen);
+		rds_error(c, r, err, errlen);
 	else if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
 	    r->element[0]->type != REDIS_REPLY_STRING)
 		snprintf(err, errlen, "answered ROLE with something else "
@@ -249,7 +230,7 @@ sentinel_subscribe(const struct sentinel_conf *sc, size_t i, char *err,
 		return (NULL);
 	if ((r = redisCommandArgv(s, 2, argv, NULL)) == NULL ||
 	    r->type != REDIS_REPLY_ARRAY) {
-		sentinel_why(s, r, err, errlen);
+		rds_error(s, r, err, errlen);
 		if (r != NULL)
 			freeReplyObject(r);
 		redisFree(s);
