@@ -1097,6 +1097,51 @@ cfg_route_servable(struct cfg_load *ld, const struct cfg_org *o,
 		    "would wait forever", r->queue);
 }
 
+/* cfg_action_servable - warn at WHERE when action A of a flow of O sets
+ * a queue (and calls no other flow, which may change it) with skills or a
+ * language no agent of that queue has; what the address adds or the
+ * detected language sets is not known here */
+static void
+cfg_action_servable(struct cfg_load *ld, const struct cfg_org *o,
+    const struct cfg_action *a, const config_setting_t *where)
+{
+	struct cfg_route r;
+
+	if (a->queue == NULL || a->call != NULL || a->close || where == NULL)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.queue = a->queue;
+	r.skills = a->skills != NULL ? a->skills : a->add_skills;
+	r.nskills = a->skills != NULL ? a->nskills : a->nadd_skills;
+	r.language = a->language;
+	cfg_route_servable(ld, o, &r, where);
+}
+
+/* cfg_flows_servable - what each rule and default of O's flows (in OS)
+ * route to, someone of its queue must be able to take */
+static void
+cfg_flows_servable(struct cfg_load *ld, const struct cfg_org *o,
+    const config_setting_t *os)
+{
+	const config_setting_t *fl, *fs, *rl;
+	const struct cfg_flow *f;
+	size_t	i, r;
+
+	fl = config_setting_get_member(os, "flows");
+	for (i = 0; fl != NULL && i < o->nflows; i++) {
+		f = &o->flows[i];
+		if ((fs = cfg_group_elem(fl, i)) == NULL)
+			continue;
+		rl = config_setting_get_member(fs, "rules");
+		for (r = 0; rl != NULL && r < f->nrules; r++)
+			cfg_action_servable(ld, o, &f->rules[r].act,
+			    cfg_group_elem(rl, r));
+		if (f->dflt != NULL)
+			cfg_action_servable(ld, o, f->dflt,
+			    config_setting_get_member(fs, "default"));
+	}
+}
+
 /* cfg_check_org - check organisation O (group OS); its domains go to DV,
  * its addresses to AV */
 static void
@@ -1197,6 +1242,7 @@ cfg_check_org(struct cfg_load *ld, struct cfg_org *o,
 				cfg_route_servable(ld, o, &d->addresses[j].route,
 				    ae);
 	}
+	cfg_flows_servable(ld, o, os);
 }
 
 /* cfg_check_sender - the envelope sender of resent copies must not be one

@@ -92,6 +92,20 @@ printf 'redis = {\n  host = ;\n' >"$T_TMP/syntax.conf"
 OUT=$("$CTL" -c "$T_TMP/syntax.conf" --json check 2>/dev/null)
 is "$(jq 'd["errors"][0]["line"]')|$(jq 'd["errors"][0]["setting"]')|$(jq 'd["errors"][0]["message"]')" \
     "2|None|syntax error" "a syntax error: its line, no setting (null)"
+# a flow's rule or default that routes where nobody can take it
+cp "$T_TOP/t/data/cfg/unservable-flow.conf" "$T_TMP/unservable-flow.conf"
+chmod 0600 "$T_TMP/unservable-flow.conf"
+"$CTL" -c "$T_TMP/unservable-flow.conf" check >"$T_TMP/out" 2>"$T_TMP/err"; RC=$?
+ERR=$(cat "$T_TMP/err")
+is "$RC/$(cat "$T_TMP/out")" "0/configuration OK" "check: an unservable flow result is no error"
+like "$ERR" "unservable-flow.conf:[0-9]+: organizations\[acme\]\.flows\[triage\]\.rules\[vip\]: warning: requires skill \"comercal\", which no agent of queue sales holds" \
+    "a flow rule's skill nobody of its queue holds: a warning at the rule"
+like "$ERR" "flows\[triage\]\.default: warning: requires language \"Spanish\", which no agent of queue support speaks" \
+    "a flow default's language nobody speaks: a warning at the default"
+is "$(printf '%s\n' "$ERR" | grep -c ': warning: ')" 2 \
+    "nothing about the servable rule or the rule that calls another flow"
+"$CTL" -c "$T_TMP/unservable-flow.conf" --strict check >/dev/null 2>&1; RC=$?
+is "$RC" 78 "check --strict: a flow's warnings are errors too"
 run --strict queues
 is "$RC" 64 "--strict is an option of check only"
 OUT=$("$MAILACD_BUILD/mailacd-milter" -n -c "$U" 2>&1)
