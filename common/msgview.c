@@ -6,6 +6,7 @@
 
 #include <gmime/gmime.h>
 
+#include "flow.h"
 #include "hdr.h"
 #include "msgview.h"
 
@@ -323,4 +324,32 @@ msgview_free(struct msgview *v)
 	free(v->subject);
 	free(v->text);
 	memset(v, 0, sizeof(*v));
+}
+
+/* msgview_flow_msg - the view as the flow engine's message */
+int
+msgview_flow_msg(const struct msgview *v, struct flow_msg *m,
+    struct flow_hdr **hdrs)
+{
+	struct flow_hdr *h = NULL;
+	size_t	i;
+
+	if (v->nhdrs > 0 && (h = calloc(v->nhdrs, sizeof(*h))) == NULL)
+		return (-1);
+	for (i = 0; i < v->nhdrs; i++) {
+		h[i].name = v->hdrs[i].name;
+		h[i].value = v->hdrs[i].value;
+	}
+	memset(m, 0, sizeof(*m));
+	m->from = v->from;
+	m->subject = v->subject;
+	m->hdrs = h;
+	m->nhdrs = v->nhdrs;
+	m->text = v->text;
+	m->textlen = v->textlen;
+	m->types = v->types;
+	m->ntypes = v->ntypes;
+	m->automatic = v->automatic;
+	*hdrs = h;
+	return (0);
 }

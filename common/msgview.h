@@ -49,4 +49,15 @@ size_t	msgview_html(const char *html, size_t len, char *out, size_t cap);
 /* msgview_free - free what V holds; V may be reused.  Accepts a zeroed V */
 void	msgview_free(struct msgview *v);
 
+struct flow_msg;
+struct flow_hdr;
+
+/* msgview_flow_msg - M zeroed, then what V says of the message (From,
+ * Subject, headers, text, attachment types, automatic marks); the caller
+ * adds the envelope, size, language, clock and open interaction.  *HDRS
+ * (the headers' array M points to) is the caller's to free; -1 when out
+ * of memory */
+int	msgview_flow_msg(const struct msgview *v, struct flow_msg *m,
+		    struct flow_hdr **hdrs);
+
 #endif

@@ -328,15 +328,10 @@ flowtest_cmd(struct ctl *ctl, int argc, char **argv)
 	hdr_init();
 	limit = (size_t)ctl->cfg->flow.text_limit * 1024;
 	if (msgview_parse(msg, ft_bounded(msg, (size_t)len, limit * 4), limit,
-	    &v) != 0 || (v.nhdrs > 0 &&
-	    (hdrs = calloc(v.nhdrs, sizeof(*hdrs))) == NULL)) {
+	    &v) != 0 || msgview_flow_msg(&v, &m, &hdrs) != 0) {
 		free(msg);
 		ctl_errx("out of memory");
 		return (EX_OSERR);
-	}
-	for (i = 0; i < v.nhdrs; i++) {
-		hdrs[i].name = v.hdrs[i].name;
-		hdrs[i].value = v.hdrs[i].value;
 	}
 	flowlang_detect(v.text, v.textlen, limit, lang, sizeof(lang), &conf,
 	    &sure);
@@ -345,16 +340,7 @@ flowtest_cmd(struct ctl *ctl, int argc, char **argv)
 	given = sender != NULL;
 	if (sender == NULL)
 		sender = v.from;
-	memset(&m, 0, sizeof(m));
 	m.sender = sender;
-	m.from = v.from;
-	m.subject = v.subject;
-	m.hdrs = hdrs;
-	m.nhdrs = v.nhdrs;
-	m.text = v.text;
-	m.textlen = v.textlen;
-	m.types = v.types;
-	m.ntypes = v.ntypes;
 	m.size = (size_t)len;
 	m.lang = lang;
 	m.lang_confidence = conf;

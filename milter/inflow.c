@@ -101,20 +101,14 @@ inflow_eval(struct inflow *f, const struct cfg *cfg,
 	struct flow_hdr *hdrs = NULL;
 	struct flow_msg m;
 	long long t0 = clock_mono_ms();
-	size_t	i;
 	int	rc;
 
 	if (msgview_parse(f->buf != NULL ? f->buf : "", f->len,
 	    (size_t)cfg->flow.text_limit * 1024, &v) != 0)
 		return (-1);
-	if (v.nhdrs > 0 &&
-	    (hdrs = calloc(v.nhdrs, sizeof(*hdrs))) == NULL) {
+	if (msgview_flow_msg(&v, &m, &hdrs) != 0) {
 		msgview_free(&v);
 		return (-1);
-	}
-	for (i = 0; i < v.nhdrs; i++) {
-		hdrs[i].name = v.hdrs[i].name;
-		hdrs[i].value = v.hdrs[i].value;
 	}
 	if (!f->lang_done && f->body) {
 		flowlang_detect(v.text, v.textlen,
@@ -122,16 +116,7 @@ inflow_eval(struct inflow *f, const struct cfg *cfg,
 		    sizeof(f->lang), &f->lang_confidence, &f->lang_reliable);
 		f->lang_done = 1;
 	}
-	memset(&m, 0, sizeof(m));
 	m.sender = env->sender != NULL ? env->sender : "";
-	m.from = v.from;
-	m.subject = v.subject;
-	m.hdrs = hdrs;
-	m.nhdrs = v.nhdrs;
-	m.text = v.text;
-	m.textlen = v.textlen;
-	m.types = v.types;
-	m.ntypes = v.ntypes;
 	m.size = env->size;
 	m.lang = f->lang;
 	m.lang_confidence = f->lang_confidence;
