@@ -248,6 +248,11 @@
  * the mailbox now (its consumer name); expires unless renewed, so that
  * one router at a time pulls one mailbox */
 #define KEYS_FMT_MAILBOX_LEASE	"mailacd:{%s}:mailbox:%s:lease"
+/* mailacd:{ORG}:mailbox:ADDRESS:refused - set, the UIDLs of the POP3
+ * mailbox's messages the relay refused for good (POP3 has no flags to
+ * mark them on the server): not pulled again; an id no longer on the
+ * server is removed at the next look */
+#define KEYS_FMT_MAILBOX_REFUSED "mailacd:{%s}:mailbox:%s:refused"
 #define KEYS_F_MB_STATUS	"status"
 #define KEYS_F_MB_CLASS		"class"
 #define KEYS_F_MB_ERROR		"error"

@@ -10,7 +10,8 @@
  * "unseen, or pending": a crash between the fetch and the hand-off leaves
  * it pending, and it is pulled again (the milter recognises the same
  * bytes).  A message the relay refused for good gets $MailACDRefused and
- * is not listed again.  Nothing here ever sees the password but libcurl:
+ * is not listed again; POP3 has no flags, so its listing carries each
+ * message's UIDL, and the fetcher remembers the refused ones.  Nothing here ever sees the password but libcurl:
  * only the server's answers (CURLINFO_HEADER_IN) are kept, never what is
  * sent. */
 #include <stdarg.h>
@@ -37,6 +38,13 @@ struct mbox_buf {
 	int	toolarge;
 };
 
+/* POP3: a message number and its unique id (RFC 1939: 1 to 70
+ * characters 0x21..0x7E), which stays the same across sessions. */
+struct mbox_uid {
+	unsigned long id;
+	char	uid[MBOX_UID_MAX + 1];
+};
+
 struct mbox {
 	const struct cfg_mailbox *m;	/* the caller's, outlives us */
 	CURL	*h;
@@ -47,6 +55,8 @@ struct mbox {
 	struct mbox_buf body;
 	int	deleted;	/* \Deleted set since the last EXPUNGE */
 	char	said[MBOX_WHY_MAX];	/* the server's last refusal */
+	struct mbox_uid *uids;	/* POP3: each listed message's UIDL */
+	size_t	nuids;
 	char	ebuf[CURL_ERROR_SIZE];
 };
 
@@ -212,6 +222,7 @@ mbox_close(struct mbox *b)
 	if (b->h != NULL)
 		curl_easy_cleanup(b->h);
 	free(b->body.p);
+	free(b->uids);
 	free(b);
 }
 
@@ -361,6 +372,65 @@ mbox_numbers(struct mbox *b, const char *prefix, unsigned long **ids,
 	return (MBOX_OK);
 }
 
+/* mbox_uidls - the body of a UIDL listing ("N UID" lines) into b->uids;
+ * a line that is not one is skipped, as is an id out of RFC 1939's
+ * characters (such a message is pulled, never remembered as refused) */
+static enum mbox_class
+mbox_uidls(struct mbox *b, char *why, size_t whylen)
+{
+	const char *p = b->body.p != NULL ? b->body.p : "", *eol, *u;
+	struct mbox_uid *v;
+	size_t	cap = 0, len, i;
+	unsigned long x;
+	char	*end;
+
+	b->nuids = 0;
+	for (; *p != '\0'; p = *eol != '\0' ? eol + 1 : eol) {
+		eol = p + strcspn(p, "\n");
+		if (*p < '0' || *p > '9')
+			continue;
+		x = strtoul(p, &end, 10);
+		if (*end != ' ')
+			continue;
+		u = end + 1;
+		len = strcspn(u, "\r\n");
+		if (len == 0 || len > MBOX_UID_MAX)
+			continue;
+		for (i = 0; i < len; i++)
+			if (u[i] < 0x21 || u[i] > 0x7e)
+				break;
+		if (i < len)
+			continue;
+		if (b->nuids == cap) {
+			cap = cap > 0 ? cap * 2 : 64;
+			if ((v = reallocarray(b->uids, cap, sizeof(*v))) ==
+			    NULL) {
+				snprintf(why, whylen, "out of memory");
+				return (MBOX_SERVER);
+			}
+			b->uids = v;
+		}
+		b->uids[b->nuids].id = x;
+		memcpy(b->uids[b->nuids].uid, u, len);
+		b->uids[b->nuids].uid[len] = '\0';
+		b->nuids++;
+	}
+	return (MBOX_OK);
+}
+
+/* mbox_uid - POP3: the unique id of message ID from the last listing, or
+ * NULL (IMAP, or the server gave none) */
+const char *
+mbox_uid(const struct mbox *b, unsigned long id)
+{
+	size_t	i;
+
+	for (i = 0; i < b->nuids; i++)
+		if (b->uids[i].id == id)
+			return (b->uids[i].uid);
+	return (NULL);
+}
+
 /* mbox_cmp - qsort: ascending ids */
 static int
 mbox_cmp(const void *a, const void *b)
@@ -386,7 +456,16 @@ mbox_list(struct mbox *b, unsigned long **ids, size_t *n, char *why,
 		if ((c = mbox_do(b, b->base, NULL, 0, "LIST", why, whylen)) !=
 		    MBOX_OK)
 			return (c);
-		return (mbox_numbers(b, "", ids, n, why, whylen));
+		if ((c = mbox_numbers(b, "", ids, n, why, whylen)) != MBOX_OK)
+			return (c);
+		if ((c = mbox_do(b, b->base, "UIDL", 0, "UIDL", why,
+		    whylen)) != MBOX_OK || (c = mbox_uidls(b, why, whylen)) !=
+		    MBOX_OK) {
+			free(*ids);
+			*ids = NULL;
+			*n = 0;
+		}
+		return (c);
 	}
 	if (b->m->after == CFG_MBOX_SEEN)
 		c = mbox_imap(b, "SEARCH", why, whylen, "UID SEARCH UNDELETED "

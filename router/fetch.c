@@ -47,6 +47,7 @@ struct fetch_box {
 	const struct cfg_address *a;	/* in the state's configuration */
 	char	key[FETCH_KEY_MAX];	/* its status hash */
 	char	lease[FETCH_KEY_MAX];
+	char	refused[FETCH_KEY_MAX];	/* POP3: UIDLs refused for good */
 	long long due;		/* monotonic ms */
 	int	fails;		/* looks failed in a row */
 	char	last[MBOX_WHY_MAX + 128];	/* the failure logged last */
@@ -203,6 +204,65 @@ fetch_submit(struct fetch_state *st, const struct fetch_box *b,
 	    whylen));
 }
 
+/* fetch_cmd - CMD KEY MEMBER on C; 0, or -1 with ERR */
+static int
+fetch_cmd(redisContext *c, char *err, size_t errlen, const char *cmd,
+    const char *key, const char *member)
+{
+	redisReply *r;
+	char	why[256];
+
+	r = redisCommand(c, "%s %s %s", cmd, key, member);
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		rds_error(c, r, why, sizeof(why));
+		snprintf(err, errlen, "%s %s: %s", cmd, key, why);
+		if (r != NULL)
+			freeReplyObject(r);
+		return (-1);
+	}
+	freeReplyObject(r);
+	return (0);
+}
+
+/* fetch_skip - POP3: mark in SKIP (N entries) the listed messages whose
+ * UIDL B's refused set holds, and drop from the set the ids no longer on
+ * the server; 0, or -1 with ERR (Redis) */
+static int
+fetch_skip(redisContext *c, const struct fetch_box *b, struct mbox *mb,
+    const unsigned long *ids, size_t n, char *skip, char *err, size_t errlen)
+{
+	redisReply *r;
+	const char *u;
+	char	why[256];
+	size_t	i, j;
+	int	rc = 0, there;
+
+	r = redisCommand(c, "SMEMBERS %s", b->refused);
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		rds_error(c, r, why, sizeof(why));
+		snprintf(err, errlen, "SMEMBERS %s: %s", b->refused, why);
+		if (r != NULL)
+			freeReplyObject(r);
+		return (-1);
+	}
+	for (j = 0; j < r->elements && rc == 0; j++) {
+		if (r->element[j]->type != REDIS_REPLY_STRING)
+			continue;
+		there = 0;
+		for (i = 0; i < n; i++)
+			if ((u = mbox_uid(mb, ids[i])) != NULL &&
+			    strcmp(u, r->element[j]->str) == 0) {
+				skip[i] = 1;
+				there = 1;
+			}
+		if (!there)
+			rc = fetch_cmd(c, err, errlen, "SREM", b->refused,
+			    r->element[j]->str);
+	}
+	freeReplyObject(r);
+	return (rc);
+}
+
 /* fetch_fail - note in L a failure of class CLASS described by WHY */
 static void
 fetch_fail(struct fetch_look *l, const char *class, const char *why)
@@ -226,7 +286,8 @@ fetch_look(redisContext *c, struct fetch_state *st, struct fetch_box *b,
 	enum smtp_result sr;
 	struct mbox *mb;
 	size_t	n = 0, i, len;
-	char	*msg;
+	const char *uid;
+	char	*msg, *skip = NULL;
 	int	rc = 0, own;
 
 	if ((mb = mbox_open(a->mailbox, st->cfg->fetch.timeout,
@@ -239,7 +300,21 @@ fetch_look(redisContext *c, struct fetch_state *st, struct fetch_box *b,
 		goto out;
 	}
 	l->waiting = (long long)n;
+	if (a->mailbox->protocol == CFG_MBOX_POP3) {
+		if ((skip = calloc(n > 0 ? n : 1, 1)) == NULL) {
+			fetch_fail(l, "server", "out of memory");
+			goto out;
+		}
+		if (fetch_skip(c, b, mb, ids, n, skip, err, errlen) != 0) {
+			rc = -1;
+			goto out;
+		}
+	}
 	for (i = 0; i < n && !atomic_load(&fetch_stopping); i++) {
+		if (skip != NULL && skip[i]) {
+			l->waiting--;
+			continue;
+		}
 		if (i > 0 && i % FETCH_RENEW == 0) {
 			if ((mc = mbox_flush(mb, why, sizeof(why))) !=
 			    MBOX_OK) {
@@ -279,6 +354,12 @@ fetch_look(redisContext *c, struct fetch_state *st, struct fetch_box *b,
 			    st->relay, swhy);
 			l->refused++;
 			l->waiting--;
+			if ((uid = mbox_uid(mb, ids[i])) != NULL &&
+			    fetch_cmd(c, err, errlen, "SADD", b->refused,
+			    uid) != 0) {
+				rc = -1;
+				break;
+			}
 			if ((mc = mbox_refused(mb, ids[i], why,
 			    sizeof(why))) != MBOX_OK) {
 				fetch_fail(l, mbox_class_name(mc), why);
@@ -304,6 +385,7 @@ fetch_look(redisContext *c, struct fetch_state *st, struct fetch_box *b,
 	    l->class == NULL)
 		fetch_fail(l, mbox_class_name(mc), why);
 out:
+	free(skip);
 	free(ids);
 	mbox_close(mb);
 	return (rc);
@@ -455,7 +537,9 @@ fetch_boxes(struct fetch_state *st)
 				    KEYS_FMT_MAILBOX, a->org->id, a->key) != 0 ||
 				    keys_fmt(b->lease, sizeof(b->lease),
 				    KEYS_FMT_MAILBOX_LEASE, a->org->id,
-				    a->key) != 0)
+				    a->key) != 0 || keys_fmt(b->refused,
+				    sizeof(b->refused), KEYS_FMT_MAILBOX_REFUSED,
+				    a->org->id, a->key) != 0)
 					return (-1);
 			}
 	return (0);
