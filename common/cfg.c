@@ -197,6 +197,9 @@ static const struct cfg_key cfg_router_keys[] = {
 	  .max = CFG_DOMAIN_MAX + 8,
 	  .off = offsetof(struct cfg_router, metrics_listen),
 	  .check = cfg_check_listen },
+	{ .name = "dataset_file", .type = CFG_T_STR, .min = 1, .max = 4096,
+	  .off = offsetof(struct cfg_router, dataset_file),
+	  .check = cfg_check_path },
 	{ .name = NULL }
 };
 

@@ -423,6 +423,8 @@ struct cfg_router {
 	char	*metrics_listen;	/* HOST:PORT or [IPV6]:PORT the
 					   Prometheus metrics are served on;
 					   NULL: none */
+	char	*dataset_file;	/* where the data-set markers seen are
+				   kept across restarts; NULL: nowhere */
 };
 
 /* One trusted network, parsed from "ADDRESS/BITS". */
