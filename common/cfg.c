@@ -316,6 +316,8 @@ static const struct cfg_key cfg_mailbox_keys[] = {
 	{ .name = "poll_interval", .type = CFG_T_INT, .min = 1,
 	  .max = 86400, .idef = 60,
 	  .off = offsetof(struct cfg_mailbox, poll_interval) },
+	{ .name = "idle", .type = CFG_T_BOOL, .idef = 1,
+	  .off = offsetof(struct cfg_mailbox, idle) },
 	{ .name = NULL }
 };
 

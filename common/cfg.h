@@ -114,6 +114,7 @@ struct cfg_mailbox {
 	int	after;		/* enum cfg_mbox_after */
 	char	*move_to;	/* with after = "move" */
 	int	poll_interval;	/* seconds between two looks */
+	int	idle;		/* IMAP: watch the folder with IDLE */
 };
 
 /* A domain's DKIM signing key (outbound mail from its addresses). */

@@ -44,6 +44,23 @@ void	mbox_close(struct mbox *b);
 enum mbox_class mbox_list(struct mbox *b, unsigned long **ids, size_t *n,
 		    char *why, size_t whylen);
 
+/* mbox_idle_start - IMAP: make B a watching session instead: connect and
+ * log in (libcurl), open the folder read-only and wait in IDLE (RFC
+ * 2177), the few commands sent over libcurl's connection by hand.  A
+ * server without IDLE is MBOX_SERVER ("does not offer IDLE"). */
+enum mbox_class mbox_idle_start(struct mbox *b, char *why, size_t whylen);
+
+/* mbox_idle_fd - a watching session's socket, to poll for reading; -1 */
+int	mbox_idle_fd(const struct mbox *b);
+
+/* mbox_idle_news - read what the watching session has: 1 when the folder
+ * changed (new mail), 0 nothing new, -1 the session ended */
+int	mbox_idle_news(struct mbox *b);
+
+/* mbox_idle_renew - DONE and IDLE again before the server's inactivity
+ * timer ends the session; 0 or -1 */
+int	mbox_idle_renew(struct mbox *b);
+
 /* mbox_uid - POP3: message ID's unique id (UIDL) from the last listing,
  * the same in every session; NULL for IMAP or when the server gave none */
 const char *mbox_uid(const struct mbox *b, unsigned long id);
