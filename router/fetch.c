@@ -542,14 +542,17 @@ fetch_watch(struct fetch_state *st, struct fetch_box *b, long long now)
 static void
 fetch_wait(struct fetch_state *st, long long next)
 {
-	struct pollfd p[64];
-	size_t	map[64], n, i;
+	struct pollfd *p;
+	size_t	*map, n, i;
 	long long now;
 	int	r;
 
+	p = calloc(st->nbox + 1, sizeof(*p));
+	map = calloc(st->nbox + 1, sizeof(*map));
 	while (!atomic_load(&fetch_stopping) && (now = clock_mono_ms()) <
 	    next) {
-		for (i = 0, n = 0; i < st->nbox && n < 64; i++)
+		for (i = 0, n = 0; p != NULL && map != NULL && i < st->nbox;
+		    i++)
 			if (st->box[i].watch != NULL &&
 			    (p[n].fd = mbox_idle_fd(st->box[i].watch)) >= 0) {
 				p[n].events = POLLIN;
@@ -580,6 +583,8 @@ fetch_wait(struct fetch_state *st, long long next)
 			}
 		}
 	}
+	free(p);
+	free(map);
 }
 
 /* fetch_turn - relink: look at the mailboxes that are due, keep their IDLE
