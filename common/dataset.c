@@ -249,6 +249,8 @@ struct dataset_watch {
 	int	verdict;		/* -1: none reported yet */
 	char	said[512];		/* the last persistence line */
 	char	*file;			/* dataset_watch_file's, or NULL */
+	struct dataset_org *seed;	/* what the file held at the start */
+	size_t	nseed;
 	int	dirty;			/* a marker changed since the save */
 	int	file_failing;		/* the last save failed (told once) */
 };
@@ -285,6 +287,9 @@ dataset_watch_free(struct dataset_watch *w)
 	for (i = 0; i < w->n; i++)
 		free(w->v[i].org);
 	free(w->v);
+	for (i = 0; i < w->nseed; i++)
+		free(w->seed[i].org);
+	free(w->seed);
 	free(w->who);
 	free(w->file);
 	free(w);
@@ -309,6 +314,8 @@ dataset_watch_org(struct dataset_watch *w, const char *org)
 {
 	struct dataset_org *v;
 
+	size_t	i;
+
 	if ((v = dataset_watch_find(w, org)) != NULL)
 		return (v);
 	if ((v = realloc(w->v, (w->n + 1) * sizeof(*v))) == NULL)
@@ -317,6 +324,10 @@ dataset_watch_org(struct dataset_watch *w, const char *org)
 	if ((v[w->n].org = strdup(org)) == NULL)
 		return (NULL);
 	v[w->n].id[0] = '\0';
+	/* what the file said this organisation's marker was */
+	for (i = 0; i < w->nseed; i++)
+		if (strcmp(w->seed[i].org, org) == 0)
+			memcpy(v[w->n].id, w->seed[i].id, sizeof(v[w->n].id));
 	return (&w->v[w->n++]);
 }
 
@@ -368,12 +379,19 @@ dataset_watch_file(struct dataset_watch *w, const char *path, char *err,
 		line[n] = '\0';
 		if (dataset_line(line, org, sizeof(org), id) != 0)
 			continue;
-		if ((o = dataset_watch_org(w, org)) == NULL) {
+		/* seeds only: the organisations watched take theirs when
+		 * first looked at; the others' lines stay as they are */
+		if ((o = realloc(w->seed, (w->nseed + 1) * sizeof(*o))) ==
+		    NULL || (o[w->nseed].org = strdup(org)) == NULL) {
+			if (o != NULL)
+				w->seed = o;
 			fclose(fp);
 			snprintf(err, errlen, "out of memory");
 			return (-1);
 		}
-		memcpy(o->id, id, sizeof(o->id));
+		w->seed = o;
+		memcpy(o[w->nseed].id, id, sizeof(o[w->nseed].id));
+		w->nseed++;
 	}
 	fclose(fp);
 	return (0);
