@@ -530,9 +530,7 @@ main(int argc, char **argv)
 		st = EX_IOERR;
 	}
 	free(buf);
-	if (ctl.rc != NULL)
-		rds_put(ctl.pool, ctl.rc, 1);
-	rds_pool_free(ctl.pool);
+	ctl_close(&ctl);
 	cfg_unref(ctl.cfg);
 	return (st);
 }

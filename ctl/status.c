@@ -113,7 +113,7 @@ status_pending(struct ctl *ctl, struct status_org *so)
 		ctl_errx("organisation %s: key too long", so->org->id);
 		return (EX_SOFTWARE);
 	}
-	if ((st = ctl_redis(ctl)) != 0)
+	if ((st = ctl_use_key(ctl, key)) != 0)
 		return (st);
 	r = redisCommand(ctl->rc, "XPENDING %s %s", key, KEYS_GROUP);
 	if (r != NULL && r->type == REDIS_REPLY_ERROR &&

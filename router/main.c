@@ -9,7 +9,13 @@
  * of addresses with a mailbox from their servers (fetch.c).  The main loop and that
  * thread each keep their Redis connection up with relink.c and read their
  * streams with stream.c.  Conventions follow mailacd-milter: -c file, -n,
- * -f, -u user[:group], -P pidfile, -V, -d, --help, --version, --strict. */
+ * -f, -u user[:group], -P pidfile, -V, -d, --help, --version, --strict.
+ *
+ * A router serves one Redis group: the organisations router.organizations
+ * lists (all when it lists none), which must share one Redis.  Every part
+ * of the router runs on a view of the configuration that holds only those
+ * organisations and that group's redis settings (cfg_view), so a
+ * provider runs one router (or several, for fail-over) per group. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -108,6 +114,48 @@ main_say(int level, const char *msg, void *arg)
 		log_info("redis %s: persistence: %s", redis, msg);
 }
 
+/* main_first - the id of the first served organisation of group G */
+static const char *
+main_first(const struct cfg *cfg, size_t g)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->norgs; i++)
+		if (cfg->orgs[i].served && cfg->orgs[i].group == g)
+			return (cfg->orgs[i].id);
+	return ("?");
+}
+
+/* main_view - the part of CFG this router serves (see the head), or NULL
+ * with the reason in ERR */
+static struct cfg *
+main_view(struct cfg *cfg, char *err, size_t errlen)
+{
+	struct cfg *v;
+	size_t	i, g = cfg->ngroups;
+
+	for (i = 0; i < cfg->norgs; i++) {
+		if (!cfg->orgs[i].served)
+			continue;
+		if (g == cfg->ngroups)
+			g = cfg->orgs[i].group;
+		else if (cfg->orgs[i].group != g) {
+			snprintf(err, errlen, "%s: router.organizations: "
+			    "organisations %s and %s are in different Redis "
+			    "groups; a router serves one group: list the "
+			    "organisations of one in router.organizations "
+			    "and run a router for each", cfg->file,
+			    main_first(cfg, g), cfg->orgs[i].id);
+			return (NULL);
+		}
+	}
+	if (g == cfg->ngroups)
+		g = 0;
+	if ((v = cfg_view(cfg, g, 1)) == NULL)
+		snprintf(err, errlen, "out of memory");
+	return (v);
+}
+
 /* main_stopping - relink: SIGTERM or SIGINT came */
 static int
 main_stopping(void *arg)
@@ -124,7 +172,8 @@ main_before(struct relink *l, void *arg)
 	struct main_state *st = arg;
 	struct cfg_errors errs = { 0 };
 	struct rds_pool *np;
-	struct cfg *ncfg;
+	struct cfg *ncfg, *nview;
+	char	err[600];
 
 	if (!main_reload)
 		return;
@@ -136,6 +185,15 @@ main_before(struct relink *l, void *arg)
 		daemon_notify("READY=1");
 		return;
 	}
+	nview = main_view(ncfg, err, sizeof(err));
+	daemon_warnings(ncfg, 1);
+	cfg_unref(ncfg);
+	if (nview == NULL) {
+		log_errx("reload refused: %s", err);
+		daemon_notify("READY=1");
+		return;
+	}
+	ncfg = nview;
 	if ((np = rds_pool_new(&ncfg->redis)) == NULL) {
 		cfg_unref(ncfg);
 		log_errx("reload refused: out of memory");
@@ -154,7 +212,6 @@ main_before(struct relink *l, void *arg)
 	st->cfg = ncfg;
 	metrics_reload(ncfg);
 	log_info("configuration reloaded from %s", st->file);
-	daemon_warnings(st->cfg, 1);
 	daemon_notify("READY=1");
 }
 
@@ -216,7 +273,8 @@ main(int argc, char **argv)
 	    main_before, main_setup, main_turn };
 	struct cfg_errors errs = { 0 };
 	struct main_state st;
-	struct cfg *cfg;
+	struct cfg *cfg, *view;
+	char	err[600];
 	const char *file = CFG_DEFAULT_FILE, *pidfile = NULL, *user = NULL;
 	char	consumer[256], host[200];
 	int	ch, check = 0, foreground = 0, debug = 0;
@@ -277,14 +335,22 @@ main(int argc, char **argv)
 		cfg_errors_clear(&errs);
 		return (EX_CONFIG);
 	}
+	if ((view = main_view(cfg, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mailacd-router: %s\n", err);
+		cfg_unref(cfg);
+		return (EX_CONFIG);
+	}
 	if (check) {
 		rc = daemon_check(cfg, strict);
+		cfg_unref(view);
 		cfg_unref(cfg);
 		return (rc);
 	}
 	log_open("mailacd-router", foreground);
 	log_set_debug(debug);
 	daemon_warnings(cfg, 1);
+	cfg_unref(cfg);
+	cfg = view;
 	if (user != NULL)
 		daemon_user_parse(user, &du);
 	metrics_listen(cfg, foreground);	/* as root, before detaching */
