@@ -1,11 +1,12 @@
 #!/bin/sh
 # 3085-e2e-shard.t - two organisations on two private Redis servers
-# (organizations.redis) through one private Postfix, one mailacd-milter
-# and a router per Redis group: each organisation's mail lands in its own
-# Redis and nowhere else; with one Redis stopped only that organisation's
-# mail is tempfailed while the other's is accepted, and the deferred mail
-# is handed off once its Redis is back; a router that serves one
-# organisation (router.organizations) leaves the other's alone.
+# (organizations.redis) through one private Postfix and one
+# mailacd-milter: each organisation's mail lands in its own Redis and
+# nowhere else; with one Redis stopped only that organisation's mail is
+# tempfailed while the other's is accepted, and the deferred mail is
+# handed off once its Redis is back; a router that serves one organisation
+# (router.organizations) leaves the other's alone, and one router serving
+# both consumes both Redis servers' streams; mailacdctl reads each.
 . "$(dirname "$0")/lib/harness.sh"
 require_root
 require_tools redis-server redis-cli postfix smtp-sink swaks ss
@@ -43,7 +44,6 @@ CONF
 }
 conf "" >"$T_TMP/mailacd.conf"
 conf 'organizations = [ "acme" ];' >"$T_TMP/router-acme.conf"
-conf 'organizations = [ "beta" ];' >"$T_TMP/router-beta.conf"
 start_milter unix "$T_TMP/mailacd.conf" || bail_out "cannot start mailacd-milter"
 start_postfix "$MILTER_PF" || bail_out "cannot start the private Postfix"
 note "redis a :$A_PORT  redis b :$B_PORT  smtpd :$SMTP_PORT"
@@ -129,22 +129,45 @@ is "$(rb XINFO GROUPS 'mailacd:{beta}:ingest' | grep -c routers)" 0 \
 like "$(cat "$T_TMP/router-a.log")" "redis 127\.0\.0\.1:$A_PORT" \
     "the acme router talks to acme's Redis"
 
-# 6. The beta router takes beta's.
-spawn router_b "$T_TMP/router-b.log" "$MAILACD_BUILD/mailacd-router" -f \
-    -c "$T_TMP/router-beta.conf"
+# 6. A router serving every organisation consumes both Redis servers.
+kill_pid "$(cat "$T_TMP/pids/router_a")"
+spawn router_all "$T_TMP/router-all.log" "$MAILACD_BUILD/mailacd-router" -f \
+    -c "$T_TMP/mailacd.conf"
 QKEY='mailacd:{beta}:queue:support' WANT=4
-ok "the beta router queues beta's four interactions" wait_for 20 queued rb
+ok "a router for both queues beta's four interactions" wait_for 20 queued rb
 is "$(ra ZCARD 'mailacd:{acme}:queue:support')" 4 "acme's queue unchanged"
+like "$(cat "$T_TMP/router-all.log")" "redis 127\.0\.0\.1:$B_PORT: serving 1 organisation" \
+    "  it serves beta on beta's Redis"
+like "$(cat "$T_TMP/router-all.log")" "redis 127\.0\.0\.1:$A_PORT: serving 1 organisation" \
+    "  and acme on acme's"
+mail 7 help@beta.test
+QKEY='mailacd:{beta}:queue:support' WANT=5
+ok "  a new message for beta is queued by it" wait_for 20 queued rb
+# beta's Redis down: acme's side of the router goes on
+REDIS_PORT=$B_PORT REDIS_PID=$B_PID
+stop_redis
+mail 8 support@example.com
+QKEY='mailacd:{acme}:queue:support' WANT=5
+ok "beta's Redis down: the router still queues acme's new message" \
+    wait_for 20 queued ra
+restart_redis_at redis-b || bail_out "cannot restart beta's redis-server"
+B_PID=$REDIS_PID
+mail 9 help@beta.test
+QKEY='mailacd:{beta}:queue:support' WANT=6
+ok "beta's Redis back: the router queues beta's again" wait_for 30 queued rb
 
 # 7. mailacdctl talks to each organisation's Redis.
 OUT=$("$MAILACD_BUILD/mailacdctl" -c "$T_TMP/mailacd.conf" -o beta queues 2>&1)
-like "$OUT" 'support +4' "mailacdctl -o beta queues reads beta's Redis"
+like "$OUT" 'support +6' "mailacdctl -o beta queues reads beta's Redis"
 OUT=$("$MAILACD_BUILD/mailacdctl" -c "$T_TMP/mailacd.conf" -o acme queues 2>&1)
-like "$OUT" 'support +4' "mailacdctl -o acme queues reads acme's Redis"
+like "$OUT" 'support +5' "mailacdctl -o acme queues reads acme's Redis"
 OUT=$("$MAILACD_BUILD/mailacdctl" -c "$T_TMP/mailacd.conf" interaction show "$ID6A" 2>&1)
 like "$OUT" "$ID6A" "mailacdctl interaction show finds acme's interaction"
+OUT=$("$MAILACD_BUILD/mailacdctl" -c "$T_TMP/mailacd.conf" queues 2>&1)
+is "$(printf '%s\n' "$OUT" | grep -cE 'support +(5|6) ')" 2 \
+    "mailacdctl queues without -o reads both Redis servers"
 
 logs_clean "no sanitizer report in the routers' logs" "$T_TMP/router-a.log" \
-    "$T_TMP/router-b.log"
+    "$T_TMP/router-all.log"
 milter_log_clean
 done_testing
