@@ -167,6 +167,12 @@ OUT=$("$MAILACD_BUILD/mailacdctl" -c "$T_TMP/mailacd.conf" queues 2>&1)
 is "$(printf '%s\n' "$OUT" | grep -cE 'support +(5|6) ')" 2 \
     "mailacdctl queues without -o reads both Redis servers"
 
+OUT=$("$MAILACD_BUILD/mailacdctl" -c "$T_TMP/mailacd.conf" check 2>&1)
+like "$OUT" "redis 127\.0\.0\.1:$A_PORT: persistence" "mailacdctl check: acme's Redis"
+like "$OUT" "redis 127\.0\.0\.1:$B_PORT: persistence" "  and beta's"
+OUT=$("$MAILACD_BUILD/mailacdctl" -c "$T_TMP/mailacd.conf" status 2>&1)
+like "$OUT" "redis +127\.0\.0\.1:$B_PORT" "mailacdctl status names each organisation's Redis"
+
 logs_clean "no sanitizer report in the routers' logs" "$T_TMP/router-a.log" \
     "$T_TMP/router-all.log"
 milter_log_clean
