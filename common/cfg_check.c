@@ -1482,7 +1482,7 @@ cfg_check_redis(struct cfg_load *ld, struct cfg_redis *rc,
 	rc->host = NULL;
 }
 
-/* cfg_str_eq - two optional strings are the same (CASE: ASCII case
+/* cfg_str_eq - two optional strings are the same (IGN: ASCII case
  * ignored) */
 static int
 cfg_str_eq(const char *a, const char *b, int ign)

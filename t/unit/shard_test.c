@@ -15,8 +15,9 @@ static char dir[] = "/tmp/shard_test.XXXXXX";
 static char file[300];
 static struct cfg_errors errs;
 
-/* load - TEXT (the organisations part and anything before it) as a
- * configuration file; NULL with ERRS filled on failure */
+/* load - a configuration file with TOP (settings before the
+ * organisations) and the organisations ORGS;
+ * NULL with ERRS filled on failure */
 static struct cfg *
 load(const char *top, const char *orgs)
 {
