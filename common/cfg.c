@@ -200,6 +200,11 @@ static const struct cfg_key cfg_router_keys[] = {
 	{ .name = "dataset_file", .type = CFG_T_STR, .min = 1, .max = 4096,
 	  .off = offsetof(struct cfg_router, dataset_file),
 	  .check = cfg_check_path },
+	{ .name = "organizations", .type = CFG_T_STRS, .min = 1,
+	  .max = CFG_NAME_MAX,
+	  .off = offsetof(struct cfg_router, organizations),
+	  .noff = offsetof(struct cfg_router, norganizations),
+	  .check = cfg_check_id },
 	{ .name = NULL }
 };
 
@@ -639,6 +644,9 @@ static const struct cfg_key cfg_org_keys[] = {
 	  .off = offsetof(struct cfg_org, flows),
 	  .noff = offsetof(struct cfg_org, nflows),
 	  .lineoff = offsetof(struct cfg_flow, line), .sub = cfg_flow_keys },
+	{ .name = "redis", .type = CFG_T_GROUP, .flags = CFG_K_ALLOC,
+	  .size = sizeof(struct cfg_redis),
+	  .off = offsetof(struct cfg_org, redis), .sub = cfg_redis_keys },
 	{ .name = NULL }
 };
 
@@ -1198,6 +1206,14 @@ cfg_free(struct cfg *cfg)
 
 	if (cfg == NULL)
 		return;
+	if (cfg->parent != NULL) {
+		/* a view owns only its list of organisations */
+		free(cfg->orgs);
+		cfg_unref(cfg->parent);
+		free(cfg);
+		return;
+	}
+	free(cfg->groups);
 	cfg_errors_clear(&cfg->warnings);
 	/* the lookup keys, DKIM keys and parsed networks are the only
 	 * fields the schema does not own */
@@ -1496,6 +1512,34 @@ cfg_find_schedule(const struct cfg_org *o, const char *name)
 		    strcmp(o->schedules[i].name, name) == 0)
 			return (&o->schedules[i]);
 	return (NULL);
+}
+
+/* cfg_view - CFG's organisations of GROUP (SERVED: served by the
+ * router), copied, and the group's Redis; the rest shared */
+struct cfg *
+cfg_view(struct cfg *cfg, size_t group, int served)
+{
+	struct cfg *v;
+	size_t	i, n = 0;
+
+	if (group >= cfg->ngroups || (v = calloc(1, sizeof(*v))) == NULL)
+		return (NULL);
+	*v = *cfg;
+	memset(&v->warnings, 0, sizeof(v->warnings));
+	v->refs = 1;
+	v->redis = *cfg->groups[group];
+	if (cfg->norgs > 0 && (v->orgs = calloc(cfg->norgs,
+	    sizeof(*v->orgs))) == NULL) {
+		free(v);
+		return (NULL);
+	}
+	for (i = 0; i < cfg->norgs; i++)
+		if (cfg->orgs[i].group == group &&
+		    (!served || cfg->orgs[i].served))
+			v->orgs[n++] = cfg->orgs[i];
+	v->norgs = n;
+	v->parent = cfg_ref(cfg);
+	return (v);
 }
 
 /* cfg_find_org - organisation ID, or NULL */

@@ -375,6 +375,11 @@ struct cfg_org {
 	int	max_addresses_per_domain;	/* quota: most addresses of one
 						   domain, 0: unlimited */
 	int	line;
+	struct cfg_redis *redis;	/* its own Redis; NULL: the top-level
+					   redis group */
+	size_t	group;		/* its Redis group: cfg->groups[group] */
+	int	served;		/* the router serves it (router.organizations
+				   lists it, or lists nothing) */
 };
 
 struct cfg_redis {
@@ -426,6 +431,9 @@ struct cfg_router {
 					   NULL: none */
 	char	*dataset_file;	/* where the data-set markers seen are
 				   kept across restarts; NULL: nowhere */
+	char	**organizations;	/* the organisations this router
+					   serves; none listed: all */
+	size_t	norganizations;
 };
 
 /* One trusted network, parsed from "ADDRESS/BITS". */
@@ -547,6 +555,11 @@ struct cfg {
 	 * warning: message" lines; -n and "mailacdctl check" print them,
 	 * the daemons log them, --strict makes them errors */
 	struct cfg_errors warnings;
+	/* the Redis groups: groups[0] is &redis, then each organisation's
+	 * own redis that no earlier group has the same settings as */
+	const struct cfg_redis **groups;
+	size_t	ngroups;
+	struct cfg *parent;	/* a view (cfg_view): what it was made of */
 };
 
 /* cfg_load - read and validate FILE; NULL (and errors appended) on failure */
@@ -600,6 +613,14 @@ int	cfg_route_reaches(const struct cfg_route *r, const char *queue);
 /* cfg_find_schedule - schedule NAME of organisation O, or NULL */
 const struct cfg_schedule *cfg_find_schedule(const struct cfg_org *o,
 		    const char *name);
+
+/* cfg_view - a configuration like CFG that lists only the organisations
+ * of Redis group GROUP (with SERVED, only those the router serves) and
+ * has that group's settings as its redis: each per-group loop of a daemon
+ * runs on one unchanged.  It holds a reference on CFG and shares
+ * everything else with it; cfg_unref frees it.  NULL when memory is
+ * short. */
+struct cfg *cfg_view(struct cfg *cfg, size_t group, int served);
 
 /* cfg_find_org - organisation ID, or NULL */
 const struct cfg_org *cfg_find_org(const struct cfg *cfg, const char *id);

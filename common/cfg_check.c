@@ -1429,17 +1429,26 @@ cfg_check_loops(struct cfg_load *ld, const struct cfg_seenv *wv,
 	}
 }
 
-/* cfg_check_sentinel - the Sentinel settings of group RS go together and
- * replace host, port and socket; WAIT must end before the command times
- * out */
+/* cfg_check_redis - a redis group RS read into RC: host or socket, not
+ * both; the Sentinel settings go together and replace host, port and
+ * socket; WAIT must end before the command times out */
 static void
-cfg_check_sentinel(struct cfg_load *ld, const config_setting_t *rs)
+cfg_check_redis(struct cfg_load *ld, struct cfg_redis *rc,
+    const config_setting_t *rs)
 {
-	struct cfg_redis *rc = &ld->cfg->redis;
 	static const char *const direct[] = { "host", "port", "socket" };
 	const config_setting_t *s;
 	size_t	i;
 
+	if (rs != NULL && config_setting_type(rs) == CONFIG_TYPE_GROUP &&
+	    config_setting_get_member(rs, "host") != NULL &&
+	    (s = config_setting_get_member(rs, "socket")) != NULL)
+		cfg_err(ld, s, NULL, NULL,
+		    "cannot be used together with redis.host");
+	if (rc->socket != NULL) {
+		free(rc->host);
+		rc->host = NULL;
+	}
 	if (rs == NULL || config_setting_type(rs) != CONFIG_TYPE_GROUP)
 		return;
 	if (rc->nsentinels > 0 && rc->master_name == NULL &&
@@ -1476,6 +1485,114 @@ cfg_check_sentinel(struct cfg_load *ld, const config_setting_t *rs)
 	rc->host = NULL;
 }
 
+/* cfg_str_eq - two optional strings are the same (IGN: ASCII case
+ * ignored) */
+static int
+cfg_str_eq(const char *a, const char *b, int ign)
+{
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (ign ? cfg_casecmp(a, b) == 0 : strcmp(a, b) == 0);
+}
+
+/* cfg_redis_target - A and B reach the same Redis data: the same socket,
+ * host and port, or Sentinels and master (in any order), and database */
+static int
+cfg_redis_target(const struct cfg_redis *a, const struct cfg_redis *b)
+{
+	size_t	i, j;
+
+	if (a->database != b->database || a->nsentinels != b->nsentinels)
+		return (0);
+	if (a->nsentinels == 0)
+		return (cfg_str_eq(a->socket, b->socket, 0) &&
+		    cfg_str_eq(a->host, b->host, 1) &&
+		    (a->socket != NULL || a->port == b->port));
+	if (!cfg_str_eq(a->master_name, b->master_name, 0))
+		return (0);
+	for (i = 0; i < a->nsentinels; i++) {
+		for (j = 0; j < b->nsentinels; j++)
+			if (cfg_str_eq(a->sentinels[i], b->sentinels[j], 1))
+				break;
+		if (j == b->nsentinels)
+			return (0);
+	}
+	return (1);
+}
+
+/* cfg_redis_same - A and B are the same Redis with the same settings */
+static int
+cfg_redis_same(const struct cfg_redis *a, const struct cfg_redis *b)
+{
+	return (cfg_redis_target(a, b) &&
+	    cfg_str_eq(a->password, b->password, 0) &&
+	    cfg_str_eq(a->sentinel_password, b->sentinel_password, 0) &&
+	    a->connect_timeout_ms == b->connect_timeout_ms &&
+	    a->command_timeout_ms == b->command_timeout_ms &&
+	    a->wait_replicas == b->wait_replicas &&
+	    a->wait_timeout_ms == b->wait_timeout_ms);
+}
+
+/* cfg_check_groups - each organisation's own redis read and checked like
+ * the top-level one; organisations that name the same Redis share one
+ * group, and the same Redis under other settings is an error; the
+ * organisations router.organizations names exist */
+static void
+cfg_check_groups(struct cfg_load *ld, const config_t *lc)
+{
+	struct cfg *cfg = ld->cfg;
+	const config_setting_t *ol, *os, *rs, *s, *e;
+	const struct cfg_redis *rc;
+	size_t	i, g;
+
+	ol = config_lookup(lc, "organizations");
+	if ((cfg->groups = cfg_calloc(ld, cfg->norgs + 1,
+	    sizeof(*cfg->groups))) == NULL)
+		return;
+	cfg->groups[0] = &cfg->redis;
+	cfg->ngroups = 1;
+	for (i = 0; i < cfg->norgs; i++) {
+		cfg->orgs[i].group = 0;
+		if ((rc = cfg->orgs[i].redis) == NULL)
+			continue;
+		os = cfg_group_elem(ol, i);
+		rs = os != NULL ? config_setting_get_member(os, "redis") : NULL;
+		cfg_check_redis(ld, cfg->orgs[i].redis, rs);
+		for (g = 0; g < cfg->ngroups; g++)
+			if (cfg_redis_target(cfg->groups[g], rc))
+				break;
+		if (g < cfg->ngroups && !cfg_redis_same(cfg->groups[g], rc) &&
+		    rs != NULL)
+			cfg_err(ld, rs, NULL, NULL, "reaches the same Redis as "
+			    "%s with other settings (password, timeouts, "
+			    "wait_replicas): give both the same", g == 0 ?
+			    "the top-level redis group" : "the redis group of "
+			    "an organisation before it");
+		if (g == cfg->ngroups)
+			cfg->groups[cfg->ngroups++] = rc;
+		cfg->orgs[i].group = g;
+	}
+	s = config_lookup(lc, "router.organizations");
+	for (i = 0; i < cfg->norgs; i++)
+		cfg->orgs[i].served = cfg->router.norganizations == 0;
+	for (i = 0; i < cfg->router.norganizations; i++) {
+		const char *id = cfg->router.organizations[i];
+		char	show[CFG_SHOW_MAX + 16];
+		size_t	k;
+
+		if (id == NULL)
+			continue;
+		for (k = 0; k < cfg->norgs; k++)
+			if (cfg->orgs[k].id != NULL &&
+			    strcmp(cfg->orgs[k].id, id) == 0)
+				cfg->orgs[k].served = 1;
+		if (cfg_find_org(cfg, id) == NULL && s != NULL &&
+		    (e = config_setting_get_elem(s, (unsigned)i)) != NULL)
+			cfg_err(ld, e, NULL, cfg_show(e, show, sizeof(show)),
+			    "no such organisation");
+	}
+}
+
 /* cfg_check_model - the second pass: checks that need context, then the
  * lookup index */
 void
@@ -1496,16 +1613,7 @@ cfg_check_model(struct cfg_load *ld, const config_t *lc)
 	if (cfg->dns.hosted_domain != NULL)
 		cfg_lower(cfg->dns.hosted_domain);
 	rs = config_lookup(lc, "redis");
-	if (rs != NULL && config_setting_type(rs) == CONFIG_TYPE_GROUP &&
-	    config_setting_get_member(rs, "host") != NULL &&
-	    (s = config_setting_get_member(rs, "socket")) != NULL)
-		cfg_err(ld, s, NULL, NULL,
-		    "cannot be used together with redis.host");
-	if (cfg->redis.socket != NULL) {
-		free(cfg->redis.host);
-		cfg->redis.host = NULL;
-	}
-	cfg_check_sentinel(ld, rs);
+	cfg_check_redis(ld, &cfg->redis, rs);
 	if (cfg->delivery.retry_max < cfg->delivery.retry_min &&
 	    (s = config_lookup(lc, "delivery.retry_max")) != NULL)
 		cfg_err(ld, s, NULL, NULL, "is %d seconds, shorter than "
@@ -1539,6 +1647,7 @@ cfg_check_model(struct cfg_load *ld, const config_t *lc)
 			cfg_seen_add(ld, &ov, cfg->orgs[i].id, s, &cfg->orgs[i]);
 		cfg_check_org(ld, &cfg->orgs[i], os, &dv, &av, &wv);
 	}
+	cfg_check_groups(ld, lc);
 	/* an agent's workplace address identifies them when they send */
 	cfg_seen_dups(ld, &wv, cfg_seen_casecmp, 1);
 	cfg_seen_dups(ld, &ov, cfg_seen_cmp, 0);

@@ -11,7 +11,9 @@ and every function for operators and other programs.
 
 Calling convention: KEYS[1] is always the organisation's schema key
 "mailacd:{ORG}:schema"; every other key shares its hash tag and is derived
-from it.  Errors are replies whose first word is a code (NOAGENT, NOIX,
+from it (a call whose other KEYS are not under that prefix is refused
+with BADARG), so a call never spans two organisations or two Redis
+Cluster slots.  Errors are replies whose first word is a code (NOAGENT, NOIX,
 NOQUEUE, BADARG, BADSTATE, SCHEMA, WRONGTYPE) followed by a sentence.
 
 Ordering: an interaction's rank is enqueued ms - 60000 x priority; the lower
@@ -85,6 +87,14 @@ local function context(keys)
 	if p == nil then
 		fail('BADARG', 'KEYS[1] must be mailacd:{ORG}:schema, not "' ..
 		    k .. '"')
+	end
+	-- one call touches one organisation: every key under its hash tag,
+	-- so that the call stays in one Redis Cluster slot
+	for i = 2, #keys do
+		if string.sub(keys[i], 1, #p) ~= p then
+			fail('BADARG', 'KEYS[' .. i .. '] "' .. keys[i] ..
+			    '" is not under ' .. p .. ' as KEYS[1] is')
+		end
 	end
 	local v = redis.call('GET', k)
 	if v and v ~= SCHEMA then

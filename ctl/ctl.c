@@ -71,26 +71,95 @@ ctl_drop(struct ctl *ctl)
 		return;
 	rds_put(ctl->pool, ctl->rc, 1);
 	ctl->rc = NULL;
+	ctl->rcs[ctl->group] = NULL;
 }
 
-/* ctl_redis - borrow the one connection this run uses */
+/* ctl_close - every group's connection back, the pools freed */
+void
+ctl_close(struct ctl *ctl)
+{
+	size_t	g;
+
+	for (g = 0; ctl->rcs != NULL && g < shard_count(ctl->shard); g++)
+		if (ctl->rcs[g] != NULL)
+			rds_put(shard_at(ctl->shard, g), ctl->rcs[g], 1);
+	free(ctl->rcs);
+	ctl->rcs = NULL;
+	ctl->rc = NULL;
+	shard_free(ctl->shard);
+	ctl->shard = NULL;
+	ctl->pool = NULL;
+}
+
+/* ctl_pools - the pools of every group, once; 0 or an exit status */
+static int
+ctl_pools(struct ctl *ctl)
+{
+	if (ctl->shard != NULL)
+		return (0);
+	if ((ctl->shard = shard_new(ctl->cfg, 0)) == NULL ||
+	    (ctl->rcs = calloc(shard_count(ctl->shard),
+	    sizeof(*ctl->rcs))) == NULL) {
+		shard_free(ctl->shard);
+		ctl->shard = NULL;
+		ctl_errx("out of memory");
+		return (EX_OSERR);
+	}
+	ctl->group = ctl->org != NULL ? ctl->org->group : 0;
+	ctl->pool = shard_at(ctl->shard, ctl->group);
+	return (0);
+}
+
+/* ctl_use - switch to the group of organisation ORG */
+int
+ctl_use(struct ctl *ctl, const char *org)
+{
+	const struct cfg_org *o;
+	int	st;
+
+	if ((st = ctl_pools(ctl)) != 0)
+		return (st);
+	if (org != NULL && (o = cfg_find_org(ctl->cfg, org)) != NULL &&
+	    o->group != ctl->group) {
+		ctl->group = o->group;
+		ctl->pool = shard_at(ctl->shard, ctl->group);
+		ctl->rc = ctl->rcs[ctl->group];
+	}
+	return (ctl_redis(ctl));
+}
+
+/* ctl_use_key - switch to the group of KEY's organisation */
+int
+ctl_use_key(struct ctl *ctl, const char *key)
+{
+	char	org[CTL_KEY_MAX];
+	const char *p, *e;
+
+	if (key == NULL || strncmp(key, "mailacd:{", 9) != 0 ||
+	    (e = strchr((p = key + 9), '}')) == NULL ||
+	    (size_t)(e - p) >= sizeof(org))
+		return (ctl_use(ctl, NULL));
+	memcpy(org, p, (size_t)(e - p));
+	org[e - p] = '\0';
+	return (ctl_use(ctl, org));
+}
+
+/* ctl_redis - borrow the current group's connection */
 int
 ctl_redis(struct ctl *ctl)
 {
 	char	err[512];
-	int	fresh;
+	int	fresh, st;
 
+	if ((st = ctl_pools(ctl)) != 0)
+		return (st);
 	if (ctl->rc != NULL)
 		return (0);
-	if (ctl->pool == NULL &&
-	    (ctl->pool = rds_pool_new(&ctl->cfg->redis)) == NULL) {
-		ctl_errx("out of memory");
-		return (EX_OSERR);
-	}
 	if ((ctl->rc = rds_get(ctl->pool, &fresh, err, sizeof(err))) == NULL) {
 		ctl_errx("redis %s: %s", rds_describe(ctl->pool), err);
 		return (EX_UNAVAILABLE);
 	}
+	ctl->rcs[ctl->group] = ctl->rc;
 	return (0);
 }
 
@@ -118,7 +187,7 @@ ctl_command(struct ctl *ctl, int *status, const char *verb, const char *key,
 	redisReply *r;
 	va_list	ap;
 
-	if ((*status = ctl_redis(ctl)) != 0)
+	if ((*status = ctl_use_key(ctl, key)) != 0)
 		return (NULL);
 	va_start(ap, fmt);
 	r = redisvCommand(ctl->rc, fmt, ap);
@@ -282,7 +351,7 @@ ctl_fcall(struct ctl *ctl, const char *org, struct fn_cmd *cmd,
 
 	*j = NULL;
 	snprintf(name, sizeof(name), "%s", cmd->argc > 1 ? cmd->argv[1] : "?");
-	if ((st = ctl_redis(ctl)) != 0) {
+	if ((st = ctl_use(ctl, org)) != 0) {
 		fn_cmd_free(cmd);
 		return (st);
 	}

@@ -18,6 +18,7 @@
 #include "cfg.h"
 #include "keys.h"
 #include "rds.h"
+#include "shard.h"
 
 #define CTL_ID_LEN	32	/* interaction id: lower-case hex digits */
 #define CTL_ENQ_LEN	15	/* zero-padded enqueue time in a member */
@@ -33,8 +34,12 @@ struct ctl {
 	const char *file;	/* configuration file */
 	struct cfg *cfg;
 	int	json;		/* --json: JSON on stdout */
-	struct rds_pool *pool;
-	redisContext *rc;	/* NULL until ctl_redis() connects */
+	struct rds_pool *pool;	/* the current Redis group's pool, */
+	redisContext *rc;	/* and connection: NULL until ctl_redis()
+				   connects */
+	struct shard *shard;	/* a pool per Redis group (shard.h) */
+	redisContext **rcs;	/* a connection per group, or NULL */
+	size_t	group;		/* the current group */
 	int64_t	now_ms;		/* one clock reading for the whole run */
 	FILE	*out;		/* output, copied to stdout only on success */
 	const struct cfg_org *org;	/* -o: that organisation; NULL: all */
@@ -49,9 +54,21 @@ struct ctl {
 int	ctl_org_on(const struct ctl *ctl, const struct cfg_org *o);
 
 
-/* ctl_redis - connect (once) to the configured Redis; 0, or an exit status
- * with the reason on stderr */
+/* ctl_redis - connect (once) to the current Redis group (that of -o, or
+ * the one the last key or call named, else the top-level redis); 0, or an
+ * exit status with the reason on stderr */
 int	ctl_redis(struct ctl *ctl);
+
+/* ctl_use - make the Redis group of organisation ORG (NULL or unknown:
+ * no change) the current one and connect to it; 0 or an exit status */
+int	ctl_use(struct ctl *ctl, const char *org);
+
+/* ctl_use_key - ctl_use for the organisation of KEY's hash tag
+ * (mailacd:{ORG}:...): every key mailacdctl reads belongs to one */
+int	ctl_use_key(struct ctl *ctl, const char *key);
+
+/* ctl_close - return every connection and free the pools */
+void	ctl_close(struct ctl *ctl);
 
 /* ctl_command - run one Redis command with the fixed hiredis format FMT;
  * the reply (caller frees), or NULL with "VERB KEY: why" on stderr and

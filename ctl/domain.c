@@ -360,7 +360,7 @@ dom_store(struct ctl *ctl, const struct domchk_plan *p)
 	char	err[512];
 	int	st;
 
-	if ((st = ctl_redis(ctl)) != 0)
+	if ((st = ctl_use(ctl, p->d->org->id)) != 0)
 		return (st);
 	if (domchk_store(ctl->rc, p, err, sizeof(err)) != 0) {
 		ctl_errx("redis %s: %s", rds_describe(ctl->pool), err);

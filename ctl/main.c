@@ -321,22 +321,20 @@ main_run(struct ctl *ctl, int argc, char **argv)
 	usage();
 }
 
-/* main - options, configuration, one command; the exit status */
-/* main_check_redis - after "configuration OK": Redis's persistence
- * settings and what they risk (stderr, or the "redis" object of --json);
- * an unreachable Redis is said, not an error: the exit status stays 0 */
+/* main_check_group - Redis group G's persistence settings and what
+ * they risk: the object NAME (NULL: an array element) into J, or a line
+ * on stderr when J is NULL; an unreachable Redis is said, not an error */
 static void
-main_check_redis(struct ctl *ctl)
+main_check_group(struct ctl *ctl, size_t g, struct jw *j, const char *name)
 {
 	static const char *const verdicts[] = { "safe", "at risk", "unknown" };
 	struct dataset_persist p;
 	struct rds_pool *pool;
 	redisContext *c = NULL;
 	char	err[512] = "", line[512] = "", where[700] = "?";
-	size_t	i;
 	int	fresh, v = -1;
 
-	if ((pool = rds_pool_new(&ctl->cfg->redis)) != NULL &&
+	if ((pool = rds_pool_new(ctl->cfg->groups[g])) != NULL &&
 	    (c = rds_get(pool, &fresh, err, sizeof(err))) != NULL &&
 	    dataset_persist_read(c, &p, err, sizeof(err)) == 0)
 		v = dataset_persist_verdict(&p, line, sizeof(line));
@@ -344,51 +342,70 @@ main_check_redis(struct ctl *ctl)
 		snprintf(err, sizeof(err), "out of memory");
 	else
 		rds_where(pool, where, sizeof(where));
-	if (ctl->json) {
-		struct jw j;
-
-		jw_init(&j, stdout);
-		jw_open(&j, NULL, '{');
-		jw_bool(&j, "ok", 1);
-		jw_open(&j, "errors", '[');
-		jw_close(&j, ']');
-		main_json_errs(&j, "warnings", &ctl->cfg->warnings);
-		jw_open(&j, "redis", '{');
-		jw_string(&j, "server", pool ? where : NULL);
-		jw_bool(&j, "reachable", v >= 0);
+	if (j != NULL) {
+		jw_open(j, name, '{');
+		jw_string(j, "server", pool ? where : NULL);
+		jw_bool(j, "reachable", v >= 0);
 		if (v >= 0) {
-			jw_string(&j, "persistence", verdicts[v]);
-			jw_string(&j, "description", line);
+			jw_string(j, "persistence", verdicts[v]);
+			jw_string(j, "description", line);
 			if (p.aof >= 0)
-				jw_bool(&j, "appendonly", p.aof);
-			jw_string(&j, "appendfsync", p.fsync[0] ? p.fsync :
+				jw_bool(j, "appendonly", p.aof);
+			jw_string(j, "appendfsync", p.fsync[0] ? p.fsync :
 			    NULL);
-			jw_string(&j, "save", p.config ? p.save : NULL);
-			jw_int(&j, "replicas", p.replicas);
+			jw_string(j, "save", p.config ? p.save : NULL);
+			jw_int(j, "replicas", p.replicas);
 		} else
-			jw_string(&j, "error", err);
-		jw_close(&j, '}');
-		jw_close(&j, '}');
-		jw_end(&j);
-	} else {
-		printf("configuration OK\n");
-		fflush(stdout);
-		for (i = 0; i < ctl->cfg->warnings.n; i++)
-			fprintf(stderr, "%s\n", ctl->cfg->warnings.msg[i]);
-		if (v == DATASET_SAFE)
-			ctl_errx("redis %s: persistence: %s", where, line);
-		else if (v >= 0)
-			ctl_errx("warning: redis %s: persistence: %s", where,
-			    line);
-		else
-			ctl_errx("redis %s: %s; persistence not checked",
-			    where, err);
-	}
+			jw_string(j, "error", err);
+		jw_close(j, '}');
+	} else if (v == DATASET_SAFE)
+		ctl_errx("redis %s: persistence: %s", where, line);
+	else if (v >= 0)
+		ctl_errx("warning: redis %s: persistence: %s", where, line);
+	else
+		ctl_errx("redis %s: %s; persistence not checked", where, err);
 	if (c != NULL)
 		rds_put(pool, c, 1);
 	rds_pool_free(pool);
 }
 
+/* main_check_redis - after "configuration OK": each Redis group's
+ * persistence settings (stderr, or the "redis" object of --json, the
+ * top-level group, and "redis_groups" when organisations name their own);
+ * the exit status stays 0 */
+static void
+main_check_redis(struct ctl *ctl)
+{
+	struct jw j;
+	size_t	g, i;
+
+	if (!ctl->json) {
+		printf("configuration OK\n");
+		fflush(stdout);
+		for (i = 0; i < ctl->cfg->warnings.n; i++)
+			fprintf(stderr, "%s\n", ctl->cfg->warnings.msg[i]);
+		for (g = 0; g < ctl->cfg->ngroups; g++)
+			main_check_group(ctl, g, NULL, NULL);
+		return;
+	}
+	jw_init(&j, stdout);
+	jw_open(&j, NULL, '{');
+	jw_bool(&j, "ok", 1);
+	jw_open(&j, "errors", '[');
+	jw_close(&j, ']');
+	main_json_errs(&j, "warnings", &ctl->cfg->warnings);
+	main_check_group(ctl, 0, &j, "redis");
+	if (ctl->cfg->ngroups > 1) {
+		jw_open(&j, "redis_groups", '[');
+		for (g = 0; g < ctl->cfg->ngroups; g++)
+			main_check_group(ctl, g, &j, NULL);
+		jw_close(&j, ']');
+	}
+	jw_close(&j, '}');
+	jw_end(&j);
+}
+
+/* main - options, configuration, one command; the exit status */
 int
 main(int argc, char **argv)
 {
@@ -530,9 +547,7 @@ main(int argc, char **argv)
 		st = EX_IOERR;
 	}
 	free(buf);
-	if (ctl.rc != NULL)
-		rds_put(ctl.pool, ctl.rc, 1);
-	rds_pool_free(ctl.pool);
+	ctl_close(&ctl);
 	cfg_unref(ctl.cfg);
 	return (st);
 }

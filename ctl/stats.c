@@ -674,8 +674,14 @@ stats_cmd(struct ctl *ctl, int argc, char **argv)
 		if (ctl_org_on(ctl, &ctl->cfg->orgs[i]) &&
 		    (st = ctl_schema(ctl, ctl->cfg->orgs[i].id)) != 0)
 			goto out;
-	if (nq > 0 && (st = stats_read(ctl, &so, q, nq)) != 0)
-		goto out;
+	/* each organisation's queues on its own Redis group */
+	for (k = 0; k < nq; k = i) {
+		for (i = k; i < nq && strcmp(q[i].org, q[k].org) == 0; i++)
+			;
+		if ((st = ctl_use(ctl, q[k].org)) != 0 ||
+		    (st = stats_read(ctl, &so, q + k, i - k)) != 0)
+			goto out;
+	}
 	for (k = 0; k < nq; k++)
 		for (i = 0; i < so.nper; i++)
 			for (f = 0; f < SF_N; f++)

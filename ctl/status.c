@@ -74,6 +74,15 @@ struct status_org {
 				"previous"
 enum { DS_ID, DS_CREATED, DS_BY, DS_LOST, DS_LOST_BY, DS_PREVIOUS, DS_N };
 
+/* status_redis_shown - is the Redis of organisation O worth a line:
+ * Sentinel names it, or organisations live on several */
+static int
+status_redis_shown(const struct ctl *ctl, const struct cfg_org *o)
+{
+	return (ctl->shard != NULL && (ctl->cfg->ngroups > 1 ||
+	    ctl->cfg->groups[o->group]->nsentinels > 0));
+}
+
 /* status_day - the UTC date of the run's clock, YYYY-MM-DD */
 static void
 status_day(struct ctl *ctl, char day[16])
@@ -113,7 +122,7 @@ status_pending(struct ctl *ctl, struct status_org *so)
 		ctl_errx("organisation %s: key too long", so->org->id);
 		return (EX_SOFTWARE);
 	}
-	if ((st = ctl_redis(ctl)) != 0)
+	if ((st = ctl_use_key(ctl, key)) != 0)
 		return (st);
 	r = redisCommand(ctl->rc, "XPENDING %s %s", key, KEYS_GROUP);
 	if (r != NULL && r->type == REDIS_REPLY_ERROR &&
@@ -591,10 +600,10 @@ status_json(struct ctl *ctl, struct jw *j, const struct status_org *so)
 	status_json_domains(j, so);
 	(void)mailbox_status(ctl, so->org, j);
 	status_json_dataset(j, so);
-	if (ctl->cfg->redis.nsentinels > 0) {
+	if (status_redis_shown(ctl, so->org)) {
 		char	where[700];
 
-		rds_where(ctl->pool, where, sizeof(where));
+		rds_where(shard_pool(ctl->shard, so->org), where, sizeof(where));
 		jw_string(j, "redis", where);
 	}
 	jw_close(j, '}');
@@ -683,10 +692,10 @@ status_text(struct ctl *ctl, const struct status_org *so)
 	tbl_text(fp, so->schema ? so->schema :
 	    "none yet (nothing handed off)");
 	putc('\n', fp);
-	if (ctl->cfg->redis.nsentinels > 0) {
+	if (status_redis_shown(ctl, so->org)) {
 		char	where[700];
 
-		rds_where(ctl->pool, where, sizeof(where));
+		rds_where(shard_pool(ctl->shard, so->org), where, sizeof(where));
 		fputs("  redis          ", fp);
 		tbl_text(fp, where);
 		putc('\n', fp);

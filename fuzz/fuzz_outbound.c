@@ -87,7 +87,7 @@ static const char fuzz_conf_fmt[] =
     ");\n";
 
 static struct cfg *fuzz_cfg;
-static struct rds_pool *fuzz_pool;
+static struct shard *fuzz_pool;
 static int fuzz_verbose;	/* FUZZ_VERBOSE set: say how far it got */
 static const char *fuzz_ixhdr;	/* the input's X-MailACD-Interaction */
 static int (*fuzz_find_real)(void *, const struct cfg_address *,
@@ -145,7 +145,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_outbound: %s\n", errs.msg[i]);
 	cfg_errors_clear(&errs);
 	if (fuzz_cfg == NULL ||
-	    (fuzz_pool = rds_pool_new(&fuzz_cfg->redis)) == NULL)
+	    (fuzz_pool = shard_new(fuzz_cfg, 0)) == NULL)
 		exit(1);
 	return (0);
 }
@@ -305,7 +305,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rlen = size - 3;
 	hiredis_stub_feed(data + 3, rlen);
 	p = (const char *)data + 3 + rlen;
-	lookup_redis(&look, fuzz_pool);
+	lookup_redis(&look, fuzz_pool, NULL);
 	fuzz_find_real = look.find;
 	look.find = fuzz_find;
 

@@ -14,22 +14,31 @@
 #include "log.h"
 #include "mlfi.h"
 #include "durable.h"
+#include "shard.h"
 #include "tally.h"
 
 #define DURABLE_INTERVAL_MS	1000
 #define DURABLE_PERSIST_MS	60000
 
-struct durable_state {
+#define DURABLE_GROUPS	64	/* Redis groups watched; more share the last */
+
+/* The look at one Redis group. */
+struct durable_group {
 	struct dataset_watch *w;
 	const char *redis;	/* host:port of the pool in use, for logs */
 	int	down;		/* the last look failed */
+};
+
+struct durable_state {
+	char	who[300];
+	struct durable_group g[DURABLE_GROUPS];
 };
 
 /* durable_say - log what the look found */
 static void
 durable_say(int level, const char *msg, void *arg)
 {
-	struct durable_state *st = arg;
+	struct durable_group *st = arg;
 
 	if (level == DATASET_SAY_ERR)
 		log_errx("redis %s: %s", st->redis, msg);
@@ -39,15 +48,25 @@ durable_say(int level, const char *msg, void *arg)
 		log_info("redis %s: persistence: %s", st->redis, msg);
 }
 
-/* durable_look - one look with the installed configuration */
+/* durable_group - one look at the Redis of group GROUP of SH */
 static void
-durable_look(const struct cfg *cfg, struct rds_pool *pool, void *arg)
+durable_group(struct durable_state *ds, struct shard *sh, size_t group)
 {
-	struct durable_state *st = arg;
+	struct durable_group *st;
+	struct rds_pool *pool = shard_at(sh, group);
+	const struct cfg *cfg = shard_view(sh, group);
 	redisContext *c;
 	char	err[256] = "";
 	int	fresh, rc;
 
+	/* the top-level group serves no organisation when each names its
+	 * own Redis: nothing of ours is there to watch */
+	if (cfg->norgs == 0 && group == 0)
+		return;
+	st = &ds->g[group < DURABLE_GROUPS ? group : DURABLE_GROUPS - 1];
+	if (st->w == NULL && (st->w = dataset_watch_new(ds->who,
+	    DURABLE_PERSIST_MS)) == NULL)
+		return;
 	st->redis = rds_describe(pool);
 	/* Redis down is the hand-off's to report (it tempfails) */
 	if ((c = rds_get(pool, &fresh, err, sizeof(err))) == NULL) {
@@ -59,7 +78,7 @@ durable_look(const struct cfg *cfg, struct rds_pool *pool, void *arg)
 	rc = dataset_watch_run(st->w, c, cfg, clock_mono_ms(), durable_say, st,
 	    err, sizeof(err));
 	/* what the milter counted goes to Redis on the same connection */
-	if (rc == 0 && tally_flush(c, err, sizeof(err)) != 0) {
+	if (rc == 0 && tally_flush(c, cfg, err, sizeof(err)) != 0) {
 		log_debug("redis %s: counters not added yet: %s", st->redis,
 		    err);
 		rc = c->err != 0 ? -1 : 0;
@@ -70,24 +89,29 @@ durable_look(const struct cfg *cfg, struct rds_pool *pool, void *arg)
 	st->down = rc != 0;
 }
 
+/* durable_look - one look at each group of the installed configuration */
+static void
+durable_look(struct shard *sh, void *arg)
+{
+	size_t	g;
+
+	for (g = 0; g < shard_count(sh); g++)
+		durable_group(arg, sh, g);
+}
+
 /* durable_thread - look once a second, for ever */
 void *
 durable_thread(void *arg)
 {
-	struct durable_state st;
-	char	who[300], host[256];
+	static struct durable_state st;
+	char	host[256];
 
 	(void)arg;
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "?");
 	host[sizeof(host) - 1] = '\0';
-	snprintf(who, sizeof(who), "mailacd-milter@%s[%ld]", host,
+	snprintf(st.who, sizeof(st.who), "mailacd-milter@%s[%ld]", host,
 	    (long)getpid());
-	memset(&st, 0, sizeof(st));
-	if ((st.w = dataset_watch_new(who, DURABLE_PERSIST_MS)) == NULL) {
-		log_errx("out of memory: Redis data-set watch not started");
-		return (NULL);
-	}
 	for (;;) {
 		(void)mlfi_with_conf(durable_look, &st);
 		usleep(DURABLE_INTERVAL_MS * 1000);

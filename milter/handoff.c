@@ -9,6 +9,12 @@
  * round trip however many registered recipients it has.  The keys of one
  * call share the {org} hash tag, as Redis Cluster requires.
  *
+ * Organisations may live in different Redis groups (shard.h): a message
+ * to several is handed off to each group in turn, one round trip each,
+ * and accepted only when every group took its part.  When one fails the
+ * message is tempfailed; the parts already recorded are found again
+ * (same ids) when the MTA retries, as for any retry.
+ *
  * With redis.wait_replicas, WAIT follows the calls in the same round trip:
  * the message is accepted only when that many replicas hold what the
  * calls wrote (a retried message's call refreshes its "seen" key, so it
@@ -24,6 +30,7 @@
 #include "fn.h"
 #include "handoff.h"
 #include "keys.h"
+#include "shard.h"
 
 #define HANDOFF_KEYLEN	400
 
@@ -208,27 +215,33 @@ handoff_wait_reply(redisContext *c, const struct cfg_redis *rc, int failed,
 	return (ret);
 }
 
-/* handoff_round - send all calls (and WAIT), read all replies; 0, 1
- * (Redis lacks the library: load it and try again) or -1 with ERR */
+/* handoff_round - send the calls of group G's recipients (and WAIT),
+ * read all replies; 0, 1 (Redis lacks the library: load it and try
+ * again) or -1 with ERR */
 static int
 handoff_round(redisContext *c, struct inb_msg *m, const struct cfg *cfg,
-    char *err, size_t errlen)
+    size_t g, char *err, size_t errlen)
 {
+	const struct cfg_redis *rc = cfg->groups[g];
 	size_t	i;
 	int	noscript = 0, failed = 0, k;
-	int	waits = cfg->redis.wait_replicas > 0;
+	int	waits = rc->wait_replicas > 0;
 
 	for (i = 0; i < m->nrcpts; i++)
-		if (handoff_append(c, m, &m->rcpts[i], cfg) != 0) {
+		if (m->rcpts[i].org->group == g &&
+		    handoff_append(c, m, &m->rcpts[i], cfg) != 0) {
 			snprintf(err, errlen, "cannot build the command");
 			return (-1);
 		}
-	if (waits && handoff_wait_append(c, &cfg->redis) != 0) {
+	if (waits && handoff_wait_append(c, rc) != 0) {
 		snprintf(err, errlen, "cannot build the command");
 		return (-1);
 	}
 	for (i = 0; i < m->nrcpts; i++) {
 		redisReply *r = NULL;
+
+		if (m->rcpts[i].org->group != g)
+			continue;
 
 		/* HSET and EXPIRE of the stored copy come first */
 		for (k = handoff_stores(m, &m->rcpts[i]) ? 0 : 2; k < 3; k++) {
@@ -274,19 +287,20 @@ handoff_round(redisContext *c, struct inb_msg *m, const struct cfg *cfg,
 		freeReplyObject(r);
 	}
 	if (waits && !noscript &&
-	    handoff_wait_reply(c, &cfg->redis, failed, err, errlen) != 0)
+	    handoff_wait_reply(c, rc, failed, err, errlen) != 0)
 		failed = 1;
 	else if (waits && noscript)
-		(void)handoff_wait_reply(c, &cfg->redis, 1, err, errlen);
+		(void)handoff_wait_reply(c, rc, 1, err, errlen);
 	if (failed)
 		return (-1);
 	return (noscript ? 1 : 0);
 }
 
-/* handoff_send - borrow a connection, one mailacd_handoff per rcpt */
-int
-handoff_send(struct rds_pool *pool, struct inb_msg *m, const struct cfg *cfg,
-    char *err, size_t errlen)
+/* handoff_group - borrow a connection of group G, one mailacd_handoff
+ * per recipient of that group */
+static int
+handoff_group(struct rds_pool *pool, struct inb_msg *m, const struct cfg *cfg,
+    size_t g, char *err, size_t errlen)
 {
 	redisContext *c;
 	int	fresh, rc, attempt, broken;
@@ -295,11 +309,11 @@ handoff_send(struct rds_pool *pool, struct inb_msg *m, const struct cfg *cfg,
 		err[0] = '\0';
 		if ((c = rds_get(pool, &fresh, err, errlen)) == NULL)
 			break;
-		rc = handoff_round(c, m, cfg, err, errlen);
+		rc = handoff_round(c, m, cfg, g, err, errlen);
 		/* a Redis without the library (no router has loaded it yet,
 		 * or it lost it): load it, once, and send again */
 		if (rc == 1 && fn_load(c, err, errlen) == 0)
-			rc = handoff_round(c, m, cfg, err, errlen);
+			rc = handoff_round(c, m, cfg, g, err, errlen);
 		else if (rc == 1)
 			rc = -1;
 		if (rc == 0) {
@@ -315,4 +329,26 @@ handoff_send(struct rds_pool *pool, struct inb_msg *m, const struct cfg *cfg,
 			break;
 	}
 	return (RDS_RETRY);
+}
+
+/* handoff_send - each Redis group that M's recipients belong to, in turn;
+ * the first that fails ends it */
+int
+handoff_send(struct shard *sh, struct inb_msg *m, const struct cfg *cfg,
+    const char **where, char *err, size_t errlen)
+{
+	size_t	g, i;
+
+	for (g = 0; g < cfg->ngroups; g++) {
+		for (i = 0; i < m->nrcpts; i++)
+			if (m->rcpts[i].org->group == g)
+				break;
+		if (i == m->nrcpts)
+			continue;
+		*where = rds_describe(shard_at(sh, g));
+		if (handoff_group(shard_at(sh, g), m, cfg, g, err,
+		    errlen) != RDS_OK)
+			return (RDS_RETRY);
+	}
+	return (RDS_OK);
 }

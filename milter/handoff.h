@@ -6,6 +6,7 @@
 
 #include "inbound.h"
 #include "rds.h"
+#include "shard.h"
 
 /* handoff_send - record every interaction of M (decided by inb_decide)
  * in one round trip.  On RDS_OK each rcpt's id is the one Redis holds (an
@@ -13,9 +14,11 @@
  * interaction's id for a reply, the open one when merged; a recipient over
  * milter.sender_rate_limit is marked limited), and stored copies are
  * written for forward queues.  RDS_RETRY with a reason in ERR when Redis
- * cannot take it (down, slow, refused).  Nothing is decided here: the
- * message is serialised and the replies parsed. */
-int	handoff_send(struct rds_pool *pool, struct inb_msg *m,
-		    const struct cfg *cfg, char *err, size_t errlen);
+ * cannot take it (down, slow, refused; *WHERE names that Redis).  Each
+ * recipient goes to the pool of its organisation's group in SH.  Nothing
+ * is decided here: the message is serialised and the replies parsed. */
+int	handoff_send(struct shard *sh, struct inb_msg *m,
+		    const struct cfg *cfg, const char **where, char *err,
+		    size_t errlen);
 
 #endif

@@ -4,9 +4,11 @@
 #define MAILACD_LOOKUP_H
 
 #include "outbound.h"
-#include "rds.h"
+#include "shard.h"
 
-/* lookup_redis - L reaches Redis through POOL (which must outlive L) */
-void	lookup_redis(struct out_lookup *l, struct rds_pool *pool);
+/* lookup_redis - L reaches each organisation's Redis through SH (which
+ * must outlive L); ORG (or NULL) names the Redis in L's log lines */
+void	lookup_redis(struct out_lookup *l, struct shard *sh,
+		    const struct cfg_org *org);
 
 #endif

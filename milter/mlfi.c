@@ -29,13 +29,15 @@
 #include "mlfi.h"
 #include "outbound.h"
 #include "rds.h"
+#include "shard.h"
 #include "tally.h"
 
-/* The configuration and the Redis pool that goes with it. */
+/* The configuration and the Redis pools that go with it, one per Redis
+ * group (shard.h). */
 struct mlfi_conf {
 	int	refs;
 	struct cfg *cfg;
-	struct rds_pool *pool;
+	struct shard *shard;
 	unsigned long actions;	/* SMFIF_* this configuration needs */
 };
 
@@ -70,7 +72,7 @@ mlfi_conf_unref(struct mlfi_conf *c)
 {
 	if (c == NULL || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
-	rds_pool_free(c->pool);
+	shard_free(c->shard);
 	cfg_unref(c->cfg);
 	free(c);
 }
@@ -88,16 +90,15 @@ mlfi_conf_get(void)
 	return (c);
 }
 
-/* mlfi_with_conf - lend the installed configuration and pool to FN */
+/* mlfi_with_conf - lend the installed configuration's pools to FN */
 int
-mlfi_with_conf(void (*fn)(const struct cfg *cfg, struct rds_pool *pool,
-    void *arg), void *arg)
+mlfi_with_conf(void (*fn)(struct shard *sh, void *arg), void *arg)
 {
 	struct mlfi_conf *c;
 
 	if ((c = mlfi_conf_get()) == NULL)
 		return (-1);
-	fn(c->cfg, c->pool, arg);
+	fn(c->shard, arg);
 	mlfi_conf_unref(c);
 	return (0);
 }
@@ -124,19 +125,19 @@ mlfi_actions(const struct cfg *cfg)
 	return (a);
 }
 
-/* mlfi_install - swap in a new configuration with its own Redis pool */
+/* mlfi_install - swap in a new configuration with its own Redis pools */
 int
 mlfi_install(struct cfg *cfg)
 {
 	struct mlfi_conf *c, *old;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->pool = rds_pool_new(&cfg->redis)) == NULL) {
+	    (c->shard = shard_new(cfg, 0)) == NULL) {
 		free(c);
 		cfg_unref(cfg);
 		return (-1);
 	}
-	rds_pool_say(c->pool, log_say, "redis: ");
+	shard_say(c->shard, log_say, "redis: ");
 	c->cfg = cfg;
 	c->refs = 1;
 	c->actions = mlfi_actions(cfg);
@@ -148,22 +149,25 @@ mlfi_install(struct cfg *cfg)
 	return (0);
 }
 
-/* mlfi_flush - what was counted and not yet added, to Redis through
- * POOL, before the milter exits (else it is lost) */
+/* mlfi_flush - what was counted and not yet added, to each group's
+ * Redis through SH, before the milter exits (else it is lost) */
 static void
-mlfi_flush(struct rds_pool *pool)
+mlfi_flush(struct shard *sh)
 {
+	struct rds_pool *pool;
 	redisContext *c;
 	char	err[256];
+	size_t	g;
 	int	fresh;
 
-	if (tally_pending(NULL) == 0)
-		return;
-	if ((c = rds_get(pool, &fresh, err, sizeof(err))) == NULL ||
-	    tally_flush(c, err, sizeof(err)) != 0)
-		log_warnx("redis %s: %lld counts not added to the counters: "
-		    "%s", rds_describe(pool), tally_pending(NULL), err);
-	rds_put(pool, c, c != NULL && c->err != 0);
+	for (g = 0; g < shard_count(sh) && tally_pending(NULL) > 0; g++) {
+		pool = shard_at(sh, g);
+		if ((c = rds_get(pool, &fresh, err, sizeof(err))) == NULL ||
+		    tally_flush(c, shard_view(sh, g), err, sizeof(err)) != 0)
+			log_warnx("redis %s: counts not added to the "
+			    "counters: %s", rds_describe(pool), err);
+		rds_put(pool, c, c != NULL && c->err != 0);
+	}
 }
 
 /* mlfi_shutdown - release the installed configuration */
@@ -177,7 +181,7 @@ mlfi_shutdown(void)
 	mlfi_current = NULL;
 	pthread_mutex_unlock(&mlfi_lock);
 	if (old != NULL)
-		mlfi_flush(old->pool);
+		mlfi_flush(old->shard);
 	mlfi_conf_unref(old);
 }
 
@@ -461,6 +465,16 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 	    inb_header(&conn->msg, name, value)));
 }
 
+/* mlfi_out_org - the organisation outbound message O is sent for, as
+ * far as it is known yet, or NULL */
+static const struct cfg_org *
+mlfi_out_org(const struct out_msg *o)
+{
+	if (o->from != NULL)
+		return (o->from->domain->org);
+	return (o->agent != NULL ? o->agent->org : NULL);
+}
+
 /* mlfi_eoh - end of headers; outbound mail's lookups happen here */
 static sfsistat
 mlfi_eoh(SMFICTX *ctx)
@@ -475,7 +489,7 @@ mlfi_eoh(SMFICTX *ctx)
 		return (mlfi_step(ctx, conn, SMFIP_NR_EOH,
 		    inb_eoh(&conn->msg)));
 	mlfi_qid(ctx, conn);
-	lookup_redis(&look, conn->conf->pool);
+	lookup_redis(&look, conn->conf->shard, mlfi_out_org(&conn->out));
 	rc = out_eoh(&conn->out, conn->conf->cfg, &look,
 	    conn->msg.arrived_ms);
 	mlfi_notes(conn);
@@ -530,7 +544,7 @@ mlfi_eom_out(SMFICTX *ctx, struct mlfi_conn *conn)
 	const char *what;
 	int	rc;
 
-	lookup_redis(&look, conn->conf->pool);
+	lookup_redis(&look, conn->conf->shard, mlfi_out_org(o));
 	rc = out_eom(o, conn->conf->cfg, &look, &conn->edits);
 	mlfi_notes(conn);
 	switch (rc) {
@@ -618,7 +632,7 @@ mlfi_eom_in(SMFICTX *ctx, struct mlfi_conn *conn)
 	struct inb_msg *m = &conn->msg;
 	const struct cfg *cfg = conn->conf->cfg;
 	char	err[512];
-	const char *what;
+	const char *what, *where = "";
 	int	routed = 0;
 
 	switch (inb_verdict(m, m->delivery > 0 &&
@@ -650,27 +664,27 @@ mlfi_eom_in(SMFICTX *ctx, struct mlfi_conn *conn)
 		}
 		/* a flow's open_interaction: a failed read leaves it not
 		 * known (false); the hand-off meets Redis's state next */
-		if (inb_needs_open(m) && openlook_run(conn->conf->pool, m, err,
-		    sizeof(err)) != RDS_OK)
-			log_warnx("%s: redis %s: open interaction not known: "
-			    "%s", m->qid, rds_describe(conn->conf->pool), err);
+		if (inb_needs_open(m) && openlook_run(conn->conf->shard, m,
+		    err, sizeof(err)) != RDS_OK)
+			log_warnx("%s: redis: open interaction not known: %s",
+			    m->qid, err);
 		if (inb_route(m, cfg, err, sizeof(err)) != 0) {
 			log_errx("%s: %s; tempfail", m->qid, err);
 			return (mlfi_tempfail(ctx));
 		}
-		if (handoff_send(conn->conf->pool, m, cfg, err,
+		if (handoff_send(conn->conf->shard, m, cfg, &where, err,
 		    sizeof(err)) == RDS_OK) {
 			routed = 1;
 			break;
 		}
 		if (cfg->milter.on_redis_failure == CFG_FAIL_TEMPFAIL) {
 			log_warnx("%s: redis %s: hand-off failed: %s; tempfail",
-			    m->qid, rds_describe(conn->conf->pool), err);
+			    m->qid, where, err);
 			return (mlfi_tempfail(ctx));
 		}
 		log_errx("%s: redis %s: hand-off failed: %s; accepted "
 		    "WITHOUT an interaction (on_redis_failure = accept)",
-		    m->qid, rds_describe(conn->conf->pool), err);
+		    m->qid, where, err);
 		break;
 	}
 	if (inb_edits(m, routed, &conn->edits) != 0) {

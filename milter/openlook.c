@@ -4,6 +4,7 @@
 
 #include "fn.h"
 #include "openlook.h"
+#include "shard.h"
 
 /* openlook_one - R's answer on a pooled connection; RDS_OK or RDS_RETRY */
 static int
@@ -40,9 +41,10 @@ openlook_one(struct rds_pool *pool, struct inb_rcpt *r, char *err,
 	return (rc);
 }
 
-/* openlook_run - every recipient whose flow asks */
+/* openlook_run - every recipient whose flow asks, each on its
+ * organisation's pool */
 int
-openlook_run(struct rds_pool *pool, struct inb_msg *m, char *err,
+openlook_run(struct shard *sh, struct inb_msg *m, char *err,
     size_t errlen)
 {
 	size_t	i;
@@ -55,7 +57,7 @@ openlook_run(struct rds_pool *pool, struct inb_msg *m, char *err,
 		    !(r->route->flowp->needs & CFG_NEED_OPEN) ||
 		    r->customer[0] == '\0')
 			continue;
-		if (openlook_one(pool, r, err, errlen) != RDS_OK)
+		if (openlook_one(shard_pool(sh, r->org), r, err, errlen) != RDS_OK)
 			rc = RDS_RETRY;
 	}
 	return (rc);

@@ -97,22 +97,23 @@ tally_pending(const char *org)
 
 /* tally_flush - a snapshot of the counts, sent; each count Redis
  * acknowledged is taken off what waits (counts made meanwhile stay) */
-static int tally_send(redisContext *c, char *err, size_t errlen);
+static int tally_send(redisContext *c, const struct cfg *cfg, char *err,
+		    size_t errlen);
 
 int
-tally_flush(redisContext *c, char *err, size_t errlen)
+tally_flush(redisContext *c, const struct cfg *cfg, char *err, size_t errlen)
 {
 	int	rc;
 
 	pthread_mutex_lock(&tally_flushing);
-	rc = tally_send(c, err, errlen);
+	rc = tally_send(c, cfg, err, errlen);
 	pthread_mutex_unlock(&tally_flushing);
 	return (rc);
 }
 
 /* tally_send - tally_flush, one flush at a time */
 static int
-tally_send(redisContext *c, char *err, size_t errlen)
+tally_send(redisContext *c, const struct cfg *cfg, char *err, size_t errlen)
 {
 	struct tally_org *snap;
 	char	key[300], num[24];
@@ -130,7 +131,9 @@ tally_send(redisContext *c, char *err, size_t errlen)
 	}
 	for (i = 0; i < n; i++) {
 		snap[i].org = tally_v[i].org;	/* entries are never freed */
-		memcpy(snap[i].n, tally_v[i].n, sizeof(snap[i].n));
+		/* another Redis group's counts go on its own connection */
+		if (cfg == NULL || cfg_find_org(cfg, snap[i].org) != NULL)
+			memcpy(snap[i].n, tally_v[i].n, sizeof(snap[i].n));
 	}
 	pthread_mutex_unlock(&tally_lock);
 	for (i = 0; i < n; i++)

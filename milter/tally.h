@@ -8,6 +8,8 @@
 
 #include <hiredis.h>
 
+#include "cfg.h"
+
 /* What is counted: the fields of mailacd:{ORG}:counters (keys.h). */
 enum tally_what {
 	TALLY_TEMPFAILED = 0,
@@ -21,12 +23,14 @@ enum tally_what {
  * A count that cannot be kept (memory) is lost, never the message. */
 void	tally_add(const char *org, enum tally_what what);
 
-/* tally_flush - add what was counted since the last flush to Redis over C
- * in one pipeline of HINCRBY; 0 (what Redis acknowledged is no longer
+/* tally_flush - add what was counted since the last flush for the
+ * organisations of CFG (NULL: all; one Redis group's, see cfg_view) to
+ * Redis over C in one pipeline of HINCRBY; 0 (what Redis acknowledged is no longer
  * pending), or -1 with ERR (it stays pending for the next flush: a count
  * made while Redis is down arrives when it is back).  An answer lost on
  * the way may make a count arrive twice. */
-int	tally_flush(redisContext *c, char *err, size_t errlen);
+int	tally_flush(redisContext *c, const struct cfg *cfg, char *err,
+	    size_t errlen);
 
 /* tally_pending - how many counts of organisation ORG (NULL: all) wait
  * for a flush */

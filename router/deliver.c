@@ -67,8 +67,11 @@ struct deliver_job {
 	char	kix[300], kmsgs[300], kretry[300], kcounters[300], sent[80];
 };
 
-static pthread_t deliver_tid;
-static struct deliver_state *deliver_cur;
+/* one thread per Redis group the router serves */
+#define DELIVER_MAX	64
+static pthread_t deliver_tid[DELIVER_MAX];
+static struct deliver_state *deliver_cur[DELIVER_MAX];
+static size_t deliver_n;
 static atomic_int deliver_stopping;
 
 /* deliver_needed - is a queue of CFG in forward mode? */
@@ -604,10 +607,14 @@ deliver_start(struct cfg *cfg, const char *consumer)
 	sigset_t all, old;
 	int	e;
 
-	if (deliver_cur != NULL)
-		log_panic("deliver_start: the delivery thread runs already");
 	if (!deliver_needed(cfg))
 		return (1);
+	if (deliver_n == DELIVER_MAX) {
+		log_errx("delivery: more than %d Redis groups: no copies are "
+		    "resent for the organisations of %s", DELIVER_MAX,
+		    cfg->orgs[0].id);
+		return (-1);
+	}
 	if (cfg->delivery.relay == NULL || *cfg->delivery.relay == '\0') {
 		log_errx("delivery: queues in forward mode but no "
 		    "delivery.relay: no copies are resent");
@@ -626,12 +633,13 @@ deliver_start(struct cfg *cfg, const char *consumer)
 	rds_pool_say(d->link.pool, log_say, "delivery: redis: ");
 	d->cfg = cfg_ref(cfg);
 	smtp_relay_name(cfg->delivery.relay, d->relay, sizeof(d->relay));
-	atomic_store(&deliver_stopping, 0);
+	if (deliver_n == 0)
+		atomic_store(&deliver_stopping, 0);
 	d->streams->stop = &deliver_stopping;
 	/* signals are the main thread's */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	e = pthread_create(&deliver_tid, NULL, deliver_main, d);
+	e = pthread_create(&deliver_tid[deliver_n], NULL, deliver_main, d);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e != 0) {
 		log_errx("delivery: cannot start the thread: %s; no copies "
@@ -639,19 +647,25 @@ deliver_start(struct cfg *cfg, const char *consumer)
 		deliver_free(d);
 		return (-1);
 	}
-	deliver_cur = d;
-	log_info("delivery: resending copies to agents via %s", d->relay);
+	deliver_cur[deliver_n++] = d;
+	log_info("delivery: resending copies to agents via %s (redis %s)",
+	    d->relay, rds_describe(d->link.pool));
 	return (0);
 }
 
-/* deliver_stop - tell the thread, wait for it, free its state */
+/* deliver_stop - tell the threads, wait for them, free their state */
 void
 deliver_stop(void)
 {
-	if (deliver_cur == NULL)
+	size_t	i;
+
+	if (deliver_n == 0)
 		return;
 	atomic_store(&deliver_stopping, 1);
-	pthread_join(deliver_tid, NULL);
-	deliver_free(deliver_cur);
-	deliver_cur = NULL;
+	for (i = 0; i < deliver_n; i++) {
+		pthread_join(deliver_tid[i], NULL);
+		deliver_free(deliver_cur[i]);
+		deliver_cur[i] = NULL;
+	}
+	deliver_n = 0;
 }

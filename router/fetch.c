@@ -83,8 +83,11 @@ struct fetch_look {
 	long long pulled, refused, waiting;
 };
 
-static pthread_t fetch_tid;
-static struct fetch_state *fetch_cur;
+/* one thread per Redis group the router serves */
+#define FETCH_MAX	64
+static pthread_t fetch_tid[FETCH_MAX];
+static struct fetch_state *fetch_cur[FETCH_MAX];
+static size_t fetch_n;
 static atomic_int fetch_stopping;
 
 /* fetch_needed - an enabled address with a mailbox */
@@ -680,10 +683,13 @@ fetch_start(struct cfg *cfg, const char *owner)
 	sigset_t all, old;
 	int	e;
 
-	if (fetch_cur != NULL)
-		log_panic("fetch_start: the fetch thread runs already");
 	if (!fetch_needed(cfg))
 		return (1);
+	if (fetch_n == FETCH_MAX) {
+		log_errx("fetch: more than %d Redis groups: no mailbox of %s "
+		    "is pulled", FETCH_MAX, cfg->orgs[0].id);
+		return (-1);
+	}
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
 	    (st->cfg = cfg_ref(cfg)) == NULL || fetch_boxes(st) != 0 ||
 	    (st->link.pool = rds_pool_new(&cfg->redis)) == NULL) {
@@ -693,10 +699,11 @@ fetch_start(struct cfg *cfg, const char *owner)
 	}
 	snprintf(st->owner, sizeof(st->owner), "%s", owner);
 	smtp_relay_name(cfg->fetch.relay, st->relay, sizeof(st->relay));
-	atomic_store(&fetch_stopping, 0);
+	if (fetch_n == 0)
+		atomic_store(&fetch_stopping, 0);
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	e = pthread_create(&fetch_tid, NULL, fetch_main, st);
+	e = pthread_create(&fetch_tid[fetch_n], NULL, fetch_main, st);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e != 0) {
 		log_errx("fetch: cannot start the thread: %s; no mailbox is "
@@ -704,20 +711,25 @@ fetch_start(struct cfg *cfg, const char *owner)
 		fetch_free(st);
 		return (-1);
 	}
-	fetch_cur = st;
+	fetch_cur[fetch_n++] = st;
 	log_info("fetch: pulling %zu mailbox%s, handing to %s", st->nbox,
 	    st->nbox == 1 ? "" : "es", st->relay);
 	return (0);
 }
 
-/* fetch_stop - tell the thread, wait for it, free its state */
+/* fetch_stop - tell the threads, wait for them, free their state */
 void
 fetch_stop(void)
 {
-	if (fetch_cur == NULL)
+	size_t	i;
+
+	if (fetch_n == 0)
 		return;
 	atomic_store(&fetch_stopping, 1);
-	pthread_join(fetch_tid, NULL);
-	fetch_free(fetch_cur);
-	fetch_cur = NULL;
+	for (i = 0; i < fetch_n; i++) {
+		pthread_join(fetch_tid[i], NULL);
+		fetch_free(fetch_cur[i]);
+		fetch_cur[i] = NULL;
+	}
+	fetch_n = 0;
 }

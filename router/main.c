@@ -9,13 +9,24 @@
  * of addresses with a mailbox from their servers (fetch.c).  The main loop and that
  * thread each keep their Redis connection up with relink.c and read their
  * streams with stream.c.  Conventions follow mailacd-milter: -c file, -n,
- * -f, -u user[:group], -P pidfile, -V, -d, --help, --version, --strict. */
+ * -f, -u user[:group], -P pidfile, -V, -d, --help, --version, --strict.
+ *
+ * A router serves the organisations router.organizations lists (all when
+ * it lists none), whichever Redis group each lives in: the main thread only
+ * waits for signals, and each Redis group with an organisation to serve
+ * gets a thread of its own that runs the consume loop (and starts the
+ * group's delivery and fetch threads) on a view of the configuration that
+ * holds only that group's organisations and redis settings (cfg_view).
+ * A Redis that is down stops only its own group's thread.  A reload stops
+ * the groups' threads and starts them again with the new configuration. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,19 +58,36 @@
 /* how often the data-set marker and the persistence settings are read */
 #define MAIN_WATCH_MS		1000
 #define MAIN_PERSIST_MS		60000
+/* how often the main thread looks for a signal's flag */
+#define MAIN_NAP_MS		50
 
 static volatile sig_atomic_t main_stop, main_reload;
 
-/* The main loop's state. */
-struct main_state {
+/* One Redis group's consume loop, in a thread of its own. */
+struct main_group {
 	struct relink link;	/* the connection and its pool */
-	struct cfg *cfg;
-	const char *file;
+	struct cfg *cfg;	/* the view of the group's organisations */
 	const char *consumer;
 	struct dataset_watch *watch;
 	long long next_claim, next_watch;	/* monotonic ms */
 	int	delivering;	/* deliver_start() was called */
+	pthread_t tid;
+	int	started;
 };
+
+/* The router: the configuration and the groups' loops. */
+struct main_state {
+	struct cfg *cfg;	/* the whole file */
+	const char *file;
+	const char *consumer;
+	struct main_group *g;
+	size_t	ng;
+};
+
+/* the groups' threads end (a reload or a stop) */
+static atomic_int main_regroup;
+/* deliver_start and fetch_start are called by one thread at a time */
+static pthread_mutex_t main_start_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* usage - one line per option; on stdout and exit 0 when asked for (-h),
  * else on stderr and exit 64 */
@@ -108,54 +136,12 @@ main_say(int level, const char *msg, void *arg)
 		log_info("redis %s: persistence: %s", redis, msg);
 }
 
-/* main_stopping - relink: SIGTERM or SIGINT came */
+/* main_stopping - relink: SIGTERM or SIGINT came, or a reload */
 static int
 main_stopping(void *arg)
 {
 	(void)arg;
-	return (main_stop);
-}
-
-/* main_before - relink: after SIGHUP, load the configuration again and,
- * when it is good, start over with it (connection, set-up, delivery) */
-static void
-main_before(struct relink *l, void *arg)
-{
-	struct main_state *st = arg;
-	struct cfg_errors errs = { 0 };
-	struct rds_pool *np;
-	struct cfg *ncfg;
-
-	if (!main_reload)
-		return;
-	main_reload = 0;
-	daemon_notify("RELOADING=1");
-	if ((ncfg = cfg_load(st->file, &errs)) == NULL) {
-		daemon_errors(&errs, 1);
-		cfg_errors_clear(&errs);
-		daemon_notify("READY=1");
-		return;
-	}
-	if ((np = rds_pool_new(&ncfg->redis)) == NULL) {
-		cfg_unref(ncfg);
-		log_errx("reload refused: out of memory");
-		daemon_notify("READY=1");
-		return;
-	}
-	rds_pool_say(np, log_say, "redis: ");
-	/* it starts again with the new configuration after the next set-up */
-	deliver_stop();
-	fetch_stop();
-	st->delivering = 0;
-	relink_drop(l);
-	rds_pool_free(l->pool);
-	l->pool = np;
-	cfg_unref(st->cfg);
-	st->cfg = ncfg;
-	metrics_reload(ncfg);
-	log_info("configuration reloaded from %s", st->file);
-	daemon_warnings(st->cfg, 1);
-	daemon_notify("READY=1");
+	return (main_stop || atomic_load(&main_regroup));
 }
 
 /* main_setup - relink: the scripts, the consumer groups, the roster, the
@@ -163,7 +149,7 @@ main_before(struct relink *l, void *arg)
 static int
 main_setup(redisContext *c, void *arg, char *err, size_t errlen)
 {
-	struct main_state *st = arg;
+	struct main_group *st = arg;
 	int	n;
 
 	if (ingest_setup(c, st->cfg, err, errlen) != 0 ||
@@ -175,8 +161,10 @@ main_setup(redisContext *c, void *arg, char *err, size_t errlen)
 		log_info("recovered %d unacknowledged entries", n);
 	st->next_claim = clock_mono_ms() + st->cfg->router.claim_idle_ms / 2;
 	if (!st->delivering) {
+		pthread_mutex_lock(&main_start_lock);
 		(void)deliver_start(st->cfg, st->consumer);
 		(void)fetch_start(st->cfg, st->consumer);
+		pthread_mutex_unlock(&main_start_lock);
 		st->delivering = 1;
 	}
 	return (0);
@@ -187,7 +175,7 @@ main_setup(redisContext *c, void *arg, char *err, size_t errlen)
 static int
 main_turn(redisContext *c, void *arg, char *err, size_t errlen)
 {
-	struct main_state *st = arg;
+	struct main_group *st = arg;
 	const struct cfg *cfg = st->cfg;
 	int	n;
 
@@ -209,11 +197,130 @@ main_turn(redisContext *c, void *arg, char *err, size_t errlen)
 	return (ingest_read(c, cfg, st->consumer, &n, err, errlen));
 }
 
+/* main_group_run - a group's thread: the consume loop until a stop */
+static void *
+main_group_run(void *arg)
+{
+	static const struct relink_ops ops = { "", main_stopping, NULL,
+	    main_setup, main_turn };
+	struct main_group *g = arg;
+
+	relink_run(&g->link, &ops, g);
+	return (NULL);
+}
+
+/* main_groups_stop - end every group's thread, then the delivery and
+ * fetch threads they started; free the groups */
+static void
+main_groups_stop(struct main_state *st)
+{
+	size_t	i;
+
+	atomic_store(&main_regroup, 1);
+	for (i = 0; i < st->ng; i++)
+		if (st->g[i].started)
+			pthread_join(st->g[i].tid, NULL);
+	deliver_stop();
+	fetch_stop();
+	for (i = 0; i < st->ng; i++) {
+		rds_pool_free(st->g[i].link.pool);
+		dataset_watch_free(st->g[i].watch);
+		cfg_unref(st->g[i].cfg);
+	}
+	free(st->g);
+	st->g = NULL;
+	st->ng = 0;
+	atomic_store(&main_regroup, 0);
+}
+
+/* main_groups_start - a thread for each Redis group of CFG with an
+ * organisation this router serves; 0, or -1 (logged) */
+static int
+main_groups_start(struct main_state *st, struct cfg *cfg)
+{
+	struct main_group *g;
+	sigset_t all, old;
+	char	who[512];
+	size_t	i;
+	int	e;
+
+	if ((st->g = calloc(cfg->ngroups, sizeof(*st->g))) == NULL) {
+		log_errx("out of memory");
+		return (-1);
+	}
+	snprintf(who, sizeof(who), "mailacd-router %s", st->consumer);
+	for (i = 0; i < cfg->ngroups; i++) {
+		g = &st->g[st->ng];
+		if ((g->cfg = cfg_view(cfg, i, 1)) == NULL ||
+		    (g->link.pool = rds_pool_new(&g->cfg->redis)) == NULL ||
+		    (g->watch = dataset_watch_new(who, MAIN_PERSIST_MS)) ==
+		    NULL) {
+			rds_pool_free(g->link.pool);
+			cfg_unref(g->cfg);
+			log_errx("out of memory");
+			return (-1);
+		}
+		st->ng++;
+		/* unreadable: the router would not notice a loss while it
+		 * was stopped, which is what the file is for */
+		if (cfg->router.dataset_file != NULL &&
+		    dataset_watch_file(g->watch, cfg->router.dataset_file, who,
+		    sizeof(who)) != 0) {
+			log_errx("router.dataset_file: %s", who);
+			return (-1);
+		}
+		g->consumer = st->consumer;
+		rds_pool_say(g->link.pool, log_say, "redis: ");
+		/* the top-level group may serve no organisation */
+		if (g->cfg->norgs == 0)
+			continue;
+		log_info("redis %s: serving %zu organisation%s",
+		    rds_describe(g->link.pool), g->cfg->norgs,
+		    g->cfg->norgs == 1 ? "" : "s");
+		/* signals are the main thread's */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		e = pthread_create(&g->tid, NULL, main_group_run, g);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (e != 0) {
+			log_errx("cannot start a thread: %s", strerror(e));
+			return (-1);
+		}
+		g->started = 1;
+	}
+	return (0);
+}
+
+/* main_reload_now - after SIGHUP: load the configuration again and, when
+ * it is good, start the groups over with it */
+static void
+main_reload_now(struct main_state *st)
+{
+	struct cfg_errors errs = { 0 };
+	struct cfg *ncfg;
+
+	main_reload = 0;
+	daemon_notify("RELOADING=1");
+	if ((ncfg = cfg_load(st->file, &errs)) == NULL) {
+		daemon_errors(&errs, 1);
+		cfg_errors_clear(&errs);
+		daemon_notify("READY=1");
+		return;
+	}
+	daemon_warnings(ncfg, 1);
+	main_groups_stop(st);
+	cfg_unref(st->cfg);
+	st->cfg = ncfg;
+	if (main_groups_start(st, ncfg) != 0)
+		log_errx("reload: not every Redis group is served");
+	metrics_reload(ncfg);
+	log_info("configuration reloaded from %s", st->file);
+	daemon_notify("READY=1");
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct relink_ops ops = { "", main_stopping,
-	    main_before, main_setup, main_turn };
 	struct cfg_errors errs = { 0 };
 	struct main_state st;
 	struct cfg *cfg;
@@ -317,39 +424,24 @@ main(int argc, char **argv)
 	st.cfg = cfg;
 	st.file = file;
 	st.consumer = consumer;
-	if ((st.link.pool = rds_pool_new(&cfg->redis)) == NULL)
-		log_fatal(EX_OSERR, "out of memory");
-	rds_pool_say(st.link.pool, log_say, "redis: ");
-	{
-		char	who[512];
-
-		snprintf(who, sizeof(who), "mailacd-router %s", consumer);
-		if ((st.watch = dataset_watch_new(who, MAIN_PERSIST_MS)) ==
-		    NULL)
-			log_fatal(EX_OSERR, "out of memory");
-		/* unreadable: the router would not notice a loss while it
-		 * was stopped, which is what the file is for */
-		if (cfg->router.dataset_file != NULL &&
-		    dataset_watch_file(st.watch, cfg->router.dataset_file,
-		    who, sizeof(who)) != 0)
-			log_fatal(EX_CONFIG, "router.dataset_file: %s", who);
-	}
-	log_info("mailacd-router %s starting: consumer %s, redis %s, "
-	    "configuration %s", MAILACD_VERSION, consumer,
-	    rds_describe(st.link.pool), file);
+	log_info("mailacd-router %s starting: consumer %s, configuration %s",
+	    MAILACD_VERSION, consumer, file);
 
 	/* ready without Redis: the router waits for it and reconnects by
 	 * itself (relink.c), and a start must not hang while Redis is down */
+	if (main_groups_start(&st, cfg) != 0)
+		log_fatal(EX_OSERR, "cannot serve the Redis groups");
 	metrics_start(cfg);
 	daemon_notify("READY=1");
-	relink_run(&st.link, &ops, &st);
+	while (!main_stop) {
+		usleep(MAIN_NAP_MS * 1000);
+		if (main_reload && !main_stop)
+			main_reload_now(&st);
+	}
 	log_info("mailacd-router stopping");
 	daemon_notify("STOPPING=1");
 	metrics_stop();
-	dataset_watch_free(st.watch);
-	deliver_stop();
-	fetch_stop();
-	rds_pool_free(st.link.pool);
+	main_groups_stop(&st);
 	cfg_unref(st.cfg);
 	if (pidfile != NULL)
 		(void)unlink(pidfile);

@@ -46,6 +46,7 @@
 #include "metrics.h"
 #include "rds.h"
 #include "relink.h"
+#include "shard.h"
 
 #ifndef MAILACD_VERSION
 #define MAILACD_VERSION "unknown"
@@ -61,10 +62,11 @@ struct metrics_state {
 	pthread_mutex_t lock;	/* cfg, pool, errors and last: the server's
 				   thread and reloads */
 	struct cfg *cfg;	/* our reference */
-	struct rds_pool *pool;
+	struct shard *sh;	/* a pool and a view per Redis group */
 	long long errors;	/* Redis failures of the scrapes */
 	char	last[512];	/* the failure logged last, "" after a
 				   scrape that went well */
+	char	where[300];	/* the Redis of that failure */
 	struct MHD_Daemon *mhd;	/* serving, or NULL */
 	int	fd;		/* listening, not yet the server's; -1 */
 	char	*addr;		/* the address of fd or of the server */
@@ -126,16 +128,18 @@ metrics_bind(const char *addr, char *err, size_t errlen)
 	return (fd);
 }
 
-/* metrics_failed - a scrape could not read Redis: count it, log it once */
+/* metrics_failed - a scrape could not read the Redis WHERE: count it,
+ * log it once */
 static void
-metrics_failed(struct metrics_state *m, const char *err)
+metrics_failed(struct metrics_state *m, const char *where, const char *err)
 {
 	m->errors++;
 	if (strcmp(err, m->last) == 0)
 		return;
 	log_warnx("metrics: redis %s: %s; serving this process's numbers "
-	    "only", rds_describe(m->pool), err);
+	    "only", where, err);
 	snprintf(m->last, sizeof(m->last), "%s", err);
+	snprintf(m->where, sizeof(m->where), "%s", where);
 }
 
 /* metrics_append - queue mailacd_metrics for every organisation of CFG;
@@ -219,23 +223,48 @@ metrics_round(redisContext *c, const struct cfg *cfg, struct expo_org *orgs,
 	return (nofn ? 1 : 0);
 }
 
-/* metrics_read - every organisation's answer into ORGS; 0, or -1 with
- * ERR when some could not be read (those read are kept) */
+/* metrics_group - the answers of Redis group G's organisations into
+ * ORGS; 0, or -1 with ERR */
 static int
-metrics_read(struct metrics_state *m, struct expo_org *orgs, char *err,
-    size_t errlen)
+metrics_group(struct metrics_state *m, size_t g, struct expo_org *orgs,
+    char *err, size_t errlen)
 {
+	struct rds_pool *pool = shard_at(m->sh, g);
+	const struct cfg *view = shard_view(m->sh, g);
 	redisContext *c;
 	int	fresh, broken = 0, rc;
 
-	if ((c = rds_get(m->pool, &fresh, err, errlen)) == NULL)
+	if ((c = rds_get(pool, &fresh, err, errlen)) == NULL)
 		return (-1);
-	rc = metrics_round(c, m->cfg, orgs, &broken, err, errlen);
+	rc = metrics_round(c, view, orgs, &broken, err, errlen);
 	if (rc == 1 && fn_load(c, err, errlen) == 0)
-		rc = metrics_round(c, m->cfg, orgs, &broken, err, errlen);
+		rc = metrics_round(c, view, orgs, &broken, err, errlen);
 	else if (rc == 1)
 		rc = -1;
-	rds_put(m->pool, c, broken);
+	rds_put(pool, c, broken);
+	return (rc);
+}
+
+/* metrics_read - every served organisation's answer into ORGS, group by
+ * group (in the views' order); 0, or -1 with ERR and *WHERE, the Redis
+ * that failed first, when some could not be read (those read are kept) */
+static int
+metrics_read(struct metrics_state *m, struct expo_org *orgs,
+    const char **where, char *err, size_t errlen)
+{
+	char	why[512];
+	size_t	g, off = 0;
+	int	rc = 0;
+
+	for (g = 0; g < shard_count(m->sh); g++) {
+		if (metrics_group(m, g, orgs + off, why, sizeof(why)) != 0 &&
+		    rc == 0) {
+			*where = rds_describe(shard_at(m->sh, g));
+			snprintf(err, errlen, "%s", why);
+			rc = -1;
+		}
+		off += shard_view(m->sh, g)->norgs;
+	}
 	return (rc);
 }
 
@@ -247,25 +276,28 @@ metrics_scrape(struct metrics_state *m, size_t *len)
 	struct expo_proc p;
 	struct expo_org *orgs;
 	char	err[512], *buf = NULL;
+	const char *where = "";
 	long long t0 = clock_mono_ms();
-	size_t	i, n;
+	size_t	i, n, g, k;
 	FILE   *fp;
 
 	pthread_mutex_lock(&m->lock);
-	n = m->cfg->norgs;
+	for (g = n = 0; g < shard_count(m->sh); g++)
+		n += shard_view(m->sh, g)->norgs;
 	if ((orgs = calloc(n + 1, sizeof(*orgs))) == NULL) {
 		pthread_mutex_unlock(&m->lock);
 		return (NULL);
 	}
-	for (i = 0; i < n; i++)
-		orgs[i].id = m->cfg->orgs[i].id;
+	for (g = i = 0; g < shard_count(m->sh); g++)
+		for (k = 0; k < shard_view(m->sh, g)->norgs; k++)
+			orgs[i++].id = shard_view(m->sh, g)->orgs[k].id;
 	memset(&p, 0, sizeof(p));
 	err[0] = '\0';
-	p.redis_up = metrics_read(m, orgs, err, sizeof(err)) == 0;
+	p.redis_up = metrics_read(m, orgs, &where, err, sizeof(err)) == 0;
 	if (!p.redis_up)
-		metrics_failed(m, err);
+		metrics_failed(m, where, err);
 	else if (m->last[0] != '\0') {
-		log_info("metrics: redis %s: back", rds_describe(m->pool));
+		log_info("metrics: redis %s: back", m->where);
 		m->last[0] = '\0';
 	}
 	p.version = MAILACD_VERSION;
@@ -438,9 +470,9 @@ metrics_start(struct cfg *cfg)
 
 	if (m->fd < 0)
 		return;
-	if ((m->pool = rds_pool_new(&cfg->redis)) == NULL)
+	if ((m->sh = shard_new(cfg, 1)) == NULL)
 		log_fatal(EX_OSERR, "out of memory");
-	rds_pool_say(m->pool, log_say, "metrics: redis: ");
+	shard_say(m->sh, log_say, "metrics: redis: ");
 	m->cfg = cfg_ref(cfg);
 	if (metrics_serve(m) != 0)
 		log_fatal(EX_OSERR, "metrics: cannot start the HTTP server on "
@@ -454,25 +486,25 @@ metrics_reload(struct cfg *cfg)
 {
 	struct metrics_state *m = &metrics_st;
 	const char *want = cfg->router.metrics_listen;
-	struct rds_pool *np, *op;
+	struct shard *np, *op;
 	struct cfg *oc;
 	char	err[512];
 
-	if ((np = rds_pool_new(&cfg->redis)) == NULL) {
+	if ((np = shard_new(cfg, 1)) == NULL) {
 		log_errx("metrics: out of memory; the configuration before "
 		    "the reload stays in use");
 		return;
 	}
-	rds_pool_say(np, log_say, "metrics: redis: ");
+	shard_say(np, log_say, "metrics: redis: ");
 	pthread_mutex_lock(&m->lock);
 	oc = m->cfg;
-	op = m->pool;
+	op = m->sh;
 	m->cfg = cfg_ref(cfg);
-	m->pool = np;
+	m->sh = np;
 	m->last[0] = '\0';
 	pthread_mutex_unlock(&m->lock);
 	cfg_unref(oc);
-	rds_pool_free(op);
+	shard_free(op);
 	if ((want == NULL && m->addr == NULL) ||
 	    (want != NULL && m->addr != NULL && strcmp(want, m->addr) == 0))
 		return;
@@ -504,8 +536,8 @@ metrics_stop(void)
 	metrics_halt(m);
 	pthread_mutex_lock(&m->lock);
 	cfg_unref(m->cfg);
-	rds_pool_free(m->pool);
+	shard_free(m->sh);
 	m->cfg = NULL;
-	m->pool = NULL;
+	m->sh = NULL;
 	pthread_mutex_unlock(&m->lock);
 }

@@ -16,6 +16,17 @@ M=$(sed -n 's/^\.It Li mailacd:{ Ns Ar org Ns }://p' man/mailacd-keys.7 |
     sed -e 's/Ar [^ ]*/*/g' -e 's/Ns//g' -e 's/ //g' | sort -u)
 
 ok "keys.h defines key formats" test "$(printf '%s\n' "$H" | wc -l)" -ge 25
+# no global key: every key format is under one organisation's hash tag
+# (KEYS_FMT_MEMBER is a sorted-set member, not a key)
+is "$(grep '^#define KEYS_FMT_' common/keys.h | grep -v 'KEYS_FMT_MEMBER' |
+    grep -v '"mailacd:{%s}:')" "" \
+    "every key format of keys.h is under an organisation's hash tag"
+like "$(sed -n '/^\.Sh ORGANISATIONS AND REDIS CLUSTER/,/^\.Sh /p' man/mailacd-keys.7)" \
+    'No command and no function touches more than one organisation' \
+    "mailacd-keys(7) says which calls touch more than one organisation"
+like "$(sed -n '/^local function context/,/^end/p' common/mailacd.lua)" \
+    'BADARG' "the library refuses KEYS outside KEYS[1]'s organisation"
+
 ok "the man page lists keys" test "$(printf '%s\n' "$M" | wc -l)" -ge 25
 is "$(printf '%s\n' "$H" | grep -vxF -- "$M")" "" \
     "every key of keys.h is described in mailacd-keys(7)"

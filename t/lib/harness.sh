@@ -39,6 +39,8 @@
 #   Dovecot    start_dovecot dovecot_put dovecot_count dovecot_flags
 #   checks     logs_clean json_ok jq
 #   all        start_stack (Redis + sink + milter + Postfix)
+#   several    start_redis_at restart_redis_at (more private Redis servers);
+#              *t_redis_spawn_at
 #
 # The benchmarks' own helpers (no-op milter, CPU ticks, the outbound
 # message, ...) are in bench/lib.sh, which sources this file.
@@ -1346,4 +1348,42 @@ dovecot_flags() {
 		*) echo "" ;;
 		esac
 	done
+}
+
+# --- several private Redis servers ---------------------------------------
+
+# start_redis_at NAME [ARGS...] - one more throw-away redis-server, its
+# files in $T_TMP/NAME, on a free loopback port (extra redis-server ARGS);
+# REDIS_PORT and REDIS_PID are set to it, so save the previous server's
+# first; stop_redis and rcli act on whichever REDIS_PORT names
+start_redis_at() {
+	_rname=$1
+	shift
+	REDIS_PORT=$(free_port)
+	mkdir -p "$T_TMP/$_rname"
+	t_redis_spawn_at "$_rname" "$@"
+}
+
+# restart_redis_at NAME [ARGS...] - start_redis_at again on REDIS_PORT
+restart_redis_at() {
+	_rname=$1
+	shift
+	t_redis_spawn_at "$_rname" "$@"
+}
+
+# t_redis_spawn_at NAME [ARGS...] - t_redis_spawn in $T_TMP/NAME
+t_redis_spawn_at() {
+	_rname=$1
+	shift
+	spawn "$_rname" "$T_TMP/$_rname/redis.log" redis-server \
+	    --port "$REDIS_PORT" --bind 127.0.0.1 --protected-mode yes \
+	    --dir "$T_TMP/$_rname" --dbfilename dump.rdb --save '' \
+	    --appendonly no --daemonize no --supervised no \
+	    --pidfile "$T_TMP/$_rname/redis.pid" --logfile '' "$@"
+	REDIS_PID=$SPAWNED_PID
+	if ! wait_for 10 redis_up; then
+		diag "redis-server $_rname on port $REDIS_PORT did not answer" \
+		    "$(tail -n 20 "$T_TMP/$_rname/redis.log")"
+		return 1
+	fi
 }
