@@ -958,8 +958,10 @@ dress_message(const struct dress_in *in, const char *msg, size_t len,
 	memcpy(out->body, ba->data, ba->len);
 	out->body[ba->len] = '\0';
 	out->bodylen = ba->len;
-	/* one line, as a header value handed to the MTA; GMime folds it */
+	/* a header value handed to the MTA folds with LF alone (the MTA
+	 * adds the CR) */
 	g_strstrip(out->ctype);
+	dress_lf(out->ctype);
 	rc = DRESS_CHANGED;
 	snprintf(why, whylen, "dressed: %s", out->what);
 	goto done;
