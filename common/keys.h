@@ -18,7 +18,7 @@
 #define KEYS_SCHEMA		"1"
 /* the version of the function library common/mailacd.lua: bump it when a
  * function changes behaviour (fn_load never replaces a newer one) */
-#define KEYS_LIBRARY		"8"
+#define KEYS_LIBRARY		"9"
 
 /* mailacd:{ORG}:schema - string, the schema version the data was written in */
 #define KEYS_FMT_SCHEMA		"mailacd:{%s}:schema"
