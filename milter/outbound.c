@@ -498,8 +498,11 @@ out_decide(struct out_msg *m, const struct cfg *cfg)
 	if (!autosub && a->auto_submitted != CFG_AUTO_NO)
 		m->auto_submitted = marks[a->auto_submitted];
 	/* what may be added to the body changes it and its MIME headers:
-	 * signing waits for the end of the message */
-	m->dress = dress_wanted(a, m->agent);
+	 * signing waits for the end of the message.  A resent copy (the
+	 * router's forward mode) is someone else's message: never dressed */
+	m->dress = dress_wanted(a, m->agent) &&
+	    out_value(m, "Resent-Date") == NULL &&
+	    out_value(m, "Resent-From") == NULL;
 	return (m->dress ? 0 : out_sign_hdrs(m));
 }
 
