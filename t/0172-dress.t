@@ -45,6 +45,7 @@ w("s.txt", "{{agent.name}}\nAcme Support desk\n")
 w("s.html", '<p class="sig">{{agent.name}}</p>\n')
 w("ph.txt", "PLAIN HEADER\n")
 w("pf.txt", "PLAIN FOOTER\n")
+w("short.txt", "Short & sweet, {{customer.name}}.\n")
 w("refund.txt", "Your refund, {{customer.name}}, is on its way.\n")
 w("refund.html", '<p class="refund">Your refund, {{customer.name}}, is on its way.</p>\n')
 w("c.conf", """
@@ -52,7 +53,8 @@ milter = { socket = "inet:8891@127.0.0.1"; };
 organizations = ( { id = "acme"; timezone = "Europe/Madrid";
   queues = ( { name = "support"; } );
   responses = ( { name = "refund"; subject = "Your refund";
-                  text = "refund.txt"; html = "refund.html"; } );
+                  text = "refund.txt"; html = "refund.html"; },
+                { name = "short"; subject = "Short"; text = "short.txt"; } );
   domains = ( { name = "example.com"; addresses = (
     { address = "support@example.com"; queue = "support";
       display_name = "Acme Support";
@@ -279,6 +281,14 @@ rc, out, err = dress(raw)
 alt = list(parse(out).iter_parts())
 ok(rc == 0 and "#response" not in text(alt[0]) and "#response" not in text(alt[1]), "#response: gone from both alternatives", out.decode(errors="replace"))
 ok('<p class="refund">Your refund, Ana &lt;D\u00edaz&gt; &amp; Co, is on its way.</p>' in text(alt[1]), "#response: html gets the html variant, escaped", text(alt[1]))
+raw = HEAD + "MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n<html><body><p>#response short</p><p>Bye &amp; thanks</p></body></html>\n"
+rc, out, err = dress(raw, addr="plain@example.com", agent="alice")
+h = text(parse(out))
+ok(rc == 0 and "#response" not in h and "<div>Short &amp; sweet, Ana &lt;D\u00edaz&gt; &amp; Co.<br>" in h and "Bye &amp; thanks" in h,
+   "#response in an html-only reply, a text-only response: escaped, as html", h)
+raw = HEAD + "Content-Type: text/plain\n\nHello,\n#response refund\n"
+rc, out, err = dress(raw, addr="plain@example.com", agent="alice")
+ok("#response refund" in text(parse(out)) and "refund" not in err, "#response that is not the first line is text like any other", err)
 raw = HEAD + "Content-Type: text/plain\n\n#response nope\n\nBye\n"
 rc, out, err = dress(raw)
 ok(rc == 3 and "nope" in err, "#response with an unknown name is refused", err)
