@@ -45,6 +45,8 @@ struct cfg_org;
 struct cfg_domain;
 struct cfg_mailbox;
 struct cfg_flow;
+struct cfg_response;
+struct tmpl;
 
 /* Where matched mail goes: a queue with its requirements, or a flow that
  * works them out from the message (common/flow.h). */
@@ -56,6 +58,25 @@ struct cfg_route {
 	const char *language;	/* "" when any agent may answer */
 	int	priority;	/* 0..CFG_PRIORITY_MAX */
 	const struct cfg_flow *flowp;	/* the flow named, resolved */
+};
+
+/* A text and an HTML variant of something added to mail: a header, a
+ * footer, a signature.  Files as configured; templates parsed at load. */
+struct cfg_dress {
+	char	*text_file;	/* NULL: no text variant */
+	char	*html_file;	/* NULL: no HTML variant */
+	struct tmpl *text;
+	struct tmpl *html;
+};
+
+/* The contact card (vCard 4.0) an address attaches to its first reply;
+ * its name and email are the address's display_name and address. */
+struct cfg_card {
+	char	*organization;
+	char	*phone;		/* NULL: none */
+	char	*url;		/* NULL: none */
+	char	*title;		/* NULL: none */
+	char	*note;		/* NULL: none */
 };
 
 /* A registered address. */
@@ -73,6 +94,13 @@ struct cfg_address {
 	int	enabled;
 	struct cfg_mailbox *mailbox;	/* a mailbox its mail is pulled
 					   from; NULL: none */
+	char	*ack;		/* response acknowledging a customer's first
+				   message; NULL: none */
+	const struct cfg_response *ackp;	/* it, resolved */
+	struct cfg_dress *header;	/* added to outbound mail; NULL: none */
+	struct cfg_dress *footer;
+	struct cfg_card *card;	/* attached to an interaction's first reply;
+				   NULL: none */
 	int	line;
 	struct cfg_domain *domain;
 	struct cfg_org *org;
@@ -354,6 +382,23 @@ struct cfg_agent {
 	char	**queues;	/* names of queues of the organisation */
 	size_t	nqueues;
 	char	*login;		/* SMTP AUTH login; NULL: the address */
+	char	*name;		/* display name in placeholders; NULL: the id */
+	struct cfg_dress *signature;	/* added when a reply leaves as a
+					   channel; NULL: none */
+	int	line;
+	struct cfg_org *org;
+};
+
+/* A named response of an organisation's library: an acknowledgement or a
+ * standard response (common/respond.h composes it). */
+struct cfg_response {
+	char	*name;
+	struct tmpl *subject;	/* the Subject: line, a text template */
+	struct tmpl *text;	/* NULL: no text/plain part */
+	struct tmpl *html;	/* NULL: no text/html part */
+	char	*subject_src;	/* as configured */
+	char	*text_file;	/* as configured, or NULL */
+	char	*html_file;
 	int	line;
 	struct cfg_org *org;
 };
@@ -374,6 +419,14 @@ struct cfg_org {
 	int	max_domains;	/* quota: most domains, 0: unlimited */
 	int	max_addresses_per_domain;	/* quota: most addresses of one
 						   domain, 0: unlimited */
+	char	*date_format;	/* g_date_time_format() conversions */
+	char	*timezone;	/* IANA name of dates in composed mail */
+	void	*tz;		/* its GTimeZone *, immutable, shared */
+	int	ack_period;	/* seconds between two acknowledgements to one
+				   customer */
+	struct cfg_response *responses;	/* named templates: acknowledgements
+					   and standard responses */
+	size_t	nresponses;
 	int	line;
 	struct cfg_redis *redis;	/* its own Redis; NULL: the top-level
 					   redis group */
@@ -609,6 +662,10 @@ const struct cfg_flow *cfg_find_flow(const struct cfg_org *o,
 /* cfg_route_reaches - 1 when route R can send mail to QUEUE: its queue,
  * or one its flow (and the flows that calls) may choose */
 int	cfg_route_reaches(const struct cfg_route *r, const char *queue);
+
+/* cfg_response_find - response NAME of organisation O, or NULL */
+const struct cfg_response *cfg_response_find(const struct cfg_org *o,
+		    const char *name);
 
 /* cfg_find_schedule - schedule NAME of organisation O, or NULL */
 const struct cfg_schedule *cfg_find_schedule(const struct cfg_org *o,

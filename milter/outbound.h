@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "cfg.h"
+#include "dress.h"
 #include "edit.h"
 #include "reply.h"
 #include "sign.h"
@@ -112,6 +113,12 @@ struct out_msg {
 	size_t	nnotes;
 	char	done[768];
 	int	signed_;	/* out_eom added its DKIM-Signature */
+	/* dressing (dress.h): the body is kept, and signed at the end once
+	 * it is known what leaves */
+	int	dress;		/* the body may be dressed */
+	char	*body;		/* the body so far */
+	size_t	bodylen, bodycap;
+	struct dress_out dressed;	/* what dress_message made, if it did */
 };
 
 /* out_sender - is SENDER (an envelope path) one of CFG's registered

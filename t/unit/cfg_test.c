@@ -1929,7 +1929,7 @@ test_schema(void)
 	int	seen[7] = { 0 }, i;
 
 	cfg_schema_each(collect, seen);
-	is_int(seen[0], 203, "203 settings in the schema");
+	is_int(seen[0], 228, "228 settings in the schema");
 	for (i = 1; i < 7; i++)
 		is_int(seen[i], 1, "schema path %d listed once", i);
 }
