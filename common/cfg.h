@@ -440,6 +440,7 @@ struct cfg_redis {
 	int	port;
 	char	*socket;	/* unix socket path or NULL */
 	char	*password;	/* NULL: no AUTH */
+	char	*username;	/* ACL user of AUTH; NULL: "default" */
 	int	database;
 	int	connect_timeout_ms;
 	int	command_timeout_ms;
@@ -447,6 +448,7 @@ struct cfg_redis {
 	size_t	nsentinels;
 	char	*master_name;	/* the master the Sentinels monitor */
 	char	*sentinel_password;	/* AUTH for the Sentinels, or NULL */
+	char	*sentinel_username;	/* their ACL user, or NULL */
 	int	wait_replicas;	/* replicas WAIT must confirm; 0: no WAIT */
 	int	wait_timeout_ms;	/* how long WAIT may wait */
 };

@@ -244,6 +244,19 @@ cfg_check_spf(const char *v, char *buf, size_t len)
 	return (NULL);
 }
 
+/* cfg_check_acl_user - a Redis ACL user name: printable, no spaces (ACL
+ * SETUSER takes it as one word) */
+const char *
+cfg_check_acl_user(const char *v, char *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	for (; *v != '\0'; v++)
+		if ((unsigned char)*v <= ' ' || (unsigned char)*v > '~')
+			return ("must be printable ASCII without spaces");
+	return (NULL);
+}
+
 /* cfg_check_path - an absolute path */
 const char *
 cfg_check_path(const char *v, char *buf, size_t len)
@@ -1462,6 +1475,12 @@ cfg_check_redis(struct cfg_load *ld, struct cfg_redis *rc,
 	if (rc->nsentinels == 0 && rc->sentinel_password != NULL &&
 	    (s = config_setting_get_member(rs, "sentinel_password")) != NULL)
 		cfg_err(ld, s, NULL, NULL, "needs redis.sentinels");
+	if (rc->username != NULL && rc->password == NULL &&
+	    (s = config_setting_get_member(rs, "username")) != NULL)
+		cfg_err(ld, s, NULL, NULL, "needs redis.password");
+	if (rc->sentinel_username != NULL && rc->sentinel_password == NULL &&
+	    (s = config_setting_get_member(rs, "sentinel_username")) != NULL)
+		cfg_err(ld, s, NULL, NULL, "needs redis.sentinel_password");
 	if (rc->wait_replicas > 0 &&
 	    rc->wait_timeout_ms >= rc->command_timeout_ms &&
 	    (s = config_setting_get_member(rs, "wait_timeout_ms")) != NULL)
@@ -1528,7 +1547,9 @@ cfg_redis_same(const struct cfg_redis *a, const struct cfg_redis *b)
 {
 	return (cfg_redis_target(a, b) &&
 	    cfg_str_eq(a->password, b->password, 0) &&
+	    cfg_str_eq(a->username, b->username, 0) &&
 	    cfg_str_eq(a->sentinel_password, b->sentinel_password, 0) &&
+	    cfg_str_eq(a->sentinel_username, b->sentinel_username, 0) &&
 	    a->connect_timeout_ms == b->connect_timeout_ms &&
 	    a->command_timeout_ms == b->command_timeout_ms &&
 	    a->wait_replicas == b->wait_replicas &&

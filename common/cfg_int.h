@@ -188,6 +188,7 @@ const char *cfg_check_id(const char *v, char *buf, size_t len);
 const char *cfg_check_name(const char *v, char *buf, size_t len);
 const char *cfg_check_host(const char *v, char *buf, size_t len);
 const char *cfg_check_path(const char *v, char *buf, size_t len);
+const char *cfg_check_acl_user(const char *v, char *buf, size_t len);
 const char *cfg_check_milter(const char *v, char *buf, size_t len);
 const char *cfg_check_seps(const char *v, char *buf, size_t len);
 const char *cfg_check_domain(const char *v, char *buf, size_t len);

@@ -47,6 +47,8 @@ struct rds_pool {
 	int	*sports;
 	char	*master_name;
 	char	*sentinel_password;
+	char	*sentinel_username;
+	char	*username;
 	pthread_mutex_t look;	/* one look-up at a time */
 	char	master[SENTINEL_HOST_MAX];	/* "" until found */
 	int	mport;
@@ -96,6 +98,9 @@ rds_pool_sentinels(struct rds_pool *pool, const struct cfg_redis *rc)
 	if (rc->sentinel_password != NULL &&
 	    (pool->sentinel_password = strdup(rc->sentinel_password)) == NULL)
 		return (-1);
+	if (rc->sentinel_username != NULL &&
+	    (pool->sentinel_username = strdup(rc->sentinel_username)) == NULL)
+		return (-1);
 	for (i = 0; i < rc->nsentinels; i++) {
 		/* checked by the configuration loader */
 		if (sentinel_hostport(rc->sentinels[i], host, sizeof(host),
@@ -119,6 +124,7 @@ rds_pool_new(const struct cfg_redis *rc)
 	pool->host = rc->host ? strdup(rc->host) : NULL;
 	pool->socket = rc->socket ? strdup(rc->socket) : NULL;
 	pool->password = rc->password ? strdup(rc->password) : NULL;
+	pool->username = rc->username ? strdup(rc->username) : NULL;
 	pool->port = rc->port;
 	pool->database = rc->database;
 	pool->connect_tv = rds_tv(rc->connect_timeout_ms);
@@ -161,6 +167,8 @@ rds_pool_free(struct rds_pool *pool)
 	free(pool->sports);
 	free(pool->master_name);
 	free(pool->sentinel_password);
+	free(pool->sentinel_username);
+	free(pool->username);
 	free(pool->host);
 	free(pool->socket);
 	free(pool->password);
@@ -230,12 +238,14 @@ static int
 rds_setup(struct rds_pool *pool, redisContext *c, char *err, size_t errlen)
 {
 	char	db[16];
-	const char *auth[2] = { "AUTH", pool->password };
+	const char *auth[3] = { "AUTH", pool->username != NULL ?
+	    pool->username : pool->password, pool->password };
 	const char *sel[2] = { "SELECT", db };
 
 	snprintf(db, sizeof(db), "%d", pool->database);
 	if (pool->password != NULL && pool->nsentinels == 0 &&
-	    rds_simple(c, 2, auth, err, errlen) != 0)
+	    rds_simple(c, pool->username != NULL ? 3 : 2, auth, err,
+	    errlen) != 0)
 		return (-1);
 	if (pool->database != 0 && rds_simple(c, 2, sel, err, errlen) != 0)
 		return (-1);
@@ -342,7 +352,9 @@ rds_sconf(const struct rds_pool *pool, struct sentinel_conf *sc)
 	sc->ports = pool->sports;
 	sc->n = pool->nsentinels;
 	sc->name = pool->master_name;
+	sc->user = pool->sentinel_username;
 	sc->password = pool->sentinel_password;
+	sc->data_user = pool->username;
 	sc->data_password = pool->password;
 	sc->connect_tv = pool->connect_tv;
 	sc->command_tv = pool->command_tv;
@@ -402,7 +414,7 @@ rds_known(struct rds_pool *pool, const char *host, int port, unsigned gen,
 	char	why[300], msg[320];
 	int	rc = -1;
 
-	if ((c = sentinel_connect(host, port, pool->password,
+	if ((c = sentinel_connect(host, port, pool->username, pool->password,
 	    pool->connect_tv, pool->command_tv, why, sizeof(why))) != NULL &&
 	    (rc = sentinel_role(c, why, sizeof(why))) == 1)
 		return (c);

@@ -49,13 +49,14 @@ sentinel_hostport(const char *v, char *host, size_t hlen, int *port)
 
 /* sentinel_connect - connect, set the command timeout, AUTH */
 redisContext *
-sentinel_connect(const char *host, int port, const char *password,
-    struct timeval connect_tv, struct timeval command_tv, char *err,
-    size_t errlen)
+sentinel_connect(const char *host, int port, const char *user,
+    const char *password, struct timeval connect_tv,
+    struct timeval command_tv, char *err, size_t errlen)
 {
 	redisContext *c;
 	redisReply *r = NULL;
-	const char *auth[2] = { "AUTH", password };
+	const char *auth[3] = { "AUTH", user != NULL ? user : password,
+	    password };
 
 	if ((c = redisConnectWithTimeout(host, port, connect_tv)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -63,7 +64,8 @@ sentinel_connect(const char *host, int port, const char *password,
 	}
 	if (c->err == 0 && redisSetTimeout(c, command_tv) == REDIS_OK &&
 	    (password == NULL ||
-	    ((r = redisCommandArgv(c, 2, auth, NULL)) != NULL &&
+	    ((r = redisCommandArgv(c, user != NULL ? 3 : 2, auth, NULL)) !=
+	    NULL &&
 	    r->type != REDIS_REPLY_ERROR))) {
 		if (r != NULL)
 			freeReplyObject(r);
@@ -165,7 +167,8 @@ sentinel_try(const struct sentinel_conf *sc, size_t i,
 	char	host[SENTINEL_HOST_MAX], e[200];
 	int	port, rc;
 
-	if ((s = sentinel_connect(sc->hosts[i], sc->ports[i], sc->password,
+	if ((s = sentinel_connect(sc->hosts[i], sc->ports[i], sc->user,
+	    sc->password,
 	    sc->connect_tv, sc->command_tv, e, sizeof(e))) == NULL) {
 		snprintf(why, whylen, "%s", e);
 		return (NULL);
@@ -177,7 +180,8 @@ sentinel_try(const struct sentinel_conf *sc, size_t i,
 		snprintf(why, whylen, "%s", e);
 		return (NULL);
 	}
-	if ((c = sentinel_connect(host, port, sc->data_password,
+	if ((c = sentinel_connect(host, port, sc->data_user,
+	    sc->data_password,
 	    sc->connect_tv, sc->command_tv, e, sizeof(e))) == NULL) {
 		snprintf(why, whylen, "names %s:%d: %s", host, port, e);
 		return (NULL);
@@ -225,7 +229,8 @@ sentinel_subscribe(const struct sentinel_conf *sc, size_t i, char *err,
 	redisContext *s;
 	redisReply *r;
 
-	if ((s = sentinel_connect(sc->hosts[i], sc->ports[i], sc->password,
+	if ((s = sentinel_connect(sc->hosts[i], sc->ports[i], sc->user,
+	    sc->password,
 	    sc->connect_tv, sc->command_tv, err, errlen)) == NULL)
 		return (NULL);
 	if ((r = redisCommandArgv(s, 2, argv, NULL)) == NULL ||

@@ -22,7 +22,9 @@ struct sentinel_conf {
 	const int *ports;	/* ... and ports */
 	size_t	n;
 	const char *name;	/* the master's name in the Sentinels */
+	const char *user;	/* ACL user for the Sentinels, or NULL */
 	const char *password;	/* AUTH to the Sentinels, or NULL */
+	const char *data_user;	/* ACL user for the data nodes, or NULL */
 	const char *data_password;	/* AUTH to the data nodes, or NULL */
 	struct timeval connect_tv;
 	struct timeval command_tv;
@@ -40,9 +42,11 @@ struct sentinel_found {
 int	sentinel_hostport(const char *v, char *host, size_t hlen, int *port);
 
 /* sentinel_connect - a context to HOST:PORT with the command timeout set
- * and AUTH PASSWORD sent (when not NULL); NULL with ERR */
+ * and AUTH [USER] PASSWORD sent (when PASSWORD is not NULL; USER NULL: the
+ * default user); NULL with ERR */
 redisContext *sentinel_connect(const char *host, int port,
-		    const char *password, struct timeval connect_tv,
+		    const char *user, const char *password,
+		    struct timeval connect_tv,
 		    struct timeval command_tv, char *err, size_t errlen);
 
 /* sentinel_ask - SENTINEL get-master-addr-by-name NAME on C: 0 and the

@@ -1,7 +1,8 @@
 #!/bin/sh
 # 2020-redis-options.t - the Redis connection settings: a unix socket,
-# AUTH with a password, a database other than 0; a wrong password is a
-# tempfail with the reason in the log, never an accept.
+# AUTH with a password, and with an ACL user name, a database other than 0;
+# a wrong password or user is a tempfail with the reason in the log, never
+# an accept.
 . "$(dirname "$0")/lib/harness.sh"
 require_tools miltertest redis-server redis-cli
 require_build mailacd-milter
@@ -53,5 +54,29 @@ like "$(cat "$MILTER_LOG")" "QID101: redis $RSOCK: hand-off failed: connect $RSO
     "a wrong password is a tempfail, and the log says so"
 like "$(cat "$MILTER_LOG")" "password" "the log names the password problem"
 ok "the password itself is never logged" sh -c "! grep -q 's3cret' '$MILTER_LOG'"
+stop_milter
+
+# an ACL user (Redis 6 and later): AUTH USER PASSWORD, the default user off
+r ACL SETUSER mailacd on '>acl pass' '~mailacd:*' '&*' +@all >/dev/null
+r ACL SETUSER default off >/dev/null
+ra() { redis-cli -s "$RSOCK" --no-auth-warning --user mailacd --pass 'acl pass' -n 3 "$@"; }
+conf 'acl pass' | sed 's/^\tpassword = .*/&\
+	username = "mailacd";/' >"$T_TMP/acl.conf"
+chmod 600 "$T_TMP/acl.conf"
+start_milter unix "$T_TMP/acl.conf"
+mt_run retry.lua
+is "$(sed -n 's/^# ID //p' "$T_TMP/mt-retry.lua.out")" "$id" \
+    "redis.username: the retry is recognised, through the ACL user"
+cmp_ok "$(ra CLIENT LIST | grep -v 'cmd=client' | grep -c ' user=mailacd ')" -ge 1 \
+    "... the milter's connections are the user's, the default user off"
+stop_milter
+conf 'acl pass' | sed 's/^\tpassword = .*/&\
+	username = "nobody";/' >"$T_TMP/acl-bad.conf"
+chmod 600 "$T_TMP/acl-bad.conf"
+MILTER_LOG_BEFORE=$(wc -l <"$MILTER_LOG")
+start_milter unix "$T_TMP/acl-bad.conf"
+mt_run redis-down.lua
+like "$(cat "$MILTER_LOG")" "hand-off failed: connect $RSOCK: .*(WRONGPASS|invalid username-password)" \
+    "a user Redis does not know is a tempfail, and the log says so"
 milter_log_clean
 done_testing

@@ -14,7 +14,8 @@
 #   silent           accepts connections and never answers
 #   master, slave    a data node whose ROLE says so
 #   readonly         ROLE says master, every other command -READONLY
-# OPTIONs: pass=SECRET (AUTH required first), switch=TARGET (after a
+# OPTIONs: pass=SECRET (AUTH required first), user=NAME (and as that ACL
+# user: AUTH NAME SECRET), switch=TARGET (after a
 # SUBSCRIBE to +switch-master, publish a switch to TARGET 0.3 s later).
 # PORTFILE also names "closed": a port nobody listens on.
 # FAKE.COUNT answers how many commands other than AUTH a listener saw.
@@ -73,7 +74,10 @@ def handler(name, kind, opts):
                     continue
                 verb = cmd[0].upper() if cmd else ""
                 if verb == "AUTH":
-                    if len(cmd) == 2 and cmd[1] == opts.get("pass"):
+                    # with user=NAME, only AUTH NAME SECRET (Redis ACLs)
+                    want = ([opts["user"], opts.get("pass")] if "user" in opts
+                            else [opts.get("pass")])
+                    if cmd[1:] == want:
                         authed = True
                         writer.write(b"+OK\r\n")
                     else:

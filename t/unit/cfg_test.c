@@ -1604,6 +1604,14 @@ test_sentinel(void)
 		  "1: redis.master_name: needs redis.sentinels" },
 		{ "sentinel_password = \"s\";",
 		  "1: redis.sentinel_password: needs redis.sentinels" },
+		{ "username = \"mailacd\";",
+		  "1: redis.username: needs redis.password" },
+		{ "username = \"a b\"; password = \"p\";",
+		  "1: redis.username = \"a b\": must be printable ASCII "
+		  "without spaces" },
+		{ "sentinels = [ \"h:1\", \"h:2\", \"h:3\" ]; master_name = "
+		  "\"m\"; sentinel_username = \"s\";",
+		  "1: redis.sentinel_username: needs redis.sentinel_password" },
 		{ "sentinels = [ \"127.0.0.1\" ]; master_name = \"m\";",
 		  "1: redis.sentinels[#0] = \"127.0.0.1\": must be HOST:PORT (an "
 		  "IPv6 address in brackets), the port 1 to 65535" },
@@ -1929,7 +1937,7 @@ test_schema(void)
 	int	seen[7] = { 0 }, i;
 
 	cfg_schema_each(collect, seen);
-	is_int(seen[0], 228, "228 settings in the schema");
+	is_int(seen[0], 232, "232 settings in the schema");
 	for (i = 1; i < 7; i++)
 		is_int(seen[i], 1, "schema path %d listed once", i);
 }

@@ -248,6 +248,22 @@ main(void)
 	ok(find(&sc, 0, &f, err, sizeof(err)) && f.port == port("n_auth"),
 	    "both passwords: found (%s)", err);
 
+	/* ACL users: AUTH USER PASSWORD to each */
+	conf(&sc, "s_user", closed);
+	sc.password = "sentpw";
+	ok(!find(&sc, 0, &f, err, sizeof(err)) && strstr(err, "WRONGPASS"),
+	    "a Sentinel with an ACL user: the password alone is refused (%s)",
+	    err);
+	sc.user = "watch";
+	sc.data_password = "datapw";
+	ok(!find(&sc, 0, &f, err, sizeof(err)) && strstr(err,
+	    "ROLE failed: NOAUTH") == NULL && strstr(err, "WRONGPASS"),
+	    "... with its user it answers; the data node wants its own (%s)",
+	    err);
+	sc.data_user = "app";
+	ok(find(&sc, 0, &f, err, sizeof(err)) && f.port == port("n_user"),
+	    "both users: found (%s)", err);
+
 	/* +switch-master messages */
 	r = message("+switch-master", "mymaster 10.0.0.1 6379 10.0.0.2 6380");
 	ok(sentinel_switch_parse(r, "mymaster", host, sizeof(host), &p) &&
