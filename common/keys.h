@@ -221,6 +221,11 @@
 /* the flow's queue is outside its business hours: when they begin again
  * (seconds since 1970), for the acknowledgement */
 #define KEYS_F_OPENS		"opens"
+/* RFC 3834: why no automatic answer may go to the message (automatic,
+ * list or bulk mail, a robot's address, our own loop marker; absent when
+ * one may), and its Reply-To mailbox when it has exactly one */
+#define KEYS_F_NOREPLY		"noreply"
+#define KEYS_F_REPLY_TO		"reply_to"
 
 /* keys_fmt - write one key into BUF; returns -1 if it did not fit */
 #define keys_fmt(buf, size, ...) \
