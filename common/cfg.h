@@ -45,6 +45,8 @@ struct cfg_org;
 struct cfg_domain;
 struct cfg_mailbox;
 struct cfg_flow;
+struct cfg_response;
+struct tmpl;
 
 /* Where matched mail goes: a queue with its requirements, or a flow that
  * works them out from the message (common/flow.h). */
@@ -357,6 +359,20 @@ struct cfg_agent {
 	struct cfg_org *org;
 };
 
+/* A named response of an organisation's library: an acknowledgement or a
+ * standard response (common/respond.h composes it). */
+struct cfg_response {
+	char	*name;
+	struct tmpl *subject;	/* the Subject: line, a text template */
+	struct tmpl *text;	/* NULL: no text/plain part */
+	struct tmpl *html;	/* NULL: no text/html part */
+	char	*subject_src;	/* as configured */
+	char	*text_file;	/* as configured, or NULL */
+	char	*html_file;
+	int	line;
+	struct cfg_org *org;
+};
+
 struct cfg_org {
 	char	*id;		/* [a-z0-9_-]{1,64}: goes into Redis hash tags */
 	struct cfg_queue *queues;
@@ -373,6 +389,14 @@ struct cfg_org {
 	int	max_domains;	/* quota: most domains, 0: unlimited */
 	int	max_addresses_per_domain;	/* quota: most addresses of one
 						   domain, 0: unlimited */
+	char	*date_format;	/* g_date_time_format() conversions */
+	char	*timezone;	/* IANA name of dates in composed mail */
+	void	*tz;		/* its GTimeZone *, immutable, shared */
+	int	ack_period;	/* seconds between two acknowledgements to one
+				   customer */
+	struct cfg_response *responses;	/* named templates: acknowledgements
+					   and standard responses */
+	size_t	nresponses;
 	int	line;
 };
 

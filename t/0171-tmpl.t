@@ -1,0 +1,2 @@
+#!/bin/sh
+exec "${MAILACD_BUILD:?}/t/tmpl_test"
