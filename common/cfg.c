@@ -28,6 +28,7 @@
 #include "addr.h"
 #include "cfg.h"
 #include "cfg_int.h"
+#include "tmpl.h"
 
 static const struct cfg_enum cfg_join_names[] = {
 	{ "participant", CFG_JOIN_PARTICIPANT },
@@ -482,6 +483,45 @@ static const struct cfg_key cfg_catch_all_keys[] = {
 	{ .name = NULL }
 };
 
+/* A text and an HTML variant of a header, footer or signature: file
+ * names, relative to the configuration file's folder unless absolute. */
+static const struct cfg_key cfg_dress_keys[] = {
+	{ .name = "text", .type = CFG_T_STR, .min = 1, .max = 1024,
+	  .off = offsetof(struct cfg_dress, text_file) },
+	{ .name = "html", .type = CFG_T_STR, .min = 1, .max = 1024,
+	  .off = offsetof(struct cfg_dress, html_file) },
+	{ .name = NULL }
+};
+
+static const struct cfg_key cfg_card_keys[] = {
+	{ .name = "organization", .type = CFG_T_STR, .flags = CFG_K_REQUIRED,
+	  .min = 1, .max = 256, .off = offsetof(struct cfg_card, organization),
+	  .check = cfg_check_display },
+	{ .name = "phone", .type = CFG_T_STR, .min = 1, .max = 64,
+	  .off = offsetof(struct cfg_card, phone), .check = cfg_check_display },
+	{ .name = "url", .type = CFG_T_STR, .min = 1, .max = 1024,
+	  .off = offsetof(struct cfg_card, url), .check = cfg_check_display },
+	{ .name = "title", .type = CFG_T_STR, .min = 1, .max = 256,
+	  .off = offsetof(struct cfg_card, title), .check = cfg_check_display },
+	{ .name = "note", .type = CFG_T_STR, .min = 1, .max = 1024,
+	  .off = offsetof(struct cfg_card, note), .check = cfg_check_display },
+	{ .name = NULL }
+};
+
+static const struct cfg_key cfg_response_keys[] = {
+	{ .name = "name", .type = CFG_T_STR, .flags = CFG_K_REQUIRED,
+	  .min = 1, .max = CFG_NAME_MAX,
+	  .off = offsetof(struct cfg_response, name), .check = cfg_check_name },
+	{ .name = "subject", .type = CFG_T_STR, .flags = CFG_K_REQUIRED,
+	  .min = 1, .max = 900, .off = offsetof(struct cfg_response, subject_src),
+	  .check = cfg_check_display },
+	{ .name = "text", .type = CFG_T_STR, .min = 1, .max = 1024,
+	  .off = offsetof(struct cfg_response, text_file) },
+	{ .name = "html", .type = CFG_T_STR, .min = 1, .max = 1024,
+	  .off = offsetof(struct cfg_response, html_file) },
+	{ .name = NULL }
+};
+
 static const struct cfg_key cfg_address_keys[] = {
 	{ .name = "address", .type = CFG_T_STR, .flags = CFG_K_REQUIRED,
 	  .min = 1, .max = 0, .off = offsetof(struct cfg_address, address) },
@@ -509,6 +549,17 @@ static const struct cfg_key cfg_address_keys[] = {
 	  .size = sizeof(struct cfg_mailbox),
 	  .off = offsetof(struct cfg_address, mailbox),
 	  .sub = cfg_mailbox_keys },
+	{ .name = "ack", .type = CFG_T_STR, .min = 1, .max = CFG_NAME_MAX,
+	  .off = offsetof(struct cfg_address, ack), .check = cfg_check_name },
+	{ .name = "header", .type = CFG_T_GROUP, .flags = CFG_K_ALLOC,
+	  .size = sizeof(struct cfg_dress),
+	  .off = offsetof(struct cfg_address, header), .sub = cfg_dress_keys },
+	{ .name = "footer", .type = CFG_T_GROUP, .flags = CFG_K_ALLOC,
+	  .size = sizeof(struct cfg_dress),
+	  .off = offsetof(struct cfg_address, footer), .sub = cfg_dress_keys },
+	{ .name = "card", .type = CFG_T_GROUP, .flags = CFG_K_ALLOC,
+	  .size = sizeof(struct cfg_card),
+	  .off = offsetof(struct cfg_address, card), .sub = cfg_card_keys },
 	{ .name = NULL }
 };
 
@@ -589,6 +640,11 @@ static const struct cfg_key cfg_agent_keys[] = {
 	  .noff = offsetof(struct cfg_agent, nqueues), .check = cfg_check_name },
 	{ .name = "login", .type = CFG_T_STR, .min = 1, .max = 255,
 	  .off = offsetof(struct cfg_agent, login) },
+	{ .name = "name", .type = CFG_T_STR, .min = 1, .max = 256,
+	  .off = offsetof(struct cfg_agent, name), .check = cfg_check_display },
+	{ .name = "signature", .type = CFG_T_GROUP, .flags = CFG_K_ALLOC,
+	  .size = sizeof(struct cfg_dress),
+	  .off = offsetof(struct cfg_agent, signature), .sub = cfg_dress_keys },
 	{ .name = NULL }
 };
 
@@ -634,6 +690,19 @@ static const struct cfg_key cfg_org_keys[] = {
 	  .off = offsetof(struct cfg_org, flows),
 	  .noff = offsetof(struct cfg_org, nflows),
 	  .lineoff = offsetof(struct cfg_flow, line), .sub = cfg_flow_keys },
+	{ .name = "date_format", .type = CFG_T_STR, .min = 1, .max = 200,
+	  .sdef = TMPL_DATE_FORMAT, .off = offsetof(struct cfg_org, date_format),
+	  .check = cfg_check_display },
+	{ .name = "timezone", .type = CFG_T_STR, .min = 1, .max = 64,
+	  .sdef = "UTC", .off = offsetof(struct cfg_org, timezone) },
+	{ .name = "ack_period", .type = CFG_T_INT, .min = 0, .max = 31536000,
+	  .idef = 86400, .off = offsetof(struct cfg_org, ack_period) },
+	{ .name = "responses", .type = CFG_T_LIST, .min = 0,
+	  .size = sizeof(struct cfg_response), .label = "name",
+	  .off = offsetof(struct cfg_org, responses),
+	  .noff = offsetof(struct cfg_org, nresponses),
+	  .lineoff = offsetof(struct cfg_response, line),
+	  .sub = cfg_response_keys },
 	{ .name = NULL }
 };
 
@@ -1212,8 +1281,10 @@ cfg_free(struct cfg *cfg)
 			}
 		}
 	free(cfg->outbound.nets);
-	for (i = 0; i < cfg->norgs && cfg->orgs != NULL; i++)
+	for (i = 0; i < cfg->norgs && cfg->orgs != NULL; i++) {
 		cfg_flow_free(&cfg->orgs[i]);
+		cfg_tmpl_free(&cfg->orgs[i]);
+	}
 	cfg_free_obj(cfg_top_keys, cfg);
 	if (cfg->index != NULL) {
 		free(cfg->index->addrs);
@@ -1477,6 +1548,19 @@ cfg_find_flow(const struct cfg_org *o, const char *name)
 		if (o->flows[i].name != NULL &&
 		    strcmp(o->flows[i].name, name) == 0)
 			return (&o->flows[i]);
+	return (NULL);
+}
+
+/* cfg_response_find - response NAME of organisation O, or NULL */
+const struct cfg_response *
+cfg_response_find(const struct cfg_org *o, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; o != NULL && name != NULL && i < o->nresponses; i++)
+		if (o->responses[i].name != NULL &&
+		    strcmp(o->responses[i].name, name) == 0)
+			return (&o->responses[i]);
 	return (NULL);
 }
 

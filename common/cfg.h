@@ -60,6 +60,25 @@ struct cfg_route {
 	const struct cfg_flow *flowp;	/* the flow named, resolved */
 };
 
+/* A text and an HTML variant of something added to mail: a header, a
+ * footer, a signature.  Files as configured; templates parsed at load. */
+struct cfg_dress {
+	char	*text_file;	/* NULL: no text variant */
+	char	*html_file;	/* NULL: no HTML variant */
+	struct tmpl *text;
+	struct tmpl *html;
+};
+
+/* The contact card (vCard 4.0) an address attaches to its first reply;
+ * its name and email are the address's display_name and address. */
+struct cfg_card {
+	char	*organization;
+	char	*phone;		/* NULL: none */
+	char	*url;		/* NULL: none */
+	char	*title;		/* NULL: none */
+	char	*note;		/* NULL: none */
+};
+
 /* A registered address. */
 struct cfg_address {
 	char	*address;	/* as configured (for messages) */
@@ -75,6 +94,13 @@ struct cfg_address {
 	int	enabled;
 	struct cfg_mailbox *mailbox;	/* a mailbox its mail is pulled
 					   from; NULL: none */
+	char	*ack;		/* response acknowledging a customer's first
+				   message; NULL: none */
+	const struct cfg_response *ackp;	/* it, resolved */
+	struct cfg_dress *header;	/* added to outbound mail; NULL: none */
+	struct cfg_dress *footer;
+	struct cfg_card *card;	/* attached to an interaction's first reply;
+				   NULL: none */
 	int	line;
 	struct cfg_domain *domain;
 	struct cfg_org *org;
@@ -355,6 +381,9 @@ struct cfg_agent {
 	char	**queues;	/* names of queues of the organisation */
 	size_t	nqueues;
 	char	*login;		/* SMTP AUTH login; NULL: the address */
+	char	*name;		/* display name in placeholders; NULL: the id */
+	struct cfg_dress *signature;	/* added when a reply leaves as a
+					   channel; NULL: none */
 	int	line;
 	struct cfg_org *org;
 };
@@ -617,6 +646,10 @@ const struct cfg_flow *cfg_find_flow(const struct cfg_org *o,
 /* cfg_route_reaches - 1 when route R can send mail to QUEUE: its queue,
  * or one its flow (and the flows that calls) may choose */
 int	cfg_route_reaches(const struct cfg_route *r, const char *queue);
+
+/* cfg_response_find - response NAME of organisation O, or NULL */
+const struct cfg_response *cfg_response_find(const struct cfg_org *o,
+		    const char *name);
 
 /* cfg_find_schedule - schedule NAME of organisation O, or NULL */
 const struct cfg_schedule *cfg_find_schedule(const struct cfg_org *o,

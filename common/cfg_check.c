@@ -1175,6 +1175,8 @@ cfg_check_org(struct cfg_load *ld, struct cfg_org *o,
 
 	/* schedules and flows before the routes that name them */
 	cfg_flow_check(ld, o, os);
+	/* responses, templates and what names them */
+	cfg_tmpl_check(ld, o, os);
 
 	dl = config_setting_get_member(os, "domains");
 	for (i = 0; i < o->ndomains; i++) {

@@ -222,6 +222,19 @@ void	cfg_check_mbox(struct cfg_load *ld, struct cfg_address *a,
  * (the schema frees the rest) */
 void	cfg_mbox_free(struct cfg_mailbox *m);
 
+/* cfg_tmpl.c */
+
+/* cfg_tmpl_check - the second pass over O's composed mail: the date
+ * format and time zone, the responses' templates read and parsed, every
+ * address's acknowledgement, header, footer and card, every agent's
+ * signature; OS is its group */
+void	cfg_tmpl_check(struct cfg_load *ld, struct cfg_org *o,
+		    const config_setting_t *os);
+
+/* cfg_tmpl_free - the templates and time zone of O (the schema frees
+ * the rest) */
+void	cfg_tmpl_free(struct cfg_org *o);
+
 /* cfg_check_model - the second pass over LC: checks that need context,
  * then the lookup index */
 void	cfg_check_model(struct cfg_load *ld, const config_t *lc);

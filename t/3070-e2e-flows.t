@@ -22,6 +22,7 @@ MILTER_SOCKET=$T_MSOCK
 # "office" is closed today and tomorrow (UTC holidays), whatever the hour
 today=$(date -u +%F)
 tomorrow=$(date -u -d tomorrow +%F)
+echo "We open at {{opens|nine}}." >"$T_TMP/closed-now.txt"
 cat >"$T_TMP/mailacd.conf" <<EOF
 redis = { host = "127.0.0.1"; port = $REDIS_PORT; };
 milter = { socket = "$MILTER_SOCKET"; };
@@ -41,6 +42,8 @@ organizations = ( { id = "acme";
       languages = [ "en", "es" ];
       capacity = 5; queues = [ "night" ]; }
   );
+  responses = ( { name = "closed-now"; subject = "We are closed";
+      text = "closed-now.txt"; } );
   flows = (
     { name = "again";
       rules = ( { name = "open"; if = { open_interaction = true; };

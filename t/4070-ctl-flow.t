@@ -13,6 +13,7 @@ require_build mailacdctl
 CTL=$MAILACD_BUILD/mailacdctl
 CONF=$T_TMP/mailacd.conf
 printf 'boss@vip.test\n@partner.test  # a whole domain\n' >"$T_TMP/vip.txt"
+echo "We open at {{opens|nine}}." >"$T_TMP/closed-now.txt"
 cat >"$CONF" <<EOF
 redis = { host = "127.0.0.1"; port = 1; };
 milter = { socket = "inet:1@127.0.0.1"; };
@@ -24,6 +25,8 @@ organizations = ( { id = "acme";
   );
   queues = ( { name = "support"; schedule = "office"; }, { name = "sales"; },
              { name = "night"; }, { name = "billing"; } );
+  responses = ( { name = "closed-now"; subject = "We are closed";
+      text = "closed-now.txt"; } );
   flows = (
     { name = "triage";
       rules = (

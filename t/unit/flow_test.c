@@ -26,6 +26,7 @@
 #define JUL_0730Z	1783063800L	/* Friday 2026-07-03 09:30 CEST */
 
 static char listfile[] = "/tmp/mailacd_flowlist.XXXXXX";
+static char ackfile[] = "/tmp/mailacd_flowack.XXXXXX";
 
 /* One flow per condition: queue "yes" when it holds, "no" when not. */
 static const struct {
@@ -90,8 +91,7 @@ static const char tail[] =
     "        { if = { body = \"refund\"; }; queue = \"ventas\";\n"
     "          add_priority = -1000; tags = [ \"refund\", \"vip\" ]; }\n"
     "      ); default = { ack = \"vip-ack\"; }; }\n"
-    "  );\n"
-    "} );\n";
+    "  );\n";
 
 /* config_text - the configuration with a flow per condition */
 static char *
@@ -115,7 +115,12 @@ config_text(void)
 		    "rules = ( { if = { %s }; queue = \"yes\"; } ); "
 		    "default = { queue = \"no\"; }; },\n", conds[i].name, cond);
 	}
-	snprintf(t + n, cap - n, "%s", tail);
+	n += (size_t)snprintf(t + n, cap - n, "%s", tail);
+	/* the acknowledgements the flows choose */
+	snprintf(t + n, cap - n, "  responses = (\n"
+	    "    { name = \"recibido\"; subject = \"x\"; text = \"%s\"; },\n"
+	    "    { name = \"vip-ack\"; subject = \"y\"; html = \"%s\"; } );\n"
+	    "} );\n", ackfile, ackfile);
 	return (t);
 }
 
@@ -611,9 +616,16 @@ main(int argc, char **argv)
 		return (1);
 	}
 	close(fd);
+	if ((fd = mkstemp(ackfile)) < 0 || write(fd, "Got it, {{customer.name}}.\n",
+	    27) != 27) {
+		printf("Bail out! cannot write %s\n", ackfile);
+		return (1);
+	}
+	close(fd);
 	text = config_text();
 	cfg = cfg_text(text);
 	free(text);
+	unlink(ackfile);
 	if (cfg == NULL) {
 		printf("Bail out! the configuration does not load\n");
 		unlink(listfile);
