@@ -22,6 +22,7 @@
 
 #include "addr.h"
 #include "hdr.h"
+#include "keys.h"
 #include "outbound.h"
 #include "rds.h"
 #include "rnd.h"
@@ -231,8 +232,11 @@ out_header(struct out_msg *m, const char *name, const char *value)
 	size_t	cap;
 
 	/* the signer sees the headers as they leave: ours are removed */
-	if (hdr_is_ours(name))
+	if (hdr_is_ours(name)) {
+		if (strcasecmp(name, KEYS_H_DELIVERY) == 0)
+			m->router = 1;
 		return (edit_name_count(&m->ours, name));
+	}
 	if (m->nhdrs == m->hdrcap) {
 		cap = m->hdrcap ? m->hdrcap * 2 : 16;
 		if ((h = realloc(m->hdrs, cap * sizeof(*h))) == NULL)
@@ -762,6 +766,11 @@ out_record(struct out_msg *m, const struct cfg *cfg,
 
 	if (m->reply.id[0] == '\0')
 		return (0);
+	if (m->router) {
+		out_note(m, OUT_INFO, "the router's own mail for interaction "
+		    "%s: recorded by the router", m->reply.id);
+		return (0);
+	}
 	if (out_msgid(m) != NULL)
 		mid = hdr_unfold(out_msgid(m), HDR_ID_MAX, 0);
 	if (look->record(look->arg, a, &m->reply, mid, by,

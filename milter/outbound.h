@@ -112,6 +112,9 @@ struct out_msg {
 	size_t	nnotes;
 	char	done[768];
 	int	signed_;	/* out_eom added its DKIM-Signature */
+	int	router;		/* the router's own mail (X-MailACD-Delivery
+				   from a trusted client): it records the
+				   message itself, out_eom does not */
 };
 
 /* out_sender - is SENDER (an envelope path) one of CFG's registered

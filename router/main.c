@@ -31,9 +31,11 @@
 #include "dataset.h"
 #include "deliver.h"
 #include "fetch.h"
+#include "hdr.h"
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
+#include "outbox.h"
 #include "rds.h"
 #include "recheck.h"
 #include "relink.h"
@@ -146,6 +148,7 @@ main_before(struct relink *l, void *arg)
 	/* it starts again with the new configuration after the next set-up */
 	deliver_stop();
 	fetch_stop();
+	outbox_stop();
 	st->delivering = 0;
 	relink_drop(l);
 	rds_pool_free(l->pool);
@@ -168,7 +171,8 @@ main_setup(redisContext *c, void *arg, char *err, size_t errlen)
 
 	if (ingest_setup(c, st->cfg, err, errlen) != 0 ||
 	    roster_sync(c, st->cfg, &n, err, errlen) != 0 ||
-	    ingest_recover(c, st->cfg, st->consumer, &n, err, errlen) != 0)
+	    ingest_recover(c, st->cfg, st->consumer, &n, err, errlen) != 0 ||
+	    outbox_publish(c, st->cfg, err, errlen) != 0)
 		return (-1);
 	dataset_watch_recheck(st->watch);
 	if (n > 0)
@@ -177,6 +181,7 @@ main_setup(redisContext *c, void *arg, char *err, size_t errlen)
 	if (!st->delivering) {
 		(void)deliver_start(st->cfg, st->consumer);
 		(void)fetch_start(st->cfg, st->consumer);
+		(void)outbox_start(st->cfg, st->consumer);
 		st->delivering = 1;
 	}
 	return (0);
@@ -300,6 +305,8 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* before any thread: the outbox composes with GMime */
+	hdr_init();
 	/* before any thread: the delivery thread submits with libcurl */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		log_fatal(EX_OSERR, "libcurl: initialisation failed");
@@ -343,6 +350,7 @@ main(int argc, char **argv)
 	dataset_watch_free(st.watch);
 	deliver_stop();
 	fetch_stop();
+	outbox_stop();
 	rds_pool_free(st.link.pool);
 	cfg_unref(st.cfg);
 	if (pidfile != NULL)
