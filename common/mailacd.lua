@@ -1504,7 +1504,7 @@ local function expected_wait(ctx, q)
 	local sum, n = 0, 0
 	for i = 0, EXPECTED_HOURS - 1 do
 		local h = redis.call('HMGET', rkey(ctx.P, K.STATS, q,
-		    hour(ctx.now - i * 3600000)), 'wait_ms', 'answered')
+		    hour(ctx.now - i * 3600 * 1000)), 'wait_ms', 'answered')
 		sum = sum + (tonumber(h[1]) or 0)
 		n = n + (tonumber(h[2]) or 0)
 	end
