@@ -11,8 +11,9 @@
 # acknowledgement goes to an auto-reply, list mail, a bounce, a no-reply
 # sender, or a second new interaction of the same customer within the
 # period; a flow's acknowledgement says when a closed queue opens.  A relay
-# that answers 450 for a while gets the same message again until it takes
-# it, and the customer gets it once.
+# that answers 450 for a while gets the same message again; the router
+# dies meanwhile, another takes its job over and sends the stored bytes,
+# and the customer gets it once.
 . "$(dirname "$0")/lib/harness.sh"
 require_root
 require_tools redis-server redis-cli postfix postconf swaks ss openssl perl
@@ -103,6 +104,7 @@ postfix -c "$PF_CONF" reload >/dev/null 2>&1
 wait_for 15 port_listening "$SUB_PORT" || bail_out "no submission service"
 spawn router "$T_TMP/router.log" "$MAILACD_BUILD/mailacd-router" -f -d \
     -c "$MILTER_CONF"
+ROUTER_PID=$SPAWNED_PID
 P='mailacd:{acme}:'
 RUN=$$.$(date +%s)
 ctl() { "$MAILACD_BUILD/mailacdctl" -c "$MILTER_CONF" "$@"; }
@@ -275,9 +277,21 @@ like "$(rcli HGET "${P}out:$ID13" error)" "450" "the relay's answer is recorded"
 is "$(rcli HGET "${P}out:$ID13" state)" queued "the message is still to be sent"
 STORED=$(rcli HGET "${P}out:$ID13" message_id)
 is "$(nacks hana@customer.example)" 0 "nothing reached the customer yet"
+STORED_DATA=$(rcli HGET "${P}out:$ID13" data | md5sum)
+# the router dies with the job pending; another one takes it over
+kill -9 "$ROUTER_PID"
+t_reap "$ROUTER_PID"
+t_forget "$ROUTER_PID"
 : >"$HOLD"
 postfix -c "$PF_CONF" reload >/dev/null 2>&1
-ok "once the relay takes it the customer gets it" wait_for 30 has_ack hana@customer.example
+spawn router2 "$T_TMP/router2.log" "$MAILACD_BUILD/mailacd-router" -f -d \
+    -c "$MILTER_CONF"
+ok "once the relay takes it, the router that took the job over sends it" \
+    wait_for 40 has_ack hana@customer.example
+like "$(cat "$T_TMP/router2.log")" "outbox: took over 1 jobs" \
+    "the second router took over the dead one's job"
+is "$(rcli HGET "${P}out:$ID13" data | md5sum)" "$STORED_DATA" \
+    "the stored message was not composed again"
 sleep 3
 is "$(nacks hana@customer.example)" 1 "exactly once"
 H=$(acks_to hana@customer.example | sed 1q)
@@ -316,5 +330,5 @@ like "$(cat "$T_TMP/router.log")" "$ID13: ack received to <hana@customer.example
     "the router logs the failed attempt"
 
 logs_clean "no sanitizer report or panic in the logs" "$MILTER_LOG" \
-    "$T_TMP/router.log"
+    "$T_TMP/router.log" "$T_TMP/router2.log"
 done_testing
