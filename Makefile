@@ -6,7 +6,8 @@
 #   make test-asan  run the TAP suite against the sanitizer build
 #   make demo       private Redis + Postfix + milter, sample mail in, decisions out
 #   make bench      throughput/latency: no milter vs no-op milter vs mailacd-milter,
-#                   and language detection: CLD2 vs libexttextcat
+#                   and language detection: CLD2 vs libexttextcat, and
+#                   replies with a header and footer vs without
 #   make deps       install build and test dependencies (root, Debian 12)
 #   make install    install programs, man pages, example config (PREFIX, DESTDIR);
 #                   for systems without a package: see INSTALL below
@@ -240,6 +241,7 @@ bench: check-deps
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/interactions.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/handoff.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/mailbox.sh
+	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/dress.sh
 
 # INSTALL - "make install" is for systems without the Debian package
 # (apt install ./mailacd-*.deb does all of this and more).  It copies the

@@ -26,6 +26,27 @@ struct dress_txt {
 	int	resp_missed;	/* a text part kept its "#response" line */
 };
 
+/* dress_from_name - the display name of a From header */
+int
+dress_from_name(const char *from, char *buf, size_t len)
+{
+	InternetAddressList *l;
+	InternetAddress *ia;
+	const char *nm;
+	int	rc = -1;
+
+	if ((l = internet_address_list_parse(NULL, from)) == NULL)
+		return (-1);
+	if (internet_address_list_length(l) > 0 &&
+	    (ia = internet_address_list_get_address(l, 0)) != NULL &&
+	    (nm = internet_address_get_name(ia)) != NULL && *nm != '\0') {
+		snprintf(buf, len, "%s", nm);
+		rc = 0;
+	}
+	g_object_unref(l);
+	return (rc);
+}
+
 /* dress_wanted - whether anything may be added to mail of A from G */
 int
 dress_wanted(const struct cfg_address *a, const struct cfg_agent *g)

@@ -73,6 +73,10 @@ void	dress_out_free(struct dress_out *out);
  * octets; malloc'd, NULL when A has no card */
 char	*dress_vcard(const struct cfg_address *a);
 
+/* dress_from_name - the display name of the From header value FROM
+ * (RFC 2047 decoded) into BUF; 0, or -1 when it has none */
+int	dress_from_name(const char *from, char *buf, size_t len);
+
 /* dress_wanted - 1 when mail of channel A from agent G (or NULL) may get
  * something: A's header, footer or card, G's signature, or (G not NULL)
  * a response of the organisation's library */

@@ -250,13 +250,26 @@
 #define KEYS_FMT_ACKED		"mailacd:{%s}:acked:%s"
 #define KEYS_FMT_RESPONSES	"mailacd:{%s}:responses"
 /* the short reference of an interaction in composed mail: the first
- * KEYS_REF_LEN hex digits of its id, a prefix every mailacdctl command
- * takes */
+ * KEYS_REF_LEN hex digits of its id in capitals, a prefix every
+ * mailacdctl command takes (in any case) */
 #define KEYS_REF_LEN		8
 /* the organisation's counters of the router's own mail */
 #define KEYS_F_CNT_ACKS		"acks_sent"
 #define KEYS_F_CNT_RESPONSES	"responses_sent"
 #define KEYS_F_CNT_OUT_FAILED	"outbox_failed"
+
+/* keys_ref - the short reference of interaction ID into OUT
+ * (KEYS_REF_LEN + 1 octets) */
+static inline void
+keys_ref(const char *id, char *out)
+{
+	size_t	i;
+
+	for (i = 0; i < KEYS_REF_LEN && id[i] != '\0'; i++)
+		out[i] = (char)(id[i] >= 'a' && id[i] <= 'z' ?
+		    id[i] - 'a' + 'A' : id[i]);
+	out[i] = '\0';
+}
 
 /* keys_fmt - write one key into BUF; returns -1 if it did not fit */
 #define keys_fmt(buf, size, ...) \

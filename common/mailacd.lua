@@ -1152,7 +1152,8 @@ end
 --[[ mailacd_reply_find: the interaction an outbound reply belongs to.
 KEYS: schema, thread keys of the ids the reply names...  ARGV: the id from
 our header, or "".  Returns {} or {id, the customer's last Message-ID, its
-References}. ]]
+References, replies sent so far, From, customer, subject, queue, arrived
+(ms)}: what composed mail says of the interaction. ]]
 local function reply_find(keys, args)
 	local ctx = context(keys)
 	local id = args[1] or ''
@@ -1167,9 +1168,11 @@ local function reply_find(keys, args)
 	end
 	if id == '' then return {} end
 	local h = redis.call('HMGET', rkey(ctx.P, K.IX, id), 'state',
-	    'message_id', 'last_message_id', 'references', 'last_references')
+	    'message_id', 'last_message_id', 'references', 'last_references',
+	    'replies', 'from', 'customer', 'subject', 'queue', 'arrived')
 	if not h[1] then return {} end
-	return { id, h[3] or h[2] or '', h[5] or h[4] or '' }
+	return { id, h[3] or h[2] or '', h[5] or h[4] or '', h[6] or '0',
+	    h[7] or '', h[8] or '', h[9] or '', h[10] or '', h[11] or '' }
 end
 
 --[[ mailacd_open_find: whether customers have an open interaction at an

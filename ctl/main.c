@@ -19,6 +19,7 @@
 #include "ctl.h"
 #include "dkimkey.h"
 #include "flowtest.h"
+#include "template.h"
 #include "ix.h"
 #include "list.h"
 #include "json.h"
@@ -55,6 +56,7 @@ static const struct main_cmd main_cmds[] = {
 	{ "domain", domain_cmd, 0, 1 },
 	{ "mailbox", mailbox_cmd, 0, 0 },
 	{ "flow", flowtest_cmd, 0, 1 },
+	{ "template", template_cmd, 0, 1 },
 	{ NULL, NULL, 0, 0 }
 };
 
@@ -84,6 +86,9 @@ usage_exit(int asked)
 	    "       mailacdctl [-c file] [--json] flow test [-f sender] "
 	    "[-t time] address\n"
 	    "                  < message\n"
+	    "       mailacdctl [-c file] template preview address "
+	    "[--agent id]\n"
+	    "                  [--response name | --ack]\n"
 	    "  -c file      configuration (default %s)\n"
 	    "  -o org       this organisation only\n"
 	    "  -i seconds   watch: seconds between refreshes (default 2)\n"
@@ -144,7 +149,13 @@ usage_exit(int asked)
 	    "  flow test ADDRESS < MESSAGE     the rules of ADDRESS's flow "
 	    "that match, the\n"
 	    "                                  language, the schedules, the "
-	    "route; a dry run\n",
+	    "route; a dry run\n"
+	    "  template preview ADDRESS [--agent ID] [--response NAME | "
+	    "--ack]\n"
+	    "                                  the raw message a customer "
+	    "would get: a\n"
+	    "                                  dressed sample reply, a "
+	    "response, the ack\n",
 	    CFG_DEFAULT_FILE, DKIMKEY_DIR);
 	exit(asked ? 0 : EX_USAGE);
 }

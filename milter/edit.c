@@ -34,6 +34,26 @@ edit_add(struct edits *e, enum edit_kind kind, const char *name, int index,
 	return (0);
 }
 
+/* edit_add_body - the new body at the end of the list */
+int
+edit_add_body(struct edits *e, const char *data, size_t len,
+    const char *what)
+{
+	struct edit *x;
+
+	if (edit_add(e, EDIT_BODY_REPLACE, NULL, 0, NULL, what) != 0)
+		return (-1);
+	x = &e->v[e->n - 1];
+	if ((x->value = malloc(len + 1)) == NULL) {
+		e->n--;
+		return (-1);
+	}
+	memcpy(x->value, data, len);
+	x->value[len] = '\0';
+	x->len = len;
+	return (0);
+}
+
 /* edit_reset - free the list */
 void
 edit_reset(struct edits *e)

@@ -13,7 +13,8 @@ enum edit_kind {
 	EDIT_HDR_CHANGE,	/* the INDEX-th NAME (from 1) to VALUE,
 				   removed when VALUE is NULL */
 	EDIT_RCPT_ADD,		/* add envelope recipient VALUE */
-	EDIT_FROM_CHANGE	/* the envelope sender becomes VALUE */
+	EDIT_FROM_CHANGE,	/* the envelope sender becomes VALUE */
+	EDIT_BODY_REPLACE	/* the body becomes the LEN octets of VALUE */
 };
 
 /* One edit. */
@@ -22,6 +23,7 @@ struct edit {
 	char	*name;		/* header name, or NULL */
 	char	*value;		/* NULL only to remove a header */
 	int	index;
+	size_t	len;		/* EDIT_BODY_REPLACE: octets of VALUE */
 	const char *what;	/* the step, for "cannot WHAT" in log lines */
 };
 
@@ -35,6 +37,11 @@ struct edits {
  * NULL; WHAT is kept as given); 0 or -1 (memory) */
 int	edit_add(struct edits *e, enum edit_kind kind, const char *name,
 		    int index, const char *value, const char *what);
+
+/* edit_add_body - append the replacement of the body by the LEN octets
+ * at DATA (copied); 0 or -1 (memory) */
+int	edit_add_body(struct edits *e, const char *data, size_t len,
+		    const char *what);
 
 /* edit_reset - free every edit; the list is empty again */
 void	edit_reset(struct edits *e);

@@ -19,6 +19,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "dress.h"
 #include "edit.h"
 #include "handoff.h"
 #include "openlook.h"
@@ -104,7 +105,7 @@ mlfi_with_conf(void (*fn)(const struct cfg *cfg, struct rds_pool *pool,
 
 /* mlfi_actions - what we may ask the MTA to do under CFG: headers always;
  * recipients and the envelope sender only when the outbound settings use
- * them (copy_to, bounce_domain) */
+ * them (copy_to, bounce_domain), the body when mail may be dressed */
 static unsigned long
 mlfi_actions(const struct cfg *cfg)
 {
@@ -120,6 +121,13 @@ mlfi_actions(const struct cfg *cfg)
 			for (k = 0; k < d->naddresses; k++)
 				if (d->addresses[k].copy_to[0] != '\0')
 					a |= SMFIF_ADDRCPT;
+			for (k = 0; k < d->naddresses; k++)
+				if (dress_wanted(&d->addresses[k], NULL) ||
+				    cfg->orgs[i].nresponses > 0)
+					a |= SMFIF_CHGBODY;
+			for (k = 0; k < cfg->orgs[i].nagents; k++)
+				if (cfg->orgs[i].agents[k].signature != NULL)
+					a |= SMFIF_CHGBODY;
 		}
 	return (a);
 }
@@ -293,6 +301,10 @@ mlfi_apply(SMFICTX *ctx, const struct edits *e)
 			break;
 		case EDIT_FROM_CHANGE:
 			rc = smfi_chgfrom(ctx, x->value, NULL);
+			break;
+		case EDIT_BODY_REPLACE:
+			rc = smfi_replacebody(ctx, (unsigned char *)x->value,
+			    (int)x->len);
 			break;
 		default:
 			rc = MI_FAILURE;
@@ -738,7 +750,7 @@ static struct smfiDesc mlfi_desc = {
 	.xxfi_name = "mailacd-milter",
 	.xxfi_version = SMFI_VERSION,
 	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT |
-	    SMFIF_CHGFROM,
+	    SMFIF_CHGFROM | SMFIF_CHGBODY,
 	.xxfi_connect = mlfi_connect,
 	.xxfi_envfrom = mlfi_envfrom,
 	.xxfi_envrcpt = mlfi_envrcpt,

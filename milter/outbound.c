@@ -19,8 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "addr.h"
+#include "dress.h"
 #include "hdr.h"
 #include "keys.h"
 #include "outbound.h"
@@ -446,19 +448,20 @@ out_tokenize(struct out_msg *m, const struct cfg *cfg)
 	return (0);
 }
 
+static int out_sign_hdrs(struct out_msg *);
+
 /* out_decide - decide the header changes, then sign the headers as they
- * will leave: ours removed, From and Reply-To as decided, added headers
- * last (where the MTA appends them) */
+ * will leave (at the end of the message when it may be dressed) */
 static int
 out_decide(struct out_msg *m, const struct cfg *cfg)
 {
 	static const char *const marks[] = { NULL, "auto-generated",
 	    "auto-replied" };
 	const struct cfg_address *a = m->from;
-	const char *from = NULL, *name, *value;
-	char	mbox[ADDR_MAX + 1], rnd[33], err[160];
+	const char *from = NULL;
+	char	mbox[ADDR_MAX + 1], rnd[33];
 	size_t	i, len;
-	int	nfrom = 0, from_done = 0, ours, msgid = 0, autosub = 0;
+	int	nfrom = 0, ours, msgid = 0, autosub = 0;
 
 	for (i = 0; i < m->nhdrs; i++) {
 		if (strcasecmp(m->hdrs[i].name, "From") == 0 && nfrom++ == 0)
@@ -498,6 +501,29 @@ out_decide(struct out_msg *m, const struct cfg *cfg)
 	/* RFC 3834 5: automatic mail says so, unless the sender already did */
 	if (!autosub && a->auto_submitted != CFG_AUTO_NO)
 		m->auto_submitted = marks[a->auto_submitted];
+	/* what may be added to the body changes it and its MIME headers:
+	 * signing waits for the end of the message.  A resent copy (the
+	 * router's forward mode) is someone else's message: never dressed */
+	m->dress = dress_wanted(a, m->agent) &&
+	    out_value(m, "Resent-Date") == NULL &&
+	    out_value(m, "Resent-From") == NULL;
+	return (m->dress ? 0 : out_sign_hdrs(m));
+}
+
+/* out_sign_hdrs - the headers as they will leave to the signer: ours
+ * removed, From and Reply-To as decided, the MIME headers as dressed,
+ * added headers last (where the MTA appends them); then the end of the
+ * headers */
+static int
+out_sign_hdrs(struct out_msg *m)
+{
+	const struct dress_out *d = m->dressed.body != NULL ? &m->dressed :
+	    NULL;
+	const char *name, *value;
+	char	err[160];
+	size_t	i;
+	int	from_done = 0, ct = 0, cte = 0, mv = 0;
+
 	for (i = 0; i < m->nhdrs && m->sign != NULL && !m->failed; i++) {
 		name = m->hdrs[i].name;
 		value = m->hdrs[i].value;
@@ -508,6 +534,17 @@ out_decide(struct out_msg *m, const struct cfg *cfg)
 			if (from_done++ > 0)
 				continue;	/* rewrite_from drops the rest */
 			value = m->new_from;
+		}
+		if (strcasecmp(name, "MIME-Version") == 0)
+			mv++;
+		if (d != NULL && strcasecmp(name, "Content-Type") == 0 &&
+		    ct++ == 0)
+			value = d->ctype;
+		if (d != NULL && strcasecmp(name, "Content-Transfer-Encoding") ==
+		    0 && cte++ == 0) {
+			if (d->cte == NULL)
+				continue;
+			value = d->cte;
 		}
 		if (out_sign_header(m, name, value) != 0 && !m->failed)
 			return (-1);
@@ -528,6 +565,12 @@ out_decide(struct out_msg *m, const struct cfg *cfg)
 		return (-1);
 	if (m->auto_submitted != NULL && out_sign_header(m, "Auto-Submitted",
 	    m->auto_submitted) != 0)
+		return (-1);
+	/* the MIME headers a dressed body needs and did not have */
+	if (d != NULL && ((!mv && out_sign_header(m, "MIME-Version",
+	    "1.0") != 0) || (!ct && out_sign_header(m, "Content-Type",
+	    d->ctype) != 0) || (!cte && d->cte != NULL &&
+	    out_sign_header(m, "Content-Transfer-Encoding", d->cte) != 0)))
 		return (-1);
 	if (m->sign == NULL || m->failed)
 		return (0);
@@ -657,12 +700,53 @@ out_bounce(const struct out_msg *m, char *buf, size_t len)
 	return (buf);
 }
 
-/* out_body - a piece of the body to the signer */
-int
-out_body(struct out_msg *m, const unsigned char *data, size_t len)
+/* out_undress - give up dressing M: the headers, and the body kept so
+ * far, to the signer; 0 or -1 */
+static int
+out_undress(struct out_msg *m)
 {
 	char	err[160];
 
+	m->dress = 0;
+	if (out_sign_hdrs(m) != 0)
+		return (-1);
+	if (m->sign != NULL && !m->failed && m->bodylen > 0 &&
+	    sign_body(m->sign, (unsigned char *)m->body, m->bodylen, err,
+	    sizeof(err)) != 0)
+		out_fail(m, err);
+	free(m->body);
+	m->body = NULL;
+	m->bodylen = m->bodycap = 0;
+	return (0);
+}
+
+/* out_body - a piece of the body to the signer, or kept to be dressed */
+int
+out_body(struct out_msg *m, const unsigned char *data, size_t len)
+{
+	char	err[160], *nb;
+	size_t	cap;
+
+	if (m->dress && m->bodylen + len > DRESS_MAX) {
+		out_note(m, OUT_INFO, "outbound from %s: larger than %d octets: "
+		    "not dressed", out_label(m), DRESS_MAX);
+		if (out_undress(m) != 0)
+			return (-1);
+	}
+	if (m->dress && len > 0) {
+		if (m->bodylen + len + 1 > m->bodycap) {
+			cap = m->bodycap ? m->bodycap : 65536;
+			while (cap < m->bodylen + len + 1)
+				cap *= 2;
+			if ((nb = realloc(m->body, cap)) == NULL)
+				return (-1);
+			m->body = nb;
+			m->bodycap = cap;
+		}
+		memcpy(m->body + m->bodylen, data, len);
+		m->bodylen += len;
+		return (0);
+	}
 	if (m->sign == NULL || m->failed || len == 0)
 		return (0);
 	if (sign_body(m->sign, data, len, err, sizeof(err)) != 0)
@@ -697,6 +781,27 @@ static int
 out_strip(const struct out_msg *m, struct edits *e)
 {
 	return (edit_remove_all(e, &m->ours, "remove X-MailACD headers"));
+}
+
+/* out_dress_edits - the dressed body and the MIME headers it needs */
+static int
+out_dress_edits(const struct out_msg *m, struct edits *e)
+{
+	const struct dress_out *d = &m->dressed;
+	const char *ct = out_value(m, "Content-Type");
+	const char *cte = out_value(m, "Content-Transfer-Encoding");
+
+	if (out_value(m, "MIME-Version") == NULL && edit_add(e, EDIT_HDR_ADD,
+	    "MIME-Version", 0, "1.0", "add MIME-Version") != 0)
+		return (-1);
+	if (edit_add(e, ct != NULL ? EDIT_HDR_CHANGE : EDIT_HDR_ADD,
+	    "Content-Type", 1, d->ctype, "change Content-Type") != 0)
+		return (-1);
+	if ((cte != NULL || d->cte != NULL) && edit_add(e, cte != NULL ?
+	    EDIT_HDR_CHANGE : EDIT_HDR_ADD, "Content-Transfer-Encoding", 1,
+	    d->cte, "change Content-Transfer-Encoding") != 0)
+		return (-1);
+	return (edit_add_body(e, d->body, d->bodylen, "replace the body"));
 }
 
 /* out_edits - the changes out_eoh decided, in the order they are made:
@@ -738,6 +843,8 @@ out_edits(const struct out_msg *m, struct edits *e)
 	    m->new_msgid, "add Message-ID") != 0) ||
 	    (m->auto_submitted != NULL && edit_add(e, EDIT_HDR_ADD,
 	    "Auto-Submitted", 0, m->auto_submitted, "add Auto-Submitted") != 0))
+		return (-1);
+	if (m->dressed.body != NULL && out_dress_edits(m, e) != 0)
 		return (-1);
 	if (a->copy_to[0] != '\0') {
 		snprintf(buf, sizeof(buf), "<%s>", a->copy_to);
@@ -788,6 +895,111 @@ out_record(struct out_msg *m, const struct cfg *cfg,
 	return (0);
 }
 
+/* out_dress - dress M's kept body as the interaction it answers says
+ * (the card on its first reply), then give the headers and body as they
+ * leave to the signer; OUT_SEND, OUT_REFUSE (an unknown "#response"),
+ * or -1 (memory) */
+static int
+out_dress(struct out_msg *m)
+{
+	const struct cfg_address *a = m->from;
+	struct dress_in in;
+	char	why[512], ref[16], name[256], when[128], err[160], *subj = NULL;
+	char	*msg, *w;
+	const char *p;
+	size_t	i, n, cap;
+	int	rc;
+
+	/* the MIME headers, a blank line, the body */
+	cap = m->bodylen + 8;
+	for (i = 0; i < m->nhdrs; i++)
+		if (strncasecmp(m->hdrs[i].name, "Content-", 8) == 0)
+			cap += strlen(m->hdrs[i].name) + 2 * strlen(
+			    m->hdrs[i].value) + 4;
+	if ((msg = malloc(cap)) == NULL)
+		return (-1);
+	w = msg;
+	for (i = 0; i < m->nhdrs; i++) {
+		if (strncasecmp(m->hdrs[i].name, "Content-", 8) != 0)
+			continue;
+		w += sprintf(w, "%s:", m->hdrs[i].name);
+		if (m->hdrs[i].value[0] != ' ')
+			*w++ = ' ';
+		for (p = m->hdrs[i].value; *p != '\0'; p++) {
+			if (*p == '\n' && (p == m->hdrs[i].value || p[-1] != '\r'))
+				*w++ = '\r';
+			*w++ = *p;
+		}
+		*w++ = '\r';
+		*w++ = '\n';
+	}
+	*w++ = '\r';
+	*w++ = '\n';
+	if (m->bodylen > 0)
+		memcpy(w, m->body, m->bodylen);
+	n = (size_t)(w - msg) + m->bodylen;
+
+	memset(&in, 0, sizeof(in));
+	in.channel = a;
+	in.agent = m->agent;
+	in.responses = m->agent != NULL;
+	in.now = time(NULL);
+	if (m->reply.id[0] != '\0') {
+		/* the introduction: the interaction's first reply */
+		in.card = (m->reply.replies == 0);
+		in.vars.v[TV_INTERACTION_ID] = m->reply.id;
+		keys_ref(m->reply.id, ref);
+		in.vars.v[TV_REFERENCE] = ref;
+		in.vars.v[TV_CUSTOMER_ADDRESS] = m->reply.customer;
+		if (m->reply.from != NULL && dress_from_name(m->reply.from,
+		    name, sizeof(name)) == 0)
+			in.vars.v[TV_CUSTOMER_NAME] = name;
+		if (m->reply.subject != NULL &&
+		    (subj = hdr_decode_text(m->reply.subject, 512)) != NULL)
+			in.vars.v[TV_SUBJECT] = subj;
+		in.vars.v[TV_QUEUE] = m->reply.queue;
+		if (m->reply.arrived_ms > 0) {
+			tmpl_date(a->org, (time_t)(m->reply.arrived_ms / 1000),
+			    when, sizeof(when));
+			in.vars.v[TV_INTERACTION_DATE] = when;
+		}
+	}
+	rc = dress_message(&in, msg, n, &m->dressed, why, sizeof(why));
+	free(msg);
+	free(subj);
+	switch (rc) {
+	case DRESS_UNKNOWN:
+		out_note(m, OUT_WARN, "outbound from %s refused: %s",
+		    out_label(m), why);
+		if ((m->refuse = malloc(strlen(why) + 24)) == NULL)
+			return (-1);
+		sprintf(m->refuse, "%s; nothing was sent", why);
+		return (OUT_REFUSE);
+	case DRESS_CHANGED:
+		out_note(m, OUT_INFO, "outbound from %s %s", out_label(m), why);
+		break;
+	case DRESS_SEALED:
+		out_note(m, OUT_INFO, "outbound from %s not dressed: %s",
+		    out_label(m), why);
+		break;
+	case DRESS_ERROR:
+		out_note(m, OUT_WARN, "outbound from %s not dressed: %s",
+		    out_label(m), why);
+		break;
+	default:
+		break;
+	}
+	m->dress = 0;
+	if (out_sign_hdrs(m) != 0)
+		return (-1);
+	p = m->dressed.body != NULL ? m->dressed.body : m->body;
+	n = m->dressed.body != NULL ? m->dressed.bodylen : m->bodylen;
+	if (m->sign != NULL && !m->failed && n > 0 && sign_body(m->sign,
+	    (const unsigned char *)p, n, err, sizeof(err)) != 0)
+		out_fail(m, err);
+	return (OUT_SEND);
+}
+
 /* out_eom - refuse a From that is not ours, hold what the gate held;
  * else the reply recorded, the signature made and the edits listed */
 int
@@ -817,6 +1029,8 @@ out_eom(struct out_msg *m, const struct cfg *cfg,
 		    out_label(m));
 		return (out_strip(m, e) != 0 ? -1 : OUT_SEND);
 	}
+	if (m->dress && (rc = out_dress(m)) != OUT_SEND)
+		return (rc);
 	if (out_edits(m, e) != 0)
 		return (-1);
 	if (out_record(m, cfg, look) != 0)
@@ -875,6 +1089,8 @@ out_reset(struct out_msg *m)
 	free(m->new_from);
 	free(m->new_msgid);
 	free(m->reply_to_own);
+	free(m->body);
+	dress_out_free(&m->dressed);
 	reply_reset(&m->reply);
 	memset(m, 0, sizeof(*m));
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "cfg.h"
+#include "dress.h"
 #include "edit.h"
 #include "reply.h"
 #include "sign.h"
@@ -115,6 +116,12 @@ struct out_msg {
 	int	router;		/* the router's own mail (X-MailACD-Delivery
 				   from a trusted client): it records the
 				   message itself, out_eom does not */
+	/* dressing (dress.h): the body is kept, and signed at the end once
+	 * it is known what leaves */
+	int	dress;		/* the body may be dressed */
+	char	*body;		/* the body so far */
+	size_t	bodylen, bodycap;
+	struct dress_out dressed;	/* what dress_message made, if it did */
 };
 
 /* out_sender - is SENDER (an envelope path) one of CFG's registered

@@ -88,6 +88,39 @@ reply_drop_empty(char **v)
 	}
 }
 
+/* reply_str - element I of REP as a malloc'd string, NULL when empty */
+static int
+reply_str(const redisReply *rep, size_t i, char **out)
+{
+	const redisReply *e = rep->element[i];
+
+	*out = NULL;
+	if (e->type != REDIS_REPLY_STRING || e->len == 0)
+		return (0);
+	return ((*out = strndup(e->str, e->len)) == NULL ? -1 : 0);
+}
+
+/* reply_more - what the record says of the interaction (library 9): the
+ * replies so far, the customer, subject, queue and arrival; 0 or -1 */
+static int
+reply_more(struct reply *r, const redisReply *rep)
+{
+	char	*s;
+
+	if (reply_str(rep, 3, &s) != 0)
+		return (-1);
+	r->replies = s != NULL ? strtol(s, NULL, 10) : 0;
+	free(s);
+	if (reply_str(rep, 8, &s) != 0)
+		return (-1);
+	r->arrived_ms = s != NULL ? strtoll(s, NULL, 10) : 0;
+	free(s);
+	return (reply_str(rep, 4, &r->from) != 0 ||
+	    reply_str(rep, 5, &r->customer) != 0 ||
+	    reply_str(rep, 6, &r->subject) != 0 ||
+	    reply_str(rep, 7, &r->queue) != 0 ? -1 : 0);
+}
+
 /* reply_find - the interaction an outbound message answers */
 int
 reply_find(struct rds_pool *pool, const struct cfg_address *a,
@@ -122,7 +155,7 @@ reply_find(struct rds_pool *pool, const struct cfg_address *a,
 	fn_cmd_free(&cmd);
 	if (rep == NULL)
 		return (RDS_RETRY);
-	if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 3 &&
+	if (rep->type == REDIS_REPLY_ARRAY && rep->elements >= 3 &&
 	    rep->element[0]->type == REDIS_REPLY_STRING &&
 	    rep->element[0]->len == 32) {
 		const char *mid = rep->element[1]->str ? rep->element[1]->str : "";
@@ -131,6 +164,8 @@ reply_find(struct rds_pool *pool, const struct cfg_address *a,
 
 		memcpy(r->id, rep->element[0]->str, 32);
 		r->id[32] = '\0';
+		if (rep->elements >= 9 && reply_more(r, rep) != 0)
+			goto nomem;
 		/* folded as we add them: built from customers' ids, they
 		 * could pass the 998-octet line limit */
 		if (*mid != '\0' && irt == NULL &&
@@ -192,5 +227,9 @@ reply_reset(struct reply *r)
 {
 	free(r->irt);
 	free(r->refs);
+	free(r->from);
+	free(r->customer);
+	free(r->subject);
+	free(r->queue);
 	memset(r, 0, sizeof(*r));
 }

@@ -13,6 +13,14 @@ struct reply {
 	char	id[33];		/* the interaction answered, "" if none */
 	char	*irt;		/* In-Reply-To to add, or NULL */
 	char	*refs;		/* References to add, or NULL */
+	/* what the interaction's record says, for composed mail (dress.h);
+	 * NULL when not recorded */
+	long	replies;	/* replies that went out before this one */
+	char	*from;		/* the customer's From header */
+	char	*customer;	/* the customer's address */
+	char	*subject;
+	char	*queue;
+	long long arrived_ms;
 };
 
 /* reply_find - the interaction an outbound message from A answers: the id

@@ -286,7 +286,7 @@ outbox_compose(struct outbox_state *d, const struct outbox_job *j,
 	    1000);
 	if (in.now <= 0)
 		in.now = time(NULL);
-	snprintf(ref, sizeof(ref), "%.*s", KEYS_REF_LEN, m->id ? m->id : "");
+	keys_ref(m->id ? m->id : "", ref);
 	in.vars.v[TV_CUSTOMER_NAME] = outbox_str(m->name);
 	in.vars.v[TV_CUSTOMER_ADDRESS] = m->to;
 	in.vars.v[TV_INTERACTION_ID] = m->id;

@@ -6,7 +6,8 @@
 # customer's message, Auto-Submitted: auto-replied, with the reference and
 # the expected wait), submitted by the router through the relay, signed by
 # the milter and verified on the received bytes by python3-dkim and
-# Mail::DKIM, parsed by python3's email package; it goes to Reply-To when
+# Mail::DKIM, parsed by python3's email package, with the channel's footer
+# the milter added; it goes to Reply-To when
 # there is one, and the customer's answer to it joins the interaction.  No
 # acknowledgement goes to an auto-reply, list mail, a bounce, a no-reply
 # sender, or a second new interaction of the same customer within the
@@ -52,6 +53,7 @@ we received your message "{{interaction.subject}}" and answer it soon.
 Your reference: {{interaction.reference}} (queue {{queue}}).
 Expected wait: {{wait.expected|unknown}}.
 EOF
+printf -- '-- \nAcme Support, {{channel.address}}\n' >"$T_TMP/foot.txt"
 cat >"$T_TMP/closed.txt" <<'EOF'
 We are closed. We open again {{opens|soon}}.
 EOF
@@ -84,7 +86,8 @@ organizations = ( {
 		dkim = { selector = "s1"; key_file = "$KEYS/example.com.key"; };
 		addresses = (
 			{ address = "support@example.com"; queue = "support";
-			  display_name = "Acme Support"; ack = "received"; },
+			  display_name = "Acme Support"; ack = "received";
+			  footer = { text = "$T_TMP/foot.txt"; }; },
 			{ address = "night@example.com"; flow = "late"; },
 			{ address = "quiet@example.com"; queue = "support"; }
 		); } );
@@ -156,7 +159,7 @@ ok "the customer gets an acknowledgement" wait_for 30 has_ack ana@customer.examp
 A1=$(acks_to ana@customer.example | sed 1q)
 ID1=$(id_of 1)
 like "$ID1" '^[0-9a-f]{32}$' "the message became interaction $ID1"
-REF=$(printf '%s' "$ID1" | cut -c1-8)
+REF=$(printf "%s" "$ID1" | cut -c1-8 | tr a-f A-F)
 is "$(msg_header "$A1" From)" "Acme Support <support@example.com>" \
     "it comes from the channel, with its display name"
 is "$(msg_header "$A1" To)" "Ana Perez <ana@customer.example>" "to the customer"
@@ -191,6 +194,8 @@ like "$OUT" "Hello Ana Perez," "the customer's name is filled in"
 like "$OUT" "Your reference: $REF \\(queue support\\)" "the reference and the queue"
 like "$OUT" "Expected wait: about 10 minutes\\." \
     "the expected wait, from the queue's statistics"
+like "$OUT" "^Acme Support, support@example\\.com" \
+    "the relay's milter added the channel's footer (and signed after it)"
 MID=$(msg_header "$A1" Message-ID)
 is "$(rcli HGET "${P}out:$ID1" message_id)" "$MID" \
     "the Message-ID sent is the one the job stored"
@@ -315,14 +320,17 @@ while len(buf) < n:
 stored = buf[:n]
 got = open(path, 'rb').read()
 # the router's marker is removed; Postfix's Received and the signature
-# are added before the stored headers
+# are added before the stored headers; the milter's dressing appends the
+# footer to the text and marks Content-Type
 sh, _, sb = stored.partition(b'\r\n\r\n')
 gh, _, gb = got.partition(b'\r\n\r\n')
-lines = [l for l in sh.split(b'\r\n') if not l.lower().startswith(b'x-mailacd-')]
-print('body', sb == gb)
+lines = [l for l in sh.split(b'\r\n') if not l.lower().startswith(
+    (b'x-mailacd-', b'content-type:'))]
+print('body', gb.startswith(sb) and b'Acme Support, support@' in gb[len(sb):])
 print('headers', all(l in gh.split(b'\r\n') for l in lines if not l.startswith((b' ', b'\t'))))
 PYEOF
-like "$(cat "$T_TMP/same.out")" "body True" "the body received is the body stored"
+like "$(cat "$T_TMP/same.out")" "body True" \
+    "the body received is the body stored, then the channel's footer"
 like "$(cat "$T_TMP/same.out")" "headers True" "and so are the headers"
 like "$(timeline "$ID13")" "acknowledgement received sent to hana@" \
     "the timeline records it once sent"

@@ -169,7 +169,7 @@ PYEOF
 )
 like "$OUT" "^multipart/alternative 0" \
     "python's email package reads multipart/alternative without defects"
-like "$OUT" "^Alice Smith, reference $(printf %s "$ID" | cut -c1-8)" \
+like "$OUT" "^Alice Smith, reference $(printf %s "$ID" | cut -c1-8 | tr a-f A-F)" \
     "the text names the assigned agent and the reference"
 like "$OUT" "<p>Alice Smith</p>" "the HTML part too"
 MID=$(msg_header "$R" Message-ID)

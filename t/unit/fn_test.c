@@ -261,9 +261,11 @@ main(int argc, char **argv)
 	refs[0] = "dd";
 	fn_reply_find(&cmd, "acme", "", refs, 1);
 	r = run(&cmd, err, sizeof(err));
-	ok(r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
-	    strcmp(r->element[0]->str, ID2) == 0,
-	    "fn_reply_find: the thread key names the interaction");
+	ok(r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 9 &&
+	    strcmp(r->element[0]->str, ID2) == 0 &&
+	    strcmp(r->element[3]->str, "0") == 0,
+	    "fn_reply_find: the thread key names the interaction, no reply "
+	    "sent yet");
 	if (r != NULL)
 		freeReplyObject(r);
 	fn_reply_record(&cmd, "acme", ID2, "0f", "<r1@example.com>", "ana",
