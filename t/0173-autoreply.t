@@ -103,4 +103,20 @@ is "$(job "$(id 6)" state)/$(job "$(id 7)" state)" queued/queued \
     "ack_period 0: every new interaction is acknowledged"
 ingest "$(id 8)" dan@customer.example stopped 1 >/dev/null
 is "$(job "$(id 8)" state)" "" "a message a flow stopped (spam): none"
+# -n warns about an acknowledgement from an address that does not send
+cat >"$T_TMP/ack.conf" <<EOF
+milter = { socket = "inet:8891@127.0.0.1"; };
+organizations = ( { id = "acme"; queues = ( { name = "support"; } );
+  responses = ( { name = "thanks"; subject = "Thanks"; text = "/dev/null"; } );
+  domains = ( { name = "example.com"; addresses = (
+    { address = "in@example.com"; queue = "support"; ack = "thanks";
+      direction = "inbound"; },
+    { address = "both@example.com"; queue = "support"; ack = "thanks"; }
+  ); } ); } );
+EOF
+OUT=$("$MAILACD_BUILD/mailacd-milter" -n -c "$T_TMP/ack.conf" 2>&1)
+is "$?" 0 "an ack on an inbound-only address is a warning, not an error"
+like "$OUT" 'ack\.conf:5: .*addresses\[in@example\.com\]\.ack: warning: in@example\.com does not send' \
+    "  naming the file, line and setting"
+unlike "$OUT" "both@example" "  and not about an address that sends"
 done_testing
