@@ -236,7 +236,7 @@ out_header(struct out_msg *m, const char *name, const char *value)
 	/* the signer sees the headers as they leave: ours are removed */
 	if (hdr_is_ours(name)) {
 		if (strcasecmp(name, KEYS_H_DELIVERY) == 0)
-			m->router = 1;
+			m->router = 1;	/* honoured in out_record only */
 		return (edit_name_count(&m->ours, name));
 	}
 	if (m->nhdrs == m->hdrcap) {
@@ -873,7 +873,10 @@ out_record(struct out_msg *m, const struct cfg *cfg,
 
 	if (m->reply.id[0] == '\0')
 		return (0);
-	if (m->router) {
+	/* the router's own mail, from a client trusted as any channel (an
+	 * agent's login cannot make its reply unrecorded) */
+	if (m->router && m->agent == NULL && m->why != NULL &&
+	    strcmp(m->why, "authenticated agent") != 0) {
 		out_note(m, OUT_INFO, "the router's own mail for interaction "
 		    "%s: recorded by the router", m->reply.id);
 		return (0);
