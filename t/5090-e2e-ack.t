@@ -14,7 +14,8 @@
 # period; a flow's acknowledgement says when a closed queue opens.  A relay
 # that answers 450 for a while gets the same message again; the router
 # dies meanwhile, another takes its job over and sends the stored bytes,
-# and the customer gets it once.
+# and the customer gets it once.  A Subject and a name that decode to
+# CR LF and a Bcc header inject nothing.
 . "$(dirname "$0")/lib/harness.sh"
 require_root
 require_tools redis-server redis-cli postfix postconf swaks ss openssl perl
@@ -336,6 +337,34 @@ like "$(timeline "$ID13")" "acknowledgement received sent to hana@" \
     "the timeline records it once sent"
 like "$(cat "$T_TMP/router.log")" "$ID13: ack received to <hana@customer.example> via .* not sent \\(attempt 1" \
     "the router logs the failed attempt"
+
+# --- 5. hostile values: encoded CR LF in the Subject and the name --------------
+{
+	printf 'From: =?utf-8?q?Jos=C3=A9_P=C3=A9rez=0D=0ABcc:_evil@attacker.example?= <jose@customer.example>\n'
+	printf 'To: support@example.com\n'
+	printf 'Subject: =?utf-8?q?hola=0D=0ABcc:_evil2@attacker.example=0D=0A=0D=0Abody?=\n'
+	printf 'Message-ID: <m14.%s@customer.example>\n\nHola.\n' "$RUN"
+} >"$T_TMP/m14.eml"
+ok "a message whose Subject and name decode to CR LF and headers is accepted" \
+    send_mail "$T_TMP/m14.eml" jose@customer.example support@example.com
+ok "it is acknowledged" wait_for 30 has_ack jose@customer.example
+J=$(acks_to jose@customer.example | sed 1q)
+is "$(sink_rcpts "$J")" "jose@customer.example" "the customer is its only recipient"
+is "$(msg_header "$J" Bcc)" "" "no Bcc header was injected"
+is "$(for f in $(sink_files); do sink_rcpts "$f"; done | grep -c attacker)" 0 \
+    "nothing went to the addresses in the values"
+OUT=$("$PY" - "$(raw "$J")" <<'PYEOF'
+import email, email.policy, sys
+m = email.message_from_bytes(open(sys.argv[1], 'rb').read(),
+    policy=email.policy.default)
+print(len(m.defects), len(m.get_all('Subject') or []), repr(str(m['Subject'])))
+print(m['To'].addresses[0].username, m['To'].addresses[0].domain)
+PYEOF
+)
+like "$OUT" "^0 1 " "one Subject, no defects: $(printf '%s' "$OUT" | sed 1q)"
+like "$OUT" "^jose customer\\.example" "To is the customer's address"
+is "$("$PY" "$T_TOP/t/lib/dkim-verify.py" "$REC" example.com "$(raw "$J")" | cut -c1-4)" \
+    pass "and it verifies"
 
 logs_clean "no sanitizer report or panic in the logs" "$MILTER_LOG" \
     "$T_TMP/router.log" "$T_TMP/router2.log"
