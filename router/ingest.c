@@ -16,6 +16,7 @@
 #include "addr.h"
 #include "autoreply.h"
 #include "fn.h"
+#include "hours.h"
 #include "ingest.h"
 #include "keys.h"
 #include "log.h"
@@ -112,8 +113,10 @@ ingest_ack(const struct cfg *cfg, const struct cfg_org *o, char **names,
     char **values, size_t n, struct ingest_ack *a)
 {
 	const struct cfg_address *ca;
+	const struct cfg_queue *q;
 	struct autoreply_in in;
 	const char *v, *addr;
+	time_t	t;
 	char	key[ADDR_MAX + 2], err[128];
 	struct addr pa;
 
@@ -130,6 +133,19 @@ ingest_ack(const struct cfg *cfg, const struct cfg_org *o, char **names,
 	if (a->response == NULL)
 		return;
 	snprintf(a->period, sizeof(a->period), "%d", o->ack_period);
+	/* a flow says when its queue opens; an address's queue is looked
+	 * up here, at the message's arrival */
+	v = ingest_value(names, values, n, KEYS_F_ARRIVED);
+	if (ingest_value(names, values, n, KEYS_F_OPENS) == NULL &&
+	    v != NULL && (addr = ingest_value(names, values, n,
+	    KEYS_F_QUEUE)) != NULL && (q = cfg_find_queue(o, addr)) != NULL &&
+	    q->sched != NULL) {
+		t = (time_t)(strtoll(v, NULL, 10) / 1000);
+		if (!hours_open(q->sched, t) &&
+		    (t = hours_next_open(q->sched, t)) != 0)
+			snprintf(a->opens, sizeof(a->opens), "%lld",
+			    (long long)t);
+	}
 	if (cfg_response_find(o, a->response) == NULL) {
 		a->skip = "no such response in the configuration";
 		return;
@@ -195,6 +211,8 @@ ingest_append(redisContext *c, const struct cfg *cfg,
 		if (ack.response != NULL) {
 			fn_field(&cmd, "ack_response", ack.response);
 			fn_field(&cmd, "ack_period", ack.period);
+			if (ack.opens[0] != '\0')
+				fn_field(&cmd, KEYS_F_OPENS, ack.opens);
 			if (ack.skip != NULL)
 				fn_field(&cmd, "ack_skip", ack.skip);
 			else {

@@ -32,6 +32,9 @@ struct ingest_ack {
 	char	to[CFG_ADDR_MAX + 1];	/* where it goes */
 	char	name[256];	/* the customer's display name */
 	char	period[24];	/* the organisation's ack_period */
+	char	opens[24];	/* when the queue's schedule opens, if it was
+				   closed at arrival and the entry does not
+				   say (no flow): seconds since 1970, or "" */
 };
 
 /* ingest_ack - the acknowledgement of the entry NAMES/VALUES (N pairs) of

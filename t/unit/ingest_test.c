@@ -33,14 +33,19 @@ check(const char *org, struct ingest_entry *e, int n, ...)
 static const char conf[] =
     "milter = { socket = \"inet:8891@127.0.0.1\"; };\n"
     "organizations = ( { id = \"acme\"; ack_period = 600;\n"
-    "  queues = ( { name = \"support\"; } );\n"
+    "  schedules = ( { name = \"office\"; timezone = \"UTC\";\n"
+    "    hours = [ \"mon-fri 09:00-17:00\" ]; } );\n"
+    "  queues = ( { name = \"support\"; },\n"
+    "    { name = \"day\"; schedule = \"office\"; } );\n"
     "  responses = ( { name = \"thanks\"; subject = \"Thanks\";\n"
     "      text = \"/dev/null\"; },\n"
     "    { name = \"closed\"; subject = \"Closed\"; text = \"/dev/null\"; } );\n"
     "  domains = ( { name = \"example.com\"; addresses = (\n"
     "    { address = \"support@example.com\"; queue = \"support\";\n"
     "      ack = \"thanks\"; },\n"
-    "    { address = \"quiet@example.com\"; queue = \"support\"; } ); } );\n"
+    "    { address = \"quiet@example.com\"; queue = \"support\"; },\n"
+    "    { address = \"day@example.com\"; queue = \"day\";\n"
+    "      ack = \"thanks\"; } ); } );\n"
     "} );\n";
 
 /* ack - the acknowledgement of an entry given as name/value pairs */
@@ -103,6 +108,20 @@ acks(void)
 	    "Ana <ana@example.net>", "sender", "<ana@example.net>", "merged",
 	    "1");
 	ok(a.skip != NULL, "a message merged into an open interaction: none");
+	/* Saturday 2026-12-05 12:00 UTC: the office opens on Monday 09:00 */
+	ack(cfg, &a, 5, "address", "day@example.com", "from",
+	    "Ana <ana@example.net>", "sender", "<ana@example.net>", "queue",
+	    "day", "arrived", "1796472000000");
+	is_str(a.opens, "1796634000", "an address's closed queue: when it "
+	    "opens (Monday 09:00 UTC)");
+	ack(cfg, &a, 5, "address", "day@example.com", "from",
+	    "Ana <ana@example.net>", "sender", "<ana@example.net>", "queue",
+	    "day", "arrived", "1796634000000");
+	is_str(a.opens, "", "... nothing while it is open");
+	ack(cfg, &a, 6, "address", "day@example.com", "from",
+	    "Ana <ana@example.net>", "sender", "<ana@example.net>", "queue",
+	    "day", "arrived", "1796472000000", "opens", "1796600000");
+	is_str(a.opens, "", "... nor when a flow said it already");
 	cfg_unref(cfg);
 
 	/* the thread key the router writes is the one the milter looks up */
