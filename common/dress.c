@@ -529,6 +529,38 @@ dress_set(GMimeObject *o, const char *text, const char *added)
 	return (0);
 }
 
+/* dress_get_text - the text of part O in UTF-8 (g_free): decoded
+ * straight when its charset is UTF-8 or ASCII and its octets are valid
+ * UTF-8 (GMime would convert UTF-8 to UTF-8 through iconv), else through
+ * GMime's charset conversion */
+static char *
+dress_get_text(GMimeObject *o)
+{
+	const char *cs = g_mime_object_get_content_type_parameter(o,
+	    "charset");
+	GMimeDataWrapper *dw = g_mime_part_get_content(GMIME_PART(o));
+	GMimeStream *ms;
+	GByteArray *ba;
+	char	*s = NULL;
+
+	if (dw != NULL && (cs == NULL || g_ascii_strcasecmp(cs, "utf-8") == 0 ||
+	    g_ascii_strcasecmp(cs, "us-ascii") == 0)) {
+		ms = g_mime_stream_mem_new();
+		if (g_mime_data_wrapper_write_to_stream(dw, ms) >= 0) {
+			ba = g_mime_stream_mem_get_byte_array(
+			    GMIME_STREAM_MEM(ms));
+			if (g_utf8_validate((const char *)ba->data,
+			    (gssize)ba->len, NULL) &&
+			    memchr(ba->data, '\0', ba->len) == NULL)
+				s = g_strndup((const char *)ba->data, ba->len);
+		}
+		g_object_unref(ms);
+		if (s != NULL)
+			return (s);
+	}
+	return (g_mime_text_part_get_text(GMIME_TEXT_PART(o)));
+}
+
 /* dress_part - dress text part O (HTML or not); 1 when it changed, 0
  * when it was dressed before, -1 when it is inline PGP (sealed) */
 static int
@@ -540,7 +572,7 @@ dress_part(struct dress_txt *d, GMimeObject *o, int html)
 
 	if (g_mime_object_get_content_type_parameter(o, DRESS_PARAM) != NULL)
 		return (0);
-	if ((text = g_mime_text_part_get_text(GMIME_TEXT_PART(o))) == NULL)
+	if ((text = dress_get_text(o)) == NULL)
 		return (0);
 	if (dress_inline_pgp(text)) {
 		g_free(text);
@@ -754,13 +786,13 @@ dress_prepare(const struct dress_in *in, struct dress_txt *d,
 		return (0);
 	name[0] = '\0';
 	if ((o = dress_find(top, "plain")) != NULL &&
-	    (text = g_mime_text_part_get_text(GMIME_TEXT_PART(o))) != NULL) {
+	    (text = dress_get_text(o)) != NULL) {
 		if (!dress_response_line(text, name, sizeof(name), &f, &t))
 			name[0] = '\0';
 		g_free(text);
 	}
 	if (name[0] == '\0' && (o = dress_find(top, "html")) != NULL &&
-	    (text = g_mime_text_part_get_text(GMIME_TEXT_PART(o))) != NULL) {
+	    (text = dress_get_text(o)) != NULL) {
 		dress_html_body(text, &f, &t);
 		tmp = dress_text_html(text + f);
 		if (tmp == NULL || !dress_response_line(tmp, name, sizeof(name),
@@ -885,14 +917,12 @@ dress_message(const struct dress_in *in, const char *msg, size_t len,
 	/* the agent's client put the signature there already */
 	if ((d.sig[0] != NULL || d.sig[1] != NULL) && (tp != NULL ||
 	    hp != NULL)) {
-		text = tp != NULL ? g_mime_text_part_get_text(
-		    GMIME_TEXT_PART(tp)) : NULL;
+		text = tp != NULL ? dress_get_text(tp) : NULL;
 		if (text != NULL && d.sig[0] != NULL &&
 		    dress_contains(text, d.sig[0]))
 			sig_there = 1;
 		g_free(text);
-		text = hp != NULL ? g_mime_text_part_get_text(
-		    GMIME_TEXT_PART(hp)) : NULL;
+		text = hp != NULL ? dress_get_text(hp) : NULL;
 		if (text != NULL && d.sig[1] != NULL &&
 		    dress_contains(text, d.sig[1]))
 			sig_there = 1;

@@ -24,6 +24,7 @@
 #include "addr.h"
 #include "dress.h"
 #include "hdr.h"
+#include "hours.h"
 #include "keys.h"
 #include "outbound.h"
 #include "rds.h"
@@ -907,7 +908,10 @@ out_dress(struct out_msg *m)
 {
 	const struct cfg_address *a = m->from;
 	struct dress_in in;
+	const struct cfg_queue *q;
 	char	why[512], ref[16], name[256], when[128], err[160], *subj = NULL;
+	char	opens[128];
+	time_t	t;
 	char	*msg, *w;
 	const char *p;
 	size_t	i, n, cap;
@@ -961,6 +965,13 @@ out_dress(struct out_msg *m)
 		    (subj = hdr_decode_text(m->reply.subject, 512)) != NULL)
 			in.vars.v[TV_SUBJECT] = subj;
 		in.vars.v[TV_QUEUE] = m->reply.queue;
+		if (m->reply.queue != NULL &&
+		    (q = cfg_find_queue(a->org, m->reply.queue)) != NULL &&
+		    q->sched != NULL &&
+		    (t = hours_next_open(q->sched, in.now)) != 0) {
+			tmpl_date(a->org, t, opens, sizeof(opens));
+			in.vars.v[TV_OPENS] = opens;
+		}
 		if (m->reply.arrived_ms > 0) {
 			tmpl_date(a->org, (time_t)(m->reply.arrived_ms / 1000),
 			    when, sizeof(when));

@@ -5,7 +5,9 @@
 # related; quoted-printable, base64 and 8bit kept; a non-UTF-8 charset; the
 # signature not added twice; the contact card accepted by python3-vobject;
 # "#response NAME" lines; S/MIME and PGP left untouched; a second pass
-# changes nothing.
+# changes nothing; and respond_compose (common/respond.c): the composed
+# response read back, threaded, encoded, safe from header injection, the
+# same bytes twice.
 : "${MAILACD_BUILD:?}"
 PY=/usr/bin/python3
 $PY -c 'import vobject' 2>/dev/null ||
@@ -43,6 +45,7 @@ w("s.txt", "{{agent.name}}\nAcme Support desk\n")
 w("s.html", '<p class="sig">{{agent.name}}</p>\n')
 w("ph.txt", "PLAIN HEADER\n")
 w("pf.txt", "PLAIN FOOTER\n")
+w("short.txt", "Short & sweet, {{customer.name}}.\n")
 w("refund.txt", "Your refund, {{customer.name}}, is on its way.\n")
 w("refund.html", '<p class="refund">Your refund, {{customer.name}}, is on its way.</p>\n')
 w("c.conf", """
@@ -50,7 +53,8 @@ milter = { socket = "inet:8891@127.0.0.1"; };
 organizations = ( { id = "acme"; timezone = "Europe/Madrid";
   queues = ( { name = "support"; } );
   responses = ( { name = "refund"; subject = "Your refund";
-                  text = "refund.txt"; html = "refund.html"; } );
+                  text = "refund.txt"; html = "refund.html"; },
+                { name = "short"; subject = "Short"; text = "short.txt"; } );
   domains = ( { name = "example.com"; addresses = (
     { address = "support@example.com"; queue = "support";
       display_name = "Acme Support";
@@ -277,11 +281,66 @@ rc, out, err = dress(raw)
 alt = list(parse(out).iter_parts())
 ok(rc == 0 and "#response" not in text(alt[0]) and "#response" not in text(alt[1]), "#response: gone from both alternatives", out.decode(errors="replace"))
 ok('<p class="refund">Your refund, Ana &lt;D\u00edaz&gt; &amp; Co, is on its way.</p>' in text(alt[1]), "#response: html gets the html variant, escaped", text(alt[1]))
+raw = HEAD + "MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n<html><body><p>#response short</p><p>Bye &amp; thanks</p></body></html>\n"
+rc, out, err = dress(raw, addr="plain@example.com", agent="alice")
+h = text(parse(out))
+ok(rc == 0 and "#response" not in h and "<div>Short &amp; sweet, Ana &lt;D\u00edaz&gt; &amp; Co.<br>" in h and "Bye &amp; thanks" in h,
+   "#response in an html-only reply, a text-only response: escaped, as html", h)
+raw = HEAD + "Content-Type: text/plain\n\nHello,\n#response refund\n"
+rc, out, err = dress(raw, addr="plain@example.com", agent="alice")
+ok("#response refund" in text(parse(out)) and "refund" not in err, "#response that is not the first line is text like any other", err)
 raw = HEAD + "Content-Type: text/plain\n\n#response nope\n\nBye\n"
 rc, out, err = dress(raw)
 ok(rc == 3 and "nope" in err, "#response with an unknown name is refused", err)
 rc, out, err = dress(raw, resp=0)
 ok("#response nope" in text(parse(out)), "#response lines are only read when asked (agents' replies)")
+
+# 14. respond_compose: what the router sends as an acknowledgement or a
+# standard response
+def respond(resp, to="ana@customer.test", name="Ana D\u00edaz", irt="<q1@customer.test>",
+            refs="<q0@customer.test>", auto="1", mid="<ack1@example.com>", subj="my order"):
+    p = subprocess.run([drv, "--respond", conf, "support@example.com", resp, to, name,
+                        irt, refs, auto, mid, subj], capture_output=True)
+    return p.returncode, p.stdout, p.stderr.decode()
+w("ack.txt", "We got \"{{interaction.subject}}\", ref {{interaction.reference}}.\n")
+w("ack.html", "<p>We got <b>{{interaction.subject}}</b>, {{customer.name}}.</p>\n")
+with open(conf) as f:
+    c = f.read()
+c = c.replace('responses = (', 'responses = ( { name = "ack"; subject = "Re: {{interaction.subject}} [{{interaction.reference}}]"; text = "ack.txt"; html = "ack.html"; },', 1)
+with open(conf, "w") as f:
+    f.write(c)
+rc, out, err = respond("ack")
+m = parse(out)
+no_defects(m, "respond")
+ok(rc == 0 and b"\r\n" in out and b"\n" not in out.replace(b"\r\n", b""), "respond: CRLF line ends only", err)
+is_(str(m["From"]), "Acme Support <support@example.com>", "respond: From is the channel")
+is_(str(m["To"]), "Ana D\u00edaz <ana@customer.test>", "respond: To, the name encoded")
+ok(re.search(rb"=\?[-a-z0-9]+\?[bq]\?", out.split(b"\r\n\r\n")[0].lower()) is not None and
+   all(b < 128 for b in out.split(b"\r\n\r\n")[0]), "respond: encoded words, the header 7-bit")
+is_(str(m["Subject"]), "Re: my order [R-7K2Q]", "respond: Subject from its template")
+is_(str(m["In-Reply-To"]), "<q1@customer.test>", "respond: In-Reply-To")
+is_(str(m["References"]).split(), ["<q0@customer.test>", "<q1@customer.test>"], "respond: References, theirs then the message answered")
+is_(str(m["Message-ID"]), "<ack1@example.com>", "respond: the caller's Message-ID")
+is_(str(m["Auto-Submitted"]), "auto-replied", "respond: an acknowledgement says so (RFC 3834)")
+is_(str(m["Date"]), "Fri, 04 Dec 2026 08:30:00 +0000", "respond: dated now")
+is_(m.get_content_type(), "multipart/alternative", "respond: text and html: multipart/alternative")
+is_(text(m.get_body(preferencelist=("plain",))), 'We got "my order", ref R-7K2Q.\n', "respond: the text part")
+is_(text(m.get_body(preferencelist=("html",))), "<p>We got <b>my order</b>, Ana D\u00edaz.</p>\n", "respond: the html part")
+rc, out2, err = respond("ack")
+is_(out2, out, "respond: the same input gives the same bytes")
+rc, out, err = respond("refund", auto="0", irt="-", refs="-", mid="<r9@example.com>")
+m = parse(out)
+ok(m["Auto-Submitted"] is None and m["In-Reply-To"] is None and m["References"] is None,
+   "respond: a standard response without a thread: no Auto-Submitted, no threading")
+rc, out, err = respond("ack", name="Eve\r\nBcc: victim@evil.test", subj="x\r\nBcc: victim@evil.test")
+m = parse(out)
+ok(rc == 0 and m["Bcc"] is None and b"\r\nBcc:" not in out.split(b"\r\n\r\n")[0], "respond: CR LF in the customer's name or subject adds no header", out[:600])
+rc, out, err = respond("ack", to="ana@customer.test>, evil@evil.test")
+ok(rc == 4 and out == b"", "respond: a malformed recipient is refused", err)
+rc, out, err = respond("ack", mid="no-brackets@example.com")
+ok(rc == 4 and "Message-ID" in err, "respond: a malformed Message-ID is refused", err)
+rc, out, err = respond("ack", irt="<a@b> <c@d>")
+ok(rc == 4 and "In-Reply-To" in err, "respond: an In-Reply-To of more than one id is refused", err)
 
 print("1..%d" % n)
 import shutil

@@ -5,7 +5,8 @@
 # what reaches the capturing server is read by python3's email package and
 # its DKIM signature verified on the exact bytes by python3-dkim and
 # Mail::DKIM.  An agent's "#response NAME" first line becomes the
-# response; an unknown name is refused (5.7.1) and nothing leaves.
+# response; an unknown name is refused (5.7.1) and nothing leaves;
+# S/MIME-signed mail arrives as it was sent, and the log says why.
 . "$(dirname "$0")/lib/harness.sh"
 require_root
 require_tools redis-server redis-cli postfix postconf swaks openssl perl
@@ -205,7 +206,32 @@ f5=$(raw_of "r5-$RUN@corp.test")
 checks "$f5" "signature already there" sig head foot
 verify "$f5" "signature already there"
 
-is "$(rcli HGET "mailacd:{acme}:ix:$ix" replies)" 4 \
-    "the four replies are recorded on the interaction"
+# 6: S/MIME-signed mail is left as it is, and the log says so
+cat >"$T_TMP/b6" <<'B'
+MIME-Version: 1.0
+Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256; boundary="sig6"
+
+--sig6
+Content-Type: text/plain; charset=utf-8
+
+Signed by Alice.
+--sig6
+Content-Type: application/pkcs7-signature; name=smime.p7s
+Content-Transfer-Encoding: base64
+
+MIAGCSqGSIb3DQEHAqCAMIACAQE=
+--sig6--
+B
+ok "a signed reply is accepted" reply 6 "$T_TMP/b6"
+wait_for 20 arrived "r6-$RUN@corp.test"
+f6=$(raw_of "r6-$RUN@corp.test")
+is "$(tr -d '\r' <"$f6" | sed '1,/^$/d')" "$(sed '1,/^$/d' "$T_TMP/b6")" \
+    "signed reply: its body arrives as it was sent"
+like "$(cat "$MILTER_LOG")" "not dressed: signed \(multipart/signed\): left untouched" \
+    "signed reply: the log says it was not dressed"
+verify "$f6" "signed reply"
+
+is "$(rcli HGET "mailacd:{acme}:ix:$ix" replies)" 5 \
+    "the five replies are recorded on the interaction"
 milter_log_clean
 done_testing
