@@ -498,6 +498,7 @@ outbox_send(struct outbox_state *d, struct outbox_job *j, char *err,
 	char	why[SMTP_WHY_MAX + 64], thread[65];
 	redisReply *r = NULL;
 	struct addr rcpt;
+	char	key[ADDR_MAX + 2];
 	long long attempts, next, done = 0;
 	int	pass, rc = 0;
 
@@ -541,6 +542,16 @@ outbox_send(struct outbox_state *d, struct outbox_job *j, char *err,
 			    "the configuration", m.address ? m.address : "?");
 		else
 			snprintf(why, sizeof(why), "no valid recipient");
+		rc = outbox_failed(d, j, &m, attempts, 1, why, err, errlen);
+		freeReplyObject(r);
+		return (rc);
+	}
+	/* never to ourselves: a Reply-To naming a channel would loop */
+	if (cfg_find_agent(d->cfg, m.to) != NULL ||
+	    cfg_match_address(d->cfg, rcpt.local, rcpt.domain, key,
+	    sizeof(key)) != NULL) {
+		snprintf(why, sizeof(why), "the recipient %s is one of our own "
+		    "addresses", m.to);
 		rc = outbox_failed(d, j, &m, attempts, 1, why, err, errlen);
 		freeReplyObject(r);
 		return (rc);

@@ -8,7 +8,8 @@
 # Mail::DKIM on the received bytes), recorded on the interaction.  The
 # same request again is not sent twice; after the customer's next message
 # it may be.  A wrong id, an unknown name, a malformed name and a closed
-# interaction are refused with a clear error and their exit status.
+# interaction are refused with a clear error and their exit status; a
+# Reply-To naming our own channel is given up, never sent.
 . "$(dirname "$0")/lib/harness.sh"
 require_root
 require_tools redis-server redis-cli postfix postconf swaks ss openssl perl
@@ -213,6 +214,21 @@ ctl interaction close "$ID" >/dev/null
 OUT=$(ctl interaction respond "$ID" need-info 2>&1)
 is "$?" 2 "a closed interaction: exit 2 (refused in this state)"
 like "$OUT" "is closed" "  and it says so: $OUT"
+
+# --- 6. a Reply-To naming one of our addresses: given up, never sent -----------
+ok "a message whose Reply-To is our own channel is accepted" \
+    mail 3 "Reply-To: support@example.com"
+known3() { ID3=$(id_of 3); [ -n "$ID3" ] && [ -n "$(ix "$ID3" state)" ]; }
+wait_for 20 known3
+N3=$(nresp)
+OUT=$(ctl interaction respond "$ID3" need-info 2>&1)
+like "$OUT" "to support@example\\.com queued" "the request names where it would go"
+failed3() { timeline "$ID3" | grep -q "given up"; }
+ok "the router gives it up" wait_for 20 failed3
+like "$(timeline "$ID3")" "response need-info given up: the recipient support@example\\.com is one of our own addresses" \
+    "the timeline says why"
+is "$(nresp)" "$N3" "nothing was sent"
+is "$(rcli HGET "${P}counters" outbox_failed)" 1 "counted as given up"
 
 logs_clean "no sanitizer report or panic in the logs" "$MILTER_LOG" \
     "$T_TMP/router.log"
