@@ -36,6 +36,7 @@ start_sink || bail_out "cannot start the capturing sink"
 t_milter_sockets unix milter
 MILTER_SOCKET=$T_MSOCK
 SUB_PORT=$(free_port)
+METRICS_PORT=$(free_port)
 cat >"$T_TMP/need-info.txt" <<'EOF'
 Dear {{customer.name|customer}},
 
@@ -51,7 +52,8 @@ EOF
 cat >"$T_TMP/mailacd.conf" <<EOF
 redis = { host = "127.0.0.1"; port = $REDIS_PORT; };
 milter = { socket = "$MILTER_SOCKET"; };
-router = { block_ms = 200; claim_idle_ms = 5000; };
+router = { block_ms = 200; claim_idle_ms = 5000;
+	metrics_listen = "127.0.0.1:$METRICS_PORT"; };
 outbound = { trusted_daemons = [ "submission" ]; trust_authenticated = false; };
 delivery = { relay = "smtp://127.0.0.1:$SUB_PORT"; retry_min = 1;
 	retry_max = 2; max_attempts = 5; timeout = 10; };
@@ -229,6 +231,15 @@ like "$(timeline "$ID3")" "response need-info given up: the recipient support@ex
     "the timeline says why"
 is "$(nresp)" "$N3" "nothing was sent"
 is "$(rcli HGET "${P}counters" outbox_failed)" 1 "counted as given up"
+if command -v curl >/dev/null 2>&1; then
+	M=$(curl -sf "http://127.0.0.1:$METRICS_PORT/metrics")
+	like "$M" '^mailacd_responses_sent_total\{org="acme"\} 2$' \
+	    "the metrics count the responses sent"
+	like "$M" '^mailacd_outbox_failed_total\{org="acme"\} 1$' \
+	    "and the one given up"
+else
+	skip "curl is not installed" 2
+fi
 
 logs_clean "no sanitizer report or panic in the logs" "$MILTER_LOG" \
     "$T_TMP/router.log"
