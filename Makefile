@@ -48,9 +48,10 @@ PKG_OK     := $(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && echo yes)
 MILTER_LIBS := $(shell $(PKG_CONFIG) --libs milter hiredis libconfig \
 	       libcrypto gmime-3.0 opendkim libpsl libidn2 libsystemd \
 	       libpcre2-8 glib-2.0 2>/dev/null)
+# (the router composes acknowledgements and responses with GMime)
 ROUTER_LIBS := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto \
 	       libcurl ldns libpsl libidn2 libsystemd jansson libmicrohttpd \
-	       libpcre2-8 glib-2.0 2>/dev/null)
+	       libpcre2-8 glib-2.0 gmime-3.0 2>/dev/null)
 CTL_LIBS    := $(shell $(PKG_CONFIG) --libs hiredis libconfig libcrypto libcurl \
 	       jansson ldns libpsl libidn2 libpcre2-8 gmime-3.0 glib-2.0 \
 	       2>/dev/null)

@@ -1616,6 +1616,42 @@ cfg_check_groups(struct cfg_load *ld, const config_t *lc)
 	}
 }
 
+/* cfg_check_outbox - an acknowledgement needs a channel that sends: a
+ * warning, as the router queues it anyway and gives it up */
+static void
+cfg_check_outbox(struct cfg_load *ld, const config_t *lc)
+{
+	const config_setting_t *ol, *os, *dl, *ds, *al, *as, *s;
+	const struct cfg_address *a;
+	const struct cfg_org *o;
+	size_t	i, j, k;
+
+	ol = config_lookup(lc, "organizations");
+	for (i = 0; i < ld->cfg->norgs; i++) {
+		o = &ld->cfg->orgs[i];
+		if ((os = cfg_group_elem(ol, i)) == NULL)
+			continue;
+		dl = config_setting_get_member(os, "domains");
+		for (j = 0; j < o->ndomains; j++) {
+			if ((ds = cfg_group_elem(dl, j)) == NULL)
+				continue;
+			al = config_setting_get_member(ds, "addresses");
+			for (k = 0; k < o->domains[j].naddresses; k++) {
+				a = &o->domains[j].addresses[k];
+				if (a->ack == NULL || (a->enabled &&
+				    (a->direction & CFG_DIR_OUTBOUND)) ||
+				    (as = cfg_group_elem(al, k)) == NULL ||
+				    (s = config_setting_get_member(as,
+				    "ack")) == NULL)
+					continue;
+				cfg_warn(ld, s, "%s does not send (enabled, "
+				    "direction): its acknowledgements are "
+				    "given up", a->address);
+			}
+		}
+	}
+}
+
 /* cfg_check_model - the second pass: checks that need context, then the
  * lookup index */
 void
@@ -1706,4 +1742,5 @@ cfg_check_model(struct cfg_load *ld, const config_t *lc)
 	free(av.v);
 	cfg_check_sender(ld, lc);
 	cfg_check_secrets(ld, lc);
+	cfg_check_outbox(ld, lc);
 }

@@ -519,3 +519,71 @@ fn_reply_record(struct fn_cmd *cmd, const char *org, const char *id,
 	fn_push(cmd, id);
 	return (fn_done(cmd));
 }
+
+/* fn_responses - mailacd_responses, keys schema and responses; the names */
+int
+fn_responses(struct fn_cmd *cmd, const char *org, const char *const *names,
+    size_t nnames)
+{
+	size_t	i;
+
+	fn_begin(cmd, "mailacd_responses", org, 2);
+	fn_pushf(cmd, KEYS_FMT_RESPONSES, org);
+	for (i = 0; i < nnames; i++)
+		fn_push(cmd, names[i]);
+	return (fn_done(cmd));
+}
+
+/* fn_respond - mailacd_respond, key schema; id, name, by, key */
+int
+fn_respond(struct fn_cmd *cmd, const char *org, const char *id,
+    const char *name, const char *by, const char *key)
+{
+	fn_begin(cmd, "mailacd_respond", org, 1);
+	fn_push(cmd, id);
+	fn_push(cmd, name);
+	fn_push(cmd, by);
+	fn_push(cmd, key != NULL ? key : "");
+	return (fn_done(cmd));
+}
+
+/* fn_sent - mailacd_sent, keys schema, out:JOB, outbox, [thread]; group,
+ * entry, message id, via, thread ttl */
+int
+fn_sent(struct fn_cmd *cmd, const char *org, const char *job,
+    const char *entry, const char *msgid, const char *via,
+    const char *thread, long ttl)
+{
+	int	th = thread != NULL && *thread != '\0';
+
+	fn_begin(cmd, "mailacd_sent", org, 3 + th);
+	fn_pushf(cmd, KEYS_FMT_OUT, org, job);
+	fn_pushf(cmd, KEYS_FMT_OUTBOX, org);
+	if (th)
+		fn_pushf(cmd, KEYS_FMT_THREAD, org, thread);
+	fn_push(cmd, KEYS_GROUP);
+	fn_push(cmd, entry);
+	fn_push(cmd, msgid);
+	fn_push(cmd, via);
+	fn_pushf(cmd, "%ld", ttl);
+	return (fn_done(cmd));
+}
+
+/* fn_unsent - mailacd_unsent, keys schema, out:JOB, outbox; group,
+ * entry, error, next ("" to give up) */
+int
+fn_unsent(struct fn_cmd *cmd, const char *org, const char *job,
+    const char *entry, const char *error, long long next)
+{
+	fn_begin(cmd, "mailacd_unsent", org, 3);
+	fn_pushf(cmd, KEYS_FMT_OUT, org, job);
+	fn_pushf(cmd, KEYS_FMT_OUTBOX, org);
+	fn_push(cmd, KEYS_GROUP);
+	fn_push(cmd, entry);
+	fn_push(cmd, error);
+	if (next > 0)
+		fn_pushf(cmd, "%lld", next);
+	else
+		fn_push(cmd, "");
+	return (fn_done(cmd));
+}

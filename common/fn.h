@@ -167,5 +167,24 @@ int	fn_open_find(struct fn_cmd *cmd, const char *org,
 int	fn_reply_record(struct fn_cmd *cmd, const char *org, const char *id,
 		    const char *thread, const char *msgid, const char *by,
 		    long ttl);
+/* mailacd_responses: the NNAMES standard response NAMES of ORG's
+ * configuration, for mailacd_respond to check */
+int	fn_responses(struct fn_cmd *cmd, const char *org,
+		    const char *const *names, size_t nnames);
+/* mailacd_respond: send response NAME to the customer of interaction ID,
+ * asked BY whom; KEY ("" or NULL: the customer's last Message-ID) makes
+ * a repeated request the same one */
+int	fn_respond(struct fn_cmd *cmd, const char *org, const char *id,
+		    const char *name, const char *by, const char *key);
+/* mailacd_sent: outbox message JOB (stream entry ENTRY) went out as
+ * MSGID through VIA; THREAD ("" or NULL: none) the HEX of the thread key
+ * of MSGID, kept TTL seconds */
+int	fn_sent(struct fn_cmd *cmd, const char *org, const char *job,
+		    const char *entry, const char *msgid, const char *via,
+		    const char *thread, long ttl);
+/* mailacd_unsent: sending outbox message JOB (stream entry ENTRY) failed
+ * with ERROR; try again at NEXT (ms), or give up when NEXT is 0 */
+int	fn_unsent(struct fn_cmd *cmd, const char *org, const char *job,
+		    const char *entry, const char *error, long long next);
 
 #endif

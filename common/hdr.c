@@ -7,6 +7,7 @@
 
 #include <gmime/gmime.h>
 
+#include "autoreply.h"
 #include "hdr.h"
 
 /* hdr_is_ours - header names that only mailacd may write */
@@ -178,66 +179,19 @@ hdr_decode_text(const char *raw, size_t max)
 	return (out);
 }
 
-/* hdr_word - 1 if VALUE, trimmed, equals WORD in any case */
-static int
-hdr_word(const char *value, const char *word)
-{
-	size_t	wl = strlen(word);
-
-	while (*value == ' ' || *value == '\t')
-		value++;
-	if (strncasecmp(value, word, wl) != 0)
-		return (0);
-	value += wl;
-	while (*value == ' ' || *value == '\t' || *value == '\r' ||
-	    *value == '\n')
-		value++;
-	return (*value == '\0' || *value == ';' || *value == '(');
-}
-
-/* hdr_auto_reason - recognise the usual marks of automatic mail */
+/* hdr_auto_reason - recognise the usual marks of automatic mail (the
+ * rules live with the other RFC 3834 rules in autoreply.c) */
 const char *
 hdr_auto_reason(const char *name, const char *value)
 {
-	if (strcasecmp(name, "Auto-Submitted") == 0)
-		return (hdr_word(value, "no") ? NULL : "auto-submitted");
-	if (strcasecmp(name, "Precedence") == 0) {
-		if (hdr_word(value, "bulk") || hdr_word(value, "junk") ||
-		    hdr_word(value, "list"))
-			return ("precedence");
-		return (NULL);
-	}
-	if (strcasecmp(name, "X-Autoreply") == 0 ||
-	    strcasecmp(name, "X-Autorespond") == 0)
-		return ("autoreply-header");
-	if (strcasecmp(name, "Content-Type") == 0) {
-		const char *p = value;
-
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (strncasecmp(p, "multipart/report", 16) == 0 &&
-		    strcasestr(p, "delivery-status") != NULL)
-			return ("delivery-status");
-	}
-	return (NULL);
+	return (autoreply_auto_header(name, value));
 }
 
 /* hdr_auto_sender - null sender and mailer daemons */
 const char *
 hdr_auto_sender(const char *sender)
 {
-	const char *p = sender;
-	size_t	n;
-
-	while (*p == '<' || *p == ' ')
-		p++;
-	n = strcspn(p, "@>");
-	if (n == 0)
-		return ("null-sender");
-	if ((n == 13 && strncasecmp(p, "mailer-daemon", 13) == 0) ||
-	    (n == 10 && strncasecmp(p, "postmaster", 10) == 0))
-		return ("mailer-daemon");
-	return (NULL);
+	return (autoreply_auto_sender(sender));
 }
 
 /* hdr_mailbox - the single mailbox of a From/Reply-To value */

@@ -224,6 +224,55 @@
 /* the flow's queue is outside its business hours: when they begin again
  * (seconds since 1970), for the acknowledgement */
 #define KEYS_F_OPENS		"opens"
+/* RFC 3834: why no automatic answer may go to the message (automatic,
+ * list or bulk mail, a robot's address, our own loop marker; absent when
+ * one may), and its Reply-To mailbox when it has exactly one */
+#define KEYS_F_NOREPLY		"noreply"
+#define KEYS_F_REPLY_TO		"reply_to"
+
+/* The router's own mail: acknowledgements and standard responses.
+ * mailacd:{ORG}:outbox - stream of send jobs (fields job, id, kind)
+ * written by the library (mailacd_ingest for an acknowledgement,
+ * mailacd_respond), read by the routers' group "routers".
+ * mailacd:{ORG}:out:JOB - hash, one message to send: kind (ack or
+ * response), id (interaction), response (its name), to, name (the
+ * customer's), address (the channel), queue, agent, by, subject,
+ * in_reply_to, references, wait (expected, seconds), opens, arrived,
+ * created; state queued, sent or failed; attempts, next, error; the
+ * router's message_id and data (the composed message, written once before
+ * the first attempt so that every attempt sends the same bytes), sent_at,
+ * via, failed_at.  JOB is the interaction id for an acknowledgement, a
+ * SHA-1 of id, name and key for a response; expires after 30 days.
+ * mailacd:{ORG}:acked:HEX - string, the interaction whose acknowledgement
+ * went to a customer (HEX = SHA-1 of the address in lower case); expires
+ * after the organisation's ack_period: none more until then.
+ * mailacd:{ORG}:responses - set, the names of the standard responses the
+ * routers' configuration has (mailacd_responses), for mailacd_respond. */
+#define KEYS_FMT_OUTBOX		"mailacd:{%s}:outbox"
+#define KEYS_FMT_OUT		"mailacd:{%s}:out:%s"
+#define KEYS_FMT_ACKED		"mailacd:{%s}:acked:%s"
+#define KEYS_FMT_RESPONSES	"mailacd:{%s}:responses"
+/* the short reference of an interaction in composed mail: the first
+ * KEYS_REF_LEN hex digits of its id in capitals, a prefix every
+ * mailacdctl command takes (in any case) */
+#define KEYS_REF_LEN		8
+/* the organisation's counters of the router's own mail */
+#define KEYS_F_CNT_ACKS		"acks_sent"
+#define KEYS_F_CNT_RESPONSES	"responses_sent"
+#define KEYS_F_CNT_OUT_FAILED	"outbox_failed"
+
+/* keys_ref - the short reference of interaction ID into OUT
+ * (KEYS_REF_LEN + 1 octets) */
+static inline void
+keys_ref(const char *id, char *out)
+{
+	size_t	i;
+
+	for (i = 0; i < KEYS_REF_LEN && id[i] != '\0'; i++)
+		out[i] = (char)(id[i] >= 'a' && id[i] <= 'z' ?
+		    id[i] - 'a' + 'A' : id[i]);
+	out[i] = '\0';
+}
 
 /* keys_fmt - write one key into BUF; returns -1 if it did not fit */
 #define keys_fmt(buf, size, ...) \

@@ -14,7 +14,8 @@ Calling convention: KEYS[1] is always the organisation's schema key
 from it (a call whose other KEYS are not under that prefix is refused
 with BADARG), so a call never spans two organisations or two Redis
 Cluster slots.  Errors are replies whose first word is a code (NOAGENT, NOIX,
-NOQUEUE, BADARG, BADSTATE, SCHEMA, WRONGTYPE) followed by a sentence.
+NOQUEUE, NORESPONSE, BADARG, BADSTATE, SCHEMA, WRONGTYPE) followed by a
+sentence.
 
 Ordering: an interaction's rank is enqueued ms - 60000 x priority; the lower
 the rank, the higher its score (minutes waiting + priority).  Waiting
@@ -52,6 +53,8 @@ local PRESENCES = { available = true, away = true, offline = true }
 -- refusals lives after the last one.
 local HEAD_SCAN = 16
 local REFUSED_TTL = 30 * 86400
+local OUT_TTL = 30 * 86400	-- a message of the outbox is kept this long
+local EXPECTED_HOURS = 24	-- the expected wait: average of these hours
 
 local function fail(code, msg)
 	error({ err = code .. ' ' .. msg })
@@ -549,6 +552,7 @@ reopens a closed interaction. ]]
 local function followup(ctx, keys, args, f, last)
 	return 0
 end
+local ack_new
 
 local function ingest(keys, args)
 	local ctx = context(keys)
@@ -615,6 +619,7 @@ local function ingest(keys, args)
 		return { 1, '' }
 	end
 	stats_add(ctx, q, 'offered', 1)
+	ack_new(ctx, ix, q, f)
 	local agent = arrive(ctx, ix, q, nil, 'arrival')
 	redis.call('XACK', keys[4], args[1], args[2])
 	return { 1, agent or '' }
@@ -1543,6 +1548,198 @@ local function f_metrics(keys, args)
 	    '],"domains":[' .. table.concat(ds, ',') .. ']}'
 end
 
+-- The expected wait in queue Q: the average first-assignment wait of the
+-- last EXPECTED_HOURS UTC hours (their hourly statistics) in seconds, or
+-- nil when nothing was answered in them.
+local function expected_wait(ctx, q)
+	local sum, n = 0, 0
+	for i = 0, EXPECTED_HOURS - 1 do
+		local h = redis.call('HMGET', rkey(ctx.P, K.STATS, q,
+		    hour(ctx.now - i * 3600 * 1000)), 'wait_ms', 'answered')
+		sum = sum + (tonumber(h[1]) or 0)
+		n = n + (tonumber(h[2]) or 0)
+	end
+	if n == 0 then return nil end
+	return math.floor(sum / n / 1000 + 0.5)
+end
+
+-- A message for the routers to send (the outbox): its hash out:JOB with
+-- the fields of T, and a job on the outbox stream.
+local function outbox_add(ctx, job, t)
+	local key = rkey(ctx.P, K.OUT, job)
+	t.state = 'queued'
+	t.created = ctx.now
+	local a = {}
+	for k, v in pairs(t) do
+		a[#a + 1] = k
+		a[#a + 1] = tostring(v)
+	end
+	redis.call('HSET', key, unpack(a))
+	redis.call('EXPIRE', key, OUT_TTL)
+	redis.call('XADD', rkey(ctx.P, K.OUTBOX), '*', 'job', job, 'id', t.id,
+	    'kind', t.kind)
+end
+
+-- A new interaction's acknowledgement (the fields the router added to
+-- the ingest call: ack_response, ack_to, ack_name, ack_period, or
+-- ack_skip with the reason none may go): queued once per customer per
+-- period (the acked key, taken here, atomically with the interaction).
+ack_new = function(ctx, ix, q, f)
+	if (f.ack_skip or '') ~= '' then
+		event(ctx, ix.id, { event = 'ack_skipped', reason = f.ack_skip,
+		    response = f.ack_response })
+		return
+	end
+	if (f.ack_response or '') == '' or (f.ack_to or '') == '' then return end
+	local period = tonumber(f.ack_period) or 86400
+	if period > 0 then
+		local pk = rkey(ctx.P, K.ACKED,
+		    redis.sha1hex(string.lower(f.ack_to)))
+		if not redis.call('SET', pk, ix.id, 'NX', 'EX', period) then
+			event(ctx, ix.id, { event = 'ack_skipped',
+			    reason = 'acknowledged within the period',
+			    response = f.ack_response,
+			    previous = redis.call('GET', pk) })
+			return
+		end
+	end
+	local refs = f.references or ''
+	outbox_add(ctx, ix.id, { kind = 'ack', id = ix.id,
+	    response = f.ack_response, to = f.ack_to, name = f.ack_name or '',
+	    address = f.address or '', queue = q, subject = f.subject or '',
+	    in_reply_to = f.message_id or '', references = refs,
+	    wait = expected_wait(ctx, q) or '', opens = f.opens or '',
+	    arrived = f.arrived or '' })
+	event(ctx, ix.id, { event = 'ack_queued', response = f.ack_response,
+	    to = f.ack_to })
+end
+
+--[[ mailacd_responses: the names of the organisation's standard
+responses, as the configuration of the routers has them (written at start
+and reload), for mailacd_respond to check.  KEYS: schema, responses.
+ARGV: names...  Returns how many. ]]
+local function f_responses(keys, args)
+	context(keys)
+	redis.call('DEL', keys[2])
+	if #args > 0 then redis.call('SADD', keys[2], unpack(args)) end
+	return #args
+end
+
+--[[ mailacd_respond: send standard response NAME to the customer of
+interaction ID (open: waiting or assigned), threaded to the customer's
+last message, once: a second request with the same id, name and key (by
+default the customer's last Message-ID) answers what the first became.
+KEYS: schema.  ARGV: id, name, by, [key].  Returns {job, id, response,
+to, state, already}; errors NOIX, NORESPONSE (not among the names the
+routers published with mailacd_responses), BADSTATE (closed), BADARG. ]]
+local function respond(keys, args)
+	local ctx = context(keys)
+	local ix = need_ix(ctx, args[1])
+	local name = args[2] or ''
+	if name == '' then fail('BADARG', 'respond: a response name needed') end
+	local rs = rkey(ctx.P, K.RESPONSES)
+	if redis.call('SISMEMBER', rs, name) == 0 then
+		fail('NORESPONSE', 'no response "' .. name .. '" in the ' ..
+		    'configuration the routers loaded')
+	end
+	if ix.state == 'closed' then
+		fail('BADSTATE', 'interaction ' .. ix.id .. ' is closed')
+	end
+	local h = redis.call('HMGET', rkey(ctx.P, K.IX, ix.id), 'customer',
+	    'reply_to', 'address', 'from', 'subject', 'last_subject',
+	    'message_id', 'last_message_id', 'references', 'last_references')
+	local to = (h[2] or '') ~= '' and h[2] or (h[1] or '')
+	if to == '' then
+		fail('BADSTATE', 'interaction ' .. ix.id .. ' has no customer ' ..
+		    'address')
+	end
+	local msgid = h[8] or h[7] or ''
+	local key = (args[4] or '') ~= '' and args[4] or msgid
+	local job = redis.sha1hex(ix.id .. '\n' .. name .. '\n' .. key)
+	local st = redis.call('HGET', rkey(ctx.P, K.OUT, job), 'state')
+	if st then
+		return cjson.encode({ job = job, id = ix.id, response = name,
+		    to = to, state = st, already = true })
+	end
+	local fname = string.match(h[4] or '', '^%s*"?(.-)"?%s*<[^<]*>%s*$')
+	outbox_add(ctx, job, { kind = 'response', id = ix.id, response = name,
+	    to = to, name = fname or '', address = h[3] or '',
+	    queue = ix.queue or '', agent = ix.agent or '',
+	    subject = h[6] or h[5] or '', in_reply_to = msgid,
+	    references = h[10] or h[9] or '', by = args[3] or '',
+	    wait = expected_wait(ctx, ix.queue or '') or '',
+	    arrived = ix.enqueued })
+	event(ctx, ix.id, { event = 'respond_requested', response = name,
+	    by = args[3] or '', job = job })
+	return cjson.encode({ job = job, id = ix.id, response = name, to = to,
+	    state = 'queued', already = false })
+end
+
+--[[ mailacd_sent: the router sent outbox message JOB (KEYS[2], stream
+entry ENTRY of group GROUP) with Message-ID MSGID through relay VIA: the message is sent, the
+interaction's timeline says "acked" or "responded", a customer's answer
+to MSGID joins the interaction (KEYS[4], its thread key, for thread ttl
+seconds), the counters count it, the job is acknowledged.  KEYS: schema,
+out:JOB, outbox, [thread key].  ARGV: group, entry, message id, via,
+thread ttl.  Returns 1, or 0 when it was done before (a replay) or is gone. ]]
+local function sent(keys, args)
+	local ctx = context(keys)
+	local h = redis.call('HMGET', keys[2], 'state', 'kind', 'id',
+	    'response', 'to')
+	if h[1] == 'sent' or not h[1] then
+		redis.call('XACK', keys[3], args[1], args[2])
+		return 0
+	end
+	redis.call('HSET', keys[2], 'state', 'sent', 'sent_at', ctx.now,
+	    'message_id', args[3], 'via', args[4] or '')
+	redis.call('HDEL', keys[2], 'next', 'error')
+	local ack = h[2] == 'ack'
+	local ixk = rkey(ctx.P, K.IX, h[3] or '')
+	if redis.call('EXISTS', ixk) == 1 then
+		event(ctx, h[3], { event = ack and 'acked' or 'responded',
+		    response = h[4], to = h[5], message_id = args[3] })
+		redis.call('HINCRBY', ixk, ack and 'acks' or 'responses', 1)
+		if keys[4] then
+			redis.call('SET', keys[4], h[3], 'EX',
+			    tonumber(args[5]) or 86400)
+		end
+	end
+	redis.call('HINCRBY', rkey(ctx.P, K.COUNTERS),
+	    ack and 'acks_sent' or 'responses_sent', 1)
+	redis.call('XACK', keys[3], args[1], args[2])
+	return 1
+end
+
+--[[ mailacd_unsent: sending outbox message JOB (KEYS[2], stream entry
+ENTRY of group GROUP) failed with ERROR.  NEXT: when to try again (ms), or "" to give up: then
+the message is failed, the timeline says "ack_failed" or
+"respond_failed", the job is acknowledged.  KEYS: schema, out:JOB,
+outbox.  ARGV: group, entry, error, next.  Returns the attempts so far. ]]
+local function unsent(keys, args)
+	local ctx = context(keys)
+	local h = redis.call('HMGET', keys[2], 'state', 'kind', 'id',
+	    'response')
+	if h[1] ~= 'queued' then
+		redis.call('XACK', keys[3], args[1], args[2])
+		return 0
+	end
+	local n = redis.call('HINCRBY', keys[2], 'attempts', 1)
+	redis.call('HSET', keys[2], 'error', args[3] or '')
+	if (args[4] or '') ~= '' then
+		redis.call('HSET', keys[2], 'next', args[4])
+		return n
+	end
+	redis.call('HSET', keys[2], 'state', 'failed', 'failed_at', ctx.now)
+	redis.call('HDEL', keys[2], 'next')
+	if redis.call('EXISTS', rkey(ctx.P, K.IX, h[3] or '')) == 1 then
+		event(ctx, h[3], { event = h[2] == 'ack' and 'ack_failed' or
+		    'respond_failed', response = h[4], error = args[3] })
+	end
+	redis.call('HINCRBY', rkey(ctx.P, K.COUNTERS), 'outbox_failed', 1)
+	redis.call('XACK', keys[3], args[1], args[2])
+	return n
+end
+
 local function version()
 	return LIBRARY
 end
@@ -1581,5 +1778,9 @@ redis.register_function{ function_name = 'mailacd_list',
 redis.register_function{ function_name = 'mailacd_metrics',
     callback = api(f_metrics), flags = { 'no-writes' } }
 redis.register_function('mailacd_dataset', api(f_dataset))
+redis.register_function('mailacd_responses', api(f_responses))
+redis.register_function('mailacd_respond', api(respond))
+redis.register_function('mailacd_sent', api(sent))
+redis.register_function('mailacd_unsent', api(unsent))
 redis.register_function{ function_name = 'mailacd_version',
     callback = version, flags = { 'no-writes' } }

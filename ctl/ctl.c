@@ -25,6 +25,7 @@ static const struct {
 	{ "NOAGENT", CTL_EX_NOTFOUND, 1 },
 	{ "NOQUEUE", CTL_EX_NOTFOUND, 1 },
 	{ "NOIX", CTL_EX_NOTFOUND, 0 },
+	{ "NORESPONSE", EX_DATAERR, 0 },
 	{ "BADSTATE", CTL_EX_STATE, 0 },
 	{ "BADARG", EX_USAGE, 0 },
 	{ "SCHEMA", EX_DATAERR, 0 },

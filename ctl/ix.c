@@ -255,6 +255,34 @@ ix_event_text(FILE *fp, const json_t *e)
 		tbl_text(fp, S(json_string_value(json_object_get(e, "via"))));
 	} else if (strcmp(ev, "reply") == 0) {
 		fputs("reply out", fp);
+	} else if (strcmp(ev, "ack_queued") == 0 ||
+	    strcmp(ev, "respond_requested") == 0) {
+		fputs(ev[1] == 'c' ? "acknowledgement " : "response ", fp);
+		tbl_text(fp, S(json_string_value(json_object_get(e,
+		    "response"))));
+		fputs(ev[1] == 'c' ? " to be sent to " : " requested", fp);
+		if (ev[1] == 'c')
+			tbl_text(fp, S(json_string_value(json_object_get(e,
+			    "to"))));
+	} else if (strcmp(ev, "acked") == 0 || strcmp(ev, "responded") == 0) {
+		fputs(ev[1] == 'c' ? "acknowledgement " : "response ", fp);
+		tbl_text(fp, S(json_string_value(json_object_get(e,
+		    "response"))));
+		fputs(" sent to ", fp);
+		tbl_text(fp, S(json_string_value(json_object_get(e, "to"))));
+		fputs(", ", fp);
+		tbl_text(fp, S(json_string_value(json_object_get(e,
+		    "message_id"))));
+	} else if (strcmp(ev, "ack_skipped") == 0) {
+		fputs("not acknowledged: ", fp);
+		tbl_text(fp, S(json_string_value(json_object_get(e, "reason"))));
+	} else if (strcmp(ev, "ack_failed") == 0 ||
+	    strcmp(ev, "respond_failed") == 0) {
+		fputs(ev[1] == 'c' ? "acknowledgement " : "response ", fp);
+		tbl_text(fp, S(json_string_value(json_object_get(e,
+		    "response"))));
+		fputs(" given up: ", fp);
+		tbl_text(fp, S(json_string_value(json_object_get(e, "error"))));
 	} else if (strcmp(ev, "closed") == 0) {
 		fputs("closed", fp);
 	} else
@@ -759,6 +787,63 @@ ix_priority(struct ctl *ctl, const char *id, const char *prio)
 	return (0);
 }
 
+/* ix_respond - mailacd_respond: standard response NAME (checked against
+ * the configuration) to the customer of interaction ID */
+static int
+ix_respond(struct ctl *ctl, const char *id, const char *name)
+{
+	const struct cfg_org *o;
+	const char *state, *to, *job;
+	struct fn_cmd cmd;
+	struct jw js;
+	redisReply *h;
+	json_t	*a;
+	int	st, already;
+
+	if ((st = ix_find(ctl, id, &o, &h)) != 0)
+		return (st);
+	freeReplyObject(h);
+	if (cfg_response_find(o, name) == NULL) {
+		ctl_errx("interaction respond: organisation %s has no response "
+		    "%s (organizations.responses in %s)", o->id, name,
+		    ctl->file);
+		return (EX_DATAERR);
+	}
+	fn_respond(&cmd, o->id, id, name, "operator", NULL);
+	if ((st = ctl_fcall(ctl, o->id, &cmd, NULL, &a)) != 0)
+		return (st);
+	state = json_string_value(json_object_get(a, "state"));
+	to = json_string_value(json_object_get(a, "to"));
+	job = json_string_value(json_object_get(a, "job"));
+	already = json_is_true(json_object_get(a, "already"));
+	if (ctl->json) {
+		jw_init(&js, ctl->out);
+		jw_open(&js, NULL, '{');
+		jw_string(&js, "org", o->id);
+		jw_string(&js, "id", id);
+		jw_string(&js, "response", name);
+		jw_string(&js, "to", to);
+		jw_string(&js, "job", job);
+		jw_string(&js, "state", state);
+		jw_bool(&js, "already", already);
+		jw_close(&js, '}');
+		jw_end(&js);
+	} else {
+		fprintf(ctl->out, "interaction %s: response ", id);
+		tbl_text(ctl->out, name);
+		fputs(" to ", ctl->out);
+		tbl_text(ctl->out, to ? to : "?");
+		if (already) {
+			fputs(" was requested before (", ctl->out);
+			tbl_text(ctl->out, state ? state : "?");
+			fputs("): not sent again\n", ctl->out);
+		} else
+			fputs(" queued; the router sends it\n", ctl->out);
+	}
+	json_decref(a);
+	return (0);
+}
+
 /* ix_cmd - the "interaction" subcommands */
 int
 ix_cmd(struct ctl *ctl, int argc, char **argv)
@@ -772,6 +857,7 @@ ix_cmd(struct ctl *ctl, int argc, char **argv)
 		{ "close", 3, "interaction close ID" },
 		{ "transfer", 4, "interaction transfer ID QUEUE" },
 		{ "priority", 4, "interaction priority ID 0..1000" },
+		{ "respond", 4, "interaction respond ID NAME" },
 		{ NULL, 0, NULL }
 	};
 	char	full[CTL_ID_LEN + 1];
@@ -780,7 +866,7 @@ ix_cmd(struct ctl *ctl, int argc, char **argv)
 
 	if (argc < 2) {
 		ctl_errx("interaction: missing subcommand (show, close, "
-		    "transfer or priority)");
+		    "transfer, priority or respond)");
 		return (EX_USAGE);
 	}
 	for (i = 0; sub[i].name != NULL; i++)
@@ -813,6 +899,14 @@ ix_cmd(struct ctl *ctl, int argc, char **argv)
 			return (EX_USAGE);
 		}
 		return (ix_priority(ctl, argv[2], argv[3]));
+	}
+	if (i == 4) {
+		if (!ctl_name_ok(argv[3])) {
+			ctl_errx("interaction respond: %s is not a response "
+			    "name (1 to 64 of A-Z a-z 0-9 . _ -)", argv[3]);
+			return (EX_USAGE);
+		}
+		return (ix_respond(ctl, argv[2], argv[3]));
 	}
 	if (!ctl_name_ok(argv[3])) {
 		ctl_errx("interaction transfer: %s is not a queue name "

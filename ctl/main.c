@@ -123,6 +123,8 @@ usage_exit(int asked)
 	    "and rank\n"
 	    "  interaction priority ID N       a new priority (0..1000), one "
 	    "re-insert\n"
+	    "  interaction respond ID NAME     send standard response NAME to "
+	    "its customer\n"
 	    "  stats [--queue Q] [--from DAY] [--to DAY] [--by hour|day]\n"
 	    "                                  per queue: offered, assigned, "
 	    "service level,\n"

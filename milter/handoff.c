@@ -27,8 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "fn.h"
 #include "handoff.h"
+#include "hdr.h"
 #include "keys.h"
 #include "shard.h"
 
@@ -81,7 +83,7 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 	const struct inb_threads *th = &r->threads;
 	const char *refs[INB_THREAD_REFS];
 	char	prio[16], msgkey[HANDOFF_KEYLEN], *skills, *tags = NULL;
-	char	conf[16], opens[24];
+	char	conf[16], opens[24], replyto[ADDR_MAX + 1];
 	struct fn_handoff h;
 	struct fn_cmd cmd;
 	size_t	i;
@@ -139,6 +141,13 @@ handoff_append(redisContext *c, const struct inb_msg *m,
 	fn_field(&cmd, KEYS_F_QID, m->qid);
 	fn_field(&cmd, KEYS_F_AUTO, m->auto_reason ? m->auto_reason : "");
 	fn_field(&cmd, KEYS_F_CUSTOMER, r->customer);
+	/* what an acknowledgement needs: why none may go, where it goes */
+	if (m->noreply != NULL || m->loops > 0)
+		fn_field(&cmd, KEYS_F_NOREPLY, m->noreply != NULL ?
+		    m->noreply : "mailacd-loop");
+	if (m->reply_to != NULL && hdr_mailbox(m->reply_to, replyto,
+	    sizeof(replyto)) == 0)
+		fn_field(&cmd, KEYS_F_REPLY_TO, replyto);
 	if (r->has_original || r->redirect)
 		fn_field(&cmd, KEYS_F_ORIGINAL_RCPT, r->original);
 	if (r->flowed) {

@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "authres.h"
+#include "autoreply.h"
 #include "clock.h"
 #include "hdr.h"
 #include "hours.h"
@@ -91,6 +92,7 @@ inb_sender(struct inb_msg *m, const char *sender)
 		return (-1);
 	m->arrived_ms = clock_ms();
 	m->auto_reason = hdr_auto_sender(m->sender);
+	m->noreply = autoreply_address(m->sender);
 	if (m->hash == NULL) {
 		if ((m->hash = EVP_MD_CTX_new()) == NULL ||
 		    EVP_DigestInit_ex(m->hash, inb_md(), NULL) != 1)
@@ -569,6 +571,8 @@ inb_header(struct inb_msg *m, const char *name, const char *value)
 	}
 	if (m->auto_reason == NULL && (why = hdr_auto_reason(name, value)))
 		m->auto_reason = why;
+	if (m->noreply == NULL)
+		m->noreply = autoreply_header(name, value);
 	return (rc);
 }
 

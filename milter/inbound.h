@@ -119,6 +119,9 @@ struct inb_msg {
 	struct inb_fwd fwd[INB_FWD_MAX];	/* in arrival order */
 	size_t	nfwd;
 	const char *auto_reason;	/* why this looks automatic, or NULL */
+	const char *noreply;	/* why no automatic answer may go to it
+				   (RFC 3834: automatic, list, robot
+				   sender; autoreply.h), or NULL */
 	size_t	size;		/* header + body octets seen */
 	/* the copy stored for forward delivery (capture set at the first
 	 * header when a recipient's queue forwards): header lines with CRLF,

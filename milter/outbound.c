@@ -25,6 +25,7 @@
 #include "dress.h"
 #include "hdr.h"
 #include "hours.h"
+#include "keys.h"
 #include "outbound.h"
 #include "rds.h"
 #include "rnd.h"
@@ -234,8 +235,11 @@ out_header(struct out_msg *m, const char *name, const char *value)
 	size_t	cap;
 
 	/* the signer sees the headers as they leave: ours are removed */
-	if (hdr_is_ours(name))
+	if (hdr_is_ours(name)) {
+		if (strcasecmp(name, KEYS_H_DELIVERY) == 0)
+			m->router = 1;	/* honoured in out_record only */
 		return (edit_name_count(&m->ours, name));
+	}
 	if (m->nhdrs == m->hdrcap) {
 		cap = m->hdrcap ? m->hdrcap * 2 : 16;
 		if ((h = realloc(m->hdrs, cap * sizeof(*h))) == NULL)
@@ -870,6 +874,14 @@ out_record(struct out_msg *m, const struct cfg *cfg,
 
 	if (m->reply.id[0] == '\0')
 		return (0);
+	/* the router's own mail, from a client trusted as any channel (an
+	 * agent's login cannot make its reply unrecorded) */
+	if (m->router && m->agent == NULL && m->why != NULL &&
+	    strcmp(m->why, "authenticated agent") != 0) {
+		out_note(m, OUT_INFO, "the router's own mail for interaction "
+		    "%s: recorded by the router", m->reply.id);
+		return (0);
+	}
 	if (out_msgid(m) != NULL)
 		mid = hdr_unfold(out_msgid(m), HDR_ID_MAX, 0);
 	if (look->record(look->arg, a, &m->reply, mid, by,
@@ -943,10 +955,7 @@ out_dress(struct out_msg *m)
 		/* the introduction: the interaction's first reply */
 		in.card = (m->reply.replies == 0);
 		in.vars.v[TV_INTERACTION_ID] = m->reply.id;
-		snprintf(ref, sizeof(ref), "%.8s", m->reply.id);
-		for (i = 0; ref[i] != '\0'; i++)
-			if (ref[i] >= 'a' && ref[i] <= 'z')
-				ref[i] = (char)(ref[i] - 'a' + 'A');
+		keys_ref(m->reply.id, ref);
 		in.vars.v[TV_REFERENCE] = ref;
 		in.vars.v[TV_CUSTOMER_ADDRESS] = m->reply.customer;
 		if (m->reply.from != NULL && dress_from_name(m->reply.from,

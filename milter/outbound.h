@@ -113,6 +113,9 @@ struct out_msg {
 	size_t	nnotes;
 	char	done[768];
 	int	signed_;	/* out_eom added its DKIM-Signature */
+	int	router;		/* the router's own mail (X-MailACD-Delivery
+				   from a trusted client): it records the
+				   message itself, out_eom does not */
 	/* dressing (dress.h): the body is kept, and signed at the end once
 	 * it is known what leaves */
 	int	dress;		/* the body may be dressed */

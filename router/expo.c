@@ -90,6 +90,13 @@ static const struct expo_counter expo_org_counters[] = {
 	{ "mailacd_delivery_retries_total", KEYS_F_CNT_RETRIES,
 	  "Failed resends to an agent's mailbox that will be tried again "
 	  "(forward mode), from Redis." },
+	{ "mailacd_acks_sent_total", KEYS_F_CNT_ACKS,
+	  "Acknowledgements the routers sent to customers, from Redis." },
+	{ "mailacd_responses_sent_total", KEYS_F_CNT_RESPONSES,
+	  "Standard responses the routers sent to customers, from Redis." },
+	{ "mailacd_outbox_failed_total", KEYS_F_CNT_OUT_FAILED,
+	  "Acknowledgements and standard responses the routers gave up "
+	  "sending, from Redis." },
 	{ "mailacd_domain_check_failures_total", KEYS_F_CNT_DOMAIN_FAILED,
 	  "DNS re-checks by the routers that found a domain failing, from "
 	  "Redis." },

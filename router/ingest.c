@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
+#include "autoreply.h"
 #include "fn.h"
+#include "hours.h"
 #include "ingest.h"
 #include "keys.h"
 #include "log.h"
@@ -92,13 +95,85 @@ ingest_check(const char *org, const char *entry, char **names,
 	}
 }
 
+/* ingest_value - field NAME of the entry, or NULL */
+static const char *
+ingest_value(char **names, char **values, size_t n, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return (values[i]);
+	return (NULL);
+}
+
+/* ingest_ack - the flow's acknowledgement, else the address's; RFC 3834 */
+void
+ingest_ack(const struct cfg *cfg, const struct cfg_org *o, char **names,
+    char **values, size_t n, struct ingest_ack *a)
+{
+	const struct cfg_address *ca;
+	const struct cfg_queue *q;
+	struct autoreply_in in;
+	const char *v, *addr;
+	time_t	t;
+	char	key[ADDR_MAX + 2], err[128];
+	struct addr pa;
+
+	memset(a, 0, sizeof(*a));
+	if ((v = ingest_value(names, values, n, KEYS_F_ACK)) != NULL &&
+	    *v != '\0')
+		a->response = v;
+	else if ((addr = ingest_value(names, values, n,
+	    KEYS_F_ADDRESS)) != NULL && addr_parse(addr, &pa, err,
+	    sizeof(err)) == 0 && (ca = cfg_match_address(cfg, pa.local,
+	    pa.domain, key, sizeof(key))) != NULL && ca->org == o &&
+	    ca->ackp != NULL)
+		a->response = ca->ack;
+	if (a->response == NULL)
+		return;
+	snprintf(a->period, sizeof(a->period), "%d", o->ack_period);
+	/* a flow says when its queue opens; an address's queue is looked
+	 * up here, at the message's arrival */
+	v = ingest_value(names, values, n, KEYS_F_ARRIVED);
+	if (ingest_value(names, values, n, KEYS_F_OPENS) == NULL &&
+	    v != NULL && (addr = ingest_value(names, values, n,
+	    KEYS_F_QUEUE)) != NULL && (q = cfg_find_queue(o, addr)) != NULL &&
+	    q->sched != NULL) {
+		t = (time_t)(strtoll(v, NULL, 10) / 1000);
+		if (!hours_open(q->sched, t) &&
+		    (t = hours_next_open(q->sched, t)) != 0)
+			snprintf(a->opens, sizeof(a->opens), "%lld",
+			    (long long)t);
+	}
+	if (cfg_response_find(o, a->response) == NULL) {
+		a->skip = "no such response in the configuration";
+		return;
+	}
+	memset(&in, 0, sizeof(in));
+	in.automatic = ingest_value(names, values, n, KEYS_F_AUTO);
+	in.noreply = ingest_value(names, values, n, KEYS_F_NOREPLY);
+	in.sender = ingest_value(names, values, n, KEYS_F_SENDER);
+	in.from = ingest_value(names, values, n, KEYS_F_FROM);
+	in.reply_to = ingest_value(names, values, n, KEYS_F_REPLY_TO);
+	v = ingest_value(names, values, n, KEYS_F_MERGED);
+	in.merged = v != NULL && *v != '\0';
+	v = ingest_value(names, values, n, KEYS_F_STOPPED);
+	in.stopped = v != NULL && *v != '\0';
+	a->skip = autoreply_decide(cfg, &in, a->to, sizeof(a->to), a->name,
+	    sizeof(a->name));
+}
+
 /* ingest_append - queue the library call for stream entry R (dead-letter
  * it with reason FORCE when given); E says what it became */
 static int
-ingest_append(redisContext *c, const char *org, redisReply *r,
-    struct ingest_entry *e, const char *force)
+ingest_append(redisContext *c, const struct cfg *cfg,
+    const struct cfg_org *o, redisReply *r, struct ingest_entry *e,
+    const char *force)
 {
 	char	*names[INGEST_FIELDS_MAX], *values[INGEST_FIELDS_MAX];
+	const char *org = o->id;
+	struct ingest_ack ack;
 	struct fn_cmd cmd;
 	redisReply *f;
 	size_t	n = 0, i;
@@ -129,6 +204,23 @@ ingest_append(redisContext *c, const char *org, redisReply *r,
 		fn_dead(&cmd, org, e->entry, e->reason);
 	for (i = 0; i < n; i++)
 		fn_field(&cmd, names[i], values[i]);
+	/* the library sends it only for a new interaction, once per
+	 * customer and period */
+	if (e->reason == NULL) {
+		ingest_ack(cfg, o, names, values, n, &ack);
+		if (ack.response != NULL) {
+			fn_field(&cmd, "ack_response", ack.response);
+			fn_field(&cmd, "ack_period", ack.period);
+			if (ack.opens[0] != '\0')
+				fn_field(&cmd, KEYS_F_OPENS, ack.opens);
+			if (ack.skip != NULL)
+				fn_field(&cmd, "ack_skip", ack.skip);
+			else {
+				fn_field(&cmd, "ack_to", ack.to);
+				fn_field(&cmd, "ack_name", ack.name);
+			}
+		}
+	}
 	rc = fn_append(c, &cmd);
 	fn_cmd_free(&cmd);
 	return (rc);
@@ -137,9 +229,11 @@ ingest_append(redisContext *c, const char *org, redisReply *r,
 /* ingest_refused - entry R was refused with E->why: leave it pending for
  * another attempt, or dead-letter it after INGEST_TRIES deliveries */
 static int
-ingest_refused(redisContext *c, const char *org, const char *key,
-    redisReply *r, struct ingest_entry *e, int *n, char *err, size_t errlen)
+ingest_refused(redisContext *c, const struct cfg *cfg,
+    const struct cfg_org *o, const char *key, redisReply *r,
+    struct ingest_entry *e, int *n, char *err, size_t errlen)
 {
+	const char *org = o->id;
 	const char *argv[7] = { "XPENDING", key, KEYS_GROUP, e->entry,
 	    e->entry, "1", NULL };
 	char	reason[300];
@@ -162,7 +256,7 @@ ingest_refused(redisContext *c, const char *org, const char *key,
 	}
 	snprintf(reason, sizeof(reason), "refused %lld times: %s", tries,
 	    e->why);
-	if (ingest_append(c, org, r, e, reason) != 0 ||
+	if (ingest_append(c, cfg, o, r, e, reason) != 0 ||
 	    redisGetReply(c, (void **)&d) != REDIS_OK || d == NULL ||
 	    d->type == REDIS_REPLY_ERROR) {
 		rds_error(c, d, err, errlen);
@@ -180,9 +274,11 @@ ingest_refused(redisContext *c, const char *org, const char *key,
 /* ingest_entries - queue every entry of stream KEY of organisation ORG in
  * ENTRIES, one round trip; *N counts them; 0 or -1 with ERR */
 static int
-ingest_entries(redisContext *c, const char *org, const char *key,
-    redisReply *entries, int *n, char *err, size_t errlen)
+ingest_entries(redisContext *c, const struct cfg *cfg,
+    const struct cfg_org *o, const char *key, redisReply *entries, int *n,
+    char *err, size_t errlen)
 {
+	const char *org = o->id;
 	struct ingest_entry *e;
 	size_t	i, sent = 0;
 	int	rc = 0, missing = 0;
@@ -194,7 +290,7 @@ ingest_entries(redisContext *c, const char *org, const char *key,
 		return (-1);
 	}
 	for (i = 0; i < entries->elements; i++) {
-		if (ingest_append(c, org, entries->element[i], &e[i],
+		if (ingest_append(c, cfg, o, entries->element[i], &e[i],
 		    NULL) != 0) {
 			snprintf(err, errlen, "%s: malformed stream reply", key);
 			rc = -1;
@@ -257,8 +353,8 @@ ingest_entries(redisContext *c, const char *org, const char *key,
 	 * attempts, give up after INGEST_TRIES */
 	for (i = 0; i < sent && rc == 0; i++)
 		if (e[i].why[0] != '\0')
-			rc = ingest_refused(c, org, key, entries->element[i],
-			    &e[i], n, err, errlen);
+			rc = ingest_refused(c, cfg, o, key,
+			    entries->element[i], &e[i], n, err, errlen);
 	free(e);
 	return (rc);
 }
@@ -278,8 +374,8 @@ ingest_each(void *arg, size_t i, redisReply *entries, char *err,
 {
 	struct ingest_batch *b = arg;
 
-	return (ingest_entries(b->c, b->s->cfg->orgs[i].id, b->s->key[i],
-	    entries, b->resolved, err, errlen));
+	return (ingest_entries(b->c, b->s->cfg, &b->s->cfg->orgs[i],
+	    b->s->key[i], entries, b->resolved, err, errlen));
 }
 
 /* ingest_streams - the ingest streams of CFG read as CONSUMER; NULL with

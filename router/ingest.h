@@ -24,6 +24,25 @@ struct ingest_entry {
 void	ingest_check(const char *org, const char *entry, char **names,
 		    char **values, size_t n, struct ingest_entry *e);
 
+/* What a new interaction's acknowledgement becomes: the fields the
+ * router adds to its ingest call (mailacd-keys(7), mailacd_ingest). */
+struct ingest_ack {
+	const char *response;	/* its name; NULL: none chosen */
+	const char *skip;	/* why none may go (RFC 3834), or NULL */
+	char	to[CFG_ADDR_MAX + 1];	/* where it goes */
+	char	name[256];	/* the customer's display name */
+	char	period[24];	/* the organisation's ack_period */
+	char	opens[24];	/* when the queue's schedule opens, if it was
+				   closed at arrival and the entry does not
+				   say (no flow): seconds since 1970, or "" */
+};
+
+/* ingest_ack - the acknowledgement of the entry NAMES/VALUES (N pairs) of
+ * organisation O of CFG: the response a flow chose (field ack), else the
+ * one of its address; to whom, or why none may go (autoreply.h) */
+void	ingest_ack(const struct cfg *cfg, const struct cfg_org *o,
+		    char **names, char **values, size_t n, struct ingest_ack *a);
+
 /* ingest_setup - load the scripts and create the consumer groups on a new
  * connection; 0, or -1 with ERR */
 int	ingest_setup(redisContext *c, const struct cfg *cfg, char *err,

@@ -42,9 +42,11 @@
 #include "dataset.h"
 #include "deliver.h"
 #include "fetch.h"
+#include "hdr.h"
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
+#include "outbox.h"
 #include "rds.h"
 #include "recheck.h"
 #include "relink.h"
@@ -154,7 +156,8 @@ main_setup(redisContext *c, void *arg, char *err, size_t errlen)
 
 	if (ingest_setup(c, st->cfg, err, errlen) != 0 ||
 	    roster_sync(c, st->cfg, &n, err, errlen) != 0 ||
-	    ingest_recover(c, st->cfg, st->consumer, &n, err, errlen) != 0)
+	    ingest_recover(c, st->cfg, st->consumer, &n, err, errlen) != 0 ||
+	    outbox_publish(c, st->cfg, err, errlen) != 0)
 		return (-1);
 	dataset_watch_recheck(st->watch);
 	if (n > 0)
@@ -164,6 +167,7 @@ main_setup(redisContext *c, void *arg, char *err, size_t errlen)
 		pthread_mutex_lock(&main_start_lock);
 		(void)deliver_start(st->cfg, st->consumer);
 		(void)fetch_start(st->cfg, st->consumer);
+		(void)outbox_start(st->cfg, st->consumer);
 		pthread_mutex_unlock(&main_start_lock);
 		st->delivering = 1;
 	}
@@ -222,6 +226,7 @@ main_groups_stop(struct main_state *st)
 			pthread_join(st->g[i].tid, NULL);
 	deliver_stop();
 	fetch_stop();
+	outbox_stop();
 	for (i = 0; i < st->ng; i++) {
 		rds_pool_free(st->g[i].link.pool);
 		dataset_watch_free(st->g[i].watch);
@@ -407,6 +412,8 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* before any thread: the outbox composes with GMime */
+	hdr_init();
 	/* before any thread: the delivery thread submits with libcurl */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		log_fatal(EX_OSERR, "libcurl: initialisation failed");

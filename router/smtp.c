@@ -116,12 +116,22 @@ smtp_trace(CURL *h, curl_infotype type, char *data, size_t size,
 	return (0);
 }
 
-/* smtp_submit - one SMTP session with libcurl: MAIL FROM
- * delivery.sender, RCPT TO, DATA; the class of a failure from the relay's
- * last failing answer, or from curl's error when there was none */
+/* smtp_submit - one SMTP session from delivery.sender */
 enum smtp_result
 smtp_submit(const struct cfg_delivery *dc, const char *rcpt, const char *m,
     size_t len, atomic_int *stop, char *why, size_t whylen)
+{
+	return (smtp_submit_as(dc, dc->sender != NULL ? dc->sender : "", rcpt,
+	    m, len, stop, why, whylen));
+}
+
+/* smtp_submit_as - one SMTP session with libcurl: MAIL FROM SENDER, RCPT
+ * TO, DATA; the class of a failure from the relay's last failing answer,
+ * or from curl's error when there was none */
+enum smtp_result
+smtp_submit_as(const struct cfg_delivery *dc, const char *sender,
+    const char *rcpt, const char *m, size_t len, atomic_int *stop, char *why,
+    size_t whylen)
 {
 	struct smtp_upload up = { m, len, 0 };
 	struct smtp_watch watch = { stop };
@@ -134,8 +144,7 @@ smtp_submit(const struct cfg_delivery *dc, const char *rcpt, const char *m,
 	CURL	*h;
 
 	ebuf[0] = '\0';
-	snprintf(from, sizeof(from), "<%s>", dc->sender != NULL ?
-	    dc->sender : "");
+	snprintf(from, sizeof(from), "<%s>", sender);
 	snprintf(to, sizeof(to), "<%s>", rcpt);
 	if ((h = curl_easy_init()) == NULL) {
 		snprintf(why, whylen, "curl: out of memory");

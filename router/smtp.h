@@ -26,6 +26,12 @@ enum smtp_result smtp_submit(const struct cfg_delivery *dc, const char *rcpt,
 		    const char *m, size_t len, atomic_int *stop, char *why,
 		    size_t whylen);
 
+/* smtp_submit_as - smtp_submit with SENDER as MAIL FROM (the router's own
+ * mail leaves as its channel, which the milter's outbound path signs) */
+enum smtp_result smtp_submit_as(const struct cfg_delivery *dc,
+		    const char *sender, const char *rcpt, const char *m,
+		    size_t len, atomic_int *stop, char *why, size_t whylen);
+
 /* smtp_relay_name - RELAY without a user:password@ part, for logs */
 void	smtp_relay_name(const char *relay, char *out, size_t outlen);
 

@@ -43,6 +43,9 @@ stream_set_new(const struct cfg *cfg, enum stream_kind kind,
 		if (kind == STREAM_INGEST)
 			bad = keys_fmt(s->key[i], sizeof(s->key[i]),
 			    KEYS_FMT_INGEST, cfg->orgs[i].id);
+		else if (kind == STREAM_OUTBOX)
+			bad = keys_fmt(s->key[i], sizeof(s->key[i]),
+			    KEYS_FMT_OUTBOX, cfg->orgs[i].id);
 		else
 			bad = keys_fmt(s->key[i], sizeof(s->key[i]),
 			    KEYS_FMT_DELIVER, cfg->orgs[i].id);

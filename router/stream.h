@@ -24,7 +24,8 @@ void	stream_stop(void);
 /* Which stream of every organisation a set holds. */
 enum stream_kind {
 	STREAM_INGEST,		/* the milter's hand-off */
-	STREAM_DELIVER		/* forward mode's delivery jobs */
+	STREAM_DELIVER,		/* forward mode's delivery jobs */
+	STREAM_OUTBOX		/* the router's own mail (outbox.c) */
 };
 
 /* One job's streams, in the order of the organisations of CFG. */

@@ -23,9 +23,12 @@ MILTER_SOCKET=$T_MSOCK
 today=$(date -u +%F)
 tomorrow=$(date -u -d tomorrow +%F)
 echo "We open at {{opens|nine}}." >"$T_TMP/closed-now.txt"
+# the router sends the flow's acknowledgement: to a loopback port where
+# nothing listens (it is tried again), never to the machine's port 25
 cat >"$T_TMP/mailacd.conf" <<EOF
 redis = { host = "127.0.0.1"; port = $REDIS_PORT; };
 milter = { socket = "$MILTER_SOCKET"; };
+delivery = { relay = "smtp://127.0.0.1:$(free_port)"; };
 organizations = ( { id = "acme";
   schedules = (
     { name = "office"; timezone = "UTC"; hours = [ "daily 00:00-24:00" ];

@@ -280,6 +280,76 @@ main(int argc, char **argv)
 	is_str(get("GET %s", "mailacd:{acme}:thread:0f", NULL), ID2,
 	    "and its Message-ID's thread key names the interaction");
 
+	/* the router's own mail: responses, requests, the outbox */
+	{
+		const char *names[2] = { "thanks", "need-info" };
+		char	job[64] = "";
+
+		fn_responses(&cmd, "acme", names, 2);
+		r = run(&cmd, err, sizeof(err));
+		ok(r != NULL && r->type == REDIS_REPLY_INTEGER &&
+		    r->integer == 2, "fn_responses publishes two names");
+		if (r != NULL)
+			freeReplyObject(r);
+		freeReplyObject(redisCommand(c, "HSET %s customer %s "
+		    "message_id %s", "mailacd:{acme}:ix:" ID2,
+		    "ana@example.net", "<m1@example.net>"));
+		fn_respond(&cmd, "acme", ID2, "nope", "op", NULL);
+		r = run(&cmd, err, sizeof(err));
+		ok(r != NULL && r->type == REDIS_REPLY_ERROR &&
+		    strncmp(r->str, "NORESPONSE", 10) == 0,
+		    "fn_respond: an unknown name is NORESPONSE (%s)",
+		    r != NULL && r->str != NULL ? r->str : err);
+		if (r != NULL)
+			freeReplyObject(r);
+		fn_respond(&cmd, "acme", ID2, "thanks", "op", NULL);
+		r = run(&cmd, err, sizeof(err));
+		if (r != NULL && r->type == REDIS_REPLY_STRING &&
+		    strstr(r->str, "\"job\":\"") != NULL)
+			snprintf(job, sizeof(job), "%.40s",
+			    strstr(r->str, "\"job\":\"") + 7);
+		ok(json_has(r, "\"state\":\"queued\"") && strlen(job) == 40,
+		    "fn_respond queues the response (job %s)", job);
+		fn_respond(&cmd, "acme", ID2, "thanks", "op", "");
+		ok(json_has(run(&cmd, err, sizeof(err)), "\"already\":true"),
+		    "fn_respond: the same request again is the same one");
+		is_str(get("XLEN %s", "mailacd:{acme}:outbox", NULL), "1",
+		    "one job on the outbox");
+		is_str(get("HGET mailacd:{acme}:out:%s %s", job, "to"),
+		    "ana@example.net", "to the customer");
+		is_str(get("HGET mailacd:{acme}:out:%s %s", job, "in_reply_to"),
+		    "<m1@example.net>", "threaded to the customer's message");
+		fn_unsent(&cmd, "acme", job, "1-1", "451 4.3.0 later", 99999);
+		r = run(&cmd, err, sizeof(err));
+		ok(r != NULL && r->type == REDIS_REPLY_INTEGER &&
+		    r->integer == 1, "fn_unsent counts the first attempt");
+		if (r != NULL)
+			freeReplyObject(r);
+		is_str(get("HGET mailacd:{acme}:out:%s %s", job, "next"),
+		    "99999", "and when to try again");
+		fn_sent(&cmd, "acme", job, "1-1", "<r2@example.com>", "relay",
+		    "0e", 60);
+		r = run(&cmd, err, sizeof(err));
+		ok(r != NULL && r->type == REDIS_REPLY_INTEGER &&
+		    r->integer == 1, "fn_sent records it (%s)",
+		    r != NULL && r->type == REDIS_REPLY_ERROR ? r->str : "");
+		if (r != NULL)
+			freeReplyObject(r);
+		is_str(get("HGET mailacd:{acme}:out:%s %s", job, "state"),
+		    "sent", "the message is sent");
+		is_str(get("GET %s", "mailacd:{acme}:thread:0e", NULL), ID2,
+		    "its Message-ID's thread key names the interaction");
+		fn_sent(&cmd, "acme", job, "1-1", "<r2@example.com>", "relay",
+		    "0e", 60);
+		r = run(&cmd, err, sizeof(err));
+		ok(r != NULL && r->type == REDIS_REPLY_INTEGER &&
+		    r->integer == 0, "fn_sent again is a replay");
+		if (r != NULL)
+			freeReplyObject(r);
+		is_str(get("HGET %s %s", "mailacd:{acme}:counters",
+		    KEYS_F_CNT_RESPONSES), "1", "counted once");
+	}
+
 	/* a constructor that cannot build its command */
 	memset(org, 'o', sizeof(org) - 1);
 	org[sizeof(org) - 1] = '\0';

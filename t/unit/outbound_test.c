@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -501,6 +502,49 @@ order(const struct cfg *cfg)
 	edit_reset(&e);
 }
 
+/* router_mail - the router's own mail (X-MailACD-Delivery) is not
+ * recorded as a reply, and the header never leaves; an agent's login
+ * cannot use it to leave a reply unrecorded */
+static void
+router_mail(const struct cfg *cfg)
+{
+	const char *hdrs[] = { "From", "plain@example.com",
+	    "In-Reply-To", "<m1@customer.example>",
+	    "X-MailACD-Delivery", "ack 0123456789abcdef0123456789abcdef",
+	    NULL };
+	struct out_client c = client("10.9.1.2", NULL, NULL);
+	struct out_msg m = { 0 };
+	struct edits e = { 0 };
+	size_t	i;
+	int	removed = 0;
+
+	memset(&fake, 0, sizeof(fake));
+	fake.id = "0123456789abcdef0123456789abcdef";
+	is_int(run(&m, &e, cfg, &c, "<plain@example.com>", hdrs), OUT_SEND,
+	    "the router's acknowledgement from a trusted network: sent");
+	is_int(fake.records, 0, "... not recorded as a reply");
+	ok(has_note(&m, "the router's own mail for interaction "
+	    "0123456789abcdef0123456789abcdef: recorded by the router"),
+	    "... and the log says why");
+	for (i = 0; i < e.n; i++)
+		if (e.v[i].kind == EDIT_HDR_CHANGE && e.v[i].value == NULL &&
+		    strcasecmp(e.v[i].name, "X-MailACD-Delivery") == 0)
+			removed++;
+	is_int(removed, 1, "... and X-MailACD-Delivery is removed");
+	ok(m.signed_, "... signed");
+	out_reset(&m);
+	edit_reset(&e);
+
+	memset(&fake, 0, sizeof(fake));
+	fake.id = "0123456789abcdef0123456789abcdef";
+	c = client("192.0.2.1", "agent7", NULL);
+	is_int(run(&m, &e, cfg, &c, "<plain@example.com>", hdrs), OUT_SEND,
+	    "an agent's login sending the same: sent");
+	is_int(fake.records, 1, "... but recorded as the agent's reply");
+	out_reset(&m);
+	edit_reset(&e);
+}
+
 int
 main(void)
 {
@@ -523,6 +567,7 @@ main(void)
 	identity(cfg);
 	outcomes(cfg);
 	order(cfg);
+	router_mail(cfg);
 	cfg_unref(cfg);
 	sign_shutdown();
 	return (done_testing());
