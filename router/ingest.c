@@ -127,7 +127,9 @@ ingest_ack(const struct cfg *cfg, const struct cfg_org *o, char **names,
 	else if ((addr = ingest_value(names, values, n,
 	    KEYS_F_ADDRESS)) != NULL && addr_parse(addr, &pa, err,
 	    sizeof(err)) == 0 && (ca = cfg_match_address(cfg, pa.local,
-	    pa.domain, key, sizeof(key))) != NULL && ca->org == o &&
+	    pa.domain, key, sizeof(key))) != NULL &&
+	    /* by id: O may be a Redis group's view of the organisation */
+	    strcmp(ca->org->id, o->id) == 0 &&
 	    ca->ackp != NULL)
 		a->response = ca->ack;
 	if (a->response == NULL)

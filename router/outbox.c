@@ -258,8 +258,9 @@ outbox_compose(struct outbox_state *d, const struct outbox_job *j,
 	size_t	blen, hlen;
 	int	ack = m->kind != NULL && strcmp(m->kind, "ack") == 0;
 
+	/* by id: O may be a Redis group's view of the organisation */
 	if ((ch = outbox_channel(d->cfg, m->address)) == NULL ||
-	    ch->org != o) {
+	    strcmp(ch->org->id, o->id) != 0) {
 		snprintf(why, whylen, "the channel %s is not in the "
 		    "configuration", m->address ? m->address : "?");
 		return (NULL);
