@@ -114,6 +114,7 @@ struct cfg_mailbox {
 	int	after;		/* enum cfg_mbox_after */
 	char	*move_to;	/* with after = "move" */
 	int	poll_interval;	/* seconds between two looks */
+	int	idle;		/* IMAP: watch the folder with IDLE */
 };
 
 /* A domain's DKIM signing key (outbound mail from its addresses). */
@@ -431,6 +432,8 @@ struct cfg_router {
 	char	**organizations;	/* the organisations this router
 					   serves; none listed: all */
 	size_t	norganizations;
+	char	*dataset_file;	/* where the data-set markers seen are
+				   kept across restarts; NULL: nowhere */
 };
 
 /* One trusted network, parsed from "ADDRESS/BITS". */

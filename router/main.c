@@ -234,7 +234,8 @@ main_groups_stop(struct main_state *st)
 }
 
 /* main_groups_start - a thread for each Redis group of CFG with an
- * organisation this router serves; 0, or -1 (logged) */
+ * organisation this router serves; 0, or -1 (logged; -2: the
+ * router.dataset_file cannot be read) */
 static int
 main_groups_start(struct main_state *st, struct cfg *cfg)
 {
@@ -262,6 +263,15 @@ main_groups_start(struct main_state *st, struct cfg *cfg)
 		}
 		st->ng++;
 		g->consumer = st->consumer;
+		/* the groups' watches share the file, each its own lines;
+		 * unreadable, the router would not notice a loss while it
+		 * was stopped, which is what the file is for */
+		if (cfg->router.dataset_file != NULL &&
+		    dataset_watch_file(g->watch, cfg->router.dataset_file,
+		    who, sizeof(who)) != 0) {
+			log_errx("router.dataset_file: %s", who);
+			return (-2);
+		}
 		rds_pool_say(g->link.pool, log_say, "redis: ");
 		/* the top-level group may serve no organisation */
 		if (g->cfg->norgs == 0)
@@ -421,8 +431,9 @@ main(int argc, char **argv)
 
 	/* ready without Redis: the router waits for it and reconnects by
 	 * itself (relink.c), and a start must not hang while Redis is down */
-	if (main_groups_start(&st, cfg) != 0)
-		log_fatal(EX_OSERR, "cannot serve the Redis groups");
+	if ((rc = main_groups_start(&st, cfg)) != 0)
+		log_fatal(rc == -2 ? EX_CONFIG : EX_OSERR, "cannot serve the "
+		    "Redis groups");
 	metrics_start(cfg);
 	daemon_notify("READY=1");
 	while (!main_stop) {
