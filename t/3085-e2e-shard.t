@@ -42,7 +42,7 @@ organizations = (
 );
 CONF
 }
-conf "" >"$T_TMP/mailacd.conf"
+conf "dataset_file = \"$T_TMP/router.dataset\";" >"$T_TMP/mailacd.conf"
 conf 'organizations = [ "acme" ];' >"$T_TMP/router-acme.conf"
 start_milter unix "$T_TMP/mailacd.conf" || bail_out "cannot start mailacd-milter"
 start_postfix "$MILTER_PF" || bail_out "cannot start the private Postfix"
@@ -140,6 +140,8 @@ like "$(cat "$T_TMP/router-all.log")" "redis 127\.0\.0\.1:$B_PORT: serving 1 org
     "  it serves beta on beta's Redis"
 like "$(cat "$T_TMP/router-all.log")" "redis 127\.0\.0\.1:$A_PORT: serving 1 organisation" \
     "  and acme on acme's"
+both_kept() { [ "$(grep -cE '^(acme|beta) [0-9a-f]{32}$' "$T_TMP/router.dataset" 2>/dev/null)" = 2 ]; }
+ok "  both groups keep their marker in one router.dataset_file" wait_for 10 both_kept
 mail 7 help@beta.test
 QKEY='mailacd:{beta}:queue:support' WANT=5
 ok "  a new message for beta is queued by it" wait_for 20 queued rb
