@@ -158,15 +158,24 @@ mail 9 help@beta.test
 QKEY='mailacd:{beta}:queue:support' WANT=6
 ok "beta's Redis back: the router queues beta's again" wait_for 30 queued rb
 
+# a reload starts each group's loop again
+kill -HUP "$(cat "$T_TMP/pids/router_all")"
+reloaded() { [ "$(grep -c 'serving 1 organisation' "$T_TMP/router-all.log")" -ge 4 ]; }
+ok "SIGHUP: the router serves both groups again" wait_for 20 reloaded
+like "$(cat "$T_TMP/router-all.log")" 'configuration reloaded' "  and says it reloaded"
+mail 10 help@beta.test
+QKEY='mailacd:{beta}:queue:support' WANT=7
+ok "  beta's mail is queued after the reload" wait_for 20 queued rb
+
 # 7. mailacdctl talks to each organisation's Redis.
 OUT=$("$MAILACD_BUILD/mailacdctl" -c "$T_TMP/mailacd.conf" -o beta queues 2>&1)
-like "$OUT" 'support +6' "mailacdctl -o beta queues reads beta's Redis"
+like "$OUT" 'support +7' "mailacdctl -o beta queues reads beta's Redis"
 OUT=$("$MAILACD_BUILD/mailacdctl" -c "$T_TMP/mailacd.conf" -o acme queues 2>&1)
 like "$OUT" 'support +5' "mailacdctl -o acme queues reads acme's Redis"
 OUT=$("$MAILACD_BUILD/mailacdctl" -c "$T_TMP/mailacd.conf" interaction show "$ID6A" 2>&1)
 like "$OUT" "$ID6A" "mailacdctl interaction show finds acme's interaction"
 OUT=$("$MAILACD_BUILD/mailacdctl" -c "$T_TMP/mailacd.conf" queues 2>&1)
-is "$(printf '%s\n' "$OUT" | grep -cE 'support +(5|6) ')" 2 \
+is "$(printf '%s\n' "$OUT" | grep -cE 'support +(5|7) ')" 2 \
     "mailacdctl queues without -o reads both Redis servers"
 
 OUT=$("$MAILACD_BUILD/mailacdctl" -c "$T_TMP/mailacd.conf" check 2>&1)
