@@ -49,6 +49,7 @@
 #include "recheck.h"
 #include "relink.h"
 #include "roster.h"
+#include "shard.h"
 #include "stream.h"
 
 #ifndef MAILACD_VERSION
@@ -65,8 +66,8 @@ static volatile sig_atomic_t main_stop, main_reload;
 
 /* One Redis group's consume loop, in a thread of its own. */
 struct main_group {
-	struct relink link;	/* the connection and its pool */
-	struct cfg *cfg;	/* the view of the group's organisations */
+	struct relink link;	/* the connection, and the group's pool */
+	struct cfg *cfg;	/* the group's view (both the shard's) */
 	const char *consumer;
 	struct dataset_watch *watch;
 	long long next_claim, next_watch;	/* monotonic ms */
@@ -80,7 +81,8 @@ struct main_state {
 	struct cfg *cfg;	/* the whole file */
 	const char *file;
 	const char *consumer;
-	struct main_group *g;
+	struct shard *sh;	/* each Redis group's pool and view */
+	struct main_group *g;	/* and consume loop */
 	size_t	ng;
 };
 
@@ -222,13 +224,12 @@ main_groups_stop(struct main_state *st)
 			pthread_join(st->g[i].tid, NULL);
 	deliver_stop();
 	fetch_stop();
-	for (i = 0; i < st->ng; i++) {
-		rds_pool_free(st->g[i].link.pool);
+	for (i = 0; i < st->ng; i++)
 		dataset_watch_free(st->g[i].watch);
-		cfg_unref(st->g[i].cfg);
-	}
 	free(st->g);
+	shard_free(st->sh);
 	st->g = NULL;
+	st->sh = NULL;
 	st->ng = 0;
 	atomic_store(&main_regroup, 0);
 }
@@ -245,23 +246,23 @@ main_groups_start(struct main_state *st, struct cfg *cfg)
 	size_t	i;
 	int	e;
 
-	if ((st->g = calloc(cfg->ngroups, sizeof(*st->g))) == NULL) {
+	if ((st->sh = shard_new(cfg, 1)) == NULL ||
+	    (st->g = calloc(shard_count(st->sh), sizeof(*st->g))) == NULL) {
 		log_errx("out of memory");
 		return (-1);
 	}
+	shard_say(st->sh, log_say, "redis: ");
 	snprintf(who, sizeof(who), "mailacd-router %s", st->consumer);
-	for (i = 0; i < cfg->ngroups; i++) {
+	for (i = 0; i < shard_count(st->sh); i++) {
 		g = &st->g[st->ng];
-		if ((g->cfg = cfg_view(cfg, i, 1)) == NULL ||
-		    (g->link.pool = rds_pool_new(&g->cfg->redis)) == NULL ||
-		    (g->watch = dataset_watch_new(who, MAIN_PERSIST_MS)) ==
+		if ((g->watch = dataset_watch_new(who, MAIN_PERSIST_MS)) ==
 		    NULL) {
-			rds_pool_free(g->link.pool);
-			cfg_unref(g->cfg);
 			log_errx("out of memory");
 			return (-1);
 		}
 		st->ng++;
+		g->cfg = shard_view(st->sh, i);
+		g->link.pool = shard_at(st->sh, i);
 		g->consumer = st->consumer;
 		/* the groups' watches share the file, each its own lines;
 		 * unreadable, the router would not notice a loss while it
@@ -272,7 +273,6 @@ main_groups_start(struct main_state *st, struct cfg *cfg)
 			log_errx("router.dataset_file: %s", who);
 			return (-2);
 		}
-		rds_pool_say(g->link.pool, log_say, "redis: ");
 		/* the top-level group may serve no organisation */
 		if (g->cfg->norgs == 0)
 			continue;
