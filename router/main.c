@@ -1,4 +1,4 @@
-/* main.c - mailacd-router: options, daemon set-up, the consume loop.
+/* main.c - mailacd-router: options, daemon set-up, the consume loops.
  *
  * The router writes the roster to Redis (roster.c), takes the milter's
  * hand-off and queues or assigns each interaction (ingest.c), and re-checks
@@ -6,9 +6,9 @@
  * itself is the function library in Redis (common/mailacd.lua), which
  * mailacdctl calls too.  For queues in forward mode a thread resends the
  * customers' messages to the agents (deliver.c); another pulls the mail
- * of addresses with a mailbox from their servers (fetch.c).  The main loop and that
- * thread each keep their Redis connection up with relink.c and read their
- * streams with stream.c.  Conventions follow mailacd-milter: -c file, -n,
+ * of addresses with a mailbox from their servers (fetch.c).  The consume
+ * loops and those threads each keep their Redis connection up with
+ * relink.c and read their streams with stream.c.  Conventions follow mailacd-milter: -c file, -n,
  * -f, -u user[:group], -P pidfile, -V, -d, --help, --version, --strict.
  *
  * A router serves the organisations router.organizations lists (all when
