@@ -1566,7 +1566,7 @@ cfg_check_groups(struct cfg_load *ld, const config_t *lc)
 	struct cfg *cfg = ld->cfg;
 	const config_setting_t *ol, *os, *rs, *s, *e;
 	const struct cfg_redis *rc;
-	size_t	i, g;
+	size_t	i, g, k;
 
 	ol = config_lookup(lc, "organizations");
 	if ((cfg->groups = cfg_calloc(ld, cfg->norgs + 1,
@@ -1585,12 +1585,17 @@ cfg_check_groups(struct cfg_load *ld, const config_t *lc)
 			if (cfg_redis_target(cfg->groups[g], rc))
 				break;
 		if (g < cfg->ngroups && !cfg_redis_same(cfg->groups[g], rc) &&
-		    rs != NULL)
+		    rs != NULL) {
+			for (k = 0; g > 0 && k < i; k++)
+				if (cfg->orgs[k].redis == cfg->groups[g])
+					break;
 			cfg_err(ld, rs, NULL, NULL, "reaches the same Redis as "
-			    "%s with other settings (password, timeouts, "
+			    "%s%s%s with other settings (password, timeouts, "
 			    "wait_replicas): give both the same", g == 0 ?
-			    "the top-level redis group" : "the redis group of "
-			    "an organisation before it");
+			    "the top-level redis group" : "organizations[",
+			    g == 0 || cfg->orgs[k].id == NULL ? "" :
+			    cfg->orgs[k].id, g == 0 ? "" : "].redis");
+		}
 		if (g == cfg->ngroups)
 			cfg->groups[cfg->ngroups++] = rc;
 		cfg->orgs[i].group = g;
@@ -1601,7 +1606,6 @@ cfg_check_groups(struct cfg_load *ld, const config_t *lc)
 	for (i = 0; i < cfg->router.norganizations; i++) {
 		const char *id = cfg->router.organizations[i];
 		char	show[CFG_SHOW_MAX + 16];
-		size_t	k;
 
 		if (id == NULL)
 			continue;

@@ -1,4 +1,4 @@
-/* main.c - mailacd-router: options, daemon set-up, the consume loop.
+/* main.c - mailacd-router: options, daemon set-up, the consume loops.
  *
  * The router writes the roster to Redis (roster.c), takes the milter's
  * hand-off and queues or assigns each interaction (ingest.c), and re-checks
@@ -6,9 +6,9 @@
  * itself is the function library in Redis (common/mailacd.lua), which
  * mailacdctl calls too.  For queues in forward mode a thread resends the
  * customers' messages to the agents (deliver.c); another pulls the mail
- * of addresses with a mailbox from their servers (fetch.c).  The main loop and that
- * thread each keep their Redis connection up with relink.c and read their
- * streams with stream.c.  Conventions follow mailacd-milter: -c file, -n,
+ * of addresses with a mailbox from their servers (fetch.c).  The consume
+ * loops and those threads each keep their Redis connection up with
+ * relink.c and read their streams with stream.c.  Conventions follow mailacd-milter: -c file, -n,
  * -f, -u user[:group], -P pidfile, -V, -d, --help, --version, --strict.
  *
  * A router serves the organisations router.organizations lists (all when
@@ -51,6 +51,7 @@
 #include "recheck.h"
 #include "relink.h"
 #include "roster.h"
+#include "shard.h"
 #include "stream.h"
 
 #ifndef MAILACD_VERSION
@@ -67,8 +68,8 @@ static volatile sig_atomic_t main_stop, main_reload;
 
 /* One Redis group's consume loop, in a thread of its own. */
 struct main_group {
-	struct relink link;	/* the connection and its pool */
-	struct cfg *cfg;	/* the view of the group's organisations */
+	struct relink link;	/* the connection, and the group's pool */
+	struct cfg *cfg;	/* the group's view (both the shard's) */
 	const char *consumer;
 	struct dataset_watch *watch;
 	long long next_claim, next_watch;	/* monotonic ms */
@@ -82,7 +83,8 @@ struct main_state {
 	struct cfg *cfg;	/* the whole file */
 	const char *file;
 	const char *consumer;
-	struct main_group *g;
+	struct shard *sh;	/* each Redis group's pool and view */
+	struct main_group *g;	/* and consume loop */
 	size_t	ng;
 };
 
@@ -227,19 +229,19 @@ main_groups_stop(struct main_state *st)
 	deliver_stop();
 	fetch_stop();
 	outbox_stop();
-	for (i = 0; i < st->ng; i++) {
-		rds_pool_free(st->g[i].link.pool);
+	for (i = 0; i < st->ng; i++)
 		dataset_watch_free(st->g[i].watch);
-		cfg_unref(st->g[i].cfg);
-	}
 	free(st->g);
+	shard_free(st->sh);
 	st->g = NULL;
+	st->sh = NULL;
 	st->ng = 0;
 	atomic_store(&main_regroup, 0);
 }
 
 /* main_groups_start - a thread for each Redis group of CFG with an
- * organisation this router serves; 0, or -1 (logged) */
+ * organisation this router serves; 0, or -1 (logged; -2: the
+ * router.dataset_file cannot be read) */
 static int
 main_groups_start(struct main_state *st, struct cfg *cfg)
 {
@@ -249,33 +251,33 @@ main_groups_start(struct main_state *st, struct cfg *cfg)
 	size_t	i;
 	int	e;
 
-	if ((st->g = calloc(cfg->ngroups, sizeof(*st->g))) == NULL) {
+	if ((st->sh = shard_new(cfg, 1)) == NULL ||
+	    (st->g = calloc(shard_count(st->sh), sizeof(*st->g))) == NULL) {
 		log_errx("out of memory");
 		return (-1);
 	}
+	shard_say(st->sh, log_say, "redis: ");
 	snprintf(who, sizeof(who), "mailacd-router %s", st->consumer);
-	for (i = 0; i < cfg->ngroups; i++) {
+	for (i = 0; i < shard_count(st->sh); i++) {
 		g = &st->g[st->ng];
-		if ((g->cfg = cfg_view(cfg, i, 1)) == NULL ||
-		    (g->link.pool = rds_pool_new(&g->cfg->redis)) == NULL ||
-		    (g->watch = dataset_watch_new(who, MAIN_PERSIST_MS)) ==
+		if ((g->watch = dataset_watch_new(who, MAIN_PERSIST_MS)) ==
 		    NULL) {
-			rds_pool_free(g->link.pool);
-			cfg_unref(g->cfg);
 			log_errx("out of memory");
 			return (-1);
 		}
 		st->ng++;
-		/* unreadable: the router would not notice a loss while it
+		g->cfg = shard_view(st->sh, i);
+		g->link.pool = shard_at(st->sh, i);
+		g->consumer = st->consumer;
+		/* the groups' watches share the file, each its own lines;
+		 * unreadable, the router would not notice a loss while it
 		 * was stopped, which is what the file is for */
 		if (cfg->router.dataset_file != NULL &&
-		    dataset_watch_file(g->watch, cfg->router.dataset_file, who,
-		    sizeof(who)) != 0) {
+		    dataset_watch_file(g->watch, cfg->router.dataset_file,
+		    who, sizeof(who)) != 0) {
 			log_errx("router.dataset_file: %s", who);
-			return (-1);
+			return (-2);
 		}
-		g->consumer = st->consumer;
-		rds_pool_say(g->link.pool, log_say, "redis: ");
 		/* the top-level group may serve no organisation */
 		if (g->cfg->norgs == 0)
 			continue;
@@ -436,8 +438,9 @@ main(int argc, char **argv)
 
 	/* ready without Redis: the router waits for it and reconnects by
 	 * itself (relink.c), and a start must not hang while Redis is down */
-	if (main_groups_start(&st, cfg) != 0)
-		log_fatal(EX_OSERR, "cannot serve the Redis groups");
+	if ((rc = main_groups_start(&st, cfg)) != 0)
+		log_fatal(rc == -2 ? EX_CONFIG : EX_OSERR, "cannot serve the "
+		    "Redis groups");
 	metrics_start(cfg);
 	daemon_notify("READY=1");
 	while (!main_stop) {

@@ -42,7 +42,7 @@ organizations = (
 );
 CONF
 }
-conf "" >"$T_TMP/mailacd.conf"
+conf "dataset_file = \"$T_TMP/router.dataset\";" >"$T_TMP/mailacd.conf"
 conf 'organizations = [ "acme" ];' >"$T_TMP/router-acme.conf"
 start_milter unix "$T_TMP/mailacd.conf" || bail_out "cannot start mailacd-milter"
 start_postfix "$MILTER_PF" || bail_out "cannot start the private Postfix"
@@ -140,6 +140,8 @@ like "$(cat "$T_TMP/router-all.log")" "redis 127\.0\.0\.1:$B_PORT: serving 1 org
     "  it serves beta on beta's Redis"
 like "$(cat "$T_TMP/router-all.log")" "redis 127\.0\.0\.1:$A_PORT: serving 1 organisation" \
     "  and acme on acme's"
+both_kept() { [ "$(grep -cE '^(acme|beta) [0-9a-f]{32}$' "$T_TMP/router.dataset" 2>/dev/null)" = 2 ]; }
+ok "  both groups keep their marker in one router.dataset_file" wait_for 10 both_kept
 mail 7 help@beta.test
 QKEY='mailacd:{beta}:queue:support' WANT=5
 ok "  a new message for beta is queued by it" wait_for 20 queued rb
@@ -156,15 +158,24 @@ mail 9 help@beta.test
 QKEY='mailacd:{beta}:queue:support' WANT=6
 ok "beta's Redis back: the router queues beta's again" wait_for 30 queued rb
 
+# a reload starts each group's loop again
+kill -HUP "$(cat "$T_TMP/pids/router_all")"
+reloaded() { [ "$(grep -c 'serving 1 organisation' "$T_TMP/router-all.log")" -ge 4 ]; }
+ok "SIGHUP: the router serves both groups again" wait_for 20 reloaded
+like "$(cat "$T_TMP/router-all.log")" 'configuration reloaded' "  and says it reloaded"
+mail 10 help@beta.test
+QKEY='mailacd:{beta}:queue:support' WANT=7
+ok "  beta's mail is queued after the reload" wait_for 20 queued rb
+
 # 7. mailacdctl talks to each organisation's Redis.
 OUT=$("$MAILACD_BUILD/mailacdctl" -c "$T_TMP/mailacd.conf" -o beta queues 2>&1)
-like "$OUT" 'support +6' "mailacdctl -o beta queues reads beta's Redis"
+like "$OUT" 'support +7' "mailacdctl -o beta queues reads beta's Redis"
 OUT=$("$MAILACD_BUILD/mailacdctl" -c "$T_TMP/mailacd.conf" -o acme queues 2>&1)
 like "$OUT" 'support +5' "mailacdctl -o acme queues reads acme's Redis"
 OUT=$("$MAILACD_BUILD/mailacdctl" -c "$T_TMP/mailacd.conf" interaction show "$ID6A" 2>&1)
 like "$OUT" "$ID6A" "mailacdctl interaction show finds acme's interaction"
 OUT=$("$MAILACD_BUILD/mailacdctl" -c "$T_TMP/mailacd.conf" queues 2>&1)
-is "$(printf '%s\n' "$OUT" | grep -cE 'support +(5|6) ')" 2 \
+is "$(printf '%s\n' "$OUT" | grep -cE 'support +(5|7) ')" 2 \
     "mailacdctl queues without -o reads both Redis servers"
 
 OUT=$("$MAILACD_BUILD/mailacdctl" -c "$T_TMP/mailacd.conf" check 2>&1)

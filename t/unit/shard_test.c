@@ -156,8 +156,7 @@ main(void)
 	    ORG("b", "redis = { host = \"r\"; port = 7001; password = "
 	    "\"secret\"; };"));
 	ok(cfg == NULL && has_error("organizations[b].redis: reaches the same "
-	    "Redis as the redis group of an organisation before it with other "
-	    "settings", 6), "the same Redis with another password: file:line "
+	    "Redis as organizations[a].redis with other settings", 6), "the same Redis with another password: file:line "
 	    "error");
 	cfg = load("", ORG("a", "redis = { host = \"127.0.0.1\"; port = 7000; "
 	    "wait_replicas = 1; wait_timeout_ms = 100; };"));
