@@ -167,7 +167,7 @@ note "relays :$PORT1 (mx1) and :$PORT2 (mx2), master :$MP, replica :$RP, Sentine
 # listener: every assignment published on whichever node is master
 : >"$T_TMP/published"
 (
-	while [ ! -e "$T_TMP/stop" ]; do
+	while [ -d "$T_TMP" ] && [ ! -e "$T_TMP/stop" ]; do
 		p=$(master_port)
 		[ -n "$p" ] && timeout 5 redis-cli -h 127.0.0.1 -p "$p" -a "$PW" \
 		    --no-auth-warning --raw SUBSCRIBE 'mailacd:{acme}:assignments' \
@@ -176,13 +176,14 @@ note "relays :$PORT1 (mx1) and :$PORT2 (mx2), master :$MP, replica :$RP, Sentine
 	done
 ) &
 LISTENER=$!
+T_PIDS="$T_PIDS $LISTENER"
 # closer: agents finish work (ids to closed.txt), carol goes away and
 # comes back now and then; and every round each agent's load is sampled
 : >"$T_TMP/closed.txt"
 : >"$T_TMP/loads"
 (
 	k=0
-	while [ ! -e "$T_TMP/stop" ]; do
+	while [ -d "$T_TMP" ] && [ ! -e "$T_TMP/stop" ]; do
 		k=$((k + 1))
 		p=$(master_port)
 		for ac in $CAPS; do
@@ -201,6 +202,7 @@ LISTENER=$!
 	done
 ) &
 CLOSER=$!
+T_PIDS="$T_PIDS $CLOSER"
 
 # --- the burst over both relays, the master killed in its middle ---------------
 RUN=$$.$(date +%s)
@@ -208,6 +210,7 @@ SESSIONS=$SESSIONS RETRY_DELAY=1 RETRY_FOR=90 "$PY" "$T_TOP/t/lib/smtp-spread.py
     "$PORT1,$PORT2" "$N" "tr-$RUN" cust@customer.test support@example.com \
     >"$T_TMP/burst.out" 2>"$T_TMP/burst.err" &
 BURST=$!
+T_PIDS="$T_PIDS $BURST"
 n_acc() { [ "$(grep -c '^accepted' "$T_TMP/burst.out")" -ge "$1" ]; }
 wait_for 120 n_acc $((N / 4)) || diag "the burst did not get going" "$(tail -3 "$T_TMP/burst.out")"
 KILL_MS=$(now_ms)
