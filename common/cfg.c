@@ -197,6 +197,9 @@ static const struct cfg_key cfg_router_keys[] = {
 	  .max = CFG_DOMAIN_MAX + 8,
 	  .off = offsetof(struct cfg_router, metrics_listen),
 	  .check = cfg_check_listen },
+	{ .name = "dataset_file", .type = CFG_T_STR, .min = 1, .max = 4096,
+	  .off = offsetof(struct cfg_router, dataset_file),
+	  .check = cfg_check_path },
 	{ .name = NULL }
 };
 
@@ -313,6 +316,8 @@ static const struct cfg_key cfg_mailbox_keys[] = {
 	{ .name = "poll_interval", .type = CFG_T_INT, .min = 1,
 	  .max = 86400, .idef = 60,
 	  .off = offsetof(struct cfg_mailbox, poll_interval) },
+	{ .name = "idle", .type = CFG_T_BOOL, .idef = 1,
+	  .off = offsetof(struct cfg_mailbox, idle) },
 	{ .name = NULL }
 };
 

@@ -114,6 +114,7 @@ struct cfg_mailbox {
 	int	after;		/* enum cfg_mbox_after */
 	char	*move_to;	/* with after = "move" */
 	int	poll_interval;	/* seconds between two looks */
+	int	idle;		/* IMAP: watch the folder with IDLE */
 };
 
 /* A domain's DKIM signing key (outbound mail from its addresses). */
@@ -423,6 +424,8 @@ struct cfg_router {
 	char	*metrics_listen;	/* HOST:PORT or [IPV6]:PORT the
 					   Prometheus metrics are served on;
 					   NULL: none */
+	char	*dataset_file;	/* where the data-set markers seen are
+				   kept across restarts; NULL: nowhere */
 };
 
 /* One trusted network, parsed from "ADDRESS/BITS". */

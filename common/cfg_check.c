@@ -541,7 +541,9 @@ cfg_host_private(const char *host)
 }
 
 /* cfg_check_auth - SMTP AUTH to the relay only where its credentials
- * cannot be read on the way: STARTTLS, smtps:// or a loopback relay */
+ * cannot be read on the way: required STARTTLS, smtps:// or a loopback
+ * relay.  "try" is not enough: a relay (or a man in the middle) that does
+ * not offer STARTTLS would get them in clear text. */
 static void
 cfg_check_auth(struct cfg_load *ld, const config_t *lc)
 {
@@ -549,16 +551,17 @@ cfg_check_auth(struct cfg_load *ld, const config_t *lc)
 	const config_setting_t *s;
 	char	show[CFG_SHOW_MAX + 16], buf[8];
 
-	if (d->username == NULL || d->starttls != CFG_TLS_NO ||
+	if (d->username == NULL || d->starttls == CFG_TLS_REQUIRE ||
 	    d->relay == NULL || cfg_check_relay(d->relay, buf, sizeof(buf)) !=
 	    NULL || cfg_relay_private(d->relay) ||
 	    (s = config_lookup(lc, "delivery.username")) == NULL)
 		return;
 	cfg_err(ld, s, NULL, cfg_show(s, show, sizeof(show)), "SMTP AUTH "
 	    "would send it and the password in clear text to %s "
-	    "(delivery.starttls = \"no\"): set delivery.starttls = "
+	    "(delivery.starttls = \"%s\"): set delivery.starttls = "
 	    "\"require\", use an smtps:// relay, or a relay on loopback "
-	    "(127.0.0.0/8, ::1, localhost)", d->relay);
+	    "(127.0.0.0/8, ::1, localhost)", d->relay,
+	    d->starttls == CFG_TLS_TRY ? "try" : "no");
 }
 
 /* The second pass: what a value alone cannot tell. */

@@ -7,9 +7,12 @@
  * that saw one id and later finds none (or another) knows the data set
  * vanished under it, and the marker records when and who noticed, for
  * mailacdctl status.  No logging here. */
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 
@@ -245,7 +248,16 @@ struct dataset_watch {
 	long long next_persist;		/* 0: at the first look */
 	int	verdict;		/* -1: none reported yet */
 	char	said[512];		/* the last persistence line */
+	char	*file;			/* dataset_watch_file's, or NULL */
+	struct dataset_org *seed;	/* what the file held at the start */
+	size_t	nseed;
+	int	dirty;			/* a marker changed since the save */
+	int	file_failing;		/* the last save failed (told once) */
 };
+
+/* Several watches of one process may keep their organisations in one
+ * file: each save reads it again and replaces only its own lines. */
+static pthread_mutex_t dataset_file_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* dataset_watch_new - an empty watch */
 struct dataset_watch *
@@ -275,8 +287,24 @@ dataset_watch_free(struct dataset_watch *w)
 	for (i = 0; i < w->n; i++)
 		free(w->v[i].org);
 	free(w->v);
+	for (i = 0; i < w->nseed; i++)
+		free(w->seed[i].org);
+	free(w->seed);
 	free(w->who);
+	free(w->file);
 	free(w);
+}
+
+/* dataset_watch_find - ORG's remembered marker, or NULL */
+static struct dataset_org *
+dataset_watch_find(struct dataset_watch *w, const char *org)
+{
+	size_t	i;
+
+	for (i = 0; i < w->n; i++)
+		if (strcmp(w->v[i].org, org) == 0)
+			return (&w->v[i]);
+	return (NULL);
 }
 
 /* dataset_watch_org - ORG's remembered marker, added empty when new; NULL
@@ -285,18 +313,144 @@ static struct dataset_org *
 dataset_watch_org(struct dataset_watch *w, const char *org)
 {
 	struct dataset_org *v;
+
 	size_t	i;
 
-	for (i = 0; i < w->n; i++)
-		if (strcmp(w->v[i].org, org) == 0)
-			return (&w->v[i]);
+	if ((v = dataset_watch_find(w, org)) != NULL)
+		return (v);
 	if ((v = realloc(w->v, (w->n + 1) * sizeof(*v))) == NULL)
 		return (NULL);
 	w->v = v;
 	if ((v[w->n].org = strdup(org)) == NULL)
 		return (NULL);
 	v[w->n].id[0] = '\0';
+	/* what the file said this organisation's marker was */
+	for (i = 0; i < w->nseed; i++)
+		if (strcmp(w->seed[i].org, org) == 0)
+			memcpy(v[w->n].id, w->seed[i].id, sizeof(v[w->n].id));
 	return (&w->v[w->n++]);
+}
+
+/* dataset_line - "ORG ID" (ID 32 characters of [0-9a-f]) of LINE into
+ * ORG (at most ORGLEN - 1 characters) and ID; 0, or -1 when it is not one */
+static int
+dataset_line(const char *line, char *org, size_t orglen,
+    char id[DATASET_ID_LEN + 1])
+{
+	const char *sp = strchr(line, ' ');
+	size_t	n, i;
+
+	if (sp == NULL || (n = (size_t)(sp - line)) == 0 || n >= orglen ||
+	    strlen(sp + 1) != DATASET_ID_LEN)
+		return (-1);
+	for (i = 0; i < DATASET_ID_LEN; i++)
+		if (strchr("0123456789abcdef", sp[1 + i]) == NULL ||
+		    sp[1 + i] == '\0')
+			return (-1);
+	memcpy(org, line, n);
+	org[n] = '\0';
+	memcpy(id, sp + 1, DATASET_ID_LEN + 1);
+	return (0);
+}
+
+/* dataset_watch_file - remember PATH and what it holds */
+int
+dataset_watch_file(struct dataset_watch *w, const char *path, char *err,
+    size_t errlen)
+{
+	char	line[512], org[400], id[DATASET_ID_LEN + 1];
+	struct dataset_org *o;
+	size_t	n;
+	FILE	*fp;
+
+	free(w->file);
+	if ((w->file = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return (0);
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		n = strcspn(line, "\r\n");
+		line[n] = '\0';
+		if (dataset_line(line, org, sizeof(org), id) != 0)
+			continue;
+		/* seeds only: the organisations watched take theirs when
+		 * first looked at; the others' lines stay as they are */
+		if ((o = realloc(w->seed, (w->nseed + 1) * sizeof(*o))) ==
+		    NULL || (o[w->nseed].org = strdup(org)) == NULL) {
+			if (o != NULL)
+				w->seed = o;
+			fclose(fp);
+			snprintf(err, errlen, "out of memory");
+			return (-1);
+		}
+		w->seed = o;
+		memcpy(o[w->nseed].id, id, sizeof(o[w->nseed].id));
+		w->nseed++;
+	}
+	fclose(fp);
+	return (0);
+}
+
+/* dataset_watch_save - W's markers into its file, with the lines of the
+ * organisations it does not watch kept as they are: a temporary file
+ * renamed over it, so that a crash leaves the old or the new; 0, or -1
+ * with ERR */
+static int
+dataset_watch_save(struct dataset_watch *w, char *err, size_t errlen)
+{
+	char	tmp[4200], line[512], org[400], id[DATASET_ID_LEN + 1];
+	size_t	i, n;
+	FILE	*in, *out;
+	int	fd, ok;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", w->file) >=
+	    (int)sizeof(tmp)) {
+		snprintf(err, errlen, "path too long");
+		return (-1);
+	}
+	pthread_mutex_lock(&dataset_file_lock);
+	if ((fd = mkstemp(tmp)) < 0 || (out = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errlen, "a temporary file beside it: %s",
+		    strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		pthread_mutex_unlock(&dataset_file_lock);
+		return (-1);
+	}
+	if ((in = fopen(w->file, "r")) != NULL) {
+		while (fgets(line, sizeof(line), in) != NULL) {
+			n = strcspn(line, "\r\n");
+			line[n] = '\0';
+			if (dataset_line(line, org, sizeof(org), id) != 0 ||
+			    dataset_watch_find(w, org) != NULL)
+				continue;
+			fprintf(out, "%s\n", line);
+		}
+		fclose(in);
+	}
+	for (i = 0; i < w->n; i++)
+		if (w->v[i].id[0] != '\0')
+			fprintf(out, "%s %s\n", w->v[i].org, w->v[i].id);
+	ok = fflush(out) == 0 && fsync(fileno(out)) == 0;
+	if (fclose(out) != 0)
+		ok = 0;
+	if (!ok || rename(tmp, w->file) != 0) {
+		snprintf(err, errlen, "%s: %s", ok ? "rename" : "write",
+		    strerror(errno));
+		unlink(tmp);
+		pthread_mutex_unlock(&dataset_file_lock);
+		return (-1);
+	}
+	pthread_mutex_unlock(&dataset_file_lock);
+	return (0);
 }
 
 /* dataset_watch_persist - read and judge the settings; tell SAY when the
@@ -364,7 +518,25 @@ dataset_watch_run(struct dataset_watch *w, redisContext *c,
 			    "(mailacdctl check)", org, org, o->id, id);
 			say(DATASET_SAY_ERR, msg, arg);
 		}
+		if (strcmp(o->id, id) != 0)
+			w->dirty = 1;
 		memcpy(o->id, id, sizeof(o->id));
+	}
+	if (w->file != NULL && w->dirty) {
+		char	why[512];
+
+		if (dataset_watch_save(w, why, sizeof(why)) == 0) {
+			w->dirty = 0;
+			w->file_failing = 0;
+		} else if (!w->file_failing) {
+			/* the watch goes on in memory; told once */
+			snprintf(msg, sizeof(msg), "cannot keep the data-set "
+			    "markers in %s (%s): a loss of Redis's data while "
+			    "this process is stopped will not be noticed",
+			    w->file, why);
+			say(DATASET_SAY_WARN, msg, arg);
+			w->file_failing = 1;
+		}
 	}
 	return (0);
 }

@@ -62,6 +62,14 @@ struct dataset_watch;
  * at the persistence settings every PERSIST_MS; NULL when out of memory */
 struct dataset_watch *dataset_watch_new(const char *who, long persist_ms);
 
+/* dataset_watch_file - keep the markers W sees in PATH (absolute; read
+ * now, rewritten whole when one changes), so that a data set lost while
+ * the process did not run is noticed at its next start.  A file that is
+ * missing is not an error (the first start); 0, or -1 with ERR when it
+ * cannot be read.  Writing fails are told through the watch's SAY. */
+int	dataset_watch_file(struct dataset_watch *w, const char *path,
+		    char *err, size_t errlen);
+
 /* dataset_watch_free - free it; accepts NULL */
 void	dataset_watch_free(struct dataset_watch *w);
 

@@ -18,7 +18,7 @@
 #define KEYS_SCHEMA		"1"
 /* the version of the function library common/mailacd.lua: bump it when a
  * function changes behaviour (fn_load never replaces a newer one) */
-#define KEYS_LIBRARY		"8"
+#define KEYS_LIBRARY		"9"
 
 /* mailacd:{ORG}:schema - string, the schema version the data was written in */
 #define KEYS_FMT_SCHEMA		"mailacd:{%s}:schema"
@@ -77,6 +77,9 @@
 #define KEYS_FMT_AGENT		"mailacd:{%s}:agent:%s"
 #define KEYS_FMT_AGENT_IX	"mailacd:{%s}:agent:%s:ix"
 #define KEYS_FMT_AGENT_INBOX	"mailacd:{%s}:agent:%s:inbox"
+/* the interactions whose copies the agent's mailbox refused for good:
+ * not offered to that agent again while open */
+#define KEYS_FMT_AGENT_REFUSED	"mailacd:{%s}:agent:%s:refused"
 #define KEYS_FMT_READY		"mailacd:{%s}:ready:%s"
 /* round-robin: the hash of each agent's last turn in a queue, and the
  * queue's turn counter */
@@ -248,6 +251,11 @@
  * the mailbox now (its consumer name); expires unless renewed, so that
  * one router at a time pulls one mailbox */
 #define KEYS_FMT_MAILBOX_LEASE	"mailacd:{%s}:mailbox:%s:lease"
+/* mailacd:{ORG}:mailbox:ADDRESS:refused - set, the UIDLs of the POP3
+ * mailbox's messages the relay refused for good (POP3 has no flags to
+ * mark them on the server): not pulled again; an id no longer on the
+ * server is removed at the next look */
+#define KEYS_FMT_MAILBOX_REFUSED "mailacd:{%s}:mailbox:%s:refused"
 #define KEYS_F_MB_STATUS	"status"
 #define KEYS_F_MB_CLASS		"class"
 #define KEYS_F_MB_ERROR		"error"

@@ -45,6 +45,11 @@ local TOTAL_FIELDS = { offered = 'offered', assigned = 'assigned',
     closed = 'closed', handled = 'handled', handled_ms = 'handled_ms',
     transferred = 'transferred', delivery_failed = 'delivery_failed' }
 local PRESENCES = { available = true, away = true, offline = true }
+-- How far down a bucket an agent whose mailbox refused some of its
+-- interactions looks for one it may take, and how long the agent's list of
+-- refusals lives after the last one.
+local HEAD_SCAN = 16
+local REFUSED_TTL = 30 * 86400
 
 local function fail(code, msg)
 	error({ err = code .. ' ' .. msg })
@@ -292,11 +297,14 @@ end
 
 local function ix_get(ctx, id)
 	local h = redis.call('HMGET', rkey(ctx.P, K.IX, id), 'state', 'queue',
-	    'rank', 'enqueued', 'req', 'agent', 'skills', 'language')
+	    'rank', 'enqueued', 'req', 'agent', 'skills', 'language',
+	    'refused_by')
 	if not h[1] then return nil end
 	local ix = { id = id, state = h[1], queue = h[2],
 	    rank = tonumber(h[3]) or 0, enqueued = tonumber(h[4]) or 0,
-	    agent = h[6] or nil }
+	    agent = h[6] or nil, refused_by = split(h[9]) }
+	ix.refused = {}
+	for _, g in ipairs(ix.refused_by) do ix.refused[g] = true end
 	ix.req, ix.desc = requirement(h[7], h[8])
 	ix.member = member_of(ix.enqueued, id)
 	return ix
@@ -385,8 +393,9 @@ end
 local function offer(ctx, ix, q, exclude)
 	local r = parse_req(ctx, ix.desc)
 	local ids = redis.call('ZRANGE', rkey(ctx.P, K.READY, q), 0, -1)
+	local refused = ix.refused or {}	-- none on a new interaction
 	for _, id in ipairs(ids) do
-		if id ~= exclude then
+		if id ~= exclude and not refused[id] then
 			local a = agent_get(ctx, id)
 			if a == nil or not a.inq[q] then
 				redis.call('ZREM', rkey(ctx.P, K.READY, q), id)
@@ -400,35 +409,52 @@ local function offer(ctx, ix, q, exclude)
 	return nil
 end
 
+-- The first member of bucket BK, and its rank, that an agent may take:
+-- not EXCLUDE, and not in RSET, the agent's refusals (nil when it has
+-- none, then only the first two are looked at).
+local function bucket_head(bk, exclude, rset)
+	local h = redis.call('ZRANGE', bk, 0, rset and HEAD_SCAN - 1 or 1,
+	    'WITHSCORES')
+	for j = 1, #h, 2 do
+		local id = string.sub(h[j], 17)
+		if id ~= exclude and not (rset and
+		    redis.call('SISMEMBER', rset, id) == 1) then
+			return h[j], tonumber(h[j + 1])
+		end
+	end
+	return nil
+end
+
 -- The waiting interaction agent A should take next: the lowest rank among
 -- the heads of the buckets A is eligible for, over A's queues.
 local function best_for(ctx, a, exclude)
 	local best
+	local rset = rkey(ctx.P, K.AGENT_REFUSED, a.id)
+	if redis.call('EXISTS', rset) == 0 then rset = nil end
 	for _, q in ipairs(a.queues) do
 		local bl = redis.call('HGETALL', rkey(ctx.P, K.BUCKETS, q))
 		for i = 1, #bl, 2 do
 			if eligible(a, parse_req(ctx, bl[i + 1])) then
-				local h = redis.call('ZRANGE', rkey(ctx.P, K.BUCKET,
-				    q, bl[i]), 0, 1, 'WITHSCORES')
-				local j = 1
-				if h[1] and exclude and
-				    string.sub(h[1], 17) == exclude then
-					j = 3
-				end
-				if h[j] then
-					local rank = tonumber(h[j + 1])
-					if best == nil or rank < best.rank or
-					    (rank == best.rank and
-					    h[j] < best.member) then
-						best = { rank = rank,
-						    member = h[j], q = q,
-						    req = bl[i] }
-					end
+				local m, rank = bucket_head(rkey(ctx.P,
+				    K.BUCKET, q, bl[i]), exclude, rset)
+				if m and (best == nil or rank < best.rank or
+				    (rank == best.rank and m < best.member)) then
+					best = { rank = rank, member = m, q = q,
+					    req = bl[i] }
 				end
 			end
 		end
 	end
 	return best
+end
+
+-- Interaction IX is no longer kept from the agents whose mailboxes
+-- refused it (it was closed).
+local function refusals_drop(ctx, ix)
+	for _, g in ipairs(ix.refused_by or {}) do
+		redis.call('SREM', rkey(ctx.P, K.AGENT_REFUSED, g), ix.id)
+	end
+	redis.call('HDEL', rkey(ctx.P, K.IX, ix.id), 'refused_by')
 end
 
 -- Agent A takes waiting work while ready.
@@ -847,6 +873,7 @@ local function close(keys, args)
 	reindex(ctx, ix.id, ix.enqueued)
 	redis.call('HDEL', key, 'delivery_attempts', 'delivery_next')
 	drop_copies(ctx, ix.id)
+	refusals_drop(ctx, ix)
 	-- handled: agents held it since it arrived or was last reopened
 	local h = redis.call('HMGET', key, 'held_ms', 'held_closed_ms')
 	local held = (tonumber(h[1]) or 0) - (tonumber(h[2]) or 0)
@@ -977,6 +1004,16 @@ local function undeliverable(keys, args)
 	    'last_delivery_error', args[3] or '', 'last_delivery_agent',
 	    args[2])
 	redis.call('HINCRBY', key, 'delivery_failures', 1)
+	-- not offered to that agent again while it is open
+	if not ix.refused[args[2]] then
+		ix.refused[args[2]] = true
+		ix.refused_by[#ix.refused_by + 1] = args[2]
+		redis.call('HSET', key, 'refused_by',
+		    table.concat(ix.refused_by, ','))
+	end
+	local rset = rkey(ctx.P, K.AGENT_REFUSED, args[2])
+	redis.call('SADD', rset, ix.id)
+	redis.call('EXPIRE', rset, REFUSED_TTL)
 	event(ctx, ix.id, { event = 'undeliverable', agent = args[2],
 	    error = args[3] or '' })
 	redis.call('HDEL', key, 'delivery_attempts', 'delivery_next',

@@ -10,9 +10,11 @@
  * "unseen, or pending": a crash between the fetch and the hand-off leaves
  * it pending, and it is pulled again (the milter recognises the same
  * bytes).  A message the relay refused for good gets $MailACDRefused and
- * is not listed again.  Nothing here ever sees the password but libcurl:
+ * is not listed again; POP3 has no flags, so its listing carries each
+ * message's UIDL, and the fetcher remembers the refused ones.  Nothing here ever sees the password but libcurl:
  * only the server's answers (CURLINFO_HEADER_IN) are kept, never what is
  * sent. */
+#include <poll.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -29,12 +31,20 @@
 #define MBOX_CMD_MAX	600
 #define MBOX_PENDING	"$MailACDPending"
 #define MBOX_REFUSED	"$MailACDRefused"
+#define MBOX_LINE_MAX	2048	/* of a watching session's answers kept */
 
 /* What a transfer wrote: a listing or a message. */
 struct mbox_buf {
 	char	*p;
 	size_t	len, cap;
 	int	toolarge;
+};
+
+/* POP3: a message number and its unique id (RFC 1939: 1 to 70
+ * characters 0x21..0x7E), which stays the same across sessions. */
+struct mbox_uid {
+	unsigned long id;
+	char	uid[MBOX_UID_MAX + 1];
 };
 
 struct mbox {
@@ -47,8 +57,18 @@ struct mbox {
 	struct mbox_buf body;
 	int	deleted;	/* \Deleted set since the last EXPUNGE */
 	char	said[MBOX_WHY_MAX];	/* the server's last refusal */
+	struct mbox_uid *uids;	/* POP3: each listed message's UIDL */
+	size_t	nuids;
+	/* a watching session (mbox_idle_start) */
+	int	can_idle;	/* the server's capabilities name IDLE */
+	int	idling;		/* IDLE accepted, DONE not yet sent */
+	int	tag;		/* of the last command sent */
+	char	in[MBOX_LINE_MAX];	/* what came and is not a line yet */
+	size_t	inlen;
 	char	ebuf[CURL_ERROR_SIZE];
 };
+
+static int	mbox_send(struct mbox *, const char *, int);
 
 /* mbox_class_name - a failure class's name, for status and logs */
 const char *
@@ -111,6 +131,10 @@ mbox_trace(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
 	(void)h;
 	if (type != CURLINFO_HEADER_IN || size < 3)
 		return (0);
+	/* the capabilities before and after the login: the last one holds */
+	if ((size >= 12 && memcmp(data, "* CAPABILITY", 12) == 0) ||
+	    (size >= 16 && memcmp(data, "* OK [CAPABILITY", 16) == 0))
+		b->can_idle = memmem(data, size, " IDLE", 5) != NULL;
 	sp = memchr(data, ' ', size);
 	if (!(size >= 4 && memcmp(data, "-ERR", 4) == 0) &&
 	    !(sp != NULL && (size_t)(sp - data) + 4 <= size &&
@@ -209,9 +233,13 @@ mbox_close(struct mbox *b)
 {
 	if (b == NULL)
 		return;
+	/* a watching session leaves IDLE first: curl's LOGOUT follows */
+	if (b->idling)
+		(void)mbox_send(b, "DONE", 0);
 	if (b->h != NULL)
 		curl_easy_cleanup(b->h);
 	free(b->body.p);
+	free(b->uids);
 	free(b);
 }
 
@@ -361,6 +389,65 @@ mbox_numbers(struct mbox *b, const char *prefix, unsigned long **ids,
 	return (MBOX_OK);
 }
 
+/* mbox_uidls - the body of a UIDL listing ("N UID" lines) into b->uids;
+ * a line that is not one is skipped, as is an id out of RFC 1939's
+ * characters (such a message is pulled, never remembered as refused) */
+static enum mbox_class
+mbox_uidls(struct mbox *b, char *why, size_t whylen)
+{
+	const char *p = b->body.p != NULL ? b->body.p : "", *eol, *u;
+	struct mbox_uid *v;
+	size_t	cap = 0, len, i;
+	unsigned long x;
+	char	*end;
+
+	b->nuids = 0;
+	for (; *p != '\0'; p = *eol != '\0' ? eol + 1 : eol) {
+		eol = p + strcspn(p, "\n");
+		if (*p < '0' || *p > '9')
+			continue;
+		x = strtoul(p, &end, 10);
+		if (*end != ' ')
+			continue;
+		u = end + 1;
+		len = strcspn(u, "\r\n");
+		if (len == 0 || len > MBOX_UID_MAX)
+			continue;
+		for (i = 0; i < len; i++)
+			if (u[i] < 0x21 || u[i] > 0x7e)
+				break;
+		if (i < len)
+			continue;
+		if (b->nuids == cap) {
+			cap = cap > 0 ? cap * 2 : 64;
+			if ((v = reallocarray(b->uids, cap, sizeof(*v))) ==
+			    NULL) {
+				snprintf(why, whylen, "out of memory");
+				return (MBOX_SERVER);
+			}
+			b->uids = v;
+		}
+		b->uids[b->nuids].id = x;
+		memcpy(b->uids[b->nuids].uid, u, len);
+		b->uids[b->nuids].uid[len] = '\0';
+		b->nuids++;
+	}
+	return (MBOX_OK);
+}
+
+/* mbox_uid - POP3: the unique id of message ID from the last listing, or
+ * NULL (IMAP, or the server gave none) */
+const char *
+mbox_uid(const struct mbox *b, unsigned long id)
+{
+	size_t	i;
+
+	for (i = 0; i < b->nuids; i++)
+		if (b->uids[i].id == id)
+			return (b->uids[i].uid);
+	return (NULL);
+}
+
 /* mbox_cmp - qsort: ascending ids */
 static int
 mbox_cmp(const void *a, const void *b)
@@ -386,7 +473,16 @@ mbox_list(struct mbox *b, unsigned long **ids, size_t *n, char *why,
 		if ((c = mbox_do(b, b->base, NULL, 0, "LIST", why, whylen)) !=
 		    MBOX_OK)
 			return (c);
-		return (mbox_numbers(b, "", ids, n, why, whylen));
+		if ((c = mbox_numbers(b, "", ids, n, why, whylen)) != MBOX_OK)
+			return (c);
+		if ((c = mbox_do(b, b->base, "UIDL", 0, "UIDL", why,
+		    whylen)) != MBOX_OK || (c = mbox_uidls(b, why, whylen)) !=
+		    MBOX_OK) {
+			free(*ids);
+			*ids = NULL;
+			*n = 0;
+		}
+		return (c);
 	}
 	if (b->m->after == CFG_MBOX_SEEN)
 		c = mbox_imap(b, "SEARCH", why, whylen, "UID SEARCH UNDELETED "
@@ -529,6 +625,208 @@ mbox_refused(struct mbox *b, unsigned long id, char *why, size_t whylen)
 		return (MBOX_OK);
 	return (mbox_imap(b, "STORE", why, whylen, "UID STORE %lu "
 	    "+FLAGS.SILENT (" MBOX_REFUSED ")", id));
+}
+
+/* mbox_send - a watching session: command "I<n> CMD" (tagged), or DONE
+ * untagged; 0 or -1 */
+static int
+mbox_send(struct mbox *b, const char *cmd, int tagged)
+{
+	char	line[MBOX_CMD_MAX + 32];
+	size_t	len, off = 0, n;
+	CURLcode res;
+	curl_socket_t fd;
+	struct pollfd p;
+
+	if (tagged)
+		len = (size_t)snprintf(line, sizeof(line), "I%d %s\r\n",
+		    ++b->tag, cmd);
+	else
+		len = (size_t)snprintf(line, sizeof(line), "%s\r\n", cmd);
+	if (len >= sizeof(line) || curl_easy_getinfo(b->h,
+	    CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK || fd == CURL_SOCKET_BAD)
+		return (-1);
+	while (off < len) {
+		res = curl_easy_send(b->h, line + off, len - off, &n);
+		if (res == CURLE_AGAIN) {
+			p.fd = fd;
+			p.events = POLLOUT;
+			if (poll(&p, 1, (int)b->timeout * 1000) <= 0)
+				return (-1);
+			continue;
+		}
+		if (res != CURLE_OK)
+			return (-1);
+		off += n;
+	}
+	return (0);
+}
+
+/* mbox_line - a watching session: the next complete line into LINE (CRLF
+ * cut), waiting up to WAIT_MS for it; 1, 0 when none came in time, -1
+ * when the connection ended or failed */
+static int
+mbox_line(struct mbox *b, char *line, size_t linelen, int wait_ms)
+{
+	char	*eol;
+	size_t	n;
+	CURLcode res;
+	curl_socket_t fd;
+	struct pollfd p;
+
+	for (;;) {
+		if ((eol = memchr(b->in, '\n', b->inlen)) != NULL) {
+			n = (size_t)(eol - b->in);
+			if (n > 0 && b->in[n - 1] == '\r')
+				n--;
+			if (n >= linelen)
+				n = linelen - 1;
+			memcpy(line, b->in, n);
+			line[n] = '\0';
+			n = (size_t)(eol + 1 - b->in);
+			memmove(b->in, eol + 1, b->inlen - n);
+			b->inlen -= n;
+			return (1);
+		}
+		if (b->inlen == sizeof(b->in))	/* a line too long: dropped */
+			b->inlen = 0;
+		res = curl_easy_recv(b->h, b->in + b->inlen, sizeof(b->in) -
+		    b->inlen, &n);
+		if (res == CURLE_OK && n == 0)
+			return (-1);
+		if (res == CURLE_OK) {
+			b->inlen += n;
+			continue;
+		}
+		if (res != CURLE_AGAIN)
+			return (-1);
+		if (wait_ms <= 0 || curl_easy_getinfo(b->h,
+		    CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
+		    fd == CURL_SOCKET_BAD)
+			return (0);
+		p.fd = fd;
+		p.events = POLLIN;
+		if (poll(&p, 1, wait_ms) <= 0)
+			return (0);
+		wait_ms = 0;	/* one wait; then what is there */
+	}
+}
+
+/* mbox_wait_tag - a watching session: read until the answer to the last
+ * tagged command ("I<n> OK"), or a continuation ("+") when CONT; 0, or
+ * -1 with the answer in b->said */
+static int
+mbox_wait_tag(struct mbox *b, int cont)
+{
+	char	line[MBOX_LINE_MAX], tag[16];
+	size_t	tl;
+	int	r;
+
+	tl = (size_t)snprintf(tag, sizeof(tag), "I%d ", b->tag);
+	for (;;) {
+		if ((r = mbox_line(b, line, sizeof(line), (int)b->timeout *
+		    1000)) <= 0) {
+			snprintf(b->said, sizeof(b->said), "%s", r == 0 ?
+			    "no answer in time" : "connection closed");
+			return (-1);
+		}
+		if (cont && line[0] == '+')
+			return (0);
+		if (strncmp(line, tag, tl) == 0) {
+			if (strncmp(line + tl, "OK", 2) == 0 && !cont)
+				return (0);
+			snprintf(b->said, sizeof(b->said), "%.200s", line);
+			return (-1);
+		}
+	}
+}
+
+/* mbox_idle_start - connect and log in as mbox_list does, open the folder
+ * read-only and wait in IDLE */
+enum mbox_class
+mbox_idle_start(struct mbox *b, char *why, size_t whylen)
+{
+	char	cmd[MBOX_CMD_MAX];
+	CURLcode res;
+
+	if (b->m->protocol != CFG_MBOX_IMAP) {
+		snprintf(why, whylen, "IDLE: IMAP only");
+		return (MBOX_SERVER);
+	}
+	curl_easy_setopt(b->h, CURLOPT_URL, b->base);
+	curl_easy_setopt(b->h, CURLOPT_CONNECT_ONLY, 1L);
+	/* the session lasts: no overall timeout, a connect timeout only */
+	curl_easy_setopt(b->h, CURLOPT_TIMEOUT, 0L);
+	b->said[0] = '\0';
+	b->ebuf[0] = '\0';
+	if ((res = curl_easy_perform(b->h)) != CURLE_OK)
+		return (mbox_classify(b, res, "IDLE login", why, whylen));
+	if (!b->can_idle) {
+		snprintf(why, whylen, "the server does not offer IDLE");
+		return (MBOX_SERVER);
+	}
+	snprintf(cmd, sizeof(cmd), "EXAMINE \"%s\"", b->m->folder != NULL ?
+	    b->m->folder : "INBOX");
+	if (mbox_send(b, cmd, 1) != 0 || mbox_wait_tag(b, 0) != 0) {
+		snprintf(why, whylen, "IDLE: EXAMINE: %s", b->said[0] != '\0' ?
+		    b->said : "failed");
+		return (MBOX_FOLDER);
+	}
+	if (mbox_send(b, "IDLE", 1) != 0 || mbox_wait_tag(b, 1) != 0) {
+		snprintf(why, whylen, "IDLE refused: %s", b->said[0] != '\0' ?
+		    b->said : "failed");
+		return (MBOX_SERVER);
+	}
+	b->idling = 1;
+	return (MBOX_OK);
+}
+
+/* mbox_idle_fd - the watching session's socket, to poll for reading */
+int
+mbox_idle_fd(const struct mbox *b)
+{
+	curl_socket_t fd;
+
+	if (curl_easy_getinfo(b->h, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
+	    fd == CURL_SOCKET_BAD)
+		return (-1);
+	return ((int)fd);
+}
+
+/* mbox_idle_news - what came on the watching session: 1 when the folder
+ * changed (EXISTS, RECENT), 0 nothing new, -1 the session ended (BYE, a
+ * closed connection) */
+int
+mbox_idle_news(struct mbox *b)
+{
+	char	line[MBOX_LINE_MAX];
+	int	r, news = 0;
+	const char *sp;
+
+	while ((r = mbox_line(b, line, sizeof(line), 0)) == 1) {
+		if (line[0] != '*')
+			continue;
+		if (strncasecmp(line, "* BYE", 5) == 0)
+			return (-1);
+		if ((sp = strchr(line + 2, ' ')) != NULL &&
+		    (strncasecmp(sp, " EXISTS", 7) == 0 ||
+		    strncasecmp(sp, " RECENT", 7) == 0))
+			news = 1;
+	}
+	return (r < 0 ? -1 : news);
+}
+
+/* mbox_idle_renew - end IDLE and start it again, before the server's
+ * inactivity timer (RFC 2177: 29 minutes) ends the session; 0 or -1 */
+int
+mbox_idle_renew(struct mbox *b)
+{
+	b->idling = 0;
+	if (mbox_send(b, "DONE", 0) != 0 || mbox_wait_tag(b, 0) != 0 ||
+	    mbox_send(b, "IDLE", 1) != 0 || mbox_wait_tag(b, 1) != 0)
+		return (-1);
+	b->idling = 1;
+	return (0);
 }
 
 /* mbox_sender - the first Return-Path in the header section: "<addr>"

@@ -12,6 +12,7 @@
 #include "cfg.h"
 
 #define MBOX_WHY_MAX	400	/* bytes of a failure's description */
+#define MBOX_UID_MAX	70	/* a POP3 UIDL's longest (RFC 1939) */
 
 /* What became of one step; the failures name what the operator fixes. */
 enum mbox_class {
@@ -38,9 +39,31 @@ void	mbox_close(struct mbox *b);
 
 /* mbox_list - connect, log in, open the folder and list the messages to
  * pull (IMAP UIDs, POP3 message numbers), oldest first, into *IDS (the
- * caller frees) and *N; after "move", check that move_to exists */
+ * caller frees) and *N; POP3 also reads each message's UIDL; after
+ * "move", check that move_to exists */
 enum mbox_class mbox_list(struct mbox *b, unsigned long **ids, size_t *n,
 		    char *why, size_t whylen);
+
+/* mbox_idle_start - IMAP: make B a watching session instead: connect and
+ * log in (libcurl), open the folder read-only and wait in IDLE (RFC
+ * 2177), the few commands sent over libcurl's connection by hand.  A
+ * server without IDLE is MBOX_SERVER ("does not offer IDLE"). */
+enum mbox_class mbox_idle_start(struct mbox *b, char *why, size_t whylen);
+
+/* mbox_idle_fd - a watching session's socket, to poll for reading; -1 */
+int	mbox_idle_fd(const struct mbox *b);
+
+/* mbox_idle_news - read what the watching session has: 1 when the folder
+ * changed (new mail), 0 nothing new, -1 the session ended */
+int	mbox_idle_news(struct mbox *b);
+
+/* mbox_idle_renew - DONE and IDLE again before the server's inactivity
+ * timer ends the session; 0 or -1 */
+int	mbox_idle_renew(struct mbox *b);
+
+/* mbox_uid - POP3: message ID's unique id (UIDL) from the last listing,
+ * the same in every session; NULL for IMAP or when the server gave none */
+const char *mbox_uid(const struct mbox *b, unsigned long id);
 
 /* mbox_fetch - message ID, whole, into *MSG (the caller frees) and *LEN;
  * with "seen" it is marked as being pulled first, so that a crash before
@@ -64,7 +87,8 @@ enum mbox_class mbox_later(struct mbox *b, unsigned long id, char *why,
 		    size_t whylen);
 
 /* mbox_refused - the relay refused message ID for good: IMAP marks it so
- * that it is not pulled again (POP3 leaves it, and tries again) */
+ * that it is not pulled again (POP3 has no marks: the fetcher keeps the
+ * message's mbox_uid) */
 enum mbox_class mbox_refused(struct mbox *b, unsigned long id, char *why,
 		    size_t whylen);
 

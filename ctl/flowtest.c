@@ -28,9 +28,10 @@ static int
 ft_usage(void)
 {
 	fprintf(stderr, "usage: mailacdctl [-c file] [--json] flow test "
-	    "[-f sender] [-t time] address < message\n"
+	    "[-o] [-f sender] [-t time] address < message\n"
 	    "  -f sender  the envelope sender (default: the From address;\n"
 	    "             \"\" is the null sender <>)\n"
+	    "  -o         as if the customer had an open interaction here\n"
 	    "  -t time    evaluate at this time: seconds since 1970 or\n"
 	    "             YYYY-MM-DDTHH:MM[:SS]Z (default: now)\n");
 	return (EX_USAGE);
@@ -174,7 +175,8 @@ ft_text(struct ctl *ctl, const char *address, const struct cfg_org *org,
 	}
 	if (r->flowp != NULL && (r->flowp->needs & CFG_NEED_OPEN))
 		fprintf(o, "note       open_interaction is not read from "
-		    "Redis here: taken as false\n");
+		    "Redis here: taken as %s\n", m->open > 0 ? "true (-o)" :
+		    "false (-o: as true)");
 	if (tr->buf != NULL) {
 		fprintf(o, "rules\n");
 		for (p = tr->buf; *p != '\0'; p = e + 1) {
@@ -276,7 +278,7 @@ flowtest_cmd(struct ctl *ctl, int argc, char **argv)
 	time_t	now = time(NULL);
 	size_t	i, limit;
 	long	len;
-	int	ch, conf = 0, sure = 0, given;
+	int	ch, conf = 0, sure = 0, given, open = -1;
 
 	if (argc < 2 || strcmp(argv[1], "test") != 0) {
 		ctl_errx("flow: %s", argc < 2 ? "missing subcommand (test)" :
@@ -287,8 +289,12 @@ flowtest_cmd(struct ctl *ctl, int argc, char **argv)
 	argv++;
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":f:t:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":of:t:", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
+		case 'o':
+			open = 1;
+			break;
 		case 'f':
 			sender = optarg;
 			break;
@@ -346,7 +352,7 @@ flowtest_cmd(struct ctl *ctl, int argc, char **argv)
 	m.lang_confidence = conf;
 	m.lang_reliable = sure;
 	m.automatic = v.automatic || (given && hdr_auto_sender(sender) != NULL);
-	m.open = -1;
+	m.open = open;
 	m.now = now;
 	if (r->flowp != NULL)
 		(void)flow_eval(ctl->cfg, r, &m, &res, &tr);

@@ -818,21 +818,26 @@ inb_append(char *buf, size_t size, size_t *len, size_t *col,
 	return (0);
 }
 
-/* inb_stamp - "ID; org=..; address=..; queue=..; priority=..; ..." */
+/* inb_stamp - "ID; org=..; address=..; queue=..; priority=..; ...",
+ * with a flow's tags last */
 char *
 inb_stamp(const struct inb_rcpt *r)
 {
 	const struct cfg_route *rt = r->route;
-	size_t	size, len, col, i;
-	char	prio[16], *buf, *skills;
+	size_t	size, len, col, i, ntags;
+	char	prio[16], *buf, *skills, *tags;
 
 	/* a quoted value may double */
 	size = 256 + 2 * (strlen(r->org->id) + strlen(r->address) +
 	    strlen(rt->queue) + strlen(rt->language));
+	ntags = r->flowed ? r->fres.ntags : 0;
 	for (i = 0, len = 0; i < rt->nskills; i++)
 		len += strlen(rt->skills[i]) + 1;
+	for (i = 0; i < ntags; i++)
+		len += strlen(r->fres.tags[i]) + 1;
 	size += 2 * len;
-	if ((buf = malloc(size)) == NULL || (skills = malloc(len + 1)) == NULL) {
+	if ((buf = malloc(size)) == NULL || (skills = malloc(len + 2)) ==
+	    NULL) {
 		free(buf);
 		return (NULL);
 	}
@@ -840,6 +845,12 @@ inb_stamp(const struct inb_rcpt *r)
 	for (i = 0, len = 0; i < rt->nskills; i++)
 		len += (size_t)sprintf(skills + len, "%s%s", i ? "," : "",
 		    rt->skills[i]);
+	/* the tags after the skills' NUL, in the same allocation */
+	tags = skills + len + 1;
+	tags[0] = '\0';
+	for (i = 0, len = 0; i < ntags; i++)
+		len += (size_t)sprintf(tags + len, "%s%s", i ? "," : "",
+		    r->fres.tags[i]);
 	len = (size_t)snprintf(buf, size, "%s", r->id);
 	col = sizeof(HDR_INTERACTION) + 1 + len;
 	snprintf(prio, sizeof(prio), "%d", rt->priority);
@@ -850,7 +861,9 @@ inb_stamp(const struct inb_rcpt *r)
 	    (rt->language[0] != '\0' && inb_append(buf, size, &len, &col,
 	    "language", rt->language) != 0) ||
 	    (rt->nskills > 0 && inb_append(buf, size, &len, &col, "skills",
-	    skills) != 0)) {
+	    skills) != 0) ||
+	    (ntags > 0 && inb_append(buf, size, &len, &col, "tags",
+	    tags) != 0)) {
 		free(skills);
 		free(buf);
 		return (NULL);

@@ -4,9 +4,10 @@
  * address, so that it passes the milter like any inbound mail: the same
  * stamp, the same rules, the same tempfail.
  *
- * One thread looks at each mailbox every poll_interval seconds (polling:
- * libcurl has no IMAP IDLE, and an IDLE by hand would be an IMAP client of
- * our own).  Per message: fetch, submit, and only when the relay accepted
+ * One thread looks at each mailbox every poll_interval seconds and, for
+ * IMAP servers that offer it, keeps an IDLE session on the folder
+ * (mbox_idle_start: libcurl connects and logs in, three commands go by
+ * hand), so that new mail is looked at when the server says it came.  Per message: fetch, submit, and only when the relay accepted
  * it, delete, move or mark it on the server.  A relay that asks to try
  * again (the milter's 451 while Redis is down) ends the look; the message
  * stays and the mailbox is looked at again after fetch.retry_min,
@@ -18,6 +19,7 @@
  * ends by writing the mailbox's status there for "mailacdctl status".  The
  * thread's Redis connection is kept by relink.c: while Redis is down no
  * mailbox is looked at (its mail could not be recorded anyway). */
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -41,15 +43,27 @@
 #define FETCH_KEY_MAX	(CFG_NAME_MAX + CFG_ADDR_MAX * 2 + 64)
 #define FETCH_NAP_MS	500	/* longest wait of one turn */
 #define FETCH_RENEW	50	/* messages between two lease renewals */
+#define FETCH_IDLE_MS	(25LL * 60 * 1000)	/* IDLE renewed after this
+						   (RFC 2177: servers may end
+						   it after 29 minutes) */
+#define FETCH_IDLE_RETRY_MS (5LL * 60 * 1000)	/* a failed IDLE session
+						   is tried again after this */
 
 /* One mailbox and when to look at it next. */
 struct fetch_box {
 	const struct cfg_address *a;	/* in the state's configuration */
 	char	key[FETCH_KEY_MAX];	/* its status hash */
 	char	lease[FETCH_KEY_MAX];
+	char	refused[FETCH_KEY_MAX];	/* POP3: UIDLs refused for good */
 	long long due;		/* monotonic ms */
 	int	fails;		/* looks failed in a row */
 	char	last[MBOX_WHY_MAX + 128];	/* the failure logged last */
+	int	owned;		/* this router held the lease at the look */
+	struct mbox *watch;	/* IMAP IDLE session, or NULL */
+	long long watch_at;	/* next try to start one (monotonic ms);
+				   -1: never (the server has no IDLE) */
+	long long renew_at;	/* when to end IDLE and start it again */
+	char	wlast[MBOX_WHY_MAX];	/* the IDLE failure logged last */
 };
 
 /* The thread's state. */
@@ -203,6 +217,65 @@ fetch_submit(struct fetch_state *st, const struct fetch_box *b,
 	    whylen));
 }
 
+/* fetch_cmd - CMD KEY MEMBER on C; 0, or -1 with ERR */
+static int
+fetch_cmd(redisContext *c, char *err, size_t errlen, const char *cmd,
+    const char *key, const char *member)
+{
+	redisReply *r;
+	char	why[256];
+
+	r = redisCommand(c, "%s %s %s", cmd, key, member);
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		rds_error(c, r, why, sizeof(why));
+		snprintf(err, errlen, "%s %s: %s", cmd, key, why);
+		if (r != NULL)
+			freeReplyObject(r);
+		return (-1);
+	}
+	freeReplyObject(r);
+	return (0);
+}
+
+/* fetch_skip - POP3: mark in SKIP (N entries) the listed messages whose
+ * UIDL B's refused set holds, and drop from the set the ids no longer on
+ * the server; 0, or -1 with ERR (Redis) */
+static int
+fetch_skip(redisContext *c, const struct fetch_box *b, struct mbox *mb,
+    const unsigned long *ids, size_t n, char *skip, char *err, size_t errlen)
+{
+	redisReply *r;
+	const char *u;
+	char	why[256];
+	size_t	i, j;
+	int	rc = 0, there;
+
+	r = redisCommand(c, "SMEMBERS %s", b->refused);
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		rds_error(c, r, why, sizeof(why));
+		snprintf(err, errlen, "SMEMBERS %s: %s", b->refused, why);
+		if (r != NULL)
+			freeReplyObject(r);
+		return (-1);
+	}
+	for (j = 0; j < r->elements && rc == 0; j++) {
+		if (r->element[j]->type != REDIS_REPLY_STRING)
+			continue;
+		there = 0;
+		for (i = 0; i < n; i++)
+			if ((u = mbox_uid(mb, ids[i])) != NULL &&
+			    strcmp(u, r->element[j]->str) == 0) {
+				skip[i] = 1;
+				there = 1;
+			}
+		if (!there)
+			rc = fetch_cmd(c, err, errlen, "SREM", b->refused,
+			    r->element[j]->str);
+	}
+	freeReplyObject(r);
+	return (rc);
+}
+
 /* fetch_fail - note in L a failure of class CLASS described by WHY */
 static void
 fetch_fail(struct fetch_look *l, const char *class, const char *why)
@@ -226,7 +299,8 @@ fetch_look(redisContext *c, struct fetch_state *st, struct fetch_box *b,
 	enum smtp_result sr;
 	struct mbox *mb;
 	size_t	n = 0, i, len;
-	char	*msg;
+	const char *uid;
+	char	*msg, *skip = NULL;
 	int	rc = 0, own;
 
 	if ((mb = mbox_open(a->mailbox, st->cfg->fetch.timeout,
@@ -239,7 +313,21 @@ fetch_look(redisContext *c, struct fetch_state *st, struct fetch_box *b,
 		goto out;
 	}
 	l->waiting = (long long)n;
+	if (a->mailbox->protocol == CFG_MBOX_POP3) {
+		if ((skip = calloc(n > 0 ? n : 1, 1)) == NULL) {
+			fetch_fail(l, "server", "out of memory");
+			goto out;
+		}
+		if (fetch_skip(c, b, mb, ids, n, skip, err, errlen) != 0) {
+			rc = -1;
+			goto out;
+		}
+	}
 	for (i = 0; i < n && !atomic_load(&fetch_stopping); i++) {
+		if (skip != NULL && skip[i]) {
+			l->waiting--;
+			continue;
+		}
 		if (i > 0 && i % FETCH_RENEW == 0) {
 			if ((mc = mbox_flush(mb, why, sizeof(why))) !=
 			    MBOX_OK) {
@@ -279,6 +367,12 @@ fetch_look(redisContext *c, struct fetch_state *st, struct fetch_box *b,
 			    st->relay, swhy);
 			l->refused++;
 			l->waiting--;
+			if ((uid = mbox_uid(mb, ids[i])) != NULL &&
+			    fetch_cmd(c, err, errlen, "SADD", b->refused,
+			    uid) != 0) {
+				rc = -1;
+				break;
+			}
 			if ((mc = mbox_refused(mb, ids[i], why,
 			    sizeof(why))) != MBOX_OK) {
 				fetch_fail(l, mbox_class_name(mc), why);
@@ -304,6 +398,7 @@ fetch_look(redisContext *c, struct fetch_state *st, struct fetch_box *b,
 	    l->class == NULL)
 		fetch_fail(l, mbox_class_name(mc), why);
 out:
+	free(skip);
 	free(ids);
 	mbox_close(mb);
 	return (rc);
@@ -325,6 +420,7 @@ fetch_box(redisContext *c, struct fetch_state *st, struct fetch_box *b,
 	    st->cfg->fetch.timeout) * 1000;
 	if ((own = fetch_lease(c, st, b, lease_ms, err, errlen)) < 0)
 		return (-1);
+	b->owned = own;
 	if (own == 0) {
 		b->due = clock_mono_ms() + (long long)m->poll_interval * 1000;
 		return (0);
@@ -381,8 +477,118 @@ fetch_setup(redisContext *c, void *arg, char *err, size_t errlen)
 	return (0);
 }
 
-/* fetch_turn - relink: look at the mailboxes that are due, then wait a
- * little for the next */
+/* fetch_unwatch - end B's IDLE session, if any; try again at AT */
+static void
+fetch_unwatch(struct fetch_box *b, long long at)
+{
+	mbox_close(b->watch);
+	b->watch = NULL;
+	if (b->watch_at >= 0)
+		b->watch_at = at;
+}
+
+/* fetch_watch - keep B's IDLE session: start it when this router pulls an
+ * IMAP mailbox that wants one, renew it in time, drop it when another
+ * router took the mailbox.  A failure is logged when it changes; the
+ * mailbox is polled meanwhile, as always. */
+static void
+fetch_watch(struct fetch_state *st, struct fetch_box *b, long long now)
+{
+	const struct cfg_mailbox *m = b->a->mailbox;
+	char	why[MBOX_WHY_MAX];
+	enum mbox_class mc;
+
+	if (m->protocol != CFG_MBOX_IMAP || !m->idle || b->watch_at < 0)
+		return;
+	if (!b->owned) {
+		if (b->watch != NULL)
+			fetch_unwatch(b, 0);
+		return;
+	}
+	if (b->watch != NULL) {
+		if (now >= b->renew_at && mbox_idle_renew(b->watch) != 0) {
+			log_info("mailbox %s: IDLE ended; polling until it is "
+			    "back", b->a->address);
+			fetch_unwatch(b, now);
+			b->due = now;
+		} else if (now >= b->renew_at)
+			b->renew_at = now + FETCH_IDLE_MS;
+		return;
+	}
+	if (now < b->watch_at || b->fails > 0)
+		return;
+	if ((b->watch = mbox_open(m, st->cfg->fetch.timeout,
+	    &fetch_stopping)) == NULL)
+		return;
+	if ((mc = mbox_idle_start(b->watch, why, sizeof(why))) != MBOX_OK) {
+		fetch_unwatch(b, now + FETCH_IDLE_RETRY_MS);
+		if (strstr(why, "does not offer IDLE") != NULL)
+			b->watch_at = -1;	/* until a reload */
+		if (strcmp(why, b->wlast) != 0) {
+			log_info("mailbox %s: %s; polling every %d s",
+			    b->a->address, why, m->poll_interval);
+			snprintf(b->wlast, sizeof(b->wlast), "%s", why);
+		}
+		return;
+	}
+	b->wlast[0] = '\0';
+	b->renew_at = now + FETCH_IDLE_MS;
+	log_info("mailbox %s: IDLE: new mail is pulled as it arrives",
+	    b->a->address);
+}
+
+/* fetch_wait - until NEXT (monotonic ms), or until an IDLE session says
+ * that its folder changed (that mailbox is then due at once) */
+static void
+fetch_wait(struct fetch_state *st, long long next)
+{
+	struct pollfd *p;
+	size_t	*map, n, i;
+	long long now;
+	int	r;
+
+	p = calloc(st->nbox + 1, sizeof(*p));
+	map = calloc(st->nbox + 1, sizeof(*map));
+	while (!atomic_load(&fetch_stopping) && (now = clock_mono_ms()) <
+	    next) {
+		for (i = 0, n = 0; p != NULL && map != NULL && i < st->nbox;
+		    i++)
+			if (st->box[i].watch != NULL &&
+			    (p[n].fd = mbox_idle_fd(st->box[i].watch)) >= 0) {
+				p[n].events = POLLIN;
+				p[n].revents = 0;
+				map[n++] = i;
+			}
+		if (n == 0) {
+			usleep(50000);
+			continue;
+		}
+		if (poll(p, n, 50) <= 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			struct fetch_box *b = &st->box[map[i]];
+
+			if (p[i].revents == 0)
+				continue;
+			if ((r = mbox_idle_news(b->watch)) < 0) {
+				log_info("mailbox %s: IDLE ended by the "
+				    "server; polling until it is back",
+				    b->a->address);
+				fetch_unwatch(b, now + 1000);
+				b->due = now;
+				next = now;
+			} else if (r > 0) {
+				b->due = now;
+				next = now;
+			}
+		}
+	}
+	free(p);
+	free(map);
+}
+
+/* fetch_turn - relink: look at the mailboxes that are due, keep their IDLE
+ * sessions, then wait for the next look or for news */
 static int
 fetch_turn(redisContext *c, void *arg, char *err, size_t errlen)
 {
@@ -396,11 +602,12 @@ fetch_turn(redisContext *c, void *arg, char *err, size_t errlen)
 		if (fetch_box(c, st, &st->box[i], err, errlen) != 0)
 			return (-1);
 	}
+	for (i = 0; i < st->nbox && !atomic_load(&fetch_stopping); i++)
+		fetch_watch(st, &st->box[i], clock_mono_ms());
 	for (i = 0; i < st->nbox; i++)
 		if (st->box[i].due < next)
 			next = st->box[i].due;
-	while (!atomic_load(&fetch_stopping) && clock_mono_ms() < next)
-		usleep(50000);
+	fetch_wait(st, next);
 	return (0);
 }
 
@@ -422,6 +629,8 @@ fetch_free(struct fetch_state *st)
 {
 	if (st == NULL)
 		return;
+	for (size_t i = 0; i < st->nbox; i++)
+		mbox_close(st->box[i].watch);
 	rds_pool_free(st->link.pool);
 	cfg_unref(st->cfg);
 	free(st->box);
@@ -455,7 +664,9 @@ fetch_boxes(struct fetch_state *st)
 				    KEYS_FMT_MAILBOX, a->org->id, a->key) != 0 ||
 				    keys_fmt(b->lease, sizeof(b->lease),
 				    KEYS_FMT_MAILBOX_LEASE, a->org->id,
-				    a->key) != 0)
+				    a->key) != 0 || keys_fmt(b->refused,
+				    sizeof(b->refused), KEYS_FMT_MAILBOX_REFUSED,
+				    a->org->id, a->key) != 0)
 					return (-1);
 			}
 	return (0);

@@ -327,6 +327,12 @@ main(int argc, char **argv)
 		if ((st.watch = dataset_watch_new(who, MAIN_PERSIST_MS)) ==
 		    NULL)
 			log_fatal(EX_OSERR, "out of memory");
+		/* unreadable: the router would not notice a loss while it
+		 * was stopped, which is what the file is for */
+		if (cfg->router.dataset_file != NULL &&
+		    dataset_watch_file(st.watch, cfg->router.dataset_file,
+		    who, sizeof(who)) != 0)
+			log_fatal(EX_CONFIG, "router.dataset_file: %s", who);
 	}
 	log_info("mailacd-router %s starting: consumer %s, redis %s, "
 	    "configuration %s", MAILACD_VERSION, consumer,

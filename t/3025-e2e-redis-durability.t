@@ -9,6 +9,8 @@
 #    milter and the router log an error that names the cause, mailacdctl
 #    status shows it, mailacdctl check and the daemons warn about the
 #    settings.
+# 3. Redis wiped while no mailacd program runs: a router with
+#    router.dataset_file notices it when it starts.
 . "$(dirname "$0")/lib/harness.sh"
 require_root
 require_tools redis-server redis-cli postfix postconf swaks ss
@@ -112,6 +114,42 @@ ok "mail is still accepted after the loss" send_mail "$T_TMP/after.eml" cust@cus
 is "$(stream_find acme message_id "<after-$RUN@customer.test>" | grep -c .)" 1 \
     "and recorded in the Redis that is there"
 kill_pid "$ROUTER_PID"
+
+# 3. a loss while nothing runs: router.dataset_file remembers the marker
+RCONF=$T_TMP/router.conf
+cp "$MILTER_CONF" "$RCONF"
+printf 'router = { dataset_file = "%s"; };\n' "$T_TMP/nodir/router.dataset" \
+    >>"$RCONF"
+spawn router2 "$T_TMP/router2.log" "$MAILACD_BUILD/mailacd-router" -f -d \
+    -c "$RCONF"
+ok "a dataset_file it cannot write: the router warns, and runs" \
+    wait_for 10 has_line "$T_TMP/router2.log" "warning: .*cannot keep the data-set markers in $T_TMP/nodir/router.dataset (a temporary file beside it: No such file or directory)"
+kill_pid "$SPAWNED_PID"
+cp "$MILTER_CONF" "$RCONF"
+printf 'router = { dataset_file = "%s"; };\n' "$T_TMP/router.dataset" >>"$RCONF"
+spawn router3 "$T_TMP/router3.log" "$MAILACD_BUILD/mailacd-router" -f -d \
+    -c "$RCONF"
+MARK=$(rcli HGET 'mailacd:{acme}:dataset' id)
+kept() { grep -qx "acme $MARK" "$T_TMP/router.dataset" 2>/dev/null; }
+ok "the router keeps the marker it saw in router.dataset_file" wait_for 10 kept
+kill_pid "$SPAWNED_PID"
+stop_milter
+crash_redis
+restart_redis || bail_out "cannot restart redis-server"
+is "$(rcli EXISTS 'mailacd:{acme}:dataset')" 0 \
+    "Redis lost its data while no mailacd program ran"
+spawn router4 "$T_TMP/router4.log" "$MAILACD_BUILD/mailacd-router" -f -d \
+    -c "$RCONF"
+ok "the router started afterwards notices the loss" \
+    wait_for 15 has_line "$T_TMP/router4.log" "organisation acme: Redis lost its data: the marker mailacd:{acme}:dataset held $MARK and now holds"
+like "$(ctl status 2>&1)" "data set       LOST: Redis lost its data; noticed .* by mailacd-router" \
+    "mailacdctl status shows it"
+NEW=$(rcli HGET 'mailacd:{acme}:dataset' id)
+renewed() { grep -qx "acme $NEW" "$T_TMP/router.dataset"; }
+ok "the file now holds the new marker" wait_for 10 renewed
+is "$(grep -c 'Redis lost its data' "$T_TMP/router4.log")" 1 "said once"
+kill_pid "$SPAWNED_PID"
 milter_log_clean
-logs_clean "no sanitizer report in the router log" "$T_TMP/router.log"
+logs_clean "no sanitizer report in the router logs" "$T_TMP/router.log" \
+    "$T_TMP/router2.log" "$T_TMP/router3.log" "$T_TMP/router4.log"
 done_testing

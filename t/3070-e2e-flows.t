@@ -187,6 +187,8 @@ is "$(stamp 6 priority)/$(ix "$id6" tags)" "0/" \
     "the first: no open interaction, the rule does not hold"
 is "$(stamp 7 priority)/$(ix "$id7" tags)" "100/again" \
     "the second: the first is open, the rule holds"
+is "$(stamp 7 tags)/$(stamp 6 tags)" "again/" \
+    "the stamp carries the tags, and none when the flow gave none"
 
 # --- the agent who speaks it ------------------------------------------------
 presence alice available

@@ -4,7 +4,8 @@
 # resulting queue, skills, language, priority, tags, acknowledgement and
 # stop, as text and as JSON (read back with python3's json), for mail a
 # rule takes, mail it does not, mail that only the schedule tells apart,
-# a called flow, MIME-encoded mail, a hostile expression, and the usage
+# a called flow, MIME-encoded mail, an open interaction taken as false or
+# (-o) true, a hostile expression, and the usage
 # errors.  Nothing is read or written in Redis: the configuration points
 # at a port where nobody listens, and it works all the same.
 . "$(dirname "$0")/lib/harness.sh"
@@ -42,13 +43,18 @@ organizations = ( { id = "acme";
     { name = "money";
       rules = ( { name = "refund"; if = { body = [ "refund", "devolución" ]; };
                   queue = "billing"; tags = [ "refund" ]; } );
-      default = { }; }
+      default = { }; },
+    { name = "repeat";
+      rules = ( { name = "again"; if = { open_interaction = true; };
+                  queue = "sales"; tags = [ "again" ]; } );
+      default = { queue = "support"; }; }
   );
   domains = ( { name = "example.com";
     addresses = (
       { address = "help@example.com"; flow = "triage"; skills = [ "general" ];
         priority = 10; },
-      { address = "sales@example.com"; queue = "sales"; language = "es"; }
+      { address = "sales@example.com"; queue = "sales"; language = "es"; },
+      { address = "again@example.com"; flow = "repeat"; }
     ); } );
 } );
 EOF
@@ -68,6 +74,17 @@ field() { printf '%s\n' "$OUT" | sed -n "s/^  $1  *//p" | tail -1; }
 
 FRI_DAY=2026-12-04T10:00Z	# 11:00 in Madrid, a Friday
 FRI_NIGHT=2026-12-04T20:00Z	# 21:00
+
+# open_interaction: not read from Redis; false, or true with -o
+ft 'Subject: again\n\nstill waiting\n' flow test again@example.com
+is "$RC/$(field queue)/$(field tags)" "0/support/-" \
+    "open_interaction is taken as false"
+like "$OUT" "open_interaction is not read from Redis here: taken as false \\(-o: as true\\)" \
+    "... and the output says so, and how to take it as true"
+ft 'Subject: again\n\nstill waiting\n' flow test -o again@example.com
+is "$RC/$(field queue)/$(field tags)" "0/sales/again" \
+    "-o: as if the customer had an open interaction"
+like "$OUT" "taken as true \\(-o\\)" "... and the output says so"
 
 ft 'Subject: hello\n\nwhere is my order?\n' flow test -t $FRI_DAY help@example.com
 is "$RC" 0 "plain mail in office hours: exit 0"

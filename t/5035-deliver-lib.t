@@ -3,8 +3,9 @@
 # (common/mailacd.lua), called with redis-cli: delivery jobs on assignment
 # and on follow-ups, none for notify queues, the list of stored copies,
 # copies dropped at close and for automatic mail to a closed interaction,
-# mailacd_undeliverable (back to the queue, not to the same agent, capacity
-# freed, statistics), the queue's mode written by mailacd_sync in both
+# mailacd_undeliverable (back to the queue, not to the same agent while it
+# is open: neither when that agent looks for work nor when it is offered
+# again; capacity freed, statistics), the queue's mode written by mailacd_sync in both
 # argument formats.
 . "$(dirname "$0")/lib/harness.sh"
 require_tools redis-server redis-cli
@@ -93,15 +94,27 @@ like "$(rcli LINDEX "${P}agent:a1:inbox" 0)" '"event":"undeliverable"' \
     "a1's list tells them"
 OUT=$(fc mailacd_undeliverable "$X" a1 again)
 like "$OUT" "^BADSTATE .*is waiting" "a second give-up: BADSTATE"
+is "$(rcli SISMEMBER "${P}agent:a1:refused" "$X")/$(ix "$X" refused_by)" \
+    "1/a1" "a1's refusals hold it, and it names a1"
+cmp_ok "$(rcli TTL "${P}agent:a1:refused")" -gt 86400 "... which expire, in days"
+fc mailacd_presence a1 available >/dev/null
+is "$(ix "$X" state)" waiting \
+    "a1 looks for work again: not given what its mailbox refused"
 
 OUT=$(fc mailacd_presence a2 available)
 like "$OUT" "\"id\":\"$X\",\"agent\":\"a2\"" "a2 becomes available and takes it"
 is "$(jobs | sed 's/^.*|/|/')" "|$X agent a2 queue support how queue" \
     "... with a delivery job for a2, who has had none of its copies"
 rcli HSET "${P}ix:$X" sent:a1 2 sent:a2 2 >/dev/null
+OUT=$(fc mailacd_transfer "$X" support op)
+is "$(ix "$X" state)" waiting \
+    "back to the queue: not offered to a1 either, though ready"
 
-# --- close drops the copies ---------------------------------------------------
+# --- close drops the copies and the refusals ----------------------------------
 fc mailacd_close "$X" a2 >/dev/null
+is "$(rcli SISMEMBER "${P}agent:a1:refused" "$X")/$(ix "$X" refused_by)" \
+    "0/" "closed: no longer kept from a1"
+
 is "$(rcli EXISTS "${P}msg:m1" "${P}msg:m2" "${P}ix:$X:msgs")" 0 \
     "closing deletes the stored copies and their list"
 is "$(rcli HKEYS "${P}ix:$X" | grep -c '^sent:')" 0 \

@@ -6,7 +6,10 @@
 # after the hand-off; the relay's 451 (milter stopped) and Redis down
 # leave the message on the server until they are back; a router killed
 # while pulling, and the same bytes handed off twice, make one
-# interaction each; a wrong password and a missing folder are clear
+# interaction each; a message the relay refuses for good is left on the
+# server and not pulled again (IMAP and POP3, across a restart); IMAP
+# IDLE pulls new mail at once, polling waits for its look; a wrong
+# password and a missing folder are clear
 # errors in "mailacdctl status" and "mailacdctl mailbox test".
 . "$(dirname "$0")/lib/harness.sh"
 require_root
@@ -16,7 +19,7 @@ require_build mailacd-router
 require_build mailacdctl
 
 start_dovecot del:pw-del move:pw-move seen:pw-seen pop:pw-pop popplain:pw-pp \
-    bad:pw-bad ||
+    bad:pw-bad idle:pw-idle noidle:pw-noidle ||
     bail_out "cannot start dovecot"
 start_redis || bail_out "cannot start redis-server"
 start_sink || bail_out "cannot start smtp-sink"
@@ -39,7 +42,13 @@ $(mbox nofolder bad "port = $DOVECOT_IMAPS; password = \"pw-bad\"; folder = \"No
 { address = \"tlsbad@example.com\"; queue = \"support\"; mailbox = { server = \"127.0.0.1\";
   port = $DOVECOT_IMAPS; user = \"bad\"; password = \"pw-bad\"; poll_interval = 1; }; },
 { address = \"down@example.com\"; queue = \"support\"; mailbox = { server = \"127.0.0.1\";
-  port = $(free_port); user = \"bad\"; password = \"pw-bad\"; poll_interval = 1; }; },"
+  port = $(free_port); user = \"bad\"; password = \"pw-bad\"; poll_interval = 1; }; },
+{ address = \"imap-idle@example.com\"; queue = \"support\"; mailbox = { server = \"127.0.0.1\";
+  port = $DOVECOT_IMAPS; ca_file = \"$DOVECOT_CERT\"; user = \"idle\"; password = \"pw-idle\";
+  poll_interval = 600; }; },
+{ address = \"imap-noidle@example.com\"; queue = \"support\"; mailbox = { server = \"127.0.0.1\";
+  port = $DOVECOT_IMAPS; ca_file = \"$DOVECOT_CERT\"; user = \"noidle\"; password = \"pw-noidle\";
+  poll_interval = 600; idle = false; }; },"
 
 t_milter_sockets unix milter
 MILTER_SOCKET=$T_MSOCK
@@ -123,6 +132,32 @@ is "$(dovecot_flags seen)" "S" "IMAP without TLS, after = seen: kept, seen, no o
 is "$(dovecot_count pop)" 0 "POP3S: deleted"
 is "$(dovecot_count popplain)" 0 "POP3 without TLS: deleted"
 
+lap "refused"
+# a message the relay refuses for good (552: larger than its limit) stays
+# on the server and is not pulled again: IMAP marks it with a keyword,
+# POP3's unique id (UIDL) is remembered in Redis
+pf_postconf -e message_size_limit=40000
+postfix -c "$PF_CONF" reload >/dev/null 2>&1
+big() { msg "$1"; head -c 60000 /dev/zero | tr '\0' x | fold -w 70; }
+big big-imap >"$T_TMP/m-big1.eml"
+big big-pop >"$T_TMP/m-big2.eml"
+dovecot_put move "$T_TMP/m-big1.eml"
+dovecot_put pop "$T_TMP/m-big2.eml"
+refusals() { grep -c "mailbox $1@example.com: message .* refused by the relay" "$2"; }
+both_refused() { [ "$(refusals imap-move "$T_TMP/router.log")" -ge 1 ] &&
+    [ "$(refusals pop "$T_TMP/router.log")" -ge 1 ]; }
+ok "the relay refuses both for good" wait_for 20 both_refused
+sleep 4		# four more looks at each mailbox
+is "$(refusals imap-move "$T_TMP/router.log")" 1 "IMAP: refused once, not pulled again"
+is "$(refusals pop "$T_TMP/router.log")" 1 "POP3: refused once, not pulled again"
+is "$(dovecot_count move)" 1 "... the IMAP message left on the server"
+is "$(dovecot_count pop)" 1 "... the POP3 message left on the server"
+REFUSED='mailacd:{acme}:mailbox:pop@example.com:refused'
+is "$(rcli SCARD "$REFUSED")" 1 "... its UIDL remembered"
+is "$(rcli XLEN "$INGEST")" 5 "... and no interaction made of either"
+pf_postconf -e message_size_limit=10240000
+postfix -c "$PF_CONF" reload >/dev/null 2>&1
+
 lap "status"
 statusline() { $CTL status 2>&1 | grep "$1"; }
 wrong_shown() { statusline wrong@example.com | grep -q "login refused"; }
@@ -191,6 +226,31 @@ ids=$(for f in "$SINK_DIR"/*; do
 	hdr_id "$(msg_header "$f" X-MailACD-Interaction)"
 done | sort -u | wc -l)
 is "$ids" 37 "the relay's copies carry 37 distinct interactions"
+is "$(refusals pop "$T_TMP/router2.log")" 0 \
+    "the restarted router does not pull the refused POP3 message again"
+rm -f "$DOVECOT_MAIL"/pop/new/* "$DOVECOT_MAIL"/pop/cur/*
+forgotten() { [ "$(rcli SCARD "$REFUSED")" = 0 ]; }
+ok "gone from the server: its UIDL is forgotten at the next look" \
+    wait_for 10 forgotten
+
+lap "IDLE"
+# IMAP IDLE: with a look every ten minutes, new mail is pulled when the
+# server says it came; without IDLE it waits for the next look
+has_line() { grep -q "$2" "$1"; }
+ok "the router waits in IDLE on the mailbox" wait_for 20 has_line \
+    "$T_TMP/router2.log" "mailbox imap-idle@example.com: IDLE: new mail is pulled as it arrives"
+unlike "$(cat "$T_TMP/router2.log")" "imap-noidle@example.com: IDLE" \
+    "... and not on the one with idle = false"
+msg idle >"$T_TMP/m-idle.eml"
+msg noidle >"$T_TMP/m-noidle.eml"
+dovecot_put idle "$T_TMP/m-idle.eml"
+dovecot_put noidle "$T_TMP/m-noidle.eml"
+idle_empty() { [ "$(dovecot_count idle)" = 0 ]; }
+T1=$(now_ms)
+ok "IDLE: the new message is pulled at once" wait_for 15 idle_empty
+note "pulled $(( $(now_ms) - T1 )) ms after it was delivered"
+is "$(rcli XLEN "$INGEST")" 38 "... and makes its interaction"
+is "$(dovecot_count noidle)" 1 "without IDLE it waits for the next look"
 
 kill_pid "$SPAWNED_PID" 10
 logs_clean "no sanitizer report or panic in the routers' logs" \

@@ -1527,14 +1527,14 @@ test_delivery_auth(void)
 	static const char *const good[] = {
 		"relay = \"smtp://relay.example:587\"; username = \"r\"; "
 		    "starttls = \"require\";",
-		"relay = \"smtp://relay.example:587\"; username = \"r\"; "
-		    "starttls = \"try\";",
 		"relay = \"smtps://relay.example\"; username = \"r\";",
 		"relay = \"smtp://127.0.0.1:25\"; username = \"r\";",
 		"relay = \"smtp://127.1.2.3\"; username = \"r\";",
 		"relay = \"smtp://[::1]:25\"; username = \"r\";",
 		"relay = \"smtp://[::ffff:127.0.0.1]:25\"; username = \"r\";",
 		"relay = \"smtp://LocalHost:25/\"; username = \"r\";",
+		"relay = \"smtp://127.0.0.1:25\"; username = \"r\"; "
+		    "starttls = \"try\";",
 		"username = \"r\";",	/* the default relay, 127.0.0.1 */
 		"relay = \"smtp://relay.example:25\";",	/* no AUTH */
 		NULL
@@ -1544,11 +1544,12 @@ test_delivery_auth(void)
 		"smtp://[2001:db8::25]:25", "smtp://[::ffff:192.0.2.1]",
 		"smtp://127.example", "smtp://localhost.example", NULL
 	};
+	static const char *const mode[] = { "no", "try" };
 	struct cfg_errors errs = { 0 };
 	const char *want[2];
 	char	setting[256], msg[512];
 	struct cfg *cfg;
-	int	i;
+	int	i, j;
 
 	for (i = 0; good[i] != NULL; i++) {
 		cfg = cfg_load(with_delivery(good[i]), &errs);
@@ -1558,17 +1559,21 @@ test_delivery_auth(void)
 		cfg_errors_clear(&errs);
 	}
 	want[1] = NULL;
-	for (i = 0; bad[i] != NULL; i++) {
-		snprintf(setting, sizeof(setting), "relay = \"%s\"; "
-		    "username = \"router\"; starttls = \"no\";", bad[i]);
-		snprintf(msg, sizeof(msg), "2: delivery.username = \"router\": "
-		    "SMTP AUTH would send it and the password in clear text to "
-		    "%s (delivery.starttls = \"no\"): set delivery.starttls = "
-		    "\"require\", use an smtps:// relay, or a relay on loopback "
-		    "(127.0.0.0/8, ::1, localhost)", bad[i]);
-		want[0] = msg;
-		expect_errors_at(with_delivery(setting), setting, want);
-	}
+	for (i = 0; bad[i] != NULL; i++)
+		for (j = 0; j < 2; j++) {
+			snprintf(setting, sizeof(setting), "relay = \"%s\"; "
+			    "username = \"router\"; starttls = \"%s\";",
+			    bad[i], mode[j]);
+			snprintf(msg, sizeof(msg), "2: delivery.username = "
+			    "\"router\": SMTP AUTH would send it and the "
+			    "password in clear text to %s (delivery.starttls = "
+			    "\"%s\"): set delivery.starttls = \"require\", use "
+			    "an smtps:// relay, or a relay on loopback "
+			    "(127.0.0.0/8, ::1, localhost)", bad[i], mode[j]);
+			want[0] = msg;
+			expect_errors_at(with_delivery(setting), setting,
+			    want);
+		}
 }
 
 /* with_redis - a configuration whose redis group holds SETTING */
@@ -1924,7 +1929,7 @@ test_schema(void)
 	int	seen[7] = { 0 }, i;
 
 	cfg_schema_each(collect, seen);
-	is_int(seen[0], 187, "187 settings in the schema");
+	is_int(seen[0], 189, "189 settings in the schema");
 	for (i = 1; i < 7; i++)
 		is_int(seen[i], 1, "schema path %d listed once", i);
 }
