@@ -187,6 +187,10 @@ $(B)/bench/noop-milter: $(B)/bench/noop-milter.o $(B)/milter/nodelay.o
 $(B)/bench/router-bench: $(B)/bench/router-bench.o $(B)/libmailacd_common.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(RBENCH_LIBS)
 
+# built by make bench only (bench/capacity.sh)
+$(B)/bench/handoff-bench: $(B)/bench/handoff-bench.o $(B)/libmailacd_common.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(RBENCH_LIBS)
+
 # built by make bench only: it needs libexttextcat, which nothing else does
 $(B)/bench/lang-bench.o: ALL_CFLAGS += $(TEXTCAT_CFLAGS)
 $(B)/bench/lang-bench: $(B)/bench/lang-bench.o $(B)/libmailacd_common.a
@@ -231,7 +235,7 @@ demo: check-deps
 	MAILACD_BUILD=$(CURDIR)/$(B) sh contrib/demo.sh
 
 bench: check-deps
-	$(MAKE) all $(B)/bench/lang-bench
+	$(MAKE) all $(B)/bench/lang-bench $(B)/bench/handoff-bench
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/lang.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/run.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/router.sh
@@ -242,6 +246,7 @@ bench: check-deps
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/handoff.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/mailbox.sh
 	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/dress.sh
+	MAILACD_BUILD=$(CURDIR)/$(B) sh bench/capacity.sh
 
 # INSTALL - "make install" is for systems without the Debian package
 # (apt install ./mailacd-*.deb does all of this and more).  It copies the

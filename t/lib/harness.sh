@@ -28,8 +28,9 @@
 #   sink       start_sink sink_raw sink_count wait_sink sink_files sink_find
 #              sink_message sink_rcpts msg_headers msg_header msg_body
 #              hdr_id hdr_param; *t_sink_has *msg_header_names
-#   Postfix    start_postfix stop_postfix pf_postconf queue_empty
-#              queue_listing; send_mail swaks_final_reply (swaks)
+#   Postfix    start_postfix stop_postfix postfix_use pf_postconf
+#              queue_empty queue_listing; send_mail swaks_final_reply
+#              (swaks); *t_stop_postfixes
 #   Sendmail   require_sendmail start_sendmail stop_sendmail sm_queue_empty
 #              sm_queue_listing
 #   milters    milter_conf start_milter stop_milter milter_log_clean mt_run
@@ -281,7 +282,8 @@ spawn() {
 t_show_logs() {
 	for _f in "$T_TMP"/milter*.log "$T_TMP"/noop*.log "$T_TMP"/router*.log \
 	    "$T_TMP/dovecot/dovecot.log" "$T_TMP/sendmail/trace.log" \
-	    "$T_TMP/postfix/maillog" "$T_TMP/redis/redis.log" "$T_TMP/sink.log"; do
+	    "$T_TMP/postfix/maillog" "$T_TMP"/postfix-*/maillog \
+	    "$T_TMP/redis/redis.log" "$T_TMP/sink.log"; do
 		[ -s "$_f" ] || continue
 		diag "---- last lines of $_f ----"
 		diag "$(tail -n 25 "$_f" | tr -d '\r')"
@@ -300,7 +302,7 @@ t_cleanup() {
 	if [ -n "$T_TMP" ] && [ "$T_TAP" = 1 ] && [ "$T_FAILED" -gt 0 ]; then
 		t_show_logs
 	fi
-	[ -n "$T_TMP" ] && stop_postfix
+	[ -n "$T_TMP" ] && t_stop_postfixes
 	[ -n "$T_TMP" ] && stop_sendmail
 	for _p in $T_PIDS; do
 		kill -TERM "$_p" 2>/dev/null
@@ -708,12 +710,15 @@ queue_empty() {
 }
 queue_listing() { postqueue -c "$PF_CONF" -p 2>&1; }
 
-# start_postfix - [MILTER_SPEC]: a private Postfix relaying everything to
-# the sink; MILTER_SPEC is Postfix syntax (inet:127.0.0.1:PORT, unix:/path)
-# or empty for no milter (sets SMTP_PORT, PF_CONF, PF_QUEUE)
+# start_postfix - [MILTER_SPEC [NAME]]: a private Postfix relaying
+# everything to the sink; MILTER_SPEC is Postfix syntax
+# (inet:127.0.0.1:PORT, unix:/path) or empty for no milter (sets
+# SMTP_PORT, PF_CONF, PF_QUEUE).  NAME starts another instance beside the
+# first, in $T_TMP/postfix-NAME with host name NAME.mailacd.test; the
+# helpers below act on the one started last, or chosen by postfix_use
 start_postfix() {
 	SMTP_PORT=$(free_port)
-	PF_BASE=$T_TMP/postfix
+	PF_BASE=$T_TMP/postfix${2:+-$2}
 	PF_CONF=$PF_BASE/etc
 	PF_QUEUE=$PF_BASE/queue
 	PF_DATA=$PF_BASE/data
@@ -730,7 +735,7 @@ mail_owner = postfix
 setgid_group = postdrop
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
-myhostname = mx.mailacd.test
+myhostname = ${2:-mx}.mailacd.test
 mydomain = mailacd.test
 myorigin = \$myhostname
 mydestination =
@@ -814,11 +819,36 @@ EOF
 		return 1
 	fi
 	PF_MASTER_PID=$(sed 1q "$PF_QUEUE/pid/master.pid" 2>/dev/null | tr -d ' ')
+	echo "$SMTP_PORT" >"$PF_BASE/smtp_port"
+	grep -qx "$PF_BASE" "$T_TMP/postfixes" 2>/dev/null ||
+	    echo "$PF_BASE" >>"$T_TMP/postfixes"
 	if ! wait_for 15 port_listening "$SMTP_PORT"; then
 		diag "postfix smtpd did not listen on $SMTP_PORT" \
 		    "$(tail -n 20 "$PF_BASE/maillog")"
 		return 1
 	fi
+}
+
+# postfix_use - [NAME]: the helpers (pf_postconf, queue_empty,
+# queue_listing, stop_postfix) act on instance NAME from now on (none: the
+# first); sets SMTP_PORT, PF_BASE, PF_CONF, PF_QUEUE, PF_DATA
+postfix_use() {
+	PF_BASE=$T_TMP/postfix${1:+-$1}
+	PF_CONF=$PF_BASE/etc
+	PF_QUEUE=$PF_BASE/queue
+	PF_DATA=$PF_BASE/data
+	PF_MASTER_PID=
+	SMTP_PORT=$(cat "$PF_BASE/smtp_port" 2>/dev/null)
+}
+
+# t_stop_postfixes - stop every private instance started (EXIT trap)
+t_stop_postfixes() {
+	stop_postfix
+	[ -f "$T_TMP/postfixes" ] || return 0
+	for _b in $(cat "$T_TMP/postfixes"); do
+		PF_BASE=$_b PF_CONF=$_b/etc PF_QUEUE=$_b/queue PF_MASTER_PID=
+		stop_postfix
+	done
 }
 
 # stop_postfix - stop the private instance and every process it started
