@@ -104,7 +104,7 @@ mlfi_with_conf(void (*fn)(const struct cfg *cfg, struct rds_pool *pool,
 
 /* mlfi_actions - what we may ask the MTA to do under CFG: headers always;
  * recipients and the envelope sender only when the outbound settings use
- * them (copy_to, bounce_domain) */
+ * them (copy_to, bounce_domain, an address's own smtp server) */
 static unsigned long
 mlfi_actions(const struct cfg *cfg)
 {
@@ -117,9 +117,12 @@ mlfi_actions(const struct cfg *cfg)
 
 			if (d->bounce_domain != NULL)
 				a |= SMFIF_CHGFROM;
-			for (k = 0; k < d->naddresses; k++)
+			for (k = 0; k < d->naddresses; k++) {
 				if (d->addresses[k].copy_to[0] != '\0')
 					a |= SMFIF_ADDRCPT;
+				if (d->addresses[k].smtp != NULL)
+					a |= SMFIF_CHGFROM;
+			}
 		}
 	return (a);
 }
