@@ -169,7 +169,9 @@ $(B)/mailacd-milter: $(MILTER_OBJ) $(B)/libmailacd_common.a
 $(B)/mailacd-router: $(ROUTER_OBJ) $(B)/libmailacd_common.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ROUTER_LIBS)
 
-$(B)/mailacdctl: $(CTL_OBJ) $(B)/libmailacd_common.a
+# test-email submits with the router's SMTP client
+$(B)/mailacdctl: $(CTL_OBJ) $(B)/router/smtp.o $(B)/router/compose.o \
+	    $(B)/libmailacd_common.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
 $(B)/libmailacd_milter.a: $(MILTER_LIB_OBJ)

@@ -22,9 +22,11 @@
 #include "ix.h"
 #include "list.h"
 #include "json.h"
+#include "postfix.h"
 #include "queue.h"
 #include "stats.h"
 #include "status.h"
+#include "testmail.h"
 #include "watch.h"
 
 #ifndef MAILACD_VERSION
@@ -55,6 +57,8 @@ static const struct main_cmd main_cmds[] = {
 	{ "domain", domain_cmd, 0, 1 },
 	{ "mailbox", mailbox_cmd, 0, 0 },
 	{ "flow", flowtest_cmd, 0, 1 },
+	{ "postfix", postfix_cmd, 0, 1 },
+	{ "test-email", testmail_cmd, 0, 0 },
 	{ NULL, NULL, 0, 0 }
 };
 
@@ -84,6 +88,9 @@ usage_exit(int asked)
 	    "       mailacdctl [-c file] [--json] flow test [-f sender] "
 	    "[-t time] address\n"
 	    "                  < message\n"
+	    "       mailacdctl [-c file] postfix maps [--dir dir] "
+	    "[--postfix-config dir]\n"
+	    "                  [--no-postmap]\n"
 	    "  -c file      configuration (default %s)\n"
 	    "  -o org       this organisation only\n"
 	    "  -i seconds   watch: seconds between refreshes (default 2)\n"
@@ -142,7 +149,17 @@ usage_exit(int asked)
 	    "  flow test ADDRESS < MESSAGE     the rules of ADDRESS's flow "
 	    "that match, the\n"
 	    "                                  language, the schedules, the "
-	    "route; a dry run\n",
+	    "route; a dry run\n"
+	    "  postfix maps [--dir DIR] [--no-postmap]\n"
+	    "                                  Postfix's sender-dependent "
+	    "maps for the\n"
+	    "                                  identities' own servers "
+	    "(default DIR\n"
+	    "                                  " POSTFIX_DIR ")\n"
+	    "  test-email IDENTITY RECIPIENT   send a test message as a "
+	    "channel address\n"
+	    "                                  or an agent the way its mail "
+	    "leaves\n",
 	    CFG_DEFAULT_FILE, DKIMKEY_DIR);
 	exit(asked ? 0 : EX_USAGE);
 }
