@@ -169,9 +169,7 @@ $(B)/mailacd-milter: $(MILTER_OBJ) $(B)/libmailacd_common.a
 $(B)/mailacd-router: $(ROUTER_OBJ) $(B)/libmailacd_common.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ROUTER_LIBS)
 
-# test-email submits with the router's SMTP client
-$(B)/mailacdctl: $(CTL_OBJ) $(B)/router/smtp.o $(B)/router/compose.o \
-	    $(B)/libmailacd_common.a
+$(B)/mailacdctl: $(CTL_OBJ) $(B)/libmailacd_common.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
 $(B)/libmailacd_milter.a: $(MILTER_LIB_OBJ)

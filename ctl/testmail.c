@@ -3,7 +3,7 @@
  * address or an agent through exactly the way that identity's mail
  * leaves — its own server with its own user and password when it has
  * one (as Postfix does with the maps of "postfix maps"), else the relay
- * of delivery.relay — with the router's SMTP client (router/smtp.c).
+ * of delivery.relay — with the router's SMTP client (common/smtp.c).
  * The server's answer is printed; the password never is. */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -15,7 +15,6 @@
 #include <curl/curl.h>
 
 #include "addr.h"
-#include "compose.h"
 #include "hdr.h"
 #include "ident.h"
 #include "rnd.h"
@@ -30,10 +29,20 @@ testmail_text(const struct ident *id, const char *rcpt, const char *via,
 {
 	const char *dn = id->channel != NULL ? id->channel->display_name : "";
 	const char *at = strrchr(id->address, '@');
-	char	date[COMPOSE_DATE_MAX], rnd[33], *from, *text = NULL;
+	char	date[64], rnd[33], *from, *text = NULL;
+	time_t	now = time(NULL);
+	struct tm tm;
 	size_t	len = 0;
 	FILE	*fp;
 
+	/* RFC 5322 in UTC, whatever the locale: the names are spelled out */
+	if (gmtime_r(&now, &tm) == NULL)
+		return (NULL);
+	snprintf(date, sizeof(date), "%s, %02d %s %d %02d:%02d:%02d +0000",
+	    &"Sun\0Mon\0Tue\0Wed\0Thu\0Fri\0Sat"[tm.tm_wday * 4],
+	    tm.tm_mday, &"Jan\0Feb\0Mar\0Apr\0May\0Jun\0Jul\0Aug\0Sep\0"
+	    "Oct\0Nov\0Dec"[tm.tm_mon * 4], tm.tm_year + 1900, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec);
 	if (rnd_hex(rnd, 16) != 0 ||
 	    (from = hdr_format_mailbox(dn, id->address)) == NULL)
 		return (NULL);
@@ -52,7 +61,7 @@ testmail_text(const struct ident *id, const char *rcpt, const char *via,
 	    "\r\n"
 	    "This is a test message from mailacd.\r\n"
 	    "It was sent as %s through %s.\r\n",
-	    from, rcpt, id->address, compose_date(time(NULL), date), rnd,
+	    from, rcpt, id->address, date, rnd,
 	    at != NULL ? at + 1 : "mailacd.invalid", id->address, via);
 	free(from);
 	if (fclose(fp) != 0) {

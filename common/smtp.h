@@ -1,7 +1,7 @@
-/* smtp.h - the router's SMTP client (forward mode, and mailacdctl
- * test-email): submit one message through the relay of delivery.relay,
- * or through an identity's own server (struct cfg_smtp), with libcurl.
- * No Redis here. */
+/* smtp.h - the SMTP client of the router (forward mode, the mailbox
+ * fetcher's hand-off) and of mailacdctl test-email: submit one message
+ * through the relay of delivery.relay, or through an identity's own
+ * server (struct cfg_smtp), with libcurl.  No Redis here. */
 #ifndef MAILACD_SMTP_H
 #define MAILACD_SMTP_H
 

@@ -1,7 +1,9 @@
 /* smtp.c - submit one message to the relay of delivery.relay, or to an
- * identity's own server, with libcurl: the SMTP client of forward mode
- * and of mailacdctl test-email.  No Redis here: the caller decides what
- * a failure means for the interaction (retry.c, deliver.c).
+ * identity's own server, with libcurl: the SMTP client of the router's
+ * forward mode and fetcher, and of mailacdctl test-email (so it lives in
+ * common/, as the mailbox client does).  No Redis here, no logging: the
+ * caller decides what a failure means for the interaction (retry.c,
+ * deliver.c).
  *
  * One session per message.  curl's error alone says little ("RCPT failed:
  * 550"), so the relay's answers are watched through the debug callback and
