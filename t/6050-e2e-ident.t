@@ -20,6 +20,25 @@ require_build mailacd-router
 require_build mailacdctl
 [ -x /usr/lib/dovecot/submission ] ||
     skip_all "dovecot-submissiond is not installed (make deps)"
+PY=/usr/bin/python3
+"$PY" -c 'import dkim' 2>/dev/null || skip_all "python3-dkim is not installed"
+perl -MMail::DKIM::Verifier -e 1 2>/dev/null ||
+    skip_all "libmail-dkim-perl is not installed"
+
+KEYS=$T_TMP/keys
+REC=$T_TMP/records
+mkdir -p "$KEYS"
+: >"$REC"
+# key DOMAIN SELECTOR: a private key (mode 0600) and its record in REC
+key() {
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+	    -out "$KEYS/$1.key" 2>/dev/null
+	chmod 600 "$KEYS/$1.key"
+	printf '%s._domainkey.%s v=DKIM1; k=rsa; p=%s\n' "$2" "$1" \
+	    "$(openssl pkey -in "$KEYS/$1.key" -pubout -outform DER | base64 -w0)" >>"$REC"
+}
+key example.com s1
+key provider.test p1	# the provider's own signature
 
 PW_SUPPORT=pw-support-7Qx
 PW_ALICE=pw-alice-3Kq
@@ -53,9 +72,14 @@ organizations = ( {
 		  smtp = { $own user = "alice"; password_file = "$T_TMP/alice.pass"; }; },
 		{ id = "bob"; address = "bob@agents.example"; queues = [ "sales" ]; }
 	);
-	domains = ( { name = "example.com"; addresses = (
+	domains = ( { name = "example.com";
+	    dkim = { selector = "s1"; key_file = "$KEYS/example.com.key"; };
+	    addresses = (
 		{ address = "support@example.com"; queue = "support";
 		  smtp = { $own user = "support"; password = "$PW_SUPPORT"; }; },
+		{ address = "m365@example.com"; queue = "support";
+		  smtp = { $own user = "support"; password = "$PW_SUPPORT";
+		    dkim = false; }; },
 		{ address = "sales@example.com"; queue = "sales";
 		  smtp = { $own user = "sales"; password = "$PW_WRONG"; }; },
 		{ address = "billing@example.com"; queue = "sales"; }
@@ -124,6 +148,7 @@ margs() { grep '^X-Mail-Args:' "$(arrived "$1")" | sed 's/^X-Mail-Args: //'; }
 mail own alice@agents.example "Alice <alice@agents.example>"
 mail as-channel alice@agents.example "Support <support@example.com>"
 mail no-server billing@example.com "<billing@example.com>"
+mail provider-signs alice@agents.example "<m365@example.com>"
 mail wrong sales@example.com "<sales@example.com>"
 ok "the agent's own mail arrives" wait_for 30 has own
 is "$(margs own)" "<alice@agents.example> AUTH=alice" \
@@ -135,6 +160,34 @@ is "$(margs as-channel)" "<support@example.com> AUTH=support" \
     "... through the channel's account, with the channel's envelope sender"
 is "$(msg_header "$(arrived as-channel)" From)" "Support <support@example.com>" \
     "... From the channel"
+# dkim FILE DOMAIN: python3-dkim's and Mail::DKIM's verdicts on the d=DOMAIN
+# signature of FILE
+dkim() {
+	echo "$("$PY" "$T_TOP/t/lib/dkim-verify.py" "$REC" "$2" "$1" | cut -c1-4)/$(perl "$T_TOP/t/lib/dkim-verify.pl" "$REC" "$2" "$1" | cut -c1-4)"
+}
+sink_message "$(arrived as-channel)" | sed 's/\r*$/\r/' >"$T_TMP/as-channel.eml"
+is "$(dkim "$T_TMP/as-channel.eml" example.com)" pass/pass \
+    "... our signature verifies after the submission server (python3-dkim/Mail::DKIM)"
+# a provider that signs too (d=provider.test, as Microsoft 365 does with
+# its own domain): it adds its signature on top and changes nothing we signed
+"$PY" - "$KEYS/provider.test.key" "$T_TMP/as-channel.eml" "$T_TMP/two-sigs.eml" <<'PYEOF2'
+import sys, dkim
+key, src, dst = sys.argv[1:4]
+msg = open(src, 'rb').read()
+sig = dkim.sign(msg, b'p1', b'provider.test', open(key, 'rb').read(),
+    include_headers=[b'from', b'to', b'subject', b'date', b'message-id'])
+open(dst, 'wb').write(sig + msg)
+PYEOF2
+is "$(dkim "$T_TMP/two-sigs.eml" example.com)+$(dkim "$T_TMP/two-sigs.eml" provider.test)" \
+    "pass/pass+pass/pass" "... and beside a provider's own signature, both verify"
+ok "a channel whose provider signs (dkim = false): its mail arrives" \
+    wait_for 30 has provider-signs
+is "$(margs provider-signs)" "<m365@example.com> AUTH=support" \
+    "... through its account"
+is "$(msg_header "$(arrived provider-signs)" DKIM-Signature)" "" \
+    "... without our signature"
+like "$(cat "$MILTER_LOG")" "outbound from m365@example.com .*not signed, its server 127\\.0\\.0\\.1 signs" \
+    "... and the milter's log says why"
 ok "a channel without a server of its own: its mail arrives" wait_for 30 has no-server
 is "$(margs no-server)" "<billing@example.com>" "... through the relay, no account"
 unlike "$(cat "$(arrived no-server)")" "submit\\.test" "... not through the submission server"
