@@ -82,6 +82,10 @@ organizations = ( {
 		    dkim = false; }; },
 		{ address = "sales@example.com"; queue = "sales";
 		  smtp = { $own user = "sales"; password = "$PW_WRONG"; }; },
+		{ address = "secure@example.com"; queue = "sales";
+		  smtp = { server = "localhost"; port = $SUBMISSION_TLS_PORT;
+		    tls = "implicit"; ca_file = "$SUBMISSION_CERT";
+		    user = "support"; password = "$PW_SUPPORT"; }; },
 		{ address = "billing@example.com"; queue = "sales"; }
 	); } );
 } );
@@ -127,6 +131,10 @@ pf_postconf -e "default_transport = smtp" "relay_transport = relay" \
 printf '%s\n' "$OUT" | grep -E '^[a-z_]+ = ' | while IFS= read -r line; do
 	pf_postconf -e "$line"
 done
+# the implicit-TLS transport, as printed for master.cf
+ok "it prints the master.cf service for implicit TLS" \
+    sh -c 'printf "%s\n" "$1" | grep -qx "mailacd-smtps unix - - n - - smtp"' - "$OUT"
+pf_postconf -M "mailacd-smtps/unix=mailacd-smtps unix - - n - - smtp -o smtp_tls_wrappermode=yes -o smtp_tls_security_level=encrypt"
 postfix -c "$PF_CONF" reload >/dev/null 2>&1
 is "$(pf_postconf -h smtp_sender_dependent_authentication)" yes \
     "main.cf takes the printed wiring"
@@ -149,6 +157,7 @@ mail own alice@agents.example "Alice <alice@agents.example>"
 mail as-channel alice@agents.example "Support <support@example.com>"
 mail no-server billing@example.com "<billing@example.com>"
 mail provider-signs alice@agents.example "<m365@example.com>"
+mail implicit-tls secure@example.com "<secure@example.com>"
 mail wrong sales@example.com "<sales@example.com>"
 ok "the agent's own mail arrives" wait_for 30 has own
 is "$(margs own)" "<alice@agents.example> AUTH=alice" \
@@ -188,6 +197,16 @@ is "$(msg_header "$(arrived provider-signs)" DKIM-Signature)" "" \
     "... without our signature"
 like "$(cat "$MILTER_LOG")" "outbound from m365@example.com .*not signed, its server 127\\.0\\.0\\.1 signs" \
     "... and the milter's log says why"
+ok "a channel whose server takes implicit TLS (465): its mail arrives" \
+    wait_for 30 has implicit-tls
+is "$(margs implicit-tls)" "<secure@example.com> AUTH=support" \
+    "... through its account"
+like "$(grep '^Received:' -A1 "$(arrived implicit-tls)")" "by submit.test with ESMTPSA" \
+    "... over TLS (the wrapper-mode transport, the certificate checked against ca_file)"
+QID=$(sed -n 's/.* \([0-9A-F]*\): from=<secure@example.com>.*/\1/p' "$PF_BASE/maillog" | sed 1q)
+like "$(grep " ${QID:-none}: to=.*status=sent" "$PF_BASE/maillog")" \
+    "relay=localhost\\[127\\.0\\.0\\.1\\]:$SUBMISSION_TLS_PORT" \
+    "... Postfix's log names the server"
 ok "a channel without a server of its own: its mail arrives" wait_for 30 has no-server
 is "$(margs no-server)" "<billing@example.com>" "... through the relay, no account"
 unlike "$(cat "$(arrived no-server)")" "submit\\.test" "... not through the submission server"
@@ -215,6 +234,10 @@ is "$RC" 0 "test-email as an agent (by id) succeeds"
 ok "... through the agent's account" wait_for 20 thas alice@agents.example
 like "$(grep '^X-Mail-Args:' "$(tsub alice@agents.example)")" "AUTH=alice" \
     "... the agent's account"
+OUT=$(ctl test-email secure@example.com cust2@customer.test 2>&1); RC=$?
+is "$RC" 0 "test-email over implicit TLS, the certificate checked: exit 0"
+like "$OUT" "through smtps://localhost:$SUBMISSION_TLS_PORT \\(its own server\\) as support: 250" \
+    "... and the server's answer ($OUT)"
 OUT=$(ctl test-email bob cust2@customer.test 2>&1); RC=$?
 is "$RC" 0 "test-email as an agent without a server of its own: through the relay"
 like "$OUT" "\\(the relay\\): 250 .*queued as" "... the relay's answer ($OUT)"

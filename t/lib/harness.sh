@@ -1325,10 +1325,14 @@ EOF
 # start_submission RELAY-PORT USER:PASSWORD...: a private Dovecot
 # submission service (dovecot-submissiond) under $T_TMP/submission that
 # takes mail only after SMTP AUTH (passwd-file USERS; plain text, which
-# Dovecot allows on loopback) and relays it to 127.0.0.1:RELAY-PORT.  It
-# calls itself submit.test in the Received header it adds, and logs each
-# relayed message under its user ("submission(USER)...: Successfully
-# relayed message: ...").  Sets SUBMISSION_PORT, SUBMISSION_LOG,
+# Dovecot allows on loopback, or STARTTLS) on one port and with implicit
+# TLS on another (a self-signed certificate for 127.0.0.1 and localhost,
+# $SUBMISSION_CERT; Postfix's "secure" level checks names only, so name
+# it localhost there), and relays it to 127.0.0.1:RELAY-PORT.  It calls
+# itself submit.test in the Received header it adds ("with ESMTPSA" when
+# the session had TLS), and logs each relayed message under its user
+# ("submission(USER)...: Successfully relayed message: ...").  Sets
+# SUBMISSION_PORT, SUBMISSION_TLS_PORT, SUBMISSION_CERT, SUBMISSION_LOG,
 # SUBMISSION_PID.
 start_submission() {
 	_d=$T_TMP/submission
@@ -1336,11 +1340,17 @@ start_submission() {
 	shift
 	mkdir -p "$_d/run" "$_d/state" "$_d/home"
 	chown nobody:nogroup "$_d/home"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+	    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+	    -keyout "$_d/key.pem" -out "$_d/cert.pem" >/dev/null 2>&1 || return 1
+	chmod 600 "$_d/key.pem"
+	SUBMISSION_CERT=$_d/cert.pem
 	: >"$_d/passwd"
 	for _u in "$@"; do
 		printf '%s:{PLAIN}%s::::::\n' "${_u%%:*}" "${_u#*:}" >>"$_d/passwd"
 	done
 	SUBMISSION_PORT=$(free_port)
+	SUBMISSION_TLS_PORT=$(free_port)
 	SUBMISSION_LOG=$_d/dovecot.log
 	cat >"$_d/dovecot.conf" <<EOF
 # a private Dovecot submission service for mailacd's tests (t/lib/harness.sh)
@@ -1349,7 +1359,9 @@ listen = 127.0.0.1
 base_dir = $_d/run
 state_dir = $_d/state
 log_path = $SUBMISSION_LOG
-ssl = no
+ssl = yes
+ssl_cert = <$_d/cert.pem
+ssl_key = <$_d/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 hostname = submit.test
@@ -1370,11 +1382,16 @@ service submission-login {
   inet_listener submission {
     port = $SUBMISSION_PORT
   }
+  inet_listener submissions {
+    port = $SUBMISSION_TLS_PORT
+    ssl = yes
+  }
 }
 EOF
 	spawn submission "$_d/dovecot.out" dovecot -F -c "$_d/dovecot.conf"
 	SUBMISSION_PID=$SPAWNED_PID
-	wait_for 20 port_listening "$SUBMISSION_PORT"
+	wait_for 20 port_listening "$SUBMISSION_PORT" &&
+	    wait_for 5 port_listening "$SUBMISSION_TLS_PORT"
 }
 
 # dovecot_put USER FILE: deliver the message in FILE (LF line ends) to
