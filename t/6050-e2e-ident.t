@@ -6,8 +6,9 @@
 # private Postfix runs the milter and the maps "mailacdctl postfix maps"
 # wrote.  An agent's own mail leaves through the agent's account, an
 # agent's answer as a channel through the channel's (the milter gives it
-# the channel's envelope sender), a channel without a server of its own
-# through the relay; a wrong password keeps the mail deferred with the
+# the channel's envelope sender), a channel whose server takes implicit
+# TLS through the wrapper-mode transport the command names, a channel
+# without a server of its own through the relay; a wrong password keeps the mail deferred with the
 # server's 535 in the queue; "mailacdctl test-email" goes the same ways
 # and exits 0, 77 (EX_NOPERM) or 1; the router's forward-mode copy of a
 # channel with its own server goes through that account; a configuration
