@@ -245,6 +245,11 @@ smtp_send(const struct smtp_server *s, const char *sender, const char *rcpt,
 			rep->code = tr.good_code;
 		}
 		rep->auth = res == CURLE_LOGIN_DENIED;
+		rep->tls = res == CURLE_SSL_CONNECT_ERROR ||
+		    res == CURLE_PEER_FAILED_VERIFICATION ||
+		    res == CURLE_SSL_CACERT_BADFILE ||
+		    res == CURLE_SSL_CERTPROBLEM || res == CURLE_SSL_CIPHER ||
+		    res == CURLE_USE_SSL_FAILED;
 	}
 	if (res == CURLE_OK)
 		return (SMTP_SENT);

@@ -40,6 +40,7 @@ struct smtp_reply {
 	char	line[SMTP_WHY_MAX];	/* the failing answer, else the
 					   last (the one to the message) */
 	int	auth;		/* the server refused the user and password */
+	int	tls;		/* TLS failed: handshake, certificate, STARTTLS */
 };
 
 /* smtp_server_relay - S is the relay of DC (delivery.*) */

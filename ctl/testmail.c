@@ -128,8 +128,11 @@ testmail_cmd(struct ctl *ctl, int argc, char **argv)
 	}
 	ctl_errx("test-email: %s to %s through %s%s%s: %s%s", id.address,
 	    argv[2], srv.name, user ? " as " : "", user ? user : "", why,
-	    rep.auth ? " (the server refused the user and password)" : "");
+	    rep.auth ? " (the server refused the user and password)" :
+	    rep.tls ? " (TLS failed)" : "");
 	if (rep.auth)
 		return (EX_NOPERM);
+	if (rep.tls)
+		return (EX_PROTOCOL);
 	return (res == SMTP_PERM ? EX_UNAVAILABLE : EX_TEMPFAIL);
 }

@@ -239,6 +239,12 @@ OUT=$(ctl test-email secure@example.com cust2@customer.test 2>&1); RC=$?
 is "$RC" 0 "test-email over implicit TLS, the certificate checked: exit 0"
 like "$OUT" "through smtps://localhost:$SUBMISSION_TLS_PORT \\(its own server\\) as support: 250" \
     "... and the server's answer ($OUT)"
+# without ca_file the self-signed certificate is not trusted
+sed 's/ca_file = "[^"]*";//' "$CONF" >"$T_TMP/noca.conf"
+chmod 600 "$T_TMP/noca.conf"
+OUT=$("$MAILACD_BUILD/mailacdctl" -c "$T_TMP/noca.conf" test-email secure@example.com cust2@customer.test 2>&1); RC=$?
+is "$RC" 76 "test-email to a certificate nobody vouches for: EX_PROTOCOL"
+like "$OUT" "TLS failed" "... saying TLS failed ($OUT)"
 OUT=$(ctl test-email bob cust2@customer.test 2>&1); RC=$?
 is "$RC" 0 "test-email as an agent without a server of its own: through the relay"
 like "$OUT" "\\(the relay\\): 250 .*queued as" "... the relay's answer ($OUT)"
@@ -268,7 +274,8 @@ like "$(cat "$T_TMP/router.log")" "delivered to alice <alice@agents.example> via
 
 # --- no password in any log ---------------------------------------------------
 LEAK=$(grep -rlE "$PW_SUPPORT|$PW_ALICE|$PW_SALES|$PW_WRONG" "$T_TMP" \
-    --exclude=mailacd.conf --exclude=milter.conf --exclude=alice.pass \
+    --exclude=mailacd.conf --exclude=milter.conf --exclude=noca.conf \
+    --exclude=alice.pass \
     --exclude=passwd --exclude-dir=maps 2>/dev/null)
 is "$LEAK" "" "no password in any log, queue or message of the test"
 ok "the logs were looked at" test -s "$PF_BASE/maillog" -a -s "$SUBMISSION_LOG" \
