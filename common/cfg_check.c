@@ -1207,8 +1207,16 @@ cfg_check_org(struct cfg_load *ld, struct cfg_org *o,
 			    config_setting_get_member(ae, "mailbox")) != NULL)
 				cfg_check_mbox(ld, a, s);
 			if (a->smtp != NULL && (s =
-			    config_setting_get_member(ae, "smtp")) != NULL)
+			    config_setting_get_member(ae, "smtp")) != NULL) {
 				cfg_check_smtp(ld, a->smtp, s);
+				if (d->bounce_domain != NULL && a->smtp->server)
+					cfg_warn(ld, s, "with bounce_domain, "
+					    "the envelope sender is on %s, "
+					    "which %s may refuse to send as "
+					    "(a provider takes the account's "
+					    "own address)", d->bounce_domain,
+					    a->smtp->server);
+			}
 		}
 		cfg_check_domain_dns(ld, d, de, o->max_addresses_per_domain);
 	}

@@ -273,6 +273,13 @@ test_maps(void)
 		cfg_errors_clear(&errs);
 		return;
 	}
+	ok(cfg->warnings.n == 3 && strstr(cfg->warnings.msg[0], ":11: "
+	    "organizations[acme].domains[example.com].addresses["
+	    "support@example.com].smtp: warning: with bounce_domain, the "
+	    "envelope sender is on b.example.com, which smtp.office365.com "
+	    "may refuse to send as") != NULL,
+	    "a bounce domain with an own server: a warning (%s)",
+	    cfg->warnings.n ? cfg->warnings.msg[0] : "none");
 	is_int(maps(cfg, t, &n, err, sizeof(err)), 0, "ident_maps succeeds");
 	is_str(t[IDENT_MAP_RELAY],
 	    "support@example.com [smtp.office365.com]:587\n"
