@@ -12,6 +12,7 @@
  * the domain has a bounce domain, or the agent's workplace address for
  * the agent's own mail.  No I/O but the caller's streams. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -181,7 +182,7 @@ int
 ident_maps(const struct cfg *cfg, FILE *out[IDENT_NMAPS], int *nimplicit,
     char *err, size_t errlen)
 {
-	static struct ident_hops hops;
+	struct ident_hops *hops;
 	const struct cfg_address *a;
 	const struct cfg_domain *d;
 	const struct cfg_org *o;
@@ -189,8 +190,11 @@ ident_maps(const struct cfg *cfg, FILE *out[IDENT_NMAPS], int *nimplicit,
 	char	bounce[2 * CFG_ADDR_MAX + 8];
 	size_t	i, j, k;
 
-	memset(&hops, 0, sizeof(hops));
 	*nimplicit = 0;
+	if ((hops = calloc(1, sizeof(*hops))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
 	for (i = 0; i < cfg->norgs; i++) {
 		o = &cfg->orgs[i];
 		for (j = 0; j < o->ndomains; j++) {
@@ -200,27 +204,31 @@ ident_maps(const struct cfg *cfg, FILE *out[IDENT_NMAPS], int *nimplicit,
 				if (a->smtp == NULL || !a->enabled ||
 				    !(a->direction & CFG_DIR_OUTBOUND))
 					continue;
-				if (ident_one(out, &hops, a->address,
+				if (ident_one(out, hops, a->address,
 				    a->address, a->smtp, nimplicit, err,
 				    errlen) != 0)
-					return (-1);
+					goto fail;
 				if (d->bounce_domain == NULL ||
 				    (at = strrchr(a->address, '@')) == NULL)
 					continue;
 				snprintf(bounce, sizeof(bounce), "%.*s@%s",
 				    (int)(at - a->address), a->address,
 				    d->bounce_domain);
-				if (ident_one(out, &hops, a->address, bounce,
+				if (ident_one(out, hops, a->address, bounce,
 				    a->smtp, nimplicit, err, errlen) != 0)
-					return (-1);
+					goto fail;
 			}
 		}
 		for (j = 0; j < o->nagents; j++)
 			if (o->agents[j].smtp != NULL &&
-			    ident_one(out, &hops, o->agents[j].id,
+			    ident_one(out, hops, o->agents[j].id,
 			    o->agents[j].address, o->agents[j].smtp,
 			    nimplicit, err, errlen) != 0)
-				return (-1);
+				goto fail;
 	}
+	free(hops);
 	return (0);
+fail:
+	free(hops);
+	return (-1);
 }
