@@ -35,7 +35,7 @@ ident_find(const struct cfg *cfg, const char *name, struct ident *id)
 	    sizeof(err)) == 0 && (a = cfg_match_address(cfg, pa.local,
 	    pa.domain, key, sizeof(key))) != NULL &&
 	    strcasecmp(a->address, name) != 0)
-		a = NULL;	/* a sub-address or a catch-all: not a channel */
+		a = NULL;	/* a sub-address, a catch-all: no channel */
 	if (a == NULL && (g = cfg_find_agent(cfg, name)) == NULL)
 		for (i = 0; i < cfg->norgs && g == NULL; i++)
 			for (j = 0; j < cfg->orgs[i].nagents; j++)

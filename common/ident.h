@@ -33,7 +33,8 @@ struct ident {
 
 /* ident_find - the identity NAME names: a registered address, an agent's
  * id or an agent's workplace address (case ignored); 0, or -1 */
-int	ident_find(const struct cfg *cfg, const char *name, struct ident *id);
+int	ident_find(const struct cfg *cfg, const char *name,
+		    struct ident *id);
 
 /* ident_channel_smtp - the own server of the registered address ADDRESS
  * (as an interaction records it), or NULL: the relay */

@@ -39,12 +39,15 @@ struct smtp_reply {
 	int	code;		/* of LINE; 0: no answer */
 	char	line[SMTP_WHY_MAX];	/* the failing answer, else the
 					   last (the one to the message) */
-	int	auth;		/* the server refused the user and password */
-	int	tls;		/* TLS failed: handshake, certificate, STARTTLS */
+	int	auth;		/* the server refused the user and
+				   password */
+	int	tls;		/* TLS failed: handshake, certificate,
+				   STARTTLS */
 };
 
 /* smtp_server_relay - S is the relay of DC (delivery.*) */
-void	smtp_server_relay(struct smtp_server *s, const struct cfg_delivery *dc);
+void	smtp_server_relay(struct smtp_server *s,
+		    const struct cfg_delivery *dc);
 
 /* smtp_server_own - S is identity server M (TLS as configured, its user
  * and password), submissions within TIMEOUT seconds */
