@@ -16,6 +16,7 @@
 
 #include <curl/curl.h>
 
+#include "ident.h"
 #include "smtp.h"
 
 #define SMTP_TIMEOUT	60	/* seconds a submission takes at most when
@@ -159,6 +160,22 @@ smtp_server_own(struct smtp_server *s, const struct cfg_smtp *m,
 	s->user = m->user;
 	s->password = m->password;
 	s->timeout = timeout;
+}
+
+/* smtp_server_as - the server and envelope sender of mail sent as
+ * registered address ADDRESS */
+const char *
+smtp_server_as(struct smtp_server *s, const struct cfg *cfg,
+    const char *address)
+{
+	const struct cfg_smtp *own;
+
+	if ((own = ident_channel_smtp(cfg, address)) != NULL) {
+		smtp_server_own(s, own, cfg->delivery.timeout);
+		return (address);
+	}
+	smtp_server_relay(s, &cfg->delivery);
+	return (cfg->delivery.sender != NULL ? cfg->delivery.sender : "");
 }
 
 /* smtp_send - one SMTP session with libcurl: MAIL FROM SENDER, RCPT TO,

@@ -54,6 +54,15 @@ void	smtp_server_relay(struct smtp_server *s,
 void	smtp_server_own(struct smtp_server *s, const struct cfg_smtp *m,
 		    int timeout);
 
+/* smtp_server_as - S is the server mail sent as ADDRESS (a registered
+ * address, as an interaction records it) leaves through: the address's
+ * own (its smtp group), else the relay of delivery.relay, both within
+ * delivery.timeout.  The envelope sender for it: ADDRESS through its own
+ * server (a provider sends only as the account), else delivery.sender.
+ * For every submission the router makes as a channel. */
+const char *smtp_server_as(struct smtp_server *s, const struct cfg *cfg,
+		    const char *address);
+
 /* smtp_send - submit message M (LEN bytes) from SENDER ("" the null
  * sender) to RCPT through server S, within its timeout; gives up at once
  * when *STOP becomes nonzero; WHY says what went wrong, REP (NULL: not

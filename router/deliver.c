@@ -35,7 +35,6 @@
 #include "compose.h"
 #include "deliver.h"
 #include "fn.h"
-#include "ident.h"
 #include "keys.h"
 #include "log.h"
 #include "rds.h"
@@ -273,8 +272,8 @@ deliver_copy(struct deliver_state *d, const struct deliver_job *j,
 	const char *lindex[3] = { "LINDEX", j->kmsgs, NULL };
 	const char *hmget[5] = { "HMGET", NULL, KEYS_F_MSG_DATA,
 	    KEYS_F_MSG_SIZE, KEYS_F_MSG_COMPLETE };
-	const struct cfg_smtp *own;
 	struct smtp_server srv;
+	const char *sender;
 	struct compose_in in;
 	char	idx[24], hex[130], kmsg[400], date[COMPOSE_DATE_MAX];
 	char	size[24], complete[8], *m;
@@ -330,17 +329,11 @@ deliver_copy(struct deliver_state *d, const struct deliver_job *j,
 		return (0);
 	}
 	/* a channel with its own server: the copy leaves through that
-	 * account, as the channel (Resent-From), never through the relay */
-	if ((own = ident_channel_smtp(d->cfg, address)) != NULL) {
-		smtp_server_own(&srv, own, d->cfg->delivery.timeout);
-		snprintf(d->via, sizeof(d->via), "%s", srv.name);
-		*res = smtp_send(&srv, address, a->address, m, len,
-		    &deliver_stopping, why, whylen, NULL);
-	} else {
-		snprintf(d->via, sizeof(d->via), "%s", d->relay);
-		*res = smtp_submit(&d->cfg->delivery, a->address, m, len,
-		    &deliver_stopping, why, whylen);
-	}
+	 * account, as the channel (Resent-From), not through the relay */
+	sender = smtp_server_as(&srv, d->cfg, address);
+	snprintf(d->via, sizeof(d->via), "%s", srv.name);
+	*res = smtp_send(&srv, sender, a->address, m, len, &deliver_stopping,
+	    why, whylen, NULL);
 	free(m);
 	if (*res == SMTP_SENT) {
 		if (deliver_done(d, j, n, err, errlen) != 0)

@@ -13,6 +13,7 @@
 
 #include "cfg.h"
 #include "ident.h"
+#include "smtp.h"
 #include "tap.h"
 
 static char tmpdir[] = "/tmp/ident_test.XXXXXX";
@@ -103,11 +104,16 @@ test_load(void)
 	struct cfg_errors errs;
 	const struct cfg_address *a;
 	const struct cfg_agent *g;
+	struct smtp_server srv;
 	struct ident id;
 	struct cfg *cfg;
 
 	write_file("alice.pass", "pw of alice\n", 0640);
-	snprintf(text, sizeof(text), HEAD
+	snprintf(text, sizeof(text),
+	    "delivery = { relay = \"smtp://relay.example:587\"; username = \"router\";\n"
+	    "  password = \"pw\"; starttls = \"require\";\n"
+	    "  sender = \"mailacd-router@relay.example\"; };\n"
+	    HEAD
 	    "agents = ( { id = \"alice\"; address = \"alice@agents.example\";\n"
 	    "  queues = [ \"q\" ]; smtp = { server = \"smtp.example.net\";\n"
 	    "  user = \"alice@agents.example\"; password_file = \"%s/alice.pass\"; }; },\n"
@@ -160,6 +166,28 @@ test_load(void)
 	    "ident_channel_smtp: the channel's server");
 	ok(ident_channel_smtp(cfg, "alice@agents.example") == NULL,
 	    "ident_channel_smtp: an agent is no channel");
+
+	/* the router's submissions as a channel */
+	is_str(smtp_server_as(&srv, cfg, "support@example.com"),
+	    "support@example.com",
+	    "smtp_server_as: its own server, the channel as envelope sender");
+	is_str(srv.url, "smtps://smtp.office365.com:465", "... over smtps");
+	ok(srv.user != NULL && strcmp(srv.user, "support@example.com") == 0 &&
+	    srv.password != NULL && strcmp(srv.password, "s3cret") == 0 &&
+	    srv.tls_verify == 0 && srv.timeout == 60,
+	    "... with its account, tls_verify and delivery.timeout");
+	is_str(smtp_server_as(&srv, cfg, "billing@example.com"),
+	    "mailacd-router@relay.example",
+	    "smtp_server_as: no server of its own, delivery.sender");
+	is_str(srv.name, "smtp://relay.example:587",
+	    "... through delivery.relay");
+	ok(srv.user != NULL && strcmp(srv.user, "router") == 0 &&
+	    srv.starttls == CFG_TLS_REQUIRE, "... with the relay's login");
+	smtp_server_own(&srv, g->smtp, 30);
+	is_str(srv.url, "smtp://smtp.example.net:587",
+	    "smtp_server_own: STARTTLS on smtp://");
+	ok(srv.starttls == CFG_TLS_REQUIRE && srv.timeout == 30,
+	    "... required, within the timeout given");
 	cfg_unref(cfg);
 }
 
