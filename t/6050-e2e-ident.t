@@ -280,4 +280,6 @@ LEAK=$(grep -rlE "$PW_SUPPORT|$PW_ALICE|$PW_SALES|$PW_WRONG" "$T_TMP" \
 is "$LEAK" "" "no password in any log, queue or message of the test"
 ok "the logs were looked at" test -s "$PF_BASE/maillog" -a -s "$SUBMISSION_LOG" \
     -a -s "$T_TMP/router.log"
+logs_clean "no sanitizer report in the daemons' logs" "$MILTER_LOG" \
+    "$T_TMP/router.log"
 done_testing
