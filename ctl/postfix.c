@@ -5,7 +5,8 @@
  * sender_dependent_default_transport_maps for implicit TLS), written from
  * mailacd.conf by common/ident.c.  Each file is written beside its final
  * name and renamed over it, so Postfix never reads half a map; the
- * password map is mode 0600 from its first byte, and so is its .db. */
+ * password map is mode 0600 from its first byte, and so is its .db
+ * (built under umask 077, or closed before postmap rewrites it). */
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -166,7 +167,7 @@ postfix_cmd(struct ctl *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	FILE	*out[IDENT_NMAPS];
-	char	*text[IDENT_NMAPS], path[4200], err[600];
+	char	*text[IDENT_NMAPS], path[4200], db[4210], err[600];
 	size_t	len[IDENT_NMAPS];
 	const char *dir = POSTFIX_DIR, *confdir = NULL;
 	struct stat st;
@@ -237,23 +238,22 @@ postfix_cmd(struct ctl *ctl, int argc, char **argv)
 		}
 	for (m = 0; m < IDENT_NMAPS && rc == 0; m++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, ident_map_name(m));
-		if (!postmap)
+		if (!postmap) {
 			fprintf(ctl->out, "postmap %s%s%shash:%s\n",
 			    confdir ? "-c " : "", confdir ? confdir : "",
 			    confdir ? " " : "", path);
-		else if (postfix_postmap(confdir, path, m == IDENT_MAP_SASL) !=
-		    0)
-			rc = EX_UNAVAILABLE;
-		else if (m == IDENT_MAP_SASL) {
-			/* an older .db keeps its mode: make sure */
-			snprintf(path, sizeof(path), "%s/%s.db", dir,
-			    ident_map_name(m));
-			if (chmod(path, 0600) != 0) {
-				ctl_errx("postfix maps: %s: %s", path,
-				    strerror(errno));
-				rc = EX_CANTCREAT;
-			}
+			continue;
 		}
+		/* postmap rewrites an older .db in place, keeping its
+		 * mode: close it to others before the passwords go in */
+		snprintf(db, sizeof(db), "%s.db", path);
+		if (m == IDENT_MAP_SASL && chmod(db, 0600) != 0 &&
+		    errno != ENOENT) {
+			ctl_errx("postfix maps: %s: %s", db, strerror(errno));
+			rc = EX_CANTCREAT;
+		} else if (postfix_postmap(confdir, path,
+		    m == IDENT_MAP_SASL) != 0)
+			rc = EX_UNAVAILABLE;
 	}
 	if (rc == 0)
 		postfix_wiring(ctl->out, dir, nimplicit);
