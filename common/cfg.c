@@ -333,6 +333,47 @@ static const struct cfg_key cfg_mailbox_keys[] = {
 	{ .name = NULL }
 };
 
+/* An identity's outgoing server: the words of a mailbox's; port 0 is
+ * resolved from tls in the second pass (cfg_smtp.c).  An address's group
+ * also says whether the milter signs its mail. */
+#define CFG_SMTP_KEYS \
+	{ .name = "server", .type = CFG_T_STR, .flags = CFG_K_REQUIRED, \
+	  .min = 1, .max = CFG_DOMAIN_MAX, \
+	  .off = offsetof(struct cfg_smtp, server), \
+	  .check = cfg_check_host }, \
+	{ .name = "port", .type = CFG_T_INT, .min = 1, .max = 65535, \
+	  .idef = 0, .off = offsetof(struct cfg_smtp, port) }, \
+	{ .name = "tls", .type = CFG_T_ENUM, .idef = CFG_MBOX_TLS_STARTTLS, \
+	  .names = cfg_mbox_tls_names, \
+	  .off = offsetof(struct cfg_smtp, tls) }, \
+	{ .name = "tls_verify", .type = CFG_T_BOOL, .idef = 1, \
+	  .off = offsetof(struct cfg_smtp, tls_verify) }, \
+	{ .name = "ca_file", .type = CFG_T_STR, .min = 1, .max = 4096, \
+	  .off = offsetof(struct cfg_smtp, ca_file), \
+	  .check = cfg_check_path }, \
+	{ .name = "user", .type = CFG_T_STR, .flags = CFG_K_REQUIRED, \
+	  .min = 1, .max = 256, .off = offsetof(struct cfg_smtp, user), \
+	  .check = cfg_check_smtp_user }, \
+	{ .name = "password", .type = CFG_T_STR, .flags = CFG_K_SECRET, \
+	  .min = 1, .max = 1024, \
+	  .off = offsetof(struct cfg_smtp, password), \
+	  .check = cfg_check_smtp_password }, \
+	{ .name = "password_file", .type = CFG_T_STR, .min = 1, .max = 4096, \
+	  .off = offsetof(struct cfg_smtp, password_file), \
+	  .check = cfg_check_path }
+
+static const struct cfg_key cfg_agent_smtp_keys[] = {
+	CFG_SMTP_KEYS,
+	{ .name = NULL }
+};
+
+static const struct cfg_key cfg_address_smtp_keys[] = {
+	CFG_SMTP_KEYS,
+	{ .name = "dkim", .type = CFG_T_BOOL, .idef = 1,
+	  .off = offsetof(struct cfg_smtp, dkim) },
+	{ .name = NULL }
+};
+
 static const struct cfg_key cfg_dns_keys[] = {
 	{ .name = "verification_secret", .type = CFG_T_STR,
 	  .flags = CFG_K_SECRET, .min = 16, .max = 1024,
@@ -576,6 +617,10 @@ static const struct cfg_key cfg_address_keys[] = {
 	{ .name = "card", .type = CFG_T_GROUP, .flags = CFG_K_ALLOC,
 	  .size = sizeof(struct cfg_card),
 	  .off = offsetof(struct cfg_address, card), .sub = cfg_card_keys },
+	{ .name = "smtp", .type = CFG_T_GROUP, .flags = CFG_K_ALLOC,
+	  .size = sizeof(struct cfg_smtp),
+	  .off = offsetof(struct cfg_address, smtp),
+	  .sub = cfg_address_smtp_keys },
 	{ .name = NULL }
 };
 
@@ -661,6 +706,10 @@ static const struct cfg_key cfg_agent_keys[] = {
 	{ .name = "signature", .type = CFG_T_GROUP, .flags = CFG_K_ALLOC,
 	  .size = sizeof(struct cfg_dress),
 	  .off = offsetof(struct cfg_agent, signature), .sub = cfg_dress_keys },
+	{ .name = "smtp", .type = CFG_T_GROUP, .flags = CFG_K_ALLOC,
+	  .size = sizeof(struct cfg_smtp),
+	  .off = offsetof(struct cfg_agent, smtp),
+	  .sub = cfg_agent_smtp_keys },
 	{ .name = NULL }
 };
 
@@ -1301,12 +1350,18 @@ cfg_free(struct cfg *cfg)
 				free(cfg->orgs[i].domains[j].addresses[k].key);
 				cfg_mbox_free(cfg->orgs[i].domains[j].addresses[k].
 				    mailbox);
+				cfg_smtp_free(cfg->orgs[i].domains[j].addresses[k].
+				    smtp);
 			}
 			if (dk != NULL && dk->key != NULL) {
 				OPENSSL_cleanse(dk->key, strlen(dk->key));
 				free(dk->key);
 			}
 		}
+	for (i = 0; i < cfg->norgs && cfg->orgs != NULL; i++)
+		for (j = 0; j < cfg->orgs[i].nagents &&
+		    cfg->orgs[i].agents != NULL; j++)
+			cfg_smtp_free(cfg->orgs[i].agents[j].smtp);
 	free(cfg->outbound.nets);
 	for (i = 0; i < cfg->norgs && cfg->orgs != NULL; i++) {
 		cfg_flow_free(&cfg->orgs[i]);

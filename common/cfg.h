@@ -44,6 +44,7 @@ enum cfg_on_failure {
 struct cfg_org;
 struct cfg_domain;
 struct cfg_mailbox;
+struct cfg_smtp;
 struct cfg_flow;
 struct cfg_response;
 struct tmpl;
@@ -101,6 +102,8 @@ struct cfg_address {
 	struct cfg_dress *footer;
 	struct cfg_card *card;	/* attached to an interaction's first reply;
 				   NULL: none */
+	struct cfg_smtp *smtp;	/* the server its mail leaves through;
+				   NULL: the relay's */
 	int	line;
 	struct cfg_domain *domain;
 	struct cfg_org *org;
@@ -143,6 +146,22 @@ struct cfg_mailbox {
 	char	*move_to;	/* with after = "move" */
 	int	poll_interval;	/* seconds between two looks */
 	int	idle;		/* IMAP: watch the folder with IDLE */
+};
+
+/* The outgoing server of a channel address or an agent (its own account
+ * at a provider): Postfix's sender-dependent maps name it for the mail
+ * that passes the relay, the router submits through it itself.  TLS as
+ * a mailbox's (enum cfg_mbox_tls). */
+struct cfg_smtp {
+	char	*server;	/* host name or address */
+	int	port;		/* resolved from tls if unset: 465 or 587 */
+	int	tls;		/* enum cfg_mbox_tls */
+	int	tls_verify;	/* check the certificate and the name */
+	char	*ca_file;	/* NULL: the system's CA store */
+	char	*user;
+	char	*password;	/* secret; or the contents of password_file */
+	char	*password_file;	/* NULL: the password is in the file */
+	int	dkim;		/* an address's: the milter signs its mail */
 };
 
 /* A domain's DKIM signing key (outbound mail from its addresses). */
@@ -385,6 +404,8 @@ struct cfg_agent {
 	char	*name;		/* display name in placeholders; NULL: the id */
 	struct cfg_dress *signature;	/* added when a reply leaves as a
 					   channel; NULL: none */
+	struct cfg_smtp *smtp;	/* the server the agent's own mail leaves
+				   through; NULL: the relay's */
 	int	line;
 	struct cfg_org *org;
 };

@@ -1224,6 +1224,17 @@ cfg_check_org(struct cfg_load *ld, struct cfg_org *o,
 			if (a->mailbox != NULL && (s =
 			    config_setting_get_member(ae, "mailbox")) != NULL)
 				cfg_check_mbox(ld, a, s);
+			if (a->smtp != NULL && (s =
+			    config_setting_get_member(ae, "smtp")) != NULL) {
+				cfg_check_smtp(ld, a->smtp, s);
+				if (d->bounce_domain != NULL && a->smtp->server)
+					cfg_warn(ld, s, "with bounce_domain, "
+					    "the envelope sender is on %s, "
+					    "which %s may refuse to send as "
+					    "(a provider takes the account's "
+					    "own address)", d->bounce_domain,
+					    a->smtp->server);
+			}
 		}
 		cfg_check_domain_dns(ld, d, de, o->max_addresses_per_domain);
 	}
@@ -1241,6 +1252,9 @@ cfg_check_org(struct cfg_load *ld, struct cfg_org *o,
 		    (s = config_setting_get_member(e, "id")) != NULL)
 			cfg_seen_add(ld, &gv, o->agents[i].id, s, &o->agents[i]);
 		cfg_check_agent(ld, &o->agents[i], e, qvp, wv);
+		if (o->agents[i].smtp != NULL &&
+		    (s = config_setting_get_member(e, "smtp")) != NULL)
+			cfg_check_smtp(ld, o->agents[i].smtp, s);
 	}
 	cfg_seen_dups(ld, &gv, cfg_seen_cmp, 0);
 	free(gv.v);

@@ -219,6 +219,12 @@ int	cfg_host_private(const char *host);
 void	cfg_check_mbox(struct cfg_load *ld, struct cfg_address *a,
 		    const config_setting_t *ms);
 
+/* cfg_pass_read - the password in FILE (setting S, a password_file): a
+ * regular file that others cannot read, one line; NULL after an error
+ * (reported) */
+char	*cfg_pass_read(struct cfg_load *ld, const char *file,
+		    const config_setting_t *s);
+
 /* cfg_mbox_free - wipe the password that cfg_check_mbox read from a file
  * (the schema frees the rest) */
 void	cfg_mbox_free(struct cfg_mailbox *m);
@@ -235,6 +241,23 @@ void	cfg_tmpl_check(struct cfg_load *ld, struct cfg_org *o,
 /* cfg_tmpl_free - the templates and time zone of O (the schema frees
  * the rest) */
 void	cfg_tmpl_free(struct cfg_org *o);
+/* cfg_smtp.c */
+
+/* Value checks of an outgoing server's user and password, which go into
+ * Postfix's password map as USER:PASSWORD. */
+const char *cfg_check_smtp_user(const char *v, char *buf, size_t len);
+const char *cfg_check_smtp_password(const char *v, char *buf, size_t len);
+
+/* cfg_check_smtp - the second pass over outgoing server M (its group
+ * SS): one password (a password file read), no password in clear text
+ * to a server off loopback, the port resolved */
+void	cfg_check_smtp(struct cfg_load *ld, struct cfg_smtp *m,
+		    const config_setting_t *ss);
+
+/* cfg_smtp_free - wipe the password of M (the schema frees the rest) */
+void	cfg_smtp_free(struct cfg_smtp *m);
+
+/* cfg_check.c */
 
 /* cfg_check_model - the second pass over LC: checks that need context,
  * then the lookup index */

@@ -66,12 +66,13 @@ cfg_mbox_free(struct cfg_mailbox *m)
 		OPENSSL_cleanse(m->password, strlen(m->password));
 }
 
-/* cfg_mbox_read - read the password of M from its password_file (setting
- * S): a regular file that others cannot read, one line */
-static void
-cfg_mbox_read(struct cfg_load *ld, struct cfg_mailbox *m,
+/* cfg_pass_read - the password in FILE (setting S, a password_file): a
+ * regular file that others cannot read, one line; NULL after an error */
+char *
+cfg_pass_read(struct cfg_load *ld, const char *file,
     const config_setting_t *s)
 {
+	char	*pass = NULL;
 	char	show[CFG_SHOW_MAX + 16], buf[CFG_MBOX_PASS_MAX + 2];
 	struct stat st;
 	ssize_t	n;
@@ -79,11 +80,10 @@ cfg_mbox_read(struct cfg_load *ld, struct cfg_mailbox *m,
 
 	cfg_show(s, show, sizeof(show));
 	/* O_NONBLOCK: a FIFO must not hang the loader; fstat refuses it */
-	if ((fd = open(m->password_file, O_RDONLY | O_NONBLOCK |
-	    O_CLOEXEC)) < 0) {
+	if ((fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
 		cfg_err(ld, s, NULL, show, "cannot be read: %s",
 		    strerror(errno));
-		return;
+		return (NULL);
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		cfg_err(ld, s, NULL, show, "is not a regular file");
@@ -113,10 +113,11 @@ cfg_mbox_read(struct cfg_load *ld, struct cfg_mailbox *m,
 		cfg_err(ld, s, NULL, show, "must hold one line of at most %d "
 		    "bytes: the password", CFG_MBOX_PASS_MAX);
 	else
-		m->password = cfg_strdup(ld, buf);
+		pass = cfg_strdup(ld, buf);
 out:
 	OPENSSL_cleanse(buf, sizeof(buf));
 	close(fd);
+	return (pass);
 }
 
 /* cfg_check_mbox - the second pass over the mailbox of address A (its
@@ -141,7 +142,7 @@ cfg_check_mbox(struct cfg_load *ld, struct cfg_address *a,
 		    "missing (or password_file)");
 	else if (pf != NULL && m->password_file != NULL &&
 	    m->password_file[0] == '/')
-		cfg_mbox_read(ld, m, pf);
+		m->password = cfg_pass_read(ld, m->password_file, pf);
 	if (!(a->direction & CFG_DIR_INBOUND))
 		cfg_err(ld, ms, NULL, NULL, "the address takes no inbound "
 		    "mail (direction = \"outbound\"): nothing to pull");

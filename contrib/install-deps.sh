@@ -26,10 +26,10 @@
 # there is configured, started or on PATH: the test runs the binary with a
 # sendmail.cf of its own.  Remove the folder to undo it.
 # Dovecot's
-# packages enable a system service that would listen on 110, 143, 993 and
-# 995 at the next boot: when this script installed them, it stops that
-# service and disables it (the mailbox tests start their own Dovecot with
-# a private configuration on free loopback ports).
+# packages enable a system service that would listen on 110, 143, 587,
+# 993 and 995 at the next boot: when this script installed them, it stops
+# that service and disables it (the mailbox and identity tests start their
+# own Dovecot with a private configuration on free loopback ports).
 
 set -eu
 
@@ -40,7 +40,7 @@ libidn2-dev libcld2-dev libexttextcat-dev libexttextcat-data libsystemd-dev
 libmicrohttpd-dev libpcre2-dev libglib2.0-dev
 redis-server redis-sentinel redis-tools postfix swaks miltertest prometheus curl
 python3-dkim libmail-dkim-perl opendkim opendkim-tools dnsmasq-base python3-vobject
-dovecot-imapd dovecot-pop3d
+dovecot-imapd dovecot-pop3d dovecot-submissiond
 perl procps iproute2 coreutils findutils sed grep mawk debconf
 debhelper po-debconf lintian m4 liblockfile1 libwrap0 util-linux"
 

@@ -23,9 +23,11 @@
 #include "ix.h"
 #include "list.h"
 #include "json.h"
+#include "postfix.h"
 #include "queue.h"
 #include "stats.h"
 #include "status.h"
+#include "testmail.h"
 #include "watch.h"
 
 #ifndef MAILACD_VERSION
@@ -57,6 +59,8 @@ static const struct main_cmd main_cmds[] = {
 	{ "mailbox", mailbox_cmd, 0, 0 },
 	{ "flow", flowtest_cmd, 0, 1 },
 	{ "template", template_cmd, 0, 1 },
+	{ "postfix", postfix_cmd, 0, 1 },
+	{ "test-email", testmail_cmd, 0, 0 },
 	{ NULL, NULL, 0, 0 }
 };
 
@@ -89,6 +93,9 @@ usage_exit(int asked)
 	    "       mailacdctl [-c file] template preview address "
 	    "[--agent id]\n"
 	    "                  [--response name | --ack]\n"
+	    "       mailacdctl [-c file] postfix maps [--dir dir] "
+	    "[--postfix-config dir]\n"
+	    "                  [--no-postmap]\n"
 	    "  -c file      configuration (default %s)\n"
 	    "  -o org       this organisation only\n"
 	    "  -i seconds   watch: seconds between refreshes (default 2)\n"
@@ -155,7 +162,17 @@ usage_exit(int asked)
 	    "                                  the raw message a customer "
 	    "would get: a\n"
 	    "                                  dressed sample reply, a "
-	    "response, the ack\n",
+	    "response, the ack\n"
+	    "  postfix maps [--dir DIR] [--no-postmap]\n"
+	    "                                  Postfix's sender-dependent "
+	    "maps for the\n"
+	    "                                  identities' own servers "
+	    "(default DIR\n"
+	    "                                  " POSTFIX_DIR ")\n"
+	    "  test-email IDENTITY RECIPIENT   send a test message as a "
+	    "channel address\n"
+	    "                                  or an agent the way its mail "
+	    "leaves\n",
 	    CFG_DEFAULT_FILE, DKIMKEY_DIR);
 	exit(asked ? 0 : EX_USAGE);
 }

@@ -106,7 +106,8 @@ mlfi_with_conf(void (*fn)(struct shard *sh, void *arg), void *arg)
 
 /* mlfi_actions - what we may ask the MTA to do under CFG: headers always;
  * recipients and the envelope sender only when the outbound settings use
- * them (copy_to, bounce_domain), the body when mail may be dressed */
+ * them (copy_to, bounce_domain, an address's own smtp server), the body
+ * when mail may be dressed */
 static unsigned long
 mlfi_actions(const struct cfg *cfg)
 {
@@ -119,9 +120,12 @@ mlfi_actions(const struct cfg *cfg)
 
 			if (d->bounce_domain != NULL)
 				a |= SMFIF_CHGFROM;
-			for (k = 0; k < d->naddresses; k++)
+			for (k = 0; k < d->naddresses; k++) {
 				if (d->addresses[k].copy_to[0] != '\0')
 					a |= SMFIF_ADDRCPT;
+				if (d->addresses[k].smtp != NULL)
+					a |= SMFIF_CHGFROM;
+			}
 			for (k = 0; k < d->naddresses; k++)
 				if (dress_wanted(&d->addresses[k], NULL) ||
 				    cfg->orgs[i].nresponses > 0)

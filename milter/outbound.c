@@ -145,6 +145,9 @@ out_signer(struct out_msg *m)
 {
 	sign_free(m->sign);
 	m->sign = NULL;
+	/* its own server signs: ours would only sit beside it */
+	if (m->from->smtp != NULL && !m->from->smtp->dkim)
+		return;
 	if (sign_new(m->from, m->jobid, &m->sign, m->err,
 	    sizeof(m->err)) != 0)
 		m->failed = 1;
@@ -166,6 +169,20 @@ out_agent(const struct cfg *cfg, const char *sender)
 	} else
 		snprintf(buf, sizeof(buf), "%s", sender);
 	return (cfg_find_agent(cfg, buf));
+}
+
+/* out_envfrom - keep envelope sender SENDER, brackets removed */
+static void
+out_envfrom(struct out_msg *m, const char *sender)
+{
+	size_t	n = sender != NULL ? strlen(sender) : 0;
+
+	if (n >= 2 && sender[0] == '<' && sender[n - 1] == '>')
+		snprintf(m->envfrom, sizeof(m->envfrom), "%.*s", (int)(n - 2),
+		    sender + 1);
+	else
+		snprintf(m->envfrom, sizeof(m->envfrom), "%s",
+		    sender != NULL ? sender : "");
 }
 
 /* out_start - outbound, ours from an untrusted client, or neither */
@@ -197,6 +214,7 @@ out_start(struct out_msg *m, const struct cfg *cfg,
 	 * again when logging */
 	m->why = strncmp(why, "daemon ", 7) == 0 ? "daemon" : why;
 	snprintf(m->jobid, sizeof(m->jobid), "%s", jobid);
+	out_envfrom(m, sender);
 	if (a != NULL) {
 		out_signer(m);
 		if (m->failed)
@@ -857,6 +875,16 @@ out_edits(const struct out_msg *m, struct edits *e)
 	    edit_add(e, EDIT_FROM_CHANGE, NULL, 0, bounce,
 	    "change the envelope sender") != 0)
 		return (-1);
+	/* an address with its own server: Postfix picks the server and the
+	 * account by the envelope sender, so an agent's mail sent as the
+	 * channel must carry the channel's */
+	if (bounce == NULL && a->smtp != NULL &&
+	    strcasecmp(m->envfrom, a->address) != 0) {
+		snprintf(buf, sizeof(buf), "<%s>", a->address);
+		if (edit_add(e, EDIT_FROM_CHANGE, NULL, 0, buf,
+		    "change the envelope sender to the account's") != 0)
+			return (-1);
+	}
 	return (0);
 }
 
@@ -1052,6 +1080,13 @@ out_eom(struct out_msg *m, const struct cfg *cfg,
 	dn = m->client != NULL && m->client->daemon != NULL &&
 	    strcmp(m->why, "daemon") == 0 ? m->client->daemon : "";
 	sig = out_signature(m, &nokey);
+	if (sig == NULL && nokey && a->smtp != NULL && !a->smtp->dkim) {
+		snprintf(m->done, sizeof(m->done), "outbound from %s (trusted: "
+		    "%s%s%s): not signed, its server %s signs (smtp.dkim = "
+		    "false)", a->address, m->why, *dn ? " " : "", dn,
+		    a->smtp->server);
+		return (OUT_SEND);
+	}
 	if (sig == NULL && nokey) {
 		snprintf(m->done, sizeof(m->done), "outbound from %s (trusted: "
 		    "%s%s%s): domain %s has no dkim key, not signed",

@@ -86,6 +86,8 @@ struct out_msg {
 	int	own;		/* an agent as their workplace address:
 				   passed untouched */
 	char	jobid[64];
+	char	envfrom[CFG_ADDR_MAX + 1];	/* the envelope sender as it
+						   came, without brackets */
 	const char *why;	/* how the client was trusted */
 	struct sign *sign;	/* the signature in progress, or NULL */
 	int	failed;		/* the signer refused some input */

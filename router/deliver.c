@@ -51,6 +51,8 @@ struct deliver_state {
 	struct stream_set *streams;	/* the deliver stream of each
 					   organisation */
 	char	relay[300];	/* delivery.relay without user info, for logs */
+	char	via[1100];	/* where the latest copy went: the relay, or
+				   its channel's own server */
 	long long next_due;	/* wall ms of the next retry seen, 0: none */
 	long long turn;		/* monotonic ms the turn began */
 	long long next_claim;	/* monotonic ms the take-over is due */
@@ -203,7 +205,7 @@ deliver_failed(struct deliver_state *d, const struct deliver_job *j,
 	if (!p.give_up) {
 		log_warnx("%s: copy %ld to %s <%s> via %s not delivered "
 		    "(attempt %lld of %lld): %s; next try in %lld s", j->id, n,
-		    j->agent, addr, d->relay, attempts, p.max, why,
+		    j->agent, addr, d->via, attempts, p.max, why,
 		    p.wait_ms / 1000);
 		deliver_due(d, p.at);
 		return (0);
@@ -223,7 +225,7 @@ deliver_done(struct deliver_state *d, const struct deliver_job *j, long n,
 	redisReply *r = NULL;
 	int	rc;
 
-	fn_delivered(&cmd, j->org->id, j->id, j->agent, n + 1, d->relay);
+	fn_delivered(&cmd, j->org->id, j->id, j->agent, n + 1, d->via);
 	rc = fn_run(d->c, &cmd, &r, err, errlen);
 	fn_cmd_free(&cmd);
 	if (rc != 0)
@@ -273,6 +275,8 @@ deliver_copy(struct deliver_state *d, const struct deliver_job *j,
 	const char *lindex[3] = { "LINDEX", j->kmsgs, NULL };
 	const char *hmget[5] = { "HMGET", NULL, KEYS_F_MSG_DATA,
 	    KEYS_F_MSG_SIZE, KEYS_F_MSG_COMPLETE };
+	struct smtp_server srv;
+	const char *sender;
 	struct compose_in in;
 	char	idx[24], hex[130], kmsg[400], date[COMPOSE_DATE_MAX];
 	char	size[24], complete[8], *m;
@@ -327,14 +331,18 @@ deliver_copy(struct deliver_state *d, const struct deliver_job *j,
 		*res = SMTP_TEMP;
 		return (0);
 	}
-	*res = smtp_submit(&d->cfg->delivery, a->address, m, len,
-	    &deliver_stopping, why, whylen);
+	/* a channel with its own server: the copy leaves through that
+	 * account, as the channel (Resent-From), not through the relay */
+	sender = smtp_server_as(&srv, d->cfg, address);
+	snprintf(d->via, sizeof(d->via), "%s", srv.name);
+	*res = smtp_send(&srv, sender, a->address, m, len, &deliver_stopping,
+	    why, whylen, NULL);
 	free(m);
 	if (*res == SMTP_SENT) {
 		if (deliver_done(d, j, n, err, errlen) != 0)
 			return (-1);
 		log_info("%s: copy %ld delivered to %s <%s> via %s "
-		    "(%zu bytes%s)", j->id, n, j->agent, a->address, d->relay,
+		    "(%zu bytes%s)", j->id, n, j->agent, a->address, d->via,
 		    len, in.complete ? "" : ", a notice: too large to store");
 	}
 	return (0);
@@ -633,6 +641,7 @@ deliver_start(struct cfg *cfg, const char *consumer)
 	rds_pool_say(d->link.pool, log_say, "delivery: redis: ");
 	d->cfg = cfg_ref(cfg);
 	smtp_relay_name(cfg->delivery.relay, d->relay, sizeof(d->relay));
+	snprintf(d->via, sizeof(d->via), "%s", d->relay);
 	if (deliver_n == 0)
 		atomic_store(&deliver_stopping, 0);
 	d->streams->stop = &deliver_stopping;

@@ -498,6 +498,7 @@ outbox_send(struct outbox_state *d, struct outbox_job *j, char *err,
 	const struct cfg_address *ch;
 	struct outbox_msg m;
 	struct fn_cmd cmd;
+	struct smtp_server srv;
 	enum smtp_result res;
 	char	why[SMTP_WHY_MAX + 64], thread[65];
 	redisReply *r = NULL;
@@ -560,8 +561,13 @@ outbox_send(struct outbox_state *d, struct outbox_job *j, char *err,
 		freeReplyObject(r);
 		return (rc);
 	}
-	res = smtp_submit_as(&d->cfg->delivery, ch->address, m.to, m.data,
-	    m.datalen, &outbox_stopping, why, sizeof(why));
+	/* through the relay even when the channel has a server of its own:
+	 * its milter dresses and signs the message, and Postfix's
+	 * sender-dependent maps ("mailacdctl postfix maps") send it on
+	 * through the channel's account */
+	smtp_server_relay(&srv, &d->cfg->delivery);
+	res = smtp_send(&srv, ch->address, m.to, m.data, m.datalen,
+	    &outbox_stopping, why, sizeof(why), NULL);
 	if (res == SMTP_STOPPED) {
 		freeReplyObject(r);
 		return (0);

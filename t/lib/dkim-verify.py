@@ -35,13 +35,15 @@ def main():
                 if k.lower() == b"dkim-signature"]
         why = "no DKIM-Signature of d=%s" % domain.decode()
         ok = False
-        for idx in sigs:
+        # verify() counts signatures, not headers: the Nth signature is
+        # its index when Received headers were added above it
+        for nth, idx in enumerate(sigs):
             tags = dkim.util.parse_tag_value(
                 b"".join(d.headers[idx][1].split()))
             if tags.get(b"d", b"").lower() != domain:
                 continue
             try:
-                ok = d.verify(idx=idx, dnsfunc=dns)
+                ok = d.verify(idx=nth, dnsfunc=dns)
                 why = "signature did not verify"
             except dkim.DKIMException as e:
                 why = str(e)

@@ -38,6 +38,7 @@
 #              *t_milter_listening
 #   DNS        start_dns (dnsmasq); *t_dns_up
 #   Dovecot    start_dovecot dovecot_put dovecot_count dovecot_flags
+#              start_submission
 #   checks     logs_clean json_ok jq
 #   all        start_stack (Redis + sink + milter + Postfix)
 #   several    start_redis_at restart_redis_at (more private Redis servers);
@@ -1351,6 +1352,78 @@ EOF
 	DOVECOT_PID=$SPAWNED_PID
 	wait_for 20 port_listening "$DOVECOT_POP3S" &&
 	    wait_for 5 port_listening "$DOVECOT_IMAP"
+}
+
+# start_submission RELAY-PORT USER:PASSWORD...: a private Dovecot
+# submission service (dovecot-submissiond) under $T_TMP/submission that
+# takes mail only after SMTP AUTH (passwd-file USERS; plain text, which
+# Dovecot allows on loopback, or STARTTLS) on one port and with implicit
+# TLS on another (a self-signed certificate for 127.0.0.1 and localhost,
+# $SUBMISSION_CERT; Postfix's "secure" level checks names only, so name
+# it localhost there), and relays it to 127.0.0.1:RELAY-PORT.  It calls
+# itself submit.test in the Received header it adds ("with ESMTPSA" when
+# the session had TLS), and logs each relayed message under its user
+# ("submission(USER)...: Successfully relayed message: ...").  Sets
+# SUBMISSION_PORT, SUBMISSION_TLS_PORT, SUBMISSION_CERT, SUBMISSION_LOG,
+# SUBMISSION_PID.
+start_submission() {
+	_d=$T_TMP/submission
+	_relay=$1
+	shift
+	mkdir -p "$_d/run" "$_d/state" "$_d/home"
+	chown nobody:nogroup "$_d/home"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+	    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+	    -keyout "$_d/key.pem" -out "$_d/cert.pem" >/dev/null 2>&1 || return 1
+	chmod 600 "$_d/key.pem"
+	SUBMISSION_CERT=$_d/cert.pem
+	: >"$_d/passwd"
+	for _u in "$@"; do
+		printf '%s:{PLAIN}%s::::::\n' "${_u%%:*}" "${_u#*:}" >>"$_d/passwd"
+	done
+	SUBMISSION_PORT=$(free_port)
+	SUBMISSION_TLS_PORT=$(free_port)
+	SUBMISSION_LOG=$_d/dovecot.log
+	cat >"$_d/dovecot.conf" <<EOF
+# a private Dovecot submission service for mailacd's tests (t/lib/harness.sh)
+protocols = submission
+listen = 127.0.0.1
+base_dir = $_d/run
+state_dir = $_d/state
+log_path = $SUBMISSION_LOG
+ssl = yes
+ssl_cert = <$_d/cert.pem
+ssl_key = <$_d/key.pem
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+hostname = submit.test
+submission_relay_host = 127.0.0.1
+submission_relay_port = $_relay
+submission_relay_trusted = no
+mail_location = maildir:$_d/home/%u
+first_valid_uid = 1
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN $_d/passwd
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=$_d/home/%u
+}
+service submission-login {
+  inet_listener submission {
+    port = $SUBMISSION_PORT
+  }
+  inet_listener submissions {
+    port = $SUBMISSION_TLS_PORT
+    ssl = yes
+  }
+}
+EOF
+	spawn submission "$_d/dovecot.out" dovecot -F -c "$_d/dovecot.conf"
+	SUBMISSION_PID=$SPAWNED_PID
+	wait_for 20 port_listening "$SUBMISSION_PORT" &&
+	    wait_for 5 port_listening "$SUBMISSION_TLS_PORT"
 }
 
 # dovecot_put USER FILE: deliver the message in FILE (LF line ends) to

@@ -53,6 +53,31 @@ static const char conf_fmt[] =
     "   ); }\n"
     ");\n";
 
+/* Addresses with a server of their own: the envelope sender Postfix's
+ * maps are looked up by, and a provider that signs instead of us. */
+static const char own_fmt[] =
+    "milter = { socket = \"inet:8891@127.0.0.1\"; };\n"
+    "outbound = { trusted_networks = [ \"10.9.0.0/16\" ]; };\n"
+    "organizations = (\n"
+    " { id = \"acme\";\n"
+    "   queues = ( { name = \"support\"; } );\n"
+    "   agents = ( { id = \"alice\"; address = \"alice@corp.example\";\n"
+    "                queues = [ \"support\" ]; } );\n"
+    "   domains = (\n"
+    "    { name = \"example.net\";\n"
+    "      dkim = { selector = \"s1\"; key_file = \"%s\"; };\n"
+    "      addresses = (\n"
+    "       { address = \"own@example.net\"; queue = \"support\";\n"
+    "         smtp = { server = \"127.0.0.1\"; user = \"own\";\n"
+    "           password = \"p\"; }; },\n"
+    "       { address = \"m365@example.net\"; queue = \"support\";\n"
+    "         smtp = { server = \"127.0.0.1\"; user = \"m365\";\n"
+    "           password = \"p\"; dkim = false; }; },\n"
+    "       { address = \"relay@example.net\"; queue = \"support\"; }\n"
+    "      ); }\n"
+    "   ); }\n"
+    ");\n";
+
 /* What the made-up Redis answers. */
 static struct {
 	int	find_rc, gate_rc, record_rc;
@@ -502,6 +527,73 @@ order(const struct cfg *cfg)
 	edit_reset(&e);
 }
 
+/* own_server - an address with its own server: an agent's mail sent as
+ * it carries its envelope sender (Postfix picks the account by it), its
+ * own mail needs no change, an address without one keeps the agent's;
+ * smtp.dkim = false leaves the signature to the provider */
+static void
+own_server(const struct cfg *cfg)
+{
+	const char *as_own[] = { "From", "Own <own@example.net>", NULL };
+	const char *as_m365[] = { "From", "m365@example.net", NULL };
+	const char *as_relay[] = { "From", "relay@example.net", NULL };
+	struct out_client c = client("10.9.1.2", NULL, NULL);
+	struct out_msg m = { 0 };
+	struct edits e = { 0 };
+	size_t	i;
+	int	from, sig;
+
+	memset(&fake, 0, sizeof(fake));
+	is_int(run(&m, &e, cfg, &c, "<alice@corp.example>", as_own), OUT_SEND,
+	    "an agent's mail as a channel with its own server: sent");
+	for (i = 0, from = -1, sig = 0; i < e.n; i++) {
+		if (e.v[i].kind == EDIT_FROM_CHANGE)
+			from = (int)i;
+		if (e.v[i].kind == EDIT_HDR_INSERT &&
+		    strcmp(e.v[i].name, "DKIM-Signature") == 0)
+			sig = 1;
+	}
+	ok(from >= 0 && strcmp(e.v[from].value, "<own@example.net>") == 0,
+	    "... with the channel's envelope sender");
+	if (from < 0)
+		show(&e);
+	ok(sig, "... and our signature (dkim defaults to true)");
+	out_reset(&m);
+	edit_reset(&e);
+	is_int(run(&m, &e, cfg, &c, "<OWN@example.net>", as_own), OUT_SEND,
+	    "the channel's own mail: sent");
+	for (i = 0, from = -1; i < e.n; i++)
+		if (e.v[i].kind == EDIT_FROM_CHANGE)
+			from = (int)i;
+	is_int(from, -1, "... its envelope sender left as it is");
+	out_reset(&m);
+	edit_reset(&e);
+	is_int(run(&m, &e, cfg, &c, "<alice@corp.example>", as_relay),
+	    OUT_SEND, "an agent's mail as a channel without a server: sent");
+	for (i = 0, from = -1; i < e.n; i++)
+		if (e.v[i].kind == EDIT_FROM_CHANGE)
+			from = (int)i;
+	is_int(from, -1, "... the agent's envelope sender kept");
+	out_reset(&m);
+	edit_reset(&e);
+	is_int(run(&m, &e, cfg, &c, "<alice@corp.example>", as_m365), OUT_SEND,
+	    "a channel whose provider signs (dkim = false): sent");
+	for (i = 0, sig = 0, from = -1; i < e.n; i++) {
+		if (e.v[i].kind == EDIT_HDR_INSERT &&
+		    strcmp(e.v[i].name, "DKIM-Signature") == 0)
+			sig = 1;
+		if (e.v[i].kind == EDIT_FROM_CHANGE)
+			from = (int)i;
+	}
+	ok(!sig, "... without our signature");
+	ok(from >= 0 && strcmp(e.v[from].value, "<m365@example.net>") == 0,
+	    "... with the channel's envelope sender");
+	ok(strstr(m.done, "not signed, its server 127.0.0.1 signs") != NULL,
+	    "... and the line to log says why (%s)", m.done);
+	out_reset(&m);
+	edit_reset(&e);
+}
+
 /* router_mail - the router's own mail (X-MailACD-Delivery) is not
  * recorded as a reply, and the header never leaves; an agent's login
  * cannot use it to leave a reply unrecorded */
@@ -569,6 +661,19 @@ main(void)
 	order(cfg);
 	router_mail(cfg);
 	cfg_unref(cfg);
+	snprintf(key, sizeof(key), "/tmp/outbound_test_key.XXXXXX");
+	if (make_key(key) != 0)
+		ok(0, "a second key");
+	else {
+		snprintf(text, sizeof(text), own_fmt, key);
+		cfg = cfg_text(text);
+		unlink(key);
+		if (cfg != NULL)
+			own_server(cfg);
+		else
+			ok(0, "the configuration with own servers loads");
+		cfg_unref(cfg);
+	}
 	sign_shutdown();
 	return (done_testing());
 }

@@ -1,6 +1,9 @@
-/* smtp.c - submit one message to the relay of delivery.relay with
- * libcurl: the SMTP client of forward mode.  No Redis here: the caller
- * decides what a failure means for the interaction (retry.c, deliver.c).
+/* smtp.c - submit one message to the relay of delivery.relay, or to an
+ * identity's own server, with libcurl: the SMTP client of the router's
+ * forward mode and fetcher, and of mailacdctl test-email (so it lives in
+ * common/, as the mailbox client does).  No Redis here, no logging: the
+ * caller decides what a failure means for the interaction (retry.c,
+ * deliver.c).
  *
  * One session per message.  curl's error alone says little ("RCPT failed:
  * 550"), so the relay's answers are watched through the debug callback and
@@ -13,6 +16,7 @@
 
 #include <curl/curl.h>
 
+#include "ident.h"
 #include "smtp.h"
 
 #define SMTP_TIMEOUT	60	/* seconds a submission takes at most when
@@ -23,6 +27,8 @@ struct smtp_answers {
 	char	last[SMTP_WHY_MAX];	/* the last failing answer (4xx, 5xx)
 					   of the latest command */
 	int	code;
+	char	good[SMTP_WHY_MAX];	/* the last other answer (not 221) */
+	int	good_code;
 };
 
 /* The message being uploaded. */
@@ -89,6 +95,7 @@ smtp_trace(CURL *h, curl_infotype type, char *data, size_t size,
 {
 	struct smtp_answers *t = arg;
 	size_t	n, i;
+	char	*out;
 	int	code;
 
 	(void)h;
@@ -99,43 +106,89 @@ smtp_trace(CURL *h, curl_infotype type, char *data, size_t size,
 	code = (data[0] - '0') * 100 + (data[1] - '0') * 10 + data[2] - '0';
 	if (code == 221)
 		return (0);
-	if (code < 400) {
-		t->last[0] = '\0';
-		t->code = code;
-		return (0);
-	}
+	out = code < 400 ? t->good : t->last;
 	n = size;
 	while (n > 0 && (data[n - 1] == '\n' || data[n - 1] == '\r'))
 		n--;
-	if (n >= sizeof(t->last))
-		n = sizeof(t->last) - 1;
+	if (n >= SMTP_WHY_MAX)
+		n = SMTP_WHY_MAX - 1;
 	for (i = 0; i < n; i++)
-		t->last[i] = (data[i] < ' ' || data[i] == 0x7f) ? ' ' : data[i];
-	t->last[n] = '\0';
+		out[i] = (data[i] < ' ' || data[i] == 0x7f) ? ' ' : data[i];
+	out[n] = '\0';
+	if (code < 400) {
+		t->last[0] = '\0';
+		t->good_code = code;
+	}
 	t->code = code;
 	return (0);
 }
 
-/* smtp_submit - one SMTP session from delivery.sender */
-enum smtp_result
-smtp_submit(const struct cfg_delivery *dc, const char *rcpt, const char *m,
-    size_t len, atomic_int *stop, char *why, size_t whylen)
+/* smtp_server_relay - S is the relay of DC (delivery.*) */
+void
+smtp_server_relay(struct smtp_server *s, const struct cfg_delivery *dc)
 {
-	return (smtp_submit_as(dc, dc->sender != NULL ? dc->sender : "", rcpt,
-	    m, len, stop, why, whylen));
+	memset(s, 0, sizeof(*s));
+	snprintf(s->url, sizeof(s->url), "%s", dc->relay != NULL ? dc->relay :
+	    "");
+	smtp_relay_name(s->url, s->name, sizeof(s->name));
+	s->starttls = dc->starttls;
+	s->tls_verify = dc->tls_verify;
+	s->ca_file = dc->ca_file;
+	s->user = dc->username;
+	s->password = dc->password;
+	s->timeout = dc->timeout;
 }
 
-/* smtp_submit_as - one SMTP session with libcurl: MAIL FROM SENDER, RCPT
- * TO, DATA; the class of a failure from the relay's last failing answer,
- * or from curl's error when there was none */
+/* smtp_server_own - S is identity server M: smtps:// for implicit TLS,
+ * else smtp:// with STARTTLS required or (loopback only, the loader
+ * checks) none; an IPv6 address in brackets */
+void
+smtp_server_own(struct smtp_server *s, const struct cfg_smtp *m,
+    int timeout)
+{
+	int	v6 = strchr(m->server, ':') != NULL;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->url, sizeof(s->url), "%s://%s%s%s:%d",
+	    m->tls == CFG_MBOX_TLS_IMPLICIT ? "smtps" : "smtp", v6 ? "[" : "",
+	    m->server, v6 ? "]" : "", m->port);
+	snprintf(s->name, sizeof(s->name), "%s", s->url);
+	s->starttls = m->tls == CFG_MBOX_TLS_STARTTLS ? CFG_TLS_REQUIRE :
+	    CFG_TLS_NO;
+	s->tls_verify = m->tls_verify;
+	s->ca_file = m->ca_file;
+	s->user = m->user;
+	s->password = m->password;
+	s->timeout = timeout;
+}
+
+/* smtp_server_as - the server and envelope sender of mail sent as
+ * registered address ADDRESS */
+const char *
+smtp_server_as(struct smtp_server *s, const struct cfg *cfg,
+    const char *address)
+{
+	const struct cfg_smtp *own;
+
+	if ((own = ident_channel_smtp(cfg, address)) != NULL) {
+		smtp_server_own(s, own, cfg->delivery.timeout);
+		return (address);
+	}
+	smtp_server_relay(s, &cfg->delivery);
+	return (cfg->delivery.sender != NULL ? cfg->delivery.sender : "");
+}
+
+/* smtp_send - one SMTP session with libcurl: MAIL FROM SENDER, RCPT TO,
+ * DATA; the class of a failure from the server's last failing answer, or
+ * from curl's error when there was none */
 enum smtp_result
-smtp_submit_as(const struct cfg_delivery *dc, const char *sender,
-    const char *rcpt, const char *m, size_t len, atomic_int *stop, char *why,
-    size_t whylen)
+smtp_send(const struct smtp_server *s, const char *sender, const char *rcpt,
+    const char *m, size_t len, atomic_int *stop, char *why, size_t whylen,
+    struct smtp_reply *rep)
 {
 	struct smtp_upload up = { m, len, 0 };
 	struct smtp_watch watch = { stop };
-	struct smtp_answers tr = { "", 0 };
+	struct smtp_answers tr;
 	struct curl_slist *rcpts;
 	char	from[CFG_ADDR_MAX + 3], to[CFG_ADDR_MAX + 3];
 	char	ebuf[CURL_ERROR_SIZE];
@@ -143,8 +196,12 @@ smtp_submit_as(const struct cfg_delivery *dc, const char *sender,
 	CURLcode res;
 	CURL	*h;
 
+	memset(&tr, 0, sizeof(tr));
+	if (rep != NULL)
+		memset(rep, 0, sizeof(*rep));
+	why[0] = '\0';
 	ebuf[0] = '\0';
-	snprintf(from, sizeof(from), "<%s>", sender);
+	snprintf(from, sizeof(from), "<%s>", sender != NULL ? sender : "");
 	snprintf(to, sizeof(to), "<%s>", rcpt);
 	if ((h = curl_easy_init()) == NULL) {
 		snprintf(why, whylen, "curl: out of memory");
@@ -155,10 +212,10 @@ smtp_submit_as(const struct cfg_delivery *dc, const char *sender,
 		snprintf(why, whylen, "curl: out of memory");
 		return (SMTP_TEMP);
 	}
-	use_ssl = dc->starttls == CFG_TLS_REQUIRE ? (long)CURLUSESSL_ALL :
-	    dc->starttls == CFG_TLS_TRY ? (long)CURLUSESSL_TRY :
+	use_ssl = s->starttls == CFG_TLS_REQUIRE ? (long)CURLUSESSL_ALL :
+	    s->starttls == CFG_TLS_TRY ? (long)CURLUSESSL_TRY :
 	    (long)CURLUSESSL_NONE;
-	curl_easy_setopt(h, CURLOPT_URL, dc->relay);
+	curl_easy_setopt(h, CURLOPT_URL, s->url);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 #else
@@ -172,17 +229,17 @@ smtp_submit_as(const struct cfg_delivery *dc, const char *sender,
 	curl_easy_setopt(h, CURLOPT_READDATA, &up);
 	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(h, CURLOPT_USE_SSL, use_ssl);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, dc->tls_verify ? 1L : 0L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, dc->tls_verify ? 2L : 0L);
-	if (dc->ca_file != NULL && *dc->ca_file != '\0')
-		curl_easy_setopt(h, CURLOPT_CAINFO, dc->ca_file);
-	if (dc->username != NULL && *dc->username != '\0') {
-		curl_easy_setopt(h, CURLOPT_USERNAME, dc->username);
-		curl_easy_setopt(h, CURLOPT_PASSWORD, dc->password != NULL ?
-		    dc->password : "");
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, s->tls_verify ? 1L : 0L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, s->tls_verify ? 2L : 0L);
+	if (s->ca_file != NULL && *s->ca_file != '\0')
+		curl_easy_setopt(h, CURLOPT_CAINFO, s->ca_file);
+	if (s->user != NULL && *s->user != '\0') {
+		curl_easy_setopt(h, CURLOPT_USERNAME, s->user);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, s->password != NULL ?
+		    s->password : "");
 	}
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)(dc->timeout > 0 ?
-	    dc->timeout : SMTP_TIMEOUT));
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)(s->timeout > 0 ?
+	    s->timeout : SMTP_TIMEOUT));
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
@@ -196,6 +253,21 @@ smtp_submit_as(const struct cfg_delivery *dc, const char *sender,
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(h);
 	curl_slist_free_all(rcpts);
+	if (rep != NULL) {
+		if (tr.last[0] != '\0') {
+			snprintf(rep->line, sizeof(rep->line), "%s", tr.last);
+			rep->code = tr.code;
+		} else if (tr.good[0] != '\0') {
+			snprintf(rep->line, sizeof(rep->line), "%s", tr.good);
+			rep->code = tr.good_code;
+		}
+		rep->auth = res == CURLE_LOGIN_DENIED;
+		rep->tls = res == CURLE_SSL_CONNECT_ERROR ||
+		    res == CURLE_PEER_FAILED_VERIFICATION ||
+		    res == CURLE_SSL_CACERT_BADFILE ||
+		    res == CURLE_SSL_CERTPROBLEM || res == CURLE_SSL_CIPHER ||
+		    res == CURLE_USE_SSL_FAILED;
+	}
 	if (res == CURLE_OK)
 		return (SMTP_SENT);
 	if (res == CURLE_ABORTED_BY_CALLBACK && atomic_load(stop))
@@ -219,4 +291,16 @@ smtp_submit_as(const struct cfg_delivery *dc, const char *sender,
 	    res == CURLE_ABORTED_BY_CALLBACK)
 		return (SMTP_TEMP);
 	return (code >= 500 && code <= 599 ? SMTP_PERM : SMTP_TEMP);
+}
+
+/* smtp_submit - smtp_send from delivery.sender through the relay of DC */
+enum smtp_result
+smtp_submit(const struct cfg_delivery *dc, const char *rcpt, const char *m,
+    size_t len, atomic_int *stop, char *why, size_t whylen)
+{
+	struct smtp_server s;
+
+	smtp_server_relay(&s, dc);
+	return (smtp_send(&s, dc->sender, rcpt, m, len, stop, why, whylen,
+	    NULL));
 }
