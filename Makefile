@@ -162,8 +162,10 @@ $(B)/common/mailacd_lua.c: $(B)/common/mailacd.lua
 $(B)/common/mailacd_lua.o: $(B)/common/mailacd_lua.c
 	$(CC) $(ALL_CFLAGS) -Wno-missing-variable-declarations -c -o $@ $<
 
+# made anew, not updated: a member whose source moved or went away (ar
+# keeps what it is not told to replace) would be linked twice
 $(B)/libmailacd_common.a: $(COMMON_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(B)/mailacd-milter: $(MILTER_OBJ) $(B)/libmailacd_common.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(MILTER_LIBS)
@@ -175,11 +177,11 @@ $(B)/mailacdctl: $(CTL_OBJ) $(B)/libmailacd_common.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
 $(B)/libmailacd_milter.a: $(MILTER_LIB_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 # router modules without main(): unit tests link them
 $(B)/libmailacd_router.a: $(filter-out $(B)/router/main.o,$(ROUTER_OBJ))
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(B)/bench/noop-milter: $(B)/bench/noop-milter.o $(B)/milter/nodelay.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NOOP_LIBS)

@@ -225,17 +225,11 @@ static int
 fetch_cmd(redisContext *c, char *err, size_t errlen, const char *cmd,
     const char *key, const char *member)
 {
+	const char *argv[3] = { cmd, key, member };
 	redisReply *r;
-	char	why[256];
 
-	r = redisCommand(c, "%s %s %s", cmd, key, member);
-	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-		rds_error(c, r, why, sizeof(why));
-		snprintf(err, errlen, "%s %s: %s", cmd, key, why);
-		if (r != NULL)
-			freeReplyObject(r);
+	if ((r = rds_cmd(c, 3, argv, err, errlen)) == NULL)
 		return (-1);
-	}
 	freeReplyObject(r);
 	return (0);
 }
