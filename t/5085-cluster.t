@@ -143,6 +143,13 @@ E=$(rcli XADD "${P}ingest" '*' v 99 id "$Z")
 fc mailacd_dead 3 "$S" "${P}dead" "${P}ingest" routers "$E" 'test' >>"$T_TMP/direct.log"
 fc mailacd_fill 1 "$S" a2 >>"$T_TMP/direct.log"
 fc mailacd_version 0 >>"$T_TMP/direct.log"
+# the outbox's: acknowledgements and standard responses
+fc mailacd_responses 2 "$S" "${P}responses" thanks >>"$T_TMP/direct.log"
+fc mailacd_respond 1 "$S" "$IX" thanks test >>"$T_TMP/direct.log"
+fc mailacd_sent 3 "$S" "${P}out:$Z" "${P}outbox" routers 0-1 '<m@x>' test 60 \
+    >>"$T_TMP/direct.log"
+fc mailacd_unsent 3 "$S" "${P}out:$Z" "${P}outbox" routers 0-1 test '' \
+    >>"$T_TMP/direct.log"
 unlike "$(cat "$T_TMP/direct.log")" 'CROSSSLOT|MOVED|ASK|non local|same slot' \
     "the direct calls met no Cluster error"
 
