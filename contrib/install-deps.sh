@@ -40,7 +40,7 @@ libidn2-dev libcld2-dev libexttextcat-dev libexttextcat-data libsystemd-dev
 libmicrohttpd-dev libpcre2-dev libglib2.0-dev
 redis-server redis-sentinel redis-tools postfix swaks miltertest prometheus curl
 python3-dkim libmail-dkim-perl opendkim opendkim-tools dnsmasq-base python3-vobject
-dovecot-imapd dovecot-pop3d dovecot-submissiond
+dovecot-imapd dovecot-pop3d dovecot-submissiond libsasl2-modules
 perl procps iproute2 coreutils findutils sed grep mawk debconf
 debhelper po-debconf lintian m4 liblockfile1 libwrap0 util-linux"
 
